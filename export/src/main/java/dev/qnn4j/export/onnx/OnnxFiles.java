@@ -1,0 +1,113 @@
+package dev.qnn4j.export.onnx;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.qnn4j.export.onnx.proto.ModelProto;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes and reads {@code .onnx} files.
+ *
+ * <p>{@link #write} is atomic: the bytes go to a hidden temporary file in the target's directory,
+ * which is fsynced and then renamed over the target; the directory is fsynced after the rename.
+ * Readers see either the old file or the complete new one, and a failure at any step deletes the
+ * temporary file, so no partial model is ever left behind.
+ */
+public final class OnnxFiles {
+
+  private OnnxFiles() {}
+
+  /** Writes {@code model} to {@code path} atomically, replacing any existing file. */
+  public static void write(ModelProto model, Path path) throws IOException {
+    writeAtomically(path, model::writeTo);
+  }
+
+  /**
+   * Reads a model. A file that is not a valid ONNX model fails with an {@link IOException} whose
+   * one-line message names the file.
+   */
+  public static ModelProto read(Path path) throws IOException {
+    ModelProto model;
+    try (InputStream in = Files.newInputStream(path)) {
+      CodedInputStream coded = CodedInputStream.newInstance(in);
+      coded.setSizeLimit(Integer.MAX_VALUE);
+      model = ModelProto.parseFrom(coded);
+    } catch (InvalidProtocolBufferException e) {
+      String reason = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim();
+      throw new IOException("not a valid ONNX model: " + path + " (" + reason + ")", e);
+    }
+    if (!model.hasGraph()) {
+      throw new IOException("not a valid ONNX model: " + path + " (no graph)");
+    }
+    return model;
+  }
+
+  /** Produces a file's content. */
+  @FunctionalInterface
+  interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** The atomic write behind {@link #write}, with the content supplied by {@code content}. */
+  static void writeAtomically(Path path, Content content) throws IOException {
+    Path target = path.toAbsolutePath();
+    Path dir = target.getParent();
+    Path tmp = createTempSibling(dir, target.getFileName().toString());
+    try {
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+        content.writeTo(out);
+        out.flush();
+        channel.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    syncDirectory(dir);
+  }
+
+  /**
+   * Creates {@code .<name>.<random>.tmp} next to the target with default permissions (unlike
+   * {@link Files#createTempFile}, which makes owner-only files that the rename would keep).
+   */
+  private static Path createTempSibling(Path dir, String name) throws IOException {
+    while (true) {
+      String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+      Path tmp = dir.resolve("." + name + "." + suffix + ".tmp");
+      try {
+        Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+            .close();
+        return tmp;
+      } catch (FileAlreadyExistsException e) {
+        // try another suffix
+      }
+    }
+  }
+
+  /** Makes the rename durable. Best effort: not every platform lets a directory be opened. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // The file itself is complete and renamed; only the rename's durability is not forced.
+    }
+  }
+}

@@ -1,0 +1,436 @@
+package dev.qnn4j.runtime.autograd;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.ConvGeometry;
+import dev.qnn4j.runtime.kernels.FakeQuant;
+import dev.qnn4j.runtime.kernels.Gemm;
+import dev.qnn4j.runtime.kernels.Im2Col;
+import dev.qnn4j.runtime.kernels.NdArrays;
+import dev.qnn4j.runtime.kernels.Pooling;
+import dev.qnn4j.runtime.kernels.Statistics;
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Differentiable operations on {@link Tensor}s. Each computes its result with the kernels of
+ * {@code dev.qnn4j.runtime.kernels} and records how to propagate gradients back. Shapes are
+ * checked by the layers that call these, which know the layer's name for the message.
+ */
+public final class Ops {
+  private Ops() {}
+
+  // ---------------------------------------------------------------- elementwise and shape
+
+  public static Tensor relu(Tensor x) {
+    float[] v = NdArrays.read(x.value());
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] > 0f ? v[i] : (Float.isNaN(v[i]) ? v[i] : 0f);
+    }
+    long[] shape = x.shape();
+    return Tensor.result(NdArrays.create(out, shape), GradFn.of("Relu", g -> {
+      float[] gv = NdArrays.read(g);
+      float[] gx = new float[gv.length];
+      for (int i = 0; i < gv.length; i++) {
+        gx[i] = out[i] > 0f ? gv[i] : 0f;
+      }
+      return new INDArray[] {NdArrays.create(gx, shape)};
+    }, x));
+  }
+
+  /**
+   * {@code x} itself, or an identity step after it when x is a leaf that needs a gradient, so that
+   * a tensor wrapping x (a {@code QuantTensor}) routes gradients to x rather than keeping them.
+   */
+  public static Tensor distinctFromLeaf(Tensor x) {
+    if (x.gradFn() != null || !x.requiresGrad()) {
+      return x;
+    }
+    return Tensor.result(x.value(), GradFn.of("Identity", g -> new INDArray[] {g}, x));
+  }
+
+  /** Elementwise sum of two tensors of the same shape. */
+  public static Tensor add(Tensor a, Tensor b) {
+    requireSameShape("add", a, b);
+    INDArray out = a.value().add(b.value());
+    return Tensor.result(out, GradFn.of("Add", g -> new INDArray[] {g, g}, a, b));
+  }
+
+  public static Tensor reshape(Tensor x, long... shape) {
+    long[] from = x.shape();
+    if (NdArrays.numel(shape) != x.numel()) {
+      throw new IllegalArgumentException(
+          "cannot reshape " + Arrays.toString(from) + " to " + Arrays.toString(shape));
+    }
+    INDArray out = x.value().reshape('c', shape);
+    return Tensor.result(out, GradFn.of("Reshape", g -> new INDArray[] {g.reshape('c', from)}, x));
+  }
+
+  /** Keeps dimension 0 and flattens the rest, like {@code x.reshape(x.shape[0], -1)}. */
+  public static Tensor flatten(Tensor x) {
+    return reshape(x, x.size(0), x.numel() / Math.max(1, x.size(0)));
+  }
+
+  // ---------------------------------------------------------------- scalar / scale arithmetic
+
+  /** {@code a * b} where b is 0-d or both have the same shape; a 0-d a broadcasts over b. */
+  public static Tensor mul(Tensor a, Tensor b) {
+    Tensor big = a.numel() >= b.numel() ? a : b;
+    Tensor small = big == a ? b : a;
+    if (small.numel() != 1 && small.numel() != big.numel()) {
+      throw new IllegalArgumentException(
+          "mul of shapes " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+    }
+    INDArray av = broadcastTo(a, big), bv = broadcastTo(b, big);
+    INDArray out = av.mul(bv);
+    return Tensor.result(out, GradFn.of("Mul", g -> new INDArray[] {
+        reduceTo(g.mul(bv), a), reduceTo(g.mul(av), b)}, a, b));
+  }
+
+  /** {@code x + c} for a constant c. */
+  public static Tensor addConstant(Tensor x, float c) {
+    INDArray out = x.value().add(c);
+    return Tensor.result(out, GradFn.of("AddConstant", g -> new INDArray[] {g}, x));
+  }
+
+  /** {@code x / c} for a constant c. */
+  public static Tensor div(Tensor x, float c) {
+    INDArray out = x.value().div(c);
+    return Tensor.result(out, GradFn.of("Div", g -> new INDArray[] {g.div(c)}, x));
+  }
+
+  /** {@code max(x, min)} with a straight-through gradient (Brevitas' {@code scalar_clamp_min_ste}). */
+  public static Tensor clampMinSte(Tensor x, float min) {
+    float[] v = NdArrays.read(x.value());
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Math.max(v[i], min);
+    }
+    return Tensor.result(NdArrays.create(v, x.shape()), GradFn.of("ClampMinSte", g -> new INDArray[] {g}, x));
+  }
+
+  /** {@code |x|} whose gradient uses sign(x) with sign(0) = +1 (Brevitas' {@code abs_binary_sign_grad}). */
+  public static Tensor absBinarySignGrad(Tensor x) {
+    float[] v = NdArrays.read(x.value());
+    float[] sign = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      sign[i] = v[i] >= 0f ? 1f : -1f;
+      v[i] = Math.abs(v[i]);
+    }
+    long[] shape = x.shape();
+    return Tensor.result(NdArrays.create(v, shape), GradFn.of("AbsBinarySignGrad",
+        g -> new INDArray[] {g.mul(NdArrays.create(sign, shape))}, x));
+  }
+
+  /** {@code log2(x)}, for power-of-two scales. */
+  public static Tensor log2(Tensor x) {
+    float[] v = NdArrays.read(x.value());
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (float) (Math.log(v[i]) / Math.log(2));
+    }
+    long[] shape = x.shape();
+    return Tensor.result(NdArrays.create(out, shape), GradFn.of("Log2", g -> {
+      float[] gv = NdArrays.read(g);
+      for (int i = 0; i < gv.length; i++) {
+        gv[i] = (float) (gv[i] / (v[i] * Math.log(2)));
+      }
+      return new INDArray[] {NdArrays.create(gv, shape)};
+    }, x));
+  }
+
+  /** {@code ceil(x)} with a straight-through gradient (Brevitas' {@code ceil_ste}). */
+  public static Tensor ceilSte(Tensor x) {
+    float[] v = NdArrays.read(x.value());
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) Math.ceil(v[i]);
+    }
+    return Tensor.result(NdArrays.create(v, x.shape()), GradFn.of("CeilSte", g -> new INDArray[] {g}, x));
+  }
+
+  /** {@code 2^x}. */
+  public static Tensor pow2(Tensor x) {
+    float[] v = NdArrays.read(x.value());
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (float) Math.pow(2, v[i]);
+    }
+    long[] shape = x.shape();
+    return Tensor.result(NdArrays.create(out, shape), GradFn.of("Pow2", g -> {
+      float[] gv = NdArrays.read(g);
+      for (int i = 0; i < gv.length; i++) {
+        gv[i] = (float) (gv[i] * out[i] * Math.log(2));
+      }
+      return new INDArray[] {NdArrays.create(gv, shape)};
+    }, x));
+  }
+
+  // ---------------------------------------------------------------- statistics
+
+  /** {@code max |x|} over the whole tensor, as a 0-d tensor. */
+  public static Tensor absMax(Tensor x) {
+    float[] v = NdArrays.read(x.value());
+    float m = Statistics.absMax(v);
+    long[] shape = x.shape();
+    return Tensor.result(NdArrays.scalar(m), GradFn.of("AbsMax", g -> {
+      float[] gx = new float[v.length];
+      Statistics.absMaxBackward(v, m, g.getFloat(0), gx);
+      return new INDArray[] {NdArrays.create(gx, shape)};
+    }, x));
+  }
+
+  /** {@code max |x|} over everything but dimension 0, as a 1-d tensor (per output channel). */
+  public static Tensor absMaxPerChannel(Tensor x) {
+    float[] v = NdArrays.read(x.value());
+    int rows = (int) x.size(0);
+    float[] m = Statistics.absMaxPerRow(v, rows);
+    long[] shape = x.shape();
+    return Tensor.result(NdArrays.create(m, rows), GradFn.of("AbsMaxPerChannel", g -> {
+      float[] gx = new float[v.length];
+      Statistics.absMaxPerRowBackward(v, m, NdArrays.read(g), gx);
+      return new INDArray[] {NdArrays.create(gx, shape)};
+    }, x));
+  }
+
+  /**
+   * Brevitas' {@code AbsPercentile}: the k-th smallest |x| with k from {@link
+   * Statistics#percentileRank}, as a 0-d tensor whose gradient reaches the selected element.
+   */
+  public static Tensor absPercentile(Tensor x, double q) {
+    float[] v = NdArrays.read(x.value());
+    int k = Statistics.percentileRank(q, v.length);
+    int idx = Statistics.kthSmallestAbsIndex(v, k);
+    float value = Math.abs(v[idx]);
+    long[] shape = x.shape();
+    return Tensor.result(NdArrays.scalar(value), GradFn.of("AbsPercentile", g -> {
+      float[] gx = new float[v.length];
+      gx[idx] = g.getFloat(0) * Math.signum(v[idx]);
+      return new INDArray[] {NdArrays.create(gx, shape)};
+    }, x));
+  }
+
+  // ---------------------------------------------------------------- fake quantization
+
+  /**
+   * Fake quantization {@code (clamp(round(x / s + z), min, max) - z) * s} with a straight-through
+   * round. {@code scale} is 0-d or has one entry per channel along {@code channelAxis} of x.
+   * {@code steClamp} selects Brevitas' {@code TensorClampSte} (weights) over {@code TensorClamp}.
+   */
+  public static Tensor fakeQuant(
+      Tensor x, Tensor scale, float zeroPoint, float min, float max, boolean steClamp, int channelAxis) {
+    long[] shape = x.shape();
+    float[] v = NdArrays.read(x.value());
+    float[] s = NdArrays.read(scale.value());
+    long inner = innerSize(shape, channelAxis, s.length);
+    float[] out = new float[v.length];
+    boolean[] inRange = new boolean[v.length];
+    FakeQuant.forward(v, s, inner, zeroPoint, min, max, out, inRange);
+    long[] scaleShape = scale.shape();
+    return Tensor.result(NdArrays.create(out, shape), GradFn.of("FakeQuant", g -> {
+      float[] gx = x.requiresGrad() ? new float[v.length] : null;
+      float[] gs = FakeQuant.backward(
+          v, s, inner, zeroPoint, min, max, NdArrays.read(g), inRange, steClamp, gx);
+      return new INDArray[] {
+          gx == null ? null : NdArrays.create(gx, shape), NdArrays.create(gs, scaleShape)};
+    }, x, scale));
+  }
+
+  // ---------------------------------------------------------------- compute layers
+
+  /**
+   * 2-d convolution of NCHW {@code x} with {@code w [out, in/groups, kh, kw]} and optional bias
+   * {@code [out]}, as im2col plus one matrix product per group.
+   */
+  public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+    long[] xs = x.shape();
+    long[] ws = w.shape();
+    int n = (int) xs[0];
+    int c = (int) xs[1];
+    int outC = (int) ws[0];
+    int cg = c / groups;
+    int og = outC / groups;
+    ConvGeometry geo = new ConvGeometry(n, c, (int) xs[2], (int) xs[3], (int) ws[2], (int) ws[3],
+        stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]);
+    int oh = geo.outHeight();
+    int ow = geo.outWidth();
+    if (oh <= 0 || ow <= 0) {
+      throw new IllegalArgumentException("convolution output would be empty for input " + Arrays.toString(xs)
+          + " and kernel " + Arrays.toString(ws));
+    }
+    int p = oh * ow;
+    int k = cg * (int) ws[2] * (int) ws[3];
+    float[] xv = NdArrays.read(x.value());
+    float[] wv = NdArrays.read(w.value());
+    float[] bv = bias == null ? null : NdArrays.read(bias.value());
+    float[][] cols = new float[groups][];
+    float[] out = new float[n * outC * p];
+    for (int gi = 0; gi < groups; gi++) {
+      cols[gi] = Im2Col.unfold(xv, geo, gi * cg, cg);
+      float[] wg = Arrays.copyOfRange(wv, gi * og * k, (gi + 1) * og * k);
+      float[] prod = Gemm.multiply(wg, og, k, false, cols[gi], k, n * p, false);
+      for (int o = 0; o < og; o++) {
+        int oc = gi * og + o;
+        float b = bv == null ? 0f : bv[oc];
+        for (int s = 0; s < n; s++) {
+          int src = o * n * p + s * p;
+          int dst = (s * outC + oc) * p;
+          if (bv == null) {
+            System.arraycopy(prod, src, out, dst, p);
+          } else {
+            for (int j = 0; j < p; j++) {
+              out[dst + j] = prod[src + j] + b;
+            }
+          }
+        }
+      }
+    }
+    long[] outShape = {n, outC, oh, ow};
+    return Tensor.result(NdArrays.create(out, outShape), GradFn.of("Conv2d", g -> {
+      float[] gv = NdArrays.read(g);
+      float[] gx = x.requiresGrad() ? new float[xv.length] : null;
+      float[] gw = new float[wv.length];
+      float[] gb = bias == null ? null : new float[outC];
+      for (int gi = 0; gi < groups; gi++) {
+        // Gradient rows in the [og, n * p] layout of the forward product.
+        float[] gg = new float[og * n * p];
+        for (int o = 0; o < og; o++) {
+          int oc = gi * og + o;
+          double bsum = 0;
+          for (int s = 0; s < n; s++) {
+            int src = (s * outC + oc) * p;
+            System.arraycopy(gv, src, gg, o * n * p + s * p, p);
+            if (gb != null) {
+              for (int j = 0; j < p; j++) {
+                bsum += gv[src + j];
+              }
+            }
+          }
+          if (gb != null) {
+            gb[oc] = (float) bsum;
+          }
+        }
+        float[] gwg = Gemm.multiply(gg, og, n * p, false, cols[gi], k, n * p, true);
+        System.arraycopy(gwg, 0, gw, gi * og * k, og * k);
+        if (gx != null) {
+          float[] wg = Arrays.copyOfRange(wv, gi * og * k, (gi + 1) * og * k);
+          float[] gcols = Gemm.multiply(wg, og, k, true, gg, og, n * p, false);
+          Im2Col.fold(gcols, geo, gi * cg, cg, gx);
+        }
+      }
+      return new INDArray[] {
+          gx == null ? null : NdArrays.create(gx, xs),
+          NdArrays.create(gw, ws),
+          gb == null ? null : NdArrays.create(gb, outC)};
+    }, x, w, bias));
+  }
+
+  /** {@code x W^T + b} for {@code x [n, in]}, {@code w [out, in]}, optional {@code b [out]}. */
+  public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+    int n = (int) x.size(0);
+    int in = (int) x.size(1);
+    int out = (int) w.size(0);
+    INDArray xv = x.value();
+    INDArray wv = w.value();
+    float[] prod = Gemm.multiply(xv, false, wv, true);
+    if (bias != null) {
+      float[] bv = NdArrays.read(bias.value());
+      for (int i = 0; i < n; i++) {
+        for (int o = 0; o < out; o++) {
+          prod[i * out + o] += bv[o];
+        }
+      }
+    }
+    return Tensor.result(NdArrays.create(prod, n, out), GradFn.of("Linear", g -> {
+      INDArray gx = x.requiresGrad() ? NdArrays.create(Gemm.multiply(g, false, wv, false), n, in) : null;
+      INDArray gw = NdArrays.create(Gemm.multiply(g, true, xv, false), out, in);
+      INDArray gb = null;
+      if (bias != null) {
+        float[] gv = NdArrays.read(g);
+        float[] sums = new float[out];
+        for (int o = 0; o < out; o++) {
+          double s = 0;
+          for (int i = 0; i < n; i++) {
+            s += gv[i * out + o];
+          }
+          sums[o] = (float) s;
+        }
+        gb = NdArrays.create(sums, out);
+      }
+      return new INDArray[] {gx, gw, gb};
+    }, x, w, bias));
+  }
+
+  public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+    long[] xs = x.shape();
+    ConvGeometry geo = poolGeometry(xs, kernel, stride, padding);
+    float[] xv = NdArrays.read(x.value());
+    int[] argmax = new int[(int) (xs[0] * xs[1]) * geo.outPixels()];
+    float[] out = Pooling.maxForward(xv, geo, argmax);
+    return Tensor.result(NdArrays.create(out, xs[0], xs[1], geo.outHeight(), geo.outWidth()),
+        GradFn.of("MaxPool2d", g -> new INDArray[] {
+            NdArrays.create(Pooling.maxBackward(NdArrays.read(g), argmax, xv.length), xs)}, x));
+  }
+
+  public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+    long[] xs = x.shape();
+    ConvGeometry geo = poolGeometry(xs, kernel, stride, padding);
+    float[] out = Pooling.avgForward(NdArrays.read(x.value()), geo);
+    return Tensor.result(NdArrays.create(out, xs[0], xs[1], geo.outHeight(), geo.outWidth()),
+        GradFn.of("AvgPool2d", g -> new INDArray[] {
+            NdArrays.create(Pooling.avgBackward(NdArrays.read(g), geo), xs)}, x));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static ConvGeometry poolGeometry(long[] xs, int[] kernel, int[] stride, int[] padding) {
+    ConvGeometry geo = new ConvGeometry((int) xs[0], (int) xs[1], (int) xs[2], (int) xs[3],
+        kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1);
+    if (geo.outHeight() <= 0 || geo.outWidth() <= 0) {
+      throw new IllegalArgumentException("pooling window " + Arrays.toString(kernel)
+          + " does not fit input " + Arrays.toString(xs));
+    }
+    return geo;
+  }
+
+  /** Elements per channel block for a per-channel scale along {@code axis}; 1 block when per tensor. */
+  static long innerSize(long[] shape, int axis, int scaleLength) {
+    if (scaleLength == 1) {
+      return 1;
+    }
+    if (axis >= shape.length || shape[axis] != scaleLength) {
+      throw new IllegalArgumentException("a per-channel scale of " + scaleLength
+          + " values does not match axis " + axis + " of shape " + Arrays.toString(shape));
+    }
+    long inner = 1;
+    for (int d = axis + 1; d < shape.length; d++) {
+      inner *= shape[d];
+    }
+    return inner;
+  }
+
+  private static INDArray broadcastTo(Tensor t, Tensor like) {
+    if (t.numel() == like.numel()) {
+      return t.value().reshape('c', like.shape());
+    }
+    return like.value().like().assign(t.value().getFloat(0));
+  }
+
+  private static INDArray reduceTo(INDArray g, Tensor target) {
+    if (!target.requiresGrad()) {
+      return null;
+    }
+    if (target.rank() == 0) {
+      return NdArrays.scalar(g.length() == 1 ? g.getFloat(0) : g.sumNumber().floatValue());
+    }
+    if (g.length() == target.numel()) {
+      return g.reshape('c', target.shape());
+    }
+    return NdArrays.create(new float[] {g.sumNumber().floatValue()}, target.shape());
+  }
+
+  private static void requireSameShape(String op, Tensor a, Tensor b) {
+    if (!Arrays.equals(a.shape(), b.shape())) {
+      throw new IllegalArgumentException(op + " needs equal shapes, got "
+          + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+    }
+  }
+}

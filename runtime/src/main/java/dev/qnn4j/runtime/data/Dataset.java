@@ -1,0 +1,203 @@
+package dev.qnn4j.runtime.data;
+
+import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.ArrayData.DType;
+import dev.qnn4j.runtime.io.Npy;
+import dev.qnn4j.runtime.io.Qnn4jFormatException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * An immutable labelled image data set held in plain Java arrays: images float32 {@code [N, C, H,
+ * W]} (row-major, one image after the other) and class labels {@code 0 .. numClasses()-1}.
+ *
+ * <p>It deliberately knows nothing of ND4J; {@link BatchLoader} cuts it into mini-batches and the
+ * training loop turns those into tensors.
+ */
+public final class Dataset {
+
+  private final float[] images;
+  private final int[] labels;
+  private final int channels;
+  private final int height;
+  private final int width;
+  private final int numClasses;
+
+  /** Takes ownership of the arrays; callers in this package must not modify them afterwards. */
+  Dataset(float[] images, int[] labels, int channels, int height, int width, int numClasses) {
+    if (channels <= 0 || height <= 0 || width <= 0) {
+      throw new IllegalArgumentException("image dimensions must be positive, got C=" + channels
+          + " H=" + height + " W=" + width);
+    }
+    long expected = (long) labels.length * channels * height * width;
+    if (images.length != expected) {
+      throw new IllegalArgumentException(labels.length + " labels of " + channels + "x" + height
+          + "x" + width + " images need " + expected + " floats, got " + images.length);
+    }
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] < 0 || labels[i] >= numClasses) {
+        throw new IllegalArgumentException("label " + labels[i] + " of example " + i
+            + " is outside 0.." + (numClasses - 1));
+      }
+    }
+    this.images = images;
+    this.labels = labels;
+    this.channels = channels;
+    this.height = height;
+    this.width = width;
+    this.numClasses = numClasses;
+  }
+
+  /**
+   * A data set from copies of {@code images} ({@code [N, channels, height, width]}, row-major) and
+   * {@code labels} ({@code N} values in {@code 0..numClasses-1}).
+   */
+  public static Dataset of(float[] images, int[] labels, int channels, int height, int width,
+      int numClasses) {
+    return new Dataset(images.clone(), labels.clone(), channels, height, width, numClasses);
+  }
+
+  /**
+   * A data set from FLOAT32 images {@code [N, C, H, W]} and integer labels {@code [N]};
+   * {@link #numClasses()} is the largest label plus one.
+   *
+   * @throws IllegalArgumentException if ranks, dtypes or sizes do not fit
+   */
+  public static Dataset fromArrays(ArrayData images, ArrayData labels) {
+    try {
+      return build(images, "images", labels, "labels");
+    } catch (Qnn4jFormatException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Loads the {@code npy:X.npy:Y.npy} data option: images float32 {@code [N, C, H, W]} used as they
+   * are (no normalisation), labels int64 (or another integer type) {@code [N]}, non-negative;
+   * {@link #numClasses()} is the largest label plus one.
+   *
+   * @throws Qnn4jFormatException naming the offending file if the arrays do not fit together
+   */
+  public static Dataset fromNpy(Path images, Path labels) throws IOException {
+    ArrayData x = Npy.read(images);
+    ArrayData y = Npy.read(labels);
+    return build(x, images.toString(), y, labels.toString());
+  }
+
+  private static Dataset build(ArrayData images, String imagesSource, ArrayData labels,
+      String labelsSource) throws Qnn4jFormatException {
+    if (images.dtype() != DType.FLOAT32) {
+      throw new Qnn4jFormatException(imagesSource, "images must be float32, found " + images.dtype()
+          + " (convert with astype('float32'))");
+    }
+    if (images.rank() != 4) {
+      throw new Qnn4jFormatException(imagesSource, "images must have rank 4 [N, C, H, W], found shape "
+          + Arrays.toString(images.shape()));
+    }
+    if (labels.dtype().isFloatingPoint()) {
+      throw new Qnn4jFormatException(labelsSource, "labels must be integers (int64), found "
+          + labels.dtype());
+    }
+    if (labels.rank() != 1) {
+      throw new Qnn4jFormatException(labelsSource, "labels must have rank 1 [N], found shape "
+          + Arrays.toString(labels.shape()));
+    }
+    long[] shape = images.shape();
+    if (shape[0] != labels.numElements()) {
+      throw new Qnn4jFormatException(labelsSource, labels.numElements() + " labels for "
+          + shape[0] + " images in " + imagesSource);
+    }
+    if (shape[1] == 0 || shape[2] == 0 || shape[3] == 0) {
+      throw new Qnn4jFormatException(imagesSource, "images have an empty dimension in shape "
+          + Arrays.toString(shape));
+    }
+    long[] wide = labels.toLongArray();
+    int[] narrow = new int[wide.length];
+    int maxLabel = -1;
+    for (int i = 0; i < wide.length; i++) {
+      if (wide[i] < 0 || wide[i] > Integer.MAX_VALUE - 1) {
+        throw new Qnn4jFormatException(labelsSource, "label " + wide[i] + " at index " + i
+            + " is not a class index (must be non-negative)");
+      }
+      narrow[i] = (int) wide[i];
+      maxLabel = Math.max(maxLabel, narrow[i]);
+    }
+    return new Dataset(images.floats(), narrow, (int) shape[1], (int) shape[2], (int) shape[3],
+        maxLabel + 1);
+  }
+
+  /** Number of examples N. */
+  public int size() {
+    return labels.length;
+  }
+
+  public int numClasses() {
+    return numClasses;
+  }
+
+  public int channels() {
+    return channels;
+  }
+
+  public int height() {
+    return height;
+  }
+
+  public int width() {
+    return width;
+  }
+
+  /** Floats per image, C*H*W. */
+  public int imageSize() {
+    return channels * height * width;
+  }
+
+  /** {@code [N, C, H, W]}. */
+  public long[] shape() {
+    return new long[] {size(), channels, height, width};
+  }
+
+  public int label(int index) {
+    return labels[index];
+  }
+
+  /** A copy of all labels. */
+  public int[] labels() {
+    return labels.clone();
+  }
+
+  /** A copy of all images, {@code [N, C, H, W]} row-major. */
+  public float[] images() {
+    return images.clone();
+  }
+
+  /** A copy of image {@code index}, {@code [C, H, W]} row-major. */
+  public float[] image(int index) {
+    float[] out = new float[imageSize()];
+    copyImage(index, out, 0);
+    return out;
+  }
+
+  /** Copies image {@code index} into {@code dst} at {@code dstOffset}, without allocating. */
+  public void copyImage(int index, float[] dst, int dstOffset) {
+    System.arraycopy(images, index * imageSize(), dst, dstOffset, imageSize());
+  }
+
+  /** Examples {@code from} (inclusive) to {@code to} (exclusive), e.g. for a quick smoke run. */
+  public Dataset subset(int from, int to) {
+    if (from < 0 || to > size() || from > to) {
+      throw new IndexOutOfBoundsException("subset [" + from + ", " + to + ") of " + size()
+          + " examples");
+    }
+    return new Dataset(
+        Arrays.copyOfRange(images, from * imageSize(), to * imageSize()),
+        Arrays.copyOfRange(labels, from, to), channels, height, width, numClasses);
+  }
+
+  @Override
+  public String toString() {
+    return "Dataset[" + size() + " x " + channels + "x" + height + "x" + width + ", "
+        + numClasses + " classes]";
+  }
+}

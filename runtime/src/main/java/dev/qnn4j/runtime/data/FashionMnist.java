@@ -1,0 +1,166 @@
+package dev.qnn4j.runtime.data;
+
+import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.ArrayData.DType;
+import dev.qnn4j.runtime.io.Qnn4jFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Loader of Fashion-MNIST (60000 training and 10000 test 28x28 gray images, 10 classes) from its
+ * four IDX files, preprocessed for the project's LeNets, which take CIFAR-sized {@code 3x32x32}
+ * input.
+ *
+ * <p>Preprocessing of each image, in this order:
+ *
+ * <ol>
+ *   <li>scale bytes to [0, 1]: {@code x = p / 255};
+ *   <li>zero-pad the 28x28 image to 32x32, 2 pixels on each side. The padding is applied to the
+ *       [0, 1] image, i.e. it is black, like the background of Fashion-MNIST images; after
+ *       normalisation padded pixels are therefore {@code -1}, not {@code 0};
+ *   <li>replicate the gray channel to 3 identical channels;
+ *   <li>normalise to [-1, 1]: {@code (x - 0.5) / 0.5} (the same as {@link Cifar10}).
+ * </ol>
+ *
+ * <p>The result is a {@link Dataset} of float32 {@code [N, 3, 32, 32]} images and labels 0..9.
+ */
+public final class FashionMnist {
+
+  /** Where the Debian package {@code dataset-fashion-mnist} installs the files. */
+  public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+
+  public static final String TRAIN_IMAGES = "train-images-idx3-ubyte.gz";
+  public static final String TRAIN_LABELS = "train-labels-idx1-ubyte.gz";
+  public static final String TEST_IMAGES = "t10k-images-idx3-ubyte.gz";
+  public static final String TEST_LABELS = "t10k-labels-idx1-ubyte.gz";
+
+  public static final int NUM_CLASSES = 10;
+  public static final int SOURCE_SIDE = 28;
+  public static final int SIDE = 32;
+  public static final int CHANNELS = 3;
+  private static final int PAD = (SIDE - SOURCE_SIDE) / 2;
+
+  public static final List<String> CLASS_NAMES = List.of(
+      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+      "Ankle boot");
+
+  private FashionMnist() {}
+
+  /** The training set from {@link #DEFAULT_DIR}. */
+  public static Dataset train() throws IOException {
+    return train(DEFAULT_DIR);
+  }
+
+  /** The test set from {@link #DEFAULT_DIR}. */
+  public static Dataset test() throws IOException {
+    return test(DEFAULT_DIR);
+  }
+
+  public static Dataset train(Path dir) throws IOException {
+    return load(dir, TRAIN_IMAGES, TRAIN_LABELS);
+  }
+
+  public static Dataset test(Path dir) throws IOException {
+    return load(dir, TEST_IMAGES, TEST_LABELS);
+  }
+
+  /** True if {@code dir} holds all four files. */
+  public static boolean isAvailable(Path dir) {
+    for (String name : List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)) {
+      if (!Files.isRegularFile(dir.resolve(name))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Reads and preprocesses an images IDX file and its labels IDX file. */
+  public static Dataset load(Path imagesFile, Path labelsFile) throws IOException {
+    ArrayData images = Idx.read(imagesFile);
+    ArrayData labels = Idx.read(labelsFile);
+    return preprocess(images, imagesFile.toString(), labels, labelsFile.toString());
+  }
+
+  /**
+   * Preprocesses UINT8 images {@code [N, 28, 28]} and UINT8 labels {@code [N]} (as read by {@link
+   * Idx}) as described in the class comment.
+   *
+   * @throws IllegalArgumentException if the shapes or labels do not fit
+   */
+  public static Dataset preprocess(ArrayData images, ArrayData labels) {
+    try {
+      return preprocess(images, "images", labels, "labels");
+    } catch (Qnn4jFormatException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  private static Dataset load(Path dir, String imagesName, String labelsName) throws IOException {
+    Path imagesFile = dir.resolve(imagesName);
+    Path labelsFile = dir.resolve(labelsName);
+    for (Path file : List.of(imagesFile, labelsFile)) {
+      if (!Files.isRegularFile(file)) {
+        String problem = Files.isDirectory(dir)
+            ? "Fashion-MNIST file " + file.getFileName() + " is missing"
+            : "Fashion-MNIST directory does not exist";
+        throw new NoSuchFileException(dir.toString(), null, problem
+            + "; install it with `apt-get install dataset-fashion-mnist` or pass a directory holding "
+            + String.join(", ", TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS));
+      }
+    }
+    return load(imagesFile, labelsFile);
+  }
+
+  private static Dataset preprocess(ArrayData images, String imagesSource, ArrayData labels,
+      String labelsSource) throws Qnn4jFormatException {
+    long[] shape = images.shape();
+    if (images.dtype() != DType.UINT8 || shape.length != 3 || shape[1] != SOURCE_SIDE
+        || shape[2] != SOURCE_SIDE) {
+      throw new Qnn4jFormatException(imagesSource, "expected UINT8 images [N, 28, 28], found "
+          + images.dtype() + " " + Arrays.toString(shape));
+    }
+    if (labels.dtype() != DType.UINT8 || labels.rank() != 1) {
+      throw new Qnn4jFormatException(labelsSource, "expected UINT8 labels [N], found "
+          + labels.dtype() + " " + Arrays.toString(labels.shape()));
+    }
+    int n = (int) shape[0];
+    if (labels.numElements() != n) {
+      throw new Qnn4jFormatException(labelsSource, labels.numElements() + " labels for " + n
+          + " images in " + imagesSource);
+    }
+    byte[] labelBytes = labels.bytes();
+    int[] classes = new int[n];
+    for (int i = 0; i < n; i++) {
+      classes[i] = labelBytes[i] & 0xFF;
+      if (classes[i] >= NUM_CLASSES) {
+        throw new Qnn4jFormatException(labelsSource, "label " + classes[i] + " at index " + i
+            + " is outside 0.." + (NUM_CLASSES - 1));
+      }
+    }
+
+    byte[] pixels = images.bytes();
+    int plane = SIDE * SIDE;
+    float[] out = new float[Math.multiplyExact(n, CHANNELS * plane)];
+    float padValue = Pixels.normalise(0f); // a black [0, 1] pixel: -1
+    float[] channel = new float[plane];
+    for (int img = 0; img < n; img++) {
+      // Build the padded, normalised 32x32 plane once, then replicate it to every channel.
+      Arrays.fill(channel, padValue);
+      int src = img * SOURCE_SIDE * SOURCE_SIDE;
+      for (int y = 0; y < SOURCE_SIDE; y++) {
+        int dst = (y + PAD) * SIDE + PAD;
+        for (int x = 0; x < SOURCE_SIDE; x++) {
+          channel[dst + x] = Pixels.normalise(pixels[src + y * SOURCE_SIDE + x]);
+        }
+      }
+      for (int c = 0; c < CHANNELS; c++) {
+        System.arraycopy(channel, 0, out, (img * CHANNELS + c) * plane, plane);
+      }
+    }
+    return new Dataset(out, classes, CHANNELS, SIDE, SIDE, NUM_CLASSES);
+  }
+}

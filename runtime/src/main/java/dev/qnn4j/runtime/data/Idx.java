@@ -1,0 +1,134 @@
+package dev.qnn4j.runtime.data;
+
+import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.Qnn4jFormatException;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reader of IDX files, the format of MNIST and Fashion-MNIST.
+ *
+ * <p>An IDX file is a big-endian magic {@code 0x0000TTDD} (TT the element type, DD the number of
+ * dimensions), DD big-endian 32-bit dimension sizes, then the elements in row-major order. Only the
+ * two layouts those data sets use are accepted: unsigned-byte labels {@code 0x00000801} (1-d) and
+ * unsigned-byte images {@code 0x00000803} (3-d). Files are gunzipped when their name ends in
+ * {@code .gz} or they start with the gzip magic, so both the downloaded and the unpacked files work.
+ */
+public final class Idx {
+
+  public static final int MAGIC_UBYTE_1D = 0x00000801;
+  public static final int MAGIC_UBYTE_3D = 0x00000803;
+
+  private static final int CHUNK_BYTES = 1 << 24;
+
+  private Idx() {}
+
+  /** Reads an IDX file as a UINT8 array whose shape is the file's dimensions. */
+  public static ArrayData read(Path file) throws IOException {
+    String source = file.toString();
+    long fileSize = Files.size(file);
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      boolean gzip = file.getFileName().toString().endsWith(".gz") || startsWithGzipMagic(raw);
+      try (InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
+        return read(in, source, gzip ? -1 : fileSize);
+      } catch (ZipException | EOFException e) {
+        // Thrown by the inflater for corrupt or cut-off compressed data.
+        throw new Qnn4jFormatException(source, "corrupt or truncated gzip data: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** {@code size} is the stream's total length if known, else -1. */
+  private static ArrayData read(InputStream in, String source, long size) throws IOException {
+    byte[] magicBytes = in.readNBytes(4);
+    if (magicBytes.length < 4) {
+      throw new Qnn4jFormatException(source, "only " + magicBytes.length
+          + " bytes, too short for an IDX header");
+    }
+    int magic = ByteBuffer.wrap(magicBytes).getInt();
+    if (magic != MAGIC_UBYTE_1D && magic != MAGIC_UBYTE_3D) {
+      throw new Qnn4jFormatException(source, String.format(
+          "bad IDX magic 0x%08x (expected 0x%08x for ubyte labels or 0x%08x for ubyte images)",
+          magic, MAGIC_UBYTE_1D, MAGIC_UBYTE_3D));
+    }
+    int rank = magic & 0xFF;
+    byte[] dimBytes = in.readNBytes(4 * rank);
+    if (dimBytes.length < 4 * rank) {
+      throw new Qnn4jFormatException(source, "truncated IDX header: " + rank
+          + " dimensions need " + (4 + 4 * rank) + " bytes, found " + (4 + dimBytes.length));
+    }
+    long[] shape = new long[rank];
+    ByteBuffer dims = ByteBuffer.wrap(dimBytes);
+    for (int i = 0; i < rank; i++) {
+      shape[i] = dims.getInt();
+      if (shape[i] < 0) {
+        throw new Qnn4jFormatException(source, "negative dimension in IDX header "
+            + Arrays.toString(shape));
+      }
+    }
+    long headerBytes = 4 + 4L * rank;
+    long expected;
+    try {
+      expected = ArrayData.checkedElementCount(shape);
+    } catch (IllegalArgumentException e) {
+      throw new Qnn4jFormatException(source, "IDX header " + e.getMessage());
+    }
+    if (size >= 0 && size - headerBytes != expected) {
+      throw new Qnn4jFormatException(source, payloadMismatch(shape, headerBytes, expected,
+          size - headerBytes));
+    }
+
+    // With compressed input the payload size is known only once it is decompressed, so read in
+    // chunks rather than trusting the header with one large allocation.
+    List<byte[]> chunks = new ArrayList<>();
+    long received = 0;
+    while (received < expected) {
+      byte[] chunk = in.readNBytes((int) Math.min(CHUNK_BYTES, expected - received));
+      if (chunk.length == 0) {
+        break;
+      }
+      chunks.add(chunk);
+      received += chunk.length;
+    }
+    if (received < expected) {
+      throw new Qnn4jFormatException(source, payloadMismatch(shape, headerBytes, expected, received));
+    }
+    if (in.read() >= 0) {
+      throw new Qnn4jFormatException(source, "unexpected data after the " + expected
+          + " payload bytes of IDX dimensions " + Arrays.toString(shape));
+    }
+    byte[] data = chunks.size() == 1 ? chunks.get(0) : new byte[(int) expected];
+    if (chunks.size() != 1) {
+      int offset = 0;
+      for (byte[] chunk : chunks) {
+        System.arraycopy(chunk, 0, data, offset, chunk.length);
+        offset += chunk.length;
+      }
+    }
+    return ArrayData.ofUnsignedBytes(data, shape);
+  }
+
+  private static String payloadMismatch(long[] shape, long headerBytes, long expected, long actual) {
+    return (actual < expected ? "truncated" : "oversized") + ": IDX dimensions "
+        + Arrays.toString(shape) + " need " + expected + " payload bytes after the " + headerBytes
+        + "-byte header, found " + actual;
+  }
+
+  private static boolean startsWithGzipMagic(InputStream in) throws IOException {
+    in.mark(2);
+    int b0 = in.read();
+    int b1 = in.read();
+    in.reset();
+    return b0 == 0x1f && b1 == 0x8b;
+  }
+}

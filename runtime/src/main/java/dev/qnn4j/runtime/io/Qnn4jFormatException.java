@@ -1,0 +1,58 @@
+package dev.qnn4j.runtime.io;
+
+import java.io.IOException;
+
+/**
+ * A file's content does not follow its format (bad magic, inconsistent header, truncated data...).
+ *
+ * <p>It is an {@link IOException} because callers handle it the same way as a failed read: report
+ * and stop. The message is always a single line of the form {@code <source>: <problem>}, so it can
+ * be printed as-is by a command-line tool or a log line, e.g. {@code weights.safetensors: tensor
+ * 'conv1.weight' declares 450 elements but its data_offsets span 1796 bytes (expected 1800)}.
+ */
+public class Qnn4jFormatException extends IOException {
+
+  private final String source;
+  private final String problem;
+
+  public Qnn4jFormatException(String source, String problem) {
+    this(source, problem, null);
+  }
+
+  public Qnn4jFormatException(String source, String problem, Throwable cause) {
+    super(oneLine(source) + ": " + oneLine(problem), cause);
+    this.source = source;
+    this.problem = problem;
+  }
+
+  /** The file (or stream name) that was being read. */
+  public String source() {
+    return source;
+  }
+
+  /** What was wrong, without the source prefix. */
+  public String problem() {
+    return problem;
+  }
+
+  /**
+   * Quotes a name taken from a file (a tensor name, a dtype string) for use in a message: control
+   * characters are escaped so that a hostile name cannot break the one-line guarantee.
+   */
+  public static String quote(String name) {
+    StringBuilder sb = new StringBuilder(name.length() + 2).append('\'');
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < 0x20 || c == 0x7F || c == '\u2028' || c == '\u2029') {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.append('\'').toString();
+  }
+
+  private static String oneLine(String s) {
+    return String.valueOf(s).replaceAll("[\\r\\n\\u2028\\u2029]+", " ");
+  }
+}

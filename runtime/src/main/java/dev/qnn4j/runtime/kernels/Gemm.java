@@ -1,0 +1,26 @@
+package dev.qnn4j.runtime.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Single-precision matrix products on ND4J's BLAS (row-major operands given as Java arrays). */
+public final class Gemm {
+  private Gemm() {}
+
+  /**
+   * {@code op(A) x op(B)} where A is {@code [aRows, aCols]} and B is {@code [bRows, bCols]} row-major
+   * and op transposes when asked. Returns the row-major product.
+   */
+  public static float[] multiply(
+      float[] a, int aRows, int aCols, boolean transposeA,
+      float[] b, int bRows, int bCols, boolean transposeB) {
+    INDArray ma = Nd4j.create(a, new long[] {aRows, aCols}, 'c');
+    INDArray mb = Nd4j.create(b, new long[] {bRows, bCols}, 'c');
+    return multiply(ma, transposeA, mb, transposeB);
+  }
+
+  public static float[] multiply(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
+    INDArray product = Nd4j.gemm(a, b, transposeA, transposeB);
+    return NdArrays.read(product);
+  }
+}

@@ -1,0 +1,133 @@
+package dev.qnn4j.runtime.kernels;
+
+/** The statistics Brevitas derives scales from: absolute maximum and absolute percentile. */
+public final class Statistics {
+  private Statistics() {}
+
+  /** max |x| over {@code x}. */
+  public static float absMax(float[] x) {
+    float m = 0f;
+    for (float v : x) {
+      float a = Math.abs(v);
+      if (a > m || Float.isNaN(a)) {
+        m = a;
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Gradient of {@code max |x|}: PyTorch's full reduction splits the upstream gradient evenly
+   * among all elements attaining the maximum, times the sign of each (the derivative of abs, 0 at 0).
+   */
+  public static void absMaxBackward(float[] x, float max, float grad, float[] gradX) {
+    int ties = 0;
+    for (float v : x) {
+      if (Math.abs(v) == max) {
+        ties++;
+      }
+    }
+    float share = grad / ties;
+    for (int i = 0; i < x.length; i++) {
+      if (Math.abs(x[i]) == max) {
+        gradX[i] += share * Math.signum(x[i]);
+      }
+    }
+  }
+
+  /** max |x| over each of {@code rows} contiguous rows (per output channel). */
+  public static float[] absMaxPerRow(float[] x, int rows) {
+    int cols = x.length / rows;
+    float[] m = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      float best = 0f;
+      for (int j = r * cols; j < (r + 1) * cols; j++) {
+        float a = Math.abs(x[j]);
+        if (a > best || Float.isNaN(a)) {
+          best = a;
+        }
+      }
+      m[r] = best;
+    }
+    return m;
+  }
+
+  /** Gradient of the per-row max: to the first maximal element of each row, as torch.max(dim). */
+  public static void absMaxPerRowBackward(float[] x, float[] max, float[] grad, float[] gradX) {
+    int rows = max.length;
+    int cols = x.length / rows;
+    for (int r = 0; r < rows; r++) {
+      for (int j = r * cols; j < (r + 1) * cols; j++) {
+        if (Math.abs(x[j]) == max[r]) {
+          gradX[j] += grad[r] * Math.signum(x[j]);
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Brevitas' {@code AbsPercentile}: the k-th smallest |x| with {@code k = floor(0.01 * q * n + 0.5)}
+   * (1-based, at least 1), computed as Brevitas computes it in double precision.
+   */
+  public static int percentileRank(double q, long n) {
+    int k = (int) Math.floor(.01 * q * n + 0.5);
+    return Math.max(1, Math.min((int) n, k));
+  }
+
+  /** Index of the k-th smallest |x| (1-based k); ties resolve to the lowest index. */
+  public static int kthSmallestAbsIndex(float[] x, int k) {
+    int n = x.length;
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = Math.abs(x[i]);
+    }
+    float value = select(a, k - 1);
+    for (int i = 0; i < n; i++) {
+      if (Math.abs(x[i]) == value) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("percentile of data containing NaN");
+  }
+
+  /** Quickselect: the element of rank {@code k} (0-based) of {@code a}; reorders {@code a}. */
+  static float select(float[] a, int k) {
+    int lo = 0;
+    int hi = a.length - 1;
+    while (lo < hi) {
+      // Median of three keeps sorted and reversed inputs linear.
+      int mid = (lo + hi) >>> 1;
+      float pivot = median(a[lo], a[mid], a[hi]);
+      int i = lo;
+      int j = hi;
+      while (i <= j) {
+        while (a[i] < pivot) {
+          i++;
+        }
+        while (a[j] > pivot) {
+          j--;
+        }
+        if (i <= j) {
+          float t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (k <= j) {
+        hi = j;
+      } else if (k >= i) {
+        lo = i;
+      } else {
+        return a[k];
+      }
+    }
+    return a[k];
+  }
+
+  private static float median(float a, float b, float c) {
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+  }
+}

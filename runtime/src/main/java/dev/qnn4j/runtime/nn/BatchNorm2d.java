@@ -1,0 +1,240 @@
+package dev.qnn4j.runtime.nn;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.autograd.GradFn;
+import dev.qnn4j.runtime.kernels.NdArrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Batch normalisation over the channels of NCHW data (PyTorch's {@code nn.BatchNorm2d}): batch
+ * statistics in training (running averages updated with momentum 0.1, unbiased variance), running
+ * statistics in evaluation. {@link #foldInto} merges it into the preceding convolution for export.
+ */
+public final class BatchNorm2d extends Module {
+  private final int numFeatures;
+  private final float eps;
+  private final float momentum;
+  private final Parameter weight;
+  private final Parameter bias;
+  private final float[] runningMean;
+  private final float[] runningVar;
+  private long batchesTracked;
+
+  public BatchNorm2d(String name, int numFeatures, float eps, float momentum) {
+    super(name);
+    this.numFeatures = numFeatures;
+    this.eps = eps;
+    this.momentum = momentum;
+    float[] ones = new float[numFeatures];
+    java.util.Arrays.fill(ones, 1f);
+    this.weight = new Parameter(name + ".weight", NdArrays.create(ones, numFeatures));
+    this.bias = new Parameter(name + ".bias", NdArrays.create(new float[numFeatures], numFeatures));
+    this.runningMean = new float[numFeatures];
+    this.runningVar = ones.clone();
+  }
+
+  public BatchNorm2d(String name, int numFeatures) {
+    this(name, numFeatures, 1e-5f, 0.1f);
+  }
+
+  public int numFeatures() {
+    return numFeatures;
+  }
+
+  public float eps() {
+    return eps;
+  }
+
+  public float[] runningMean() {
+    return runningMean.clone();
+  }
+
+  public float[] runningVar() {
+    return runningVar.clone();
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return List.of(weight, bias);
+  }
+
+  @Override
+  public Map<String, Tensor> stateDict() {
+    Map<String, Tensor> s = new LinkedHashMap<>(super.stateDict());
+    s.put(name() + ".running_mean", Tensor.of(runningMean.clone(), numFeatures));
+    s.put(name() + ".running_var", Tensor.of(runningVar.clone(), numFeatures));
+    s.put(name() + ".num_batches_tracked", Tensor.scalar(batchesTracked));
+    return s;
+  }
+
+  @Override
+  public java.util.Set<String> loadStateDict(Map<String, Tensor> state, boolean strict) {
+    java.util.Set<String> used = new java.util.HashSet<>(super.loadStateDict(state, strict));
+    copyInto(state, name() + ".running_mean", runningMean, used, strict);
+    copyInto(state, name() + ".running_var", runningVar, used, strict);
+    Tensor n = state.get(name() + ".num_batches_tracked");
+    if (n != null) {
+      batchesTracked = (long) n.item();
+      used.add(name() + ".num_batches_tracked");
+    }
+    return used;
+  }
+
+  private void copyInto(Map<String, Tensor> state, String key, float[] dst, java.util.Set<String> used, boolean strict) {
+    Tensor t = state.get(key);
+    if (t == null) {
+      if (strict) {
+        throw new IllegalArgumentException("missing " + key + " in the state to load");
+      }
+      return;
+    }
+    if (t.numel() != dst.length) {
+      throw new IllegalArgumentException(key + ": expected " + dst.length + " values, got " + t.numel());
+    }
+    System.arraycopy(t.toFloatArray(), 0, dst, 0, dst.length);
+    used.add(key);
+  }
+
+  public Tensor forward(Tensor x) {
+    Shapes.checkRank(name(), x, 4, "[N, C, H, W]");
+    if (x.size(1) != numFeatures) {
+      throw new LayerShapeException(name(), "[N, " + numFeatures + ", H, W] (num_features = " + numFeatures + ")",
+          x.shape());
+    }
+    long[] shape = x.shape();
+    int n = (int) shape[0];
+    int c = numFeatures;
+    int hw = (int) (shape[2] * shape[3]);
+    int m = n * hw;
+    float[] xv = NdArrays.read(x.value());
+    float[] gamma = NdArrays.read(weight.value());
+    float[] beta = NdArrays.read(bias.value());
+    float[] mean = new float[c];
+    float[] invStd = new float[c];
+    boolean batchStats = isTraining();
+    for (int ch = 0; ch < c; ch++) {
+      if (batchStats) {
+        double sum = 0;
+        for (int s = 0; s < n; s++) {
+          int base = (s * c + ch) * hw;
+          for (int j = 0; j < hw; j++) {
+            sum += xv[base + j];
+          }
+        }
+        double mu = sum / m;
+        double sq = 0;
+        for (int s = 0; s < n; s++) {
+          int base = (s * c + ch) * hw;
+          for (int j = 0; j < hw; j++) {
+            double d = xv[base + j] - mu;
+            sq += d * d;
+          }
+        }
+        double var = sq / m;
+        mean[ch] = (float) mu;
+        invStd[ch] = (float) (1.0 / Math.sqrt(var + eps));
+        double unbiased = m > 1 ? sq / (m - 1) : var;
+        runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * (float) mu;
+        runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * (float) unbiased;
+      } else {
+        mean[ch] = runningMean[ch];
+        invStd[ch] = (float) (1.0 / Math.sqrt(runningVar[ch] + eps));
+      }
+    }
+    if (batchStats) {
+      batchesTracked++;
+    }
+    float[] xhat = new float[xv.length];
+    float[] out = new float[xv.length];
+    for (int s = 0; s < n; s++) {
+      for (int ch = 0; ch < c; ch++) {
+        int base = (s * c + ch) * hw;
+        for (int j = 0; j < hw; j++) {
+          float h = (xv[base + j] - mean[ch]) * invStd[ch];
+          xhat[base + j] = h;
+          out[base + j] = h * gamma[ch] + beta[ch];
+        }
+      }
+    }
+    return Tensor.result(NdArrays.create(out, shape), GradFn.of("BatchNorm2d", g -> {
+      float[] gv = NdArrays.read(g);
+      float[] gx = new float[xv.length];
+      float[] gGamma = new float[c];
+      float[] gBeta = new float[c];
+      for (int ch = 0; ch < c; ch++) {
+        double sumG = 0;
+        double sumGH = 0;
+        for (int s = 0; s < n; s++) {
+          int base = (s * c + ch) * hw;
+          for (int j = 0; j < hw; j++) {
+            sumG += gv[base + j];
+            sumGH += (double) gv[base + j] * xhat[base + j];
+          }
+        }
+        gBeta[ch] = (float) sumG;
+        gGamma[ch] = (float) sumGH;
+        for (int s = 0; s < n; s++) {
+          int base = (s * c + ch) * hw;
+          for (int j = 0; j < hw; j++) {
+            if (batchStats) {
+              double dxhat = (double) gv[base + j] * gamma[ch];
+              double meanDxhat = sumG * gamma[ch] / m;
+              double meanDxhatH = sumGH * gamma[ch] / m;
+              gx[base + j] = (float) (invStd[ch] * (dxhat - meanDxhat - xhat[base + j] * meanDxhatH));
+            } else {
+              gx[base + j] = gv[base + j] * gamma[ch] * invStd[ch];
+            }
+          }
+        }
+      }
+      return new INDArray[] {NdArrays.create(gx, shape), NdArrays.create(gGamma, c), NdArrays.create(gBeta, c)};
+    }, x, weight, bias));
+  }
+
+  /**
+   * Folds this layer's evaluation-mode transform into {@code conv}'s weight and bias:
+   * {@code w' = w * gamma / sqrt(var + eps)}, {@code b' = (b - mean) * gamma / sqrt(var + eps) + beta}.
+   * The convolution must have a bias to receive the shift.
+   */
+  public void foldInto(QuantConv2d conv) {
+    if (conv.options().outChannels() != numFeatures) {
+      throw new IllegalArgumentException(name() + ": cannot fold " + numFeatures + " channels into "
+          + conv.name() + " with " + conv.options().outChannels() + " output channels");
+    }
+    if (conv.bias() == null) {
+      throw new IllegalArgumentException(name() + ": folding into " + conv.name() + " needs a conv bias");
+    }
+    float[] w = conv.weight().toFloatArray();
+    float[] b = conv.bias().toFloatArray();
+    float[] gamma = weight.toFloatArray();
+    float[] beta = bias.toFloatArray();
+    int per = w.length / numFeatures;
+    for (int ch = 0; ch < numFeatures; ch++) {
+      float k = (float) (gamma[ch] / Math.sqrt(runningVar[ch] + eps));
+      for (int j = 0; j < per; j++) {
+        w[ch * per + j] *= k;
+      }
+      b[ch] = (b[ch] - runningMean[ch]) * k + beta[ch];
+    }
+    conv.weight().set(NdArrays.create(w, conv.weight().shape()));
+    conv.bias().set(NdArrays.create(b, numFeatures));
+    java.util.Arrays.fill(runningMean, 0f);
+    java.util.Arrays.fill(runningVar, 1f - eps);
+    weight.set(NdArrays.create(filled(numFeatures, 1f), numFeatures));
+    bias.set(NdArrays.create(new float[numFeatures], numFeatures));
+  }
+
+  private static float[] filled(int n, float v) {
+    float[] a = new float[n];
+    java.util.Arrays.fill(a, v);
+    return a;
+  }
+
+  @Override
+  public String describe() {
+    return "BatchNorm2d(" + numFeatures + ", eps=" + eps + ", momentum=" + momentum + ")";
+  }
+}

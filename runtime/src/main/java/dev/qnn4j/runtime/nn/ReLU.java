@@ -1,0 +1,20 @@
+package dev.qnn4j.runtime.nn;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.autograd.Ops;
+
+/** A float ReLU layer (PyTorch's {@code nn.ReLU}). */
+public final class ReLU extends Module {
+  public ReLU(String name) {
+    super(name);
+  }
+
+  public Tensor forward(Tensor x) {
+    return Ops.relu(x);
+  }
+
+  @Override
+  public String describe() {
+    return "ReLU()";
+  }
+}

@@ -1,0 +1,159 @@
+package dev.qnn4j.runtime.quant;
+
+import dev.qnn4j.runtime.QuantTensor;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.NdArrays;
+import dev.qnn4j.runtime.nn.Parameter;
+
+/**
+ * An activation quantizer with a scale learned from runtime statistics, as Brevitas'
+ * {@code ParameterFromRuntimeStatsScaling} (with {@code IntQuant} and {@code TensorClamp}).
+ *
+ * <ul>
+ *   <li>Training, first {@code collectStatsSteps} calls: the scale is the batch's percentile statistic
+ *       divided by the threshold, with gradients through the statistic; a running statistic (the first
+ *       value, then an exponential average with momentum 0.1, or a true average during calibration) is
+ *       kept in {@link #buffer()}.
+ *   <li>The next training call copies the running statistic into the learned parameter {@link
+ *       #value()}; from then on the scale is {@code |value| / threshold} and {@code value} learns.
+ *   <li>Evaluation uses the running statistic until the parameter was initialised, then the parameter.
+ * </ul>
+ *
+ * During calibration ({@link #setObserverOnly}) statistics are collected but the input passes through
+ * unquantized, as in Brevitas' {@code calibration_mode}.
+ */
+public final class ActQuantizer {
+  private final ActQuantConfig config;
+  private final IntRange range;
+  private final Parameter value;
+  private long collectStatsSteps;
+  private long counter;
+  private float buffer = 1f;
+  private boolean trueAverage;
+  private boolean observerOnly;
+
+  public ActQuantizer(String parameterName, ActQuantConfig config) {
+    this.config = config;
+    this.range = config.range();
+    this.collectStatsSteps = config.collectStatsSteps();
+    this.value = new Parameter(parameterName, NdArrays.scalar(1f));
+  }
+
+  public ActQuantConfig config() {
+    return config;
+  }
+
+  public IntRange range() {
+    return range;
+  }
+
+  /** The learned scale parameter (before division by the threshold), Brevitas' {@code value}. */
+  public Parameter value() {
+    return value;
+  }
+
+  public float buffer() {
+    return buffer;
+  }
+
+  public long counter() {
+    return counter;
+  }
+
+  public long collectStatsSteps() {
+    return collectStatsSteps;
+  }
+
+  /** Whether the scale comes from the learned parameter rather than the running statistic. */
+  public boolean parameterInitialized() {
+    return counter > collectStatsSteps;
+  }
+
+  /** Restores state saved by a checkpoint. */
+  public void restoreState(long counter, long collectStatsSteps, float buffer, float value) {
+    this.counter = counter;
+    this.collectStatsSteps = collectStatsSteps;
+    this.buffer = buffer;
+    this.value.value().assign(value);
+  }
+
+  /** Enters calibration: unbounded statistics steps, a true average, no quantization of the output. */
+  public void beginCalibration() {
+    collectStatsSteps = Long.MAX_VALUE;
+    trueAverage = true;
+    observerOnly = true;
+  }
+
+  /**
+   * Leaves calibration: the averaged statistic becomes the eval-mode scale, and the next training
+   * step (PTQ followed by QAT) initialises the learned parameter from it.
+   */
+  public void endCalibration() {
+    counter = Math.max(collectStatsSteps, counter);
+    observerOnly = false;
+  }
+
+  public void setObserverOnly(boolean observerOnly) {
+    this.observerOnly = observerOnly;
+  }
+
+  /**
+   * Quantizes {@code x} (already passed through the activation function). The result's value is
+   * {@code x} itself while observing only.
+   */
+  public QuantTensor forward(Tensor x, boolean training) {
+    Tensor scale = training ? trainingScale(x) : evalScale();
+    Tensor out = observerOnly ? x
+        : Ops.fakeQuant(x, scale, 0f, (float) range.min(), (float) range.max(), false, 1);
+    return new QuantTensor(out, scale, 0f, config.bitWidth(), config.signed());
+  }
+
+  /** The scale evaluation mode would use now. */
+  public Tensor evalScale() {
+    Tensor raw = counter <= collectStatsSteps
+        ? Tensor.scalar(buffer)
+        : value;
+    return finish(raw);
+  }
+
+  private Tensor trainingScale(Tensor x) {
+    float threshold = range.threshold();
+    if (counter < collectStatsSteps) {
+      Tensor stat = Ops.absPercentile(x, config.percentile());
+      Tensor clamped = Ops.clampMinSte(stat, ActQuantConfig.SCALING_MIN_VAL);
+      float s = clamped.item();
+      long next = counter + 1;
+      if (counter == 0) {
+        buffer = buffer * s;
+      } else if (trueAverage) {
+        buffer = buffer * (float) ((double) counter / next);
+        buffer = buffer + s / (float) next;
+      } else {
+        float m = config.statsMomentum();
+        buffer = buffer * (float) (1.0 - m);
+        buffer = buffer + m * s;
+      }
+      counter = next;
+      return Ops.absBinarySignGrad(Ops.div(clamped, threshold));
+    }
+    if (counter == collectStatsSteps) {
+      value.value().assign(buffer);
+      counter++;
+    }
+    return finish(value);
+  }
+
+  private Tensor finish(Tensor raw) {
+    Tensor scaled = restrict(raw);
+    return Ops.absBinarySignGrad(Ops.clampMinSte(scaled, ActQuantConfig.SCALING_MIN_VAL));
+  }
+
+  private Tensor restrict(Tensor raw) {
+    if (config.restriction() == ScaleRestriction.POWER_OF_TWO) {
+      Tensor log = Ops.addConstant(Ops.log2(raw), (float) -(Math.log(range.threshold()) / Math.log(2)));
+      return Ops.pow2(Ops.ceilSte(log));
+    }
+    return Ops.div(raw, range.threshold());
+  }
+}

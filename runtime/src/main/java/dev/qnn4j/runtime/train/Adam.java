@@ -1,0 +1,75 @@
+package dev.qnn4j.runtime.train;
+
+import dev.qnn4j.runtime.kernels.NdArrays;
+import dev.qnn4j.runtime.nn.Parameter;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam as PyTorch's {@code torch.optim.Adam} (betas 0.9/0.999, eps 1e-8, L2 weight decay added to
+ * the gradient): {@code m = b1 m + (1-b1) g}, {@code v = b2 v + (1-b2) g^2},
+ * {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)}.
+ */
+public final class Adam implements Optimizer {
+  private final List<Parameter> parameters;
+  private final float lr;
+  private final float beta1;
+  private final float beta2;
+  private final float eps;
+  private final float weightDecay;
+  private final Map<Parameter, State> states = new IdentityHashMap<>();
+
+  private static final class State {
+    final float[] m;
+    final float[] v;
+    long step;
+
+    State(int n) {
+      m = new float[n];
+      v = new float[n];
+    }
+  }
+
+  public Adam(List<Parameter> parameters, float lr, float beta1, float beta2, float eps, float weightDecay) {
+    this.parameters = List.copyOf(parameters);
+    this.lr = lr;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+  }
+
+  public Adam(List<Parameter> parameters, float lr) {
+    this(parameters, lr, 0.9f, 0.999f, 1e-8f, 0f);
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  @Override
+  public void step() {
+    for (Parameter p : parameters) {
+      if (p.grad() == null) {
+        continue;
+      }
+      float[] w = p.toFloatArray();
+      float[] g = NdArrays.read(p.grad());
+      State s = states.computeIfAbsent(p, k -> new State(w.length));
+      s.step++;
+      double bias1 = 1 - Math.pow(beta1, s.step);
+      double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
+      float stepSize = (float) (lr / bias1);
+      for (int i = 0; i < w.length; i++) {
+        float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
+        s.m[i] = beta1 * s.m[i] + (1 - beta1) * gi;
+        s.v[i] = beta2 * s.v[i] + (1 - beta2) * gi * gi;
+        float denom = (float) (Math.sqrt(s.v[i]) / bias2Sqrt) + eps;
+        w[i] = w[i] - stepSize * s.m[i] / denom;
+      }
+      p.set(NdArrays.create(w, p.shape()));
+    }
+  }
+}

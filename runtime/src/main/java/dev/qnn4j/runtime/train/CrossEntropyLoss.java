@@ -1,0 +1,55 @@
+package dev.qnn4j.runtime.train;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.autograd.GradFn;
+import dev.qnn4j.runtime.kernels.NdArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Mean cross-entropy of logits {@code [N, C]} against class indices (PyTorch's {@code F.cross_entropy}). */
+public final class CrossEntropyLoss {
+  private CrossEntropyLoss() {}
+
+  public static Tensor mean(Tensor logits, int[] labels) {
+    if (logits.rank() != 2 || logits.size(0) != labels.length) {
+      throw new IllegalArgumentException("cross entropy: expected logits [" + labels.length
+          + ", classes], got " + java.util.Arrays.toString(logits.shape()));
+    }
+    int n = labels.length;
+    int c = (int) logits.size(1);
+    float[] x = NdArrays.read(logits.value());
+    float[] softmax = new float[x.length];
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+      int label = labels[i];
+      if (label < 0 || label >= c) {
+        throw new IllegalArgumentException("cross entropy: label " + label + " of sample " + i
+            + " is outside 0.." + (c - 1));
+      }
+      float max = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < c; j++) {
+        max = Math.max(max, x[i * c + j]);
+      }
+      double sum = 0;
+      for (int j = 0; j < c; j++) {
+        sum += Math.exp(x[i * c + j] - max);
+      }
+      double logSum = Math.log(sum);
+      for (int j = 0; j < c; j++) {
+        softmax[i * c + j] = (float) (Math.exp(x[i * c + j] - max) / sum);
+      }
+      total += -((x[i * c + label] - max) - logSum);
+    }
+    float loss = (float) (total / n);
+    long[] shape = logits.shape();
+    return Tensor.result(NdArrays.scalar(loss), GradFn.of("CrossEntropy", g -> {
+      float scale = g.getFloat(0) / n;
+      float[] gx = new float[x.length];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < c; j++) {
+          gx[i * c + j] = (softmax[i * c + j] - (j == labels[i] ? 1f : 0f)) * scale;
+        }
+      }
+      return new INDArray[] {NdArrays.create(gx, shape)};
+    }, logits));
+  }
+}

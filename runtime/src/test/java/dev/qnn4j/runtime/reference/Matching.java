@@ -1,0 +1,68 @@
+package dev.qnn4j.runtime.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The reference README's matching rule: at least 99% of elements within
+ * {@code 1e-4 + 1e-4 * |ref|} and every element within 5% of {@code max |ref|}; scales and losses
+ * within 1e-5 relative.
+ */
+public final class Matching {
+  private Matching() {}
+
+  public static void assertMatches(String what, float[] ref, float[] actual) {
+    assertEquals(ref.length, actual.length, what + ": element count");
+    float maxRef = 0f;
+    for (float r : ref) {
+      maxRef = Math.max(maxRef, Math.abs(r));
+    }
+    int close = 0;
+    int worst = -1;
+    double worstErr = -1;
+    for (int i = 0; i < ref.length; i++) {
+      double err = Math.abs((double) actual[i] - ref[i]);
+      if (err <= 1e-4 + 1e-4 * Math.abs(ref[i])) {
+        close++;
+      }
+      if (err > worstErr) {
+        worstErr = err;
+        worst = i;
+      }
+      if (!(err <= 0.05 * maxRef) && !(ref[i] == actual[i])) {
+        fail(what + ": element " + i + " is " + actual[i] + ", reference " + ref[i]
+            + " (more than 5% of max|ref| = " + maxRef + " away)");
+      }
+    }
+    if (close < Math.ceil(0.99 * ref.length)) {
+      fail(what + ": only " + close + " of " + ref.length + " elements match; worst at " + worst + ": "
+          + actual[worst] + " vs " + ref[worst]);
+    }
+  }
+
+  public static void assertScale(String what, double ref, double actual) {
+    double tol = 1e-5 * Math.abs(ref);
+    if (!(Math.abs(actual - ref) <= tol)) {
+      fail(what + ": " + actual + ", reference " + ref + " (relative error "
+          + Math.abs(actual - ref) / Math.abs(ref) + ")");
+    }
+  }
+
+  public static void assertScales(String what, float[] ref, float[] actual) {
+    assertEquals(ref.length, actual.length, what + ": count");
+    for (int i = 0; i < ref.length; i++) {
+      assertScale(what + "[" + i + "]", ref[i], actual[i]);
+    }
+  }
+
+  /** Counts exactly equal elements, for reporting how often a result is bit-exact. */
+  public static int exactCount(float[] ref, float[] actual) {
+    int n = 0;
+    for (int i = 0; i < ref.length; i++) {
+      if (Float.floatToIntBits(ref[i]) == Float.floatToIntBits(actual[i]) || ref[i] == actual[i]) {
+        n++;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,21 @@
+package dev.qnn4j.runtime.reference;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/** The {@code model_ptq} and {@code qat_steps} cases on the hand-wired LeNets. */
+class ModelReferenceTest {
+
+  @TestFactory
+  Stream<DynamicTest> modelPtq() {
+    return Reference.cases("model_ptq").stream().map(c -> DynamicTest.dynamicTest(
+        c.get("name").getAsString(), () -> ModelReferenceChecks.checkPtqCase(c, HandWiredLeNets::create)));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> qatSteps() {
+    return Reference.cases("qat_steps").stream().map(c -> DynamicTest.dynamicTest(
+        c.get("name").getAsString(), () -> ModelReferenceChecks.checkQatCase(c, HandWiredLeNets::create)));
+  }
+}

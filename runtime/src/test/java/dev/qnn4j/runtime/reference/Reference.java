@@ -1,0 +1,158 @@
+package dev.qnn4j.runtime.reference;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.Npy;
+import dev.qnn4j.runtime.io.Safetensors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Brevitas 0.11 reference vectors on the test classpath ({@code reference/brevitas/}, see its
+ * PROVENANCE.md): the case index and loaders for its .npy and .safetensors files.
+ */
+public final class Reference {
+  private static final String ROOT = "reference/brevitas/";
+  private static JsonObject index;
+
+  private Reference() {}
+
+  public static synchronized JsonObject index() {
+    if (index == null) {
+      try (InputStream in = open("index.json")) {
+        index = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return index;
+  }
+
+  /** The cases of one kind, in index order. */
+  public static List<JsonObject> cases(String kind) {
+    List<JsonObject> out = new ArrayList<>();
+    for (JsonElement e : index().getAsJsonArray("cases")) {
+      JsonObject c = e.getAsJsonObject();
+      if (c.get("kind").getAsString().equals(kind)) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  public static JsonObject caseNamed(String name) {
+    for (JsonElement e : index().getAsJsonArray("cases")) {
+      if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
+        return e.getAsJsonObject();
+      }
+    }
+    throw new IllegalArgumentException("no reference case " + name);
+  }
+
+  public static ArrayData npy(String file) {
+    try (InputStream in = open(file)) {
+      return Npy.read(in, file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static float[] floats(String file) {
+    return npy(file).toFloatArray();
+  }
+
+  public static Tensor tensor(String file) {
+    ArrayData a = npy(file);
+    return Tensor.of(a.toFloatArray(), a.shape());
+  }
+
+  /** Rows of the leading dimension as tensors ({@code [K, ...]} to K tensors of {@code [...]}). */
+  public static List<Tensor> unstack(String file) {
+    ArrayData a = npy(file);
+    long[] shape = a.shape();
+    long[] inner = java.util.Arrays.copyOfRange(shape, 1, shape.length);
+    int per = (int) (a.numElements() / shape[0]);
+    float[] all = a.toFloatArray();
+    List<Tensor> out = new ArrayList<>();
+    for (int k = 0; k < shape[0]; k++) {
+      out.add(Tensor.of(java.util.Arrays.copyOfRange(all, k * per, (k + 1) * per), inner));
+    }
+    return out;
+  }
+
+  public static int[] labels(String file) {
+    long[] l = npy(file).toLongArray();
+    int[] out = new int[l.length];
+    for (int i = 0; i < l.length; i++) {
+      out[i] = (int) l[i];
+    }
+    return out;
+  }
+
+  /** A state dict of float tensors by PyTorch name. */
+  public static Map<String, Tensor> safetensors(String file) {
+    try {
+      Path tmp = copyToTemp(file);
+      try {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ArrayData> e : Safetensors.read(tmp).tensors().entrySet()) {
+          out.put(e.getKey(), Tensor.of(e.getValue().toFloatArray(), e.getValue().shape()));
+        }
+        return out;
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A reference file as a file on disk (copied out of the classpath), e.g. for command-line tests. */
+  public static Path copyToTemp(String file) throws IOException {
+    String suffix = file.substring(file.lastIndexOf('.'));
+    Path tmp = Files.createTempFile("qnn4j-ref-", suffix);
+    try (InputStream in = open(file)) {
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return tmp;
+  }
+
+  /** Whether two reference files have the same bytes. */
+  public static boolean sameBytes(String a, String b) {
+    try (InputStream ia = open(a); InputStream ib = open(b)) {
+      return java.util.Arrays.equals(ia.readAllBytes(), ib.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static float[] toFloats(JsonArray a) {
+    float[] out = new float[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).getAsFloat();
+    }
+    return out;
+  }
+
+  private static InputStream open(String file) throws IOException {
+    InputStream in = Reference.class.getClassLoader().getResourceAsStream(ROOT + file);
+    if (in == null) {
+      throw new IOException("reference file " + ROOT + file + " is not on the test classpath");
+    }
+    return in;
+  }
+}
