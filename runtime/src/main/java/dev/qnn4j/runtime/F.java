@@ -2,6 +2,8 @@ package dev.qnn4j.runtime;
 
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.nn.LayerShapeException;
+import dev.qnn4j.runtime.trace.TraceEvent.Op;
+import dev.qnn4j.runtime.trace.Tracer;
 
 /**
  * Functional operations for use in a model's {@code forward}. Operations that do not change how
@@ -17,17 +19,17 @@ public final class F {
   }
 
   public static QuantTensor maxPool2d(QuantTensor x, int kernelSize) {
-    return x.withValue(maxPool2d((Tensor) x, kernelSize));
+    return maxPool2d(x, kernelSize, kernelSize, 0);
   }
 
   public static Tensor maxPool2d(Tensor x, int kernelSize, int stride, int padding) {
-    checkNchw("maxPool2d", x);
-    return Ops.maxPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
-        new int[] {padding, padding});
+    return Tracer.op(Op.MAX_POOL, maxPoolValue(x, kernelSize, stride, padding),
+        new long[] {kernelSize, stride, padding}, x);
   }
 
   public static QuantTensor maxPool2d(QuantTensor x, int kernelSize, int stride, int padding) {
-    return x.withValue(maxPool2d((Tensor) x, kernelSize, stride, padding));
+    return Tracer.op(Op.MAX_POOL, x.withValue(maxPoolValue(x, kernelSize, stride, padding)),
+        new long[] {kernelSize, stride, padding}, x);
   }
 
   /** Average pooling with a square window, stride = window, no padding. Not scale-preserving. */
@@ -37,28 +39,29 @@ public final class F {
 
   public static Tensor avgPool2d(Tensor x, int kernelSize, int stride, int padding) {
     checkNchw("avgPool2d", x);
-    return Ops.avgPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
+    Tensor out = Ops.avgPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
         new int[] {padding, padding});
+    return Tracer.op(Op.AVG_POOL, out, new long[] {kernelSize, stride, padding}, x);
   }
 
   public static Tensor relu(Tensor x) {
-    return Ops.relu(x);
+    return Tracer.op(Op.RELU, Ops.relu(x), new long[0], x);
   }
 
   /** {@code x.reshape(x.shape[0], -1)}. */
   public static Tensor flatten(Tensor x) {
-    return Ops.flatten(x);
+    return Tracer.op(Op.FLATTEN, Ops.flatten(x), new long[0], x);
   }
 
   public static QuantTensor flatten(QuantTensor x) {
     if (!x.perTensor()) {
       throw new IllegalArgumentException("flatten of a per-channel QuantTensor loses its channel axis");
     }
-    return x.withValue(Ops.flatten(x));
+    return Tracer.op(Op.FLATTEN, x.withValue(Ops.flatten(x)), new long[0], x);
   }
 
   public static Tensor reshape(Tensor x, long... shape) {
-    return Ops.reshape(x, shape);
+    return Tracer.op(Op.RESHAPE, Ops.reshape(x, shape), shape, x);
   }
 
   /** Elementwise sum of two tensors of the same shape (a residual connection). */
@@ -66,7 +69,13 @@ public final class F {
     if (!java.util.Arrays.equals(a.shape(), b.shape())) {
       throw new LayerShapeException("add", "two tensors of shape " + java.util.Arrays.toString(a.shape()), b.shape());
     }
-    return Ops.add(a, b);
+    return Tracer.op(Op.ADD, Ops.add(a, b), new long[0], a, b);
+  }
+
+  private static Tensor maxPoolValue(Tensor x, int kernelSize, int stride, int padding) {
+    checkNchw("maxPool2d", x);
+    return Ops.maxPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
+        new int[] {padding, padding});
   }
 
   private static void checkNchw(String op, Tensor x) {

@@ -46,7 +46,7 @@ public class Tensor {
   /** A leaf tensor that does not require a gradient, copying {@code data} (row-major). */
   public static Tensor of(float[] data, long... shape) {
     checkLength(data.length, shape);
-    return new Tensor(Nd4j.create(data, shape, 'c'), false);
+    return new Tensor(dev.qnn4j.runtime.kernels.NdArrays.create(data, shape), false);
   }
 
   /** A 0-d tensor. */
@@ -133,7 +133,7 @@ public class Tensor {
 
   /** A copy of the values, row-major. */
   public final float[] toFloatArray() {
-    return value.data().asFloat();
+    return dev.qnn4j.runtime.kernels.NdArrays.read(value);
   }
 
   /** The single value of a tensor with one element. */

@@ -9,7 +9,9 @@ import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.kernels.Pooling;
 import dev.qnn4j.runtime.kernels.Statistics;
 import java.util.Arrays;
+import dev.qnn4j.runtime.kernels.Workspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Differentiable operations on {@link Tensor}s. Each computes its result with the kernels of
@@ -25,7 +27,8 @@ public final class Ops {
     float[] v = NdArrays.read(x.value());
     float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] > 0f ? v[i] : (Float.isNaN(v[i]) ? v[i] : 0f);
+      float a = v[i];
+      out[i] = a > 0f || a != a ? a : 0f; // NaN propagates, as in PyTorch
     }
     long[] shape = x.shape();
     return Tensor.result(NdArrays.create(out, shape), GradFn.of("Relu", g -> {
@@ -238,7 +241,8 @@ public final class Ops {
 
   /**
    * 2-d convolution of NCHW {@code x} with {@code w [out, in/groups, kh, kw]} and optional bias
-   * {@code [out]}, as im2col plus one matrix product per group.
+   * {@code [out]}, as im2col plus one matrix product per group. The column matrix is rebuilt in
+   * the backward pass rather than kept, which costs one unfold but holds no large buffer per layer.
    */
   public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
     long[] xs = x.shape();
@@ -258,26 +262,26 @@ public final class Ops {
     }
     int p = oh * ow;
     int k = cg * (int) ws[2] * (int) ws[3];
+    int np = n * p;
     float[] xv = NdArrays.read(x.value());
-    float[] wv = NdArrays.read(w.value());
     float[] bv = bias == null ? null : NdArrays.read(bias.value());
-    float[][] cols = new float[groups][];
+    INDArray wm = w.value().reshape('c', groups, og, k);
     float[] out = new float[n * outC * p];
     for (int gi = 0; gi < groups; gi++) {
-      cols[gi] = Im2Col.unfold(xv, geo, gi * cg, cg);
-      float[] wg = Arrays.copyOfRange(wv, gi * og * k, (gi + 1) * og * k);
-      float[] prod = Gemm.multiply(wg, og, k, false, cols[gi], k, n * p, false);
+      INDArray cols = Workspace.matrix(Workspace.Slot.COLUMNS, k, np);
+      Im2Col.unfold(xv, geo, gi * cg, cg, cols.data().asNioFloat());
+      INDArray prod = Workspace.matrix(Workspace.Slot.PRODUCT, og, np);
+      Nd4j.gemm(groupMatrix(wm, gi, groups), cols, prod, false, false, 1.0, 0.0);
+      java.nio.FloatBuffer pb = prod.data().asNioFloat();
       for (int o = 0; o < og; o++) {
         int oc = gi * og + o;
-        float b = bv == null ? 0f : bv[oc];
         for (int s = 0; s < n; s++) {
-          int src = o * n * p + s * p;
           int dst = (s * outC + oc) * p;
-          if (bv == null) {
-            System.arraycopy(prod, src, out, dst, p);
-          } else {
+          pb.get(o * np + s * p, out, dst, p);
+          if (bv != null) {
+            float b = bv[oc];
             for (int j = 0; j < p; j++) {
-              out[dst + j] = prod[src + j] + b;
+              out[dst + j] += b;
             }
           }
         }
@@ -287,17 +291,18 @@ public final class Ops {
     return Tensor.result(NdArrays.create(out, outShape), GradFn.of("Conv2d", g -> {
       float[] gv = NdArrays.read(g);
       float[] gx = x.requiresGrad() ? new float[xv.length] : null;
-      float[] gw = new float[wv.length];
+      float[] gw = new float[(int) w.numel()];
       float[] gb = bias == null ? null : new float[outC];
       for (int gi = 0; gi < groups; gi++) {
-        // Gradient rows in the [og, n * p] layout of the forward product.
-        float[] gg = new float[og * n * p];
+        // Output gradient rows in the [og, n * p] layout of the forward product.
+        INDArray gg = Workspace.matrix(Workspace.Slot.GRADIENT_ROWS, og, np);
+        java.nio.FloatBuffer gb2 = gg.data().asNioFloat();
         for (int o = 0; o < og; o++) {
           int oc = gi * og + o;
           double bsum = 0;
           for (int s = 0; s < n; s++) {
             int src = (s * outC + oc) * p;
-            System.arraycopy(gv, src, gg, o * n * p + s * p, p);
+            gb2.put(o * np + s * p, gv, src, p);
             if (gb != null) {
               for (int j = 0; j < p; j++) {
                 bsum += gv[src + j];
@@ -308,12 +313,14 @@ public final class Ops {
             gb[oc] = (float) bsum;
           }
         }
-        float[] gwg = Gemm.multiply(gg, og, n * p, false, cols[gi], k, n * p, true);
+        INDArray cols = Workspace.matrix(Workspace.Slot.COLUMNS, k, np);
+        Im2Col.unfold(xv, geo, gi * cg, cg, cols.data().asNioFloat());
+        float[] gwg = NdArrays.read(Nd4j.gemm(gg, cols, false, true));
         System.arraycopy(gwg, 0, gw, gi * og * k, og * k);
         if (gx != null) {
-          float[] wg = Arrays.copyOfRange(wv, gi * og * k, (gi + 1) * og * k);
-          float[] gcols = Gemm.multiply(wg, og, k, true, gg, og, n * p, false);
-          Im2Col.fold(gcols, geo, gi * cg, cg, gx);
+          INDArray gcols = Workspace.matrix(Workspace.Slot.COLUMNS, k, np);
+          Nd4j.gemm(groupMatrix(wm, gi, groups), gg, gcols, true, false, 1.0, 0.0);
+          Im2Col.fold(gcols.data().asNioFloat(), geo, gi * cg, cg, gx);
         }
       }
       return new INDArray[] {
@@ -321,6 +328,12 @@ public final class Ops {
           NdArrays.create(gw, ws),
           gb == null ? null : NdArrays.create(gb, outC)};
     }, x, w, bias));
+  }
+
+  /** The {@code [og, k]} weight matrix of group {@code gi}, contiguous for BLAS. */
+  private static INDArray groupMatrix(INDArray wm, int gi, int groups) {
+    INDArray g = wm.slice(gi);
+    return groups == 1 ? g.reshape('c', g.size(0), g.size(1)) : g.dup('c');
   }
 
   /** {@code x W^T + b} for {@code x [n, in]}, {@code w [out, in]}, optional {@code b [out]}. */

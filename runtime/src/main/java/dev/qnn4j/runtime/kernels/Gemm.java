@@ -14,8 +14,8 @@ public final class Gemm {
   public static float[] multiply(
       float[] a, int aRows, int aCols, boolean transposeA,
       float[] b, int bRows, int bCols, boolean transposeB) {
-    INDArray ma = Nd4j.create(a, new long[] {aRows, aCols}, 'c');
-    INDArray mb = Nd4j.create(b, new long[] {bRows, bCols}, 'c');
+    INDArray ma = NdArrays.create(a, aRows, aCols);
+    INDArray mb = NdArrays.create(b, bRows, bCols);
     return multiply(ma, transposeA, mb, transposeB);
   }
 

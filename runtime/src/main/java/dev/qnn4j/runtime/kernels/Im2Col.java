@@ -1,28 +1,32 @@
 package dev.qnn4j.runtime.kernels;
 
+import java.nio.FloatBuffer;
+
 /**
  * Unfolds convolution windows into a matrix so a convolution becomes one matrix product, and folds
  * gradients back. For channels {@code [c0, c0 + cs)} of an NCHW input, the column matrix has
  * {@code cs * kh * kw} rows (channel-major, then kernel row, then kernel column, matching the
  * weight layout {@code [out, in, kh, kw]}) and {@code batch * outH * outW} columns (sample-major).
+ * The matrix lives in a native buffer so the product reads it without another copy.
  */
 public final class Im2Col {
   private Im2Col() {}
 
-  public static float[] unfold(float[] input, ConvGeometry g, int c0, int cs) {
+  /** Writes the column matrix into {@code out} (row-major, fully overwritten). */
+  public static void unfold(float[] input, ConvGeometry g, int c0, int cs, FloatBuffer out) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
     int cols = g.batch() * p;
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
-    float[] out = new float[cs * kh * kw * cols];
     int hw = g.inHeight() * g.inWidth();
+    float[] row = new float[ow];
     for (int c = 0; c < cs; c++) {
       for (int ki = 0; ki < kh; ki++) {
         for (int kj = 0; kj < kw; kj++) {
-          int row = (c * kh + ki) * kw + kj;
-          int rowBase = row * cols;
+          int rowBase = ((c * kh + ki) * kw + kj) * cols;
+          int shift = kj * g.dilationW() - g.padW();
           for (int n = 0; n < g.batch(); n++) {
             int inBase = (n * g.inChannels() + c0 + c) * hw;
             int outBase = rowBase + n * p;
@@ -30,25 +34,30 @@ public final class Im2Col {
               int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
               int o = outBase + y * ow;
               if (iy < 0 || iy >= g.inHeight()) {
-                continue; // stays zero: padding
+                java.util.Arrays.fill(row, 0f);
+                out.put(o, row, 0, ow);
+                continue;
               }
               int inRow = inBase + iy * g.inWidth();
-              for (int x = 0; x < ow; x++) {
-                int ix = x * g.strideW() - g.padW() + kj * g.dilationW();
-                if (ix >= 0 && ix < g.inWidth()) {
-                  out[o + x] = input[inRow + ix];
-                }
+              if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                // Unit stride inside the image: the row is one contiguous copy.
+                out.put(o, input, inRow + shift, ow);
+                continue;
               }
+              for (int x = 0; x < ow; x++) {
+                int ix = x * g.strideW() + shift;
+                row[x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
+              }
+              out.put(o, row, 0, ow);
             }
           }
         }
       }
     }
-    return out;
   }
 
   /** Adds the column-matrix gradient {@code cols} back into {@code gradInput} (the adjoint of unfold). */
-  public static void fold(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput) {
+  public static void fold(FloatBuffer cols, ConvGeometry g, int c0, int cs, float[] gradInput) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -56,10 +65,12 @@ public final class Im2Col {
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
+    float[] row = new float[ow];
     for (int c = 0; c < cs; c++) {
       for (int ki = 0; ki < kh; ki++) {
         for (int kj = 0; kj < kw; kj++) {
           int rowBase = ((c * kh + ki) * kw + kj) * ncols;
+          int shift = kj * g.dilationW() - g.padW();
           for (int n = 0; n < g.batch(); n++) {
             int inBase = (n * g.inChannels() + c0 + c) * hw;
             int colBase = rowBase + n * p;
@@ -69,11 +80,11 @@ public final class Im2Col {
                 continue;
               }
               int inRow = inBase + iy * g.inWidth();
-              int o = colBase + y * ow;
+              cols.get(colBase + y * ow, row, 0, ow);
               for (int x = 0; x < ow; x++) {
-                int ix = x * g.strideW() - g.padW() + kj * g.dilationW();
+                int ix = x * g.strideW() + shift;
                 if (ix >= 0 && ix < g.inWidth()) {
-                  gradInput[inRow + ix] += cols[o + x];
+                  gradInput[inRow + ix] += row[x];
                 }
               }
             }

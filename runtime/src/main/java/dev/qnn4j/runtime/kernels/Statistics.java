@@ -78,17 +78,45 @@ public final class Statistics {
   /** Index of the k-th smallest |x| (1-based k); ties resolve to the lowest index. */
   public static int kthSmallestAbsIndex(float[] x, int k) {
     int n = x.length;
+    int fromTop = n - k + 1;
+    if (fromTop <= 64) {
+      // High percentiles (Brevitas' 99.999) need one of the few largest: one pass keeps them.
+      return indexOfValue(x, largestAbs(x, fromTop));
+    }
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {
       a[i] = Math.abs(x[i]);
     }
-    float value = select(a, k - 1);
-    for (int i = 0; i < n; i++) {
-      if (Math.abs(x[i]) == value) {
+    return indexOfValue(x, select(a, k - 1));
+  }
+
+  private static int indexOfValue(float[] x, float absValue) {
+    for (int i = 0; i < x.length; i++) {
+      if (Math.abs(x[i]) == absValue) {
         return i;
       }
     }
     throw new IllegalStateException("percentile of data containing NaN");
+  }
+
+  /** The m-th largest |x| (1-based m, small), keeping the m largest seen in a sorted array. */
+  static float largestAbs(float[] x, int m) {
+    float[] top = new float[m]; // descending; starts below any |x|
+    java.util.Arrays.fill(top, -1f);
+    for (float v : x) {
+      float a = Math.abs(v);
+      if (a > top[m - 1]) {
+        int j = m - 1;
+        while (j > 0 && top[j - 1] < a) {
+          top[j] = top[j - 1];
+          j--;
+        }
+        top[j] = a;
+      } else if (a != a) {
+        throw new IllegalStateException("percentile of data containing NaN");
+      }
+    }
+    return top[m - 1];
   }
 
   /** Quickselect: the element of rank {@code k} (0-based) of {@code a}; reorders {@code a}. */

@@ -99,6 +99,10 @@ public final class BatchNorm2d extends Module {
   }
 
   public Tensor forward(Tensor x) {
+    return dev.qnn4j.runtime.trace.Tracer.layer(this, forwardImpl(x), x);
+  }
+
+  private Tensor forwardImpl(Tensor x) {
     Shapes.checkRank(name(), x, 4, "[N, C, H, W]");
     if (x.size(1) != numFeatures) {
       throw new LayerShapeException(name(), "[N, " + numFeatures + ", H, W] (num_features = " + numFeatures + ")",

@@ -4,6 +4,7 @@ import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.ActQuantizer;
+import dev.qnn4j.runtime.trace.Tracer;
 import java.util.List;
 
 /**
@@ -51,12 +52,16 @@ public abstract class QuantActivation extends Module {
 
   /** The quantized output: a QuantTensor when {@code returnQuantTensor}, else its plain value. */
   public Tensor forward(Tensor x) {
-    QuantTensor q = forwardQuant(x);
-    return returnQuantTensor ? q : WeightLayer.plain(q);
+    QuantTensor q = quantize(x);
+    return Tracer.layer(this, returnQuantTensor ? q : WeightLayer.plain(q), x);
   }
 
   /** The quantized output with its metadata, whatever {@code returnQuantTensor} says. */
   public QuantTensor forwardQuant(Tensor x) {
+    return Tracer.layer(this, quantize(x), x);
+  }
+
+  private QuantTensor quantize(Tensor x) {
     return quantizer.forward(activation(x), isTraining() || calibrating);
   }
 

@@ -46,6 +46,10 @@ public final class QuantEltwiseAdd extends Module {
   }
 
   public Tensor forward(Tensor a, Tensor b) {
+    return dev.qnn4j.runtime.trace.Tracer.layer(this, forwardImpl(a, b), a, b);
+  }
+
+  private Tensor forwardImpl(Tensor a, Tensor b) {
     Shapes.checkSame(name(), a, b);
     Tensor sum = Ops.add(a, b);
     if (outputQuant != null) {

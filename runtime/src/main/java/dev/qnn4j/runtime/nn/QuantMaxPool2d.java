@@ -35,7 +35,7 @@ public final class QuantMaxPool2d extends Module {
   public Tensor forward(Tensor x) {
     Shapes.checkRank(name(), x, 4, "[N, C, H, W]");
     Tensor out = Ops.maxPool2d(x, kernel, stride, padding);
-    return x instanceof QuantTensor q ? q.withValue(out) : out;
+    return dev.qnn4j.runtime.trace.Tracer.layer(this, x instanceof QuantTensor q ? q.withValue(out) : out, x);
   }
 
   public QuantTensor forwardQuant(QuantTensor x) {

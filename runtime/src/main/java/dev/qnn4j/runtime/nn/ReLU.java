@@ -10,7 +10,7 @@ public final class ReLU extends Module {
   }
 
   public Tensor forward(Tensor x) {
-    return Ops.relu(x);
+    return dev.qnn4j.runtime.trace.Tracer.layer(this, Ops.relu(x), x);
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.BiasQuantizer;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantizer;
+import dev.qnn4j.runtime.trace.Tracer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -141,6 +142,10 @@ public abstract class WeightLayer extends Module {
   }
 
   public Tensor forward(Tensor x) {
+    return Tracer.layer(this, forwardImpl(x), x);
+  }
+
+  private Tensor forwardImpl(Tensor x) {
     checkInput(x);
     boolean train = isTraining() || calibrating;
     Tensor in = inputQuant == null ? x : inputQuant.forward(x, train);
