@@ -114,7 +114,7 @@ public class Tensor {
       throw new IllegalStateException(
           "gradient of shape " + Arrays.toString(g.shape()) + " for a tensor of shape " + Arrays.toString(shape));
     }
-    grad = grad == null ? g.dup('c') : grad.add(g);
+    grad = grad == null ? g.dup('c') : dev.qnn4j.runtime.autograd.Autograd.sum(grad, g);
   }
 
   /** Back-propagates from this scalar tensor (gradient 1). */

@@ -1,6 +1,7 @@
 package dev.qnn4j.runtime.autograd;
 
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.NdArrays;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,9 +55,19 @@ public final class Autograd {
               + Arrays.toString(in.shape()));
         }
         // Accumulate out of place: a backward step may hand the same array to several inputs.
-        grads.merge(in, inputGrads[i], INDArray::add);
+        grads.merge(in, inputGrads[i], Autograd::sum);
       }
     }
+  }
+
+  /** {@code a + b} as a new array; summed in Java, cheaper than an ND4J op for these sizes. */
+  public static INDArray sum(INDArray a, INDArray b) {
+    float[] x = NdArrays.read(a);
+    float[] y = NdArrays.read(b);
+    for (int i = 0; i < x.length; i++) {
+      x[i] += y[i];
+    }
+    return NdArrays.create(x, a.shape());
   }
 
   /** Tensors reachable from root, each after every tensor that consumes it. */

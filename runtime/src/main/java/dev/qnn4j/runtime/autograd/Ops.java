@@ -11,7 +11,6 @@ import dev.qnn4j.runtime.kernels.Statistics;
 import java.util.Arrays;
 import dev.qnn4j.runtime.kernels.Workspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Differentiable operations on {@link Tensor}s. Each computes its result with the kernels of
@@ -264,24 +263,25 @@ public final class Ops {
     int k = cg * (int) ws[2] * (int) ws[3];
     int np = n * p;
     float[] xv = NdArrays.read(x.value());
+    float[] wv = NdArrays.read(w.value());
     float[] bv = bias == null ? null : NdArrays.read(bias.value());
-    INDArray wm = w.value().reshape('c', groups, og, k);
     float[] out = new float[n * outC * p];
     for (int gi = 0; gi < groups; gi++) {
-      INDArray cols = Workspace.matrix(Workspace.Slot.COLUMNS, k, np);
-      Im2Col.unfold(xv, geo, gi * cg, cg, cols.data().asNioFloat());
-      INDArray prod = Workspace.matrix(Workspace.Slot.PRODUCT, og, np);
-      Nd4j.gemm(groupMatrix(wm, gi, groups), cols, prod, false, false, 1.0, 0.0);
-      java.nio.FloatBuffer pb = prod.data().asNioFloat();
+      float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * np);
+      Im2Col.unfold(xv, geo, gi * cg, cg, cols);
+      float[] prod = Workspace.floats(Workspace.Slot.PRODUCT, og * np);
+      Gemm.multiply(false, false, og, np, k, groupWeights(wv, gi, og * k, groups), cols, prod);
       for (int o = 0; o < og; o++) {
         int oc = gi * og + o;
         for (int s = 0; s < n; s++) {
+          int src = o * np + s * p;
           int dst = (s * outC + oc) * p;
-          pb.get(o * np + s * p, out, dst, p);
-          if (bv != null) {
+          if (bv == null) {
+            System.arraycopy(prod, src, out, dst, p);
+          } else {
             float b = bv[oc];
             for (int j = 0; j < p; j++) {
-              out[dst + j] += b;
+              out[dst + j] = prod[src + j] + b;
             }
           }
         }
@@ -291,18 +291,17 @@ public final class Ops {
     return Tensor.result(NdArrays.create(out, outShape), GradFn.of("Conv2d", g -> {
       float[] gv = NdArrays.read(g);
       float[] gx = x.requiresGrad() ? new float[xv.length] : null;
-      float[] gw = new float[(int) w.numel()];
+      float[] gw = new float[wv.length];
       float[] gb = bias == null ? null : new float[outC];
       for (int gi = 0; gi < groups; gi++) {
         // Output gradient rows in the [og, n * p] layout of the forward product.
-        INDArray gg = Workspace.matrix(Workspace.Slot.GRADIENT_ROWS, og, np);
-        java.nio.FloatBuffer gb2 = gg.data().asNioFloat();
+        float[] gg = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, og * np);
         for (int o = 0; o < og; o++) {
           int oc = gi * og + o;
           double bsum = 0;
           for (int s = 0; s < n; s++) {
             int src = (s * outC + oc) * p;
-            gb2.put(o * np + s * p, gv, src, p);
+            System.arraycopy(gv, src, gg, o * np + s * p, p);
             if (gb != null) {
               for (int j = 0; j < p; j++) {
                 bsum += gv[src + j];
@@ -313,14 +312,14 @@ public final class Ops {
             gb[oc] = (float) bsum;
           }
         }
-        INDArray cols = Workspace.matrix(Workspace.Slot.COLUMNS, k, np);
-        Im2Col.unfold(xv, geo, gi * cg, cg, cols.data().asNioFloat());
-        float[] gwg = NdArrays.read(Nd4j.gemm(gg, cols, false, true));
+        float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * np);
+        Im2Col.unfold(xv, geo, gi * cg, cg, cols);
+        float[] gwg = Gemm.multiply(false, true, og, k, np, gg, cols);
         System.arraycopy(gwg, 0, gw, gi * og * k, og * k);
         if (gx != null) {
-          INDArray gcols = Workspace.matrix(Workspace.Slot.COLUMNS, k, np);
-          Nd4j.gemm(groupMatrix(wm, gi, groups), gg, gcols, true, false, 1.0, 0.0);
-          Im2Col.fold(gcols.data().asNioFloat(), geo, gi * cg, cg, gx);
+          float[] gcols = Workspace.floats(Workspace.Slot.COLUMNS, k * np);
+          Gemm.multiply(true, false, k, np, og, groupWeights(wv, gi, og * k, groups), gg, gcols);
+          Im2Col.fold(gcols, geo, gi * cg, cg, gx);
         }
       }
       return new INDArray[] {
@@ -330,10 +329,9 @@ public final class Ops {
     }, x, w, bias));
   }
 
-  /** The {@code [og, k]} weight matrix of group {@code gi}, contiguous for BLAS. */
-  private static INDArray groupMatrix(INDArray wm, int gi, int groups) {
-    INDArray g = wm.slice(gi);
-    return groups == 1 ? g.reshape('c', g.size(0), g.size(1)) : g.dup('c');
+  /** The {@code [og, k]} weight rows of group {@code gi} (the whole array when there is one group). */
+  private static float[] groupWeights(float[] wv, int gi, int size, int groups) {
+    return groups == 1 ? wv : Arrays.copyOfRange(wv, gi * size, (gi + 1) * size);
   }
 
   /** {@code x W^T + b} for {@code x [n, in]}, {@code w [out, in]}, optional {@code b [out]}. */
@@ -341,9 +339,9 @@ public final class Ops {
     int n = (int) x.size(0);
     int in = (int) x.size(1);
     int out = (int) w.size(0);
-    INDArray xv = x.value();
-    INDArray wv = w.value();
-    float[] prod = Gemm.multiply(xv, false, wv, true);
+    float[] xv = NdArrays.read(x.value());
+    float[] wv = NdArrays.read(w.value());
+    float[] prod = Gemm.multiply(false, true, n, out, in, xv, wv);
     if (bias != null) {
       float[] bv = NdArrays.read(bias.value());
       for (int i = 0; i < n; i++) {
@@ -353,11 +351,11 @@ public final class Ops {
       }
     }
     return Tensor.result(NdArrays.create(prod, n, out), GradFn.of("Linear", g -> {
-      INDArray gx = x.requiresGrad() ? NdArrays.create(Gemm.multiply(g, false, wv, false), n, in) : null;
-      INDArray gw = NdArrays.create(Gemm.multiply(g, true, xv, false), out, in);
+      float[] gv = NdArrays.read(g);
+      INDArray gx = x.requiresGrad() ? NdArrays.create(Gemm.multiply(false, false, n, in, out, gv, wv), n, in) : null;
+      INDArray gw = NdArrays.create(Gemm.multiply(true, false, out, in, n, gv, xv), out, in);
       INDArray gb = null;
       if (bias != null) {
-        float[] gv = NdArrays.read(g);
         float[] sums = new float[out];
         for (int o = 0; o < out; o++) {
           double s = 0;

@@ -1,19 +1,16 @@
 package dev.qnn4j.runtime.kernels;
 
-import java.nio.FloatBuffer;
-
 /**
  * Unfolds convolution windows into a matrix so a convolution becomes one matrix product, and folds
  * gradients back. For channels {@code [c0, c0 + cs)} of an NCHW input, the column matrix has
  * {@code cs * kh * kw} rows (channel-major, then kernel row, then kernel column, matching the
  * weight layout {@code [out, in, kh, kw]}) and {@code batch * outH * outW} columns (sample-major).
- * The matrix lives in a native buffer so the product reads it without another copy.
  */
 public final class Im2Col {
   private Im2Col() {}
 
-  /** Writes the column matrix into {@code out} (row-major, fully overwritten). */
-  public static void unfold(float[] input, ConvGeometry g, int c0, int cs, FloatBuffer out) {
+  /** Writes the column matrix into the first {@code rows * cols} entries of {@code out}, padding included. */
+  public static void unfold(float[] input, ConvGeometry g, int c0, int cs, float[] out) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -21,7 +18,6 @@ public final class Im2Col {
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
-    float[] row = new float[ow];
     for (int c = 0; c < cs; c++) {
       for (int ki = 0; ki < kh; ki++) {
         for (int kj = 0; kj < kw; kj++) {
@@ -34,21 +30,19 @@ public final class Im2Col {
               int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
               int o = outBase + y * ow;
               if (iy < 0 || iy >= g.inHeight()) {
-                java.util.Arrays.fill(row, 0f);
-                out.put(o, row, 0, ow);
+                java.util.Arrays.fill(out, o, o + ow, 0f);
                 continue;
               }
               int inRow = inBase + iy * g.inWidth();
               if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
                 // Unit stride inside the image: the row is one contiguous copy.
-                out.put(o, input, inRow + shift, ow);
+                System.arraycopy(input, inRow + shift, out, o, ow);
                 continue;
               }
               for (int x = 0; x < ow; x++) {
                 int ix = x * g.strideW() + shift;
-                row[x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
+                out[o + x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
               }
-              out.put(o, row, 0, ow);
             }
           }
         }
@@ -57,7 +51,7 @@ public final class Im2Col {
   }
 
   /** Adds the column-matrix gradient {@code cols} back into {@code gradInput} (the adjoint of unfold). */
-  public static void fold(FloatBuffer cols, ConvGeometry g, int c0, int cs, float[] gradInput) {
+  public static void fold(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -65,7 +59,6 @@ public final class Im2Col {
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
-    float[] row = new float[ow];
     for (int c = 0; c < cs; c++) {
       for (int ki = 0; ki < kh; ki++) {
         for (int kj = 0; kj < kw; kj++) {
@@ -80,11 +73,18 @@ public final class Im2Col {
                 continue;
               }
               int inRow = inBase + iy * g.inWidth();
-              cols.get(colBase + y * ow, row, 0, ow);
+              int o = colBase + y * ow;
+              if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                int dst = inRow + shift;
+                for (int x = 0; x < ow; x++) {
+                  gradInput[dst + x] += cols[o + x];
+                }
+                continue;
+              }
               for (int x = 0; x < ow; x++) {
                 int ix = x * g.strideW() + shift;
                 if (ix >= 0 && ix < g.inWidth()) {
-                  gradInput[inRow + ix] += row[x];
+                  gradInput[inRow + ix] += cols[o + x];
                 }
               }
             }
