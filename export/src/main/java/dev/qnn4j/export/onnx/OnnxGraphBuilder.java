@@ -88,6 +88,8 @@ public final class OnnxGraphBuilder {
   private String producerVersion = "";
   private String docString = "";
   private final Map<String, String> metadata = new LinkedHashMap<>();
+  /** Opset imports of domains other than the default one, in the order they were added. */
+  private final Map<String, Integer> customOpsets = new LinkedHashMap<>();
 
   private final List<ValueInfoProto> inputs = new ArrayList<>();
   private final List<ValueInfoProto> outputs = new ArrayList<>();
@@ -116,6 +118,23 @@ public final class OnnxGraphBuilder {
           "opset " + version + " is too old: per-axis DequantizeLinear needs opset 13");
     }
     this.opsetVersion = version;
+    return this;
+  }
+
+  /**
+   * Imports operator set {@code version} of a domain other than the default one (e.g. {@code
+   * qonnx.custom_op.general}), so that {@link #op(String, String, String, List, AttributeProto...)}
+   * can add its operators.
+   */
+  public OnnxGraphBuilder importOpset(String domain, int version) {
+    requireName(domain, "opset domain");
+    if (domain.equals("ai.onnx")) {
+      throw new IllegalArgumentException("the default domain is set with opsetVersion");
+    }
+    if (version < 1) {
+      throw new IllegalArgumentException("opset version " + version + " of " + domain);
+    }
+    customOpsets.put(domain, version);
     return this;
   }
 
@@ -410,6 +429,16 @@ public final class OnnxGraphBuilder {
    */
   public NodeProto addNode(String opType, String nodeName, List<String> nodeInputs,
       List<String> nodeOutputs, AttributeProto... attributes) {
+    return addNode("", opType, nodeName, nodeInputs, nodeOutputs, attributes);
+  }
+
+  /** Like {@link #addNode(String, String, List, List, AttributeProto...)} in {@code domain}. */
+  public NodeProto addNode(String domain, String opType, String nodeName, List<String> nodeInputs,
+      List<String> nodeOutputs, AttributeProto... attributes) {
+    if (!domain.isEmpty() && !customOpsets.containsKey(domain)) {
+      throw new IllegalArgumentException(
+          "node '" + nodeName + "': domain '" + domain + "' has not been imported");
+    }
     requireName(opType, "op type");
     requireName(nodeName, "node name");
     if (!nodeNames.add(nodeName)) {
@@ -427,15 +456,18 @@ public final class OnnxGraphBuilder {
     for (String out : nodeOutputs) {
       defineValue(out, "output of node '" + nodeName + "'");
     }
-    NodeProto node = NodeProto.newBuilder()
+    NodeProto.Builder node = NodeProto.newBuilder()
         .setName(nodeName)
         .setOpType(opType)
         .addAllInput(nodeInputs)
         .addAllOutput(nodeOutputs)
-        .addAllAttribute(Arrays.asList(attributes))
-        .build();
-    nodes.add(node);
-    return node;
+        .addAllAttribute(Arrays.asList(attributes));
+    if (!domain.isEmpty()) {
+      node.setDomain(domain);
+    }
+    NodeProto built = node.build();
+    nodes.add(built);
+    return built;
   }
 
   /**
@@ -444,9 +476,15 @@ public final class OnnxGraphBuilder {
    */
   public String op(String scope, String opType, List<String> nodeInputs,
       AttributeProto... attributes) {
+    return op(scope, "", opType, nodeInputs, attributes);
+  }
+
+  /** Like {@link #op(String, String, List, AttributeProto...)} for an operator of {@code domain}. */
+  public String op(String scope, String domain, String opType, List<String> nodeInputs,
+      AttributeProto... attributes) {
     String nodeName = uniqueName(scoped(scope, opType));
     String output = uniqueName(nodeName + "_output_0");
-    addNode(opType, nodeName, nodeInputs, List.of(output), attributes);
+    addNode(domain, opType, nodeName, nodeInputs, List.of(output), attributes);
     return output;
   }
 
@@ -572,14 +610,10 @@ public final class OnnxGraphBuilder {
       throw new IllegalArgumentException(
           scope + ": activations wider than 8 bits cannot be quantized with QuantizeLinear");
     }
-    requirePositive(scope, scale);
     requireDefined(input, scope + " activation quantizer");
-    DataType type = range.storageType();
-    String scaleName = addFloatScalar(uniqueName(scope + ".scale"), scale);
-    String zeroPoint = addIntScalar(uniqueName(scope + ".zero_point"), type, 0);
-    String q = op(scope, "QuantizeLinear", List.of(input, scaleName, zeroPoint));
-    String clipped = clipIfNeeded(scope, q, range);
-    return op(scope, "DequantizeLinear", List.of(clipped, scaleName, zeroPoint));
+    QuantParams params = quantParams(scope, scale, range.storageType(), 0);
+    String q = quantizeLinear(scope, input, params);
+    return dequantizeLinear(scope, clipIfNeeded(scope, q, range), params);
   }
 
   /**
@@ -642,9 +676,6 @@ public final class OnnxGraphBuilder {
           + " weight scales for a bias of " + intBias.length + " elements");
     }
     float[] scales = biasScales(inputScale, weightScales);
-    for (float s : scales) {
-      requirePositive(scope, s);
-    }
     String bias = addInt32Initializer(uniqueName(scope + ".int_bias"), intBias, intBias.length);
     return dequantize(scope, bias, scales, scales.length > 1, DataType.INT32);
   }
@@ -670,26 +701,82 @@ public final class OnnxGraphBuilder {
     if (!range.needsClip()) {
       return value;
     }
-    DataType type = range.storageType();
-    String min = addIntScalar(uniqueName(scope + ".clip_min"), type, range.min());
-    String max = addIntScalar(uniqueName(scope + ".clip_max"), type, range.max());
-    return op(scope, "Clip", List.of(value, min, max));
+    return clip(scope, value, range.storageType(), range.min(), range.max());
   }
 
   private String dequantize(String scope, String value, float[] scales, boolean perChannel,
       DataType zeroPointType) {
-    String scaleName;
-    String zeroPoint;
-    if (perChannel) {
-      scaleName = addFloatInitializer(uniqueName(scope + ".scale"), scales, scales.length);
-      zeroPoint = addIntInitializer(uniqueName(scope + ".zero_point"), zeroPointType,
-          new long[scales.length], scales.length);
-      return op(scope, "DequantizeLinear", List.of(value, scaleName, zeroPoint),
-          intAttr("axis", 0));
+    QuantParams params = perChannel
+        ? perAxisQuantParams(scope, scales, zeroPointType)
+        : quantParams(scope, scales[0], zeroPointType, 0);
+    return dequantizeLinear(scope, value, params);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Quantization building blocks (the QCDQ patterns above are made of these)
+
+  /**
+   * The names of a quantizer's scale and zero-point initializers.
+   *
+   * @param axis the quantized axis of a 1-D (per-axis) scale, null for a scalar (per-tensor) one
+   */
+  public record QuantParams(String scale, String zeroPoint, Integer axis) {}
+
+  /**
+   * Per-tensor parameters: a float scalar {@code <scope>.scale} and a scalar {@code
+   * <scope>.zero_point} of {@code zeroPointType} (INT8, UINT8 or INT32, range-checked).
+   */
+  public QuantParams quantParams(String scope, float scale, DataType zeroPointType,
+      long zeroPoint) {
+    requirePositive(scope, scale);
+    String scaleName = addFloatScalar(uniqueName(scope + ".scale"), scale);
+    String zp = addIntScalar(uniqueName(scope + ".zero_point"), zeroPointType, zeroPoint);
+    return new QuantParams(scaleName, zp, null);
+  }
+
+  /**
+   * Per-axis parameters along axis 0 (output channels): a 1-D float {@code <scope>.scale} and a
+   * 1-D zero point of zeros of {@code zeroPointType}, both of length {@code scales.length}.
+   */
+  public QuantParams perAxisQuantParams(String scope, float[] scales, DataType zeroPointType) {
+    for (float v : scales) {
+      requirePositive(scope, v);
     }
-    scaleName = addFloatScalar(uniqueName(scope + ".scale"), scales[0]);
-    zeroPoint = addIntScalar(uniqueName(scope + ".zero_point"), zeroPointType, 0);
-    return op(scope, "DequantizeLinear", List.of(value, scaleName, zeroPoint));
+    String scaleName = addFloatInitializer(uniqueName(scope + ".scale"), scales, scales.length);
+    String zp = addIntInitializer(uniqueName(scope + ".zero_point"), zeroPointType,
+        new long[scales.length], scales.length);
+    return new QuantParams(scaleName, zp, 0);
+  }
+
+  /** {@code QuantizeLinear(x, scale, zero_point)}: float to the zero point's integer type. */
+  public String quantizeLinear(String scope, String x, QuantParams params) {
+    return op(scope, "QuantizeLinear", List.of(x, params.scale(), params.zeroPoint()),
+        axisAttrs(params));
+  }
+
+  /** {@code DequantizeLinear(x, scale, zero_point)}: integers back to float. */
+  public String dequantizeLinear(String scope, String x, QuantParams params) {
+    return op(scope, "DequantizeLinear", List.of(x, params.scale(), params.zeroPoint()),
+        axisAttrs(params));
+  }
+
+  private static AttributeProto[] axisAttrs(QuantParams params) {
+    return params.axis() == null
+        ? new AttributeProto[0]
+        : new AttributeProto[] {intAttr("axis", params.axis())};
+  }
+
+  /**
+   * {@code Clip(x, min, max)} of an integer value, with scalar bounds {@code <scope>.clip_min/max}
+   * of {@code type}, the type of {@code x}.
+   */
+  public String clip(String scope, String x, DataType type, long min, long max) {
+    if (min > max) {
+      throw new IllegalArgumentException(scope + ": clip range [" + min + ", " + max + "]");
+    }
+    String minName = addIntScalar(uniqueName(scope + ".clip_min"), type, min);
+    String maxName = addIntScalar(uniqueName(scope + ".clip_max"), type, max);
+    return op(scope, "Clip", List.of(x, minName, maxName));
   }
 
   private static void requirePositive(String scope, float scale) {
@@ -723,6 +810,8 @@ public final class OnnxGraphBuilder {
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opsetVersion))
         .setProducerName(PRODUCER_NAME)
         .setGraph(graph);
+    customOpsets.forEach((domain, version) -> model.addOpsetImport(
+        OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
     if (!producerVersion.isEmpty()) {
       model.setProducerVersion(producerVersion);
     }

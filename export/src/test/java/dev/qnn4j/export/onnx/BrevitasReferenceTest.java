@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * generated classes, pass the checker, show the conventions {@link OnnxGraphBuilder} mirrors, and
  * can be rebuilt with the builder's helpers into models that compute the same outputs.
  */
-class BrevitasReferenceTest {
+public class BrevitasReferenceTest {
 
   private static final String[] MODELS = {
       "lenet_weight", "lenet_weight_act", "lenet_weight_act_bias"};
@@ -41,12 +41,12 @@ class BrevitasReferenceTest {
         .getResource("/reference/brevitas/" + model + ".qcdq.onnx").toURI());
   }
 
-  static ModelProto load(String model) throws Exception {
+  public static ModelProto load(String model) throws Exception {
     return OnnxFiles.read(path(model));
   }
 
   /** Op types in graph order, Constant nodes left out. */
-  static List<String> opTypes(ModelProto model) {
+  public static List<String> opTypes(ModelProto model) {
     return model.getGraph().getNodeList().stream()
         .map(NodeProto::getOpType)
         .filter(op -> !op.equals("Constant"))
@@ -244,7 +244,7 @@ class BrevitasReferenceTest {
   }
 
   /** Constant node outputs and initializers by value name. */
-  static Map<String, TensorProto> constants(GraphProto g) {
+  public static Map<String, TensorProto> constants(GraphProto g) {
     Map<String, TensorProto> out = new HashMap<>();
     g.getInitializerList().forEach(t -> out.put(t.getName(), t));
     for (NodeProto n : g.getNodeList()) {

@@ -546,4 +546,33 @@ class OnnxGraphBuilderTest {
     }
     assertClose("y", got, wantArr, 1e-6);
   }
+
+  @Test
+  void customDomainNodesNeedTheirOpsetImported() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("g");
+    String x = b.addFloatInput("x", 4);
+    assertThrows(IllegalArgumentException.class,
+        () -> b.op("q", "qonnx.custom_op.general", "Quant", List.of(x)));
+    b.importOpset("qonnx.custom_op.general", 1);
+    String y = b.op("q", "qonnx.custom_op.general", "Quant", List.of(x));
+    b.addFloatOutput(y, 4);
+    ModelProto m = b.build();
+    assertThat(m.getGraph().getNode(0).getDomain()).isEqualTo("qonnx.custom_op.general");
+    assertThat(m.getOpsetImport(1).getDomain()).isEqualTo("qonnx.custom_op.general");
+    assertThat(m.getOpsetImport(1).getVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void quantizationBuildingBlocksWithAZeroPointOffset() throws Exception {
+    // An unsigned 8-bit range held in int8 with zero point -128, as the QOp export stores it.
+    OnnxGraphBuilder b = new OnnxGraphBuilder("g");
+    String x = b.addFloatInput("x", 4);
+    OnnxGraphBuilder.QuantParams p = b.quantParams("q", 0.5f, DataType.INT8, -128);
+    String q = b.clip("q", b.quantizeLinear("q", x, p), DataType.INT8, -128, 100);
+    b.addFloatOutput(b.rename(b.dequantizeLinear("q", q, p), "y"), 4);
+    ModelProto m = b.build();
+    float[] got = OrtRunner.run(m, "x", new float[] {-1f, 3.2f, 64f, 200f}, 1, 4)
+        .get("y").data();
+    assertThat(got).usingExactEquality().containsExactly(0f, 3f, 64f, 114f).inOrder();
+  }
 }

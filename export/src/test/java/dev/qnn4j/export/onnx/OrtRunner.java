@@ -12,22 +12,22 @@ import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Runs a {@link ModelProto} in ONNX Runtime (CPU) on float inputs. */
-final class OrtRunner {
+/** Runs a {@link ModelProto} in ONNX Runtime (CPU) on float inputs. Shared by the export tests. */
+public final class OrtRunner {
 
   /** A float tensor: flat row-major data and its shape. */
-  record FloatTensor(float[] data, long[] shape) {}
+  public record FloatTensor(float[] data, long[] shape) {}
 
   private OrtRunner() {}
 
   /** Runs {@code model} with ORT's full graph optimizations on one input. */
-  static Map<String, FloatTensor> run(ModelProto model, String input, float[] data,
+  public static Map<String, FloatTensor> run(ModelProto model, String input, float[] data,
       long... shape) throws OrtException {
     return run(model, OptLevel.ALL_OPT, Map.of(input, new FloatTensor(data, shape)));
   }
 
   /** Runs {@code model}; returns every graph output by name, in graph order. */
-  static Map<String, FloatTensor> run(ModelProto model, OptLevel optLevel,
+  public static Map<String, FloatTensor> run(ModelProto model, OptLevel optLevel,
       Map<String, FloatTensor> inputs) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();

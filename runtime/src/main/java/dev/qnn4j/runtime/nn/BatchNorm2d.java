@@ -212,16 +212,13 @@ public final class BatchNorm2d extends Module {
       throw new IllegalArgumentException(name() + ": folding into " + conv.name() + " needs a conv bias");
     }
     float[] w = conv.weight().toFloatArray();
-    float[] b = conv.bias().toFloatArray();
-    float[] gamma = weight.toFloatArray();
-    float[] beta = bias.toFloatArray();
+    float[] k = foldFactors();
+    float[] b = foldedBias(conv.bias().toFloatArray());
     int per = w.length / numFeatures;
     for (int ch = 0; ch < numFeatures; ch++) {
-      float k = (float) (gamma[ch] / Math.sqrt(runningVar[ch] + eps));
       for (int j = 0; j < per; j++) {
-        w[ch * per + j] *= k;
+        w[ch * per + j] *= k[ch];
       }
-      b[ch] = (b[ch] - runningMean[ch]) * k + beta[ch];
     }
     conv.weight().set(NdArrays.create(w, conv.weight().shape()));
     conv.bias().set(NdArrays.create(b, numFeatures));
@@ -229,6 +226,37 @@ public final class BatchNorm2d extends Module {
     java.util.Arrays.fill(runningVar, 1f - eps);
     weight.set(NdArrays.create(filled(numFeatures, 1f), numFeatures));
     bias.set(NdArrays.create(new float[numFeatures], numFeatures));
+  }
+
+  /**
+   * The per-channel factors {@code k = gamma / sqrt(var + eps)} that {@link #foldInto} multiplies a
+   * convolution's output channels by (its weights, and its bias after subtracting the mean).
+   */
+  public float[] foldFactors() {
+    float[] gamma = weight.toFloatArray();
+    float[] k = new float[numFeatures];
+    for (int ch = 0; ch < numFeatures; ch++) {
+      k[ch] = (float) (gamma[ch] / Math.sqrt(runningVar[ch] + eps));
+    }
+    return k;
+  }
+
+  /**
+   * The bias {@link #foldInto} gives a convolution whose bias is {@code convBias}: {@code (b - mean)
+   * * k + beta} with {@code k} from {@link #foldFactors}. Does not change this layer.
+   */
+  public float[] foldedBias(float[] convBias) {
+    if (convBias.length != numFeatures) {
+      throw new IllegalArgumentException(name() + ": " + convBias.length + " bias values for "
+          + numFeatures + " channels");
+    }
+    float[] k = foldFactors();
+    float[] beta = bias.toFloatArray();
+    float[] out = new float[numFeatures];
+    for (int ch = 0; ch < numFeatures; ch++) {
+      out[ch] = (convBias[ch] - runningMean[ch]) * k[ch] + beta[ch];
+    }
+    return out;
   }
 
   private static float[] filled(int n, float v) {

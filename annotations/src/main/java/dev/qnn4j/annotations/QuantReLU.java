@@ -1,0 +1,25 @@
+package dev.qnn4j.annotations;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * ReLU followed by unsigned quantization of the output (Brevitas' {@code QuantReLU} with {@code
+ * Uint8ActPerTensorFloat}). Stateful: each method is one quantizer with its own statistics, so call
+ * it at one place of {@code forward} only (the processor warns otherwise).
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target(ElementType.METHOD)
+public @interface QuantReLU {
+  /** Output bit width, 1..8. Default 8. */
+  int bitWidth() default 8;
+
+  Scaling scaling() default Scaling.FLOAT;
+
+  /** Return a {@code QuantTensor} (the method must then be declared to return one). */
+  boolean returnQuantTensor() default false;
+}

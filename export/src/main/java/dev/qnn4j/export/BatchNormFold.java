@@ -1,0 +1,87 @@
+package dev.qnn4j.export;
+
+import dev.qnn4j.export.ExportGraph.Bias;
+import dev.qnn4j.export.ExportGraph.BiasQuant;
+import dev.qnn4j.export.ExportGraph.Compute;
+import dev.qnn4j.export.ExportGraph.WeightQuant;
+import dev.qnn4j.export.ExportGraph.Weights;
+import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.quant.IntRange;
+
+/**
+ * Folds an evaluation-mode BatchNorm2d into the exported constants of the convolution before it,
+ * with {@link BatchNorm2d#foldFactors()} {@code k} and {@link BatchNorm2d#foldedBias} (the
+ * arithmetic of {@link BatchNorm2d#foldInto}), without touching either layer.
+ *
+ * <p>A float convolution gets {@code w * k} per output channel. A quantized one keeps its integer
+ * weights and gets per-channel scales {@code scale * |k|} (integers negated where {@code k < 0}):
+ * the product {@code int * scale * k} is exactly what the unfolded layers compute, so no weight is
+ * requantized. The folded bias is float in both cases.
+ */
+final class BatchNormFold {
+  private BatchNormFold() {}
+
+  static Compute fold(Compute conv, BatchNorm2d bn) {
+    float[] k = bn.foldFactors();
+    Weights w = conv.weights();
+    int channels = k.length;
+    int perChannel = w.values().length / channels;
+    float[] convBias = conv.bias() == null ? new float[channels] : dequantized(conv.bias());
+    Bias bias = new Bias(bn.foldedBias(convBias), null);
+    Weights folded;
+    if (w.quant() == null) {
+      float[] values = w.values().clone();
+      for (int i = 0; i < values.length; i++) {
+        values[i] *= k[i / perChannel];
+      }
+      folded = new Weights(values, w.dims(), null);
+    } else {
+      folded = foldQuantized(conv.layer(), bn, w, k, perChannel);
+    }
+    return new Compute(conv.layer(), conv.input(), conv.output(), folded, bias, conv.conv());
+  }
+
+  private static Weights foldQuantized(String layer, BatchNorm2d bn, Weights w, float[] k,
+      int perChannel) {
+    WeightQuant q = w.quant();
+    IntRange range = new IntRange(q.bitWidth(), true, q.narrow());
+    int[] ints = q.ints().clone();
+    float[] scales = new float[k.length];
+    float[] values = new float[ints.length];
+    for (int c = 0; c < k.length; c++) {
+      if (k[c] == 0 || !Float.isFinite(k[c])) {
+        throw new ExportException(bn.name(), "channel " + c + " has fold factor " + k[c]
+            + ", which no weight scale can carry");
+      }
+      scales[c] = q.scales()[q.scales().length == 1 ? 0 : c] * Math.abs(k[c]);
+      for (int i = c * perChannel; i < (c + 1) * perChannel; i++) {
+        if (k[c] < 0) {
+          ints[i] = -ints[i];
+          if (ints[i] > range.max()) {
+            throw new ExportException(bn.name(), "negative fold factor on channel " + c + " of "
+                + layer + " negates integer weight " + -ints[i] + ", which " + q.bitWidth()
+                + "-bit non-narrow weights cannot hold");
+          }
+        }
+        values[i] = ints[i] * scales[c];
+      }
+    }
+    return new Weights(values, w.dims(), new WeightQuant(ints, scales, true, q.bitWidth(),
+        q.narrow()));
+  }
+
+  /** The bias the layer adds in evaluation mode: integers times their scale when quantized. */
+  private static float[] dequantized(Bias bias) {
+    BiasQuant q = bias.quant();
+    if (q == null) {
+      return bias.values();
+    }
+    float[] scales = OnnxGraphBuilder.biasScales(q.inputScale(), q.weightScales());
+    float[] out = new float[q.ints().length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = q.ints()[i] * scales[scales.length == 1 ? 0 : i];
+    }
+    return out;
+  }
+}

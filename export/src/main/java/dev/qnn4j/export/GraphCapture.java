@@ -1,0 +1,352 @@
+package dev.qnn4j.export;
+
+import dev.qnn4j.export.ExportGraph.ActQuant;
+import dev.qnn4j.export.ExportGraph.Add;
+import dev.qnn4j.export.ExportGraph.Bias;
+import dev.qnn4j.export.ExportGraph.BiasQuant;
+import dev.qnn4j.export.ExportGraph.Compute;
+import dev.qnn4j.export.ExportGraph.ConvAttrs;
+import dev.qnn4j.export.ExportGraph.Flatten;
+import dev.qnn4j.export.ExportGraph.Pool;
+import dev.qnn4j.export.ExportGraph.Quantize;
+import dev.qnn4j.export.ExportGraph.Relu;
+import dev.qnn4j.export.ExportGraph.Reshape;
+import dev.qnn4j.export.ExportGraph.Step;
+import dev.qnn4j.export.ExportGraph.Value;
+import dev.qnn4j.export.ExportGraph.WeightQuant;
+import dev.qnn4j.export.ExportGraph.Weights;
+import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+import dev.qnn4j.runtime.QuantTensor;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.kernels.FakeQuant;
+import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.Conv2dOptions;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantConv2d;
+import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
+import dev.qnn4j.runtime.nn.QuantIdentity;
+import dev.qnn4j.runtime.nn.QuantLinear;
+import dev.qnn4j.runtime.nn.QuantMaxPool2d;
+import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.nn.ReLU;
+import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.ActQuantizer;
+import dev.qnn4j.runtime.quant.BiasQuantizer;
+import dev.qnn4j.runtime.quant.IntRange;
+import dev.qnn4j.runtime.quant.WeightQuantConfig;
+import dev.qnn4j.runtime.quant.WeightQuantizer;
+import dev.qnn4j.runtime.trace.TraceEvent;
+import dev.qnn4j.runtime.trace.Tracer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Turns one traced evaluation-mode forward pass into an {@link ExportGraph}: the one place that
+ * knows how runtime layers and {@code F} operations map to export steps and where their quantizers
+ * keep their constants. Steps are connected by the identity of the tensor objects each traced call
+ * received and returned.
+ */
+final class GraphCapture {
+
+  private final String modelName;
+  private final List<Step> steps = new ArrayList<>();
+  /** Trace tensor -> the value it carries. */
+  private final Map<Tensor, Value> values = new IdentityHashMap<>();
+  /** Value -> index in {@link #steps} of the step producing it. */
+  private final Map<Value, Integer> producers = new IdentityHashMap<>();
+  /** Trace tensor -> number of reads (by traced calls, or as the model's result). */
+  private final Map<Tensor, Integer> uses = new IdentityHashMap<>();
+
+  private GraphCapture(String modelName) {
+    this.modelName = modelName;
+  }
+
+  /**
+   * Runs {@code model.forward(exampleInput)} once in evaluation mode without gradients, tracing
+   * it, and captures what it computed. The layers' training flags are restored afterwards; nothing
+   * else about the model changes.
+   */
+  @SuppressWarnings("try") // the no-grad scope is only opened and closed
+  static ExportGraph capture(Model model, Tensor exampleInput) {
+    Map<Module, Boolean> training = new HashMap<>();
+    for (Module m : model.layers()) {
+      training.put(m, m.isTraining());
+    }
+    Tensor[] result = new Tensor[1];
+    List<TraceEvent> events;
+    model.eval();
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      events = Tracer.trace(() -> result[0] = model.forward(exampleInput));
+    } finally {
+      training.forEach(Module::setTraining);
+    }
+    return new GraphCapture(model.modelName()).build(events, exampleInput, result[0]);
+  }
+
+  private ExportGraph build(List<TraceEvent> events, Tensor input, Tensor output) {
+    for (TraceEvent e : events) {
+      e.inputs().forEach(t -> uses.merge(t, 1, Integer::sum));
+    }
+    uses.merge(output, 1, Integer::sum);
+    Value in = new Value(input.shape());
+    values.put(input, in);
+    for (TraceEvent e : events) {
+      step(e);
+    }
+    Value out = values.get(output);
+    if (out == null || out == in) {
+      throw new ExportException(modelName, "forward returned a tensor that no traced layer or F"
+          + " operation produced");
+    }
+    return new ExportGraph(modelName, in, out, steps);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Trace events
+
+  private void step(TraceEvent e) {
+    long[] ints = e.ints();
+    switch (e.op()) {
+      case LAYER -> layer(e);
+      case MAX_POOL -> add(new Pool("F.maxPool2d", "", in(e, 0), out(e), true, ints[0], ints[1],
+          ints[2]));
+      case AVG_POOL -> add(new Pool("F.avgPool2d", "", in(e, 0), out(e), false, ints[0], ints[1],
+          ints[2]));
+      case RELU -> add(new Relu("F.relu", "", in(e, 0), out(e)));
+      case FLATTEN -> add(new Flatten("F.flatten", "", in(e, 0), out(e)));
+      case RESHAPE -> add(new Reshape("F.reshape", "", in(e, 0), out(e), ints));
+      case ADD -> add(new Add("F.add", "", in(e, 0), in(e, 1), out(e)));
+      default -> throw new ExportException(eventName(e), "has no ONNX export");
+    }
+  }
+
+  private void layer(TraceEvent e) {
+    Module layer = e.layer();
+    String name = layer.name();
+    if (layer instanceof WeightLayer w) {
+      weightLayer(e, w);
+    } else if (layer instanceof QuantActivation act) {
+      Value x = in(e, 0);
+      if (act instanceof QuantReLU) {
+        Value relu = new Value(e.output().shape());
+        add(new Relu(name, name, x, relu));
+        x = relu;
+      } else if (!(act instanceof QuantIdentity)) {
+        throw unsupported(layer);
+      }
+      add(new Quantize(name, name + ".act_quant", x, out(e), actQuant(name, act.quantizer())));
+    } else if (layer instanceof ReLU) {
+      add(new Relu(name, name, in(e, 0), out(e)));
+    } else if (layer instanceof QuantMaxPool2d p) {
+      add(new Pool(name, name, in(e, 0), out(e), true, p.kernelSize(), p.stride(), p.padding()));
+    } else if (layer instanceof QuantEltwiseAdd a) {
+      quantizedOutput(e, a.outputQuantizer(),
+          sum -> add(new Add(name, name, in(e, 0), in(e, 1), sum)));
+    } else if (layer instanceof BatchNorm2d bn) {
+      batchNorm(e, bn);
+    } else {
+      throw unsupported(layer);
+    }
+  }
+
+  /**
+   * A convolution or linear layer: its input quantizer (a Quantize step before it), the layer on
+   * its integer weight and bias, its output quantizer (a Quantize step after it).
+   */
+  private void weightLayer(TraceEvent e, WeightLayer layer) {
+    String name = layer.name();
+    Tensor x = e.inputs().get(0);
+    Value input = in(e, 0);
+    Float inputScale = null;
+    if (layer.inputQuantizer() != null) {
+      ActQuant q = actQuant(name, layer.inputQuantizer());
+      Value quantized = new Value(x.shape());
+      add(new Quantize(name, name + ".input_quant", input, quantized, q));
+      input = quantized;
+      inputScale = q.scale();
+    } else if (x instanceof QuantTensor qx && qx.perTensor()) {
+      // The scale the bias quantizer multiplies the weight scale by.
+      inputScale = qx.scale().item();
+    }
+    ConvAttrs conv;
+    if (layer instanceof QuantConv2d c) {
+      conv = convAttrs(c.options());
+    } else if (layer instanceof QuantLinear) {
+      conv = null;
+    } else {
+      throw unsupported(layer);
+    }
+    Weights weights = weights(layer);
+    Bias bias = bias(layer, inputScale, weights);
+    Value layerInput = input;
+    quantizedOutput(e, layer.outputQuantizer(),
+        y -> add(new Compute(name, layerInput, y, weights, bias, conv)));
+  }
+
+  /**
+   * Adds the step that computes a layer's result through {@code body}, followed by a Quantize
+   * step when the layer has an output quantizer.
+   */
+  private void quantizedOutput(TraceEvent e, ActQuantizer outputQuant,
+      Consumer<Value> body) {
+    if (outputQuant == null) {
+      body.accept(out(e));
+      return;
+    }
+    String name = e.layer().name();
+    Value raw = new Value(e.output().shape());
+    body.accept(raw);
+    add(new Quantize(name, name + ".output_quant", raw, out(e), actQuant(name, outputQuant)));
+  }
+
+  private static ConvAttrs convAttrs(Conv2dOptions o) {
+    return new ConvAttrs(
+        new long[] {o.kernelHeight(), o.kernelWidth()},
+        new long[] {o.strideH(), o.strideW()},
+        new long[] {o.padH(), o.padW(), o.padH(), o.padW()},
+        new long[] {o.dilationH(), o.dilationW()},
+        o.groups());
+  }
+
+  private static Weights weights(WeightLayer layer) {
+    float[] values = layer.weight().toFloatArray();
+    long[] dims = layer.weight().shape();
+    WeightQuantizer wq = layer.weightQuantizer();
+    if (wq == null) {
+      return new Weights(values, dims, null);
+    }
+    if (!wq.enabled()) {
+      throw new ExportException(layer.name(), "weight quantization is disabled (is the model"
+          + " still calibrating?)");
+    }
+    QuantTensor q = wq.quantize(layer.weight());
+    WeightQuantConfig c = wq.config();
+    return new Weights(values, dims, new WeightQuant(toInts(q.intValues()),
+        q.scale().toFloatArray(), c.perChannel(), c.bitWidth(), c.narrowRange()));
+  }
+
+  private static Bias bias(WeightLayer layer, Float inputScale, Weights weights) {
+    if (layer.bias() == null) {
+      return null;
+    }
+    float[] values = layer.bias().toFloatArray();
+    BiasQuantizer bq = layer.biasQuantizer();
+    if (bq == null) {
+      return new Bias(values, null);
+    }
+    if (!bq.enabled()) {
+      throw new ExportException(layer.name(), "bias quantization is disabled (is the model still"
+          + " calibrating?)");
+    }
+    if (inputScale == null || weights.quant() == null) {
+      throw new ExportException(layer.name(), "Int" + bq.config().bitWidth() + "Bias needs a"
+          + " quantized weight and a per-tensor input scale (a QuantTensor input or an input"
+          + " quantizer)");
+    }
+    float[] weightScales = weights.quant().scales();
+    IntRange r = bq.config().range();
+    // The runtime's own rounding and clamping, against the scales the exporters write.
+    float[] ints = FakeQuant.toInt(values, OnnxGraphBuilder.biasScales(inputScale, weightScales),
+        1, 0f, (float) r.min(), (float) r.max());
+    return new Bias(values, new BiasQuant(toInts(ints), inputScale, weightScales,
+        bq.config().bitWidth()));
+  }
+
+  private static ActQuant actQuant(String layer, ActQuantizer quantizer) {
+    Tensor scale = quantizer.evalScale();
+    if (scale.numel() != 1) {
+      throw new ExportException(layer, "activation scale of shape "
+          + Arrays.toString(scale.shape()) + " is not per-tensor");
+    }
+    ActQuantConfig c = quantizer.config();
+    return new ActQuant(scale.item(), c.bitWidth(), c.signed(), c.narrowRange());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // BatchNorm folding
+
+  /**
+   * Folds an evaluation-mode BatchNorm2d into the exported constants of the convolution that
+   * produced its input: the layers themselves are left as they are.
+   */
+  private void batchNorm(TraceEvent e, BatchNorm2d bn) {
+    Value input = in(e, 0);
+    Integer at = producers.get(input);
+    Step producer = at == null ? null : steps.get(at);
+    if (!(producer instanceof Compute conv) || conv.conv() == null
+        || uses.get(e.inputs().get(0)) != 1) {
+      throw new ExportException(bn.name(), "BatchNorm2d is exported folded into the convolution"
+          + " that produces its input; that input must come straight from a convolution without"
+          + " an output quantizer and be used by nothing else");
+    }
+    if (conv.weights().dims()[0] != bn.numFeatures()) {
+      throw new ExportException(bn.name(), bn.numFeatures() + " features after " + conv.layer()
+          + " with " + conv.weights().dims()[0] + " output channels");
+    }
+    steps.set(at, BatchNormFold.fold(conv, bn));
+    values.put(e.output(), input);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Values
+
+  private void add(Step step) {
+    producers.put(step.output(), steps.size());
+    steps.add(step);
+  }
+
+  private Value in(TraceEvent e, int index) {
+    Value v = values.get(e.inputs().get(index));
+    if (v == null) {
+      throw new ExportException(eventName(e), "input " + index + " is neither the model input nor"
+          + " the result of a traced layer or F operation (computed with Ops or created inside"
+          + " forward?)");
+    }
+    return v;
+  }
+
+  /** A new value for the event's result. */
+  private Value out(TraceEvent e) {
+    Value v = new Value(e.output().shape());
+    values.put(e.output(), v);
+    return v;
+  }
+
+  private static String eventName(TraceEvent e) {
+    if (e.layer() != null) {
+      return e.layer().name();
+    }
+    return switch (e.op()) {
+      case MAX_POOL -> "F.maxPool2d";
+      case AVG_POOL -> "F.avgPool2d";
+      case RELU -> "F.relu";
+      case FLATTEN -> "F.flatten";
+      case RESHAPE -> "F.reshape";
+      case ADD -> "F.add";
+      default -> "F." + e.op().name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static ExportException unsupported(Module layer) {
+    return new ExportException(layer.name(), layer.getClass().getSimpleName()
+        + " has no ONNX export");
+  }
+
+  static int[] toInts(float[] integral) {
+    int[] out = new int[integral.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (int) integral[i];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,122 @@
+package dev.qnn4j.export;
+
+import dev.qnn4j.export.ExportGraph.Add;
+import dev.qnn4j.export.ExportGraph.Compute;
+import dev.qnn4j.export.ExportGraph.ConvAttrs;
+import dev.qnn4j.export.ExportGraph.Flatten;
+import dev.qnn4j.export.ExportGraph.Pool;
+import dev.qnn4j.export.ExportGraph.Quantize;
+import dev.qnn4j.export.ExportGraph.Relu;
+import dev.qnn4j.export.ExportGraph.Reshape;
+import dev.qnn4j.export.ExportGraph.Step;
+import dev.qnn4j.export.ExportGraph.StepVisitor;
+import dev.qnn4j.export.ExportGraph.Value;
+import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Writes an {@link ExportGraph} into an {@link OnnxGraphBuilder} as float ONNX operators with
+ * fake quantization: the part the formats share. A format supplies how an activation is
+ * quantized and how a layer's weight and bias become float ONNX values.
+ */
+abstract class OnnxEmitter implements StepVisitor {
+  protected final ExportGraph graph;
+  protected final OnnxGraphBuilder b;
+  /** Value -> name of the ONNX value holding it as float. */
+  private final Map<Value, String> names = new IdentityHashMap<>();
+
+  OnnxEmitter(ExportGraph graph, OnnxGraphBuilder builder) {
+    this.graph = graph;
+    this.b = builder;
+  }
+
+  /**
+   * Adds the graph input {@code inputName} and every step; returns the name of the float value the
+   * model returns.
+   */
+  String emit(String inputName) {
+    define(graph.input(), b.addFloatInput(inputName, graph.input().dimsAfterBatch()));
+    for (Step step : graph.steps()) {
+      try {
+        step.accept(this);
+      } catch (IllegalArgumentException e) {
+        // The builder's own checks (a scale that is not positive, an integer out of range).
+        throw new ExportException(step.layer(), e.getMessage());
+      }
+    }
+    return name(graph.output());
+  }
+
+  /** Quantizes the float value {@code x}; returns the float (dequantized) result. */
+  protected abstract String activation(Quantize step, String x);
+
+  /** The float weight the layer's ONNX operator takes. */
+  protected abstract String weight(Compute step);
+
+  /** The float bias the layer's ONNX operator takes, or null without a bias. */
+  protected abstract String bias(Compute step);
+
+  /** The name of the ONNX value holding {@code v} as float, made by {@link #floatView} if needed. */
+  protected final String name(Value v) {
+    return names.computeIfAbsent(v, this::floatView);
+  }
+
+  /** Makes a float ONNX value for {@code v}, which no step has defined as float. */
+  protected String floatView(Value v) {
+    throw new IllegalStateException("value used before it was emitted");
+  }
+
+  protected void define(Value v, String name) {
+    names.put(v, name);
+  }
+
+  @Override
+  public void quantize(Quantize step) {
+    define(step.output(), activation(step, name(step.input())));
+  }
+
+  @Override
+  public void compute(Compute step) {
+    String x = name(step.input());
+    String w = weight(step);
+    String bias = bias(step);
+    ConvAttrs c = step.conv();
+    define(step.output(), c == null
+        ? b.gemm(step.scope(), x, w, bias)
+        : b.conv(step.scope(), x, w, bias, c.kernel(), c.strides(), c.pads(), c.dilations(),
+            c.group()));
+  }
+
+  @Override
+  public void relu(Relu step) {
+    define(step.output(), b.relu(step.scope(), name(step.input())));
+  }
+
+  @Override
+  public void pool(Pool step) {
+    long[] kernel = {step.kernel(), step.kernel()};
+    long[] strides = {step.stride(), step.stride()};
+    long p = step.padding();
+    long[] pads = {p, p, p, p};
+    String x = name(step.input());
+    define(step.output(), step.max()
+        ? b.maxPool(step.scope(), x, kernel, strides, pads)
+        : b.averagePool(step.scope(), x, kernel, strides, pads, true));
+  }
+
+  @Override
+  public void flatten(Flatten step) {
+    define(step.output(), b.flatten(step.scope(), name(step.input())));
+  }
+
+  @Override
+  public void reshape(Reshape step) {
+    define(step.output(), b.reshape(step.scope(), name(step.input()), step.shape()));
+  }
+
+  @Override
+  public void add(Add step) {
+    define(step.output(), b.add(step.scope(), name(step.a()), name(step.b())));
+  }
+}

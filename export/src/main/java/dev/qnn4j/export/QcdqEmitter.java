@@ -1,0 +1,82 @@
+package dev.qnn4j.export;
+
+import dev.qnn4j.export.ExportGraph.ActQuant;
+import dev.qnn4j.export.ExportGraph.Bias;
+import dev.qnn4j.export.ExportGraph.BiasQuant;
+import dev.qnn4j.export.ExportGraph.Compute;
+import dev.qnn4j.export.ExportGraph.Quantize;
+import dev.qnn4j.export.ExportGraph.WeightQuant;
+import dev.qnn4j.export.ExportGraph.Weights;
+import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+
+/**
+ * QCDQ, as Brevitas' {@code export_onnx_qcdq}: activations {@code QuantizeLinear -> Clip ->
+ * DequantizeLinear}, integer weights as int8 initializers {@code -> Clip -> DequantizeLinear},
+ * quantized biases as int32 {@code -> DequantizeLinear}, then float operators. The integer types
+ * of opset 13 limit activations and weights to 8 bits.
+ */
+class QcdqEmitter extends OnnxEmitter {
+
+  QcdqEmitter(ExportGraph graph, OnnxGraphBuilder builder) {
+    super(graph, builder);
+  }
+
+  /** Format name in error messages. */
+  protected String format() {
+    return "QCDQ";
+  }
+
+  @Override
+  protected String activation(Quantize step, String x) {
+    ActQuant q = requireInt8Activation(step);
+    return b.activationQcdq(step.scope(), x, q.scale(), q.bitWidth(), q.signed(), q.narrow());
+  }
+
+  @Override
+  protected String weight(Compute step) {
+    Weights w = step.weights();
+    WeightQuant q = w.quant();
+    if (q == null) {
+      return b.addFloatInitializer(b.uniqueName(step.layer() + ".weight"), w.values(), w.dims());
+    }
+    requireBits(step.layer(), "weights", q.bitWidth(), 8, "they are stored as int8");
+    String scope = step.layer() + ".weight_quant";
+    byte[] ints = new byte[q.ints().length];
+    for (int i = 0; i < ints.length; i++) {
+      ints[i] = (byte) q.ints()[i];
+    }
+    return q.perChannel()
+        ? b.weightQcdqPerChannel(scope, ints, w.dims(), q.scales(), q.bitWidth(), q.narrow())
+        : b.weightQcdq(scope, ints, w.dims(), q.scales()[0], q.bitWidth(), q.narrow());
+  }
+
+  @Override
+  protected String bias(Compute step) {
+    Bias bias = step.bias();
+    if (bias == null) {
+      return null;
+    }
+    BiasQuant q = bias.quant();
+    if (q == null) {
+      return b.floatBias(step.layer(), bias.values());
+    }
+    return b.int32Bias(step.layer() + ".bias_quant", q.ints(), q.inputScale(), q.weightScales());
+  }
+
+  /** The step's quantizer, if QuantizeLinear can produce its integers (2 to 8 bits). */
+  protected ActQuant requireInt8Activation(Quantize step) {
+    ActQuant q = step.quant();
+    String what = (q.signed() ? "signed" : "unsigned") + " activation quantizer " + step.scope();
+    requireBits(step.layer(), what, q.bitWidth(), 8,
+        "QuantizeLinear in opset 13 produces int8/uint8");
+    return q;
+  }
+
+  /** Fails unless {@code 2 <= bitWidth <= max}, naming the layer, what and why. */
+  protected void requireBits(String layer, String what, int bitWidth, int max, String why) {
+    if (bitWidth < 2 || bitWidth > max) {
+      throw new ExportException(layer, bitWidth + "-bit " + what + " cannot be expressed in "
+          + format() + " (" + why + "; 2 to " + max + " bits supported)");
+    }
+  }
+}

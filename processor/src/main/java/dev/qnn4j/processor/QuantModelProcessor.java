@@ -1,0 +1,216 @@
+package dev.qnn4j.processor;
+
+import com.google.auto.service.AutoService;
+import com.sun.source.util.Trees;
+import dev.qnn4j.processor.generation.ModelGenerator;
+import dev.qnn4j.processor.generation.ServicesFile;
+import dev.qnn4j.processor.model.Companion;
+import dev.qnn4j.processor.model.LayerKind;
+import dev.qnn4j.processor.model.ModelDescriptor;
+import dev.qnn4j.processor.model.ModelExtractor;
+import dev.qnn4j.processor.validation.Diagnostic;
+import dev.qnn4j.processor.validation.ForwardAnalyzer;
+import dev.qnn4j.processor.validation.Validator;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import javax.annotation.processing.AbstractProcessor;
+import javax.annotation.processing.ProcessingEnvironment;
+import javax.annotation.processing.Processor;
+import javax.annotation.processing.RoundEnvironment;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
+import javax.tools.FileObject;
+import javax.tools.StandardLocation;
+
+/**
+ * Checks every {@code @QuantModel} class and generates {@code QuantModel_<Name>} plus its factory;
+ * in the last round writes the {@code ModelFactory} services file listing the factories of the
+ * compilation. Pipeline per model: {@link ModelExtractor} (elements to a descriptor), {@link
+ * Validator} (all diagnostics at once), {@link ModelGenerator} (only when there is no error).
+ */
+@AutoService(Processor.class)
+public final class QuantModelProcessor extends AbstractProcessor {
+  private ModelExtractor extractor;
+  private Validator validator;
+  private Optional<Trees> trees;
+  private final ModelGenerator generator = new ModelGenerator();
+  /** Factories generated in this compilation, by binary name. */
+  private final Set<String> factories = new TreeSet<>();
+  /** Models whose signatures mention types not generated yet (by another processor): retried next round. */
+  private final Set<String> deferred = new LinkedHashSet<>();
+
+  @Override
+  public synchronized void init(ProcessingEnvironment env) {
+    super.init(env);
+    extractor = new ModelExtractor(env.getElementUtils());
+    trees = treesOf(env);
+    validator = new Validator(trees.map(ForwardAnalyzer::new));
+  }
+
+  /** javac's tree API, for the checks that read forward's body; absent on other compilers. */
+  private static Optional<Trees> treesOf(ProcessingEnvironment env) {
+    try {
+      return Optional.of(Trees.instance(env));
+    } catch (IllegalArgumentException | LinkageError notJavac) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Set<String> getSupportedAnnotationTypes() {
+    Set<String> names = new TreeSet<>();
+    names.add(ModelExtractor.QUANT_MODEL);
+    Stream.of(LayerKind.values()).forEach(k -> names.add(k.annotationName()));
+    Stream.of(Companion.values()).forEach(c -> names.add(c.annotationName()));
+    return names;
+  }
+
+  @Override
+  public SourceVersion getSupportedSourceVersion() {
+    return SourceVersion.latestSupported();
+  }
+
+  @Override
+  public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+    List<TypeElement> models = new ArrayList<>();
+    for (String name : deferred) {
+      TypeElement t = processingEnv.getElementUtils().getTypeElement(name);
+      if (t != null) {
+        models.add(t);
+      }
+    }
+    deferred.clear();
+    TypeElement quantModel = processingEnv.getElementUtils().getTypeElement(ModelExtractor.QUANT_MODEL);
+    if (quantModel != null) {
+      for (Element e : round.getElementsAnnotatedWith(quantModel)) {
+        if (e instanceof TypeElement t) {
+          models.add(t);
+        }
+      }
+    }
+    for (TypeElement model : models) {
+      if (!round.processingOver() && mentionsUngeneratedTypes(model)) {
+        deferred.add(model.getQualifiedName().toString());
+      } else {
+        process(model, !round.processingOver());
+      }
+    }
+    reportLayersOutsideModels(round);
+    if (round.processingOver()) {
+      writeServicesFile();
+    }
+    return false;
+  }
+
+  private void process(TypeElement type, boolean mayGenerate) {
+    ModelDescriptor model = extractor.extract(type);
+    List<Diagnostic> diagnostics = validator.validate(model);
+    diagnostics.forEach(this::print);
+    if (!mayGenerate || diagnostics.stream().anyMatch(Diagnostic::isError)) {
+      return;
+    }
+    try {
+      generator.generate(model).writeTo(processingEnv.getFiler());
+      factories.add(model.factoryBinaryName());
+    } catch (IOException e) {
+      processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+          "cannot write " + model.generatedSimpleName() + ": " + e.getMessage(), type);
+    }
+  }
+
+  private boolean mentionsUngeneratedTypes(TypeElement type) {
+    for (Element e : type.getEnclosedElements()) {
+      if (e instanceof ExecutableElement m && ModelExtractor.isLayerMethod(m)) {
+        List<TypeMirror> types = new ArrayList<>();
+        types.add(m.getReturnType());
+        m.getParameters().forEach(p -> types.add(p.asType()));
+        if (types.stream().anyMatch(t -> t.getKind() == TypeKind.ERROR)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Layer annotations mean nothing outside a {@code @QuantModel} class: say so instead of ignoring them. */
+  private void reportLayersOutsideModels(RoundEnvironment round) {
+    for (String name : getSupportedAnnotationTypes()) {
+      TypeElement annotation = processingEnv.getElementUtils().getTypeElement(name);
+      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL)) {
+        continue;
+      }
+      for (Element e : round.getElementsAnnotatedWith(annotation)) {
+        Element owner = e.getEnclosingElement();
+        boolean inModel = owner.getKind() == ElementKind.CLASS && owner.getAnnotationMirrors().stream()
+            .anyMatch(m -> ((TypeElement) m.getAnnotationType().asElement()).getQualifiedName()
+                .contentEquals(ModelExtractor.QUANT_MODEL));
+        if (!inModel) {
+          AnnotationMirror mirror = e.getAnnotationMirrors().stream()
+              .filter(m -> m.getAnnotationType().asElement().equals(annotation)).findFirst().orElse(null);
+          processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+              "@" + annotation.getSimpleName() + " belongs on a layer method of a @QuantModel class",
+              e, mirror);
+        }
+      }
+    }
+  }
+
+  private void print(Diagnostic d) {
+    if (d.tree() != null && trees.isPresent()) {
+      trees.get().printMessage(d.kind(), d.message(), d.tree(), d.unit());
+    } else if (d.mirror() == null) {
+      processingEnv.getMessager().printMessage(d.kind(), d.message(), d.element());
+    } else if (d.value() == null) {
+      processingEnv.getMessager().printMessage(d.kind(), d.message(), d.element(), d.mirror());
+    } else {
+      processingEnv.getMessager().printMessage(d.kind(), d.message(), d.element(), d.mirror(), d.value());
+    }
+  }
+
+  /**
+   * Merges this compilation's factories with those of an existing services file (an incremental
+   * build), keeping old entries only while their classes still exist.
+   */
+  private void writeServicesFile() {
+    Set<String> entries = new TreeSet<>(factories);
+    try {
+      FileObject existing = processingEnv.getFiler().getResource(StandardLocation.CLASS_OUTPUT, "", ServicesFile.PATH);
+      try (Reader in = existing.openReader(true)) {
+        for (String entry : ServicesFile.read(in)) {
+          if (processingEnv.getElementUtils().getTypeElement(entry.replace('$', '.')) != null) {
+            entries.add(entry);
+          }
+        }
+      }
+    } catch (IOException | IllegalArgumentException noExistingFile) {
+      // First build: nothing to merge.
+    }
+    if (entries.isEmpty()) {
+      return;
+    }
+    try {
+      FileObject file = processingEnv.getFiler().createResource(StandardLocation.CLASS_OUTPUT, "", ServicesFile.PATH);
+      try (Writer out = new java.io.OutputStreamWriter(file.openOutputStream(), StandardCharsets.UTF_8)) {
+        ServicesFile.write(entries, out);
+      }
+    } catch (IOException e) {
+      processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+          "cannot write " + ServicesFile.PATH + ": " + e.getMessage());
+    }
+  }
+}

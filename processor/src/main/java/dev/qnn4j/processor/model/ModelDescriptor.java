@@ -1,0 +1,44 @@
+package dev.qnn4j.processor.model;
+
+import java.util.List;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.TypeElement;
+
+/**
+ * A {@code @QuantModel} class as the processor sees it: what validation checks and generation
+ * implements. Immutable.
+ *
+ * @param modelName the simple name of the class (the model's name for tools)
+ * @param generatedSimpleName {@code QuantModel_<Name>}, or {@code QuantModel_<Outer>_<Name>} when nested
+ * @param inputShape the declared input shape without batch; empty when undeclared
+ * @param forward the {@code forward(Tensor)} method, or null when the class has none
+ */
+public record ModelDescriptor(
+    TypeElement type,
+    String packageName,
+    String modelName,
+    String generatedSimpleName,
+    Attributes quantModel,
+    List<Integer> inputShape,
+    List<LayerDescriptor> layers,
+    ExecutableElement forward) {
+
+  public ModelDescriptor {
+    inputShape = List.copyOf(inputShape);
+    layers = List.copyOf(layers);
+  }
+
+  public AnnotationMirror mirror() {
+    return quantModel.mirror();
+  }
+
+  public String qualifiedName() {
+    return type.getQualifiedName().toString();
+  }
+
+  /** The binary name of the generated factory, as listed in the services file. */
+  public String factoryBinaryName() {
+    return (packageName.isEmpty() ? "" : packageName + ".") + generatedSimpleName + "$Factory";
+  }
+}

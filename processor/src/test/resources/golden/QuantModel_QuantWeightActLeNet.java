@@ -1,0 +1,148 @@
+package dev.qnn4j.samples;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.Conv2dOptions;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.ModelFactory;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.QuantConv2d;
+import dev.qnn4j.runtime.nn.QuantIdentity;
+import dev.qnn4j.runtime.nn.QuantLinear;
+import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.WeightQuantConfig;
+import java.util.List;
+import javax.annotation.processing.Generated;
+
+/**
+ * The generated implementation of {@link QuantWeightActLeNet}: its layers as runtime modules, named as in
+ * its PyTorch state dict.
+ */
+@Generated("dev.qnn4j.processor.QuantModelProcessor")
+public final class QuantModel_QuantWeightActLeNet extends QuantWeightActLeNet implements Model {
+  private final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(4), false);
+
+  private final QuantConv2d conv1 = new QuantConv2d("conv1",
+      new Conv2dOptions(3, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1, true), WeightQuantConfig.perTensorFloat(4),
+      null, null, null, false);
+
+  private final QuantReLU relu1 = new QuantReLU("relu1", ActQuantConfig.unsigned(4), false);
+
+  private final QuantConv2d conv2 = new QuantConv2d("conv2",
+      new Conv2dOptions(6, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, true),
+      WeightQuantConfig.perTensorFloat(4), null, null, null, false);
+
+  private final QuantReLU relu2 = new QuantReLU("relu2", ActQuantConfig.unsigned(3), false);
+
+  private final QuantLinear fc1 = new QuantLinear("fc1", 400, 120, true,
+      WeightQuantConfig.perTensorFloat(4), null, null, null, false);
+
+  private final QuantReLU relu3 = new QuantReLU("relu3", ActQuantConfig.unsigned(4), false);
+
+  private final QuantLinear fc2 = new QuantLinear("fc2", 120, 84, true,
+      WeightQuantConfig.perTensorFloat(4), null, null, null, false);
+
+  private final QuantReLU relu4 = new QuantReLU("relu4", ActQuantConfig.unsigned(4), false);
+
+  private final QuantLinear fc3 = new QuantLinear("fc3", 84, 10, true,
+      WeightQuantConfig.perTensorFloat(8), null, null, null, false);
+
+  private final List<Module> layers = List.of(quantInp, conv1, relu1, conv2, relu2, fc1, relu3, fc2, relu4, fc3);
+
+  @Override
+  Tensor quantInp(Tensor x) {
+    return quantInp.forward(x);
+  }
+
+  @Override
+  Tensor conv1(Tensor x) {
+    return conv1.forward(x);
+  }
+
+  @Override
+  Tensor relu1(Tensor x) {
+    return relu1.forward(x);
+  }
+
+  @Override
+  Tensor conv2(Tensor x) {
+    return conv2.forward(x);
+  }
+
+  @Override
+  Tensor relu2(Tensor x) {
+    return relu2.forward(x);
+  }
+
+  @Override
+  Tensor fc1(Tensor x) {
+    return fc1.forward(x);
+  }
+
+  @Override
+  Tensor relu3(Tensor x) {
+    return relu3.forward(x);
+  }
+
+  @Override
+  Tensor fc2(Tensor x) {
+    return fc2.forward(x);
+  }
+
+  @Override
+  Tensor relu4(Tensor x) {
+    return relu4.forward(x);
+  }
+
+  @Override
+  Tensor fc3(Tensor x) {
+    return fc3.forward(x);
+  }
+
+  @Override
+  public String modelName() {
+    return "QuantWeightActLeNet";
+  }
+
+  @Override
+  public List<Module> layers() {
+    return layers;
+  }
+
+  @Override
+  public long[] inputShape() {
+    return new long[] {3, 32, 32};
+  }
+
+  /**
+   * The layer tree, as Brevitas prints a module.
+   */
+  @Override
+  public String toString() {
+    StringBuilder description = new StringBuilder("QuantWeightActLeNet(\n");
+    for (Module layer : layers) {
+      description.append("  (").append(layer.name()).append("): ").append(layer.describe()).append('\n');
+    }
+    return description.append(')').toString();
+  }
+
+  /**
+   * Creates {@link QuantWeightActLeNet}; registered in {@code META-INF/services/dev.qnn4j.runtime.nn.ModelFactory}.
+   */
+  public static final class Factory implements ModelFactory {
+    @Override
+    public String modelName() {
+      return "QuantWeightActLeNet";
+    }
+
+    @Override
+    public String declaringClassName() {
+      return "dev.qnn4j.samples.QuantWeightActLeNet";
+    }
+
+    @Override
+    public Model create() {
+      return new QuantModel_QuantWeightActLeNet();
+    }
+  }
+}
