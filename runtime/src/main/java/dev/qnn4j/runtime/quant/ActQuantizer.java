@@ -80,7 +80,9 @@ public final class ActQuantizer {
 
   /** Enters calibration: unbounded statistics steps, a true average, no quantization of the output. */
   public void beginCalibration() {
-    collectStatsSteps = Long.MAX_VALUE;
+    // Brevitas uses sys.maxsize; one below Long.MAX_VALUE leaves room for the step that switches
+    // to the learned parameter after calibration (PTQ followed by QAT) without overflowing.
+    collectStatsSteps = Long.MAX_VALUE - 1;
     trueAverage = true;
     observerOnly = true;
   }

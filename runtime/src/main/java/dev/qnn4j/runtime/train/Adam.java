@@ -1,15 +1,21 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Parameter;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Adam as PyTorch's {@code torch.optim.Adam} (betas 0.9/0.999, eps 1e-8, L2 weight decay added to
  * the gradient): {@code m = b1 m + (1-b1) g}, {@code v = b2 v + (1-b2) g^2},
  * {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)}.
+ *
+ * <p>Its state, per parameter, uses PyTorch's names: {@code exp_avg} (m), {@code exp_avg_sq} (v)
+ * and {@code step} (t).
  */
 public final class Adam implements Optimizer {
   private final List<Parameter> parameters;
@@ -47,6 +53,55 @@ public final class Adam implements Optimizer {
   @Override
   public List<Parameter> parameters() {
     return parameters;
+  }
+
+  @Override
+  public String name() {
+    return "Adam";
+  }
+
+  @Override
+  public float lr() {
+    return lr;
+  }
+
+  @Override
+  public Map<String, String> hyperparameters() {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("lr", Float.toString(lr));
+    h.put("beta1", Float.toString(beta1));
+    h.put("beta2", Float.toString(beta2));
+    h.put("eps", Float.toString(eps));
+    h.put("weight_decay", Float.toString(weightDecay));
+    return h;
+  }
+
+  @Override
+  public Map<String, ArrayData> stateDict() {
+    Map<String, ArrayData> out = new LinkedHashMap<>();
+    for (Parameter p : parameters) {
+      State s = states.get(p);
+      if (s != null) {
+        out.put(p.name() + ".exp_avg", OptimizerStates.floats(s.m, p));
+        out.put(p.name() + ".exp_avg_sq", OptimizerStates.floats(s.v, p));
+        out.put(p.name() + ".step", OptimizerStates.scalar(s.step));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void loadStateDict(Map<String, ArrayData> state) {
+    Map<Parameter, Map<String, ArrayData>> grouped = OptimizerStates.group(name(), parameters, state,
+        Set.of("exp_avg", "exp_avg_sq", "step"), Set.of("step"));
+    states.clear();
+    for (Map.Entry<Parameter, Map<String, ArrayData>> g : grouped.entrySet()) {
+      State s = new State((int) g.getKey().numel());
+      System.arraycopy(g.getValue().get("exp_avg").toFloatArray(), 0, s.m, 0, s.m.length);
+      System.arraycopy(g.getValue().get("exp_avg_sq").toFloatArray(), 0, s.v, 0, s.v.length);
+      s.step = OptimizerStates.longValue(g.getValue().get("step"));
+      states.put(g.getKey(), s);
+    }
   }
 
   @Override

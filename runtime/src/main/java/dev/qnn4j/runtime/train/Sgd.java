@@ -1,14 +1,19 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Parameter;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Stochastic gradient descent as PyTorch's {@code torch.optim.SGD}: {@code g += wd * p};
  * momentum buffer {@code b = mu * b + g} (b = g at the first step); {@code p -= lr * b}.
+ *
+ * <p>Its state is PyTorch's {@code momentum_buffer} per parameter (none without momentum).
  */
 public final class Sgd implements Optimizer {
   private final List<Parameter> parameters;
@@ -31,6 +36,47 @@ public final class Sgd implements Optimizer {
   @Override
   public List<Parameter> parameters() {
     return parameters;
+  }
+
+  @Override
+  public String name() {
+    return "SGD";
+  }
+
+  @Override
+  public float lr() {
+    return lr;
+  }
+
+  @Override
+  public Map<String, String> hyperparameters() {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("lr", Float.toString(lr));
+    h.put("momentum", Float.toString(momentum));
+    h.put("weight_decay", Float.toString(weightDecay));
+    return h;
+  }
+
+  @Override
+  public Map<String, ArrayData> stateDict() {
+    Map<String, ArrayData> out = new LinkedHashMap<>();
+    for (Parameter p : parameters) {
+      float[] b = buffers.get(p);
+      if (b != null) {
+        out.put(p.name() + ".momentum_buffer", OptimizerStates.floats(b, p));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void loadStateDict(Map<String, ArrayData> state) {
+    Map<Parameter, Map<String, ArrayData>> grouped = OptimizerStates.group(name(), parameters, state,
+        Set.of("momentum_buffer"), Set.of());
+    buffers.clear();
+    for (Map.Entry<Parameter, Map<String, ArrayData>> g : grouped.entrySet()) {
+      buffers.put(g.getKey(), g.getValue().get("momentum_buffer").toFloatArray());
+    }
   }
 
   @Override

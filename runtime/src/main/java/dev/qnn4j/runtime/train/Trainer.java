@@ -1,0 +1,240 @@
+package dev.qnn4j.runtime.train;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.data.BatchLoader;
+import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.kernels.NdArrays;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.nn.WeightLayer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Quantization-aware training: mini-batch gradient descent on the mean cross-entropy, with the
+ * model's fake quantization in the forward pass and straight-through gradients in the backward pass.
+ *
+ * <p>Each step: clear gradients, forward in training mode, loss, backward, optimizer step. After
+ * each epoch the test set (if any) is evaluated and a checkpoint (if configured) is written.
+ *
+ * <p>Runs are deterministic: with the same seed, data and configuration, two runs produce
+ * bit-identical parameters, and a run resumed from a checkpoint continues exactly as the
+ * uninterrupted run would have ({@link #initialize} seeds the parameters; shuffling depends on the
+ * seed and epoch only).
+ *
+ * <p>A NaN or infinite input, loss or gradient stops the run with a {@link
+ * TrainingDivergedException} naming the step, before the parameters are updated.
+ */
+public final class Trainer {
+  private final Model model;
+  private final Optimizer optimizer;
+  private final TrainerConfig config;
+  private final List<TrainingListener> listeners = new ArrayList<>();
+
+  public Trainer(Model model, Optimizer optimizer, TrainerConfig config) {
+    this.model = model;
+    this.optimizer = optimizer;
+    this.config = config;
+  }
+
+  public Trainer addListener(TrainingListener listener) {
+    listeners.add(listener);
+    return this;
+  }
+
+  /**
+   * Re-initialises every {@link WeightLayer}, in layer order, from one generator seeded with {@code
+   * seed}, so the initial parameters depend on the seed alone.
+   */
+  public static void initialize(Model model, long seed) {
+    Random rng = new Random(seed);
+    for (Module m : model.layers()) {
+      if (m instanceof WeightLayer w) {
+        w.resetParameters(rng);
+      }
+    }
+  }
+
+  /** Trains from the first step. */
+  public TrainingState fit(Dataset train, Dataset test) throws IOException {
+    return fit(train, test, TrainingState.start(config.seed(), config.batchSize()));
+  }
+
+  /**
+   * Trains from {@code from} (e.g. a state returned by {@link Checkpoint#load}) until {@link
+   * TrainerConfig#epochs()} epochs are complete or {@link TrainerConfig#maxSteps()} is reached.
+   *
+   * @param test evaluated after each epoch; may be null
+   * @return the state at the end, also saved as the final checkpoint if one is configured
+   * @throws TrainingDivergedException if the input, loss or a gradient is not finite
+   * @throws IOException if a checkpoint cannot be written
+   */
+  public TrainingState fit(Dataset train, Dataset test, TrainingState from) throws IOException {
+    checkResumable(from);
+    checkInputShape(train);
+    if (test != null) {
+      checkInputShape(test);
+    }
+    BatchLoader loader = new BatchLoader(train, config.batchSize(), config.shuffle(), config.seed());
+    int batchesPerEpoch = loader.numBatches();
+    long runStart = System.nanoTime();
+    long step = from.step();
+    TrainingState state = from;
+    Path lastCheckpoint = null;
+    long lastCheckpointStep = -1;
+
+    for (int epoch = from.epoch(); epoch < config.epochs() && !limitReached(step); epoch++) {
+      int skip = epoch == from.epoch() ? from.batchInEpoch() : 0;
+      long epochStart = System.nanoTime();
+      double lossSum = 0;
+      long images = 0;
+      long correct = 0;
+      int batchesRun = 0;
+      int batchIndex = 0;
+      boolean stopped = false;
+      model.train();
+      for (BatchLoader.Batch batch : loader.epoch(epoch)) {
+        if (batchIndex < skip) {
+          batchIndex++;
+          continue;
+        }
+        if (limitReached(step)) {
+          stopped = true;
+          break;
+        }
+        long failingStep = step + 1;
+        int batchNumber = batchIndex + 1;
+        String inputProblem = nonFiniteInput(batch);
+        if (inputProblem != null) {
+          throw diverged(inputProblem, failingStep, epoch + 1, batchNumber,
+              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+        }
+        model.zeroGrad();
+        optimizer.zeroGrad();
+        Tensor logits = model.forward(Tensor.of(batch.images(), batch.shape()));
+        Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
+        float lossValue = loss.item();
+        if (!Float.isFinite(lossValue)) {
+          throw diverged("loss is " + lossValue, failingStep, epoch + 1, batchNumber,
+              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+        }
+        loss.backward();
+        String gradProblem = nonFiniteGradient();
+        if (gradProblem != null) {
+          throw diverged(gradProblem, failingStep, epoch + 1, batchNumber,
+              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+        }
+        optimizer.step();
+        step = failingStep;
+        batchIndex++;
+        batchesRun++;
+        lossSum += lossValue;
+        images += batch.size();
+        correct += Evaluator.countCorrect(logits, batch.labels());
+        double epochSeconds = seconds(epochStart);
+        StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batchNumber, batchesPerEpoch,
+            batch.size(), lossValue, lossSum / batchesRun, (double) correct / images, optimizer.lr(),
+            epochSeconds > 0 ? images / epochSeconds : 0, seconds(runStart));
+        for (TrainingListener l : listeners) {
+          l.onStep(m);
+        }
+      }
+      if (stopped) {
+        state = new TrainingState(step, epoch, batchIndex, config.seed(), config.batchSize(), from.metadata());
+        break;
+      }
+      EvalResult result = test == null ? null : Evaluator.evaluate(model, test, config.evalBatchSize());
+      state = new TrainingState(step, epoch + 1, 0, config.seed(), config.batchSize(), from.metadata());
+      if (config.checkpoint() != null) {
+        Checkpoint.save(config.checkpoint(), model, optimizer, state);
+        lastCheckpoint = config.checkpoint();
+        lastCheckpointStep = step;
+      }
+      EpochMetrics em = new EpochMetrics(epoch + 1, config.epochs(), step,
+          batchesRun == 0 ? Double.NaN : lossSum / batchesRun, images == 0 ? Double.NaN : (double) correct / images,
+          result, seconds(epochStart));
+      for (TrainingListener l : listeners) {
+        l.onEpoch(em);
+      }
+    }
+    // A run cut short mid-epoch by the step limit saves where it stands, so it can be resumed.
+    if (state.midEpoch() && config.checkpoint() != null && lastCheckpointStep != state.step()) {
+      Checkpoint.save(config.checkpoint(), model, optimizer, state);
+    }
+    for (TrainingListener l : listeners) {
+      l.onEnd(state);
+    }
+    return state;
+  }
+
+  private TrainingDivergedException diverged(String problem, long step, int epoch, int batch, int batchesPerEpoch,
+      Path lastCheckpoint, long lastCheckpointStep) {
+    TrainingDivergedException e = new TrainingDivergedException(problem, step, epoch, batch, batchesPerEpoch,
+        lastCheckpoint, lastCheckpointStep);
+    for (TrainingListener l : listeners) {
+      l.onDiverged(e);
+    }
+    return e;
+  }
+
+  private boolean limitReached(long step) {
+    return config.maxSteps() > 0 && step >= config.maxSteps();
+  }
+
+  private void checkResumable(TrainingState from) {
+    if (from.seed() != config.seed()) {
+      throw new IllegalArgumentException("the state to resume was trained with seed " + from.seed()
+          + " but the configuration has seed " + config.seed() + "; the data order would differ");
+    }
+    if (from.midEpoch() && from.batchSize() != config.batchSize()) {
+      throw new IllegalArgumentException("the state to resume stopped mid-epoch with batch size "
+          + from.batchSize() + " but the configuration has batch size " + config.batchSize());
+    }
+  }
+
+  private void checkInputShape(Dataset data) {
+    long[] expected = model.inputShape();
+    long[] actual = {data.channels(), data.height(), data.width()};
+    if (expected.length > 0 && !Arrays.equals(expected, actual)) {
+      throw new IllegalArgumentException(model.modelName() + " expects inputs of shape " + Arrays.toString(expected)
+          + " but the data set has images of shape " + Arrays.toString(actual));
+    }
+  }
+
+  /** Describes the first non-finite input value, or returns null. */
+  private static String nonFiniteInput(BatchLoader.Batch batch) {
+    float[] x = batch.images();
+    for (int i = 0; i < x.length; i++) {
+      if (!Float.isFinite(x[i])) {
+        int image = i / (x.length / batch.size());
+        return "the input contains " + x[i] + " (image " + image + " of the batch, data set example "
+            + batch.indices()[image] + ")";
+      }
+    }
+    return null;
+  }
+
+  /** Names the first parameter with a non-finite gradient, or returns null. */
+  private String nonFiniteGradient() {
+    for (Parameter p : optimizer.parameters()) {
+      if (p.grad() == null) {
+        continue;
+      }
+      for (float g : NdArrays.read(p.grad())) {
+        if (!Float.isFinite(g)) {
+          return "the gradient of " + p.name() + " contains " + g;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static double seconds(long sinceNanos) {
+    return (System.nanoTime() - sinceNanos) / 1e9;
+  }
+}
