@@ -6,6 +6,7 @@ import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Gemm;
 import dev.qnn4j.runtime.kernels.Im2Col;
 import dev.qnn4j.runtime.kernels.NdArrays;
+import dev.qnn4j.runtime.kernels.Parallel;
 import dev.qnn4j.runtime.kernels.Pooling;
 import dev.qnn4j.runtime.kernels.Statistics;
 import java.util.Arrays;
@@ -25,18 +26,23 @@ public final class Ops {
   public static Tensor relu(Tensor x) {
     float[] v = NdArrays.read(x.value());
     float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      float a = v[i];
-      out[i] = a > 0f || a != a ? a : 0f; // NaN propagates, as in PyTorch
-    }
+    Parallel.forRange(v.length, 1, (chunk, from, to) -> {
+      for (int i = from; i < to; i++) {
+        float a = v[i];
+        out[i] = a > 0f || a != a ? a : 0f; // NaN propagates, as in PyTorch
+      }
+    });
     long[] shape = x.shape();
     return Tensor.result(NdArrays.create(out, shape), GradFn.of("Relu", g -> {
       float[] gv = NdArrays.read(g);
-      float[] gx = new float[gv.length];
-      for (int i = 0; i < gv.length; i++) {
-        gx[i] = out[i] > 0f ? gv[i] : 0f;
-      }
-      return new INDArray[] {NdArrays.create(gx, shape)};
+      Parallel.forRange(gv.length, 1, (chunk, from, to) -> {
+        for (int i = from; i < to; i++) {
+          if (!(out[i] > 0f)) {
+            gv[i] = 0f;
+          }
+        }
+      });
+      return new INDArray[] {NdArrays.create(gv, shape)};
     }, x));
   }
 

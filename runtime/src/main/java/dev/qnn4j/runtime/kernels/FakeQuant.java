@@ -17,27 +17,29 @@ public final class FakeQuant {
       float[] x, float[] scale, long inner, float zeroPoint, float min, float max,
       float[] out, boolean[] inRange) {
     int channels = scale.length;
-    for (int i = 0; i < x.length; i++) {
-      float s = channels == 1 ? scale[0] : scale[(int) ((i / inner) % channels)];
-      float y = x[i] / s + zeroPoint;
-      float r = (float) Math.rint(y);
-      float q;
-      boolean within;
-      if (r > max) {
-        q = max;
-        within = false;
-      } else if (r < min) {
-        q = min;
-        within = false;
-      } else {
-        q = r;
-        within = true;
+    Parallel.forRange(x.length, 1, (chunk, from, to) -> {
+      for (int i = from; i < to; i++) {
+        float s = channels == 1 ? scale[0] : scale[(int) ((i / inner) % channels)];
+        float y = x[i] / s + zeroPoint;
+        float r = (float) Math.rint(y);
+        float q;
+        boolean within;
+        if (r > max) {
+          q = max;
+          within = false;
+        } else if (r < min) {
+          q = min;
+          within = false;
+        } else {
+          q = r;
+          within = true;
+        }
+        if (inRange != null) {
+          inRange[i] = within;
+        }
+        out[i] = (q - zeroPoint) * s;
       }
-      if (inRange != null) {
-        inRange[i] = within;
-      }
-      out[i] = (q - zeroPoint) * s;
-    }
+    });
   }
 
   /** The integers {@code clamp(round(x / s + z), min, max)}. */
@@ -64,23 +66,31 @@ public final class FakeQuant {
       float[] x, float[] scale, long inner, float zeroPoint, float min, float max,
       float[] gradOut, boolean[] inRange, boolean steClamp, float[] gradX) {
     int channels = scale.length;
-    double[] gradScale = new double[channels];
-    for (int i = 0; i < x.length; i++) {
-      int c = channels == 1 ? 0 : (int) ((i / inner) % channels);
-      float s = scale[c];
-      float g = gradOut[i];
-      float r = (float) Math.rint(x[i] / s + zeroPoint);
-      float q = Math.max(min, Math.min(max, r));
-      float gq = g * s;
-      float gy = (steClamp || inRange[i]) ? gq : 0f;
-      if (gradX != null) {
-        gradX[i] = gy / s;
+    int chunks = Parallel.chunks(x.length, 1);
+    double[][] partial = new double[chunks][channels];
+    Parallel.forRange(x.length, 1, (chunk, from, to) -> {
+      double[] gradScale = partial[chunk];
+      for (int i = from; i < to; i++) {
+        int c = channels == 1 ? 0 : (int) ((i / inner) % channels);
+        float s = scale[c];
+        float g = gradOut[i];
+        float r = (float) Math.rint(x[i] / s + zeroPoint);
+        float q = Math.max(min, Math.min(max, r));
+        float gq = g * s;
+        float gy = (steClamp || inRange[i]) ? gq : 0f;
+        if (gradX != null) {
+          gradX[i] = gy / s;
+        }
+        gradScale[c] += (double) (g * (q - zeroPoint)) + (double) ((-gy * x[i]) / (s * s));
       }
-      gradScale[c] += (double) (g * (q - zeroPoint)) + (double) ((-gy * x[i]) / (s * s));
-    }
+    });
     float[] result = new float[channels];
     for (int c = 0; c < channels; c++) {
-      result[c] = (float) gradScale[c];
+      double sum = 0;
+      for (double[] p : partial) {
+        sum += p[c];
+      }
+      result[c] = (float) sum;
     }
     return result;
   }

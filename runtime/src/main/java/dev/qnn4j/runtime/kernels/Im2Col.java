@@ -18,36 +18,39 @@ public final class Im2Col {
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
-    for (int c = 0; c < cs; c++) {
-      for (int ki = 0; ki < kh; ki++) {
-        for (int kj = 0; kj < kw; kj++) {
-          int rowBase = ((c * kh + ki) * kw + kj) * cols;
-          int shift = kj * g.dilationW() - g.padW();
-          for (int n = 0; n < g.batch(); n++) {
-            int inBase = (n * g.inChannels() + c0 + c) * hw;
-            int outBase = rowBase + n * p;
-            for (int y = 0; y < oh; y++) {
-              int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
-              int o = outBase + y * ow;
-              if (iy < 0 || iy >= g.inHeight()) {
-                java.util.Arrays.fill(out, o, o + ow, 0f);
-                continue;
-              }
-              int inRow = inBase + iy * g.inWidth();
-              if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
-                // Unit stride inside the image: the row is one contiguous copy.
-                System.arraycopy(input, inRow + shift, out, o, ow);
-                continue;
-              }
-              for (int x = 0; x < ow; x++) {
-                int ix = x * g.strideW() + shift;
-                out[o + x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
+    // Channels write disjoint rows: split them across cores.
+    Parallel.forRange(cs, (long) kh * kw * cols, (chunk, cFrom, cTo) -> {
+      for (int c = cFrom; c < cTo; c++) {
+        for (int ki = 0; ki < kh; ki++) {
+          for (int kj = 0; kj < kw; kj++) {
+            int rowBase = ((c * kh + ki) * kw + kj) * cols;
+            int shift = kj * g.dilationW() - g.padW();
+            for (int n = 0; n < g.batch(); n++) {
+              int inBase = (n * g.inChannels() + c0 + c) * hw;
+              int outBase = rowBase + n * p;
+              for (int y = 0; y < oh; y++) {
+                int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+                int o = outBase + y * ow;
+                if (iy < 0 || iy >= g.inHeight()) {
+                  java.util.Arrays.fill(out, o, o + ow, 0f);
+                  continue;
+                }
+                int inRow = inBase + iy * g.inWidth();
+                if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                  // Unit stride inside the image: the row is one contiguous copy.
+                  System.arraycopy(input, inRow + shift, out, o, ow);
+                  continue;
+                }
+                for (int x = 0; x < ow; x++) {
+                  int ix = x * g.strideW() + shift;
+                  out[o + x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
+                }
               }
             }
           }
         }
       }
-    }
+    });
   }
 
   /** Adds the column-matrix gradient {@code cols} back into {@code gradInput} (the adjoint of unfold). */
@@ -59,38 +62,41 @@ public final class Im2Col {
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
-    for (int c = 0; c < cs; c++) {
-      for (int ki = 0; ki < kh; ki++) {
-        for (int kj = 0; kj < kw; kj++) {
-          int rowBase = ((c * kh + ki) * kw + kj) * ncols;
-          int shift = kj * g.dilationW() - g.padW();
-          for (int n = 0; n < g.batch(); n++) {
-            int inBase = (n * g.inChannels() + c0 + c) * hw;
-            int colBase = rowBase + n * p;
-            for (int y = 0; y < oh; y++) {
-              int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
-              if (iy < 0 || iy >= g.inHeight()) {
-                continue;
-              }
-              int inRow = inBase + iy * g.inWidth();
-              int o = colBase + y * ow;
-              if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
-                int dst = inRow + shift;
-                for (int x = 0; x < ow; x++) {
-                  gradInput[dst + x] += cols[o + x];
+    // Each channel adds into its own input planes only, so channels can run in parallel.
+    Parallel.forRange(cs, (long) kh * kw * ncols, (chunk, cFrom, cTo) -> {
+      for (int c = cFrom; c < cTo; c++) {
+        for (int ki = 0; ki < kh; ki++) {
+          for (int kj = 0; kj < kw; kj++) {
+            int rowBase = ((c * kh + ki) * kw + kj) * ncols;
+            int shift = kj * g.dilationW() - g.padW();
+            for (int n = 0; n < g.batch(); n++) {
+              int inBase = (n * g.inChannels() + c0 + c) * hw;
+              int colBase = rowBase + n * p;
+              for (int y = 0; y < oh; y++) {
+                int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+                if (iy < 0 || iy >= g.inHeight()) {
+                  continue;
                 }
-                continue;
-              }
-              for (int x = 0; x < ow; x++) {
-                int ix = x * g.strideW() + shift;
-                if (ix >= 0 && ix < g.inWidth()) {
-                  gradInput[inRow + ix] += cols[o + x];
+                int inRow = inBase + iy * g.inWidth();
+                int o = colBase + y * ow;
+                if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                  int dst = inRow + shift;
+                  for (int x = 0; x < ow; x++) {
+                    gradInput[dst + x] += cols[o + x];
+                  }
+                  continue;
+                }
+                for (int x = 0; x < ow; x++) {
+                  int ix = x * g.strideW() + shift;
+                  if (ix >= 0 && ix < g.inWidth()) {
+                    gradInput[inRow + ix] += cols[o + x];
+                  }
                 }
               }
             }
           }
         }
       }
-    }
+    });
   }
 }

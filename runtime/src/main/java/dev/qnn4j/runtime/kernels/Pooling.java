@@ -14,40 +14,88 @@ public final class Pooling {
     int planes = g.batch() * g.inChannels();
     int hw = g.inHeight() * g.inWidth();
     float[] out = new float[planes * oh * ow];
-    for (int pl = 0; pl < planes; pl++) {
-      int base = pl * hw;
-      for (int y = 0; y < oh; y++) {
-        for (int xo = 0; xo < ow; xo++) {
-          float best = Float.NEGATIVE_INFINITY;
-          int bestIdx = -1;
-          for (int ki = 0; ki < g.kernelHeight(); ki++) {
-            int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
-            if (iy < 0 || iy >= g.inHeight()) {
+    boolean plain2x2 = g.kernelHeight() == 2 && g.kernelWidth() == 2 && g.strideH() == 2 && g.strideW() == 2
+        && g.padH() == 0 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1;
+    Parallel.forRange(planes, hw, (chunk, from, to) -> {
+      for (int pl = from; pl < to; pl++) {
+        if (plain2x2) {
+          max2x2(x, pl * hw, g.inWidth(), oh, ow, out, argmax, pl * oh * ow);
+        } else {
+          maxPlane(x, pl * hw, g, out, argmax, pl * oh * ow);
+        }
+      }
+    });
+    return out;
+  }
+
+  /** The common LeNet case, 2x2 windows at stride 2 without padding, with no bounds checks. */
+  private static void max2x2(float[] x, int base, int w, int oh, int ow, float[] out, int[] argmax, int o) {
+    for (int y = 0; y < oh; y++) {
+      int r0 = base + 2 * y * w;
+      int r1 = r0 + w;
+      for (int xo = 0; xo < ow; xo++) {
+        int i0 = r0 + 2 * xo;
+        int i1 = i0 + 1;
+        int i2 = r1 + 2 * xo;
+        int i3 = i2 + 1;
+        // Row-major order, first maximum wins; a NaN wins as in PyTorch.
+        int best = i0;
+        float v = x[i0];
+        if (!(v != v)) {
+          if (x[i1] > v || x[i1] != x[i1]) {
+            best = i1;
+            v = x[i1];
+          }
+          if (!(v != v) && (x[i2] > v || x[i2] != x[i2])) {
+            best = i2;
+            v = x[i2];
+          }
+          if (!(v != v) && (x[i3] > v || x[i3] != x[i3])) {
+            best = i3;
+            v = x[i3];
+          }
+        }
+        out[o] = v;
+        argmax[o] = best;
+        o++;
+      }
+    }
+  }
+
+  private static void maxPlane(float[] x, int base, ConvGeometry g, float[] out, int[] argmax, int o0) {
+    int oh = g.outHeight();
+    int ow = g.outWidth();
+    for (int y = 0; y < oh; y++) {
+      for (int xo = 0; xo < ow; xo++) {
+        float best = Float.NEGATIVE_INFINITY;
+        int bestIdx = -1;
+        search:
+        for (int ki = 0; ki < g.kernelHeight(); ki++) {
+          int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+          if (iy < 0 || iy >= g.inHeight()) {
+            continue;
+          }
+          for (int kj = 0; kj < g.kernelWidth(); kj++) {
+            int ix = xo * g.strideW() - g.padW() + kj * g.dilationW();
+            if (ix < 0 || ix >= g.inWidth()) {
               continue;
             }
-            for (int kj = 0; kj < g.kernelWidth(); kj++) {
-              int ix = xo * g.strideW() - g.padW() + kj * g.dilationW();
-              if (ix < 0 || ix >= g.inWidth()) {
-                continue;
-              }
-              int idx = base + iy * g.inWidth() + ix;
-              float v = x[idx];
-              if (bestIdx < 0 || v > best || Float.isNaN(v)) {
-                best = v;
-                bestIdx = idx;
-                if (Float.isNaN(v)) {
-                  break;
-                }
+            int idx = base + iy * g.inWidth() + ix;
+            float v = x[idx];
+            if (bestIdx < 0 || v > best || v != v) {
+              best = v;
+              bestIdx = idx;
+              if (v != v) {
+                break search;
               }
             }
           }
-          int o = (pl * oh + y) * ow + xo;
-          out[o] = best;
-          argmax[o] = bestIdx;
         }
+        int o = o0 + y * ow + xo;
+        out[o] = best;
+        argmax[o] = bestIdx;
       }
     }
-    return out;
   }
 
   public static float[] maxBackward(float[] gradOut, int[] argmax, int inputLength) {
