@@ -17,5 +17,9 @@
  * dev.qnn4j.annotations.QuantEltwiseAdd}, {@link dev.qnn4j.annotations.QuantMaxPool2d}. Float
  * layers: {@link dev.qnn4j.annotations.Conv2d}, {@link dev.qnn4j.annotations.Linear}, {@link
  * dev.qnn4j.annotations.ReLU}, {@link dev.qnn4j.annotations.BatchNorm2d}.
+ *
+ * <p>Automated quantization: {@link dev.qnn4j.annotations.QuantizeFrom} derives a quantized model
+ * from a float one by {@link dev.qnn4j.annotations.QuantRules} (with {@link
+ * dev.qnn4j.annotations.BiasRule} and per-layer {@link dev.qnn4j.annotations.LayerRule}s).
  */
 package dev.qnn4j.annotations;

@@ -2,6 +2,8 @@ package dev.qnn4j.processor;
 
 import com.google.auto.service.AutoService;
 import com.sun.source.util.Trees;
+import dev.qnn4j.processor.auto.AutoQuantizer;
+import dev.qnn4j.processor.generation.AutoModelGenerator;
 import dev.qnn4j.processor.generation.ModelGenerator;
 import dev.qnn4j.processor.generation.ServicesFile;
 import dev.qnn4j.processor.model.Companion;
@@ -42,6 +44,8 @@ import javax.tools.StandardLocation;
  * in the last round writes the {@code ModelFactory} services file listing the factories of the
  * compilation. Pipeline per model: {@link ModelExtractor} (elements to a descriptor), {@link
  * Validator} (all diagnostics at once), {@link ModelGenerator} (only when there is no error).
+ * {@code @QuantizeFrom} types (automated quantization) go through {@link AutoQuantizer} (rules
+ * applied to the float model, checked) and {@link AutoModelGenerator}.
  */
 @AutoService(Processor.class)
 public final class QuantModelProcessor extends AbstractProcessor {
@@ -49,6 +53,8 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private Validator validator;
   private Optional<Trees> trees;
   private final ModelGenerator generator = new ModelGenerator();
+  private final AutoModelGenerator autoGenerator = new AutoModelGenerator();
+  private AutoQuantizer autoQuantizer;
   /** Factories generated in this compilation, by binary name. */
   private final Set<String> factories = new TreeSet<>();
   /** Models whose signatures mention types not generated yet (by another processor): retried next round. */
@@ -60,6 +66,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
     extractor = new ModelExtractor(env.getElementUtils());
     trees = treesOf(env);
     validator = new Validator(trees.map(ForwardAnalyzer::new));
+    autoQuantizer = new AutoQuantizer(env.getElementUtils(), env.getTypeUtils(), validator, trees);
   }
 
   /** javac's tree API, for the checks that read forward's body; absent on other compilers. */
@@ -75,6 +82,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   public Set<String> getSupportedAnnotationTypes() {
     Set<String> names = new TreeSet<>();
     names.add(ModelExtractor.QUANT_MODEL);
+    names.add(AutoQuantizer.QUANTIZE_FROM);
     Stream.of(LayerKind.values()).forEach(k -> names.add(k.annotationName()));
     Stream.of(Companion.values()).forEach(c -> names.add(c.annotationName()));
     return names;
@@ -87,7 +95,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
 
   @Override
   public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
-    List<TypeElement> models = new ArrayList<>();
+    Set<TypeElement> models = new LinkedHashSet<>();
     for (String name : deferred) {
       TypeElement t = processingEnv.getElementUtils().getTypeElement(name);
       if (t != null) {
@@ -103,9 +111,19 @@ public final class QuantModelProcessor extends AbstractProcessor {
         }
       }
     }
+    TypeElement quantizeFrom = processingEnv.getElementUtils().getTypeElement(AutoQuantizer.QUANTIZE_FROM);
+    if (quantizeFrom != null) {
+      for (Element e : round.getElementsAnnotatedWith(quantizeFrom)) {
+        if (e instanceof TypeElement t) {
+          models.add(t);
+        }
+      }
+    }
     for (TypeElement model : models) {
       if (!round.processingOver() && mentionsUngeneratedTypes(model)) {
         deferred.add(model.getQualifiedName().toString());
+      } else if (ModelExtractor.findAnnotation(model, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
+        processAutomated(model, !round.processingOver());
       } else {
         process(model, !round.processingOver());
       }
@@ -133,7 +151,28 @@ public final class QuantModelProcessor extends AbstractProcessor {
     }
   }
 
+  /** Automated quantization: a {@code @QuantizeFrom} type and the float model it names. */
+  private void processAutomated(TypeElement holder, boolean mayGenerate) {
+    AutoQuantizer.Result result = autoQuantizer.derive(holder);
+    result.diagnostics().forEach(this::print);
+    if (!mayGenerate || result.model() == null) {
+      return;
+    }
+    try {
+      autoGenerator.generate(result.model()).writeTo(processingEnv.getFiler());
+      factories.add(result.model().factoryBinaryName());
+    } catch (IOException e) {
+      processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+          "cannot write " + result.model().generatedSimpleName() + ": " + e.getMessage(), holder);
+    }
+  }
+
   private boolean mentionsUngeneratedTypes(TypeElement type) {
+    if (ModelExtractor.findAnnotation(type, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
+      // The float model must be resolved, and its own signatures complete.
+      TypeElement floatModel = AutoQuantizer.floatClass(type, processingEnv.getElementUtils());
+      return floatModel == null || (!floatModel.equals(type) && mentionsUngeneratedTypes(floatModel));
+    }
     for (Element e : type.getEnclosedElements()) {
       if (e instanceof ExecutableElement m && ModelExtractor.isLayerMethod(m)) {
         List<TypeMirror> types = new ArrayList<>();
@@ -151,7 +190,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private void reportLayersOutsideModels(RoundEnvironment round) {
     for (String name : getSupportedAnnotationTypes()) {
       TypeElement annotation = processingEnv.getElementUtils().getTypeElement(name);
-      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL)) {
+      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL) || name.equals(AutoQuantizer.QUANTIZE_FROM)) {
         continue;
       }
       for (Element e : round.getElementsAnnotatedWith(annotation)) {

@@ -10,24 +10,42 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The generated source of the seed's three LeNets, as the samples module declares them, against
- * golden files. Regenerate the golden files after an intended change with
- * {@code -Dqnn4j.updateGolden=true} and review the diff.
+ * The generated source of the seed's three LeNets, of the float LeNet and of its automated
+ * quantization {@code AutoLeNet}, as the samples module declares them, against golden files.
+ * Regenerate the golden files after an intended change with {@code -Dqnn4j.updateGolden=true} and
+ * review the diff.
  */
 class GoldenFileTest {
   private static final Path SAMPLES = Path.of(System.getProperty("qnn4j.samples.sources", "../samples/src/main/java"));
 
   @ParameterizedTest
-  @ValueSource(strings = {"QuantWeightLeNet", "QuantWeightActLeNet", "QuantWeightActBiasLeNet"})
+  @ValueSource(strings = {"QuantWeightLeNet", "QuantWeightActLeNet", "QuantWeightActBiasLeNet", "FloatLeNet"})
   void generatedSourceMatchesGoldenFile(String model) throws IOException {
-    String source = Files.readString(SAMPLES.resolve("dev/qnn4j/samples/" + model + ".java"));
-    Compilation c = TestSource.compile(JavaFileObjects.forSourceString("dev.qnn4j.samples." + model, source));
+    Compilation c = TestSource.compile(sample(model));
     assertThat(c).succeededWithoutWarnings();
+    assertMatchesGoldenFile(c, model);
+  }
 
+  /** {@code @QuantizeFrom(FloatLeNet.class)} with the seed's rules: compiled with its float model. */
+  @Test
+  void autoQuantizedLeNetMatchesGoldenFile() throws IOException {
+    Compilation c = TestSource.compile(sample("FloatLeNet"), sample("AutoLeNet"));
+    assertThat(c).succeededWithoutWarnings();
+    assertMatchesGoldenFile(c, "AutoLeNet");
+  }
+
+  private static JavaFileObject sample(String model) throws IOException {
+    String source = Files.readString(SAMPLES.resolve("dev/qnn4j/samples/" + model + ".java"));
+    return JavaFileObjects.forSourceString("dev.qnn4j.samples." + model, source);
+  }
+
+  private static void assertMatchesGoldenFile(Compilation c, String model) throws IOException {
     String generatedName = "dev.qnn4j.samples.QuantModel_" + model;
     String generated = c.generatedSourceFile(generatedName).orElseThrow().getCharContent(true).toString();
     String goldenResource = "golden/QuantModel_" + model + ".java";

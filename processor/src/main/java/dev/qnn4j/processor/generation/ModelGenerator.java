@@ -7,7 +7,6 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
-import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.qnn4j.processor.model.ActQuantSpec;
 import dev.qnn4j.processor.model.BiasSpec;
@@ -31,15 +30,15 @@ public final class ModelGenerator {
 
   private static final String NN = "dev.qnn4j.runtime.nn";
   private static final String QUANT = "dev.qnn4j.runtime.quant";
-  private static final ClassName MODEL = ClassName.get(NN, "Model");
+  static final ClassName MODEL = ClassName.get(NN, "Model");
   private static final ClassName MODEL_FACTORY = ClassName.get(NN, "ModelFactory");
-  private static final ClassName MODULE = ClassName.get(NN, "Module");
+  static final ClassName MODULE = ClassName.get(NN, "Module");
   private static final ClassName CONV2D_OPTIONS = ClassName.get(NN, "Conv2dOptions");
   private static final ClassName WEIGHT_QUANT_CONFIG = ClassName.get(QUANT, "WeightQuantConfig");
   private static final ClassName BIAS_QUANT_CONFIG = ClassName.get(QUANT, "BiasQuantConfig");
   private static final ClassName ACT_QUANT_CONFIG = ClassName.get(QUANT, "ActQuantConfig");
   private static final ClassName SCALE_RESTRICTION = ClassName.get(QUANT, "ScaleRestriction");
-  private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+  static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
   private static final ClassName LIST = ClassName.get("java.util", "List");
   private static final ClassName STRING = ClassName.get("java.lang", "String");
 
@@ -56,61 +55,86 @@ public final class ModelGenerator {
         .addOriginatingElement(model.type());
 
     for (LayerDescriptor layer : model.layers()) {
-      type.addField(FieldSpec.builder(runtimeClass(layer), layer.methodName(), Modifier.PRIVATE, Modifier.FINAL)
-          .initializer(construction(layer))
-          .build());
+      type.addField(layerField(layer));
     }
-    TypeName moduleList = ParameterizedTypeName.get(LIST, MODULE);
-    type.addField(FieldSpec.builder(moduleList, "layers", Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("$T.of($L)", LIST, model.layers().stream().map(LayerDescriptor::methodName)
-            .collect(Collectors.joining(", ")))
-        .build());
+    type.addField(layersField(model.layers()));
 
     for (LayerDescriptor layer : model.layers()) {
       type.addMethod(delegation(layer));
     }
-    type.addMethod(MethodSpec.methodBuilder("modelName")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC)
-        .returns(STRING)
-        .addStatement("return $S", model.modelName())
-        .build());
-    type.addMethod(MethodSpec.methodBuilder("layers")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC)
-        .returns(moduleList)
-        .addStatement("return layers")
-        .build());
+    type.addMethod(modelNameMethod(model.modelName()));
+    type.addMethod(layersMethod());
     if (!model.inputShape().isEmpty()) {
-      type.addMethod(MethodSpec.methodBuilder("inputShape")
-          .addAnnotation(Override.class)
-          .addModifiers(Modifier.PUBLIC)
-          .returns(long[].class)
-          .addStatement("return new long[] {$L}", model.inputShape().stream().map(String::valueOf)
-              .collect(Collectors.joining(", ")))
-          .build());
+      type.addMethod(inputShapeMethod(model.inputShape()));
     }
-    type.addMethod(MethodSpec.methodBuilder("toString")
-        .addJavadoc("The layer tree, as Brevitas prints a module.\n")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC)
-        .returns(STRING)
-        .addStatement("$T description = new $T($S)", StringBuilder.class, StringBuilder.class,
-            model.modelName() + "(\n")
-        .beginControlFlow("for ($T layer : layers)", MODULE)
-        .addStatement("description.append(\"  (\").append(layer.name()).append(\"): \")"
-            + ".append(layer.describe()).append('\\n')")
-        .endControlFlow()
-        .addStatement("return description.append(')').toString()")
-        .build());
-    type.addType(factory(model, declared, generated));
+    type.addMethod(toStringMethod(model.modelName()));
+    type.addType(factory(model.modelName(), model.qualifiedName(), declared, generated));
     return JavaFile.builder(model.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")
         .build();
   }
 
-  private static TypeSpec factory(ModelDescriptor model, ClassName declared, ClassName generated) {
+  static MethodSpec modelNameMethod(String modelName) {
+    return MethodSpec.methodBuilder("modelName")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(STRING)
+        .addStatement("return $S", modelName)
+        .build();
+  }
+
+  static MethodSpec layersMethod() {
+    return MethodSpec.methodBuilder("layers")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(ParameterizedTypeName.get(LIST, MODULE))
+        .addStatement("return layers")
+        .build();
+  }
+
+  static MethodSpec inputShapeMethod(List<Integer> inputShape) {
+    return MethodSpec.methodBuilder("inputShape")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(long[].class)
+        .addStatement("return new long[] {$L}", inputShape.stream().map(String::valueOf)
+            .collect(Collectors.joining(", ")))
+        .build();
+  }
+
+  static MethodSpec toStringMethod(String modelName) {
+    return MethodSpec.methodBuilder("toString")
+        .addJavadoc("The layer tree, as Brevitas prints a module.\n")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(STRING)
+        .addStatement("$T description = new $T($S)", StringBuilder.class, StringBuilder.class,
+            modelName + "(\n")
+        .beginControlFlow("for ($T layer : layers)", MODULE)
+        .addStatement("description.append(\"  (\").append(layer.name()).append(\"): \")"
+            + ".append(layer.describe()).append('\\n')")
+        .endControlFlow()
+        .addStatement("return description.append(')').toString()")
+        .build();
+  }
+
+  /** The {@code layers} field: every layer field, in declaration order. */
+  static FieldSpec layersField(List<LayerDescriptor> layers) {
+    return FieldSpec.builder(ParameterizedTypeName.get(LIST, MODULE), "layers", Modifier.PRIVATE, Modifier.FINAL)
+        .initializer("$T.of($L)", LIST, layers.stream().map(LayerDescriptor::methodName)
+            .collect(Collectors.joining(", ")))
+        .build();
+  }
+
+  /** A field holding the runtime layer of {@code layer}, built with constants. */
+  static FieldSpec layerField(LayerDescriptor layer) {
+    return FieldSpec.builder(runtimeClass(layer), layer.methodName(), Modifier.PRIVATE, Modifier.FINAL)
+        .initializer(construction(layer))
+        .build();
+  }
+
+  static TypeSpec factory(String modelName, String declaringClassName, ClassName declared, ClassName generated) {
     return TypeSpec.classBuilder("Factory")
         .addJavadoc("Creates {@link $T}; registered in {@code META-INF/services/$L}.\n", declared,
             MODEL_FACTORY.canonicalName())
@@ -120,13 +144,13 @@ public final class ModelGenerator {
             .addAnnotation(Override.class)
             .addModifiers(Modifier.PUBLIC)
             .returns(STRING)
-            .addStatement("return $S", model.modelName())
+            .addStatement("return $S", modelName)
             .build())
         .addMethod(MethodSpec.methodBuilder("declaringClassName")
             .addAnnotation(Override.class)
             .addModifiers(Modifier.PUBLIC)
             .returns(STRING)
-            .addStatement("return $S", model.qualifiedName())
+            .addStatement("return $S", declaringClassName)
             .build())
         .addMethod(MethodSpec.methodBuilder("create")
             .addAnnotation(Override.class)
@@ -137,7 +161,7 @@ public final class ModelGenerator {
         .build();
   }
 
-  private static ClassName runtimeClass(LayerDescriptor layer) {
+  static ClassName runtimeClass(LayerDescriptor layer) {
     return ClassName.get(NN, layer.requireKind().simpleName());
   }
 
@@ -150,7 +174,7 @@ public final class ModelGenerator {
         .build();
   }
 
-  private static CodeBlock construction(LayerDescriptor layer) {
+  static CodeBlock construction(LayerDescriptor layer) {
     ClassName type = runtimeClass(layer);
     String name = layer.layerName();
     return switch (layer.requireKind()) {

@@ -7,13 +7,16 @@ import java.util.List;
 import java.util.Map;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.AnnotationValueVisitor;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.Elements;
 
 /**
  * An annotation's attribute values, defaults included, read from its mirror so that each value can
  * anchor a diagnostic. Values javac could not evaluate (it reports those itself) read as zero.
+ * Automated quantization also builds {@link #derived} attributes, which have no mirror.
  */
 public final class Attributes {
   private final AnnotationMirror mirror;
@@ -31,6 +34,38 @@ public final class Attributes {
       values.put(e.getKey().getSimpleName().toString(), e.getValue());
     }
     return new Attributes(mirror, values);
+  }
+
+  /**
+   * Attributes not written in source: those of a layer derived by automated quantization. The
+   * values of {@code base} (may be null) are kept unless {@code values} replaces them; values are
+   * boxed primitives, or enum constant names as strings. The mirror is null.
+   */
+  public static Attributes derived(Attributes base, Map<String, Object> values) {
+    Map<String, AnnotationValue> all = new LinkedHashMap<>();
+    if (base != null) {
+      all.putAll(base.values);
+    }
+    values.forEach((name, value) -> all.put(name, new Constant(value)));
+    return new Attributes(null, all);
+  }
+
+  /** A value computed by the processor rather than read from an annotation. */
+  private record Constant(Object value) implements AnnotationValue {
+    @Override
+    public Object getValue() {
+      return value;
+    }
+
+    @Override
+    public <R, P> R accept(AnnotationValueVisitor<R, P> v, P p) {
+      return v.visitUnknown(this, p);
+    }
+
+    @Override
+    public String toString() {
+      return String.valueOf(value);
+    }
   }
 
   public AnnotationMirror mirror() {
@@ -63,7 +98,43 @@ public final class Attributes {
   /** The constant name of an enum attribute ({@code "POWER_OF_TWO"}). */
   public String enumValue(String name) {
     Object v = raw(name);
-    return v instanceof VariableElement e ? e.getSimpleName().toString() : "";
+    if (v instanceof VariableElement e) {
+      return e.getSimpleName().toString();
+    }
+    return v instanceof String constant ? constant : "";
+  }
+
+  public String stringValue(String name) {
+    return raw(name) instanceof String v ? v : "";
+  }
+
+  /** A {@code Class<?>} attribute's type, or null when javac could not resolve it. */
+  public TypeMirror typeValue(String name) {
+    return raw(name) instanceof TypeMirror t ? t : null;
+  }
+
+  /** A nested annotation attribute, or null. */
+  public AnnotationMirror annotationValue(String name) {
+    return raw(name) instanceof AnnotationMirror m ? m : null;
+  }
+
+  /** An annotation-array attribute's elements, with the value of each (to anchor diagnostics). */
+  public List<AnnotationValue> annotationList(String name) {
+    List<AnnotationValue> out = new ArrayList<>();
+    if (raw(name) instanceof List<?> list) {
+      for (Object o : list) {
+        if (o instanceof AnnotationValue av && av.getValue() instanceof AnnotationMirror) {
+          out.add(av);
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** Whether {@code name} is written in source rather than defaulted. */
+  public boolean isExplicit(String name) {
+    return mirror != null && mirror.getElementValues().keySet().stream()
+        .anyMatch(e -> e.getSimpleName().contentEquals(name));
   }
 
   public List<Integer> intList(String name) {

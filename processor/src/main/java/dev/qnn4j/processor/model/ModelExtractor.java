@@ -106,19 +106,19 @@ public final class ModelExtractor {
     return null;
   }
 
-  static Optional<AnnotationMirror> findAnnotation(Element element, String qualifiedName) {
+  public static Optional<AnnotationMirror> findAnnotation(Element element, String qualifiedName) {
     return element.getAnnotationMirrors().stream()
         .filter(m -> qualifiedName(m).equals(qualifiedName))
         .map(m -> (AnnotationMirror) m)
         .findFirst();
   }
 
-  static String qualifiedName(AnnotationMirror m) {
+  public static String qualifiedName(AnnotationMirror m) {
     return ((TypeElement) m.getAnnotationType().asElement()).getQualifiedName().toString();
   }
 
   /** {@code Outer_Inner} for a nested class, the simple name otherwise. */
-  private static String nestedName(TypeElement type) {
+  public static String nestedName(TypeElement type) {
     StringBuilder name = new StringBuilder(type.getSimpleName());
     Element enclosing = type.getEnclosingElement();
     while (enclosing.getKind().isClass() || enclosing.getKind().isInterface()) {

@@ -253,7 +253,7 @@ public final class Validator {
     }
   }
 
-  static boolean isValidBits(int bits, boolean qcdq) {
+  public static boolean isValidBits(int bits, boolean qcdq) {
     return bits >= 1 && bits <= (qcdq ? QCDQ_MAX_BITS : MAX_BITS);
   }
 
@@ -353,7 +353,7 @@ public final class Validator {
   }
 
   /** Rule: the worst-case accumulator of a quantized conv/linear must fit accumulatorBitWidth. */
-  static void checkAccumulator(LayerDescriptor layer, int inputBits, boolean inputSigned, Diagnostics out) {
+  public static void checkAccumulator(LayerDescriptor layer, int inputBits, boolean inputSigned, Diagnostics out) {
     int weightBits = layer.bitWidth();
     int available = layer.intValue("accumulatorBitWidth");
     if (!isValidBits(weightBits, true) || !isValidBits(available, false)) {

@@ -1,0 +1,131 @@
+package dev.qnn4j.samples;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.Conv2d;
+import dev.qnn4j.runtime.nn.Conv2dOptions;
+import dev.qnn4j.runtime.nn.Linear;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.ModelFactory;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.ReLU;
+import java.util.List;
+import javax.annotation.processing.Generated;
+
+/**
+ * The generated implementation of {@link FloatLeNet}: its layers as runtime modules, named as in
+ * its PyTorch state dict.
+ */
+@Generated("dev.qnn4j.processor.QuantModelProcessor")
+public final class QuantModel_FloatLeNet extends FloatLeNet implements Model {
+  private final Conv2d conv1 = new Conv2d("conv1", new Conv2dOptions(3, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1, true));
+
+  private final ReLU relu1 = new ReLU("relu1");
+
+  private final Conv2d conv2 = new Conv2d("conv2", new Conv2dOptions(6, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, true));
+
+  private final ReLU relu2 = new ReLU("relu2");
+
+  private final Linear fc1 = new Linear("fc1", 400, 120, true);
+
+  private final ReLU relu3 = new ReLU("relu3");
+
+  private final Linear fc2 = new Linear("fc2", 120, 84, true);
+
+  private final ReLU relu4 = new ReLU("relu4");
+
+  private final Linear fc3 = new Linear("fc3", 84, 10, true);
+
+  private final List<Module> layers = List.of(conv1, relu1, conv2, relu2, fc1, relu3, fc2, relu4, fc3);
+
+  @Override
+  Tensor conv1(Tensor x) {
+    return conv1.forward(x);
+  }
+
+  @Override
+  Tensor relu1(Tensor x) {
+    return relu1.forward(x);
+  }
+
+  @Override
+  Tensor conv2(Tensor x) {
+    return conv2.forward(x);
+  }
+
+  @Override
+  Tensor relu2(Tensor x) {
+    return relu2.forward(x);
+  }
+
+  @Override
+  Tensor fc1(Tensor x) {
+    return fc1.forward(x);
+  }
+
+  @Override
+  Tensor relu3(Tensor x) {
+    return relu3.forward(x);
+  }
+
+  @Override
+  Tensor fc2(Tensor x) {
+    return fc2.forward(x);
+  }
+
+  @Override
+  Tensor relu4(Tensor x) {
+    return relu4.forward(x);
+  }
+
+  @Override
+  Tensor fc3(Tensor x) {
+    return fc3.forward(x);
+  }
+
+  @Override
+  public String modelName() {
+    return "FloatLeNet";
+  }
+
+  @Override
+  public List<Module> layers() {
+    return layers;
+  }
+
+  @Override
+  public long[] inputShape() {
+    return new long[] {3, 32, 32};
+  }
+
+  /**
+   * The layer tree, as Brevitas prints a module.
+   */
+  @Override
+  public String toString() {
+    StringBuilder description = new StringBuilder("FloatLeNet(\n");
+    for (Module layer : layers) {
+      description.append("  (").append(layer.name()).append("): ").append(layer.describe()).append('\n');
+    }
+    return description.append(')').toString();
+  }
+
+  /**
+   * Creates {@link FloatLeNet}; registered in {@code META-INF/services/dev.qnn4j.runtime.nn.ModelFactory}.
+   */
+  public static final class Factory implements ModelFactory {
+    @Override
+    public String modelName() {
+      return "FloatLeNet";
+    }
+
+    @Override
+    public String declaringClassName() {
+      return "dev.qnn4j.samples.FloatLeNet";
+    }
+
+    @Override
+    public Model create() {
+      return new QuantModel_FloatLeNet();
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package dev.qnn4j.runtime.nn;
+
+import dev.qnn4j.runtime.F;
+import dev.qnn4j.runtime.QuantTensor;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.trace.TraceEvent;
+import dev.qnn4j.runtime.trace.Tracer;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The topology of one forward pass of a model, recorded with {@link Tracer} (as Brevitas' graph
+ * quantization traces a model with FX): the layer calls and {@code F} operations in call order,
+ * connected by value. {@link #run} replays it on a new input, possibly with other layers
+ * ({@link #mapLayers}); each operation dispatches on the run-time type of its input, so {@code
+ * F.maxPool2d} and {@code F.flatten} keep a {@code QuantTensor}'s metadata.
+ *
+ * <p>Like an FX trace, the graph is the path one input took: a {@code forward} whose steps depend
+ * on the data is recorded for that data only. {@code F.reshape}'s target shape is replayed as
+ * recorded, except that a leading size equal to the traced batch size follows the batch size.
+ *
+ * @param steps the recorded steps; value 0 is the input, step {@code i} produces value {@code i + 1}
+ * @param result the value {@code forward} returned
+ * @param tracedBatch the batch size of the example input
+ */
+public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
+
+  public ForwardGraph {
+    steps = List.copyOf(steps);
+  }
+
+  /**
+   * One layer call or {@code F} operation.
+   *
+   * @param layer the layer for {@link TraceEvent.Op#LAYER}, else null
+   * @param inputs the values it reads
+   * @param ints kernel, stride and padding for pooling; the target shape for reshape
+   */
+  public record Step(TraceEvent.Op op, Module layer, List<Integer> inputs, long[] ints) {
+    public Step {
+      inputs = List.copyOf(inputs);
+      ints = ints.clone();
+    }
+
+    @Override
+    public long[] ints() {
+      return ints.clone();
+    }
+  }
+
+  /**
+   * Records {@code model.forward(example)} in evaluation mode without gradients (batch norms keep
+   * their statistics, quantizers their state), then restores the model's mode.
+   *
+   * @throws IllegalArgumentException when forward uses a tensor that is not computed from its input
+   */
+  public static ForwardGraph trace(Model model, Tensor example) {
+    boolean wasTraining = model.isTraining();
+    Tensor[] returned = new Tensor[1];
+    List<TraceEvent> events;
+    model.eval();
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      events = Tracer.trace(() -> returned[0] = model.forward(example));
+    } finally {
+      if (wasTraining) {
+        model.train();
+      }
+    }
+    Map<Tensor, Integer> ids = new IdentityHashMap<>();
+    ids.put(example, 0);
+    List<Step> steps = new ArrayList<>();
+    for (TraceEvent e : events) {
+      List<Integer> inputs = new ArrayList<>();
+      for (Tensor t : e.inputs()) {
+        Integer id = ids.get(t);
+        if (id == null) {
+          throw new IllegalArgumentException(model.modelName() + ".forward: " + describe(e)
+              + " reads a tensor that is not computed from the input; a traced graph cannot replay it");
+        }
+        inputs.add(id);
+      }
+      steps.add(new Step(e.op(), e.layer(), inputs, e.ints()));
+      ids.put(e.output(), steps.size());
+    }
+    Integer result = ids.get(returned[0]);
+    if (result == null) {
+      throw new IllegalArgumentException(model.modelName() + ".forward returns a tensor that is not computed from"
+          + " its input");
+    }
+    return new ForwardGraph(steps, result, example.rank() == 0 ? 1 : example.size(0));
+  }
+
+  private static String describe(TraceEvent e) {
+    return e.op() == TraceEvent.Op.LAYER ? "layer " + e.layer().name() : "F." + e.op().name().toLowerCase();
+  }
+
+  /** The same graph with each layer replaced by {@code replacement.apply(layer)}. */
+  public ForwardGraph mapLayers(Function<Module, Module> replacement) {
+    Map<Module, Module> replaced = new IdentityHashMap<>();
+    List<Step> mapped = new ArrayList<>();
+    for (Step s : steps) {
+      Module layer = s.layer() == null ? null : replaced.computeIfAbsent(s.layer(), replacement);
+      mapped.add(new Step(s.op(), layer, s.inputs(), s.ints));
+    }
+    return new ForwardGraph(mapped, result, tracedBatch);
+  }
+
+  /** Replays the graph on {@code input}. */
+  public Tensor run(Tensor input) {
+    Tensor[] values = new Tensor[steps.size() + 1];
+    values[0] = input;
+    for (int i = 0; i < steps.size(); i++) {
+      Step s = steps.get(i);
+      Tensor x = values[s.inputs().get(0)];
+      values[i + 1] = switch (s.op()) {
+        case LAYER -> call(s.layer(), x, s.inputs().size() > 1 ? values[s.inputs().get(1)] : null);
+        case MAX_POOL -> x instanceof QuantTensor q
+            ? F.maxPool2d(q, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2])
+            : F.maxPool2d(x, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2]);
+        case AVG_POOL -> F.avgPool2d(x, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2]);
+        case RELU -> F.relu(x);
+        case FLATTEN -> x instanceof QuantTensor q ? F.flatten(q) : F.flatten(x);
+        case RESHAPE -> F.reshape(x, batchShape(s.ints, input));
+        case ADD -> F.add(x, values[s.inputs().get(1)]);
+      };
+    }
+    return values[result];
+  }
+
+  private long[] batchShape(long[] shape, Tensor input) {
+    long[] out = shape.clone();
+    if (out.length > 0 && out[0] == tracedBatch && input.rank() > 0) {
+      out[0] = input.size(0);
+    }
+    return out;
+  }
+
+  /** A layer's forward, by the kind of layer (layers share no forward interface). */
+  static Tensor call(Module layer, Tensor x, Tensor y) {
+    if (layer instanceof WeightLayer w) {
+      return w.forward(x);
+    }
+    if (layer instanceof QuantActivation a) {
+      return a.forward(x);
+    }
+    if (layer instanceof ReLU r) {
+      return r.forward(x);
+    }
+    if (layer instanceof BatchNorm2d b) {
+      return b.forward(x);
+    }
+    if (layer instanceof QuantMaxPool2d p) {
+      return p.forward(x);
+    }
+    if (layer instanceof QuantEltwiseAdd e) {
+      return e.forward(x, y);
+    }
+    throw new IllegalStateException(layer.name() + ": a traced graph cannot call a " + layer.getClass().getSimpleName());
+  }
+}
