@@ -193,9 +193,19 @@ public final class Checkpoint {
    * @throws Qnn4jFormatException naming the file and the first unknown or misshapen tensor
    */
   public static void loadWeights(Path file, Model model) throws IOException {
+    loadWeights(file, model, false);
+  }
+
+  /**
+   * {@link #loadWeights(Path, Model)}, optionally accepting the checkpoint of another model: with
+   * {@code anyModel}, the {@code qnn4j.model} header entry is not checked, so e.g. a float LeNet's
+   * checkpoint can initialise a quantized LeNet with the same layer names (post-training
+   * quantization, fine-tuning). Every tensor must still belong to {@code model} with its shape.
+   */
+  public static void loadWeights(Path file, Model model, boolean anyModel) throws IOException {
     String source = file.toString();
     SafetensorsFile f = Safetensors.read(file);
-    if (f.metadata().containsKey(MODEL_KEY)) {
+    if (!anyModel && f.metadata().containsKey(MODEL_KEY)) {
       checkModel(source, f.metadata(), model);
     }
     plan(source, f, model, false).apply(model);
@@ -273,6 +283,9 @@ public final class Checkpoint {
         continue;
       }
       if (name.startsWith(OPTIMIZER_PREFIX) && isCheckpoint) {
+        if (a.dtype().isFloatingPoint()) {
+          checkFinite(source, name, a, a.toFloatArray());
+        }
         plan.optimizerState.put(name.substring(OPTIMIZER_PREFIX.length()), a);
         continue;
       }
@@ -319,7 +332,9 @@ public final class Checkpoint {
       }
       QuantizerEntries s = entries(plan, q);
       if (suffix.equals(BUFFER)) {
-        s.buffer = a.toFloatArray()[0];
+        float[] buffer = a.toFloatArray();
+        checkFinite(source, name, a, buffer);
+        s.buffer = buffer[0];
       } else {
         if (a.dtype().isFloatingPoint()) {
           throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
@@ -357,7 +372,28 @@ public final class Checkpoint {
       throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
           + " must be floating point, is " + a.dtype());
     }
-    return new Tensor(NdArrays.create(a.toFloatArray(), shape), false);
+    float[] values = a.toFloatArray();
+    checkFinite(source, name, a, values);
+    return new Tensor(NdArrays.create(values, shape), false);
+  }
+
+  /**
+   * Rejects NaN and infinite values (and float64 values beyond float32's range): a run that
+   * diverged never saves them (see {@link TrainingDivergedException}), so they mean a corrupt or
+   * foreign file, which would otherwise surface much later as a NaN loss.
+   */
+  private static void checkFinite(String source, String name, ArrayData a, float[] values)
+      throws Qnn4jFormatException {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        double original = a.dtype() == ArrayData.DType.FLOAT64 ? a.doubles()[i] : values[i];
+        String value = Double.isFinite(original) ? original + " (beyond float32's range)"
+            : Double.toString(original);
+        throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
+            + " holds " + value + " at element " + i + " of shape " + Arrays.toString(a.shape())
+            + "; only finite values can be loaded");
+      }
+    }
   }
 
   private static long longEntry(String source, Map<String, String> meta, String key)

@@ -1,0 +1,180 @@
+package dev.qnn4j.samples.cli;
+
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.train.Adam;
+import dev.qnn4j.runtime.train.CrossEntropyLoss;
+import dev.qnn4j.runtime.train.Optimizer;
+import dev.qnn4j.runtime.train.SummaryTable;
+import dev.qnn4j.runtime.train.Trainer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", sortOptions = false,
+    description = {
+        "End-to-end throughput: training steps (forward, loss, backward, Adam update) and eval forward passes"
+            + " on a fixed stream of seeded synthetic batches, after a warm-up; prints images/s of both, the peak"
+            + " resident memory (VmHWM) and the Java heap."},
+    footer = {"", "Example:", "  qnn4j bench --model QuantWeightActBiasLeNet --batch-size 64 --seconds 10"})
+final class BenchCommand extends BaseCommand {
+  @Option(names = "--model", paramLabel = "NAME", defaultValue = "QuantWeightActBiasLeNet",
+      description = "The model (default ${DEFAULT-VALUE}).")
+  String modelName;
+
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Training batch size (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--eval-batch-size", paramLabel = "N", defaultValue = "256", description = "Eval batch size (default ${DEFAULT-VALUE}).")
+  int evalBatchSize;
+
+  @Option(names = "--seconds", paramLabel = "S", defaultValue = "10",
+      description = "Measured time of each phase, in seconds (default ${DEFAULT-VALUE}).")
+  double seconds;
+
+  @Option(names = "--warmup", paramLabel = "S",
+      description = "Warm-up time of each phase before measuring (default: a quarter of --seconds, at most 3).")
+  Double warmup;
+
+  @Option(names = "--lr", paramLabel = "F", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+  float lr;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the parameters and batches (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  /** Distinct batches in the stream; cycled so that generating data costs nothing while measuring. */
+  private static final int POOL = 8;
+
+  /** One phase's measurement. */
+  record Rate(String phase, int batch, long images, double seconds) {
+    double imagesPerSecond() {
+      return images / seconds;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    positive("--batch-size", batchSize);
+    positive("--eval-batch-size", evalBatchSize);
+    if (!(seconds > 0) || Double.isInfinite(seconds)) {
+      throw new CliException("--seconds must be positive, got " + seconds);
+    }
+    double warm = warmup != null ? warmup : Math.min(3, seconds / 4);
+    if (!(warm >= 0) || Double.isInfinite(warm)) {
+      throw new CliException("--warmup must not be negative, got " + warm);
+    }
+    Model model = createModel(modelName);
+    int classes = Models.outputClasses(model);
+    Trainer.initialize(model, seed);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Tensor> trainX = new ArrayList<>();
+    List<int[]> trainY = new ArrayList<>();
+    for (int i = 0; i < POOL; i++) {
+      trainX.add(randomImages(random, model, batchSize));
+      trainY.add(random.ints(batchSize, 0, classes).toArray());
+    }
+    List<Tensor> evalX = new ArrayList<>();
+    for (int i = 0; i < POOL / 2; i++) {
+      evalX.add(randomImages(random, model, evalBatchSize));
+    }
+    out().printf(Locale.ROOT, "bench: %s, input %s, %d classes; Adam lr %s; seeded synthetic batches; %d processors;"
+        + " warm-up %.1f s, then %.1f s per phase%n", model.modelName(), Arrays.toString(Models.inputShape(model)), classes,
+        lr, Runtime.getRuntime().availableProcessors(), warm, seconds);
+
+    Optimizer opt = new Adam(model.parameters(), lr);
+    model.train();
+    int[] next = {0};
+    Runnable trainStep = () -> {
+      int k = next[0]++ % POOL;
+      model.zeroGrad();
+      opt.zeroGrad();
+      Tensor loss = CrossEntropyLoss.mean(model.forward(trainX.get(k)), trainY.get(k));
+      loss.backward();
+      opt.step();
+    };
+    Rate train = measure("train", batchSize, trainStep, warm);
+    model.eval();
+    GradMode.Scope noGrad = GradMode.noGrad();
+    Rate eval;
+    try {
+      eval = measure("eval", evalBatchSize, () -> model.forward(evalX.get(next[0]++ % evalX.size())), warm);
+    } finally {
+      noGrad.close();
+    }
+
+    SummaryTable t = new SummaryTable("phase", "batch", "images/s", "images", "seconds");
+    for (Rate r : List.of(train, eval)) {
+      t.addRow(r.phase(), r.batch(), String.format(Locale.ROOT, "%.1f", r.imagesPerSecond()), r.images(),
+          String.format(Locale.ROOT, "%.2f", r.seconds()));
+    }
+    t.print(out());
+    Runtime rt = Runtime.getRuntime();
+    long heapPeak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+        heapPeak += pool.getPeakUsage().getUsed();
+      }
+    }
+    long hwm = peakResidentBytes();
+    out().printf(Locale.ROOT, "peak resident memory (VmHWM): %s; heap: %s used, %s peak, %s max%n",
+        hwm < 0 ? "n/a" : mib(hwm), mib(rt.totalMemory() - rt.freeMemory()), mib(heapPeak), mib(rt.maxMemory()));
+    return Qnn4jCli.OK;
+  }
+
+  private Rate measure(String phase, int batch, Runnable step, double warmSeconds) {
+    long warmEnd = System.nanoTime() + (long) (warmSeconds * 1e9);
+    do {
+      step.run();
+    } while (System.nanoTime() < warmEnd);
+    long start = System.nanoTime();
+    long end = start + (long) (seconds * 1e9);
+    long steps = 0;
+    long now;
+    do {
+      step.run();
+      steps++;
+      now = System.nanoTime();
+    } while (now < end);
+    return new Rate(phase, batch, steps * batch, (now - start) / 1e9);
+  }
+
+  private static Tensor randomImages(SplittableRandom random, Model model, int n) {
+    long[] shape = Models.batchShape(model, n);
+    float[] x = new float[Math.toIntExact(Models.numel(shape))];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (random.nextDouble() * 2 - 1);
+    }
+    return Tensor.of(x, shape);
+  }
+
+  /** VmHWM of /proc/self/status in bytes, or -1 where there is none. */
+  static long peakResidentBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("VmHWM:")) {
+          String[] f = line.substring(6).trim().split("\\s+");
+          return Long.parseLong(f[0]) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  }
+}

@@ -1,0 +1,148 @@
+package dev.qnn4j.samples.cli;
+
+import dev.qnn4j.runtime.QuantTensor;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.trace.TraceEvent;
+import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.train.SummaryTable;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "inspect", sortOptions = false,
+    description = {
+        "Shows a model: its module tree, every quantizer's configuration, the output shape of every step of"
+            + " an eval forward pass (traced on zeros of [1, inputShape]) and the worst-case accumulator width of"
+            + " every compute layer: ceil(log2(fan_in * max|input int| * max|weight int|)) + 1, with"
+            + " max|input int| = 2^b - 1 for unsigned and 2^(b-1) for signed b-bit inputs (unknown for float inputs)."},
+    footer = {"", "Example:", "  qnn4j inspect --model QuantWeightActBiasLeNet"})
+final class InspectCommand extends ModelCommand {
+  @Option(names = "--checkpoint", paramLabel = "C.safetensors", description = "Also show the scales of this checkpoint.")
+  Path checkpoint;
+
+  @Option(names = "--weights", paramLabel = "W.safetensors", description = "Or of these float/Brevitas weights.")
+  Path weights;
+
+  /** One compute layer's worst-case accumulator. */
+  record Accumulator(String layer, long fanIn, String input, long maxAbsIn, String weight, long maxAbsWeight, int bits) {
+    boolean known() {
+      return bits > 0;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (checkpoint != null && weights != null) {
+      throw new CliException("--checkpoint and --weights exclude each other");
+    }
+    Model model = createModel();
+    long[] shape = Models.batchShape(model, 1);
+    if (checkpoint != null) {
+      Inputs.loadCheckpoint(checkpoint, model, "--checkpoint");
+    } else if (weights != null) {
+      Inputs.loadWeights(weights, model, "--weights");
+    }
+    model.eval();
+    Tensor input = Tensor.zeros(shape);
+    List<TraceEvent> events = Predictions.noGrad(() -> Tracer.trace(() -> model.forward(input)));
+
+    out().println(model.modelName() + " (" + model.getClass().getName() + "), input " + Arrays.toString(shape)
+        + ", " + model.parameters().stream().filter(p -> !p.name().contains("_quant.")).mapToLong(Tensor::numel).sum()
+        + " weights and biases");
+    out().println();
+    out().println("Module tree");
+    out().println(model);
+    out().println();
+    out().println("Quantizers" + (checkpoint != null || weights != null ? " (scales in eval mode)" : ""));
+    Quantizers.configTable(model, checkpoint != null || weights != null).print(out());
+    out().println();
+    out().println("Layer outputs (eval forward on zeros " + Arrays.toString(shape) + ")");
+    SummaryTable steps = new SummaryTable("#", "step", "output shape", "output");
+    int i = 1;
+    for (TraceEvent e : events) {
+      steps.addRow(i++, stepName(e), Arrays.toString(e.output().shape()), Quantizers.describe(e.output()));
+    }
+    steps.print(out());
+    out().println();
+    out().println("Accumulators (worst case: ceil(log2(fan_in * max|input| * max|weight|)) + 1 bits)");
+    SummaryTable acc = new SummaryTable("layer", "fan-in", "input", "max|input|", "weight", "max|weight|",
+        "accumulator bits", "fits int32");
+    for (Accumulator a : accumulators(events)) {
+      acc.addRow(a.layer(), a.fanIn(), a.input(), a.maxAbsIn() > 0 ? a.maxAbsIn() : "-", a.weight(),
+          a.maxAbsWeight() > 0 ? a.maxAbsWeight() : "-", a.known() ? a.bits() : "unknown",
+          a.known() ? (a.bits() <= 32 ? "yes" : "NO") : "-");
+    }
+    acc.print(out());
+    return Qnn4jCli.OK;
+  }
+
+  static String stepName(TraceEvent e) {
+    if (e.op() == TraceEvent.Op.LAYER) {
+      return e.layer().name();
+    }
+    return switch (e.op()) {
+      case MAX_POOL -> "max_pool2d";
+      case AVG_POOL -> "avg_pool2d";
+      default -> e.op().name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  /** The worst-case accumulator of every compute-layer call in the trace. */
+  static List<Accumulator> accumulators(List<TraceEvent> events) {
+    return events.stream()
+        .filter(e -> e.op() == TraceEvent.Op.LAYER && e.layer() instanceof WeightLayer)
+        .map(InspectCommand::accumulator)
+        .toList();
+  }
+
+  static Accumulator accumulator(TraceEvent e) {
+    WeightLayer w = (WeightLayer) e.layer();
+    long[] ws = w.weight().shape();
+    long fanIn = 1;
+    for (int d = 1; d < ws.length; d++) {
+      fanIn *= ws[d];
+    }
+    int inBits = -1;
+    boolean inSigned = false;
+    if (w.inputQuantizer() != null) {
+      ActQuantConfig c = w.inputQuantizer().config();
+      inBits = c.bitWidth();
+      inSigned = c.signed();
+    } else if (!e.inputs().isEmpty() && e.inputs().get(0) instanceof QuantTensor q) {
+      inBits = q.bitWidth();
+      inSigned = q.signed();
+    }
+    long maxAbsIn = inBits < 0 ? -1 : inSigned ? 1L << (inBits - 1) : (1L << inBits) - 1;
+    String input = inBits < 0 ? "float" : (inSigned ? "int" : "uint") + inBits;
+    long maxAbsW = -1;
+    String weight = "float";
+    if (w.weightQuantizer() != null) {
+      maxAbsW = (long) w.weightQuantizer().config().range().maxAbs();
+      weight = "int" + w.weightQuantizer().config().bitWidth();
+    }
+    int bits = -1;
+    if (maxAbsIn > 0 && maxAbsW > 0) {
+      double product = (double) fanIn * maxAbsIn * maxAbsW;
+      bits = ceilLog2(product) + 1;
+    }
+    return new Accumulator(w.name(), fanIn, input, maxAbsIn, weight, maxAbsW, bits);
+  }
+
+  /** ceil(log2(x)) for x >= 1, exact for integers up to 2^53. */
+  static int ceilLog2(double x) {
+    if (x <= 1) {
+      return 0;
+    }
+    long p = (long) Math.ceil(x);
+    if (p == x) {
+      return 64 - Long.numberOfLeadingZeros(p - 1);
+    }
+    return (int) Math.ceil(Math.log(x) / Math.log(2));
+  }
+}
