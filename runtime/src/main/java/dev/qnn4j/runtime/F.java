@@ -2,6 +2,7 @@ package dev.qnn4j.runtime;
 
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.nn.LayerShapeException;
+import dev.qnn4j.runtime.nn.Shapes;
 import dev.qnn4j.runtime.trace.TraceEvent.Op;
 import dev.qnn4j.runtime.trace.Tracer;
 
@@ -38,7 +39,7 @@ public final class F {
   }
 
   public static Tensor avgPool2d(Tensor x, int kernelSize, int stride, int padding) {
-    checkNchw("avgPool2d", x);
+    Shapes.checkPoolInput("avgPool2d", x, kernelSize, stride, padding);
     Tensor out = Ops.avgPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
         new int[] {padding, padding});
     return Tracer.op(Op.AVG_POOL, out, new long[] {kernelSize, stride, padding}, x);
@@ -50,10 +51,12 @@ public final class F {
 
   /** {@code x.reshape(x.shape[0], -1)}. */
   public static Tensor flatten(Tensor x) {
+    checkFlattenable(x);
     return Tracer.op(Op.FLATTEN, Ops.flatten(x), new long[0], x);
   }
 
   public static QuantTensor flatten(QuantTensor x) {
+    checkFlattenable(x);
     if (!x.perTensor()) {
       throw new IllegalArgumentException("flatten of a per-channel QuantTensor loses its channel axis");
     }
@@ -73,14 +76,14 @@ public final class F {
   }
 
   private static Tensor maxPoolValue(Tensor x, int kernelSize, int stride, int padding) {
-    checkNchw("maxPool2d", x);
+    Shapes.checkPoolInput("maxPool2d", x, kernelSize, stride, padding);
     return Ops.maxPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
         new int[] {padding, padding});
   }
 
-  private static void checkNchw(String op, Tensor x) {
-    if (x.rank() != 4) {
-      throw new LayerShapeException(op, "a 4-d input [N, C, H, W]", x.shape());
+  private static void checkFlattenable(Tensor x) {
+    if (x.rank() < 1) {
+      throw new LayerShapeException("flatten", "an input with a batch dimension [N, ...]", x.shape());
     }
   }
 }

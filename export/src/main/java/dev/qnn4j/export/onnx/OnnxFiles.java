@@ -3,6 +3,7 @@ package dev.qnn4j.export.onnx;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.qnn4j.export.onnx.proto.ModelProto;
+import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +11,9 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -34,10 +37,17 @@ public final class OnnxFiles {
   }
 
   /**
-   * Reads a model. A file that is not a valid ONNX model fails with an {@link IOException} whose
-   * one-line message names the file.
+   * Reads a model. A file that is not a valid ONNX model fails with a {@link Qnn4jFormatException}
+   * whose one-line message names the file: {@code <path>: not a valid ONNX model (<reason>)}; a
+   * missing file with a {@link NoSuchFileException}, {@code <path>: no such file}.
+   *
+   * <p>protobuf-java checks every declared length against the bytes actually present before
+   * allocating (large fields are read in chunks), limits nesting to 100 levels and rejects files
+   * over 2 GiB, the format's limit, so a corrupt file cannot make the parse allocate what it merely
+   * declares.
    */
   public static ModelProto read(Path path) throws IOException {
+    String source = path.toString();
     ModelProto model;
     try (InputStream in = Files.newInputStream(path)) {
       CodedInputStream coded = CodedInputStream.newInstance(in);
@@ -45,10 +55,19 @@ public final class OnnxFiles {
       model = ModelProto.parseFrom(coded);
     } catch (InvalidProtocolBufferException e) {
       String reason = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim();
-      throw new IOException("not a valid ONNX model: " + path + " (" + reason + ")", e);
+      throw new Qnn4jFormatException(source, "not a valid ONNX model (" + reason + ")", e);
+    } catch (NoSuchFileException e) {
+      throw (NoSuchFileException) new NoSuchFileException(source, null, "no such file").initCause(e);
+    } catch (FileSystemException e) {
+      throw e.getReason() != null ? e
+          : (FileSystemException) new FileSystemException(source, null, e.getClass().getSimpleName())
+              .initCause(e);
+    } catch (IOException e) {
+      throw (FileSystemException) new FileSystemException(source, null,
+          String.valueOf(e.getMessage()).replaceAll("\\s+", " ")).initCause(e);
     }
     if (!model.hasGraph()) {
-      throw new IOException("not a valid ONNX model: " + path + " (no graph)");
+      throw new Qnn4jFormatException(source, "not a valid ONNX model (no graph)");
     }
     return model;
   }
@@ -79,6 +98,10 @@ public final class OnnxFiles {
       } catch (IOException cleanup) {
         e.addSuppressed(cleanup);
       }
+      if (e instanceof IOException io && !(e instanceof FileSystemException)) {
+        // e.g. "No space left on device" from a write or the fsync, which names no file.
+        throw new IOException("cannot write " + path + ": " + io.getMessage(), io);
+      }
       throw e;
     }
     syncDirectory(dir);
@@ -98,6 +121,14 @@ public final class OnnxFiles {
         return tmp;
       } catch (FileAlreadyExistsException e) {
         // try another suffix
+      } catch (NoSuchFileException e) {
+        throw (NoSuchFileException) new NoSuchFileException(dir.resolve(name).toString(), null,
+            "directory " + dir + " does not exist").initCause(e);
+      } catch (FileSystemException e) {
+        // e.g. a read-only file system or directory: name the target, not the temporary file.
+        throw new IOException("cannot write " + dir.resolve(name) + ": cannot create a file in "
+            + "directory " + dir + " (" + (e.getReason() != null ? e.getReason()
+                : e.getClass().getSimpleName()) + ")", e);
       }
     }
   }

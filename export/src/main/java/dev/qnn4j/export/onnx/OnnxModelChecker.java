@@ -54,6 +54,9 @@ public final class OnnxModelChecker {
       "Transpose", "Identity", "Squeeze", "Unsqueeze", "Concat", "Conv", "Gemm", "MatMul",
       "BatchNormalization", "Softmax", "Pad");
 
+  private static final java.util.regex.Pattern CONTROL =
+      java.util.regex.Pattern.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]");
+
   private final ModelProto model;
   private final List<String> problems = new ArrayList<>();
   /** Element type (TensorProto.DataType number) of every value whose type is known. */
@@ -75,7 +78,10 @@ public final class OnnxModelChecker {
   }
 
   private void problem(String message) {
-    problems.add(message);
+    // Names come from the file: escape control and line-separator characters so that each
+    // problem stays on one line (found by OnnxReadFuzzTest).
+    problems.add(CONTROL.matcher(message)
+        .replaceAll(m -> String.format("\\\\u%04x", (int) m.group().charAt(0))));
   }
 
   private void run() {

@@ -57,7 +57,8 @@ class OnnxFilesTest {
       out.write(new byte[100_000]); // more than the buffer: bytes reach the temporary file
       throw new IOException("disk full");
     }));
-    assertThat(e).hasMessageThat().isEqualTo("disk full");
+    // The failure names the file (a full disk's "No space left on device" names none).
+    assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": disk full");
     assertThat(Files.exists(file)).isFalse();
     assertThat(dir.toFile().list()).isEmpty();
   }
@@ -98,7 +99,8 @@ class OnnxFilesTest {
     Path garbage = dir.resolve("garbage.onnx");
     Files.write(garbage, new byte[] {0x0a, (byte) 0xff, (byte) 0xff, 0x7f, 1, 2, 3});
     IOException e = assertThrows(IOException.class, () -> OnnxFiles.read(garbage));
-    assertThat(e).hasMessageThat().startsWith("not a valid ONNX model: " + garbage + " (");
+    assertThat(e).isInstanceOf(dev.qnn4j.runtime.io.Qnn4jFormatException.class);
+    assertThat(e).hasMessageThat().startsWith(garbage + ": not a valid ONNX model (");
     assertThat(e).hasMessageThat().doesNotContain("\n");
     System.out.println(e.getMessage());
 
@@ -112,8 +114,14 @@ class OnnxFilesTest {
     Path empty = dir.resolve("empty.onnx");
     Files.write(empty, new byte[0]);
     e = assertThrows(IOException.class, () -> OnnxFiles.read(empty));
-    assertThat(e).hasMessageThat().isEqualTo("not a valid ONNX model: " + empty + " (no graph)");
+    assertThat(e).hasMessageThat().isEqualTo(empty + ": not a valid ONNX model (no graph)");
 
-    assertThrows(NoSuchFileException.class, () -> OnnxFiles.read(dir.resolve("absent.onnx")));
+    Path absent = dir.resolve("absent.onnx");
+    e = assertThrows(NoSuchFileException.class, () -> OnnxFiles.read(absent));
+    assertThat(e).hasMessageThat().isEqualTo(absent + ": no such file");
+
+    e = assertThrows(IOException.class, () -> OnnxFiles.read(dir));
+    assertThat(e).hasMessageThat().startsWith(dir + ": ");
+    assertThat(e).hasMessageThat().doesNotContain("\n");
   }
 }

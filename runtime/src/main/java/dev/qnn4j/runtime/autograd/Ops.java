@@ -246,8 +246,10 @@ public final class Ops {
 
   /**
    * 2-d convolution of NCHW {@code x} with {@code w [out, in/groups, kh, kw]} and optional bias
-   * {@code [out]}, as im2col plus one matrix product per group. The column matrix is rebuilt in
-   * the backward pass rather than kept, which costs one unfold but holds no large buffer per layer.
+   * {@code [out]}: per sample and group, im2col plus one matrix product. Samples are split across
+   * cores; a per-sample column matrix stays in cache, and it is rebuilt in the backward pass rather
+   * than kept. Weight gradients are summed per core and combined in a fixed order, so results do
+   * not depend on timing.
    */
   public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
     long[] xs = x.shape();
@@ -257,75 +259,91 @@ public final class Ops {
     int outC = (int) ws[0];
     int cg = c / groups;
     int og = outC / groups;
-    ConvGeometry geo = new ConvGeometry(n, c, (int) xs[2], (int) xs[3], (int) ws[2], (int) ws[3],
+    ConvGeometry full = new ConvGeometry(n, c, (int) xs[2], (int) xs[3], (int) ws[2], (int) ws[3],
         stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]);
-    int oh = geo.outHeight();
-    int ow = geo.outWidth();
+    int oh = full.outHeight();
+    int ow = full.outWidth();
     if (oh <= 0 || ow <= 0) {
       throw new IllegalArgumentException("convolution output would be empty for input " + Arrays.toString(xs)
           + " and kernel " + Arrays.toString(ws));
     }
     int p = oh * ow;
     int k = cg * (int) ws[2] * (int) ws[3];
-    int np = n * p;
+    int sampleSize = c * (int) (xs[2] * xs[3]);
+    ConvGeometry one = withBatch(full, 1);
     float[] xv = NdArrays.read(x.value());
     float[] wv = NdArrays.read(w.value());
     float[] bv = bias == null ? null : NdArrays.read(bias.value());
     float[] out = new float[n * outC * p];
-    for (int gi = 0; gi < groups; gi++) {
-      float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * np);
-      Im2Col.unfold(xv, geo, gi * cg, cg, cols);
-      float[] prod = Workspace.floats(Workspace.Slot.PRODUCT, og * np);
-      Gemm.multiply(false, false, og, np, k, groupWeights(wv, gi, og * k, groups), cols, prod);
-      for (int o = 0; o < og; o++) {
-        int oc = gi * og + o;
-        for (int s = 0; s < n; s++) {
-          int src = o * np + s * p;
-          int dst = (s * outC + oc) * p;
-          if (bv == null) {
-            System.arraycopy(prod, src, out, dst, p);
-          } else {
-            float b = bv[oc];
-            for (int j = 0; j < p; j++) {
-              out[dst + j] = prod[src + j] + b;
+    Parallel.forRange(n, (long) outC * k * p, (chunk, from, to) -> {
+      float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
+      for (int s = from; s < to; s++) {
+        for (int gi = 0; gi < groups; gi++) {
+          Im2Col.unfold(xv, s * sampleSize, one, gi * cg, cg, cols);
+          // The product lands directly in the sample's output planes [og, p].
+          float[] prod = Workspace.floats(Workspace.Slot.PRODUCT, og * p);
+          Gemm.multiply(false, false, og, p, k, groupWeights(wv, gi, og * k, groups), cols, prod);
+          for (int o = 0; o < og; o++) {
+            int oc = gi * og + o;
+            int dst = (s * outC + oc) * p;
+            if (bv == null) {
+              System.arraycopy(prod, o * p, out, dst, p);
+            } else {
+              float b = bv[oc];
+              for (int j = 0; j < p; j++) {
+                out[dst + j] = prod[o * p + j] + b;
+              }
             }
           }
         }
       }
-    }
+    });
     long[] outShape = {n, outC, oh, ow};
     return Tensor.result(NdArrays.create(out, outShape), GradFn.of("Conv2d", g -> {
       float[] gv = NdArrays.read(g);
       float[] gx = x.requiresGrad() ? new float[xv.length] : null;
-      float[] gw = new float[wv.length];
       float[] gb = bias == null ? null : new float[outC];
-      for (int gi = 0; gi < groups; gi++) {
-        // Output gradient rows in the [og, n * p] layout of the forward product.
-        float[] gg = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, og * np);
-        for (int o = 0; o < og; o++) {
-          int oc = gi * og + o;
-          double bsum = 0;
+      if (gb != null) {
+        for (int oc = 0; oc < outC; oc++) {
+          double sum = 0;
           for (int s = 0; s < n; s++) {
             int src = (s * outC + oc) * p;
-            System.arraycopy(gv, src, gg, o * np + s * p, p);
-            if (gb != null) {
-              for (int j = 0; j < p; j++) {
-                bsum += gv[src + j];
-              }
+            for (int j = 0; j < p; j++) {
+              sum += gv[src + j];
             }
           }
-          if (gb != null) {
-            gb[oc] = (float) bsum;
+          gb[oc] = (float) sum;
+        }
+      }
+      int chunks = Parallel.chunks(n, (long) outC * k * p);
+      float[][] partialGw = new float[chunks][wv.length];
+      Parallel.forRange(n, (long) outC * k * p, (chunk, from, to) -> {
+        float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
+        float[] gcols = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * p);
+        float[] gw = partialGw[chunk];
+        for (int s = from; s < to; s++) {
+          for (int gi = 0; gi < groups; gi++) {
+            // The sample's output gradient for this group is already the [og, p] matrix the product needs.
+            float[] gg = Workspace.floats(Workspace.Slot.OUTPUT_GRADIENT, og * p);
+            System.arraycopy(gv, (s * outC + gi * og) * p, gg, 0, og * p);
+            Im2Col.unfold(xv, s * sampleSize, one, gi * cg, cg, cols);
+            float[] gwg = Workspace.floats(Workspace.Slot.PRODUCT, og * k);
+            Gemm.multiply(false, true, og, k, p, gg, cols, gwg);
+            int base = gi * og * k;
+            for (int j = 0; j < og * k; j++) {
+              gw[base + j] += gwg[j];
+            }
+            if (gx != null) {
+              Gemm.multiply(true, false, k, p, og, groupWeights(wv, gi, og * k, groups), gg, gcols);
+              Im2Col.fold(gcols, one, gi * cg, cg, gx, s * sampleSize);
+            }
           }
         }
-        float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * np);
-        Im2Col.unfold(xv, geo, gi * cg, cg, cols);
-        float[] gwg = Gemm.multiply(false, true, og, k, np, gg, cols);
-        System.arraycopy(gwg, 0, gw, gi * og * k, og * k);
-        if (gx != null) {
-          float[] gcols = Workspace.floats(Workspace.Slot.COLUMNS, k * np);
-          Gemm.multiply(true, false, k, np, og, groupWeights(wv, gi, og * k, groups), gg, gcols);
-          Im2Col.fold(gcols, geo, gi * cg, cg, gx);
+      });
+      float[] gw = partialGw[0];
+      for (int ch = 1; ch < chunks; ch++) {
+        for (int j = 0; j < gw.length; j++) {
+          gw[j] += partialGw[ch][j];
         }
       }
       return new INDArray[] {
@@ -333,6 +351,11 @@ public final class Ops {
           NdArrays.create(gw, ws),
           gb == null ? null : NdArrays.create(gb, outC)};
     }, x, w, bias));
+  }
+
+  private static ConvGeometry withBatch(ConvGeometry g, int batch) {
+    return new ConvGeometry(batch, g.inChannels(), g.inHeight(), g.inWidth(), g.kernelHeight(),
+        g.kernelWidth(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW());
   }
 
   /** The {@code [og, k]} weight rows of group {@code gi} (the whole array when there is one group). */

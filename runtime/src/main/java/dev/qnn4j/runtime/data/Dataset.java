@@ -30,6 +30,10 @@ public final class Dataset {
       throw new IllegalArgumentException("image dimensions must be positive, got C=" + channels
           + " H=" + height + " W=" + width);
     }
+    if ((long) channels * height * width > ArrayData.MAX_ELEMENTS) {
+      throw new IllegalArgumentException("images of " + channels + "x" + height + "x" + width
+          + " exceed the " + ArrayData.MAX_ELEMENTS + "-element limit of a Java array");
+    }
     long expected = (long) labels.length * channels * height * width;
     if (images.length != expected) {
       throw new IllegalArgumentException(labels.length + " labels of " + channels + "x" + height
@@ -104,6 +108,12 @@ public final class Dataset {
           + Arrays.toString(labels.shape()));
     }
     long[] shape = images.shape();
+    if (shape[0] == 0) {
+      // Also keeps C*H*W within an int: with N >= 1 it is bounded by the array size limit, while
+      // an empty array may declare any image size.
+      throw new Qnn4jFormatException(imagesSource, "images hold no examples (shape "
+          + Arrays.toString(shape) + ")");
+    }
     if (shape[0] != labels.numElements()) {
       throw new Qnn4jFormatException(labelsSource, labels.numElements() + " labels for "
           + shape[0] + " images in " + imagesSource);

@@ -7,7 +7,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,16 +39,43 @@ public final class Idx {
   /** Reads an IDX file as a UINT8 array whose shape is the file's dimensions. */
   public static ArrayData read(Path file) throws IOException {
     String source = file.toString();
-    long fileSize = Files.size(file);
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      boolean gzip = file.getFileName().toString().endsWith(".gz") || startsWithGzipMagic(raw);
-      try (InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
-        return read(in, source, gzip ? -1 : fileSize);
-      } catch (ZipException | EOFException e) {
-        // Thrown by the inflater for corrupt or cut-off compressed data.
-        throw new Qnn4jFormatException(source, "corrupt or truncated gzip data: " + e.getMessage(), e);
+    try {
+      long fileSize = Files.size(file);
+      try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        boolean gzip = file.getFileName().toString().endsWith(".gz") || startsWithGzipMagic(raw);
+        try (InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
+          return read(in, source, gzip ? -1 : fileSize);
+        } catch (ZipException | EOFException e) {
+          // Thrown by the inflater for corrupt or cut-off compressed data.
+          throw new Qnn4jFormatException(source, "corrupt or truncated gzip data: "
+              + e.getMessage(), e);
+        }
       }
+    } catch (Qnn4jFormatException e) {
+      throw e;
+    } catch (IOException e) {
+      throw namingFile(source, e);
     }
+  }
+
+  /**
+   * An I/O failure as an exception whose one-line message names the file (the JDK's say only the
+   * path for a missing file, only the reason, e.g. "Is a directory", for a failed read).
+   */
+  private static IOException namingFile(String source, IOException e) {
+    FileSystemException named;
+    if (e instanceof NoSuchFileException) {
+      named = new NoSuchFileException(source, null, "no such file");
+    } else if (e instanceof AccessDeniedException) {
+      named = new AccessDeniedException(source, null, "permission denied");
+    } else if (e instanceof FileSystemException f && f.getFile() != null && f.getReason() != null) {
+      return e;
+    } else {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      named = new FileSystemException(source, null, reason.replaceAll("\\R+", " "));
+    }
+    named.initCause(e);
+    return named;
   }
 
   /** {@code size} is the stream's total length if known, else -1. */

@@ -7,9 +7,12 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -42,8 +45,9 @@ public final class AtomicFiles {
    * <p>The stream given to {@code body} is buffered; {@code body} need not flush or close it (closing
    * it is harmless).
    *
-   * @throws IOException if the directory is missing or not writable (one-line message naming the
-   *     path), or whatever {@code body} or the file system throws; no temporary file is left behind
+   * @throws IOException if the directory is missing or not writable, or writing fails (e.g. the
+   *     disk is full), with a one-line message naming the path; or whatever unchecked exception
+   *     {@code body} throws. No temporary file is left behind
    */
   public static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
     Path absolute = target.toAbsolutePath().normalize();
@@ -76,9 +80,45 @@ public final class AtomicFiles {
       } catch (IOException deleteFailure) {
         t.addSuppressed(deleteFailure);
       }
+      if (t instanceof IOException e && !(t instanceof FileSystemException)) {
+        // e.g. "No space left on device" from a write or the fsync, which names no file.
+        throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
+      }
       throw t;
     }
     syncDirectory(dir);
+  }
+
+  /**
+   * Deletes the temporary files ({@code .<name>.<random>.tmp}) that writes of {@code target} left
+   * in its directory when their process was killed (SIGKILL, power loss) before it could remove
+   * them. The target itself is never touched. Only call this while no other process is writing
+   * {@code target}: its temporary file would go too, and its write fail.
+   *
+   * @return how many files were deleted (0 if the directory does not exist)
+   */
+  public static int deleteLeftovers(Path target) throws IOException {
+    Path absolute = target.toAbsolutePath().normalize();
+    Path dir = absolute.getParent();
+    if (dir == null || absolute.getFileName() == null || !Files.isDirectory(dir)) {
+      return 0;
+    }
+    String name = absolute.getFileName().toString();
+    String prefix = "." + name + ".";
+    int deleted = 0;
+    DirectoryStream.Filter<Path> leftover = p -> {
+      String f = p.getFileName().toString();
+      return f.length() == prefix.length() + 12 + 4 && f.startsWith(prefix) && f.endsWith(".tmp")
+          && f.substring(prefix.length(), prefix.length() + 12).matches("[0-9a-f]{12}");
+    };
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, leftover)) {
+      for (Path p : entries) {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(p)) {
+          deleted++;
+        }
+      }
+    }
+    return deleted;
   }
 
   /**
@@ -101,8 +141,10 @@ public final class AtomicFiles {
             "cannot write " + target + ": directory " + dir + " is not writable", e);
       } catch (FileSystemException e) {
         // e.g. a read-only file system; the reason is the OS's one-line description.
+        String reason = e.getReason() != null ? e.getReason()
+            : e instanceof NoSuchFileException ? "No such file or directory" : e.getClass().getSimpleName();
         throw new IOException("cannot write " + target + ": cannot create a file in directory "
-            + dir + " (" + e.getReason() + ")", e);
+            + dir + " (" + reason + ")", e);
       }
     }
   }

@@ -62,6 +62,8 @@ public final class Npy {
       int count = checkPayloadSize(header, dataBytes, source);
       Object data = Payloads.read(channel, header.dataOffset(), header.dtype(), count, source);
       return toArray(header, data);
+    } catch (IOException e) {
+      throw FileErrors.naming(source, e);
     }
   }
 
@@ -73,6 +75,7 @@ public final class Npy {
     Header header = readHeader(in::readNBytes, sourceName, -1);
     long expectedBytes = expectedBytes(header, sourceName);
     checkElementLimit(header, sourceName);
+    Payloads.checkFitsInHeap(sourceName, expectedBytes);
     // The stream's length is unknown, so the header cannot be trusted for an up-front allocation:
     // read in chunks and allocate the array only once all of its bytes have actually arrived.
     List<byte[]> chunks = new ArrayList<>();
@@ -203,12 +206,15 @@ public final class Npy {
     if (dict.size() != 3) {
       List<String> extra = new ArrayList<>(dict.keySet());
       extra.removeAll(List.of("descr", "fortran_order", "shape"));
-      throw new Qnn4jFormatException(source, "header has unexpected entries " + extra
+      StringJoiner names = new StringJoiner(", ", "[", "]");
+      extra.stream().sorted().limit(5).forEach(k -> names.add(Qnn4jFormatException.quote(k)));
+      throw new Qnn4jFormatException(source, "header has unexpected entries " + names
+          + (extra.size() > 5 ? " and " + (extra.size() - 5) + " more" : "")
           + " (expected only 'descr', 'fortran_order', 'shape')");
     }
     if (dict.get("descr") instanceof StructuredDescr structured) {
       throw new Qnn4jFormatException(source, "structured dtypes are not supported (descr is "
-          + abbreviate(structured.text()) + ")");
+          + Qnn4jFormatException.quote(structured.text()) + ")");
     }
     if (!(dict.get("descr") instanceof String descr)) {
       throw new Qnn4jFormatException(source, "header 'descr' must be a string, not "
@@ -451,7 +457,7 @@ public final class Npy {
       return shapeString(tuple);
     }
     if (value instanceof StructuredDescr structured) {
-      return abbreviate(structured.text());
+      return Qnn4jFormatException.quote(structured.text());
     }
     return value instanceof Boolean b ? (b ? "True" : "False") : String.valueOf(value);
   }
@@ -490,7 +496,7 @@ public final class Npy {
         expect(':');
         Object value = parseValue();
         if (dict.put(key, value) != null) {
-          throw new IllegalArgumentException("duplicate key '" + key + "'");
+          throw new IllegalArgumentException("duplicate key " + Qnn4jFormatException.quote(key));
         }
         skipSpace();
         if (peek() == ',') {
@@ -575,7 +581,9 @@ public final class Npy {
       if (peek() == '-' || peek() == '+') {
         pos++;
       }
-      while (pos < text.length() && Character.isDigit(text.charAt(pos))) {
+      // ASCII digits only: Character.isDigit and Long.parseLong would also take e.g. Arabic-Indic
+      // digits, which Python's literal_eval (numpy's header parser) rejects.
+      while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') {
         pos++;
       }
       String digits = text.substring(start, pos);
@@ -586,7 +594,7 @@ public final class Npy {
         return Long.parseLong(digits);
       } catch (NumberFormatException e) {
         pos = start;
-        throw error("bad integer '" + digits + "'");
+        throw error("bad integer " + Qnn4jFormatException.quote(digits));
       }
     }
 

@@ -54,6 +54,7 @@ final class Payloads {
    */
   static Object read(FileChannel channel, long position, DType dtype, int count, String source)
       throws IOException {
+    checkFitsInHeap(source, (long) count * dtype.byteSize());
     Object dst = allocate(dtype, count);
     ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK_BYTES);
     long totalBytes = (long) count * dtype.byteSize();
@@ -75,6 +76,18 @@ final class Payloads {
       done += buffer.limit();
     }
     return dst;
+  }
+
+  /**
+   * Fails before allocating, with a message saying why, when {@code bytes} of array data cannot fit
+   * in this JVM's heap at all, rather than with an OutOfMemoryError part-way through.
+   */
+  static void checkFitsInHeap(String source, long bytes) throws Qnn4jFormatException {
+    long max = Runtime.getRuntime().maxMemory();
+    if (max != Long.MAX_VALUE && bytes > max) {
+      throw new Qnn4jFormatException(source, "its " + bytes + " bytes of array data do not fit in "
+          + "this JVM's maximum heap of " + max + " bytes; raise -Xmx");
+    }
   }
 
   /** Writes the elements of {@code array} in little-endian order. */

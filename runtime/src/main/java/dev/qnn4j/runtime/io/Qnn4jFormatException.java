@@ -12,6 +12,11 @@ import java.io.IOException;
  */
 public class Qnn4jFormatException extends IOException {
 
+  /** Longest name {@link #quote} shows in full. */
+  private static final int MAX_QUOTED = 100;
+  /** Longest problem text a message carries; longer ones are cut (a backstop, see quote). */
+  private static final int MAX_PROBLEM = 800;
+
   private final String source;
   private final String problem;
 
@@ -20,7 +25,7 @@ public class Qnn4jFormatException extends IOException {
   }
 
   public Qnn4jFormatException(String source, String problem, Throwable cause) {
-    super(oneLine(source) + ": " + oneLine(problem), cause);
+    super(oneLine(source) + ": " + abbreviate(oneLine(problem)), cause);
     this.source = source;
     this.problem = problem;
   }
@@ -40,10 +45,15 @@ public class Qnn4jFormatException extends IOException {
    * characters are escaped so that a hostile name cannot break the one-line guarantee.
    */
   public static String quote(String name) {
+    if (name.length() > MAX_QUOTED) {
+      // Keep messages short whatever a file contains; the start is what identifies a name.
+      int cut = Character.isHighSurrogate(name.charAt(MAX_QUOTED - 1)) ? MAX_QUOTED - 1 : MAX_QUOTED;
+      return quote(name.substring(0, cut)) + "... (" + name.length() + " characters)";
+    }
     StringBuilder sb = new StringBuilder(name.length() + 2).append('\'');
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      if (c < 0x20 || c == 0x7F || c == '\u2028' || c == '\u2029') {
+      if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\u2028' || c == '\u2029') {
         sb.append(String.format("\\u%04x", (int) c));
       } else {
         sb.append(c);
@@ -52,7 +62,15 @@ public class Qnn4jFormatException extends IOException {
     return sb.append('\'').toString();
   }
 
+  private static String abbreviate(String s) {
+    if (s.length() <= MAX_PROBLEM) {
+      return s;
+    }
+    int cut = Character.isHighSurrogate(s.charAt(MAX_PROBLEM - 1)) ? MAX_PROBLEM - 1 : MAX_PROBLEM;
+    return s.substring(0, cut) + "...";
+  }
+
   private static String oneLine(String s) {
-    return String.valueOf(s).replaceAll("[\\r\\n\\u2028\\u2029]+", " ");
+    return String.valueOf(s).replaceAll("[\\r\\n\\u000B\\u000C\\u0085\\u2028\\u2029]+", " ");
   }
 }

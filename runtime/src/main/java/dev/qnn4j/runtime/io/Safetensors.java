@@ -103,6 +103,8 @@ public final class Safetensors {
         tensors.put(e.name(), ArrayData.wrap(e.dtype(), e.shape(), data));
       }
       return new SafetensorsFile(tensors, metadata);
+    } catch (IOException e) {
+      throw FileErrors.naming(source, e);
     }
   }
 

@@ -9,12 +9,13 @@ public record ConvGeometry(
     int kernelHeight, int kernelWidth,
     int strideH, int strideW, int padH, int padW, int dilationH, int dilationW) {
 
+  // Floor division, as PyTorch: a window that does not fit gives a size of 0 or less, never 1.
   public int outHeight() {
-    return (inHeight + 2 * padH - dilationH * (kernelHeight - 1) - 1) / strideH + 1;
+    return Math.floorDiv(inHeight + 2 * padH - dilationH * (kernelHeight - 1) - 1, strideH) + 1;
   }
 
   public int outWidth() {
-    return (inWidth + 2 * padW - dilationW * (kernelWidth - 1) - 1) / strideW + 1;
+    return Math.floorDiv(inWidth + 2 * padW - dilationW * (kernelWidth - 1) - 1, strideW) + 1;
   }
 
   public int outPixels() {

@@ -20,8 +20,7 @@ public final class FakeQuant {
     Parallel.forRange(x.length, 1, (chunk, from, to) -> {
       for (int i = from; i < to; i++) {
         float s = channels == 1 ? scale[0] : scale[(int) ((i / inner) % channels)];
-        float y = x[i] / s + zeroPoint;
-        float r = (float) Math.rint(y);
+        float r = roundHalfEven(x[i] / s + zeroPoint);
         float q;
         boolean within;
         if (r > max) {
@@ -42,13 +41,29 @@ public final class FakeQuant {
     });
   }
 
+  /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer. */
+  private static final float ROUNDING_SHIFTER = 12582912f;
+
+  /**
+   * {@code torch.round} (half to even) in float arithmetic. Below 2^22 in magnitude the shifter
+   * trick rounds exactly as the FPU's default mode (ties to even) does; larger floats need no
+   * rounding below 2^23 except halves, which {@link Math#rint} handles.
+   */
+  static float roundHalfEven(float y) {
+    if (Math.abs(y) < 4194304f) {
+      // copySign keeps torch's -0 for small negative inputs; a rounded value never changes sign.
+      return Math.copySign((y + ROUNDING_SHIFTER) - ROUNDING_SHIFTER, y);
+    }
+    return (float) Math.rint(y);
+  }
+
   /** The integers {@code clamp(round(x / s + z), min, max)}. */
   public static float[] toInt(float[] x, float[] scale, long inner, float zeroPoint, float min, float max) {
     int channels = scale.length;
     float[] q = new float[x.length];
     for (int i = 0; i < x.length; i++) {
       float s = channels == 1 ? scale[0] : scale[(int) ((i / inner) % channels)];
-      float r = (float) Math.rint(x[i] / s + zeroPoint);
+      float r = roundHalfEven(x[i] / s + zeroPoint);
       q[i] = Math.max(min, Math.min(max, r));
     }
     return q;
@@ -74,7 +89,7 @@ public final class FakeQuant {
         int c = channels == 1 ? 0 : (int) ((i / inner) % channels);
         float s = scale[c];
         float g = gradOut[i];
-        float r = (float) Math.rint(x[i] / s + zeroPoint);
+        float r = roundHalfEven(x[i] / s + zeroPoint);
         float q = Math.max(min, Math.min(max, r));
         float gq = g * s;
         float gy = (steClamp || inRange[i]) ? gq : 0f;

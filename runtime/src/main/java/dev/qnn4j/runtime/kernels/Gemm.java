@@ -34,6 +34,18 @@ public final class Gemm {
         m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
   }
 
+  /** {@code c += op(a) x op(b)}, otherwise as {@link #multiply(boolean, boolean, int, int, int, float[], float[], float[])}. */
+  public static void multiplyAdd(
+      boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, float[] b, float[] c) {
+    if (m == 0 || n == 0 || k == 0) {
+      return;
+    }
+    int lda = transposeA ? m : k;
+    int ldb = transposeB ? k : n;
+    openblas_nolapack.cblas_sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS,
+        m, n, k, 1f, a, lda, b, ldb, 1f, c, n);
+  }
+
   /** A new {@code m x n} product array. */
   public static float[] multiply(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, float[] b) {
     float[] c = new float[m * n];

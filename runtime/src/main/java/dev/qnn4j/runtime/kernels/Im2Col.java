@@ -11,6 +11,14 @@ public final class Im2Col {
 
   /** Writes the column matrix into the first {@code rows * cols} entries of {@code out}, padding included. */
   public static void unfold(float[] input, ConvGeometry g, int c0, int cs, float[] out) {
+    unfold(input, 0, g, c0, cs, out);
+  }
+
+  /**
+   * As {@link #unfold(float[], ConvGeometry, int, int, float[])} for the {@code g.batch()} samples
+   * that start at {@code inputOffset} in {@code input} (a chunk of a larger batch).
+   */
+  public static void unfold(float[] input, int inputOffset, ConvGeometry g, int c0, int cs, float[] out) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -26,7 +34,7 @@ public final class Im2Col {
             int rowBase = ((c * kh + ki) * kw + kj) * cols;
             int shift = kj * g.dilationW() - g.padW();
             for (int n = 0; n < g.batch(); n++) {
-              int inBase = (n * g.inChannels() + c0 + c) * hw;
+              int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
               int outBase = rowBase + n * p;
               for (int y = 0; y < oh; y++) {
                 int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
@@ -55,6 +63,11 @@ public final class Im2Col {
 
   /** Adds the column-matrix gradient {@code cols} back into {@code gradInput} (the adjoint of unfold). */
   public static void fold(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput) {
+    fold(cols, g, c0, cs, gradInput, 0);
+  }
+
+  /** As {@link #fold(float[], ConvGeometry, int, int, float[])} into samples starting at {@code inputOffset}. */
+  public static void fold(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput, int inputOffset) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -70,7 +83,7 @@ public final class Im2Col {
             int rowBase = ((c * kh + ki) * kw + kj) * ncols;
             int shift = kj * g.dilationW() - g.padW();
             for (int n = 0; n < g.batch(); n++) {
-              int inBase = (n * g.inChannels() + c0 + c) * hw;
+              int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
               int colBase = rowBase + n * p;
               for (int y = 0; y < oh; y++) {
                 int iy = y * g.strideH() - g.padH() + ki * g.dilationH();

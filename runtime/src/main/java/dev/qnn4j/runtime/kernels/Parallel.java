@@ -22,6 +22,9 @@ public final class Parallel {
     return t;
   });
 
+  /** Set while a thread runs a chunk: nested loops then run inline instead of waiting on the pool. */
+  private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
   private Parallel() {}
 
   /** The body of one chunk: indices {@code [from, to)}, chunk number {@code chunk}. */
@@ -32,7 +35,7 @@ public final class Parallel {
 
   /** How many chunks {@link #forRange} uses for {@code n} items of {@code workPerItem} elements. */
   public static int chunks(int n, long workPerItem) {
-    if (THREADS == 1 || n < 2 || (long) n * workPerItem < MIN_PARALLEL_WORK) {
+    if (THREADS == 1 || n < 2 || (long) n * workPerItem < MIN_PARALLEL_WORK || INSIDE.get()) {
       return 1;
     }
     return Math.min(THREADS, n);
@@ -49,9 +52,9 @@ public final class Parallel {
     Future<?>[] futures = new Future<?>[chunks - 1];
     for (int c = 1; c < chunks; c++) {
       int chunk = c;
-      futures[c - 1] = POOL.submit(() -> body.run(chunk, bound(n, chunks, chunk), bound(n, chunks, chunk + 1)));
+      futures[c - 1] = POOL.submit(() -> runInside(body, chunk, bound(n, chunks, chunk), bound(n, chunks, chunk + 1)));
     }
-    body.run(0, 0, bound(n, chunks, 1));
+    runInside(body, 0, 0, bound(n, chunks, 1));
     for (Future<?> f : futures) {
       try {
         f.get();
@@ -68,6 +71,15 @@ public final class Parallel {
         }
         throw new IllegalStateException(cause);
       }
+    }
+  }
+
+  private static void runInside(Chunk body, int chunk, int from, int to) {
+    INSIDE.set(Boolean.TRUE);
+    try {
+      body.run(chunk, from, to);
+    } finally {
+      INSIDE.set(Boolean.FALSE);
     }
   }
 

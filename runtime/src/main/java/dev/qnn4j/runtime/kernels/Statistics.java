@@ -75,9 +75,18 @@ public final class Statistics {
     return Math.max(1, Math.min((int) n, k));
   }
 
-  /** Index of the k-th smallest |x| (1-based k); ties resolve to the lowest index. */
+  /**
+   * Index of the k-th smallest |x| (1-based k); ties resolve to the lowest index. If {@code x}
+   * contains NaN, the index of the first NaN: like the maximum, the percentile of data with NaN is
+   * NaN (so a diverging training run ends with a NaN loss, not a failed selection).
+   */
   public static int kthSmallestAbsIndex(float[] x, int k) {
     int n = x.length;
+    for (int i = 0; i < n; i++) {
+      if (x[i] != x[i]) {
+        return i;
+      }
+    }
     int fromTop = n - k + 1;
     if (fromTop <= 64) {
       // High percentiles (Brevitas' 99.999) need one of the few largest: one pass keeps them.

@@ -74,8 +74,8 @@ public record Conv2dOptions(
 
   /** Output height and width for an input of {@code h x w}. */
   public int[] outputSize(long h, long w) {
-    int oh = (int) ((h + 2L * padH - (long) dilationH * (kernelHeight - 1) - 1) / strideH + 1);
-    int ow = (int) ((w + 2L * padW - (long) dilationW * (kernelWidth - 1) - 1) / strideW + 1);
+    int oh = (int) (Math.floorDiv(h + 2L * padH - (long) dilationH * (kernelHeight - 1) - 1, strideH) + 1);
+    int ow = (int) (Math.floorDiv(w + 2L * padW - (long) dilationW * (kernelWidth - 1) - 1, strideW) + 1);
     return new int[] {oh, ow};
   }
 

@@ -62,6 +62,7 @@ public abstract class QuantActivation extends Module {
   }
 
   private QuantTensor quantize(Tensor x) {
+    Shapes.checkNotEmpty(name(), x);
     return quantizer.forward(activation(x), isTraining() || calibrating);
   }
 

@@ -33,7 +33,7 @@ public final class QuantMaxPool2d extends Module {
   }
 
   public Tensor forward(Tensor x) {
-    Shapes.checkRank(name(), x, 4, "[N, C, H, W]");
+    Shapes.checkPoolInput(name(), x, kernel[0], stride[0], padding[0]);
     Tensor out = Ops.maxPool2d(x, kernel, stride, padding);
     return dev.qnn4j.runtime.trace.Tracer.layer(this, x instanceof QuantTensor q ? q.withValue(out) : out, x);
   }

@@ -10,6 +10,7 @@ public final class ReLU extends Module {
   }
 
   public Tensor forward(Tensor x) {
+    Shapes.checkNotEmpty(name(), x);
     return dev.qnn4j.runtime.trace.Tracer.layer(this, Ops.relu(x), x);
   }
 

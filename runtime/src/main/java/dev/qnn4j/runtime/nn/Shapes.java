@@ -15,6 +15,7 @@ public final class Shapes {
     if (s.length != 4) {
       throw new LayerShapeException(layer, "a 4-d input [N, " + o.inChannels() + ", H, W]", s);
     }
+    checkNotEmpty(layer, x);
     if (s[1] != o.inChannels()) {
       throw new LayerShapeException(layer, "[N, " + o.inChannels() + ", H, W] (in_channels = "
           + o.inChannels() + ")", s);
@@ -31,12 +32,40 @@ public final class Shapes {
     if (s.length != 2 || s[1] != inFeatures) {
       throw new LayerShapeException(layer, "[N, " + inFeatures + "] (in_features = " + inFeatures + ")", s);
     }
+    checkNotEmpty(layer, x);
+  }
+
+  /** An empty batch (or any zero dimension) never reaches a kernel or ND4J. */
+  public static void checkNotEmpty(String layer, Tensor x) {
+    if (x.numel() == 0) {
+      throw new LayerShapeException(layer, "at least one element (no dimension 0)", x.shape());
+    }
+  }
+
+  /** A pooling window of {@code kernel} (stride, padding) must fit the NCHW input. */
+  public static void checkPoolInput(String op, Tensor x, int kernel, int stride, int padding) {
+    long[] s = x.shape();
+    if (s.length != 4) {
+      throw new LayerShapeException(op, "a 4-d input [N, C, H, W]", s);
+    }
+    checkNotEmpty(op, x);
+    if (kernel < 1 || stride < 1 || padding < 0 || 2 * padding > kernel) {
+      throw new IllegalArgumentException(op + ": kernel " + kernel + ", stride " + stride + " and padding "
+          + padding + " are not a valid pooling window (kernel and stride >= 1, padding <= kernel / 2)");
+    }
+    long outH = Math.floorDiv(s[2] + 2L * padding - kernel, stride) + 1;
+    long outW = Math.floorDiv(s[3] + 2L * padding - kernel, stride) + 1;
+    if (outH < 1 || outW < 1) {
+      throw new LayerShapeException(op, "[N, C, H, W] with H and W at least " + (kernel - 2 * padding)
+          + " for a " + kernel + "x" + kernel + " window", s);
+    }
   }
 
   public static void checkRank(String layer, Tensor x, int rank, String layout) {
     if (x.rank() != rank) {
       throw new LayerShapeException(layer, "a " + rank + "-d input " + layout, x.shape());
     }
+    checkNotEmpty(layer, x);
   }
 
   public static void checkSame(String layer, Tensor a, Tensor b) {

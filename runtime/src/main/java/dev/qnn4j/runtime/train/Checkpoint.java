@@ -39,7 +39,9 @@ import java.util.Map;
  *       Model#modelName()}), {@code qnn4j.model_class}, {@code qnn4j.step}, {@code qnn4j.epoch}
  *       (completed epochs), {@code qnn4j.batch_in_epoch}, {@code qnn4j.batch_size}, {@code
  *       qnn4j.seed}, {@code qnn4j.optimizer} (name or "none") and {@code qnn4j.optimizer.<hyperparameter>},
- *       plus the caller's {@link TrainingState#metadata()} entries.
+ *       plus the caller's {@link TrainingState#metadata()} entries; a mid-epoch checkpoint of {@link
+ *       Trainer} also has the epoch's running sums {@code qnn4j.epoch_loss_sum}, {@code
+ *       qnn4j.epoch_correct} and {@code qnn4j.epoch_images}.
  * </ul>
  *
  * <p>Files are written atomically, so an interrupted save leaves the previous checkpoint intact.

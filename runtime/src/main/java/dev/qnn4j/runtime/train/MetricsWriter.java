@@ -3,12 +3,12 @@ package dev.qnn4j.runtime.train;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -23,10 +23,16 @@ import java.nio.file.StandardOpenOption;
  *
  * Epochs are 1-based. Values that are not finite are written as {@code null} (JSON has no NaN);
  * {@code test_accuracy} and {@code test_loss} are null when the run has no test set.
+ *
+ * <p>The file only ever ends with a complete line: a line that cannot be written in full (e.g. the
+ * disk is full) is cut off again, and appending to a file whose last line is incomplete (a process
+ * killed by the OS mid-write) drops that fragment first.
  */
 public final class MetricsWriter implements TrainingListener, Closeable {
   private final Path file;
-  private final BufferedWriter out;
+  private final FileChannel out;
+  /** The file's length up to the end of the last complete line. */
+  private long complete;
 
   /**
    * Opens {@code file}, appending to it (a resumed run continues its log) or replacing it.
@@ -35,8 +41,38 @@ public final class MetricsWriter implements TrainingListener, Closeable {
    */
   public MetricsWriter(Path file, boolean append) throws IOException {
     this.file = file;
-    this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+    this.out = append
+        ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)
+        : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING);
+    try {
+      complete = append ? endOfLastLine(out) : 0;
+      out.truncate(complete);
+      out.position(complete);
+    } catch (IOException e) {
+      out.close();
+      throw new IOException("cannot append metrics to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The length of {@code channel}'s content up to and including its last newline (0 if none). */
+  private static long endOfLastLine(FileChannel channel) throws IOException {
+    long end = channel.size();
+    ByteBuffer buf = ByteBuffer.allocate(4096);
+    while (end > 0) {
+      long start = Math.max(0, end - buf.capacity());
+      buf.clear().limit((int) (end - start));
+      while (buf.hasRemaining() && channel.read(buf, start + buf.position()) >= 0) {
+        // read the whole chunk
+      }
+      for (int i = buf.position() - 1; i >= 0; i--) {
+        if (buf.get(i) == '\n') {
+          return start + i + 1;
+        }
+      }
+      end = start;
+    }
+    return 0;
   }
 
   @Override
@@ -68,12 +104,20 @@ public final class MetricsWriter implements TrainingListener, Closeable {
   }
 
   private void write(JsonObject o) {
+    ByteBuffer line = ByteBuffer.wrap((o + "\n").getBytes(StandardCharsets.UTF_8));
     try {
-      out.write(o.toString());
-      out.newLine();
-      out.flush();
+      while (line.hasRemaining()) {
+        out.write(line);
+      }
+      complete += line.capacity();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics to " + file + ": " + e.getMessage(), e);
+      try {
+        out.truncate(complete); // no partial line
+      } catch (IOException truncateFailure) {
+        e.addSuppressed(truncateFailure);
+      }
+      // The cause's message names the file (the command line reports the cause of an UncheckedIOException).
+      throw new UncheckedIOException(new IOException("cannot write metrics to " + file + ": " + e.getMessage(), e));
     }
   }
 

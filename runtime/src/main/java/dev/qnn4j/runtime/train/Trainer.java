@@ -8,11 +8,15 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.Parameter;
 import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.trace.TraceEvent;
+import dev.qnn4j.runtime.trace.Tracer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -20,7 +24,10 @@ import java.util.Random;
  * model's fake quantization in the forward pass and straight-through gradients in the backward pass.
  *
  * <p>Each step: clear gradients, forward in training mode, loss, backward, optimizer step. After
- * each epoch the test set (if any) is evaluated and a checkpoint (if configured) is written.
+ * each epoch the test set (if any) is evaluated and a checkpoint (if configured) is written; with
+ * {@link TrainerConfig#checkpointEvery()} also every that many steps, mid-epoch. A mid-epoch
+ * checkpoint carries the epoch's running loss and accuracy sums in its header, so a run resumed from
+ * it reports the same epoch results as the uninterrupted run.
  *
  * <p>Runs are deterministic: with the same seed, data and configuration, two runs produce
  * bit-identical parameters, and a run resumed from a checkpoint continues exactly as the
@@ -28,9 +35,16 @@ import java.util.Random;
  * seed and epoch only).
  *
  * <p>A NaN or infinite input, loss or gradient stops the run with a {@link
- * TrainingDivergedException} naming the step, before the parameters are updated.
+ * TrainingDivergedException} naming the step, before the parameters are updated; so does an update
+ * that makes a parameter NaN or infinite (then the parameters in memory are not usable any more, but
+ * no checkpoint is written with them).
  */
 public final class Trainer {
+  /** Header entries of a mid-epoch checkpoint: the epoch's running sums so far (see the class comment). */
+  static final String EPOCH_LOSS_SUM_KEY = "qnn4j.epoch_loss_sum";
+  static final String EPOCH_CORRECT_KEY = "qnn4j.epoch_correct";
+  static final String EPOCH_IMAGES_KEY = "qnn4j.epoch_images";
+
   private final Model model;
   private final Optimizer optimizer;
   private final TrainerConfig config;
@@ -97,6 +111,14 @@ public final class Trainer {
       int batchesRun = 0;
       int batchIndex = 0;
       boolean stopped = false;
+      Map<String, String> meta = from.metadata();
+      if (skip > 0 && meta.containsKey(EPOCH_LOSS_SUM_KEY)) {
+        // Resuming mid-epoch: continue the epoch's sums where the checkpoint left them.
+        lossSum = Double.parseDouble(meta.get(EPOCH_LOSS_SUM_KEY));
+        correct = Long.parseLong(meta.getOrDefault(EPOCH_CORRECT_KEY, "0"));
+        images = Long.parseLong(meta.getOrDefault(EPOCH_IMAGES_KEY, "0"));
+        batchesRun = skip;
+      }
       model.train();
       for (BatchLoader.Batch batch : loader.epoch(epoch)) {
         if (batchIndex < skip) {
@@ -116,12 +138,16 @@ public final class Trainer {
         }
         model.zeroGrad();
         optimizer.zeroGrad();
-        Tensor logits = model.forward(Tensor.of(batch.images(), batch.shape()));
+        Tensor input = Tensor.of(batch.images(), batch.shape());
+        // The trace costs a list of references per step and names the layer if the loss diverges.
+        Tensor[] logitsHolder = new Tensor[1];
+        List<TraceEvent> trace = Tracer.trace(() -> logitsHolder[0] = model.forward(input));
+        Tensor logits = logitsHolder[0];
         Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
         float lossValue = loss.item();
         if (!Float.isFinite(lossValue)) {
-          throw diverged("loss is " + lossValue, failingStep, epoch + 1, batchNumber,
-              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1,
+              batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
         }
         loss.backward();
         String gradProblem = nonFiniteGradient();
@@ -130,6 +156,12 @@ public final class Trainer {
               batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
         }
         optimizer.step();
+        String paramProblem = nonFiniteParameter();
+        if (paramProblem != null) {
+          // Too large a step (e.g. the learning rate): never saved, so the last checkpoint stays good.
+          throw diverged(paramProblem, failingStep, epoch + 1, batchNumber,
+              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+        }
         step = failingStep;
         batchIndex++;
         batchesRun++;
@@ -143,13 +175,21 @@ public final class Trainer {
         for (TrainingListener l : listeners) {
           l.onStep(m);
         }
+        // Periodic mid-epoch checkpoint (the end of the epoch saves below, after the evaluation).
+        if (config.checkpoint() != null && config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0
+            && batchIndex < batchesPerEpoch && !limitReached(step)) {
+          Checkpoint.save(config.checkpoint(), model, optimizer,
+              position(step, epoch, batchIndex, from, lossSum, correct, images));
+          lastCheckpoint = config.checkpoint();
+          lastCheckpointStep = step;
+        }
       }
       if (stopped) {
-        state = new TrainingState(step, epoch, batchIndex, config.seed(), config.batchSize(), from.metadata());
+        state = position(step, epoch, batchIndex, from, lossSum, correct, images);
         break;
       }
       EvalResult result = test == null ? null : Evaluator.evaluate(model, test, config.evalBatchSize());
-      state = new TrainingState(step, epoch + 1, 0, config.seed(), config.batchSize(), from.metadata());
+      state = position(step, epoch + 1, 0, from, 0, 0, 0);
       if (config.checkpoint() != null) {
         Checkpoint.save(config.checkpoint(), model, optimizer, state);
         lastCheckpoint = config.checkpoint();
@@ -170,6 +210,24 @@ public final class Trainer {
       l.onEnd(state);
     }
     return state;
+  }
+
+  /**
+   * The state after {@code step}: {@code batchInEpoch} batches into epoch {@code epoch} (0 at a
+   * boundary), with the epoch's running sums in the metadata when mid-epoch.
+   */
+  private TrainingState position(long step, int epoch, int batchInEpoch, TrainingState from, double lossSum,
+      long correct, long images) {
+    Map<String, String> meta = new LinkedHashMap<>(from.metadata());
+    meta.remove(EPOCH_LOSS_SUM_KEY);
+    meta.remove(EPOCH_CORRECT_KEY);
+    meta.remove(EPOCH_IMAGES_KEY);
+    if (batchInEpoch > 0) {
+      meta.put(EPOCH_LOSS_SUM_KEY, Double.toString(lossSum)); // round-trips exactly
+      meta.put(EPOCH_CORRECT_KEY, Long.toString(correct));
+      meta.put(EPOCH_IMAGES_KEY, Long.toString(images));
+    }
+    return new TrainingState(step, epoch, batchInEpoch, config.seed(), config.batchSize(), meta);
   }
 
   private TrainingDivergedException diverged(String problem, long step, int epoch, int batch, int batchesPerEpoch,
@@ -228,6 +286,18 @@ public final class Trainer {
       for (float g : NdArrays.read(p.grad())) {
         if (!Float.isFinite(g)) {
           return "the gradient of " + p.name() + " contains " + g;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Names the first parameter the optimizer step made non-finite, or returns null. */
+  private String nonFiniteParameter() {
+    for (Parameter p : optimizer.parameters()) {
+      for (float v : NdArrays.read(p.value())) {
+        if (!Float.isFinite(v)) {
+          return "the update left " + v + " in " + p.name() + " (the learning rate or weight decay may be too high)";
         }
       }
     }

@@ -13,9 +13,12 @@ import java.nio.file.Path;
  * @param evalBatchSize batch size of the test-set evaluation after each epoch
  * @param checkpoint where to save a checkpoint after each epoch and when stopping at {@code
  *     maxSteps}, or null for none
+ * @param checkpointEvery also save the checkpoint after every step whose number (counted from the
+ *     start of the run, so a resumed run saves at the same steps) is a multiple of this, mid-epoch
+ *     included; 0 for epoch ends only. Saving does not change the training result
  */
-public record TrainerConfig(
-    int epochs, int batchSize, boolean shuffle, long seed, long maxSteps, int evalBatchSize, Path checkpoint) {
+public record TrainerConfig(int epochs, int batchSize, boolean shuffle, long seed, long maxSteps, int evalBatchSize,
+    Path checkpoint, long checkpointEvery) {
 
   public TrainerConfig {
     if (epochs < 0) {
@@ -27,26 +30,41 @@ public record TrainerConfig(
     if (maxSteps < 0) {
       throw new IllegalArgumentException("maxSteps must be non-negative (0 = no limit), got " + maxSteps);
     }
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("checkpointEvery must be non-negative (0 = epoch ends only), got "
+          + checkpointEvery);
+    }
+  }
+
+  /** Checkpoints (if any) at epoch ends and when stopping at {@code maxSteps} only. */
+  public TrainerConfig(
+      int epochs, int batchSize, boolean shuffle, long seed, long maxSteps, int evalBatchSize, Path checkpoint) {
+    this(epochs, batchSize, shuffle, seed, maxSteps, evalBatchSize, checkpoint, 0);
   }
 
   /** Shuffled epochs, no step limit, evaluation in batches of 256, no checkpoints. */
   public static TrainerConfig of(int epochs, int batchSize, long seed) {
-    return new TrainerConfig(epochs, batchSize, true, seed, 0, 256, null);
+    return new TrainerConfig(epochs, batchSize, true, seed, 0, 256, null, 0);
   }
 
   public TrainerConfig withShuffle(boolean s) {
-    return new TrainerConfig(epochs, batchSize, s, seed, maxSteps, evalBatchSize, checkpoint);
+    return new TrainerConfig(epochs, batchSize, s, seed, maxSteps, evalBatchSize, checkpoint, checkpointEvery);
   }
 
   public TrainerConfig withMaxSteps(long n) {
-    return new TrainerConfig(epochs, batchSize, shuffle, seed, n, evalBatchSize, checkpoint);
+    return new TrainerConfig(epochs, batchSize, shuffle, seed, n, evalBatchSize, checkpoint, checkpointEvery);
   }
 
   public TrainerConfig withEvalBatchSize(int n) {
-    return new TrainerConfig(epochs, batchSize, shuffle, seed, maxSteps, n, checkpoint);
+    return new TrainerConfig(epochs, batchSize, shuffle, seed, maxSteps, n, checkpoint, checkpointEvery);
   }
 
   public TrainerConfig withCheckpoint(Path file) {
-    return new TrainerConfig(epochs, batchSize, shuffle, seed, maxSteps, evalBatchSize, file);
+    return new TrainerConfig(epochs, batchSize, shuffle, seed, maxSteps, evalBatchSize, file, checkpointEvery);
+  }
+
+  /** Also checkpoints after every {@code n}-th step (0: epoch ends only); needs {@link #withCheckpoint}. */
+  public TrainerConfig withCheckpointEvery(long n) {
+    return new TrainerConfig(epochs, batchSize, shuffle, seed, maxSteps, evalBatchSize, checkpoint, n);
   }
 }

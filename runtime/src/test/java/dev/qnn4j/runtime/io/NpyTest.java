@@ -322,7 +322,7 @@ class NpyTest {
     assertThat(readFails(missing)).hasMessageThat().contains("no 'fortran_order' entry");
     Path extra = file("k2.npy", npy(1,
         "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 'y', }", floatsLE(1, 2)));
-    assertThat(readFails(extra)).hasMessageThat().contains("unexpected entries [x]");
+    assertThat(readFails(extra)).hasMessageThat().contains("unexpected entries ['x']");
   }
 
   @Test

@@ -18,6 +18,19 @@ class StatisticsTest {
   }
 
   @Test
+  void thePercentileOfDataWithNanIsNanOnBothPaths() {
+    // A diverging training run feeds NaN activations to the quantizers' statistics: NaN, like absMax.
+    for (int n : new int[] {10, 5000}) {
+      float[] x = new float[n];
+      Arrays.fill(x, 1f);
+      x[n / 2] = Float.NaN;
+      x[n - 1] = Float.NaN;
+      assertThat(Statistics.kthSmallestAbsIndex(x, Statistics.percentileRank(99.999, n))).isEqualTo(n / 2);
+      assertThat(Statistics.kthSmallestAbsIndex(x, 1)).isEqualTo(n / 2);
+    }
+  }
+
+  @Test
   void kthSmallestAbsAgreesWithSortingOnBothPaths() {
     Random rng = new Random(3);
     for (int n : new int[] {1, 2, 7, 100, 5000}) {

@@ -80,6 +80,65 @@ class TrainerTest {
   }
 
   @Test
+  void checkpointEveryNStepsSavesMidEpochAndResumesWithTheSameEpochResults() throws Exception {
+    // 4 batches per epoch, a checkpoint every 3 steps: steps 3 (mid-epoch 1), 4 (epoch end), 6, 8, 9, 12.
+    TinyQuantNet straight = new TinyQuantNet();
+    Trainer.initialize(straight, 42);
+    Adam straightAdam = new Adam(straight.parameters(), 5e-3f);
+    List<EpochMetrics> straightEpochs = new ArrayList<>();
+    Trainer plain = new Trainer(straight, straightAdam, TrainerConfig.of(3, 16, 42));
+    plain.addListener(new TrainingListener() {
+      @Override
+      public void onEpoch(EpochMetrics m) {
+        straightEpochs.add(m);
+      }
+    }).fit(TRAIN, null);
+
+    Path ckpt = dir.resolve("every3.safetensors");
+    TinyQuantNet first = new TinyQuantNet();
+    Trainer.initialize(first, 42);
+    TrainerConfig every3 = TrainerConfig.of(3, 16, 42).withCheckpoint(ckpt).withCheckpointEvery(3);
+    List<Long> saved = new ArrayList<>();
+    new Trainer(first, new Adam(first.parameters(), 5e-3f), every3.withMaxSteps(7)).addListener(new TrainingListener() {
+      @Override
+      public void onStep(StepMetrics m) {
+        try {
+          if (Files.exists(ckpt)) {
+            saved.add(Long.parseLong(Safetensors.read(ckpt).metadata().get("qnn4j.step")));
+          }
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    }).fit(TRAIN, null);
+    // On disk when steps 4..7 end: the mid-epoch save of step 3, the epoch end (4) twice, step 6.
+    assertThat(saved).containsExactly(3L, 4L, 4L, 6L).inOrder();
+    Map<String, String> meta = Safetensors.read(ckpt).metadata(); // stopped at max-steps 7, mid-epoch 2
+    assertThat(meta).containsEntry("qnn4j.step", "7");
+    assertThat(meta).containsEntry("qnn4j.batch_in_epoch", "3");
+    assertThat(meta).containsKey(Trainer.EPOCH_LOSS_SUM_KEY);
+
+    TinyQuantNet resumed = new TinyQuantNet();
+    Adam resumedAdam = new Adam(resumed.parameters(), 5e-3f);
+    TrainingState from = Checkpoint.load(ckpt, resumed, resumedAdam);
+    List<EpochMetrics> resumedEpochs = new ArrayList<>();
+    TrainingState end = new Trainer(resumed, resumedAdam, every3).addListener(new TrainingListener() {
+      @Override
+      public void onEpoch(EpochMetrics m) {
+        resumedEpochs.add(m);
+      }
+    }).fit(TRAIN, null, from);
+    assertThat(end.step()).isEqualTo(12);
+    assertThat(bits(resumed)).isEqualTo(bits(straight));
+    assertThat(resumedAdam.stateDict()).isEqualTo(straightAdam.stateDict());
+    // Epoch 2 was cut at step 7; its loss and accuracy still cover all 4 of its batches.
+    assertThat(resumedEpochs.get(0).epoch()).isEqualTo(2);
+    assertThat(resumedEpochs.get(0).trainLoss()).isEqualTo(straightEpochs.get(1).trainLoss());
+    assertThat(resumedEpochs.get(0).trainAccuracy()).isEqualTo(straightEpochs.get(1).trainAccuracy());
+    assertThat(Safetensors.read(ckpt).metadata()).doesNotContainKey(Trainer.EPOCH_LOSS_SUM_KEY);
+  }
+
+  @Test
   void sameSeedGivesBitIdenticalRunsWithSgdMomentum() throws Exception {
     List<Map<String, List<Integer>>> results = new ArrayList<>();
     for (int run = 0; run < 2; run++) {
@@ -155,11 +214,11 @@ class TrainerTest {
   }
 
   @Test
-  void nonFiniteLossAfterAnEpochNamesTheStepAndKeepsTheEpochCheckpoint() throws Exception {
+  void nonFiniteUpdateAfterAnEpochNamesTheStepAndKeepsTheEpochCheckpoint() throws Exception {
     TinyQuantNet model = new TinyQuantNet();
     Path ckpt = dir.resolve("epoch.safetensors");
     TrainerConfig config = TrainerConfig.of(3, 16, 5).withCheckpoint(ckpt);
-    // An optimizer that blows the weights up once the first epoch (4 steps) is over.
+    // An optimizer that blows the weights up in the first step after the first epoch (4 steps).
     Adam adam = new Adam(model.parameters(), 1e-3f);
     Optimizer exploding = new Optimizer() {
       int calls;
@@ -172,7 +231,7 @@ class TrainerTest {
       @Override
       public void step() {
         adam.step();
-        if (++calls == 4) {
+        if (++calls == 5) {
           model.fc1.weight().value().assign(Float.POSITIVE_INFINITY);
         }
       }
@@ -181,7 +240,8 @@ class TrainerTest {
         () -> new Trainer(model, exploding, config).fit(TRAIN, null));
     assertThat(e.step()).isEqualTo(5);
     assertThat(e.epoch()).isEqualTo(2);
-    assertThat(e).hasMessageThat().startsWith("training stopped at step 5 (epoch 2, batch 1 of 4): loss is NaN");
+    assertThat(e).hasMessageThat().startsWith("training stopped at step 5 (epoch 2, batch 1 of 4): the update left"
+        + " Infinity in fc1.weight");
     assertThat(e).hasMessageThat().contains("last good checkpoint is " + ckpt + " (step 4)");
     assertThat(e.lastCheckpoint()).isEqualTo(ckpt);
     assertThat(Safetensors.read(ckpt).metadata()).containsEntry("qnn4j.step", "4");

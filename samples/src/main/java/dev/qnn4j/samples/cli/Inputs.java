@@ -13,7 +13,11 @@ import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.TrainingState;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +48,9 @@ final class Inputs {
 
   /**
    * Checks that {@code file} can be written (its directory exists and is writable, it is not a
-   * directory) before any long work starts.
+   * directory) before any long work starts. Creating (and deleting) an empty file there is the
+   * final test: it also catches what permissions do not show, e.g. root in a read-only or special
+   * file system (/proc).
    */
   static Path requireWritable(Path file, String option) {
     Path absolute = file.toAbsolutePath().normalize();
@@ -56,9 +62,30 @@ final class Inputs {
       throw new CliException("cannot write " + file + ": directory " + dir + " does not exist (" + option + ")");
     }
     if (!Files.isWritable(dir)) {
-      throw new CliException("cannot write " + file + ": directory " + dir + " is not writable (" + option + ")");
+      throw new CliException("cannot write " + file + ": directory " + dir
+          + (onReadOnlyFileSystem(dir) ? " is on a read-only file system (" : " is not writable (") + option + ")");
+    }
+    Path probe = dir.resolve("." + absolute.getFileName() + ".probe-" + ProcessHandle.current().pid() + ".tmp");
+    try {
+      Files.deleteIfExists(Files.createFile(probe));
+    } catch (FileAlreadyExistsException e) {
+      // another file of that name: the directory takes new files
+    } catch (IOException e) {
+      String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+          : e instanceof NoSuchFileException ? "No such file or directory"
+          : e instanceof AccessDeniedException ? "Permission denied" : String.valueOf(e.getMessage());
+      throw new CliException("cannot write " + file + ": cannot create a file in directory " + dir + " (" + reason
+          + ") (" + option + ")", e);
     }
     return file;
+  }
+
+  private static boolean onReadOnlyFileSystem(Path dir) {
+    try {
+      return Files.getFileStore(dir).isReadOnly();
+    } catch (IOException | SecurityException e) {
+      return false;
+    }
   }
 
   /**

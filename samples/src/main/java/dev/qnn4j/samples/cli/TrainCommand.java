@@ -1,5 +1,6 @@
 package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.io.AtomicFiles;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.EpochMetrics;
@@ -11,6 +12,7 @@ import dev.qnn4j.runtime.train.SummaryTable;
 import dev.qnn4j.runtime.train.Trainer;
 import dev.qnn4j.runtime.train.TrainerConfig;
 import dev.qnn4j.runtime.train.TrainingCurve;
+import dev.qnn4j.runtime.train.TrainingDivergedException;
 import dev.qnn4j.runtime.train.TrainingHistory;
 import dev.qnn4j.runtime.train.TrainingListener;
 import dev.qnn4j.runtime.train.TrainingState;
@@ -85,6 +87,11 @@ final class TrainCommand extends ModelCommand {
       description = "The checkpoint, written after each epoch.")
   Path outFile;
 
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
+      description = "Also write --out every N optimizer steps, mid-epoch included (resumable; the result is"
+          + " unchanged); 0 = after each epoch only (default).")
+  long checkpointEvery;
+
   @Option(names = "--eval-batch-size", paramLabel = "N", defaultValue = "256",
       description = "Batch size of the evaluation after each epoch (default ${DEFAULT-VALUE}).")
   int evalBatchSize;
@@ -110,6 +117,7 @@ final class TrainCommand extends ModelCommand {
     positive("--batch-size", batchSize);
     positive("--eval-batch-size", evalBatchSize);
     nonNegative("--max-steps", maxSteps);
+    nonNegative("--checkpoint-every", checkpointEvery);
     nonNegative("--limit", limit);
     nonNegative("--test-limit", testLimit);
     if (!(lr > 0) || !Float.isFinite(lr)) {
@@ -203,7 +211,13 @@ final class TrainCommand extends ModelCommand {
         initWeights != null ? ", from weights " + initWeights
             : initCheckpoint != null ? ", from checkpoint " + initCheckpoint : "");
 
-    TrainerConfig config = new TrainerConfig(epochs, batchSize, !noShuffle, seed, maxSteps, evalBatchSize, outFile);
+    // A run killed while saving (SIGKILL, power loss) leaves its temporary file next to --out.
+    int leftovers = AtomicFiles.deleteLeftovers(outFile);
+    if (leftovers > 0) {
+      out().println("removed " + leftovers + " temporary file(s) of an interrupted save of " + outFile);
+    }
+    TrainerConfig config = new TrainerConfig(epochs, batchSize, !noShuffle, seed, maxSteps, evalBatchSize, outFile,
+        checkpointEvery);
     Trainer trainer = new Trainer(model, opt, config);
     TrainingHistory history = new TrainingHistory();
     EpochRecorder last = new EpochRecorder();
@@ -219,6 +233,13 @@ final class TrainCommand extends ModelCommand {
     try {
       end = trainer.fit(loaded.train(), loaded.test(), from);
       finished = true;
+    } catch (TrainingDivergedException e) {
+      if (resuming && e.lastCheckpoint() == null) {
+        // The trainer only knows that this run wrote no checkpoint; the one it resumed from is intact.
+        throw new CheckFailedException(e.getMessage() + "; " + outFile + " (step " + from.step()
+            + ", from before this run) is unchanged", e);
+      }
+      throw e;
     } finally {
       if (writer != null) {
         writer.close();
