@@ -11,6 +11,7 @@ import dev.qnn4j.runtime.io.Safetensors;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.ModelFactory;
 import dev.qnn4j.runtime.reference.Matching;
+import dev.qnn4j.runtime.reference.ModelReferenceChecks;
 import dev.qnn4j.runtime.reference.Reference;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.samples.cli.CliRun;
@@ -151,6 +152,16 @@ class CliReferenceTest {
     }
     Model model = create(c.get("model").getAsString());
     assertThat(Checkpoint.load(ckpt, model, null).step()).isEqualTo(3);
+
+    // Against the regenerated reference (real Brevitas from these initial weights): within the
+    // spread between PyTorch's own convolution backends, see its PROVENANCE.md.
+    float[] stepLosses = new float[losses.size()];
+    for (int i = 0; i < stepLosses.length; i++) {
+      stepLosses[i] = losses.get(i);
+    }
+    Map<String, ArrayData> checkpointTensors = Safetensors.read(ckpt).tensors();
+    ModelReferenceChecks.assertMatchesRegeneratedQat(stepLosses,
+        name -> checkpointTensors.get(name).toFloatArray());
 
     // The shared reference's weights_before and weights_after are byte-identical (saved by reference
     // after training), so its initial weights are unknown; compare once it is regenerated.

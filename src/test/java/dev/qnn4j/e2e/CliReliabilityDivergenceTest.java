@@ -77,6 +77,7 @@ class CliReliabilityDivergenceTest {
     Proc r = train(clean, "--epochs", "2", "--optimizer", "sgd", "--lr", "1e5", "--checkpoint-every", "1");
     assertThat(r.code()).isEqualTo(3);
     CliReliabilityChild.assertOneLine(r, "qnn4j: training stopped at step 3 (epoch 1, batch 3 of 4): loss is NaN;"
+        + " the first non-finite output is at layer conv2 (QuantConv2d), which contains NaN;"
         + " the last good checkpoint is C.safetensors (step 2)");
     assertThat(CliReliabilityChild.load(tmp.resolve("C.safetensors")).step()).isEqualTo(2);
     for (Map.Entry<String, ArrayData> e : CliReliabilityChild.tensors(tmp.resolve("C.safetensors")).entrySet()) {

@@ -51,6 +51,91 @@ public final class ModelReferenceChecks {
     }
   }
 
+  /**
+   * Three SGD steps from the regenerated {@code qat_steps} reference (see its PROVENANCE.md): each
+   * loss and each final weight tensor must be within the spread between two runs of the same
+   * Brevitas code that differ only in PyTorch's convolution backend, measured against the default
+   * (oneDNN) run; and every tensor's update must point the way Brevitas' did (cosine >= 0.85, the
+   * two PyTorch runs agree to 0.90 at worst).
+   */
+  public static void checkRegeneratedQatCase(Function<String, Model> factory) {
+    JsonObject c = Reference.regeneratedQatIndex().getAsJsonObject("case");
+    Map<String, Tensor> before = Reference.safetensors("qat.weights_before.safetensors");
+    Model model = factory.apply(c.get("model").getAsString());
+    model.loadStateDict(before, false);
+    model.train();
+    List<Tensor> inputs = Reference.unstack("qat.inputs.npy");
+    int[] labels = Reference.labels("qat.labels.npy");
+    int batch = (int) inputs.get(0).size(0);
+    Sgd sgd = new Sgd(model.parameters(), 0.05f);
+    float[] losses = new float[inputs.size()];
+    for (int step = 0; step < inputs.size(); step++) {
+      int[] y = java.util.Arrays.copyOfRange(labels, step * batch, (step + 1) * batch);
+      sgd.zeroGrad();
+      Tensor loss = CrossEntropyLoss.mean(model.forward(inputs.get(step)), y);
+      losses[step] = loss.item();
+      loss.backward();
+      sgd.step();
+    }
+    Map<String, Tensor> state = model.stateDict();
+    assertMatchesRegeneratedQat(losses, name -> state.get(name).toFloatArray());
+  }
+
+  /** The losses and weights of 3 QAT steps against the regenerated reference, as described above. */
+  public static void assertMatchesRegeneratedQat(float[] losses, Function<String, float[]> weightsAfter) {
+    JsonObject c = Reference.regeneratedQatIndex().getAsJsonObject("case");
+    JsonObject onednn = c.getAsJsonObject("outputs").getAsJsonObject("onednn");
+    JsonObject thnn = c.getAsJsonObject("outputs").getAsJsonObject("thnn");
+    float[] ref = Reference.toFloats(onednn.getAsJsonArray("losses"));
+    float[] other = Reference.toFloats(thnn.getAsJsonArray("losses"));
+    double lossSpread = 0;
+    for (int i = 0; i < ref.length; i++) {
+      lossSpread = Math.max(lossSpread, Math.abs(ref[i] - other[i]));
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(ref.length, losses.length, "number of steps");
+    for (int step = 0; step < ref.length; step++) {
+      double diff = Math.abs(losses[step] - ref[step]);
+      if (!(diff <= lossSpread)) {
+        org.junit.jupiter.api.Assertions.fail("loss at step " + step + ": " + losses[step] + ", Brevitas "
+            + ref[step] + "; off by " + diff + ", more than PyTorch's backends differ (" + lossSpread + ")");
+      }
+    }
+    Map<String, Tensor> before = Reference.safetensors("qat.weights_before.safetensors");
+    Map<String, Tensor> after = Reference.safetensors(Reference.REGENERATED_QAT
+        + onednn.get("float_weights_after").getAsString());
+    Map<String, Tensor> afterOther = Reference.safetensors(Reference.REGENERATED_QAT
+        + thnn.get("float_weights_after").getAsString());
+    for (Map.Entry<String, Tensor> e : after.entrySet()) {
+      String name = e.getKey();
+      float[] r = e.getValue().toFloatArray();
+      float[] o = afterOther.get(name).toFloatArray();
+      float[] w0 = before.get(name).toFloatArray();
+      float[] ours = weightsAfter.apply(name);
+      double spread = 0;
+      double ourDiff = 0;
+      double dot = 0;
+      double n1 = 0;
+      double n2 = 0;
+      for (int i = 0; i < r.length; i++) {
+        spread = Math.max(spread, Math.abs(r[i] - o[i]));
+        ourDiff = Math.max(ourDiff, Math.abs(r[i] - ours[i]));
+        double u = r[i] - w0[i];
+        double v = ours[i] - w0[i];
+        dot += u * v;
+        n1 += u * u;
+        n2 += v * v;
+      }
+      double cosine = dot / Math.sqrt(n1 * n2);
+      if (!(ourDiff <= 2 * spread + 1e-6)) {
+        org.junit.jupiter.api.Assertions.fail(name + " after 3 steps: off Brevitas by up to " + ourDiff
+            + ", more than twice PyTorch's backend spread " + spread);
+      }
+      if (!(cosine >= 0.85)) {
+        org.junit.jupiter.api.Assertions.fail(name + ": update cosine with Brevitas' is " + cosine);
+      }
+    }
+  }
+
   /** Three SGD steps of the {@code qat_steps} case: losses and final float weights. */
   public static void checkQatCase(JsonObject c, Function<String, Model> factory) {
     JsonObject in = c.getAsJsonObject("inputs");

@@ -13,6 +13,11 @@ class ModelReferenceTest {
         c.get("name").getAsString(), () -> ModelReferenceChecks.checkPtqCase(c, HandWiredLeNets::create)));
   }
 
+  @org.junit.jupiter.api.Test
+  void regeneratedQatStepsOnHandWiredLeNet() {
+    ModelReferenceChecks.checkRegeneratedQatCase(HandWiredLeNets::create);
+  }
+
   @TestFactory
   Stream<DynamicTest> qatSteps() {
     return Reference.cases("qat_steps").stream().map(c -> DynamicTest.dynamicTest(

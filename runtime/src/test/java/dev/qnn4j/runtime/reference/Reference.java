@@ -27,6 +27,8 @@ import java.util.Map;
  */
 public final class Reference {
   private static final String ROOT = "reference/brevitas/";
+  /** The regenerated qat_steps case, see its PROVENANCE.md. */
+  public static final String REGENERATED_QAT = "/reference/brevitas-qat-regenerated/";
   private static JsonObject index;
 
   private Reference() {}
@@ -40,6 +42,15 @@ public final class Reference {
       }
     }
     return index;
+  }
+
+  /** The index of the regenerated qat_steps reference ({@code reference/brevitas-qat-regenerated/}). */
+  public static JsonObject regeneratedQatIndex() {
+    try (InputStream in = open(REGENERATED_QAT + "index.json")) {
+      return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The cases of one kind, in index order. */
@@ -124,6 +135,9 @@ public final class Reference {
   /** A reference file as a file on disk (copied out of the classpath), e.g. for command-line tests. */
   public static Path copyToTemp(String file) throws IOException {
     String suffix = file.substring(file.lastIndexOf('.'));
+    if (suffix.contains("/")) {
+      suffix = ".tmp";
+    }
     Path tmp = Files.createTempFile("qnn4j-ref-", suffix);
     try (InputStream in = open(file)) {
       Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
@@ -149,9 +163,11 @@ public final class Reference {
   }
 
   private static InputStream open(String file) throws IOException {
-    InputStream in = Reference.class.getClassLoader().getResourceAsStream(ROOT + file);
+    // "/reference/..." names a resource outside the shared reference folder (jar-safe, no "..").
+    String path = file.startsWith("/") ? file.substring(1) : ROOT + file;
+    InputStream in = Reference.class.getClassLoader().getResourceAsStream(path);
     if (in == null) {
-      throw new IOException("reference file " + ROOT + file + " is not on the test classpath");
+      throw new IOException("reference file " + path + " is not on the test classpath");
     }
     return in;
   }

@@ -15,6 +15,12 @@ class SeedLeNetReferenceTest {
   }
 
   @TestFactory
+  Stream<DynamicTest> regeneratedQatSteps() {
+    return Stream.of(DynamicTest.dynamicTest("qat_lenet_weight_act_bias_regenerated",
+        () -> ModelReferenceChecks.checkRegeneratedQatCase(GeneratedLeNets::create)));
+  }
+
+  @TestFactory
   Stream<DynamicTest> qatSteps() {
     return Reference.cases("qat_steps").stream().map(c -> DynamicTest.dynamicTest(c.get("name").getAsString(),
         () -> ModelReferenceChecks.checkQatCase(c, GeneratedLeNets::create)));
