@@ -53,10 +53,12 @@ public final class ModelReferenceChecks {
 
   /**
    * Three SGD steps from the regenerated {@code qat_steps} reference (see its PROVENANCE.md): each
-   * loss and each final weight tensor must be within the spread between two runs of the same
-   * Brevitas code that differ only in PyTorch's convolution backend, measured against the default
-   * (oneDNN) run; and every tensor's update must point the way Brevitas' did (cosine >= 0.85, the
-   * two PyTorch runs agree to 0.90 at worst).
+   * loss and each final weight tensor must be within twice the spread between two runs of the same
+   * Brevitas code that differ only in PyTorch's convolution backend (one such pair samples the
+   * float-order chaos; qnn4j's own results move as much when BLAS threading changes), measured
+   * against the default (oneDNN) run; every tensor's update must point the way Brevitas' did
+   * (cosine >= 0.85, the two PyTorch runs agree to 0.90 at worst), and the whole update must have
+   * Brevitas' size (0.8 to 1.25 times), which catches a wrong learning rate or gradient scale.
    */
   public static void checkRegeneratedQatCase(Function<String, Model> factory) {
     JsonObject c = Reference.regeneratedQatIndex().getAsJsonObject("case");
@@ -95,9 +97,9 @@ public final class ModelReferenceChecks {
     org.junit.jupiter.api.Assertions.assertEquals(ref.length, losses.length, "number of steps");
     for (int step = 0; step < ref.length; step++) {
       double diff = Math.abs(losses[step] - ref[step]);
-      if (!(diff <= lossSpread)) {
+      if (!(diff <= 2 * lossSpread)) {
         org.junit.jupiter.api.Assertions.fail("loss at step " + step + ": " + losses[step] + ", Brevitas "
-            + ref[step] + "; off by " + diff + ", more than PyTorch's backends differ (" + lossSpread + ")");
+            + ref[step] + "; off by " + diff + ", more than twice PyTorch's backends differ (" + lossSpread + ")");
       }
     }
     Map<String, Tensor> before = Reference.safetensors("qat.weights_before.safetensors");
@@ -105,6 +107,8 @@ public final class ModelReferenceChecks {
         + onednn.get("float_weights_after").getAsString());
     Map<String, Tensor> afterOther = Reference.safetensors(Reference.REGENERATED_QAT
         + thnn.get("float_weights_after").getAsString());
+    double refUpdate = 0;
+    double ourUpdate = 0;
     for (Map.Entry<String, Tensor> e : after.entrySet()) {
       String name = e.getKey();
       float[] r = e.getValue().toFloatArray();
@@ -126,6 +130,8 @@ public final class ModelReferenceChecks {
         n2 += v * v;
       }
       double cosine = dot / Math.sqrt(n1 * n2);
+      refUpdate += n1;
+      ourUpdate += n2;
       if (!(ourDiff <= 2 * spread + 1e-6)) {
         org.junit.jupiter.api.Assertions.fail(name + " after 3 steps: off Brevitas by up to " + ourDiff
             + ", more than twice PyTorch's backend spread " + spread);
@@ -133,6 +139,12 @@ public final class ModelReferenceChecks {
       if (!(cosine >= 0.85)) {
         org.junit.jupiter.api.Assertions.fail(name + ": update cosine with Brevitas' is " + cosine);
       }
+    }
+    // The size of the whole update, which the chaos of rounding flips barely moves but a wrong
+    // learning rate or gradient scale does (the two PyTorch backends agree on it within 10%).
+    double sizeRatio = Math.sqrt(ourUpdate / refUpdate);
+    if (!(sizeRatio >= 0.8 && sizeRatio <= 1.25)) {
+      org.junit.jupiter.api.Assertions.fail("the 3-step update is " + sizeRatio + " times as large as Brevitas'");
     }
   }
 
