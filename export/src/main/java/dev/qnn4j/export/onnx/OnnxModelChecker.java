@@ -552,11 +552,14 @@ public final class OnnxModelChecker {
           problem(label + ": " + which + " '" + bound + "' has dims " + t.getDimsList()
               + ", expected a scalar");
         } else if (isIntegerStorage(t.getDataType())) {
-          long v = OnnxTensors.toIntArray(t)[0];
-          if (i == 1) {
-            min = v;
-          } else {
-            max = v;
+          // A tensor whose data does not match its dims is reported by the initializer check.
+          int[] values = OnnxTensors.toIntArray(t);
+          if (values.length == 1) {
+            if (i == 1) {
+              min = (long) values[0];
+            } else {
+              max = (long) values[0];
+            }
           }
         }
       }
