@@ -1,16 +1,14 @@
 package dev.qnn4j.runtime.data;
 
 import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.FileErrors;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,31 +49,9 @@ public final class Idx {
               + e.getMessage(), e);
         }
       }
-    } catch (Qnn4jFormatException e) {
-      throw e;
     } catch (IOException e) {
-      throw namingFile(source, e);
+      throw FileErrors.naming(source, e); // passes format errors through unchanged
     }
-  }
-
-  /**
-   * An I/O failure as an exception whose one-line message names the file (the JDK's say only the
-   * path for a missing file, only the reason, e.g. "Is a directory", for a failed read).
-   */
-  private static IOException namingFile(String source, IOException e) {
-    FileSystemException named;
-    if (e instanceof NoSuchFileException) {
-      named = new NoSuchFileException(source, null, "no such file");
-    } else if (e instanceof AccessDeniedException) {
-      named = new AccessDeniedException(source, null, "permission denied");
-    } else if (e instanceof FileSystemException f && f.getFile() != null && f.getReason() != null) {
-      return e;
-    } else {
-      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      named = new FileSystemException(source, null, reason.replaceAll("\\R+", " "));
-    }
-    named.initCause(e);
-    return named;
   }
 
   /** {@code size} is the stream's total length if known, else -1. */

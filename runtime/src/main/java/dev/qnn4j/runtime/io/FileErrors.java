@@ -12,10 +12,10 @@ import java.nio.file.NoSuchFileException;
  * directory"}). The exception types callers test for (NoSuchFileException, AccessDeniedException)
  * are kept.
  */
-final class FileErrors {
+public final class FileErrors {
   private FileErrors() {}
 
-  static IOException naming(String source, IOException e) {
+  public static IOException naming(String source, IOException e) {
     if (e instanceof Qnn4jFormatException) {
       return e;
     }
