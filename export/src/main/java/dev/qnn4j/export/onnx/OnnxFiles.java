@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.qnn4j.export.onnx.proto.ModelProto;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
+import dev.qnn4j.runtime.io.FileErrors;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,15 +57,8 @@ public final class OnnxFiles {
     } catch (InvalidProtocolBufferException e) {
       String reason = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim();
       throw new Qnn4jFormatException(source, "not a valid ONNX model (" + reason + ")", e);
-    } catch (NoSuchFileException e) {
-      throw (NoSuchFileException) new NoSuchFileException(source, null, "no such file").initCause(e);
-    } catch (FileSystemException e) {
-      throw e.getReason() != null ? e
-          : (FileSystemException) new FileSystemException(source, null, e.getClass().getSimpleName())
-              .initCause(e);
     } catch (IOException e) {
-      throw (FileSystemException) new FileSystemException(source, null,
-          String.valueOf(e.getMessage()).replaceAll("\\s+", " ")).initCause(e);
+      throw FileErrors.naming(source, e);
     }
     if (!model.hasGraph()) {
       throw new Qnn4jFormatException(source, "not a valid ONNX model (no graph)");
