@@ -2,75 +2,105 @@ package dev.qnn4j.runtime;
 
 import dev.qnn4j.runtime.autograd.GradFn;
 import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.kernels.NdArrays;
 import java.util.Arrays;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A float32 tensor in row-major NCHW layout, stored in an ND4J array, that takes part in reverse-mode
- * automatic differentiation.
+ * A float32 tensor in row-major NCHW layout that takes part in reverse-mode automatic
+ * differentiation.
  *
  * <p>A tensor is either a leaf (created by the user or a parameter; its gradient accumulates in
  * {@link #grad()}) or the result of a differentiable operation, in which case it remembers the
- * {@link GradFn} that produced it. The stored array is always contiguous, C-ordered and never
- * mutated by operations; only optimizers update parameter values in place.
+ * {@link GradFn} that produced it.
+ *
+ * <p>Values live in a Java array that the kernels read directly; the ND4J array of {@link #value()}
+ * is made from it on first request. Training creates and drops dozens of large tensors per step,
+ * and giving each a native ND4J buffer (allocation, two copies, a cleaner) cost more than the
+ * arithmetic. The values are never modified in place: operations make new arrays, and {@link
+ * #replaceValues} (for parameters and quantizer state) swaps in a new one.
  */
 public class Tensor {
-  private final INDArray value;
+  private float[] data;
   private final long[] shape;
   private final boolean requiresGrad;
   private final GradFn gradFn;
-  private INDArray grad;
+  private INDArray view;
+  private float[] grad;
 
-  /** Wraps {@code value} (made contiguous float32 when it is not) as a leaf tensor. */
+  /** Copies {@code value} (any data type, order or view) into a leaf tensor. */
   public Tensor(INDArray value, boolean requiresGrad) {
-    this(value, requiresGrad, null);
+    this(NdArrays.read(value), value.shape(), requiresGrad, null);
   }
 
-  protected Tensor(INDArray value, boolean requiresGrad, GradFn gradFn) {
-    this.value = contiguousFloat(value);
-    this.shape = this.value.shape();
+  /** Takes {@code data} (row-major, not copied: the caller must not modify it afterwards). */
+  protected Tensor(float[] data, long[] shape, boolean requiresGrad, GradFn gradFn) {
+    checkLength(data.length, shape);
+    this.data = data;
+    this.shape = shape.clone();
     this.requiresGrad = requiresGrad;
     this.gradFn = gradFn;
   }
 
-  /** Shares the value and autograd history of {@code other}: for subclasses that add metadata. */
+  /** Shares the values and autograd history of {@code other}: for subclasses that add metadata. */
   protected Tensor(Tensor other) {
-    this.value = other.value;
+    this.data = other.data;
     this.shape = other.shape;
     this.requiresGrad = other.requiresGrad;
     this.gradFn = other.gradFn;
+    this.view = other.view;
   }
 
   /** A leaf tensor that does not require a gradient, copying {@code data} (row-major). */
   public static Tensor of(float[] data, long... shape) {
-    checkLength(data.length, shape);
-    return new Tensor(dev.qnn4j.runtime.kernels.NdArrays.create(data, shape), false);
+    return new Tensor(data.clone(), shape, false, null);
   }
 
   /** A 0-d tensor. */
   public static Tensor scalar(float v) {
-    return new Tensor(Nd4j.scalar(DataType.FLOAT, v), false);
+    return new Tensor(new float[] {v}, new long[0], false, null);
   }
 
   public static Tensor zeros(long... shape) {
-    return new Tensor(Nd4j.zeros(DataType.FLOAT, shape), false);
+    checkLength(-1, shape);
+    return new Tensor(new float[Math.toIntExact(NdArrays.numel(shape))], shape, false, null);
   }
 
   /**
-   * The result of a differentiable operation. Records {@code fn} only when gradients are enabled
-   * and at least one input needs a gradient.
+   * The result of a differentiable operation, taking ownership of {@code data}. Records {@code fn}
+   * only when gradients are enabled and at least one input needs a gradient.
    */
-  public static Tensor result(INDArray value, GradFn fn) {
+  public static Tensor result(float[] data, long[] shape, GradFn fn) {
     if (fn != null && GradMode.isEnabled() && fn.anyInputRequiresGrad()) {
-      return new Tensor(value, true, fn);
+      return new Tensor(data, shape, true, fn);
     }
-    return new Tensor(value, false, null);
+    return new Tensor(data, shape, false, null);
   }
 
+  /** As {@link #result(float[], long[], GradFn)} for values computed by ND4J (copied). */
+  public static Tensor result(INDArray value, GradFn fn) {
+    return result(NdArrays.read(value), value.shape(), fn);
+  }
+
+  /**
+   * The values as an ND4J array, made on first request and kept. It is a copy: changing it does not
+   * change the tensor (use {@link dev.qnn4j.runtime.nn.Parameter#set} for parameters).
+   */
   public final INDArray value() {
-    return value;
+    INDArray v = view;
+    if (v == null) {
+      v = NdArrays.create(data, shape);
+      view = v;
+    }
+    return v;
+  }
+
+  /**
+   * The values, row-major, without a copy: for kernels and other read-only use. Never modify the
+   * array; {@link #toFloatArray()} gives a copy that may be.
+   */
+  public final float[] data() {
+    return data;
   }
 
   /** A copy of the shape. */
@@ -87,7 +117,7 @@ public class Tensor {
   }
 
   public final long numel() {
-    return value.length();
+    return data.length;
   }
 
   public final boolean requiresGrad() {
@@ -99,8 +129,13 @@ public class Tensor {
     return gradFn;
   }
 
-  /** The accumulated gradient of a leaf, or null before any backward pass reached it. */
+  /** The accumulated gradient of a leaf as a new ND4J array, or null before any backward pass reached it. */
   public final INDArray grad() {
+    return grad == null ? null : NdArrays.create(grad, shape);
+  }
+
+  /** The accumulated gradient of a leaf without a copy (read-only), or null. */
+  public final float[] gradData() {
     return grad;
   }
 
@@ -108,13 +143,19 @@ public class Tensor {
     grad = null;
   }
 
-  /** Adds {@code g} to this leaf's gradient (called by the backward pass). */
-  public final void accumulateGrad(INDArray g) {
-    if (!Arrays.equals(g.shape(), shape)) {
+  /** Adds {@code g}, a gradient of this tensor's shape, to this leaf's gradient (called by the backward pass). */
+  public final void accumulateGrad(float[] g) {
+    if (g.length != data.length) {
       throw new IllegalStateException(
-          "gradient of shape " + Arrays.toString(g.shape()) + " for a tensor of shape " + Arrays.toString(shape));
+          "gradient of " + g.length + " values for a tensor of shape " + Arrays.toString(shape));
     }
-    grad = grad == null ? g.dup('c') : dev.qnn4j.runtime.autograd.Autograd.sum(grad, g);
+    if (grad == null) {
+      grad = g.clone();
+      return;
+    }
+    for (int i = 0; i < g.length; i++) {
+      grad[i] += g[i];
+    }
   }
 
   /** Back-propagates from this scalar tensor (gradient 1). */
@@ -123,17 +164,21 @@ public class Tensor {
       throw new IllegalStateException(
           "backward() without an upstream gradient needs a scalar, got shape " + Arrays.toString(shape));
     }
-    backward(Nd4j.ones(DataType.FLOAT, shape));
+    dev.qnn4j.runtime.autograd.Autograd.backward(this, new float[] {1f});
   }
 
   /** Back-propagates {@code upstream}, the gradient of some scalar with respect to this tensor. */
   public final void backward(INDArray upstream) {
-    dev.qnn4j.runtime.autograd.Autograd.backward(this, upstream);
+    if (!Arrays.equals(upstream.shape(), shape)) {
+      throw new IllegalArgumentException("upstream gradient of shape " + Arrays.toString(upstream.shape())
+          + " for a tensor of shape " + Arrays.toString(shape));
+    }
+    dev.qnn4j.runtime.autograd.Autograd.backward(this, NdArrays.read(upstream));
   }
 
   /** A copy of the values, row-major. */
   public final float[] toFloatArray() {
-    return dev.qnn4j.runtime.kernels.NdArrays.read(value);
+    return data.clone();
   }
 
   /** The single value of a tensor with one element. */
@@ -141,12 +186,22 @@ public class Tensor {
     if (numel() != 1) {
       throw new IllegalStateException("item() needs one element, got shape " + Arrays.toString(shape));
     }
-    return value.getFloat(0);
+    return data[0];
   }
 
   /** The same values with no autograd history. */
   public Tensor detach() {
-    return new Tensor(value, false, null);
+    return new Tensor(data, shape, false, null);
+  }
+
+  /** Swaps in new values of the same length (taken, not copied), for leaves such as parameters. */
+  protected final void replaceValues(float[] newData) {
+    if (gradFn != null) {
+      throw new IllegalStateException("only a leaf tensor's values can be replaced");
+    }
+    checkLength(newData.length, shape);
+    data = newData;
+    view = null;
   }
 
   @Override
@@ -154,6 +209,7 @@ public class Tensor {
     return "Tensor" + Arrays.toString(shape) + (requiresGrad ? "(requires_grad)" : "");
   }
 
+  /** Checks that {@code shape} has no negative dimension and, unless length is -1, holds {@code length} values. */
   static void checkLength(int length, long[] shape) {
     long n = 1;
     for (long d : shape) {
@@ -162,17 +218,9 @@ public class Tensor {
       }
       n *= d;
     }
-    if (n != length) {
+    if (length >= 0 && n != length) {
       throw new IllegalArgumentException(
           "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + length);
     }
-  }
-
-  private static INDArray contiguousFloat(INDArray v) {
-    INDArray a = v.dataType() == DataType.FLOAT ? v : v.castTo(DataType.FLOAT);
-    if (a.ordering() != 'c' || a.isView() || a.offset() != 0 || a.data().length() != a.length()) {
-      a = a.dup('c');
-    }
-    return a;
   }
 }

@@ -1,7 +1,6 @@
 package dev.qnn4j.runtime.autograd;
 
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,29 +10,28 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The reverse-mode pass over the graph that {@link GradFn}s record. */
 public final class Autograd {
   private Autograd() {}
 
   /**
-   * Propagates {@code upstream} from {@code root} to every leaf that requires a gradient, adding to
-   * the leaves' {@link Tensor#grad()}.
+   * Propagates {@code upstream} (row-major, of root's shape) from {@code root} to every leaf that
+   * requires a gradient, adding to the leaves' {@link Tensor#grad()}.
    */
-  public static void backward(Tensor root, INDArray upstream) {
-    if (!Arrays.equals(upstream.shape(), root.shape())) {
-      throw new IllegalArgumentException("upstream gradient of shape " + Arrays.toString(upstream.shape())
-          + " for a tensor of shape " + Arrays.toString(root.shape()));
+  public static void backward(Tensor root, float[] upstream) {
+    if (upstream.length != root.numel()) {
+      throw new IllegalArgumentException("upstream gradient of " + upstream.length
+          + " values for a tensor of shape " + Arrays.toString(root.shape()));
     }
     if (!root.requiresGrad()) {
       throw new IllegalStateException("backward() on a tensor that does not require a gradient");
     }
     List<Tensor> order = topologicalOrder(root);
-    Map<Tensor, INDArray> grads = new IdentityHashMap<>();
+    Map<Tensor, float[]> grads = new IdentityHashMap<>();
     grads.put(root, upstream);
     for (Tensor t : order) {
-      INDArray g = grads.remove(t);
+      float[] g = grads.remove(t);
       if (g == null) {
         continue;
       }
@@ -42,17 +40,16 @@ public final class Autograd {
         t.accumulateGrad(g);
         continue;
       }
-      INDArray[] inputGrads = fn.backward(g);
+      float[][] inputGrads = fn.backward(g);
       Tensor[] inputs = fn.inputs();
       for (int i = 0; i < inputs.length; i++) {
         Tensor in = inputs[i];
         if (in == null || !in.requiresGrad() || inputGrads[i] == null) {
           continue;
         }
-        if (!Arrays.equals(inputGrads[i].shape(), in.shape())) {
-          throw new IllegalStateException(fn + " returned a gradient of shape "
-              + Arrays.toString(inputGrads[i].shape()) + " for input " + i + " of shape "
-              + Arrays.toString(in.shape()));
+        if (inputGrads[i].length != in.numel()) {
+          throw new IllegalStateException(fn + " returned a gradient of " + inputGrads[i].length
+              + " values for input " + i + " of shape " + Arrays.toString(in.shape()));
         }
         // Accumulate out of place: a backward step may hand the same array to several inputs.
         grads.merge(in, inputGrads[i], Autograd::sum);
@@ -60,14 +57,13 @@ public final class Autograd {
     }
   }
 
-  /** {@code a + b} as a new array; summed in Java, cheaper than an ND4J op for these sizes. */
-  public static INDArray sum(INDArray a, INDArray b) {
-    float[] x = NdArrays.read(a);
-    float[] y = NdArrays.read(b);
+  /** {@code a + b} as a new array. */
+  public static float[] sum(float[] a, float[] b) {
+    float[] x = a.clone();
     for (int i = 0; i < x.length; i++) {
-      x[i] += y[i];
+      x[i] += b[i];
     }
-    return NdArrays.create(x, a.shape());
+    return x;
   }
 
   /** Tensors reachable from root, each after every tensor that consumes it. */

@@ -1,7 +1,6 @@
 package dev.qnn4j.runtime.autograd;
 
 import dev.qnn4j.runtime.Tensor;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The backward step of one differentiable operation: given the gradient of the loss with respect
@@ -34,16 +33,17 @@ public abstract class GradFn {
   }
 
   /**
-   * One gradient per input, in order, each of the input's shape; null where an input needs none.
-   * Implementations must not modify {@code gradOutput}.
+   * One gradient per input, in order, each with the input's number of values (row-major, in the
+   * input's shape); null where an input needs none. Implementations must not modify {@code
+   * gradOutput}, and may return it as the gradient of several inputs.
    */
-  public abstract INDArray[] backward(INDArray gradOutput);
+  public abstract float[][] backward(float[] gradOutput);
 
   /** A grad function from a lambda. */
   public static GradFn of(String name, Backward backward, Tensor... inputs) {
     return new GradFn(name, inputs) {
       @Override
-      public INDArray[] backward(INDArray gradOutput) {
+      public float[][] backward(float[] gradOutput) {
         return backward.apply(gradOutput);
       }
     };
@@ -52,7 +52,7 @@ public abstract class GradFn {
   /** The body of a backward step. */
   @FunctionalInterface
   public interface Backward {
-    INDArray[] apply(INDArray gradOutput);
+    float[][] apply(float[] gradOutput);
   }
 
   @Override

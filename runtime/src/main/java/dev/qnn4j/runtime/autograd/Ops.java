@@ -11,7 +11,6 @@ import dev.qnn4j.runtime.kernels.Pooling;
 import dev.qnn4j.runtime.kernels.Statistics;
 import java.util.Arrays;
 import dev.qnn4j.runtime.kernels.Workspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Differentiable operations on {@link Tensor}s. Each computes its result with the kernels of
@@ -24,7 +23,7 @@ public final class Ops {
   // ---------------------------------------------------------------- elementwise and shape
 
   public static Tensor relu(Tensor x) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
     float[] out = new float[v.length];
     // Math.max keeps NaN (as PyTorch does) and compiles without a branch, which matters: on
     // activations about half positive, a branch per element mispredicts and was 50x slower.
@@ -33,15 +32,14 @@ public final class Ops {
         out[i] = Math.max(v[i], 0f);
       }
     });
-    long[] shape = x.shape();
-    return Tensor.result(NdArrays.create(out, shape), GradFn.of("Relu", g -> {
-      float[] gv = NdArrays.read(g);
-      Parallel.forRange(gv.length, 1, (chunk, from, to) -> {
+    return Tensor.result(out, x.shape(), GradFn.of("Relu", g -> {
+      float[] gx = new float[g.length];
+      Parallel.forRange(g.length, 1, (chunk, from, to) -> {
         for (int i = from; i < to; i++) {
-          gv[i] = passWherePositive(gv[i], out[i]);
+          gx[i] = passWherePositive(g[i], out[i]);
         }
       });
-      return new INDArray[] {NdArrays.create(gv, shape)};
+      return new float[][] {gx};
     }, x));
   }
 
@@ -64,14 +62,19 @@ public final class Ops {
     if (x.gradFn() != null || !x.requiresGrad()) {
       return x;
     }
-    return Tensor.result(x.value(), GradFn.of("Identity", g -> new INDArray[] {g}, x));
+    return Tensor.result(x.data(), x.shape(), GradFn.of("Identity", g -> new float[][] {g}, x));
   }
 
   /** Elementwise sum of two tensors of the same shape. */
   public static Tensor add(Tensor a, Tensor b) {
     requireSameShape("add", a, b);
-    INDArray out = a.value().add(b.value());
-    return Tensor.result(out, GradFn.of("Add", g -> new INDArray[] {g, g}, a, b));
+    float[] av = a.data();
+    float[] bv = b.data();
+    float[] out = new float[av.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = av[i] + bv[i];
+    }
+    return Tensor.result(out, a.shape(), GradFn.of("Add", g -> new float[][] {g, g}, a, b));
   }
 
   public static Tensor reshape(Tensor x, long... shape) {
@@ -80,8 +83,8 @@ public final class Ops {
       throw new IllegalArgumentException(
           "cannot reshape " + Arrays.toString(from) + " to " + Arrays.toString(shape));
     }
-    INDArray out = x.value().reshape('c', shape);
-    return Tensor.result(out, GradFn.of("Reshape", g -> new INDArray[] {g.reshape('c', from)}, x));
+    // Row-major data reads the same in any shape: the values are shared, not copied.
+    return Tensor.result(x.data(), shape, GradFn.of("Reshape", g -> new float[][] {g}, x));
   }
 
   /** Keeps dimension 0 and flattens the rest, like {@code x.reshape(x.shape[0], -1)}. */
@@ -94,91 +97,113 @@ public final class Ops {
   /** {@code a * b} where b is 0-d or both have the same shape; a 0-d a broadcasts over b. */
   public static Tensor mul(Tensor a, Tensor b) {
     Tensor big = a.numel() >= b.numel() ? a : b;
-    Tensor small = big == a ? b : a;
-    if (small.numel() != 1 && small.numel() != big.numel()) {
+    if (a.numel() != 1 && b.numel() != 1 && a.numel() != b.numel()) {
       throw new IllegalArgumentException(
           "mul of shapes " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
     }
-    INDArray av = broadcastTo(a, big), bv = broadcastTo(b, big);
-    INDArray out = av.mul(bv);
-    return Tensor.result(out, GradFn.of("Mul", g -> new INDArray[] {
-        reduceTo(g.mul(bv), a), reduceTo(g.mul(av), b)}, a, b));
+    int n = (int) big.numel();
+    float[] av = broadcast(a, n);
+    float[] bv = broadcast(b, n);
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = av[i] * bv[i];
+    }
+    return Tensor.result(out, big.shape(), GradFn.of("Mul", g -> new float[][] {
+        a.requiresGrad() ? productReducedTo(g, bv, a) : null,
+        b.requiresGrad() ? productReducedTo(g, av, b) : null}, a, b));
   }
 
   /** {@code x + c} for a constant c. */
   public static Tensor addConstant(Tensor x, float c) {
-    INDArray out = x.value().add(c);
-    return Tensor.result(out, GradFn.of("AddConstant", g -> new INDArray[] {g}, x));
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] + c;
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("AddConstant", g -> new float[][] {g}, x));
   }
 
   /** {@code x / c} for a constant c. */
   public static Tensor div(Tensor x, float c) {
-    INDArray out = x.value().div(c);
-    return Tensor.result(out, GradFn.of("Div", g -> new INDArray[] {g.div(c)}, x));
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] / c;
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("Div", g -> {
+      float[] gx = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = g[i] / c;
+      }
+      return new float[][] {gx};
+    }, x));
   }
 
   /** {@code max(x, min)} with a straight-through gradient (Brevitas' {@code scalar_clamp_min_ste}). */
   public static Tensor clampMinSte(Tensor x, float min) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
+    float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) {
-      v[i] = Math.max(v[i], min);
+      out[i] = Math.max(v[i], min);
     }
-    return Tensor.result(NdArrays.create(v, x.shape()), GradFn.of("ClampMinSte", g -> new INDArray[] {g}, x));
+    return Tensor.result(out, x.shape(), GradFn.of("ClampMinSte", g -> new float[][] {g}, x));
   }
 
   /** {@code |x|} whose gradient uses sign(x) with sign(0) = +1 (Brevitas' {@code abs_binary_sign_grad}). */
   public static Tensor absBinarySignGrad(Tensor x) {
-    float[] v = NdArrays.read(x.value());
-    float[] sign = new float[v.length];
+    float[] v = x.data();
+    float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) {
-      sign[i] = v[i] >= 0f ? 1f : -1f;
-      v[i] = Math.abs(v[i]);
+      out[i] = Math.abs(v[i]);
     }
-    long[] shape = x.shape();
-    return Tensor.result(NdArrays.create(v, shape), GradFn.of("AbsBinarySignGrad",
-        g -> new INDArray[] {g.mul(NdArrays.create(sign, shape))}, x));
+    return Tensor.result(out, x.shape(), GradFn.of("AbsBinarySignGrad", g -> {
+      float[] gx = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = v[i] >= 0f ? g[i] : g[i] * -1f;
+      }
+      return new float[][] {gx};
+    }, x));
   }
 
   /** {@code log2(x)}, for power-of-two scales. */
   public static Tensor log2(Tensor x) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
     float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = (float) (Math.log(v[i]) / Math.log(2));
     }
-    long[] shape = x.shape();
-    return Tensor.result(NdArrays.create(out, shape), GradFn.of("Log2", g -> {
-      float[] gv = NdArrays.read(g);
-      for (int i = 0; i < gv.length; i++) {
-        gv[i] = (float) (gv[i] / (v[i] * Math.log(2)));
+    return Tensor.result(out, x.shape(), GradFn.of("Log2", g -> {
+      float[] gx = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = (float) (g[i] / (v[i] * Math.log(2)));
       }
-      return new INDArray[] {NdArrays.create(gv, shape)};
+      return new float[][] {gx};
     }, x));
   }
 
   /** {@code ceil(x)} with a straight-through gradient (Brevitas' {@code ceil_ste}). */
   public static Tensor ceilSte(Tensor x) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
+    float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) {
-      v[i] = (float) Math.ceil(v[i]);
+      out[i] = (float) Math.ceil(v[i]);
     }
-    return Tensor.result(NdArrays.create(v, x.shape()), GradFn.of("CeilSte", g -> new INDArray[] {g}, x));
+    return Tensor.result(out, x.shape(), GradFn.of("CeilSte", g -> new float[][] {g}, x));
   }
 
   /** {@code 2^x}. */
   public static Tensor pow2(Tensor x) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
     float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = (float) Math.pow(2, v[i]);
     }
-    long[] shape = x.shape();
-    return Tensor.result(NdArrays.create(out, shape), GradFn.of("Pow2", g -> {
-      float[] gv = NdArrays.read(g);
-      for (int i = 0; i < gv.length; i++) {
-        gv[i] = (float) (gv[i] * out[i] * Math.log(2));
+    return Tensor.result(out, x.shape(), GradFn.of("Pow2", g -> {
+      float[] gx = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = (float) (g[i] * out[i] * Math.log(2));
       }
-      return new INDArray[] {NdArrays.create(gv, shape)};
+      return new float[][] {gx};
     }, x));
   }
 
@@ -186,26 +211,24 @@ public final class Ops {
 
   /** {@code max |x|} over the whole tensor, as a 0-d tensor. */
   public static Tensor absMax(Tensor x) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
     float m = Statistics.absMax(v);
-    long[] shape = x.shape();
-    return Tensor.result(NdArrays.scalar(m), GradFn.of("AbsMax", g -> {
+    return Tensor.result(new float[] {m}, new long[0], GradFn.of("AbsMax", g -> {
       float[] gx = new float[v.length];
-      Statistics.absMaxBackward(v, m, g.getFloat(0), gx);
-      return new INDArray[] {NdArrays.create(gx, shape)};
+      Statistics.absMaxBackward(v, m, g[0], gx);
+      return new float[][] {gx};
     }, x));
   }
 
   /** {@code max |x|} over everything but dimension 0, as a 1-d tensor (per output channel). */
   public static Tensor absMaxPerChannel(Tensor x) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
     int rows = (int) x.size(0);
     float[] m = Statistics.absMaxPerRow(v, rows);
-    long[] shape = x.shape();
-    return Tensor.result(NdArrays.create(m, rows), GradFn.of("AbsMaxPerChannel", g -> {
+    return Tensor.result(m, new long[] {rows}, GradFn.of("AbsMaxPerChannel", g -> {
       float[] gx = new float[v.length];
-      Statistics.absMaxPerRowBackward(v, m, NdArrays.read(g), gx);
-      return new INDArray[] {NdArrays.create(gx, shape)};
+      Statistics.absMaxPerRowBackward(v, m, g, gx);
+      return new float[][] {gx};
     }, x));
   }
 
@@ -214,15 +237,14 @@ public final class Ops {
    * Statistics#percentileRank}, as a 0-d tensor whose gradient reaches the selected element.
    */
   public static Tensor absPercentile(Tensor x, double q) {
-    float[] v = NdArrays.read(x.value());
+    float[] v = x.data();
     int k = Statistics.percentileRank(q, v.length);
     int idx = Statistics.kthSmallestAbsIndex(v, k);
     float value = Math.abs(v[idx]);
-    long[] shape = x.shape();
-    return Tensor.result(NdArrays.scalar(value), GradFn.of("AbsPercentile", g -> {
+    return Tensor.result(new float[] {value}, new long[0], GradFn.of("AbsPercentile", g -> {
       float[] gx = new float[v.length];
-      gx[idx] = g.getFloat(0) * Math.signum(v[idx]);
-      return new INDArray[] {NdArrays.create(gx, shape)};
+      gx[idx] = g[0] * Math.signum(v[idx]);
+      return new float[][] {gx};
     }, x));
   }
 
@@ -236,18 +258,15 @@ public final class Ops {
   public static Tensor fakeQuant(
       Tensor x, Tensor scale, float zeroPoint, float min, float max, boolean steClamp, int channelAxis) {
     long[] shape = x.shape();
-    float[] v = NdArrays.read(x.value());
-    float[] s = NdArrays.read(scale.value());
+    float[] v = x.data();
+    float[] s = scale.data();
     long inner = innerSize(shape, channelAxis, s.length);
     float[] out = new float[v.length];
     FakeQuant.forward(v, s, inner, zeroPoint, min, max, out);
-    long[] scaleShape = scale.shape();
-    return Tensor.result(NdArrays.create(out, shape), GradFn.of("FakeQuant", g -> {
+    return Tensor.result(out, shape, GradFn.of("FakeQuant", g -> {
       float[] gx = x.requiresGrad() ? new float[v.length] : null;
-      float[] gs = FakeQuant.backward(
-          v, s, inner, zeroPoint, min, max, NdArrays.read(g), steClamp, gx);
-      return new INDArray[] {
-          gx == null ? null : NdArrays.create(gx, shape), NdArrays.create(gs, scaleShape)};
+      float[] gs = FakeQuant.backward(v, s, inner, zeroPoint, min, max, g, steClamp, gx);
+      return new float[][] {gx, gs};
     }, x, scale));
   }
 
@@ -280,9 +299,9 @@ public final class Ops {
     int k = cg * (int) ws[2] * (int) ws[3];
     int sampleSize = c * (int) (xs[2] * xs[3]);
     ConvGeometry one = withBatch(full, 1);
-    float[] xv = NdArrays.read(x.value());
-    float[] wv = NdArrays.read(w.value());
-    float[] bv = bias == null ? null : NdArrays.read(bias.value());
+    float[] xv = x.data();
+    float[] wv = w.data();
+    float[] bv = bias == null ? null : bias.data();
     float[] out = new float[n * outC * p];
     Parallel.forRange(n, (long) outC * k * p, (chunk, from, to) -> {
       float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
@@ -308,8 +327,8 @@ public final class Ops {
       }
     });
     long[] outShape = {n, outC, oh, ow};
-    return Tensor.result(NdArrays.create(out, outShape), GradFn.of("Conv2d", g -> {
-      float[] gv = NdArrays.read(g);
+    return Tensor.result(out, outShape, GradFn.of("Conv2d", g -> {
+      float[] gv = g;
       float[] gx = x.requiresGrad() ? new float[xv.length] : null;
       float[] gb = bias == null ? null : new float[outC];
       if (gb != null) {
@@ -355,10 +374,7 @@ public final class Ops {
           gw[j] += partialGw[ch][j];
         }
       }
-      return new INDArray[] {
-          gx == null ? null : NdArrays.create(gx, xs),
-          NdArrays.create(gw, ws),
-          gb == null ? null : NdArrays.create(gb, outC)};
+      return new float[][] {gx, gw, gb};
     }, x, w, bias));
   }
 
@@ -377,22 +393,22 @@ public final class Ops {
     int n = (int) x.size(0);
     int in = (int) x.size(1);
     int out = (int) w.size(0);
-    float[] xv = NdArrays.read(x.value());
-    float[] wv = NdArrays.read(w.value());
+    float[] xv = x.data();
+    float[] wv = w.data();
     float[] prod = Gemm.multiply(false, true, n, out, in, xv, wv);
     if (bias != null) {
-      float[] bv = NdArrays.read(bias.value());
+      float[] bv = bias.data();
       for (int i = 0; i < n; i++) {
         for (int o = 0; o < out; o++) {
           prod[i * out + o] += bv[o];
         }
       }
     }
-    return Tensor.result(NdArrays.create(prod, n, out), GradFn.of("Linear", g -> {
-      float[] gv = NdArrays.read(g);
-      INDArray gx = x.requiresGrad() ? NdArrays.create(Gemm.multiply(false, false, n, in, out, gv, wv), n, in) : null;
-      INDArray gw = NdArrays.create(Gemm.multiply(true, false, out, in, n, gv, xv), out, in);
-      INDArray gb = null;
+    return Tensor.result(prod, new long[] {n, out}, GradFn.of("Linear", g -> {
+      float[] gv = g;
+      float[] gx = x.requiresGrad() ? Gemm.multiply(false, false, n, in, out, gv, wv) : null;
+      float[] gw = Gemm.multiply(true, false, out, in, n, gv, xv);
+      float[] gb = null;
       if (bias != null) {
         float[] sums = new float[out];
         for (int o = 0; o < out; o++) {
@@ -402,30 +418,28 @@ public final class Ops {
           }
           sums[o] = (float) s;
         }
-        gb = NdArrays.create(sums, out);
+        gb = sums;
       }
-      return new INDArray[] {gx, gw, gb};
+      return new float[][] {gx, gw, gb};
     }, x, w, bias));
   }
 
   public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
     long[] xs = x.shape();
     ConvGeometry geo = poolGeometry(xs, kernel, stride, padding);
-    float[] xv = NdArrays.read(x.value());
+    float[] xv = x.data();
     int[] argmax = new int[(int) (xs[0] * xs[1]) * geo.outPixels()];
     float[] out = Pooling.maxForward(xv, geo, argmax);
-    return Tensor.result(NdArrays.create(out, xs[0], xs[1], geo.outHeight(), geo.outWidth()),
-        GradFn.of("MaxPool2d", g -> new INDArray[] {
-            NdArrays.create(Pooling.maxBackward(NdArrays.read(g), argmax, xv.length), xs)}, x));
+    return Tensor.result(out, new long[] {xs[0], xs[1], geo.outHeight(), geo.outWidth()},
+        GradFn.of("MaxPool2d", g -> new float[][] {Pooling.maxBackward(g, argmax, xv.length)}, x));
   }
 
   public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
     long[] xs = x.shape();
     ConvGeometry geo = poolGeometry(xs, kernel, stride, padding);
-    float[] out = Pooling.avgForward(NdArrays.read(x.value()), geo);
-    return Tensor.result(NdArrays.create(out, xs[0], xs[1], geo.outHeight(), geo.outWidth()),
-        GradFn.of("AvgPool2d", g -> new INDArray[] {
-            NdArrays.create(Pooling.avgBackward(NdArrays.read(g), geo), xs)}, x));
+    float[] out = Pooling.avgForward(x.data(), geo);
+    return Tensor.result(out, new long[] {xs[0], xs[1], geo.outHeight(), geo.outWidth()},
+        GradFn.of("AvgPool2d", g -> new float[][] {Pooling.avgBackward(g, geo)}, x));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -456,24 +470,33 @@ public final class Ops {
     return inner;
   }
 
-  private static INDArray broadcastTo(Tensor t, Tensor like) {
-    if (t.numel() == like.numel()) {
-      return t.value().reshape('c', like.shape());
+  /** The values of {@code t}, a scalar repeated n times when t has one element. */
+  private static float[] broadcast(Tensor t, int n) {
+    if (t.numel() == n) {
+      return t.data();
     }
-    return like.value().like().assign(t.value().getFloat(0));
+    float[] out = new float[n];
+    Arrays.fill(out, t.data()[0]);
+    return out;
   }
 
-  private static INDArray reduceTo(INDArray g, Tensor target) {
-    if (!target.requiresGrad()) {
-      return null;
+  /**
+   * The gradient of one factor of an element-wise product, {@code g * other}, summed (in double)
+   * down to the factor's size when it was broadcast from a scalar.
+   */
+  private static float[] productReducedTo(float[] g, float[] other, Tensor target) {
+    if (target.numel() == g.length) {
+      float[] out = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        out[i] = g[i] * other[i];
+      }
+      return out;
     }
-    if (target.rank() == 0) {
-      return NdArrays.scalar(g.length() == 1 ? g.getFloat(0) : g.sumNumber().floatValue());
+    double sum = 0;
+    for (int i = 0; i < g.length; i++) {
+      sum += g[i] * other[i];
     }
-    if (g.length() == target.numel()) {
-      return g.reshape('c', target.shape());
-    }
-    return NdArrays.create(new float[] {g.sumNumber().floatValue()}, target.shape());
+    return new float[] {(float) sum};
   }
 
   private static void requireSameShape(String op, Tensor a, Tensor b) {

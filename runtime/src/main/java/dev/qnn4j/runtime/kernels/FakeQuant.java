@@ -111,7 +111,12 @@ public final class FakeQuant {
       float[] gradOut, boolean steClamp, float[] gradX) {
     float lo = min - 1f;
     float hi = max + 1f;
-    double gradScale = 0;
+    float sSquared = s * s;
+    // Two passes: an element-wise one the JIT vectorizes (the scale-gradient terms go to scratch
+    // arrays), then the double sum, kept out of the first loop where its dependency chain stalled it.
+    int n = to - from;
+    float[] byQ = Workspace.floats(Workspace.Slot.SCALE_TERMS_Q, n);
+    float[] byX = Workspace.floats(Workspace.Slot.SCALE_TERMS_X, n);
     for (int i = from; i < to; i++) {
       float y = Math.min(Math.max(x[i] / s + z, lo), hi);
       float r = (y + ROUNDING_SHIFTER) - ROUNDING_SHIFTER;
@@ -124,9 +129,29 @@ public final class FakeQuant {
       if (gradX != null) {
         gradX[i] = gy / s;
       }
-      gradScale += (double) (g * (q - z)) + (double) ((-gy * x[i]) / (s * s));
+      byQ[i - from] = g * (q - z);
+      byX[i - from] = (-gy * x[i]) / sSquared;
     }
-    return gradScale;
+    return sumOfPairs(byQ, byX, n);
+  }
+
+  /** {@code sum(a[i] + b[i])} over {@code [0, n)} in double, with four independent partial sums. */
+  private static double sumOfPairs(float[] a, float[] b, int n) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += (double) a[i] + (double) b[i];
+      s1 += (double) a[i + 1] + (double) b[i + 1];
+      s2 += (double) a[i + 2] + (double) b[i + 2];
+      s3 += (double) a[i + 3] + (double) b[i + 3];
+    }
+    for (; i < n; i++) {
+      s0 += (double) a[i] + (double) b[i];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   private static double backwardWide(float[] x, int from, int to, float s, float z, float min, float max,

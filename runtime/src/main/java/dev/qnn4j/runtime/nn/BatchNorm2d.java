@@ -6,7 +6,6 @@ import dev.qnn4j.runtime.kernels.NdArrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Batch normalisation over the channels of NCHW data (PyTorch's {@code nn.BatchNorm2d}): batch
@@ -113,9 +112,9 @@ public final class BatchNorm2d extends Module {
     int c = numFeatures;
     int hw = (int) (shape[2] * shape[3]);
     int m = n * hw;
-    float[] xv = NdArrays.read(x.value());
-    float[] gamma = NdArrays.read(weight.value());
-    float[] beta = NdArrays.read(bias.value());
+    float[] xv = x.data();
+    float[] gamma = weight.data();
+    float[] beta = bias.data();
     float[] mean = new float[c];
     float[] invStd = new float[c];
     boolean batchStats = isTraining();
@@ -163,8 +162,8 @@ public final class BatchNorm2d extends Module {
         }
       }
     }
-    return Tensor.result(NdArrays.create(out, shape), GradFn.of("BatchNorm2d", g -> {
-      float[] gv = NdArrays.read(g);
+    return Tensor.result(out, shape, GradFn.of("BatchNorm2d", g -> {
+      float[] gv = g;
       float[] gx = new float[xv.length];
       float[] gGamma = new float[c];
       float[] gBeta = new float[c];
@@ -194,7 +193,7 @@ public final class BatchNorm2d extends Module {
           }
         }
       }
-      return new INDArray[] {NdArrays.create(gx, shape), NdArrays.create(gGamma, c), NdArrays.create(gBeta, c)};
+      return new float[][] {gx, gGamma, gBeta};
     }, x, weight, bias));
   }
 

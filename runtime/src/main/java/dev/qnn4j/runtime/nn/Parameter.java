@@ -1,6 +1,7 @@
 package dev.qnn4j.runtime.nn;
 
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -19,13 +20,22 @@ public final class Parameter extends Tensor {
     return name;
   }
 
-  /** Replaces the values (same shape), e.g. when loading weights. */
+  /** Replaces the values (same shape, copied), e.g. when loading weights. */
   public void set(INDArray newValue) {
-    if (!java.util.Arrays.equals(newValue.shape(), value().shape())) {
-      throw new IllegalArgumentException(name + ": expected shape " + java.util.Arrays.toString(value().shape())
+    if (!java.util.Arrays.equals(newValue.shape(), shape())) {
+      throw new IllegalArgumentException(name + ": expected shape " + java.util.Arrays.toString(shape())
           + ", got " + java.util.Arrays.toString(newValue.shape()));
     }
-    value().assign(newValue);
+    replaceValues(NdArrays.read(newValue));
+  }
+
+  /** Replaces the values with {@code values} (row-major, as many as before; taken, not copied). */
+  public void set(float[] values) {
+    if (values.length != numel()) {
+      throw new IllegalArgumentException(name + ": expected " + numel() + " values for shape "
+          + java.util.Arrays.toString(shape()) + ", got " + values.length);
+    }
+    replaceValues(values);
   }
 
   @Override

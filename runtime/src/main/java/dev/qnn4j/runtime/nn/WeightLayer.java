@@ -57,9 +57,9 @@ public abstract class WeightLayer extends Module {
   /** Re-initialises weight and bias with PyTorch's default distributions from {@code rng}. */
   public void resetParameters(Random rng) {
     double bound = Init.defaultBound(fanIn);
-    weight.value().assign(NdArrays.create(Init.uniform(rng, (int) weight.numel(), bound), weight.shape()));
+    weight.set(Init.uniform(rng, (int) weight.numel(), bound));
     if (bias != null) {
-      bias.value().assign(NdArrays.create(Init.uniform(rng, (int) bias.numel(), bound), bias.shape()));
+      bias.set(Init.uniform(rng, (int) bias.numel(), bound));
     }
   }
 

@@ -75,7 +75,7 @@ public final class ActQuantizer {
     this.counter = counter;
     this.collectStatsSteps = collectStatsSteps;
     this.buffer = buffer;
-    this.value.value().assign(value);
+    this.value.set(new float[] {value});
   }
 
   /** Enters calibration: unbounded statistics steps, a true average, no quantization of the output. */
@@ -140,7 +140,7 @@ public final class ActQuantizer {
       return Ops.absBinarySignGrad(Ops.div(clamped, threshold));
     }
     if (counter == collectStatsSteps) {
-      value.value().assign(buffer);
+      value.set(new float[] {buffer});
       counter++;
     }
     return finish(value);

@@ -1,7 +1,6 @@
 package dev.qnn4j.runtime.train;
 
 import dev.qnn4j.runtime.io.ArrayData;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Parameter;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -111,7 +110,7 @@ public final class Adam implements Optimizer {
         continue;
       }
       float[] w = p.toFloatArray();
-      float[] g = NdArrays.read(p.grad());
+      float[] g = p.gradData();
       State s = states.computeIfAbsent(p, k -> new State(w.length));
       s.step++;
       double bias1 = 1 - Math.pow(beta1, s.step);
@@ -124,7 +123,7 @@ public final class Adam implements Optimizer {
         float denom = (float) (Math.sqrt(s.v[i]) / bias2Sqrt) + eps;
         w[i] = w[i] - stepSize * s.m[i] / denom;
       }
-      p.set(NdArrays.create(w, p.shape()));
+      p.set(w);
     }
   }
 }

@@ -2,8 +2,6 @@ package dev.qnn4j.runtime.train;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradFn;
-import dev.qnn4j.runtime.kernels.NdArrays;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Mean cross-entropy of logits {@code [N, C]} against class indices (PyTorch's {@code F.cross_entropy}). */
 public final class CrossEntropyLoss {
@@ -16,7 +14,7 @@ public final class CrossEntropyLoss {
     }
     int n = labels.length;
     int c = (int) logits.size(1);
-    float[] x = NdArrays.read(logits.value());
+    float[] x = logits.data();
     float[] softmax = new float[x.length];
     double total = 0;
     for (int i = 0; i < n; i++) {
@@ -40,16 +38,15 @@ public final class CrossEntropyLoss {
       total += -((x[i * c + label] - max) - logSum);
     }
     float loss = (float) (total / n);
-    long[] shape = logits.shape();
-    return Tensor.result(NdArrays.scalar(loss), GradFn.of("CrossEntropy", g -> {
-      float scale = g.getFloat(0) / n;
+    return Tensor.result(new float[] {loss}, new long[0], GradFn.of("CrossEntropy", g -> {
+      float scale = g[0] / n;
       float[] gx = new float[x.length];
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < c; j++) {
           gx[i * c + j] = (softmax[i * c + j] - (j == labels[i] ? 1f : 0f)) * scale;
         }
       }
-      return new INDArray[] {NdArrays.create(gx, shape)};
+      return new float[][] {gx};
     }, logits));
   }
 }

@@ -1,7 +1,6 @@
 package dev.qnn4j.runtime.train;
 
 import dev.qnn4j.runtime.io.ArrayData;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Parameter;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -86,7 +85,7 @@ public final class Sgd implements Optimizer {
         continue;
       }
       float[] w = p.toFloatArray();
-      float[] g = NdArrays.read(p.grad());
+      float[] g = p.gradData().clone();
       if (weightDecay != 0f) {
         for (int i = 0; i < g.length; i++) {
           g[i] = g[i] + weightDecay * w[i];
@@ -107,7 +106,7 @@ public final class Sgd implements Optimizer {
       for (int i = 0; i < w.length; i++) {
         w[i] = w[i] - lr * g[i];
       }
-      p.set(NdArrays.create(w, p.shape()));
+      p.set(w);
     }
   }
 }

@@ -3,7 +3,6 @@ package dev.qnn4j.runtime.train;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.Parameter;
@@ -280,10 +279,10 @@ public final class Trainer {
   /** Names the first parameter with a non-finite gradient, or returns null. */
   private String nonFiniteGradient() {
     for (Parameter p : optimizer.parameters()) {
-      if (p.grad() == null) {
+      if (p.gradData() == null) {
         continue;
       }
-      for (float g : NdArrays.read(p.grad())) {
+      for (float g : p.gradData()) {
         if (!Float.isFinite(g)) {
           return "the gradient of " + p.name() + " contains " + g;
         }
@@ -295,7 +294,7 @@ public final class Trainer {
   /** Names the first parameter the optimizer step made non-finite, or returns null. */
   private String nonFiniteParameter() {
     for (Parameter p : optimizer.parameters()) {
-      for (float v : NdArrays.read(p.value())) {
+      for (float v : p.data()) {
         if (!Float.isFinite(v)) {
           return "the update left " + v + " in " + p.name() + " (the learning rate or weight decay may be too high)";
         }

@@ -65,7 +65,9 @@ class ProgressAndCurveTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
     TestModels.TinyQuantNet model = new TestModels.TinyQuantNet();
-    model.fc1.weight().value().assign(Float.NaN);
+    float[] nan = new float[(int) model.fc1.weight().numel()];
+    java.util.Arrays.fill(nan, Float.NaN);
+    model.fc1.weight().set(nan);
     assertThrows(TrainingDivergedException.class,
         () -> new Trainer(model, new Sgd(model.parameters(), 0.1f), TrainerConfig.of(1, 16, 1))
             .addListener(bar)

@@ -232,7 +232,7 @@ class TrainerTest {
       public void step() {
         adam.step();
         if (++calls == 5) {
-          model.fc1.weight().value().assign(Float.POSITIVE_INFINITY);
+          model.fc1.weight().set(filled(model.fc1.weight(), Float.POSITIVE_INFINITY));
         }
       }
     };
@@ -303,5 +303,11 @@ class TrainerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> trainer.fit(TestModels.quadrants(8, 3, 8, 1), null));
     assertThat(e).hasMessageThat().contains("TinyQuantNet expects inputs of shape [1, 8, 8]");
+  }
+
+  private static float[] filled(dev.qnn4j.runtime.nn.Parameter p, float value) {
+    float[] values = new float[(int) p.numel()];
+    java.util.Arrays.fill(values, value);
+    return values;
   }
 }
