@@ -345,9 +345,12 @@ public final class Ops {
       }
       int chunks = Parallel.chunks(n, (long) outC * k * p);
       float[][] partialGw = new float[chunks][wv.length];
+      boolean fullWidth = Im2Col.canFoldFullWidth(one);
+      int inW = (int) xs[3];
+      int wideP = oh * inW;
       Parallel.forRange(n, (long) outC * k * p, (chunk, from, to) -> {
         float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
-        float[] gcols = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * p);
+        float[] gcols = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
         float[] gw = partialGw[chunk];
         for (int s = from; s < to; s++) {
           for (int gi = 0; gi < groups; gi++) {
@@ -355,13 +358,25 @@ public final class Ops {
             float[] gg = Workspace.floats(Workspace.Slot.OUTPUT_GRADIENT, og * p);
             System.arraycopy(gv, (s * outC + gi * og) * p, gg, 0, og * p);
             Im2Col.unfold(xv, s * sampleSize, one, gi * cg, cg, cols);
-            float[] gwg = Workspace.floats(Workspace.Slot.PRODUCT, og * k);
-            Gemm.multiply(false, true, og, k, p, gg, cols, gwg);
+            // The transposed product cols x gg^T ([k, og]) is the faster shape for OpenBLAS here.
+            float[] gwt = Workspace.floats(Workspace.Slot.PRODUCT, k * og);
+            Gemm.multiply(false, true, k, og, p, cols, gg, gwt);
             int base = gi * og * k;
-            for (int j = 0; j < og * k; j++) {
-              gw[base + j] += gwg[j];
+            for (int o = 0; o < og; o++) {
+              for (int j = 0; j < k; j++) {
+                gw[base + o * k + j] += gwt[j * og + o];
+              }
             }
-            if (gx != null) {
+            if (gx != null && fullWidth) {
+              // Rows widened to the input's width, zero beyond the output's: see Im2Col.foldFullWidth.
+              float[] wide = Workspace.floats(Workspace.Slot.WIDE_OUTPUT_GRADIENT, og * wideP);
+              for (int r = 0; r < og * oh; r++) {
+                System.arraycopy(gg, r * ow, wide, r * inW, ow);
+                Arrays.fill(wide, r * inW + ow, (r + 1) * inW, 0f);
+              }
+              Gemm.multiply(true, false, k, wideP, og, groupWeights(wv, gi, og * k, groups), wide, gcols);
+              Im2Col.foldFullWidth(gcols, one, gi * cg, cg, gx, s * sampleSize);
+            } else if (gx != null) {
               Gemm.multiply(true, false, k, p, og, groupWeights(wv, gi, og * k, groups), gg, gcols);
               Im2Col.fold(gcols, one, gi * cg, cg, gx, s * sampleSize);
             }

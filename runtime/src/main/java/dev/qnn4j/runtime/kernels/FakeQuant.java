@@ -113,42 +113,53 @@ public final class FakeQuant {
     float hi = max + 1f;
     float sSquared = s * s;
     // Two passes: an element-wise one the JIT vectorizes (the scale-gradient terms go to scratch
-    // arrays), then the double sum, kept out of the first loop where its dependency chain stalled it.
-    int n = to - from;
-    float[] byQ = Workspace.floats(Workspace.Slot.SCALE_TERMS_Q, n);
-    float[] byX = Workspace.floats(Workspace.Slot.SCALE_TERMS_X, n);
-    for (int i = from; i < to; i++) {
-      float y = Math.min(Math.max(x[i] / s + z, lo), hi);
-      float r = (y + ROUNDING_SHIFTER) - ROUNDING_SHIFTER;
-      float q = Math.min(Math.max(r, min), max);
-      float g = gradOut[i];
-      float gq = g * s;
-      // r and q are integers that differ by 0 inside the range and by 1 outside it (y was clamped to
-      // one step beyond): this passes gq or zeroes it without a branch.
-      float gy = steClamp ? gq : gq * (1f - Math.abs(q - r));
-      if (gradX != null) {
-        gradX[i] = gy / s;
+    // arrays), then the double sum, whose dependency chain would stall the first. The JIT
+    // vectorizes only when every array is indexed alike and the loop has no branch, hence scratch
+    // arrays indexed like x, a scratch gradX when none is wanted, and one loop per clamp kind.
+    float[] byQ = Workspace.floats(Workspace.Slot.SCALE_TERMS_Q, to);
+    float[] byX = Workspace.floats(Workspace.Slot.SCALE_TERMS_X, to);
+    float[] gx = gradX != null ? gradX : Workspace.floats(Workspace.Slot.GRADIENT_SCRATCH, to);
+    if (steClamp) {
+      for (int i = from; i < to; i++) {
+        float y = Math.min(Math.max(x[i] / s + z, lo), hi);
+        float q = Math.min(Math.max((y + ROUNDING_SHIFTER) - ROUNDING_SHIFTER, min), max);
+        float g = gradOut[i];
+        float gy = g * s;
+        gx[i] = gy / s;
+        byQ[i] = g * (q - z);
+        byX[i] = (-gy * x[i]) / sSquared;
       }
-      byQ[i - from] = g * (q - z);
-      byX[i - from] = (-gy * x[i]) / sSquared;
+    } else {
+      for (int i = from; i < to; i++) {
+        float y = Math.min(Math.max(x[i] / s + z, lo), hi);
+        float r = (y + ROUNDING_SHIFTER) - ROUNDING_SHIFTER;
+        float q = Math.min(Math.max(r, min), max);
+        float g = gradOut[i];
+        // r and q are integers that differ by 0 inside the range and by 1 outside it (y was
+        // clamped to one step beyond): this passes g * s or zeroes it without a branch.
+        float gy = (g * s) * (1f - Math.abs(q - r));
+        gx[i] = gy / s;
+        byQ[i] = g * (q - z);
+        byX[i] = (-gy * x[i]) / sSquared;
+      }
     }
-    return sumOfPairs(byQ, byX, n);
+    return sumOfPairs(byQ, byX, from, to);
   }
 
-  /** {@code sum(a[i] + b[i])} over {@code [0, n)} in double, with four independent partial sums. */
-  private static double sumOfPairs(float[] a, float[] b, int n) {
+  /** {@code sum(a[i] + b[i])} over {@code [from, to)} in double, with four independent partial sums. */
+  private static double sumOfPairs(float[] a, float[] b, int from, int to) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
     double s3 = 0;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
+    int i = from;
+    for (; i + 4 <= to; i += 4) {
       s0 += (double) a[i] + (double) b[i];
       s1 += (double) a[i + 1] + (double) b[i + 1];
       s2 += (double) a[i + 2] + (double) b[i + 2];
       s3 += (double) a[i + 3] + (double) b[i + 3];
     }
-    for (; i < n; i++) {
+    for (; i < to; i++) {
       s0 += (double) a[i] + (double) b[i];
     }
     return (s0 + s1) + (s2 + s3);

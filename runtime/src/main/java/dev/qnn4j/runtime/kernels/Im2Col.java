@@ -112,4 +112,41 @@ public final class Im2Col {
       }
     });
   }
+
+  /**
+   * Whether {@link #foldFullWidth} applies: unit stride and dilation, no padding. Then a window
+   * position's contribution to an input plane is one contiguous run when the column rows are laid
+   * out with the input's row length (see there).
+   */
+  public static boolean canFoldFullWidth(ConvGeometry g) {
+    return g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+        && g.padH() == 0 && g.padW() == 0;
+  }
+
+  /**
+   * {@link #fold} for one sample from column rows of {@code outHeight * inWidth} values: output row
+   * y at {@code y * inWidth}, its last {@code inWidth - outWidth} values zero. Each of the {@code cs
+   * * kh * kw} rows then adds to its input plane as one contiguous run instead of outHeight runs of
+   * outWidth values, which were too short for the JIT to vectorize (3x slower for the LeNet).
+   */
+  public static void foldFullWidth(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput, int inputOffset) {
+    int w = g.inWidth();
+    int hw = g.inHeight() * w;
+    int rowLength = g.outHeight() * w;
+    int run = rowLength - (w - g.outWidth());
+    int kh = g.kernelHeight();
+    int kw = g.kernelWidth();
+    for (int c = 0; c < cs; c++) {
+      int plane = inputOffset + (c0 + c) * hw;
+      for (int ki = 0; ki < kh; ki++) {
+        for (int kj = 0; kj < kw; kj++) {
+          int src = ((c * kh + ki) * kw + kj) * rowLength;
+          int dst = plane + ki * w + kj;
+          for (int t = 0; t < run; t++) {
+            gradInput[dst + t] += cols[src + t];
+          }
+        }
+      }
+    }
+  }
 }

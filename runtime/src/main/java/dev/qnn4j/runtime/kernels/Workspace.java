@@ -12,7 +12,7 @@ import java.util.Map;
 public final class Workspace {
   /** What a scratch array is for; one live array per slot and thread. */
   public enum Slot {
-    COLUMNS, PRODUCT, GRADIENT_ROWS, OUTPUT_GRADIENT, SCALE_TERMS_Q, SCALE_TERMS_X
+    COLUMNS, PRODUCT, GRADIENT_ROWS, OUTPUT_GRADIENT, WIDE_OUTPUT_GRADIENT, SCALE_TERMS_Q, SCALE_TERMS_X, GRADIENT_SCRATCH
   }
 
   private static final ThreadLocal<Map<Slot, float[]>> ARRAYS = ThreadLocal.withInitial(() -> new EnumMap<>(Slot.class));
