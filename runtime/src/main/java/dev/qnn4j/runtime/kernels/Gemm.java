@@ -9,6 +9,10 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * arrays to JNI makes it allocate, copy in and copy back every operand on every call, which made
  * the LeNet's small products 5-30% slower. Transposed operands are handled by BLAS itself (ND4J's
  * own gemm copies them and was ten times slower here).
+ *
+ * <p>Products with few rows and long ones ({@code op(b)} not transposed, at least {@link
+ * #LONG_ROW} columns: the LeNet's first convolution, forward and input gradient) run in Java
+ * instead, twice as fast as OpenBLAS at that shape: see {@link #multiplyLongRows}.
  */
 public final class Gemm {
   private static final int ROW_MAJOR = 101;
@@ -34,6 +38,39 @@ public final class Gemm {
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+  /** Rows at least this long take the Java kernel, when there are few of them. */
+  static final int LONG_ROW = 512;
+  /** At most this many rows take the Java kernel, whose accumulator rows must stay in cache. */
+  private static final int MAX_ROWS = 128;
+  private static final long MAX_ACCUMULATED_VALUES = 1 << 17;
+
+  /** One thread's accumulator rows and staging row for {@link #multiplyLongRows}. */
+  private static final class RowScratch {
+    float[][] rows = new float[0][];
+    float[] staged = new float[0];
+
+    float[][] rows(int m, int n) {
+      if (rows.length < m || (m > 0 && rows[0].length < n)) {
+        float[][] grown = new float[Math.max(m, rows.length)][];
+        int length = Math.max(n, rows.length > 0 ? rows[0].length : 0);
+        for (int i = 0; i < grown.length; i++) {
+          grown[i] = new float[length];
+        }
+        rows = grown;
+      }
+      return rows;
+    }
+
+    float[] staged(int n) {
+      if (staged.length < n) {
+        staged = new float[n];
+      }
+      return staged;
+    }
+  }
+
+  private static final ThreadLocal<RowScratch> ROW_SCRATCH = ThreadLocal.withInitial(RowScratch::new);
+
   private Gemm() {}
 
   /**
@@ -50,7 +87,65 @@ public final class Gemm {
       java.util.Arrays.fill(c, 0, m * n, 0f);
       return;
     }
+    if (useLongRows(transposeB, m, n, k)) {
+      multiplyLongRows(transposeA, m, n, k, a, b, c);
+      return;
+    }
     product(transposeA, transposeB, m, n, k, a, b, c, false);
+  }
+
+  private static boolean useLongRows(boolean transposeB, int m, int n, int k) {
+    return !transposeB && n >= LONG_ROW && m <= MAX_ROWS && (long) m * n <= MAX_ACCUMULATED_VALUES;
+  }
+
+  /**
+   * {@code c = op(a) x b} as rank-1 updates {@code c[o, :] += a[o, kk] * b[kk, :]} on whole rows.
+   * The JIT vectorizes such a loop only when every array in it is indexed alike, so each row of c
+   * accumulates in an array of its own and each row of b is first copied to a staging array: then
+   * all run at index j. Four rows of c share one pass over the staged row. Sums run in kk order.
+   */
+  static void multiplyLongRows(boolean transposeA, int m, int n, int k, float[] a, float[] b, float[] c) {
+    RowScratch scratch = ROW_SCRATCH.get();
+    float[][] acc = scratch.rows(m, n);
+    float[] t = scratch.staged(n);
+    for (int o = 0; o < m; o++) {
+      java.util.Arrays.fill(acc[o], 0, n, 0f);
+    }
+    for (int kk = 0; kk < k; kk++) {
+      System.arraycopy(b, kk * n, t, 0, n);
+      int o = 0;
+      for (; o + 4 <= m; o += 4) {
+        float w0 = element(a, transposeA, m, k, o, kk);
+        float w1 = element(a, transposeA, m, k, o + 1, kk);
+        float w2 = element(a, transposeA, m, k, o + 2, kk);
+        float w3 = element(a, transposeA, m, k, o + 3, kk);
+        float[] c0 = acc[o];
+        float[] c1 = acc[o + 1];
+        float[] c2 = acc[o + 2];
+        float[] c3 = acc[o + 3];
+        for (int j = 0; j < n; j++) {
+          float v = t[j];
+          c0[j] += w0 * v;
+          c1[j] += w1 * v;
+          c2[j] += w2 * v;
+          c3[j] += w3 * v;
+        }
+      }
+      for (; o < m; o++) {
+        float w0 = element(a, transposeA, m, k, o, kk);
+        float[] c0 = acc[o];
+        for (int j = 0; j < n; j++) {
+          c0[j] += w0 * t[j];
+        }
+      }
+    }
+    for (int o = 0; o < m; o++) {
+      System.arraycopy(acc[o], 0, c, o * n, n);
+    }
+  }
+
+  private static float element(float[] a, boolean transposed, int m, int k, int row, int col) {
+    return transposed ? a[col * m + row] : a[row * k + col];
   }
 
   /** {@code c += op(a) x op(b)}, otherwise as {@link #multiply(boolean, boolean, int, int, int, float[], float[], float[])}. */
