@@ -69,7 +69,7 @@ public final class Cifar10 {
     }
 
     int n = (int) totalRecords;
-    float[] images = new float[n * IMAGE_BYTES];
+    byte[] images = new byte[n * IMAGE_BYTES];
     int[] labels = new int[n];
     byte[] buffer = new byte[RECORDS_PER_READ * RECORD_BYTES];
     int record = 0;
@@ -90,16 +90,13 @@ public final class Cifar10 {
                   + label + ", expected 0.." + (NUM_CLASSES - 1));
             }
             labels[record] = label;
-            int out = record * IMAGE_BYTES;
-            for (int i = 0; i < IMAGE_BYTES; i++) {
-              images[out + i] = Pixels.normalise(buffer[base + 1 + i]);
-            }
+            System.arraycopy(buffer, base + 1, images, record * IMAGE_BYTES, IMAGE_BYTES);
           }
           done += batch;
         }
       }
     }
-    return new Dataset(images, labels, CHANNELS, SIDE, SIDE, NUM_CLASSES);
+    return new Dataset(images, Pixels.palette(), labels, CHANNELS, SIDE, SIDE, NUM_CLASSES);
   }
 
   /** The files of {@code names} in {@code dir}; one error listing every missing one. */

@@ -12,12 +12,20 @@ import java.util.Arrays;
  * An immutable labelled image data set held in plain Java arrays: images float32 {@code [N, C, H,
  * W]} (row-major, one image after the other) and class labels {@code 0 .. numClasses()-1}.
  *
+ * <p>Images decoded from 8-bit pixels (Fashion-MNIST, CIFAR-10) are held as one byte per value
+ * and a 256-entry table of the normalised floats, a quarter of the memory of floats (Fashion-MNIST
+ * as 3x32x32: 184 MB instead of 737 MB); they decode into each batch as it is cut.
+ *
  * <p>It deliberately knows nothing of ND4J; {@link BatchLoader} cuts it into mini-batches and the
  * training loop turns those into tensors.
  */
 public final class Dataset {
 
+  /** The images as floats, or null when they are held as {@link #codes}. */
   private final float[] images;
+  /** The images as indices into {@link #palette}, or null when they are held as floats. */
+  private final byte[] codes;
+  private final float[] palette;
   private final int[] labels;
   private final int channels;
   private final int height;
@@ -26,6 +34,22 @@ public final class Dataset {
 
   /** Takes ownership of the arrays; callers in this package must not modify them afterwards. */
   Dataset(float[] images, int[] labels, int channels, int height, int width, int numClasses) {
+    this(images, null, null, labels, channels, height, width, numClasses);
+  }
+
+  /**
+   * Images held as bytes: value {@code i} of the data set is {@code palette[codes[i] & 0xFF]}. Takes
+   * ownership of the arrays, like the float constructor.
+   */
+  Dataset(byte[] codes, float[] palette, int[] labels, int channels, int height, int width, int numClasses) {
+    this(null, codes, palette, labels, channels, height, width, numClasses);
+  }
+
+  private Dataset(float[] images, byte[] codes, float[] palette, int[] labels, int channels,
+      int height, int width, int numClasses) {
+    if (codes != null && palette.length != 256) {
+      throw new IllegalArgumentException("a byte-coded data set needs 256 palette entries, got " + palette.length);
+    }
     if (channels <= 0 || height <= 0 || width <= 0) {
       throw new IllegalArgumentException("image dimensions must be positive, got C=" + channels
           + " H=" + height + " W=" + width);
@@ -35,9 +59,10 @@ public final class Dataset {
           + " exceed the " + ArrayData.MAX_ELEMENTS + "-element limit of a Java array");
     }
     long expected = (long) labels.length * channels * height * width;
-    if (images.length != expected) {
+    long held = images != null ? images.length : codes.length;
+    if (held != expected) {
       throw new IllegalArgumentException(labels.length + " labels of " + channels + "x" + height
-          + "x" + width + " images need " + expected + " floats, got " + images.length);
+          + "x" + width + " images need " + expected + " values, got " + held);
     }
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= numClasses) {
@@ -46,6 +71,8 @@ public final class Dataset {
       }
     }
     this.images = images;
+    this.codes = codes;
+    this.palette = palette;
     this.labels = labels;
     this.channels = channels;
     this.height = height;
@@ -179,7 +206,12 @@ public final class Dataset {
 
   /** A copy of all images, {@code [N, C, H, W]} row-major. */
   public float[] images() {
-    return images.clone();
+    if (images != null) {
+      return images.clone();
+    }
+    float[] out = new float[codes.length];
+    decode(0, out, 0, codes.length);
+    return out;
   }
 
   /** A copy of image {@code index}, {@code [C, H, W]} row-major. */
@@ -191,7 +223,17 @@ public final class Dataset {
 
   /** Copies image {@code index} into {@code dst} at {@code dstOffset}, without allocating. */
   public void copyImage(int index, float[] dst, int dstOffset) {
-    System.arraycopy(images, index * imageSize(), dst, dstOffset, imageSize());
+    if (images != null) {
+      System.arraycopy(images, index * imageSize(), dst, dstOffset, imageSize());
+    } else {
+      decode(index * imageSize(), dst, dstOffset, imageSize());
+    }
+  }
+
+  private void decode(int from, float[] dst, int dstOffset, int length) {
+    for (int i = 0; i < length; i++) {
+      dst[dstOffset + i] = palette[codes[from + i] & 0xFF];
+    }
   }
 
   /** Examples {@code from} (inclusive) to {@code to} (exclusive), e.g. for a quick smoke run. */
@@ -200,9 +242,13 @@ public final class Dataset {
       throw new IndexOutOfBoundsException("subset [" + from + ", " + to + ") of " + size()
           + " examples");
     }
-    return new Dataset(
-        Arrays.copyOfRange(images, from * imageSize(), to * imageSize()),
-        Arrays.copyOfRange(labels, from, to), channels, height, width, numClasses);
+    int[] labelRange = Arrays.copyOfRange(labels, from, to);
+    if (images == null) {
+      return new Dataset(Arrays.copyOfRange(codes, from * imageSize(), to * imageSize()), palette,
+          labelRange, channels, height, width, numClasses);
+    }
+    return new Dataset(Arrays.copyOfRange(images, from * imageSize(), to * imageSize()), labelRange,
+        channels, height, width, numClasses);
   }
 
   @Override

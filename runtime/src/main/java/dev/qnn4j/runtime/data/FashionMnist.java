@@ -144,23 +144,18 @@ public final class FashionMnist {
 
     byte[] pixels = images.bytes();
     int plane = SIDE * SIDE;
-    float[] out = new float[Math.multiplyExact(n, CHANNELS * plane)];
-    float padValue = Pixels.normalise(0f); // a black [0, 1] pixel: -1
-    float[] channel = new float[plane];
+    byte[] out = new byte[Math.multiplyExact(n, CHANNELS * plane)];
+    byte[] channel = new byte[plane]; // padding is byte 0, a black pixel (-1 once normalised)
     for (int img = 0; img < n; img++) {
-      // Build the padded, normalised 32x32 plane once, then replicate it to every channel.
-      Arrays.fill(channel, padValue);
+      // Build the padded 32x32 plane once, then replicate it to every channel.
       int src = img * SOURCE_SIDE * SOURCE_SIDE;
       for (int y = 0; y < SOURCE_SIDE; y++) {
-        int dst = (y + PAD) * SIDE + PAD;
-        for (int x = 0; x < SOURCE_SIDE; x++) {
-          channel[dst + x] = Pixels.normalise(pixels[src + y * SOURCE_SIDE + x]);
-        }
+        System.arraycopy(pixels, src + y * SOURCE_SIDE, channel, (y + PAD) * SIDE + PAD, SOURCE_SIDE);
       }
       for (int c = 0; c < CHANNELS; c++) {
         System.arraycopy(channel, 0, out, (img * CHANNELS + c) * plane, plane);
       }
     }
-    return new Dataset(out, classes, CHANNELS, SIDE, SIDE, NUM_CLASSES);
+    return new Dataset(out, Pixels.palette(), classes, CHANNELS, SIDE, SIDE, NUM_CLASSES);
   }
 }

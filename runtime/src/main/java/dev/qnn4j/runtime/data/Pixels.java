@@ -23,8 +23,8 @@ final class Pixels {
     return (unit - 0.5f) / 0.5f;
   }
 
-  /** Normalises an unsigned byte pixel. */
-  static float normalise(byte pixel) {
-    return NORMALISED[pixel & 0xFF];
+  /** The normalised value of each byte value: the palette of a byte-coded {@link Dataset}. */
+  static float[] palette() {
+    return NORMALISED.clone();
   }
 }
