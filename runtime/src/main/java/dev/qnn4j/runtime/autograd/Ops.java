@@ -332,16 +332,19 @@ public final class Ops {
       float[] gx = x.requiresGrad() ? new float[xv.length] : null;
       float[] gb = bias == null ? null : new float[outC];
       if (gb != null) {
-        for (int oc = 0; oc < outC; oc++) {
-          double sum = 0;
-          for (int s = 0; s < n; s++) {
-            int src = (s * outC + oc) * p;
-            for (int j = 0; j < p; j++) {
-              sum += gv[src + j];
+        // Channels in parallel; each channel's sum keeps its order, so the bits do not depend on cores.
+        Parallel.forRange(outC, (long) n * p, (chunk, from, to) -> {
+          for (int oc = from; oc < to; oc++) {
+            double sum = 0;
+            for (int s = 0; s < n; s++) {
+              int src = (s * outC + oc) * p;
+              for (int j = 0; j < p; j++) {
+                sum += gv[src + j];
+              }
             }
+            gb[oc] = (float) sum;
           }
-          gb[oc] = (float) sum;
-        }
+        });
       }
       int chunks = Parallel.chunks(n, (long) outC * k * p);
       float[][] partialGw = new float[chunks][wv.length];

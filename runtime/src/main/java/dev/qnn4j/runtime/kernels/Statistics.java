@@ -82,15 +82,33 @@ public final class Statistics {
    */
   public static int kthSmallestAbsIndex(float[] x, int k) {
     int n = x.length;
+    int fromTop = n - k + 1;
+    if (fromTop <= 64) {
+      // High percentiles (Brevitas' 99.999) need one of the few largest: one pass per core keeps
+      // each core's largest and finds its first NaN; the cores' results then merge in order.
+      int chunks = Parallel.chunks(n, 1);
+      float[][] tops = new float[chunks][];
+      int[] firstNaN = new int[chunks];
+      Parallel.forRange(n, 1, (chunk, from, to) -> {
+        float[] top = new float[fromTop];
+        firstNaN[chunk] = largestAbs(x, from, to, top);
+        tops[chunk] = top;
+      });
+      for (int c = 0; c < chunks; c++) {
+        if (firstNaN[c] >= 0) {
+          return firstNaN[c];
+        }
+      }
+      float[] merged = tops[0];
+      for (int c = 1; c < chunks; c++) {
+        merged = mergeLargest(merged, tops[c]);
+      }
+      return indexOfValue(x, merged[fromTop - 1]);
+    }
     for (int i = 0; i < n; i++) {
       if (x[i] != x[i]) {
         return i;
       }
-    }
-    int fromTop = n - k + 1;
-    if (fromTop <= 64) {
-      // High percentiles (Brevitas' 99.999) need one of the few largest: one pass keeps them.
-      return indexOfValue(x, largestAbs(x, fromTop));
     }
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {
@@ -99,10 +117,22 @@ public final class Statistics {
     return indexOfValue(x, select(a, k - 1));
   }
 
+  /** The lowest index whose |x| equals {@code absValue}, each core searching its own part. */
   private static int indexOfValue(float[] x, float absValue) {
-    for (int i = 0; i < x.length; i++) {
-      if (Math.abs(x[i]) == absValue) {
-        return i;
+    int chunks = Parallel.chunks(x.length, 1);
+    int[] found = new int[chunks];
+    Parallel.forRange(x.length, 1, (chunk, from, to) -> {
+      found[chunk] = -1;
+      for (int i = from; i < to; i++) {
+        if (Math.abs(x[i]) == absValue) {
+          found[chunk] = i;
+          return;
+        }
+      }
+    });
+    for (int f : found) {
+      if (f >= 0) {
+        return f;
       }
     }
     throw new IllegalStateException("percentile of data containing NaN");
@@ -110,10 +140,22 @@ public final class Statistics {
 
   /** The m-th largest |x| (1-based m, small), keeping the m largest seen in a sorted array. */
   static float largestAbs(float[] x, int m) {
-    float[] top = new float[m]; // descending; starts below any |x|
-    java.util.Arrays.fill(top, -1f);
-    for (float v : x) {
-      float a = Math.abs(v);
+    float[] top = new float[m];
+    if (largestAbs(x, 0, x.length, top) >= 0) {
+      throw new IllegalStateException("percentile of data containing NaN");
+    }
+    return top[m - 1];
+  }
+
+  /**
+   * Fills {@code top} (descending) with the {@code top.length} largest |x| of {@code x[from, to)},
+   * -1 where there are fewer; returns the index of the first NaN met, or -1.
+   */
+  private static int largestAbs(float[] x, int from, int to, float[] top) {
+    int m = top.length;
+    java.util.Arrays.fill(top, -1f); // below any |x|
+    for (int i = from; i < to; i++) {
+      float a = Math.abs(x[i]);
       if (a > top[m - 1]) {
         int j = m - 1;
         while (j > 0 && top[j - 1] < a) {
@@ -122,10 +164,21 @@ public final class Statistics {
         }
         top[j] = a;
       } else if (a != a) {
-        throw new IllegalStateException("percentile of data containing NaN");
+        return i;
       }
     }
-    return top[m - 1];
+    return -1;
+  }
+
+  /** The {@code a.length} largest of two descending arrays of that length, descending. */
+  private static float[] mergeLargest(float[] a, float[] b) {
+    float[] out = new float[a.length];
+    int i = 0;
+    int j = 0;
+    for (int o = 0; o < out.length; o++) {
+      out[o] = a[i] >= b[j] ? a[i++] : b[j++];
+    }
+    return out;
   }
 
   /** Quickselect: the element of rank {@code k} (0-based) of {@code a}; reorders {@code a}. */

@@ -1,6 +1,7 @@
 package dev.qnn4j.runtime.train;
 
 import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.kernels.Parallel;
 import dev.qnn4j.runtime.nn.Parameter;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -106,7 +107,7 @@ public final class Adam implements Optimizer {
   @Override
   public void step() {
     for (Parameter p : parameters) {
-      if (p.grad() == null) {
+      if (p.gradData() == null) {
         continue;
       }
       float[] w = p.toFloatArray();
@@ -116,13 +117,18 @@ public final class Adam implements Optimizer {
       double bias1 = 1 - Math.pow(beta1, s.step);
       double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
       float stepSize = (float) (lr / bias1);
-      for (int i = 0; i < w.length; i++) {
-        float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
-        s.m[i] = beta1 * s.m[i] + (1 - beta1) * gi;
-        s.v[i] = beta2 * s.v[i] + (1 - beta2) * gi * gi;
-        float denom = (float) (Math.sqrt(s.v[i]) / bias2Sqrt) + eps;
-        w[i] = w[i] - stepSize * s.m[i] / denom;
-      }
+      float[] m = s.m;
+      float[] v = s.v;
+      // Element-wise, so splitting over the cores changes no value.
+      Parallel.forRange(w.length, 8, (chunk, from, to) -> {
+        for (int i = from; i < to; i++) {
+          float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
+          m[i] = beta1 * m[i] + (1 - beta1) * gi;
+          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+          float denom = (float) (Math.sqrt(v[i]) / bias2Sqrt) + eps;
+          w[i] = w[i] - stepSize * m[i] / denom;
+        }
+      });
       p.set(w);
     }
   }

@@ -81,7 +81,7 @@ public final class Sgd implements Optimizer {
   @Override
   public void step() {
     for (Parameter p : parameters) {
-      if (p.grad() == null) {
+      if (p.gradData() == null) {
         continue;
       }
       float[] w = p.toFloatArray();
