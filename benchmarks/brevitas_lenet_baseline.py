@@ -45,8 +45,8 @@ class QuantWeightActBiasLeNet(nn.Module):
         return self.fc3(out)
 
 
-def measure(step, images_per_step, seconds):
-    for _ in range(5):  # warm-up
+def measure(step, images_per_step, seconds, warmup_steps=5):
+    for _ in range(warmup_steps):
         step()
     count = 0
     start = time.perf_counter()
@@ -60,6 +60,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
+    # As `./qnn4j bench`: training is measured after the 300 steps in which the activation
+    # quantizers collect statistics (Brevitas' collect_stats_steps), in its steady state.
+    parser.add_argument("--warmup-steps", type=int, default=310)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -75,7 +78,7 @@ def main():
         opt.step()
 
     model.train()
-    print(f"brevitas_qat_train_batch64 {measure(train_step, 64, args.seconds):.1f}")
+    print(f"brevitas_qat_train_batch64 {measure(train_step, 64, args.seconds, args.warmup_steps):.1f}")
     xe = torch.randn(256, 3, 32, 32)
     model.eval()
 

@@ -48,6 +48,11 @@ final class BenchCommand extends BaseCommand {
       description = "Warm-up time of each phase before measuring (default: a quarter of --seconds, at most 3).")
   Double warmup;
 
+  @Option(names = "--warmup-steps", paramLabel = "N", defaultValue = "310",
+      description = "Training warm-up steps at least (default ${DEFAULT-VALUE}): past the 300 steps in which"
+          + " activation quantizers collect statistics, so training is measured in its steady state.")
+  int warmupSteps;
+
   @Option(names = "--lr", paramLabel = "F", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
   float lr;
 
@@ -68,6 +73,9 @@ final class BenchCommand extends BaseCommand {
   public Integer call() throws Exception {
     positive("--batch-size", batchSize);
     positive("--eval-batch-size", evalBatchSize);
+    if (warmupSteps < 0) {
+      throw new CliException("--warmup-steps must not be negative, got " + warmupSteps);
+    }
     if (!(seconds > 0) || Double.isInfinite(seconds)) {
       throw new CliException("--seconds must be positive, got " + seconds);
     }
@@ -90,8 +98,8 @@ final class BenchCommand extends BaseCommand {
       evalX.add(randomImages(random, model, evalBatchSize));
     }
     out().printf(Locale.ROOT, "bench: %s, input %s, %d classes; Adam lr %s; seeded synthetic batches; %d processors;"
-        + " warm-up %.1f s, then %.1f s per phase%n", model.modelName(), Arrays.toString(Models.inputShape(model)), classes,
-        lr, Runtime.getRuntime().availableProcessors(), warm, seconds);
+        + " warm-up %.1f s (training: at least %d steps), then %.1f s per phase%n", model.modelName(), Arrays.toString(Models.inputShape(model)), classes,
+        lr, Runtime.getRuntime().availableProcessors(), warm, warmupSteps, seconds);
 
     Optimizer opt = new Adam(model.parameters(), lr);
     model.train();
@@ -104,12 +112,12 @@ final class BenchCommand extends BaseCommand {
       loss.backward();
       opt.step();
     };
-    Rate train = measure("train", batchSize, trainStep, warm);
+    Rate train = measure("train", batchSize, trainStep, warm, warmupSteps);
     model.eval();
     GradMode.Scope noGrad = GradMode.noGrad();
     Rate eval;
     try {
-      eval = measure("eval", evalBatchSize, () -> model.forward(evalX.get(next[0]++ % evalX.size())), warm);
+      eval = measure("eval", evalBatchSize, () -> model.forward(evalX.get(next[0]++ % evalX.size())), warm, 0);
     } finally {
       noGrad.close();
     }
@@ -133,11 +141,13 @@ final class BenchCommand extends BaseCommand {
     return Qnn4jCli.OK;
   }
 
-  private Rate measure(String phase, int batch, Runnable step, double warmSeconds) {
+  private Rate measure(String phase, int batch, Runnable step, double warmSeconds, int warmSteps) {
     long warmEnd = System.nanoTime() + (long) (warmSeconds * 1e9);
+    int warmed = 0;
     do {
       step.run();
-    } while (System.nanoTime() < warmEnd);
+      warmed++;
+    } while (System.nanoTime() < warmEnd || warmed < warmSteps);
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long steps = 0;

@@ -277,6 +277,8 @@ class Qnn4jCliTest {
         new Bad("demo with a data directory that lacks the data set", List.of("demo", "--data-dir",
             emptyDir.toString(), "--out-dir", "OUT"), "Fashion-MNIST is not installed"),
         new Bad("bench zero seconds", List.of("bench", "--seconds", "0"), "--seconds must be positive"),
+        new Bad("bench negative warm-up steps", List.of("bench", "--warmup-steps", "-1"),
+            "--warmup-steps must not be negative"),
         new Bad("inspect unknown model", List.of("inspect", "--model", "Nope"), "unknown model 'Nope'"));
   }
 
@@ -476,7 +478,7 @@ class Qnn4jCliTest {
   @Test
   void benchMeasuresTrainAndEvalThroughput() {
     Result r = CliRun.ok("bench", "--model", "QuantWeightLeNet", "--batch-size", "8", "--eval-batch-size", "16",
-        "--seconds", "0.5", "--warmup", "0.2");
+        "--seconds", "0.5", "--warmup", "0.2", "--warmup-steps", "5");
     assertThat(r.out()).containsMatch("(?m)^train +8 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
     assertThat(r.out()).containsMatch("(?m)^eval +16 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
     assertThat(r.out()).containsMatch("peak resident memory \\(VmHWM\\): [0-9.]+ MiB; heap: ");
