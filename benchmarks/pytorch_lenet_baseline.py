@@ -3,15 +3,14 @@
 
 The same network as the seed's LeNets without quantization (conv 3->6->16, 5x5; fc 400->120->84->10),
 synthetic 3x32x32 batches, Adam lr 1e-3. Run with Debian's python3-torch:
-    /usr/bin/python3 benchmarks/pytorch_lenet_baseline.py [--threads 2] [--seconds 10]
-Prints one line per measurement: "<name> <images/s>".
+    /usr/bin/python3 benchmarks/pytorch_lenet_baseline.py [--threads 2] [--seconds 10] [--warmup-steps 310]
+Prints one line per measurement: "<name> <images/s>" (timing in lenet_throughput.py).
 """
-import argparse
-import time
-
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+import lenet_throughput
 
 
 class LeNet(nn.Module):
@@ -32,45 +31,10 @@ class LeNet(nn.Module):
         return self.fc3(x)
 
 
-def measure(step, images_per_step, seconds):
-    for _ in range(5):  # warm-up
-        step()
-    count = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        count += 1
-    return count * images_per_step / (time.perf_counter() - start)
-
-
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = lenet_throughput.arguments("PyTorch float LeNet throughput")
     torch.manual_seed(0)
-    model = LeNet()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(64, 3, 32, 32)
-    y = torch.randint(0, 10, (64,))
-
-    def train_step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    model.train()
-    print(f"pytorch_float_train_batch64 {measure(train_step, 64, args.seconds):.1f}")
-    xe = torch.randn(256, 3, 32, 32)
-    model.eval()
-
-    def eval_step():
-        with torch.no_grad():
-            model(xe)
-
-    print(f"pytorch_float_eval_batch256 {measure(eval_step, 256, args.seconds):.1f}")
+    lenet_throughput.run(LeNet(), "pytorch_float", args)
 
 
 if __name__ == "__main__":
