@@ -7,7 +7,6 @@ import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.FileErrors;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -42,29 +41,42 @@ public final class OnnxFiles {
    * whose one-line message names the file: {@code <path>: not a valid ONNX model (<reason>)}; a
    * missing file with a {@link NoSuchFileException}, {@code <path>: no such file}.
    *
-   * <p>protobuf-java checks every declared length against the bytes actually present before
-   * allocating (large fields are read in chunks), limits nesting to 100 levels and rejects files
-   * over 2 GiB, the format's limit, so a corrupt file cannot make the parse allocate what it merely
-   * declares.
+   * <p>The file is read whole (at most 2 GiB, the format's limit) and parsed from memory, where
+   * protobuf-java checks every declared length against the bytes actually present before
+   * allocating and limits nesting to 100 levels, so a corrupt file cannot make the parse allocate
+   * what it merely declares. (Its stream decoder threw ArrayIndexOutOfBoundsException on a
+   * malformed varint at a buffer boundary, found by fuzzing; any such failure of the parser is
+   * reported as an invalid model too.)
    */
   public static ModelProto read(Path path) throws IOException {
     String source = path.toString();
     ModelProto model;
-    try (InputStream in = Files.newInputStream(path)) {
-      CodedInputStream coded = CodedInputStream.newInstance(in);
+    try {
+      if (Files.size(path) > MAX_MODEL_BYTES) {
+        throw new Qnn4jFormatException(source, "not a valid ONNX model (larger than the 2 GiB protobuf limit)");
+      }
+      CodedInputStream coded = CodedInputStream.newInstance(Files.readAllBytes(path));
       coded.setSizeLimit(Integer.MAX_VALUE);
       model = ModelProto.parseFrom(coded);
     } catch (InvalidProtocolBufferException e) {
       String reason = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim();
       throw new Qnn4jFormatException(source, "not a valid ONNX model (" + reason + ")", e);
+    } catch (Qnn4jFormatException e) {
+      throw e;
     } catch (IOException e) {
       throw FileErrors.naming(source, e);
+    } catch (RuntimeException e) {
+      throw new Qnn4jFormatException(source, "not a valid ONNX model (malformed protobuf: "
+          + e.getClass().getSimpleName() + ")", e);
     }
     if (!model.hasGraph()) {
       throw new Qnn4jFormatException(source, "not a valid ONNX model (no graph)");
     }
     return model;
   }
+
+  /** The largest array Java allocates; protobuf messages are limited to 2 GiB anyway. */
+  private static final long MAX_MODEL_BYTES = Integer.MAX_VALUE - 8;
 
   /** Produces a file's content. */
   @FunctionalInterface
