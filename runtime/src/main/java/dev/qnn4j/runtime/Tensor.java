@@ -77,11 +77,6 @@ public class Tensor {
     return new Tensor(data, shape, false, null);
   }
 
-  /** As {@link #result(float[], long[], GradFn)} for values computed by ND4J (copied). */
-  public static Tensor result(INDArray value, GradFn fn) {
-    return result(NdArrays.read(value), value.shape(), fn);
-  }
-
   /**
    * The values as an ND4J array, made on first request and kept. It is a copy: changing it does not
    * change the tensor (use {@link dev.qnn4j.runtime.nn.Parameter#set} for parameters).

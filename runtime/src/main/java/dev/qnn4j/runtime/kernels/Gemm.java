@@ -91,7 +91,7 @@ public final class Gemm {
       multiplyLongRows(transposeA, m, n, k, a, b, c);
       return;
     }
-    product(transposeA, transposeB, m, n, k, a, b, c, false);
+    product(transposeA, transposeB, m, n, k, a, b, c);
   }
 
   private static boolean useLongRows(boolean transposeB, int m, int n, int k) {
@@ -148,15 +148,6 @@ public final class Gemm {
     return transposed ? a[col * m + row] : a[row * k + col];
   }
 
-  /** {@code c += op(a) x op(b)}, otherwise as {@link #multiply(boolean, boolean, int, int, int, float[], float[], float[])}. */
-  public static void multiplyAdd(
-      boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, float[] b, float[] c) {
-    if (m == 0 || n == 0 || k == 0) {
-      return;
-    }
-    product(transposeA, transposeB, m, n, k, a, b, c, true);
-  }
-
   /** A new {@code m x n} product array. */
   public static float[] multiply(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, float[] b) {
     float[] c = new float[m * n];
@@ -165,7 +156,7 @@ public final class Gemm {
   }
 
   private static void product(boolean transposeA, boolean transposeB, int m, int n, int k,
-      float[] a, float[] b, float[] c, boolean accumulate) {
+      float[] a, float[] b, float[] c) {
     int sizeA = m * k;
     int sizeB = k * n;
     int sizeC = m * n;
@@ -173,11 +164,8 @@ public final class Gemm {
     FloatPointer pa = s.get(0, sizeA).put(a, 0, sizeA);
     FloatPointer pb = s.get(1, sizeB).put(b, 0, sizeB);
     FloatPointer pc = s.get(2, sizeC);
-    if (accumulate) {
-      pc.put(c, 0, sizeC);
-    }
     openblas_nolapack.cblas_sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS,
-        m, n, k, 1f, pa, transposeA ? m : k, pb, transposeB ? k : n, accumulate ? 1f : 0f, pc, n);
+        m, n, k, 1f, pa, transposeA ? m : k, pb, transposeB ? k : n, 0f, pc, n);
     pc.get(c, 0, sizeC);
   }
 }

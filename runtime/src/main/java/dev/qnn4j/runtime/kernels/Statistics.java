@@ -138,15 +138,6 @@ public final class Statistics {
     throw new IllegalStateException("percentile of data containing NaN");
   }
 
-  /** The m-th largest |x| (1-based m, small), keeping the m largest seen in a sorted array. */
-  static float largestAbs(float[] x, int m) {
-    float[] top = new float[m];
-    if (largestAbs(x, 0, x.length, top) >= 0) {
-      throw new IllegalStateException("percentile of data containing NaN");
-    }
-    return top[m - 1];
-  }
-
   /**
    * Fills {@code top} (descending) with the {@code top.length} largest |x| of {@code x[from, to)},
    * -1 where there are fewer; returns the index of the first NaN met, or -1.

@@ -40,19 +40,6 @@ class KernelPathsTest {
   }
 
   @Test
-  void multiplyAddAccumulates() {
-    float[] a = random(6 * 4);
-    float[] b = random(4 * 5);
-    float[] c = random(6 * 5);
-    float[] before = c.clone();
-    Gemm.multiplyAdd(false, false, 6, 5, 4, a, b, c);
-    float[] product = reference(false, false, 6, 5, 4, a, b);
-    for (int i = 0; i < c.length; i++) {
-      assertThat((double) c[i]).isWithin(1e-5).of(before[i] + product[i]);
-    }
-  }
-
-  @Test
   void maxPool2x2MatchesTheGeneralPathIncludingTiesSignedZerosNaNAndInfinities() {
     float[] special = {0f, -0f, 1f, 1f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f};
     int planes = 3;
