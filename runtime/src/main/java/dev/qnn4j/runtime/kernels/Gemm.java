@@ -44,33 +44,6 @@ public final class Gemm {
   private static final int MAX_ROWS = 128;
   private static final long MAX_ACCUMULATED_VALUES = 1 << 17;
 
-  /** One thread's accumulator rows and staging row for {@link #multiplyLongRows}. */
-  private static final class RowScratch {
-    float[][] rows = new float[0][];
-    float[] staged = new float[0];
-
-    float[][] rows(int m, int n) {
-      if (rows.length < m || (m > 0 && rows[0].length < n)) {
-        float[][] grown = new float[Math.max(m, rows.length)][];
-        int length = Math.max(n, rows.length > 0 ? rows[0].length : 0);
-        for (int i = 0; i < grown.length; i++) {
-          grown[i] = new float[length];
-        }
-        rows = grown;
-      }
-      return rows;
-    }
-
-    float[] staged(int n) {
-      if (staged.length < n) {
-        staged = new float[n];
-      }
-      return staged;
-    }
-  }
-
-  private static final ThreadLocal<RowScratch> ROW_SCRATCH = ThreadLocal.withInitial(RowScratch::new);
-
   private Gemm() {}
 
   /**
@@ -105,9 +78,8 @@ public final class Gemm {
    * all run at index j. Four rows of c share one pass over the staged row. Sums run in kk order.
    */
   static void multiplyLongRows(boolean transposeA, int m, int n, int k, float[] a, float[] b, float[] c) {
-    RowScratch scratch = ROW_SCRATCH.get();
-    float[][] acc = scratch.rows(m, n);
-    float[] t = scratch.staged(n);
+    float[][] acc = Workspace.rows(Workspace.Slot.LONG_ROW_ACCUMULATORS, m, n);
+    float[] t = Workspace.floats(Workspace.Slot.LONG_ROW_STAGING, n);
     for (int o = 0; o < m; o++) {
       java.util.Arrays.fill(acc[o], 0, n, 0f);
     }

@@ -12,10 +12,12 @@ import java.util.Map;
 public final class Workspace {
   /** What a scratch array is for; one live array per slot and thread. */
   public enum Slot {
-    COLUMNS, PRODUCT, GRADIENT_ROWS, OUTPUT_GRADIENT, WIDE_OUTPUT_GRADIENT, SCALE_TERMS_Q, SCALE_TERMS_X, GRADIENT_SCRATCH
+    COLUMNS, PRODUCT, GRADIENT_ROWS, OUTPUT_GRADIENT, WIDE_OUTPUT_GRADIENT, SCALE_TERMS_Q, SCALE_TERMS_X, GRADIENT_SCRATCH,
+    LONG_ROW_STAGING, LONG_ROW_ACCUMULATORS
   }
 
   private static final ThreadLocal<Map<Slot, float[]>> ARRAYS = ThreadLocal.withInitial(() -> new EnumMap<>(Slot.class));
+  private static final ThreadLocal<Map<Slot, float[][]>> ROWS = ThreadLocal.withInitial(() -> new EnumMap<>(Slot.class));
 
   private Workspace() {}
 
@@ -28,5 +30,17 @@ public final class Workspace {
       m.put(slot, a);
     }
     return a;
+  }
+
+  /** At least {@code count} separate arrays of at least {@code length} floats, unspecified contents. */
+  public static float[][] rows(Slot slot, int count, int length) {
+    Map<Slot, float[][]> m = ROWS.get();
+    float[][] r = m.get(slot);
+    if (r == null || r.length < count || (count > 0 && r[0].length < length)) {
+      int oldLength = r == null || r.length == 0 ? 0 : r[0].length;
+      r = new float[Math.max(count, r == null ? 0 : r.length)][Math.max(length, oldLength)];
+      m.put(slot, r);
+    }
+    return r;
   }
 }
