@@ -101,14 +101,19 @@ final class ExportGraph {
     void accept(StepVisitor visitor);
   }
 
+  /** A step with one input. */
+  interface UnaryStep extends Step {
+    Value input();
+
+    @Override
+    default List<Value> inputs() {
+      return List.of(input());
+    }
+  }
+
   /** Activation quantization (a QuantIdentity, a QuantReLU after its Relu, a layer's own). */
   record Quantize(String layer, String scope, Value input, Value output, ActQuant quant)
-      implements Step {
-    @Override
-    public List<Value> inputs() {
-      return List.of(input);
-    }
-
+      implements UnaryStep {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.quantize(this);
@@ -120,15 +125,10 @@ final class ExportGraph {
    * possibly quantized weight and bias ({@code bias} may be null).
    */
   record Compute(String layer, Value input, Value output, Weights weights, Bias bias,
-      ConvAttrs conv) implements Step {
+      ConvAttrs conv) implements UnaryStep {
     @Override
     public String scope() {
       return layer;
-    }
-
-    @Override
-    public List<Value> inputs() {
-      return List.of(input);
     }
 
     @Override
@@ -137,12 +137,7 @@ final class ExportGraph {
     }
   }
 
-  record Relu(String layer, String scope, Value input, Value output) implements Step {
-    @Override
-    public List<Value> inputs() {
-      return List.of(input);
-    }
-
+  record Relu(String layer, String scope, Value input, Value output) implements UnaryStep {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.relu(this);
@@ -151,12 +146,7 @@ final class ExportGraph {
 
   /** Square max or average pooling, floor mode; average pooling counts padding (PyTorch). */
   record Pool(String layer, String scope, Value input, Value output, boolean max, long kernel,
-      long stride, long padding) implements Step {
-    @Override
-    public List<Value> inputs() {
-      return List.of(input);
-    }
-
+      long stride, long padding) implements UnaryStep {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.pool(this);
@@ -164,12 +154,7 @@ final class ExportGraph {
   }
 
   /** {@code [N, d1, d2, ...] -> [N, d1*d2*...]}. */
-  record Flatten(String layer, String scope, Value input, Value output) implements Step {
-    @Override
-    public List<Value> inputs() {
-      return List.of(input);
-    }
-
+  record Flatten(String layer, String scope, Value input, Value output) implements UnaryStep {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.flatten(this);
@@ -178,12 +163,7 @@ final class ExportGraph {
 
   /** A reshape to a literal target shape ({@code -1} infers one dimension). */
   record Reshape(String layer, String scope, Value input, Value output, long[] shape)
-      implements Step {
-    @Override
-    public List<Value> inputs() {
-      return List.of(input);
-    }
-
+      implements UnaryStep {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.reshape(this);
