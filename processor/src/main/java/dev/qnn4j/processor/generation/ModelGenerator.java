@@ -9,12 +9,10 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.qnn4j.processor.model.ActQuantSpec;
-import dev.qnn4j.processor.model.BiasSpec;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerKind;
 import dev.qnn4j.processor.model.ModelDescriptor;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
@@ -178,25 +176,23 @@ public final class ModelGenerator {
     ClassName type = runtimeClass(layer);
     String name = layer.layerName();
     return switch (layer.requireKind()) {
-      case QUANT_CONV2D -> CodeBlock.of("new $T($S,$W$L,$W$L,$W$L,$W$L,$W$L,$W$L)", type, name, convOptions(layer),
-          weightQuant(layer), biasQuant(layer.bias()), actQuant(layer.inputQuant()), actQuant(layer.outputQuant()),
-          layer.booleanValue("returnQuantTensor"));
-      case QUANT_LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L,$W$L,$W$L,$W$L,$W$L,$W$L)", type, name,
-          layer.intValue("inFeatures"), layer.intValue("outFeatures"), layer.booleanValue("bias"),
-          weightQuant(layer), biasQuant(layer.bias()), actQuant(layer.inputQuant()), actQuant(layer.outputQuant()),
-          layer.booleanValue("returnQuantTensor"));
+      case QUANT_CONV2D -> quantizers(CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(layer)), layer);
+      case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
+          layer.intValue("inFeatures"), layer.intValue("outFeatures")), layer);
       case QUANT_RELU -> CodeBlock.of("new $T($S, $L, $L)", type, name,
           actQuant(layer.bitWidth(), false, layer.powerOfTwo()), layer.booleanValue("returnQuantTensor"));
       case QUANT_IDENTITY -> CodeBlock.of("new $T($S, $L, $L)", type, name,
           actQuant(layer.bitWidth(), true, layer.powerOfTwo()), layer.booleanValue("returnQuantTensor"));
-      case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name, actQuant(layer.outputQuant()),
+      case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
+          layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")),
           layer.booleanValue("returnQuantTensor"));
       case QUANT_MAX_POOL2D -> {
         int kernel = layer.intValue("kernelSize");
         int stride = layer.intValue("stride") == 0 ? kernel : layer.intValue("stride");
         yield CodeBlock.of("new $T($S, $L, $L, $L)", type, name, kernel, stride, layer.intValue("padding"));
       }
-      case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name, convOptions(layer));
+      case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name,
+          layer.booleanValue("bias") ? convOptions(layer) : CodeBlock.of("$L.withBias(false)", convOptions(layer)));
       case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, layer.intValue("inFeatures"),
           layer.intValue("outFeatures"), layer.booleanValue("bias"));
       case RELU -> CodeBlock.of("new $T($S)", type, name);
@@ -205,45 +201,61 @@ public final class ModelGenerator {
     };
   }
 
-  /** PyTorch's geometry, square kernel: {@code (in, out, kh, kw, sh, sw, ph, pw, dh, dw, groups, bias)}. */
-  private static CodeBlock convOptions(LayerDescriptor layer) {
-    int k = layer.intValue("kernelSize");
-    int s = layer.intValue("stride");
-    int p = layer.intValue("padding");
-    int d = layer.intValue("dilation");
-    List<Object> args = List.of(layer.intValue("inChannels"), layer.intValue("outChannels"), k, k, s, s, p, p, d, d,
-        layer.intValue("groups"), layer.booleanValue("bias"));
-    // Wrapping only between the constructor's own arguments keeps each option list on one line.
-    return CodeBlock.of("new $T(" + "$L, ".repeat(args.size() - 1) + "$L)",
-        prepend(CONV2D_OPTIONS, args));
+  /**
+   * A quantized conv/linear's builder with one named call per quantizer it has, as Brevitas' keyword
+   * arguments: {@code .weightQuant(WeightQuantConfig.perTensorFloat(4)).biasQuant(BiasQuantConfig.int32())}.
+   */
+  private static CodeBlock quantizers(CodeBlock builder, LayerDescriptor layer) {
+    // One call per line, so that a golden file reads as a list of the layer's quantizers.
+    CodeBlock.Builder code = CodeBlock.builder().add(builder).add("$>$>");
+    if (!layer.booleanValue("bias")) {
+      code.add("\n.withoutBias()");
+    }
+    code.add("\n.weightQuant($L)", weightQuant(layer));
+    layer.bias().ifPresent(b -> code.add("\n.biasQuant($T.int$L())", BIAS_QUANT_CONFIG, b.bitWidth()));
+    layer.inputQuant().ifPresent(q -> code.add("\n.inputQuant($L)", actQuant(q)));
+    layer.outputQuant().ifPresent(q -> code.add("\n.outputQuant($L)", actQuant(q)));
+    if (layer.booleanValue("returnQuantTensor")) {
+      code.add("\n.returnQuantTensor()");
+    }
+    return code.add("\n.build()$<$<").build();
   }
 
-  private static Object[] prepend(Object first, List<Object> rest) {
-    Object[] all = new Object[rest.size() + 1];
-    all[0] = first;
-    for (int i = 0; i < rest.size(); i++) {
-      all[i + 1] = rest.get(i);
+  /**
+   * PyTorch's reading of a square convolution, {@code Conv2d(in, out, kernel)}, then only what differs
+   * from its defaults: {@code Conv2dOptions.of(6, 16, 3).withStride(2).withPadding(1)}.
+   */
+  private static CodeBlock convOptions(LayerDescriptor layer) {
+    CodeBlock.Builder code = CodeBlock.builder().add("$T.of($L, $L, $L)", CONV2D_OPTIONS,
+        layer.intValue("inChannels"), layer.intValue("outChannels"), layer.intValue("kernelSize"));
+    if (layer.intValue("stride") != 1) {
+      code.add(".withStride($L)", layer.intValue("stride"));
     }
-    return all;
+    if (layer.intValue("padding") != 0) {
+      code.add(".withPadding($L)", layer.intValue("padding"));
+    }
+    if (layer.intValue("dilation") != 1) {
+      code.add(".withDilation($L)", layer.intValue("dilation"));
+    }
+    if (layer.intValue("groups") != 1) {
+      code.add(".withGroups($L)", layer.intValue("groups"));
+    }
+    return code.build();
   }
 
   /** Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the power-of-two variant. */
   private static CodeBlock weightQuant(LayerDescriptor layer) {
     int bits = layer.bitWidth();
     boolean perChannel = layer.booleanValue("perChannel");
-    if (layer.powerOfTwo()) {
-      return CodeBlock.of("new $T($L, $L, true, $T.POWER_OF_TWO)", WEIGHT_QUANT_CONFIG, bits, perChannel,
-          SCALE_RESTRICTION);
-    }
-    return CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG, perChannel ? "perChannelFloat" : "perTensorFloat", bits);
+    CodeBlock config = CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG,
+        perChannel ? "perChannelFloat" : "perTensorFloat", bits);
+    return layer.powerOfTwo()
+        ? CodeBlock.of("$L.withRestriction($T.POWER_OF_TWO)", config, SCALE_RESTRICTION)
+        : config;
   }
 
-  private static CodeBlock biasQuant(Optional<BiasSpec> bias) {
-    return bias.map(b -> CodeBlock.of("$T.int$L()", BIAS_QUANT_CONFIG, b.bitWidth())).orElse(CodeBlock.of("null"));
-  }
-
-  private static CodeBlock actQuant(Optional<ActQuantSpec> spec) {
-    return spec.map(q -> actQuant(q.bitWidth(), q.signed(), q.powerOfTwo())).orElse(CodeBlock.of("null"));
+  private static CodeBlock actQuant(ActQuantSpec q) {
+    return actQuant(q.bitWidth(), q.signed(), q.powerOfTwo());
   }
 
   private static CodeBlock actQuant(int bits, boolean signed, boolean powerOfTwo) {
