@@ -16,7 +16,13 @@ import dev.qnn4j.processor.auto.ForwardProgram.Return;
 import dev.qnn4j.processor.auto.ForwardProgram.Stmt;
 import dev.qnn4j.processor.auto.ForwardProgram.Var;
 import dev.qnn4j.processor.model.ActQuantSpec;
-import dev.qnn4j.processor.model.Attributes;
+import dev.qnn4j.annotations.BiasRule;
+import dev.qnn4j.processor.model.Anchor;
+import dev.qnn4j.processor.model.Geometry;
+import dev.qnn4j.processor.model.LayerSpec;
+import dev.qnn4j.processor.model.QuantizeFromSpec;
+import dev.qnn4j.processor.model.QuantizeFromSpec.LayerRuleSpec;
+import dev.qnn4j.processor.model.WeightQuantSpec;
 import dev.qnn4j.processor.model.BiasSpec;
 import dev.qnn4j.processor.model.Companion;
 import dev.qnn4j.processor.model.LayerDescriptor;
@@ -61,12 +67,11 @@ import javax.tools.Diagnostic.Kind;
  * value (or {@code @LayerRule}) it is about.
  */
 public final class AutoQuantizer {
-  public static final String QUANTIZE_FROM = LayerKind.ANNOTATION_PACKAGE + ".QuantizeFrom";
+  public static final String QUANTIZE_FROM = ModelExtractor.QUANTIZE_FROM;
   static final String MODEL = "dev.qnn4j.runtime.nn.Model";
   private static final Set<String> GENERATED_METHODS = Set.of("forward", "modelName", "layers", "inputShape");
   private static final String QCDQ = ": weights and activations are exported as QCDQ, which holds at most 8-bit"
       + " integers";
-  private static final int INHERIT = -1;
 
   private final Elements elements;
   private final Types types;
@@ -87,11 +92,7 @@ public final class AutoQuantizer {
 
   /** The float model a {@code @QuantizeFrom} type names, or null when it is not (yet) a resolved class. */
   public static TypeElement floatClass(TypeElement holder, Elements elements) {
-    AnnotationMirror m = ModelExtractor.findAnnotation(holder, QUANTIZE_FROM).orElse(null);
-    if (m == null) {
-      return null;
-    }
-    TypeMirror t = Attributes.of(m, elements).typeValue("value");
+    TypeMirror t = new ModelExtractor(elements).quantizeFromValue(holder);
     return t != null && t.getKind() == TypeKind.DECLARED && ((DeclaredType) t).asElement() instanceof TypeElement e
         ? e : null;
   }
@@ -103,7 +104,11 @@ public final class AutoQuantizer {
   }
 
   /** Where a diagnostic about a rule goes: an annotation and, when written in source, one of its values. */
-  private record Anchor(AnnotationMirror mirror, AnnotationValue value) {}
+  private record Position(AnnotationMirror mirror, AnnotationValue value) {
+    static Position of(Anchor anchor, String attribute) {
+      return new Position(anchor.mirror(), anchor.explicitValue(attribute));
+    }
+  }
 
   /** What is known of a value in the quantized forward. */
   private record Flow(boolean quantTensor, Integer bits, boolean signed) {
@@ -111,25 +116,6 @@ public final class AutoQuantizer {
 
     Flow plain() {
       return new Flow(false, bits, signed);
-    }
-  }
-
-  /** One {@code @LayerRule}. */
-  private record LayerOverride(String name, AnnotationMirror mirror, Attributes attributes) {
-    int intValue(String attribute) {
-      return attributes.intValue(attribute);
-    }
-
-    boolean isSet(String attribute) {
-      return switch (attribute) {
-        case "keepFloat" -> attributes.booleanValue("keepFloat");
-        case "bias" -> !attributes.enumValue("bias").equals("INHERIT");
-        default -> attributes.intValue(attribute) != INHERIT;
-      };
-    }
-
-    Anchor anchor(String attribute) {
-      return new Anchor(mirror, attributes.isExplicit(attribute) ? attributes.value(attribute) : null);
     }
   }
 
@@ -141,9 +127,9 @@ public final class AutoQuantizer {
     boolean relu;
     int weightBits;
     int inputBits;
-    Anchor inputAnchor;
-    String bias = "FLOAT";
-    Anchor biasAnchor;
+    Position inputAnchor;
+    BiasRule bias = BiasRule.FLOAT;
+    Position biasAnchor;
     int reluBits;
     boolean returnQuantTensor;
     boolean floatInput;
@@ -163,17 +149,17 @@ public final class AutoQuantizer {
   private final class Run {
     final TypeElement holder;
     final AnnotationMirror quantizeFrom;
-    final Attributes attributes;
+    final QuantizeFromSpec spec;
+    final QuantizeFromSpec.Rules rules;
     final Diagnostics out = new Diagnostics();
-    Attributes rules;
-    AnnotationMirror rulesMirror;
     ModelDescriptor floatModel;
     final Map<String, Plan> plans = new LinkedHashMap<>();
 
     Run(TypeElement holder) {
       this.holder = holder;
       this.quantizeFrom = ModelExtractor.findAnnotation(holder, QUANTIZE_FROM).orElseThrow();
-      this.attributes = Attributes.of(quantizeFrom, elements);
+      this.spec = extractor.extractQuantizeFrom(holder);
+      this.rules = spec.rules();
     }
 
     AutoModelDescriptor derive() {
@@ -181,7 +167,7 @@ public final class AutoQuantizer {
       TypeElement floatType = floatClass(holder, elements);
       String holderName = holder.getSimpleName().toString();
       if (floatType == null || ModelExtractor.findAnnotation(floatType, ModelExtractor.QUANT_MODEL).isEmpty()) {
-        String named = floatType == null ? String.valueOf(attributes.typeValue("value"))
+        String named = floatType == null ? String.valueOf(spec.floatModel())
             : floatType.getSimpleName().toString();
         error("@QuantizeFrom(value = " + named + ".class): " + named + " is not a @QuantModel class; automated"
             + " quantization starts from a float model declared with the DSL", anchor("value"));
@@ -194,8 +180,8 @@ public final class AutoQuantizer {
             + " automated quantization starts from a valid model", anchor("value"));
         return null;
       }
-      readRules();
-      Map<String, LayerOverride> overrides = readOverrides();
+      checkRules();
+      Map<String, LayerRuleSpec> overrides = readOverrides();
       for (LayerDescriptor layer : floatModel.layers()) {
         plans.put(layer.methodName(), plan(layer, overrides.get(layer.layerName())));
       }
@@ -224,7 +210,7 @@ public final class AutoQuantizer {
 
     private void checkHolder() {
       String name = holder.getSimpleName().toString();
-      Anchor anchor = new Anchor(quantizeFrom, null);
+      Position anchor = new Position(quantizeFrom, null);
       if (ModelExtractor.findAnnotation(holder, ModelExtractor.QUANT_MODEL).isPresent()) {
         error(name + " is both a @QuantModel and a @QuantizeFrom: a @QuantizeFrom type names a model derived from"
             + " another, it declares no layers of its own", anchor);
@@ -272,25 +258,23 @@ public final class AutoQuantizer {
 
     // ------------------------------------------------------------------ rules
 
-    private void readRules() {
-      rulesMirror = attributes.annotationValue("rules");
-      rules = Attributes.of(rulesMirror, elements);
-      bits("@QuantRules weightBitWidth", rules.intValue("weightBitWidth"), 1, rulesAnchor("weightBitWidth"));
-      bits("@QuantRules inputBitWidth", rules.intValue("inputBitWidth"), 0, rulesAnchor("inputBitWidth"));
-      bits("@QuantRules reluBitWidth", rules.intValue("reluBitWidth"), 0, rulesAnchor("reluBitWidth"));
-      int accumulator = rules.intValue("accumulatorBitWidth");
+    private void checkRules() {
+      bits("@QuantRules weightBitWidth", rules.weightBitWidth(), 1, rulesAnchor("weightBitWidth"));
+      bits("@QuantRules inputBitWidth", rules.inputBitWidth(), 0, rulesAnchor("inputBitWidth"));
+      bits("@QuantRules reluBitWidth", rules.reluBitWidth(), 0, rulesAnchor("reluBitWidth"));
+      int accumulator = rules.accumulatorBitWidth();
       if (accumulator < 1 || accumulator > 32) {
         error("@QuantRules accumulatorBitWidth = " + accumulator + " is outside 1..32",
             rulesAnchor("accumulatorBitWidth"));
       }
-      if (rules.enumValue("bias").equals("INHERIT")) {
+      if (rules.bias() == BiasRule.INHERIT) {
         error("@QuantRules bias = INHERIT: INHERIT belongs in a @LayerRule; the rules say FLOAT, INT8, INT16 or"
             + " INT32", rulesAnchor("bias"));
       }
     }
 
     /** {@code min} is 1, or 0 where 0 means "none". */
-    private void bits(String what, int v, int min, Anchor anchor) {
+    private void bits(String what, int v, int min, Position anchor) {
       String none = min == 0 ? (what.endsWith("inputBitWidth") ? " (0 = no input quantizer)" : " (0 = float)") : "";
       if (v < min || v > 32) {
         error(what + " = " + v + " is outside " + min + "..32" + none, anchor);
@@ -299,23 +283,21 @@ public final class AutoQuantizer {
       }
     }
 
-    private Map<String, LayerOverride> readOverrides() {
-      Map<String, LayerOverride> byName = new LinkedHashMap<>();
+    private Map<String, LayerRuleSpec> readOverrides() {
+      Map<String, LayerRuleSpec> byName = new LinkedHashMap<>();
       Map<String, LayerDescriptor> layers = new LinkedHashMap<>();
       floatModel.layers().forEach(l -> layers.putIfAbsent(l.layerName(), l));
-      for (AnnotationValue value : attributes.annotationList("layers")) {
-        AnnotationMirror mirror = (AnnotationMirror) value.getValue();
-        Attributes a = Attributes.of(mirror, elements);
-        String name = a.stringValue("name");
-        LayerOverride o = new LayerOverride(name, mirror, a);
+      for (LayerRuleSpec o : spec.layerRules()) {
+        String name = o.name();
         LayerDescriptor layer = layers.get(name);
         if (layer == null) {
           error("@LayerRule(name = \"" + name + "\"): " + floatModel.modelName() + " has no layer " + name
-              + "; its layers are " + String.join(", ", layers.keySet()), o.anchor("name"));
+              + "; its layers are " + String.join(", ", layers.keySet()), Position.of(o.anchor(), "name"));
           continue;
         }
         if (byName.containsKey(name)) {
-          error("@LayerRule(name = \"" + name + "\") appears twice; one rule per layer", o.anchor("name"));
+          error("@LayerRule(name = \"" + name + "\") appears twice; one rule per layer",
+              Position.of(o.anchor(), "name"));
           continue;
         }
         byName.put(name, o);
@@ -324,66 +306,65 @@ public final class AutoQuantizer {
       return byName;
     }
 
-    private void checkOverride(LayerOverride o, LayerDescriptor layer) {
+    private void checkOverride(LayerRuleSpec o, LayerDescriptor layer) {
       String name = o.name();
       LayerKind kind = layer.requireKind();
       String declared = name + " is a @" + kind.simpleName();
       if (kind != LayerKind.CONV2D && kind != LayerKind.LINEAR && kind != LayerKind.RELU) {
         error(name + ": @LayerRule applies to @Conv2d, @Linear and @ReLU layers; " + declared
-            + ", which automated quantization keeps as declared", o.anchor("name"));
+            + ", which automated quantization keeps as declared", Position.of(o.anchor(), "name"));
         return;
       }
       boolean compute = kind != LayerKind.RELU;
       List<String> computeOnly = List.of("weightBitWidth", "bias", "inputBitWidth");
+      List<String> set = o.setAttributes();
       for (String attribute : compute ? List.of("reluBitWidth") : computeOnly) {
-        if (o.isSet(attribute)) {
+        if (set.contains(attribute)) {
           error(name + ": @LayerRule " + attribute + " applies to "
-              + (compute ? "@ReLU layers" : "@Conv2d and @Linear layers") + "; " + declared, o.anchor(attribute));
+              + (compute ? "@ReLU layers" : "@Conv2d and @Linear layers") + "; " + declared,
+              Position.of(o.anchor(), attribute));
         }
       }
-      if (o.isSet("keepFloat")) {
-        for (String attribute : List.of("weightBitWidth", "bias", "inputBitWidth", "reluBitWidth")) {
-          if (o.isSet(attribute) && (compute == computeOnly.contains(attribute))) {
+      if (o.keepFloat()) {
+        for (String attribute : set) {
+          if (compute == computeOnly.contains(attribute)) {
             error(name + ": @LayerRule keepFloat = true keeps " + name + " float, so " + attribute
-                + " has no effect", o.anchor(attribute));
+                + " has no effect", Position.of(o.anchor(), attribute));
           }
         }
       }
-      if (compute && o.isSet("weightBitWidth")) {
-        bits(name + ": @LayerRule weightBitWidth", o.intValue("weightBitWidth"), 1, o.anchor("weightBitWidth"));
-      }
-      if (compute && o.isSet("inputBitWidth")) {
-        bits(name + ": @LayerRule inputBitWidth", o.intValue("inputBitWidth"), 0, o.anchor("inputBitWidth"));
-      }
-      if (!compute && o.isSet("reluBitWidth")) {
-        bits(name + ": @LayerRule reluBitWidth", o.intValue("reluBitWidth"), 0, o.anchor("reluBitWidth"));
-      }
-      String bias = o.attributes().enumValue("bias");
-      if (compute && o.isSet("bias") && !bias.equals("FLOAT") && !layer.booleanValue("bias")) {
-        error(name + ": @LayerRule bias = " + bias + " on a layer with bias = false", o.anchor("bias"));
+      if (compute) {
+        o.weightBitWidth().ifPresent(v -> bits(name + ": @LayerRule weightBitWidth", v, 1,
+            Position.of(o.anchor(), "weightBitWidth")));
+        o.inputBitWidth().ifPresent(v -> bits(name + ": @LayerRule inputBitWidth", v, 0,
+            Position.of(o.anchor(), "inputBitWidth")));
+        o.bias().filter(b -> b != BiasRule.FLOAT && !layer.requireSpec().hasBias()).ifPresent(b ->
+            error(name + ": @LayerRule bias = " + b + " on a layer with bias = false", Position.of(o.anchor(), "bias")));
+      } else {
+        o.reluBitWidth().ifPresent(v -> bits(name + ": @LayerRule reluBitWidth", v, 0,
+            Position.of(o.anchor(), "reluBitWidth")));
       }
     }
 
-    private Plan plan(LayerDescriptor layer, LayerOverride o) {
+    private Plan plan(LayerDescriptor layer, LayerRuleSpec o) {
       Plan p = new Plan(layer);
       LayerKind kind = layer.requireKind();
-      boolean keep = o != null && o.isSet("keepFloat");
+      boolean keep = o != null && o.keepFloat();
       if ((kind == LayerKind.CONV2D || kind == LayerKind.LINEAR) && !keep) {
         p.compute = true;
-        p.weightBits = o != null && o.isSet("weightBitWidth") ? o.intValue("weightBitWidth")
-            : rules.intValue("weightBitWidth");
-        boolean inputSet = o != null && o.isSet("inputBitWidth");
-        p.inputBits = inputSet ? o.intValue("inputBitWidth") : rules.intValue("inputBitWidth");
-        p.inputAnchor = inputSet ? o.anchor("inputBitWidth") : rulesAnchor("inputBitWidth");
-        boolean biasSet = o != null && o.isSet("bias");
-        String bias = biasSet ? o.attributes().enumValue("bias") : rules.enumValue("bias");
-        p.bias = layer.booleanValue("bias") ? bias : "FLOAT";
-        p.biasAnchor = biasSet ? o.anchor("bias") : rulesAnchor("bias");
+        p.weightBits = o == null ? rules.weightBitWidth() : o.weightBitWidth().orElse(rules.weightBitWidth());
+        boolean inputSet = o != null && o.inputBitWidth().isPresent();
+        p.inputBits = inputSet ? o.inputBitWidth().getAsInt() : rules.inputBitWidth();
+        p.inputAnchor = inputSet ? Position.of(o.anchor(), "inputBitWidth") : rulesAnchor("inputBitWidth");
+        boolean biasSet = o != null && o.bias().isPresent();
+        BiasRule bias = biasSet ? o.bias().get() : rules.bias();
+        p.bias = layer.requireSpec().hasBias() ? bias : BiasRule.FLOAT;
+        p.biasAnchor = biasSet ? Position.of(o.anchor(), "bias") : rulesAnchor("bias");
       } else if (kind == LayerKind.RELU && !keep) {
-        int bits = o != null && o.isSet("reluBitWidth") ? o.intValue("reluBitWidth") : rules.intValue("reluBitWidth");
+        int bits = o == null ? rules.reluBitWidth() : o.reluBitWidth().orElse(rules.reluBitWidth());
         p.relu = bits > 0;
         p.reluBits = bits;
-        p.returnQuantTensor = rules.booleanValue("returnQuantTensor");
+        p.returnQuantTensor = rules.returnQuantTensor();
       }
       return p;
     }
@@ -395,7 +376,7 @@ public final class AutoQuantizer {
       ExecutableElement forward = floatModel.forward();
       if (trees.isEmpty()) {
         error("automated quantization reads " + floatName + ".forward with javac's tree API, which this compiler"
-            + " does not offer", new Anchor(quantizeFrom, null));
+            + " does not offer", new Position(quantizeFrom, null));
         return null;
       }
       TreePath path = forward == null ? null : trees.get().getPath(forward);
@@ -567,8 +548,8 @@ public final class AutoQuantizer {
       boolean qt = l.returnsQuantTensor();
       return switch (l.requireKind()) {
         case RELU -> x.plain();
-        case QUANT_RELU -> new Flow(qt, l.bitWidth(), false);
-        case QUANT_IDENTITY -> new Flow(qt, l.bitWidth(), true);
+        case QUANT_RELU, QUANT_IDENTITY -> new Flow(qt, l.requireSpec().activation().bitWidth(),
+            l.requireSpec().activation().signed());
         case QUANT_MAX_POOL2D -> new Flow(qt, x.bits(), x.signed());
         case QUANT_CONV2D, QUANT_LINEAR, QUANT_ELTWISE_ADD -> l.outputQuant()
             .map(q -> new Flow(qt, q.bitWidth(), q.signed())).orElse(new Flow(qt, null, false));
@@ -599,7 +580,7 @@ public final class AutoQuantizer {
         }
         p.floatInput = p.inputs.stream().anyMatch(f -> !f.quantTensor());
         boolean inputQuant = p.floatInput && p.inputBits > 0;
-        if (!p.bias.equals("FLOAT") && p.floatInput && !inputQuant) {
+        if (p.bias != BiasRule.FLOAT && p.floatInput && !inputQuant) {
           error(name + ": bias = " + p.bias + " needs the input scale (bias scale = input scale x weight scale), but"
               + " the input of " + name + " in " + floatName + ".forward is a float Tensor and inputBitWidth = 0"
               + " adds no input quantizer: set inputBitWidth, or bias = FLOAT for " + name + " with a @LayerRule;"
@@ -620,51 +601,45 @@ public final class AutoQuantizer {
 
     private LayerDescriptor quantCompute(Plan p, boolean inputQuant) {
       LayerDescriptor s = p.source;
-      Map<String, Object> values = new LinkedHashMap<>();
-      values.put("bitWidth", p.weightBits);
-      values.put("perChannel", rules.booleanValue("weightPerChannel"));
-      values.put("scaling", rules.enumValue("weightScaling"));
-      values.put("returnQuantTensor", false);
-      values.put("accumulatorBitWidth", rules.intValue("accumulatorBitWidth"));
       LayerKind kind = s.requireKind() == LayerKind.CONV2D ? LayerKind.QUANT_CONV2D : LayerKind.QUANT_LINEAR;
-      List<BiasSpec> biases = p.bias.equals("FLOAT") ? List.of()
-          : List.of(new BiasSpec(Companion.valueOf(p.bias + "_BIAS"), null));
+      WeightQuantSpec weight = new WeightQuantSpec(p.weightBits, rules.weightPerChannel(), rules.weightScaling(),
+          rules.accumulatorBitWidth());
+      LayerSpec spec = new LayerSpec(kind, s.requireSpec().geometry(), Optional.of(weight), Optional.empty(), false,
+          Anchor.NONE);
+      List<BiasSpec> biases = p.bias == BiasRule.FLOAT ? List.of()
+          : List.of(new BiasSpec(Companion.valueOf(p.bias.name() + "_BIAS"), null));
       Optional<ActQuantSpec> input = inputQuant
-          ? Optional.of(new ActQuantSpec(Attributes.derived(null, Map.of("bitWidth", p.inputBits, "signed", true,
-              "scaling", rules.enumValue("activationScaling")))))
+          ? Optional.of(new ActQuantSpec(p.inputBits, true, rules.activationScaling(), Anchor.NONE))
           : Optional.empty();
-      return new LayerDescriptor(s.method(), s.methodName(), s.layerName(), Optional.of(kind),
-          Attributes.derived(s.attributes(), values), List.of(), s.parameters(), ValueType.TENSOR,
-          ValueType.TENSOR_NAME, biases, input, Optional.empty(), List.of());
+      return new LayerDescriptor(s.method(), s.methodName(), s.layerName(), Optional.of(spec), List.of(),
+          s.parameters(), ValueType.TENSOR, ValueType.TENSOR_NAME, biases, input, Optional.empty(), List.of());
     }
 
     private LayerDescriptor quantRelu(Plan p) {
       LayerDescriptor s = p.source;
-      Map<String, Object> values = new LinkedHashMap<>();
-      values.put("bitWidth", p.reluBits);
-      values.put("scaling", rules.enumValue("activationScaling"));
-      values.put("returnQuantTensor", p.returnQuantTensor);
-      return new LayerDescriptor(s.method(), s.methodName(), s.layerName(), Optional.of(LayerKind.QUANT_RELU),
-          Attributes.derived(null, values), List.of(), s.parameters(),
-          p.returnQuantTensor ? ValueType.QUANT_TENSOR : ValueType.TENSOR,
+      LayerSpec spec = new LayerSpec(LayerKind.QUANT_RELU, Geometry.NONE, Optional.empty(),
+          Optional.of(new ActQuantSpec(p.reluBits, false, rules.activationScaling(), Anchor.NONE)),
+          p.returnQuantTensor, Anchor.NONE);
+      return new LayerDescriptor(s.method(), s.methodName(), s.layerName(), Optional.of(spec), List.of(),
+          s.parameters(), p.returnQuantTensor ? ValueType.QUANT_TENSOR : ValueType.TENSOR,
           p.returnQuantTensor ? ValueType.QUANT_TENSOR_NAME : ValueType.TENSOR_NAME, List.of(), Optional.empty(),
           Optional.empty(), List.of());
     }
 
     // ------------------------------------------------------------------ anchors
 
-    private Anchor anchor(String attribute) {
-      return new Anchor(quantizeFrom, attributes.isExplicit(attribute) ? attributes.value(attribute) : null);
+    private Position anchor(String attribute) {
+      return Position.of(spec.anchor(), attribute);
     }
 
-    private Anchor rulesAnchor(String attribute) {
-      if (!attributes.isExplicit("rules")) {
-        return new Anchor(quantizeFrom, null);
+    private Position rulesAnchor(String attribute) {
+      if (!spec.anchor().isExplicit("rules")) {
+        return new Position(quantizeFrom, null);
       }
-      return new Anchor(rulesMirror, rules.isExplicit(attribute) ? rules.value(attribute) : null);
+      return Position.of(rules.anchor(), attribute);
     }
 
-    private void error(String message, Anchor anchor) {
+    private void error(String message, Position anchor) {
       out.add(Diagnostic.error(message, holder, anchor.mirror(), anchor.value()));
     }
   }

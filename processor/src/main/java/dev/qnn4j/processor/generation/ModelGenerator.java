@@ -9,7 +9,10 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.qnn4j.processor.model.ActQuantSpec;
+import dev.qnn4j.processor.model.Geometry;
 import dev.qnn4j.processor.model.LayerDescriptor;
+import dev.qnn4j.processor.model.LayerSpec;
+import dev.qnn4j.processor.model.WeightQuantSpec;
 import dev.qnn4j.processor.model.LayerKind;
 import dev.qnn4j.processor.model.ModelDescriptor;
 import java.util.List;
@@ -175,29 +178,25 @@ public final class ModelGenerator {
   static CodeBlock construction(LayerDescriptor layer) {
     ClassName type = runtimeClass(layer);
     String name = layer.layerName();
-    return switch (layer.requireKind()) {
-      case QUANT_CONV2D -> quantizers(CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(layer)), layer);
+    LayerSpec spec = layer.requireSpec();
+    return switch (spec.kind()) {
+      case QUANT_CONV2D -> quantizers(CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(spec.conv())),
+          layer);
       case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
-          layer.intValue("inFeatures"), layer.intValue("outFeatures")), layer);
-      case QUANT_RELU -> CodeBlock.of("new $T($S, $L, $L)", type, name,
-          actQuant(layer.bitWidth(), false, layer.powerOfTwo()), layer.booleanValue("returnQuantTensor"));
-      case QUANT_IDENTITY -> CodeBlock.of("new $T($S, $L, $L)", type, name,
-          actQuant(layer.bitWidth(), true, layer.powerOfTwo()), layer.booleanValue("returnQuantTensor"));
+          spec.dense().inFeatures(), spec.dense().outFeatures()), layer);
+      case QUANT_RELU, QUANT_IDENTITY -> CodeBlock.of("new $T($S, $L, $L)", type, name,
+          actQuant(spec.activation()), spec.returnQuantTensor());
       case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
-          layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")),
-          layer.booleanValue("returnQuantTensor"));
-      case QUANT_MAX_POOL2D -> {
-        int kernel = layer.intValue("kernelSize");
-        int stride = layer.intValue("stride") == 0 ? kernel : layer.intValue("stride");
-        yield CodeBlock.of("new $T($S, $L, $L, $L)", type, name, kernel, stride, layer.intValue("padding"));
-      }
-      case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name,
-          layer.booleanValue("bias") ? convOptions(layer) : CodeBlock.of("$L.withBias(false)", convOptions(layer)));
-      case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, layer.intValue("inFeatures"),
-          layer.intValue("outFeatures"), layer.booleanValue("bias"));
+          layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")), spec.returnQuantTensor());
+      case QUANT_MAX_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.pool().kernelSize(),
+          spec.pool().effectiveStride(), spec.pool().padding());
+      case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.hasBias() ? convOptions(spec.conv())
+          : CodeBlock.of("$L.withBias(false)", convOptions(spec.conv())));
+      case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.dense().inFeatures(),
+          spec.dense().outFeatures(), spec.dense().bias());
       case RELU -> CodeBlock.of("new $T($S)", type, name);
-      case BATCH_NORM2D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name, layer.intValue("numFeatures"),
-          (float) layer.attributes().doubleValue("eps"), (float) layer.attributes().doubleValue("momentum"));
+      case BATCH_NORM2D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name, spec.batchNorm().numFeatures(),
+          (float) spec.batchNorm().eps(), (float) spec.batchNorm().momentum());
     };
   }
 
@@ -206,16 +205,17 @@ public final class ModelGenerator {
    * arguments: {@code .weightQuant(WeightQuantConfig.perTensorFloat(4)).biasQuant(BiasQuantConfig.int32())}.
    */
   private static CodeBlock quantizers(CodeBlock builder, LayerDescriptor layer) {
+    LayerSpec spec = layer.requireSpec();
     // One call per line, so that a golden file reads as a list of the layer's quantizers.
     CodeBlock.Builder code = CodeBlock.builder().add(builder).add("$>$>");
-    if (!layer.booleanValue("bias")) {
+    if (!spec.hasBias()) {
       code.add("\n.withoutBias()");
     }
-    code.add("\n.weightQuant($L)", weightQuant(layer));
+    code.add("\n.weightQuant($L)", weightQuant(spec.weight()));
     layer.bias().ifPresent(b -> code.add("\n.biasQuant($T.int$L())", BIAS_QUANT_CONFIG, b.bitWidth()));
     layer.inputQuant().ifPresent(q -> code.add("\n.inputQuant($L)", actQuant(q)));
     layer.outputQuant().ifPresent(q -> code.add("\n.outputQuant($L)", actQuant(q)));
-    if (layer.booleanValue("returnQuantTensor")) {
+    if (spec.returnQuantTensor()) {
       code.add("\n.returnQuantTensor()");
     }
     return code.add("\n.build()$<$<").build();
@@ -225,31 +225,29 @@ public final class ModelGenerator {
    * PyTorch's reading of a square convolution, {@code Conv2d(in, out, kernel)}, then only what differs
    * from its defaults: {@code Conv2dOptions.of(6, 16, 3).withStride(2).withPadding(1)}.
    */
-  private static CodeBlock convOptions(LayerDescriptor layer) {
+  private static CodeBlock convOptions(Geometry.Conv conv) {
     CodeBlock.Builder code = CodeBlock.builder().add("$T.of($L, $L, $L)", CONV2D_OPTIONS,
-        layer.intValue("inChannels"), layer.intValue("outChannels"), layer.intValue("kernelSize"));
-    if (layer.intValue("stride") != 1) {
-      code.add(".withStride($L)", layer.intValue("stride"));
+        conv.inChannels(), conv.outChannels(), conv.kernelSize());
+    if (conv.stride() != 1) {
+      code.add(".withStride($L)", conv.stride());
     }
-    if (layer.intValue("padding") != 0) {
-      code.add(".withPadding($L)", layer.intValue("padding"));
+    if (conv.padding() != 0) {
+      code.add(".withPadding($L)", conv.padding());
     }
-    if (layer.intValue("dilation") != 1) {
-      code.add(".withDilation($L)", layer.intValue("dilation"));
+    if (conv.dilation() != 1) {
+      code.add(".withDilation($L)", conv.dilation());
     }
-    if (layer.intValue("groups") != 1) {
-      code.add(".withGroups($L)", layer.intValue("groups"));
+    if (conv.groups() != 1) {
+      code.add(".withGroups($L)", conv.groups());
     }
     return code.build();
   }
 
-  /** Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the power-of-two variant. */
-  private static CodeBlock weightQuant(LayerDescriptor layer) {
-    int bits = layer.bitWidth();
-    boolean perChannel = layer.booleanValue("perChannel");
+  /** Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the fixed-point (power-of-two) variant. */
+  private static CodeBlock weightQuant(WeightQuantSpec w) {
     CodeBlock config = CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG,
-        perChannel ? "perChannelFloat" : "perTensorFloat", bits);
-    return layer.powerOfTwo()
+        w.perChannel() ? "perChannelFloat" : "perTensorFloat", w.bitWidth());
+    return w.powerOfTwo()
         ? CodeBlock.of("$L.withRestriction($T.POWER_OF_TWO)", config, SCALE_RESTRICTION)
         : config;
   }

@@ -18,6 +18,8 @@ import com.sun.source.tree.TypeCastTree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.TreePath;
 import com.sun.source.util.Trees;
+import dev.qnn4j.processor.model.ActQuantSpec;
+import dev.qnn4j.processor.model.Geometry;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerKind;
 import dev.qnn4j.processor.model.ModelDescriptor;
@@ -229,17 +231,19 @@ public final class ForwardAnalyzer {
           if (kind == LayerKind.QUANT_LINEAR) {
             checkAccumulator(layer, in);
           }
-          int features = layer.intValue("inFeatures");
+          int features = layer.requireSpec().dense().inFeatures();
           if (in.dims != null && (in.rank() != 1 || (in.dims[0] >= 0 && in.dims[0] != features))) {
             mismatch(layer, "[N, " + features + "] (in_features = " + features + ")", in, "inFeatures");
           }
-          yield new Value(new long[] {layer.intValue("outFeatures")}, outputQuant(layer));
+          yield new Value(new long[] {layer.requireSpec().dense().outFeatures()}, outputQuant(layer));
         }
-        case QUANT_RELU -> new Value(in.dims, new Quant(layer.bitWidth(), false));
-        case QUANT_IDENTITY -> new Value(in.dims, new Quant(layer.bitWidth(), true));
+        case QUANT_RELU, QUANT_IDENTITY -> {
+          ActQuantSpec q = layer.requireSpec().activation();
+          yield new Value(in.dims, new Quant(q.bitWidth(), q.signed()));
+        }
         case RELU -> in;
         case BATCH_NORM2D -> {
-          int features = layer.intValue("numFeatures");
+          int features = layer.requireSpec().batchNorm().numFeatures();
           if (in.dims != null && in.rank() != 3) {
             mismatch(layer, "a 4-d input [N, C, H, W]", in, null);
           } else if (in.dims != null && in.dims[0] >= 0 && in.dims[0] != features) {
@@ -252,9 +256,8 @@ public final class ForwardAnalyzer {
             mismatch(layer, "a 4-d input [N, C, H, W]", in, null);
             yield in.withDims(null);
           }
-          int k = layer.intValue("kernelSize");
-          int s = layer.intValue("stride") == 0 ? k : layer.intValue("stride");
-          yield in.withDims(pool(in.dims, k, s, layer.intValue("padding")));
+          Geometry.Pool p = layer.requireSpec().pool();
+          yield in.withDims(pool(in.dims, p.kernelSize(), p.effectiveStride(), p.padding()));
         }
         case QUANT_ELTWISE_ADD -> {
           Value b = args.get(1);
@@ -268,8 +271,9 @@ public final class ForwardAnalyzer {
     }
 
     private long[] conv(LayerDescriptor layer, Value in) {
-      int inChannels = layer.intValue("inChannels");
-      int outChannels = layer.intValue("outChannels");
+      Geometry.Conv geometry = layer.requireSpec().conv();
+      int inChannels = geometry.inChannels();
+      int outChannels = geometry.outChannels();
       if (in.dims == null) {
         return new long[] {outChannels, -1, -1};
       }
@@ -280,10 +284,10 @@ public final class ForwardAnalyzer {
       if (in.dims[0] >= 0 && in.dims[0] != inChannels) {
         mismatch(layer, "[N, " + inChannels + ", H, W] (in_channels = " + inChannels + ")", in, "inChannels");
       }
-      int k = layer.intValue("kernelSize");
-      int stride = layer.intValue("stride");
-      int pad = layer.intValue("padding");
-      int dilation = layer.intValue("dilation");
+      int k = geometry.kernelSize();
+      int stride = geometry.stride();
+      int pad = geometry.padding();
+      int dilation = geometry.dilation();
       if (in.dims[1] < 0 || in.dims[2] < 0 || stride < 1) {
         return new long[] {outChannels, -1, -1};
       }
@@ -396,7 +400,7 @@ public final class ForwardAnalyzer {
 
     private void mismatch(LayerDescriptor layer, String expected, Value actual, String attribute) {
       AnnotationMirror mirror = layer.mirror();
-      AnnotationValue value = attribute == null ? null : layer.attributes().value(attribute);
+      AnnotationValue value = attribute == null ? null : layer.anchor().value(attribute);
       findings.add(Diagnostic.error(message(layer.layerName(), expected, actual), layer.method(), mirror, value));
     }
 

@@ -1,7 +1,9 @@
 package dev.qnn4j.processor.validation;
 
 import dev.qnn4j.processor.model.ActQuantSpec;
-import dev.qnn4j.processor.model.Attributes;
+import dev.qnn4j.processor.model.Anchor;
+import dev.qnn4j.processor.model.Geometry;
+import dev.qnn4j.processor.model.LayerSpec;
 import dev.qnn4j.processor.model.BiasSpec;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerKind;
@@ -104,7 +106,7 @@ public final class Validator {
       if (d < 1) {
         out.add(Diagnostic.error("inputShape " + model.inputShape() + " has a dimension " + d
             + "; dimensions (without the batch) must be positive", type, mirror,
-            model.quantModel().value("inputShape")));
+            model.anchor().value("inputShape")));
         break;
       }
     }
@@ -189,12 +191,12 @@ public final class Validator {
       return;
     }
     if (kind.hasReturnQuantTensor()) {
-      boolean declared = layer.booleanValue("returnQuantTensor");
+      boolean declared = layer.requireSpec().returnQuantTensor();
       if (declared != layer.returnsQuantTensor()) {
         out.add(Diagnostic.error(name + ": returnQuantTensor = " + declared + " but the method returns "
             + (layer.returnsQuantTensor() ? "QuantTensor" : "Tensor") + "; "
             + (declared ? "declare it to return QuantTensor" : "set returnQuantTensor = true or return Tensor"),
-            method, layer.mirror(), layer.attributes().value("returnQuantTensor")));
+            method, layer.mirror(), layer.anchor().value("returnQuantTensor")));
       }
     }
     boolean quantInputs = !params.isEmpty() && params.stream().allMatch(p -> p.type() == ValueType.QUANT_TENSOR);
@@ -208,7 +210,7 @@ public final class Validator {
         if (!quantInputs && layer.inputQuant().isEmpty() && layer.outputQuant().isEmpty()) {
           out.add(Diagnostic.error(name + ": returnQuantTensor = true needs a QuantTensor input, @InputQuant or"
               + " @OutputQuant: without an output quantizer the output scale is input scale x weight scale",
-              method, layer.mirror(), layer.attributes().value("returnQuantTensor")));
+              method, layer.mirror(), layer.anchor().value("returnQuantTensor")));
         }
       }
       case QUANT_OTHER -> {
@@ -225,19 +227,18 @@ public final class Validator {
   }
 
   private static void checkBitWidths(LayerDescriptor layer, LayerKind kind, Diagnostics out) {
-    Attributes a = layer.attributes();
-    switch (kind.role()) {
-      case QUANT_WEIGHT -> {
-        checkBits(layer, "weight bitWidth", a.intValue("bitWidth"), true, a.mirror(), a.value("bitWidth"), out);
-        checkBits(layer, "accumulatorBitWidth", a.intValue("accumulatorBitWidth"), false, a.mirror(),
-            a.value("accumulatorBitWidth"), out);
-      }
-      case QUANT_ACTIVATION ->
-          checkBits(layer, "activation bitWidth", a.intValue("bitWidth"), true, a.mirror(), a.value("bitWidth"), out);
-      default -> { }
-    }
-    for (Optional<ActQuantSpec> spec : List.of(layer.inputQuant(), layer.outputQuant())) {
-      spec.ifPresent(q -> checkBits(layer, simpleName(q.attributes().mirror()) + " bitWidth", q.bitWidth(), true, q.attributes().mirror(), q.attributes().value("bitWidth"), out));
+    LayerSpec spec = layer.requireSpec();
+    Anchor a = spec.anchor();
+    spec.weightQuant().ifPresent(w -> {
+      checkBits(layer, "weight bitWidth", w.bitWidth(), true, a.mirror(), a.value("bitWidth"), out);
+      checkBits(layer, "accumulatorBitWidth", w.accumulatorBitWidth(), false, a.mirror(),
+          a.value("accumulatorBitWidth"), out);
+    });
+    spec.activationQuant().ifPresent(q ->
+        checkBits(layer, "activation bitWidth", q.bitWidth(), true, a.mirror(), a.value("bitWidth"), out));
+    for (Optional<ActQuantSpec> companion : List.of(layer.inputQuant(), layer.outputQuant())) {
+      companion.ifPresent(q -> checkBits(layer, simpleName(q.anchor().mirror()) + " bitWidth", q.bitWidth(), true,
+          q.anchor().mirror(), q.anchor().value("bitWidth"), out));
     }
   }
 
@@ -258,52 +259,46 @@ public final class Validator {
   }
 
   private static void checkGeometry(LayerDescriptor layer, LayerKind kind, Diagnostics out) {
-    Attributes a = layer.attributes();
-    switch (kind) {
-      case QUANT_CONV2D, CONV2D -> {
-        positive(layer, "inChannels", 1, out);
-        positive(layer, "outChannels", 1, out);
-        positive(layer, "kernelSize", 1, out);
-        positive(layer, "stride", 1, out);
-        positive(layer, "dilation", 1, out);
-        positive(layer, "padding", 0, out);
-        int groups = a.intValue("groups");
-        if (groups < 1 || a.intValue("inChannels") % groups != 0 || a.intValue("outChannels") % groups != 0) {
-          out.add(Diagnostic.error(layer.layerName() + ": groups = " + groups + " must divide inChannels = "
-              + a.intValue("inChannels") + " and outChannels = " + a.intValue("outChannels"), layer.method(),
-              a.mirror(), a.value("groups")));
-        }
+    Geometry geometry = layer.requireSpec().geometry();
+    Anchor a = layer.anchor();
+    if (geometry instanceof Geometry.Conv c) {
+      atLeast(layer, "inChannels", c.inChannels(), 1, out);
+      atLeast(layer, "outChannels", c.outChannels(), 1, out);
+      atLeast(layer, "kernelSize", c.kernelSize(), 1, out);
+      atLeast(layer, "stride", c.stride(), 1, out);
+      atLeast(layer, "dilation", c.dilation(), 1, out);
+      atLeast(layer, "padding", c.padding(), 0, out);
+      int groups = c.groups();
+      if (groups < 1 || c.inChannels() % groups != 0 || c.outChannels() % groups != 0) {
+        out.add(Diagnostic.error(layer.layerName() + ": groups = " + groups + " must divide inChannels = "
+            + c.inChannels() + " and outChannels = " + c.outChannels(), layer.method(),
+            a.mirror(), a.value("groups")));
       }
-      case QUANT_LINEAR, LINEAR -> {
-        positive(layer, "inFeatures", 1, out);
-        positive(layer, "outFeatures", 1, out);
+    } else if (geometry instanceof Geometry.Dense d) {
+      atLeast(layer, "inFeatures", d.inFeatures(), 1, out);
+      atLeast(layer, "outFeatures", d.outFeatures(), 1, out);
+    } else if (geometry instanceof Geometry.Pool p) {
+      atLeast(layer, "kernelSize", p.kernelSize(), 1, out);
+      atLeast(layer, "stride", p.stride(), 0, out);
+      atLeast(layer, "padding", p.padding(), 0, out);
+      if (p.padding() * 2 > p.kernelSize()) {
+        out.add(Diagnostic.error(layer.layerName() + ": padding = " + p.padding()
+            + " must be at most half of kernelSize = " + p.kernelSize(), layer.method(), a.mirror(),
+            a.value("padding")));
       }
-      case QUANT_MAX_POOL2D -> {
-        positive(layer, "kernelSize", 1, out);
-        positive(layer, "stride", 0, out);
-        positive(layer, "padding", 0, out);
-        if (a.intValue("padding") * 2 > a.intValue("kernelSize")) {
-          out.add(Diagnostic.error(layer.layerName() + ": padding = " + a.intValue("padding")
-              + " must be at most half of kernelSize = " + a.intValue("kernelSize"), layer.method(), a.mirror(),
-              a.value("padding")));
-        }
+    } else if (geometry instanceof Geometry.BatchNorm b) {
+      atLeast(layer, "numFeatures", b.numFeatures(), 1, out);
+      if (!(b.eps() > 0)) {
+        out.add(Diagnostic.error(layer.layerName() + ": eps must be positive", layer.method(), a.mirror(),
+            a.value("eps")));
       }
-      case BATCH_NORM2D -> {
-        positive(layer, "numFeatures", 1, out);
-        if (!(a.doubleValue("eps") > 0)) {
-          out.add(Diagnostic.error(layer.layerName() + ": eps must be positive", layer.method(), a.mirror(),
-              a.value("eps")));
-        }
-      }
-      default -> { }
     }
   }
 
-  private static void positive(LayerDescriptor layer, String attribute, int min, Diagnostics out) {
-    int v = layer.intValue(attribute);
-    if (v < min) {
-      out.add(Diagnostic.error(layer.layerName() + ": " + attribute + " = " + v + " must be at least " + min,
-          layer.method(), layer.mirror(), layer.attributes().value(attribute)));
+  private static void atLeast(LayerDescriptor layer, String attribute, int value, int min, Diagnostics out) {
+    if (value < min) {
+      out.add(Diagnostic.error(layer.layerName() + ": " + attribute + " = " + value + " must be at least " + min,
+          layer.method(), layer.mirror(), layer.anchor().value(attribute)));
     }
   }
 
@@ -313,13 +308,13 @@ public final class Validator {
     layer.inputQuant().ifPresent(q -> {
       if (kind.role() != Role.QUANT_WEIGHT) {
         out.add(Diagnostic.error(name + ": @InputQuant applies to @QuantConv2d and @QuantLinear only", method,
-            q.attributes().mirror()));
+            q.anchor().mirror()));
       }
     });
     layer.outputQuant().ifPresent(q -> {
       if (kind.role() != Role.QUANT_WEIGHT && kind != LayerKind.QUANT_ELTWISE_ADD) {
         out.add(Diagnostic.error(name + ": @OutputQuant applies to @QuantConv2d, @QuantLinear and"
-            + " @QuantEltwiseAdd only", method, q.attributes().mirror()));
+            + " @QuantEltwiseAdd only", method, q.anchor().mirror()));
       }
     });
     List<BiasSpec> biases = layer.biases();
@@ -339,7 +334,7 @@ public final class Validator {
           + extra.kind().simpleName() + "; a layer has one bias", method, extra.mirror()));
     }
     String quantizer = "@" + bias.kind().simpleName();
-    if (!layer.booleanValue("bias")) {
+    if (!layer.requireSpec().hasBias()) {
       out.add(Diagnostic.error(name + ": " + quantizer + " on a layer with bias = false", method, bias.mirror()));
     }
     if (layer.parameters().size() == 1 && layer.inputQuant().isEmpty()
@@ -354,12 +349,12 @@ public final class Validator {
 
   /** Rule: the worst-case accumulator of a quantized conv/linear must fit accumulatorBitWidth. */
   public static void checkAccumulator(LayerDescriptor layer, int inputBits, boolean inputSigned, Diagnostics out) {
-    int weightBits = layer.bitWidth();
-    int available = layer.intValue("accumulatorBitWidth");
+    int weightBits = layer.requireSpec().weight().bitWidth();
+    int available = layer.requireSpec().weight().accumulatorBitWidth();
     if (!isValidBits(weightBits, true) || !isValidBits(available, false)) {
       return;
     }
-    long fanIn = layer.fanIn();
+    long fanIn = layer.requireSpec().fanIn();
     int needed = Accumulators.requiredBits(fanIn, inputBits, inputSigned, weightBits);
     if (needed > available) {
       out.add(Diagnostic.error(layer.layerName() + ": the worst-case accumulator needs " + needed
@@ -367,7 +362,7 @@ public final class Validator {
           + Accumulators.maxAbsInput(inputBits, inputSigned) + " as " + inputBits + "-bit "
           + (inputSigned ? "signed" : "unsigned") + ", weights up to " + Accumulators.maxAbsWeight(weightBits)
           + " as " + weightBits + "-bit)", layer.method(), layer.mirror(),
-          layer.attributes().value("accumulatorBitWidth")));
+          layer.anchor().value("accumulatorBitWidth")));
     }
   }
 
