@@ -3,6 +3,7 @@ package dev.qnn4j.processor;
 import com.google.auto.service.AutoService;
 import com.sun.source.util.Trees;
 import dev.qnn4j.processor.auto.AutoQuantizer;
+import dev.qnn4j.processor.forward.ForwardParser;
 import dev.qnn4j.processor.generation.AutoModelGenerator;
 import dev.qnn4j.processor.generation.ModelGenerator;
 import dev.qnn4j.processor.generation.ServicesFile;
@@ -65,8 +66,9 @@ public final class QuantModelProcessor extends AbstractProcessor {
     super.init(env);
     extractor = new ModelExtractor(env.getElementUtils());
     trees = treesOf(env);
-    validator = new Validator(trees.map(ForwardAnalyzer::new));
-    autoQuantizer = new AutoQuantizer(env.getElementUtils(), env.getTypeUtils(), validator, trees);
+    Optional<ForwardParser> parser = trees.map(t -> new ForwardParser(t, env.getElementUtils()));
+    validator = new Validator(parser.map(ForwardAnalyzer::new));
+    autoQuantizer = new AutoQuantizer(env.getElementUtils(), env.getTypeUtils(), validator, parser);
   }
 
   /** javac's tree API, for the checks that read forward's body; absent on other compilers. */

@@ -13,7 +13,6 @@ import dev.qnn4j.processor.model.Geometry;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerSpec;
 import dev.qnn4j.processor.model.WeightQuantSpec;
-import dev.qnn4j.processor.model.LayerKind;
 import dev.qnn4j.processor.model.ModelDescriptor;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,23 +1,11 @@
 package dev.qnn4j.processor.validation;
 
-import com.sun.source.tree.AssignmentTree;
-import com.sun.source.tree.CompilationUnitTree;
-import com.sun.source.tree.ExpressionStatementTree;
-import com.sun.source.tree.ExpressionTree;
-import com.sun.source.tree.IdentifierTree;
-import com.sun.source.tree.ImportTree;
-import com.sun.source.tree.LiteralTree;
-import com.sun.source.tree.MemberSelectTree;
-import com.sun.source.tree.MethodInvocationTree;
-import com.sun.source.tree.MethodTree;
-import com.sun.source.tree.ParenthesizedTree;
-import com.sun.source.tree.ReturnTree;
-import com.sun.source.tree.StatementTree;
-import com.sun.source.tree.Tree;
-import com.sun.source.tree.TypeCastTree;
-import com.sun.source.tree.VariableTree;
-import com.sun.source.util.TreePath;
-import com.sun.source.util.Trees;
+import dev.qnn4j.processor.forward.ForwardParser;
+import dev.qnn4j.processor.forward.ForwardProgram;
+import dev.qnn4j.processor.forward.ForwardProgram.FCall;
+import dev.qnn4j.processor.forward.ForwardProgram.LayerCall;
+import dev.qnn4j.processor.forward.ForwardProgram.Unsupported;
+import dev.qnn4j.processor.forward.ForwardProgram.Var;
 import dev.qnn4j.processor.model.ActQuantSpec;
 import dev.qnn4j.processor.model.Geometry;
 import dev.qnn4j.processor.model.LayerDescriptor;
@@ -31,13 +19,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
-import javax.lang.model.element.ExecutableElement;
 import javax.tools.Diagnostic.Kind;
 
 /**
- * Reads {@code forward}'s body with javac's tree API and, when it is straight-line code (local
- * declarations, assignments and returns whose expressions are layer-method calls, {@code F.*} calls,
- * variables, casts and int literals), follows shapes and quantization through it:
+ * Follows shapes and quantization through the {@link ForwardProgram} of a model whose {@code
+ * forward} is straight-line code, and reports:
  *
  * <ul>
  *   <li>shape mismatches between consecutive layers, with the runtime's message format
@@ -46,43 +32,38 @@ import javax.tools.Diagnostic.Kind;
  *   <li>the worst-case accumulator of each quantized conv/linear whose input bit width is known.
  * </ul>
  *
- * Anything else (a branch, a loop, a helper call) makes the body not straight-line, and the method
- * reports nothing: the runtime layers check shapes at the first forward instead.
+ * A forward outside the straight-line subset (a branch, a loop, a helper call) gets no report: the
+ * runtime layers check shapes at the first forward instead.
  */
 public final class ForwardAnalyzer {
-  private static final String F_CLASS = "dev.qnn4j.runtime.F";
+  private final ForwardParser parser;
 
-  private final Trees trees;
-
-  public ForwardAnalyzer(Trees trees) {
-    this.trees = trees;
+  public ForwardAnalyzer(ForwardParser parser) {
+    this.parser = parser;
   }
 
   public void analyze(ModelDescriptor model, Diagnostics out) {
-    ExecutableElement forward = model.forward();
-    if (forward == null || !forward.getEnclosingElement().equals(model.type())) {
+    if (model.forward() == null || !model.forward().getEnclosingElement().equals(model.type())) {
       return;
     }
-    TreePath path = trees.getPath(forward);
-    if (path == null || !(path.getLeaf() instanceof MethodTree method) || method.getBody() == null) {
-      return;
+    Map<String, LayerDescriptor> layers = new HashMap<>();
+    for (LayerDescriptor l : model.layers()) {
+      if (l.kind().isPresent()) {
+        layers.putIfAbsent(l.methodName(), l);
+      }
     }
-    Run run = new Run(model, forward, method, path.getCompilationUnit());
+    Run run;
     try {
-      run.execute();
-    } catch (NotStraightLine e) {
+      ForwardProgram program = parser.parse(model.forward(), model.type(), layers.keySet());
+      if (program == null) {
+        return;
+      }
+      run = new Run(model, program, layers);
+      program.run(run);
+    } catch (Unsupported notStraightLine) {
       return;
     }
     run.findings.forEach(out::add);
-  }
-
-  /** Thrown when the body leaves the straight-line subset. */
-  private static final class NotStraightLine extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    NotStraightLine() {
-      super(null, null, false, false);
-    }
   }
 
   /** Quantization known at compile time: integers of {@code bits} bits, signed or not. */
@@ -113,103 +94,42 @@ public final class ForwardAnalyzer {
     }
   }
 
-  private final class Run {
+  /** One analysis: the values of forward, and what was found. */
+  private static final class Run implements ForwardProgram.Semantics<Value> {
     private final ModelDescriptor model;
-    private final ExecutableElement forward;
-    private final MethodTree method;
-    private final CompilationUnitTree unit;
-    private final Map<String, LayerDescriptor> layers = new HashMap<>();
-    private final Map<String, Value> locals = new HashMap<>();
+    private final ForwardProgram program;
+    private final Map<String, LayerDescriptor> layers;
     private final Map<String, Integer> calls = new HashMap<>();
     private final List<Diagnostic> findings = new ArrayList<>();
-    private final boolean importsF;
 
-    Run(ModelDescriptor model, ExecutableElement forward, MethodTree method, CompilationUnitTree unit) {
+    Run(ModelDescriptor model, ForwardProgram program, Map<String, LayerDescriptor> layers) {
       this.model = model;
-      this.forward = forward;
-      this.method = method;
-      this.unit = unit;
-      for (LayerDescriptor l : model.layers()) {
-        if (l.kind().isPresent()) {
-          layers.putIfAbsent(l.methodName(), l);
-        }
-      }
-      boolean imported = false;
-      for (ImportTree i : unit.getImports()) {
-        String name = i.getQualifiedIdentifier().toString();
-        imported |= !i.isStatic() && (name.equals(F_CLASS) || name.equals("dev.qnn4j.runtime.*"));
-      }
-      this.importsF = imported || String.valueOf(unit.getPackageName()).equals("dev.qnn4j.runtime");
+      this.program = program;
+      this.layers = layers;
     }
 
-    void execute() throws NotStraightLine {
-      String input = method.getParameters().get(0).getName().toString();
+    @Override
+    public Value parameter() {
       long[] shape = model.inputShape().isEmpty() ? null
           : model.inputShape().stream().mapToLong(Integer::longValue).toArray();
-      locals.put(input, new Value(shape, null));
-      for (StatementTree s : method.getBody().getStatements()) {
-        if (s instanceof VariableTree v) {
-          locals.put(v.getName().toString(), v.getInitializer() == null ? Value.UNKNOWN : eval(v.getInitializer()));
-        } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof AssignmentTree a
-            && a.getVariable() instanceof IdentifierTree target && locals.containsKey(target.getName().toString())) {
-          locals.put(target.getName().toString(), eval(a.getExpression()));
-        } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof MethodInvocationTree call) {
-          eval(call);
-        } else if (s instanceof ReturnTree r) {
-          if (r.getExpression() != null) {
-            eval(r.getExpression());
-          }
-          return;
-        } else {
-          throw new NotStraightLine();
-        }
-      }
+      return new Value(shape, null);
     }
 
-    private Value eval(ExpressionTree e) throws NotStraightLine {
-      if (e instanceof ParenthesizedTree p) {
-        return eval(p.getExpression());
-      }
-      if (e instanceof TypeCastTree c) {
-        return eval(c.getExpression());
-      }
-      if (e instanceof IdentifierTree id && locals.containsKey(id.getName().toString())) {
-        return locals.get(id.getName().toString());
-      }
-      if (e instanceof MethodInvocationTree call) {
-        ExpressionTree select = call.getMethodSelect();
-        if (select instanceof IdentifierTree id) {
-          return layerCall(id.getName().toString(), call);
-        }
-        if (select instanceof MemberSelectTree m) {
-          String owner = m.getExpression().toString();
-          if (owner.equals("this")) {
-            return layerCall(m.getIdentifier().toString(), call);
-          }
-          if (owner.equals(F_CLASS) || (owner.equals("F") && importsF)) {
-            return functional(m.getIdentifier().toString(), call);
-          }
-        }
-      }
-      throw new NotStraightLine();
+    @Override
+    public Value unassigned(Var variable) {
+      return Value.UNKNOWN;
     }
 
-    private Value layerCall(String methodName, MethodInvocationTree call) throws NotStraightLine {
-      LayerDescriptor layer = layers.get(methodName);
-      if (layer == null) {
-        throw new NotStraightLine();
-      }
-      List<Value> args = new ArrayList<>();
-      for (ExpressionTree a : call.getArguments()) {
-        args.add(eval(a));
-      }
+    @Override
+    public Value layerCall(LayerCall call, List<Value> args) {
+      LayerDescriptor layer = layers.get(call.method());
       LayerKind kind = layer.requireKind();
-      int count = calls.merge(methodName, 1, Integer::sum);
+      int count = calls.merge(call.method(), 1, Integer::sum);
       if (count == 2 && kind.role() == LayerKind.Role.QUANT_ACTIVATION) {
         findings.add(Diagnostic.atTree(Kind.WARNING, layer.layerName() + " (" + kind.simpleName()
             + ") is called at two places in forward: activation quantizers are stateful, each instance keeps its"
             + " own statistics, so reusing one mixes the statistics of two places; declare one layer method"
-            + " per place", forward, call, unit));
+            + " per place", program.method(), call.tree(), program.unit()));
       }
       if (args.size() != kind.inputCount()) {
         return Value.UNKNOWN;
@@ -313,21 +233,19 @@ public final class ForwardAnalyzer {
       }
     }
 
-    private Value functional(String name, MethodInvocationTree call) throws NotStraightLine {
-      List<? extends ExpressionTree> args = call.getArguments();
-      if (args.isEmpty()) {
-        throw new NotStraightLine();
-      }
-      Value x = eval(args.get(0));
+    @Override
+    public Value function(FCall call, List<Value> tensors) {
+      Value x = tensors.get(0);
+      String name = call.function();
       switch (name) {
         case "maxPool2d", "avgPool2d" -> {
           if (x.dims != null && x.rank() != 3) {
             opMismatch(name, "a 4-d input [N, C, H, W]", x, call);
             return Value.UNKNOWN;
           }
-          Long k = intLiteral(args, 1);
-          Long s = args.size() > 2 ? intLiteral(args, 2) : k;
-          Long p = args.size() > 3 ? intLiteral(args, 3) : Long.valueOf(0);
+          Long k = call.size(0);
+          Long s = call.sizes().size() > 1 ? call.size(1) : k;
+          Long p = call.sizes().size() > 2 ? call.size(2) : Long.valueOf(0);
           long[] dims = k == null || s == null || p == null ? null : pool(x.dims, k, s, p);
           return new Value(dims, name.equals("maxPool2d") ? x.quant : null);
         }
@@ -345,10 +263,10 @@ public final class ForwardAnalyzer {
           return x.withDims(new long[] {n});
         }
         case "add" -> {
-          if (args.size() != 2) {
+          if (tensors.size() != 2 || !call.sizes().isEmpty()) {
             return Value.UNKNOWN;
           }
-          Value b = eval(args.get(1));
+          Value b = tensors.get(1);
           if (!sameShape(x, b)) {
             opMismatch("add", "two tensors of shape " + x.shape(), b, call);
           }
@@ -369,13 +287,6 @@ public final class ForwardAnalyzer {
         return new long[] {dims[0], -1, -1};
       }
       return new long[] {dims[0], (dims[1] + 2 * p - k) / s + 1, (dims[2] + 2 * p - k) / s + 1};
-    }
-
-    private Long intLiteral(List<? extends ExpressionTree> args, int i) {
-      if (i < args.size() && args.get(i) instanceof LiteralTree l && l.getValue() instanceof Integer v) {
-        return v.longValue();
-      }
-      return null;
     }
 
     private boolean sameShape(Value a, Value b) {
@@ -404,8 +315,9 @@ public final class ForwardAnalyzer {
       findings.add(Diagnostic.error(message(layer.layerName(), expected, actual), layer.method(), mirror, value));
     }
 
-    private void opMismatch(String op, String expected, Value actual, Tree call) {
-      findings.add(Diagnostic.atTree(Kind.ERROR, message(op, expected, actual), forward, call, unit));
+    private void opMismatch(String op, String expected, Value actual, FCall call) {
+      findings.add(Diagnostic.atTree(Kind.ERROR, message(op, expected, actual), program.method(), call.tree(),
+          program.unit()));
     }
 
     /** The runtime's LayerShapeException format, with the batch dimension written N. */
