@@ -13,6 +13,7 @@ import dev.qnn4j.processor.model.ModelDescriptor;
 import dev.qnn4j.processor.model.ModelExtractor;
 import dev.qnn4j.processor.validation.Diagnostic;
 import dev.qnn4j.processor.validation.ForwardAnalyzer;
+import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.processor.validation.Validator;
 import java.io.IOException;
 import java.io.Reader;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.ProcessingEnvironment;
@@ -60,6 +62,16 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private final Set<String> factories = new TreeSet<>();
   /** Models whose signatures mention types not generated yet (by another processor): retried next round. */
   private final Set<String> deferred = new LinkedHashSet<>();
+  /** Runs before each model is processed; tests use it to make the processor fail as a bug would. */
+  private final Consumer<TypeElement> beforeEachModel;
+
+  public QuantModelProcessor() {
+    this(model -> { });
+  }
+
+  QuantModelProcessor(Consumer<TypeElement> beforeEachModel) {
+    this.beforeEachModel = beforeEachModel;
+  }
 
   @Override
   public synchronized void init(ProcessingEnvironment env) {
@@ -122,12 +134,19 @@ public final class QuantModelProcessor extends AbstractProcessor {
       }
     }
     for (TypeElement model : models) {
-      if (!round.processingOver() && mentionsUngeneratedTypes(model)) {
-        deferred.add(model.getQualifiedName().toString());
-      } else if (ModelExtractor.findAnnotation(model, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
-        processAutomated(model, !round.processingOver());
-      } else {
-        process(model, !round.processingOver());
+      try {
+        beforeEachModel.accept(model);
+        if (!round.processingOver() && mentionsUngeneratedTypes(model)) {
+          deferred.add(model.getQualifiedName().toString());
+        } else if (ModelExtractor.findAnnotation(model, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
+          processAutomated(model, !round.processingOver());
+        } else {
+          process(model, !round.processingOver());
+        }
+      } catch (RuntimeException | LinkageError | AssertionError bug) {
+        // A bug in the processor: an error on the model, naming the exception, instead of a javac crash.
+        processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+            Messages.processorBug(model.getQualifiedName().toString(), bug), model);
       }
     }
     reportLayersOutsideModels(round);
@@ -149,7 +168,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
       factories.add(model.factoryBinaryName());
     } catch (IOException e) {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          "cannot write " + model.generatedSimpleName() + ": " + e.getMessage(), type);
+          Messages.cannotWrite(model.generatedSimpleName(), e.getMessage()), type);
     }
   }
 
@@ -165,7 +184,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
       factories.add(result.model().factoryBinaryName());
     } catch (IOException e) {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          "cannot write " + result.model().generatedSimpleName() + ": " + e.getMessage(), holder);
+          Messages.cannotWrite(result.model().generatedSimpleName(), e.getMessage()), holder);
     }
   }
 
@@ -204,7 +223,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
           AnnotationMirror mirror = e.getAnnotationMirrors().stream()
               .filter(m -> m.getAnnotationType().asElement().equals(annotation)).findFirst().orElse(null);
           processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-              "@" + annotation.getSimpleName() + " belongs on a layer method of a @QuantModel class",
+              Messages.layerOutsideModel(annotation.getSimpleName()),
               e, mirror);
         }
       }
@@ -251,7 +270,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
       }
     } catch (IOException e) {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          "cannot write " + ServicesFile.PATH + ": " + e.getMessage());
+          Messages.cannotWrite(ServicesFile.PATH, e.getMessage()));
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.qnn4j.processor.auto;
 
+import dev.qnn4j.processor.validation.Messages;
+import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.Tree;
 import dev.qnn4j.processor.auto.QuantizedFlow.Flow;
 import dev.qnn4j.processor.forward.ForwardParser;
@@ -77,15 +79,13 @@ public final class AutoQuantizer {
     TypeElement floatType = floatClass(holder, elements);
     if (floatType == null || ModelExtractor.findAnnotation(floatType, ModelExtractor.QUANT_MODEL).isEmpty()) {
       String named = floatType == null ? String.valueOf(spec.floatModel()) : floatType.getSimpleName().toString();
-      report.error("@QuantizeFrom(value = " + named + ".class): " + named + " is not a @QuantModel class; automated"
-          + " quantization starts from a float model declared with the DSL", report.at("value"));
+      report.error(Messages.notAFloatModel(named), report.at("value"));
       return null;
     }
     ModelDescriptor floatModel = extractor.extract(floatType);
     String floatName = floatModel.modelName();
     if (validator.validate(floatModel).stream().anyMatch(Diagnostic::isError)) {
-      report.error("@QuantizeFrom(value = " + floatName + ".class): " + floatName + " has errors (reported on it);"
-          + " automated quantization starts from a valid model", report.at("value"));
+      report.error(Messages.floatModelHasErrors(floatName), report.at("value"));
       return null;
     }
     RuleChecks.checkRules(spec.rules(), report);
@@ -124,8 +124,7 @@ public final class AutoQuantizer {
   private ForwardProgram program(ModelDescriptor floatModel, Map<String, LayerPlan> plans, Reporter report) {
     String floatName = floatModel.modelName();
     if (parser.isEmpty()) {
-      report.error("automated quantization reads " + floatName + ".forward with javac's tree API, which this"
-          + " compiler does not offer", report.annotation());
+      report.error(Messages.noTreeApi(floatName), report.annotation());
       return null;
     }
     ForwardProgram program;
@@ -140,9 +139,7 @@ public final class AutoQuantizer {
       return null;
     }
     if (program == null) {
-      report.error("@QuantizeFrom(value = " + floatName + ".class): " + floatName + ".forward is not in this"
-          + " compilation; automated quantization regenerates forward from its source, so compile " + floatName
-          + " together with " + report.holder.getSimpleName(), report.at("value"));
+      report.error(Messages.forwardNotCompiled(floatName, report.holder.getSimpleName()), report.at("value"));
     }
     return program;
   }
@@ -167,29 +164,25 @@ public final class AutoQuantizer {
       }
     } else if (e instanceof FCall f) {
       if (!f.known()) {
-        throw new Unsupported("it calls " + ((com.sun.source.tree.MethodInvocationTree) f.tree()).getMethodSelect()
-            + ", which is neither a layer method nor an F function", f.tree());
+        throw new Unsupported(Messages.callsUnknownMethod(((MethodInvocationTree) f.tree()).getMethodSelect()),
+            f.tree());
       }
       for (Expr a : f.tensors()) {
         checkRegenerable(a);
       }
       for (Size size : f.sizes()) {
         if (size.value() == null) {
-          throw new Unsupported("the argument " + size.tree() + " of F." + f.function()
-              + " is not an integer constant", size.tree());
+          throw new Unsupported(Messages.notIntegerConstant(size.tree(), f.function()), size.tree());
         }
       }
     }
   }
 
   private void unsupported(Unsupported e, ModelDescriptor floatModel, ForwardProgram program, Reporter report) {
-    String floatName = floatModel.modelName();
-    report.error("@QuantizeFrom(value = " + floatName + ".class): automated quantization regenerates " + floatName
-        + ".forward with the quantized layers, so it must be straight-line code (locals, layer-method calls, F"
-        + " calls with constant sizes, one return), but " + e.getMessage(), report.at("value"));
+    report.error(Messages.forwardNotStraightLine(floatModel.modelName(), e.getMessage()), report.at("value"));
     Tree tree = e.tree();
     if (tree != null) {
-      report.add(Diagnostic.atTree(Kind.NOTE, report.holder.getSimpleName() + " (@QuantizeFrom) cannot follow this",
+      report.add(Diagnostic.atTree(Kind.NOTE, Messages.cannotFollow(report.holder.getSimpleName()),
           floatModel.forward(), tree, parser.get().unitOf(floatModel.forward())));
     }
   }

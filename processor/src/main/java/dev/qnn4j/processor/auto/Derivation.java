@@ -1,5 +1,6 @@
 package dev.qnn4j.processor.auto;
 
+import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.annotations.BiasRule;
 import dev.qnn4j.processor.auto.QuantizedFlow.Flow;
 import dev.qnn4j.processor.model.ActQuantSpec;
@@ -50,11 +51,8 @@ final class Derivation {
     String name = p.source().layerName();
     int places = flow.callsOf(p.source().methodName()).size();
     if (places > 1) {
-      report.add(new Diagnostic(Kind.WARNING, name + " (a @ReLU of " + floatName + ", quantized to QuantReLU) is"
-          + " called at " + places + " places in " + floatName + ".forward: activation quantizers"
-          + " are stateful, so the places share (and mix) one quantizer's statistics; declare one @ReLU per"
-          + " place, or keep it float with @LayerRule(name = \"" + name + "\", keepFloat = true)", report.holder,
-          report.quantizeFrom, null, null, null));
+      report.add(new Diagnostic(Kind.WARNING, Messages.quantizedReluCalledTwice(name, floatName, places),
+          report.holder, report.quantizeFrom, null, null, null));
     }
     LayerDescriptor s = p.source();
     LayerSpec spec = new LayerSpec(LayerKind.QUANT_RELU, Geometry.NONE, Optional.empty(),
@@ -72,10 +70,7 @@ final class Derivation {
     boolean floatInput = inputs.stream().anyMatch(f -> !f.quantTensor());
     boolean inputQuant = floatInput && p.inputBits() > 0;
     if (p.bias() != BiasRule.FLOAT && floatInput && !inputQuant) {
-      report.error(name + ": bias = " + p.bias() + " needs the input scale (bias scale = input scale x weight scale),"
-          + " but the input of " + name + " in " + floatName + ".forward is a float Tensor and inputBitWidth = 0"
-          + " adds no input quantizer: set inputBitWidth, or bias = FLOAT for " + name + " with a @LayerRule;"
-          + " Brevitas fails at run time with \"Input scale required\"", p.biasAnchor());
+      report.error(Messages.derivedBiasWithoutInputScale(name, p.bias(), floatName), p.biasAnchor());
     }
     LayerDescriptor derived = quantized(p, inputQuant);
     for (Flow in : inputs) {

@@ -1,9 +1,9 @@
 package dev.qnn4j.processor.auto;
 
+import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.processor.model.ModelExtractor;
 import dev.qnn4j.processor.validation.Diagnostic;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
@@ -23,32 +23,30 @@ final class HolderChecks {
   static void check(TypeElement holder, Elements elements, Reporter report) {
     String name = holder.getSimpleName().toString();
     Reporter.Position anchor = report.annotation();
+    String generated = "QuantModel_" + ModelExtractor.nestedName(holder);
     if (ModelExtractor.findAnnotation(holder, ModelExtractor.QUANT_MODEL).isPresent()) {
-      report.error(name + " is both a @QuantModel and a @QuantizeFrom: a @QuantizeFrom type names a model derived"
-          + " from another, it declares no layers of its own", anchor);
+      report.error(Messages.quantizeFromAndQuantModel(name), anchor);
     }
     boolean isInterface = holder.getKind() == ElementKind.INTERFACE;
     if (!isInterface && holder.getKind() != ElementKind.CLASS) {
-      report.error("@QuantizeFrom belongs on an interface or an abstract class, not on " + holder.getKind().toString()
-          .toLowerCase(Locale.ROOT).replace('_', ' ') + " " + name, anchor);
+      report.error(Messages.quantizeFromOnWrongKind(holder.getKind(), name), anchor);
       return;
     }
     if (!isInterface && !holder.getModifiers().contains(Modifier.ABSTRACT)) {
-      report.error("@QuantizeFrom class " + name + " must be abstract: the generated QuantModel_"
-          + ModelExtractor.nestedName(holder) + " extends it", anchor);
+      report.error(Messages.quantizeFromNotAbstract(name, generated), anchor);
     }
     if (!holder.getTypeParameters().isEmpty()) {
-      report.error("@QuantizeFrom type " + name + " must not be generic", anchor);
+      report.error(Messages.quantizeFromGeneric(name), anchor);
     }
     if (holder.getModifiers().contains(Modifier.PRIVATE) || ModelExtractor.isNestedInner(holder)) {
-      report.error("@QuantizeFrom type " + name + " must be top level or static nested, and not private", anchor);
+      report.error(Messages.quantizeFromInnerOrPrivate(name), anchor);
     }
     if (!isInterface) {
       List<ExecutableElement> constructors = ElementFilter.constructorsIn(holder.getEnclosedElements());
       boolean noArg = constructors.stream()
           .anyMatch(c -> c.getParameters().isEmpty() && !c.getModifiers().contains(Modifier.PRIVATE));
       if (!noArg) {
-        report.error("@QuantizeFrom class " + name + " needs a non-private no-argument constructor", anchor);
+        report.error(Messages.quantizeFromConstructor(name), anchor);
       }
     }
     for (ExecutableElement m : ElementFilter.methodsIn(elements.getAllMembers(holder))) {
@@ -58,11 +56,10 @@ final class HolderChecks {
         continue;
       }
       if (GENERATED_METHODS.contains(m.getSimpleName().toString()) && !m.getModifiers().contains(Modifier.STATIC)) {
-        report.add(Diagnostic.error(name + " must not declare " + m.getSimpleName() + ": the generated QuantModel_"
-            + ModelExtractor.nestedName(holder) + " defines it", owner.equals(holder) ? m : holder));
+        report.add(Diagnostic.error(Messages.quantizeFromDeclaresGenerated(name, m.getSimpleName(), generated),
+            owner.equals(holder) ? m : holder));
       } else if (m.getModifiers().contains(Modifier.ABSTRACT)) {
-        report.add(Diagnostic.error(name + ": abstract method " + m.getSimpleName() + " would stay unimplemented: a"
-            + " @QuantizeFrom type names the quantized model and declares no layers",
+        report.add(Diagnostic.error(Messages.quantizeFromAbstractMethod(name, m.getSimpleName()),
             owner.equals(holder) ? m : holder));
       }
     }

@@ -1,5 +1,6 @@
 package dev.qnn4j.processor.auto;
 
+import dev.qnn4j.processor.validation.Messages;
 import com.sun.source.tree.Tree;
 import dev.qnn4j.processor.forward.ForwardProgram;
 import dev.qnn4j.processor.forward.ForwardProgram.FCall;
@@ -54,7 +55,7 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
 
   @Override
   public Flow unassigned(Var variable) throws Unsupported {
-    throw new Unsupported("it reads " + variable.name() + " before assigning it", null);
+    throw new Unsupported(Messages.readsBeforeAssigning(variable.name()), null);
   }
 
   @Override
@@ -73,8 +74,8 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
     List<Parameter> params = p.source().parameters();
     for (int i = 0; i < Math.min(params.size(), args.size()); i++) {
       if (params.get(i).type() == ValueType.QUANT_TENSOR && !args.get(i).quantTensor()) {
-        throw new Unsupported("after quantization " + p.source().methodName() + "'s input "
-            + params.get(i).name() + " is a Tensor, but the method takes a QuantTensor", call.tree());
+        throw new Unsupported(Messages.quantTensorInputLost(p.source().methodName(), params.get(i).name()),
+            call.tree());
       }
     }
     Flow x = args.isEmpty() ? Flow.FLOAT : args.get(0);

@@ -1,5 +1,6 @@
 package dev.qnn4j.processor.auto;
 
+import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.annotations.BiasRule;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerKind;
@@ -12,9 +13,6 @@ import java.util.Map;
 
 /** The checks of {@code @QuantRules} and {@code @LayerRule}s on their own, before any layer is planned. */
 final class RuleChecks {
-  private static final String QCDQ = ": weights and activations are exported as QCDQ, which holds at most 8-bit"
-      + " integers";
-
   private RuleChecks() {}
 
   static void checkRules(QuantizeFromSpec.Rules rules, Reporter report) {
@@ -22,23 +20,20 @@ final class RuleChecks {
     bits("@QuantRules inputBitWidth", rules.inputBitWidth(), 0, report.rules("inputBitWidth"), report);
     bits("@QuantRules reluBitWidth", rules.reluBitWidth(), 0, report.rules("reluBitWidth"), report);
     int accumulator = rules.accumulatorBitWidth();
-    if (accumulator < 1 || accumulator > 32) {
-      report.error("@QuantRules accumulatorBitWidth = " + accumulator + " is outside 1..32",
+    if (!Messages.isValidBits(accumulator, 1, false)) {
+      report.error(Messages.bitWidth("@QuantRules accumulatorBitWidth", accumulator, 1, false, null),
           report.rules("accumulatorBitWidth"));
     }
     if (rules.bias() == BiasRule.INHERIT) {
-      report.error("@QuantRules bias = INHERIT: INHERIT belongs in a @LayerRule; the rules say FLOAT, INT8, INT16 or"
-          + " INT32", report.rules("bias"));
+      report.error(Messages.ruleBiasInherit(), report.rules("bias"));
     }
   }
 
   /** {@code min} is 1, or 0 where 0 means "none". */
   private static void bits(String what, int v, int min, Reporter.Position anchor, Reporter report) {
-    String none = min == 0 ? (what.endsWith("inputBitWidth") ? " (0 = no input quantizer)" : " (0 = float)") : "";
-    if (v < min || v > 32) {
-      report.error(what + " = " + v + " is outside " + min + "..32" + none, anchor);
-    } else if (v > 8) {
-      report.error(what + " = " + v + " is outside " + min + "..8" + none + QCDQ, anchor);
+    if (!Messages.isValidBits(v, min, true)) {
+      String zero = what.endsWith("inputBitWidth") ? "no input quantizer" : "float";
+      report.error(Messages.bitWidth(what, v, min, true, zero), anchor);
     }
   }
 
@@ -51,13 +46,12 @@ final class RuleChecks {
       String name = o.name();
       LayerDescriptor layer = layers.get(name);
       if (layer == null) {
-        report.error("@LayerRule(name = \"" + name + "\"): " + floatModel.modelName() + " has no layer " + name
-            + "; its layers are " + String.join(", ", layers.keySet()), Reporter.Position.of(o.anchor(), "name"));
+        report.error(Messages.layerRuleUnknownLayer(name, floatModel.modelName(), List.copyOf(layers.keySet())),
+            Reporter.Position.of(o.anchor(), "name"));
         continue;
       }
       if (byName.containsKey(name)) {
-        report.error("@LayerRule(name = \"" + name + "\") appears twice; one rule per layer",
-            Reporter.Position.of(o.anchor(), "name"));
+        report.error(Messages.layerRuleTwice(name), Reporter.Position.of(o.anchor(), "name"));
         continue;
       }
       byName.put(name, o);
@@ -69,10 +63,8 @@ final class RuleChecks {
   private static void checkLayerRule(LayerRuleSpec o, LayerDescriptor layer, Reporter report) {
     String name = o.name();
     LayerKind kind = layer.requireKind();
-    String declared = name + " is a @" + kind.simpleName();
     if (kind != LayerKind.CONV2D && kind != LayerKind.LINEAR && kind != LayerKind.RELU) {
-      report.error(name + ": @LayerRule applies to @Conv2d, @Linear and @ReLU layers; " + declared
-          + ", which automated quantization keeps as declared", Reporter.Position.of(o.anchor(), "name"));
+      report.error(Messages.layerRuleOnKeptLayer(name, kind), Reporter.Position.of(o.anchor(), "name"));
       return;
     }
     boolean compute = kind != LayerKind.RELU;
@@ -80,16 +72,14 @@ final class RuleChecks {
     List<String> set = o.setAttributes();
     for (String attribute : compute ? List.of("reluBitWidth") : computeOnly) {
       if (set.contains(attribute)) {
-        report.error(name + ": @LayerRule " + attribute + " applies to "
-            + (compute ? "@ReLU layers" : "@Conv2d and @Linear layers") + "; " + declared,
+        report.error(Messages.layerRuleAttributeMisplaced(name, attribute, compute, kind),
             Reporter.Position.of(o.anchor(), attribute));
       }
     }
     if (o.keepFloat()) {
       for (String attribute : set) {
         if (compute == computeOnly.contains(attribute)) {
-          report.error(name + ": @LayerRule keepFloat = true keeps " + name + " float, so " + attribute
-              + " has no effect", Reporter.Position.of(o.anchor(), attribute));
+          report.error(Messages.layerRuleKeepFloat(name, attribute), Reporter.Position.of(o.anchor(), attribute));
         }
       }
     }
@@ -99,7 +89,7 @@ final class RuleChecks {
       o.inputBitWidth().ifPresent(v -> bits(name + ": @LayerRule inputBitWidth", v, 0,
           Reporter.Position.of(o.anchor(), "inputBitWidth"), report));
       o.bias().filter(b -> b != BiasRule.FLOAT && !layer.requireSpec().hasBias()).ifPresent(b ->
-          report.error(name + ": @LayerRule bias = " + b + " on a layer with bias = false", Reporter.Position.of(o.anchor(), "bias")));
+          report.error(Messages.layerRuleBiasWithoutBias(name, b), Reporter.Position.of(o.anchor(), "bias")));
     } else {
       o.reluBitWidth().ifPresent(v -> bits(name + ": @LayerRule reluBitWidth", v, 0,
           Reporter.Position.of(o.anchor(), "reluBitWidth"), report));

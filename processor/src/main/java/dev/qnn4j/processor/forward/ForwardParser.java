@@ -1,5 +1,6 @@
 package dev.qnn4j.processor.forward;
 
+import dev.qnn4j.processor.validation.Messages;
 import com.sun.source.tree.AssignmentTree;
 import com.sun.source.tree.BinaryTree;
 import com.sun.source.tree.CompilationUnitTree;
@@ -113,7 +114,7 @@ public final class ForwardParser {
 
     ForwardProgram read(ExecutableElement forward, MethodTree method) throws Unsupported {
       if (method.getBody() == null || method.getParameters().size() != 1) {
-        throw new Unsupported("it has no body", method);
+        throw new Unsupported(Messages.noBody(), method);
       }
       String parameter = method.getParameters().get(0).getName().toString();
       locals.add(parameter);
@@ -121,7 +122,7 @@ public final class ForwardParser {
       boolean returned = false;
       for (StatementTree s : method.getBody().getStatements()) {
         if (returned) {
-          throw new Unsupported("a statement follows the return", s);
+          throw new Unsupported(Messages.statementAfterReturn(), s);
         }
         if (s instanceof VariableTree v) {
           String name = v.getName().toString();
@@ -130,7 +131,7 @@ public final class ForwardParser {
           out.add(new Declare(name, init));
         } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof AssignmentTree a) {
           if (!(a.getVariable() instanceof IdentifierTree target) || !locals.contains(target.getName().toString())) {
-            throw new Unsupported("it assigns " + a.getVariable() + ", which is not a local variable", a);
+            throw new Unsupported(Messages.assignsNonLocal(a.getVariable()), a);
           }
           out.add(new Assign(target.getName().toString(), expr(a.getExpression())));
         } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof MethodInvocationTree call) {
@@ -139,11 +140,11 @@ public final class ForwardParser {
           out.add(new Return(expr(r.getExpression())));
           returned = true;
         } else {
-          throw new Unsupported(describe(s), s);
+          throw new Unsupported(Messages.unsupportedStatement(describe(s)), s);
         }
       }
       if (!returned) {
-        throw new Unsupported("it does not end with a return", method);
+        throw new Unsupported(Messages.noFinalReturn(), method);
       }
       return new ForwardProgram(forward, unit, parameter, out, locals);
     }
@@ -173,9 +174,9 @@ public final class ForwardParser {
             return functional(name, call);
           }
         }
-        throw new Unsupported("it calls " + select + ", which is neither a layer method nor an F function", call);
+        throw new Unsupported(Messages.callsUnknownMethod(select), call);
       }
-      throw new Unsupported("it uses the expression " + e + ", which is not a local variable or a call", e);
+      throw new Unsupported(Messages.unsupportedExpression(e), e);
     }
 
     private Expr layerCall(String name, MethodInvocationTree call) throws Unsupported {
@@ -190,7 +191,7 @@ public final class ForwardParser {
       int tensorCount = ForwardProgram.FUNCTIONS.getOrDefault(name, 1);
       List<? extends ExpressionTree> args = call.getArguments();
       if (args.size() < tensorCount) {
-        throw new Unsupported("F." + name + " has too few arguments", call);
+        throw new Unsupported(Messages.tooFewArguments(name), call);
       }
       List<Expr> tensors = new ArrayList<>();
       List<Size> sizes = new ArrayList<>();
@@ -251,13 +252,13 @@ public final class ForwardParser {
 
     private static String describe(StatementTree s) {
       return switch (s.getKind()) {
-        case FOR_LOOP, ENHANCED_FOR_LOOP -> "it has a for loop";
-        case WHILE_LOOP, DO_WHILE_LOOP -> "it has a while loop";
-        case IF -> "it has an if statement";
-        case SWITCH -> "it has a switch statement";
-        case BLOCK -> "it has a nested block";
-        case TRY -> "it has a try statement";
-        default -> "it has the statement " + s.toString().strip();
+        case FOR_LOOP, ENHANCED_FOR_LOOP -> "a for loop";
+        case WHILE_LOOP, DO_WHILE_LOOP -> "a while loop";
+        case IF -> "an if statement";
+        case SWITCH -> "a switch statement";
+        case BLOCK -> "a nested block";
+        case TRY -> "a try statement";
+        default -> "the statement " + s.toString().strip();
       };
     }
   }

@@ -126,10 +126,8 @@ public final class ForwardAnalyzer {
       LayerKind kind = layer.requireKind();
       int count = calls.merge(call.method(), 1, Integer::sum);
       if (count == 2 && kind.role() == LayerKind.Role.QUANT_ACTIVATION) {
-        findings.add(Diagnostic.atTree(Kind.WARNING, layer.layerName() + " (" + kind.simpleName()
-            + ") is called at two places in forward: activation quantizers are stateful, each instance keeps its"
-            + " own statistics, so reusing one mixes the statistics of two places; declare one layer method"
-            + " per place", program.method(), call.tree(), program.unit()));
+        findings.add(Diagnostic.atTree(Kind.WARNING, Messages.activationCalledTwice(layer.layerName(), kind),
+            program.method(), call.tree(), program.unit()));
       }
       if (args.size() != kind.inputCount()) {
         return Value.UNKNOWN;
@@ -322,7 +320,7 @@ public final class ForwardAnalyzer {
 
     /** The runtime's LayerShapeException format, with the batch dimension written N. */
     private String message(String layer, String expected, Value actual) {
-      return layer + ": expected input " + expected + ", got " + actual.shape();
+      return Messages.shapeMismatch(layer, expected, actual.shape());
     }
   }
 }
