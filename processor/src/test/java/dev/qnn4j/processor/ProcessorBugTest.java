@@ -15,33 +15,25 @@ import org.junit.jupiter.api.Test;
  * models are still processed.
  */
 class ProcessorBugTest {
-  private static final String BROKEN = """
-      @QuantModel
-      public abstract class Broken {
-        @QuantLinear(inFeatures = 4, outFeatures = 2)
-        abstract Tensor fc(Tensor x);
+  /** A valid model named {@code name}: one linear layer. */
+  private static TestSource model(String name) {
+    return TestSource.model(name, """
+        @QuantModel
+        public abstract class %s {
+          @QuantLinear(inFeatures = 4, outFeatures = 2)
+          abstract Tensor fc(Tensor x);
 
-        public Tensor forward(Tensor x) {
-          return fc(x);
+          public Tensor forward(Tensor x) {
+            return fc(x);
+          }
         }
-      }
-      """;
-  private static final String HEALTHY = """
-      @QuantModel
-      public abstract class Healthy {
-        @QuantLinear(inFeatures = 4, outFeatures = 2)
-        abstract Tensor fc(Tensor x);
-
-        public Tensor forward(Tensor x) {
-          return fc(x);
-        }
-      }
-      """;
+        """.formatted(name));
+  }
 
   @Test
   void anExceptionInsideTheProcessorIsAnErrorOnTheModel() {
-    TestSource broken = TestSource.model("Broken", BROKEN);
-    TestSource healthy = TestSource.model("Healthy", HEALTHY);
+    TestSource broken = model("Broken");
+    TestSource healthy = model("Healthy");
     List<String> processed = new ArrayList<>();
     QuantModelProcessor processor = new QuantModelProcessor(model -> {
       processed.add(model.getSimpleName().toString());
@@ -62,8 +54,7 @@ class ProcessorBugTest {
 
   @Test
   void withoutTheHookTheSameSourcesCompile() {
-    Compilation c = TestSource.compile(TestSource.model("Broken", BROKEN).file(),
-        TestSource.model("Healthy", HEALTHY).file());
+    Compilation c = TestSource.compile(model("Broken").file(), model("Healthy").file());
     assertThat(c).succeededWithoutWarnings();
   }
 }
