@@ -183,8 +183,9 @@ public final class ModelGenerator {
           layer);
       case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
           spec.dense().inFeatures(), spec.dense().outFeatures()), layer);
-      case QUANT_RELU, QUANT_IDENTITY -> CodeBlock.of("new $T($S, $L, $L)", type, name,
-          actQuant(spec.activation()), spec.returnQuantTensor());
+      case QUANT_RELU, QUANT_IDENTITY -> spec.returnQuantTensor()
+          ? CodeBlock.of("$T.returningQuantTensor($S, $L)", type, name, actQuant(spec.activation()))
+          : CodeBlock.of("new $T($S, $L)", type, name, actQuant(spec.activation()));
       case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
           layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")), spec.returnQuantTensor());
       case QUANT_MAX_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.pool().kernelSize(),
@@ -251,13 +252,10 @@ public final class ModelGenerator {
         : config;
   }
 
+  /** Brevitas' Int<b>ActPerTensorFloat / Uint<b>ActPerTensorFloat, or the fixed-point variant. */
   private static CodeBlock actQuant(ActQuantSpec q) {
-    return actQuant(q.bitWidth(), q.signed(), q.powerOfTwo());
-  }
-
-  private static CodeBlock actQuant(int bits, boolean signed, boolean powerOfTwo) {
-    CodeBlock config = CodeBlock.of("$T.$L($L)", ACT_QUANT_CONFIG, signed ? "signed" : "unsigned", bits);
-    return powerOfTwo
+    CodeBlock config = CodeBlock.of("$T.$L($L)", ACT_QUANT_CONFIG, q.signed() ? "signed" : "unsigned", q.bitWidth());
+    return q.powerOfTwo()
         ? CodeBlock.of("$L.withRestriction($T.POWER_OF_TWO)", config, SCALE_RESTRICTION)
         : config;
   }
