@@ -96,7 +96,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   public Set<String> getSupportedAnnotationTypes() {
     Set<String> names = new TreeSet<>();
     names.add(ModelExtractor.QUANT_MODEL);
-    names.add(AutoQuantizer.QUANTIZE_FROM);
+    names.add(ModelExtractor.QUANTIZE_FROM);
     Stream.of(LayerKind.values()).forEach(k -> names.add(k.annotationName()));
     Stream.of(Companion.values()).forEach(c -> names.add(c.annotationName()));
     return names;
@@ -125,7 +125,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
         }
       }
     }
-    TypeElement quantizeFrom = processingEnv.getElementUtils().getTypeElement(AutoQuantizer.QUANTIZE_FROM);
+    TypeElement quantizeFrom = processingEnv.getElementUtils().getTypeElement(ModelExtractor.QUANTIZE_FROM);
     if (quantizeFrom != null) {
       for (Element e : round.getElementsAnnotatedWith(quantizeFrom)) {
         if (e instanceof TypeElement t) {
@@ -138,7 +138,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
         beforeEachModel.accept(model);
         if (!round.processingOver() && mentionsUngeneratedTypes(model)) {
           deferred.add(model.getQualifiedName().toString());
-        } else if (ModelExtractor.findAnnotation(model, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
+        } else if (ModelExtractor.findAnnotation(model, ModelExtractor.QUANTIZE_FROM).isPresent()) {
           processAutomated(model, !round.processingOver());
         } else {
           process(model, !round.processingOver());
@@ -189,7 +189,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   }
 
   private boolean mentionsUngeneratedTypes(TypeElement type) {
-    if (ModelExtractor.findAnnotation(type, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
+    if (ModelExtractor.findAnnotation(type, ModelExtractor.QUANTIZE_FROM).isPresent()) {
       // The float model must be resolved, and its own signatures complete.
       TypeElement floatModel = AutoQuantizer.floatClass(type, processingEnv.getElementUtils());
       return floatModel == null || (!floatModel.equals(type) && mentionsUngeneratedTypes(floatModel));
@@ -211,7 +211,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private void reportLayersOutsideModels(RoundEnvironment round) {
     for (String name : getSupportedAnnotationTypes()) {
       TypeElement annotation = processingEnv.getElementUtils().getTypeElement(name);
-      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL) || name.equals(AutoQuantizer.QUANTIZE_FROM)) {
+      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL) || name.equals(ModelExtractor.QUANTIZE_FROM)) {
         continue;
       }
       for (Element e : round.getElementsAnnotatedWith(annotation)) {

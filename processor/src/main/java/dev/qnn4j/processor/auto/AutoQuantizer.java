@@ -41,8 +41,6 @@ import javax.tools.Diagnostic.Kind;
  * the {@code @QuantizeFrom} annotation value (or {@code @LayerRule}) it is about.
  */
 public final class AutoQuantizer {
-  public static final String QUANTIZE_FROM = ModelExtractor.QUANTIZE_FROM;
-
   private final Elements elements;
   private final Types types;
   private final ModelExtractor extractor;
