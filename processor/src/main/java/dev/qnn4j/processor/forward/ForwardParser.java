@@ -1,5 +1,6 @@
-package dev.qnn4j.processor.auto;
+package dev.qnn4j.processor.forward;
 
+import dev.qnn4j.processor.validation.Messages;
 import com.sun.source.tree.AssignmentTree;
 import com.sun.source.tree.BinaryTree;
 import com.sun.source.tree.CompilationUnitTree;
@@ -18,114 +19,102 @@ import com.sun.source.tree.Tree;
 import com.sun.source.tree.TypeCastTree;
 import com.sun.source.tree.UnaryTree;
 import com.sun.source.tree.VariableTree;
+import com.sun.source.util.TreePath;
+import com.sun.source.util.Trees;
+import dev.qnn4j.processor.forward.ForwardProgram.Assign;
+import dev.qnn4j.processor.forward.ForwardProgram.Declare;
+import dev.qnn4j.processor.forward.ForwardProgram.Evaluate;
+import dev.qnn4j.processor.forward.ForwardProgram.Expr;
+import dev.qnn4j.processor.forward.ForwardProgram.FCall;
+import dev.qnn4j.processor.forward.ForwardProgram.LayerCall;
+import dev.qnn4j.processor.forward.ForwardProgram.Return;
+import dev.qnn4j.processor.forward.ForwardProgram.Size;
+import dev.qnn4j.processor.forward.ForwardProgram.Stmt;
+import dev.qnn4j.processor.forward.ForwardProgram.Unsupported;
+import dev.qnn4j.processor.forward.ForwardProgram.Var;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
+import javax.lang.model.util.ElementFilter;
+import javax.lang.model.util.Elements;
 
-/**
- * The body of a float model's {@code forward} as automated quantization regenerates it: straight-line
- * statements (local declarations, assignments, calls, one return) whose expressions are layer-method
- * calls, {@code F.*} calls with compile-time constant sizes, and locals. Casts are dropped: the
- * regenerated code types each value by what the quantized layers return.
- */
-public record ForwardProgram(String parameter, List<Stmt> statements, Set<String> locals) {
+/** Reads a {@code forward} method's javac tree into a {@link ForwardProgram}: the only reader of forward's trees. */
+public final class ForwardParser {
   static final String F_CLASS = "dev.qnn4j.runtime.F";
+  private static final String RUNTIME_PACKAGE = "dev.qnn4j.runtime";
 
-  /** The model's integer constants. */
-  private static Long integerConstant(Map<String, Number> constants, String name) {
-    Number n = constants.get(name);
-    return n == null || n instanceof Float || n instanceof Double ? null : n.longValue();
+  private final Trees trees;
+  private final Elements elements;
+
+  public ForwardParser(Trees trees, Elements elements) {
+    this.trees = trees;
+    this.elements = elements;
   }
 
-  /** {@code F} functions and how many of their leading arguments are tensors; the rest are sizes. */
-  static final Map<String, Integer> FUNCTIONS = Map.of("maxPool2d", 1, "avgPool2d", 1, "relu", 1, "flatten", 1,
-      "reshape", 1, "add", 2);
-
-  public ForwardProgram {
-    statements = List.copyOf(statements);
-    locals = Set.copyOf(locals);
-  }
-
-  /** An expression of the subset. */
-  public sealed interface Expr permits Var, LayerCall, FCall {}
-
-  /** A local variable or the parameter. */
-  public record Var(String name) implements Expr {}
-
-  /** A call of a layer method of the model, by method name. */
-  public record LayerCall(String method, List<Expr> args, Tree tree) implements Expr {
-    public LayerCall {
-      args = List.copyOf(args);
-    }
-  }
-
-  /** A call {@code F.<function>(tensors..., constants...)}. */
-  public record FCall(String function, List<Expr> tensors, List<Long> constants) implements Expr {
-    public FCall {
-      tensors = List.copyOf(tensors);
-      constants = List.copyOf(constants);
-    }
-  }
-
-  /** A statement of the subset. */
-  public sealed interface Stmt permits Declare, Assign, Evaluate, Return {}
-
-  /** {@code T name;} or {@code T name = init;} ({@code init} null for the former). */
-  public record Declare(String name, Expr init) implements Stmt {}
-
-  public record Assign(String name, Expr value) implements Stmt {}
-
-  /** A call whose result is unused. */
-  public record Evaluate(Expr expr) implements Stmt {}
-
-  public record Return(Expr value) implements Stmt {}
-
-  /** The body leaves the subset at {@code tree}; {@code what} says how, e.g. "a for loop". */
-  public static final class Unsupported extends Exception {
-    private static final long serialVersionUID = 1L;
-    private final transient Tree tree;
-
-    Unsupported(String what, Tree tree) {
-      super(what, null, false, false);
-      this.tree = tree;
-    }
-
-    public Tree tree() {
-      return tree;
-    }
+  /** The compilation unit holding {@code forward}'s source, or null when it is not in this compilation. */
+  public CompilationUnitTree unitOf(ExecutableElement forward) {
+    TreePath path = trees.getPath(forward);
+    return path == null || !(path.getLeaf() instanceof MethodTree) ? null : path.getCompilationUnit();
   }
 
   /**
-   * Reads {@code method}'s body. {@code layerMethods} are the model's layer method names; {@code
-   * constants} the compile-time constant fields visible in the model class, by simple name.
+   * Reads {@code forward}, a method of {@code model} whose layer methods are {@code layerMethods}.
+   * Returns null when its source is not in this compilation; throws when it leaves the subset.
    */
-  public static ForwardProgram parse(MethodTree method, CompilationUnitTree unit, Set<String> layerMethods,
-      Map<String, Number> constants) throws Unsupported {
-    return new Parser(unit, layerMethods, constants).parse(method);
+  public ForwardProgram parse(ExecutableElement forward, TypeElement model, Set<String> layerMethods)
+      throws Unsupported {
+    TreePath path = trees.getPath(forward);
+    if (path == null || !(path.getLeaf() instanceof MethodTree method)) {
+      return null;
+    }
+    Map<String, Number> constants = new HashMap<>();
+    for (VariableElement f : ElementFilter.fieldsIn(elements.getAllMembers(model))) {
+      if (f.getConstantValue() instanceof Number n) {
+        constants.putIfAbsent(f.getSimpleName().toString(), n);
+      }
+    }
+    return new Reader(path.getCompilationUnit(), layerMethods, constants).read(forward, method);
   }
 
-  private static final class Parser {
+  /** Thrown inside {@link Reader#constant} at the first part of a size that is not constant. */
+  private static final class NotConstant extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Tree tree;
+
+    NotConstant(Tree tree) {
+      super(null, null, false, false);
+      this.tree = tree;
+    }
+  }
+
+  private static final class Reader {
+    private final CompilationUnitTree unit;
     private final Set<String> layerMethods;
     private final Map<String, Number> constants;
     private final Set<String> locals = new LinkedHashSet<>();
     private final boolean importsF;
 
-    Parser(CompilationUnitTree unit, Set<String> layerMethods, Map<String, Number> constants) {
+    Reader(CompilationUnitTree unit, Set<String> layerMethods, Map<String, Number> constants) {
+      this.unit = unit;
       this.layerMethods = layerMethods;
       this.constants = constants;
       boolean imported = false;
       for (ImportTree i : unit.getImports()) {
         String name = i.getQualifiedIdentifier().toString();
-        imported |= !i.isStatic() && (name.equals(F_CLASS) || name.equals("dev.qnn4j.runtime.*"));
+        imported |= !i.isStatic() && (name.equals(F_CLASS) || name.equals(RUNTIME_PACKAGE + ".*"));
       }
-      this.importsF = imported || String.valueOf(unit.getPackageName()).equals("dev.qnn4j.runtime");
+      this.importsF = imported || String.valueOf(unit.getPackageName()).equals(RUNTIME_PACKAGE);
     }
 
-    ForwardProgram parse(MethodTree method) throws Unsupported {
+    ForwardProgram read(ExecutableElement forward, MethodTree method) throws Unsupported {
       if (method.getBody() == null || method.getParameters().size() != 1) {
-        throw new Unsupported("it has no body", method);
+        throw new Unsupported(Messages.noBody(), method);
       }
       String parameter = method.getParameters().get(0).getName().toString();
       locals.add(parameter);
@@ -133,7 +122,7 @@ public record ForwardProgram(String parameter, List<Stmt> statements, Set<String
       boolean returned = false;
       for (StatementTree s : method.getBody().getStatements()) {
         if (returned) {
-          throw new Unsupported("a statement follows the return", s);
+          throw new Unsupported(Messages.statementAfterReturn(), s);
         }
         if (s instanceof VariableTree v) {
           String name = v.getName().toString();
@@ -142,7 +131,7 @@ public record ForwardProgram(String parameter, List<Stmt> statements, Set<String
           out.add(new Declare(name, init));
         } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof AssignmentTree a) {
           if (!(a.getVariable() instanceof IdentifierTree target) || !locals.contains(target.getName().toString())) {
-            throw new Unsupported("it assigns " + a.getVariable() + ", which is not a local variable", a);
+            throw new Unsupported(Messages.assignsNonLocal(a.getVariable()), a);
           }
           out.add(new Assign(target.getName().toString(), expr(a.getExpression())));
         } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof MethodInvocationTree call) {
@@ -151,13 +140,13 @@ public record ForwardProgram(String parameter, List<Stmt> statements, Set<String
           out.add(new Return(expr(r.getExpression())));
           returned = true;
         } else {
-          throw new Unsupported(describe(s), s);
+          throw new Unsupported(Messages.unsupportedStatement(describe(s)), s);
         }
       }
       if (!returned) {
-        throw new Unsupported("it does not end with a return", method);
+        throw new Unsupported(Messages.noFinalReturn(), method);
       }
-      return new ForwardProgram(parameter, out, locals);
+      return new ForwardProgram(forward, unit, parameter, out, locals);
     }
 
     private Expr expr(ExpressionTree e) throws Unsupported {
@@ -168,7 +157,7 @@ public record ForwardProgram(String parameter, List<Stmt> statements, Set<String
         return expr(c.getExpression());
       }
       if (e instanceof IdentifierTree id && locals.contains(id.getName().toString())) {
-        return new Var(id.getName().toString());
+        return new Var(id.getName().toString(), id);
       }
       if (e instanceof MethodInvocationTree call) {
         ExpressionTree select = call.getMethodSelect();
@@ -181,13 +170,13 @@ public record ForwardProgram(String parameter, List<Stmt> statements, Set<String
           if (owner.equals("this") && layerMethods.contains(name)) {
             return layerCall(name, call);
           }
-          if ((owner.equals(F_CLASS) || (owner.equals("F") && importsF)) && FUNCTIONS.containsKey(name)) {
+          if (owner.equals(F_CLASS) || (owner.equals("F") && importsF)) {
             return functional(name, call);
           }
         }
-        throw new Unsupported("it calls " + select + ", which is neither a layer method nor an F function", call);
+        throw new Unsupported(Messages.callsUnknownMethod(select), call);
       }
-      throw new Unsupported("it uses the expression " + e + ", which is not a local variable or a call", e);
+      throw new Unsupported(Messages.unsupportedExpression(e), e);
     }
 
     private Expr layerCall(String name, MethodInvocationTree call) throws Unsupported {
@@ -199,41 +188,48 @@ public record ForwardProgram(String parameter, List<Stmt> statements, Set<String
     }
 
     private Expr functional(String name, MethodInvocationTree call) throws Unsupported {
-      int tensorCount = FUNCTIONS.get(name);
+      int tensorCount = ForwardProgram.FUNCTIONS.getOrDefault(name, 1);
       List<? extends ExpressionTree> args = call.getArguments();
       if (args.size() < tensorCount) {
-        throw new Unsupported("F." + name + " has too few arguments", call);
+        throw new Unsupported(Messages.tooFewArguments(name), call);
       }
       List<Expr> tensors = new ArrayList<>();
-      List<Long> sizes = new ArrayList<>();
+      List<Size> sizes = new ArrayList<>();
       for (int i = 0; i < args.size(); i++) {
         if (i < tensorCount) {
           tensors.add(expr(args.get(i)));
         } else {
-          sizes.add(constant(args.get(i), name));
+          try {
+            sizes.add(new Size(constant(args.get(i)), args.get(i)));
+          } catch (NotConstant e) {
+            sizes.add(new Size(null, e.tree));
+          }
         }
       }
-      return new FCall(name, tensors, sizes);
+      return new FCall(name, tensors, sizes, call);
     }
 
     /** An integer compile-time constant: literals, constant fields of the model, + - * / %. */
-    private long constant(ExpressionTree e, String function) throws Unsupported {
+    private long constant(ExpressionTree e) throws NotConstant {
       if (e instanceof ParenthesizedTree p) {
-        return constant(p.getExpression(), function);
+        return constant(p.getExpression());
       }
       if (e instanceof LiteralTree l && (l.getValue() instanceof Integer || l.getValue() instanceof Long)) {
         return ((Number) l.getValue()).longValue();
       }
-      if (e instanceof IdentifierTree id && integerConstant(constants, id.getName().toString()) != null) {
-        return integerConstant(constants, id.getName().toString());
+      if (e instanceof IdentifierTree id) {
+        Number n = constants.get(id.getName().toString());
+        if (n != null && !(n instanceof Float) && !(n instanceof Double)) {
+          return n.longValue();
+        }
       }
       if (e instanceof UnaryTree u && (e.getKind() == Tree.Kind.UNARY_MINUS || e.getKind() == Tree.Kind.UNARY_PLUS)) {
-        long v = constant(u.getExpression(), function);
+        long v = constant(u.getExpression());
         return e.getKind() == Tree.Kind.UNARY_MINUS ? -v : v;
       }
       if (e instanceof BinaryTree b) {
-        long l = constant(b.getLeftOperand(), function);
-        long r = constant(b.getRightOperand(), function);
+        long l = constant(b.getLeftOperand());
+        long r = constant(b.getRightOperand());
         switch (e.getKind()) {
           case PLUS:
             return l + r;
@@ -251,18 +247,18 @@ public record ForwardProgram(String parameter, List<Stmt> statements, Set<String
             break;
         }
       }
-      throw new Unsupported("the argument " + e + " of F." + function + " is not an integer constant", e);
+      throw new NotConstant(e);
     }
 
     private static String describe(StatementTree s) {
       return switch (s.getKind()) {
-        case FOR_LOOP, ENHANCED_FOR_LOOP -> "it has a for loop";
-        case WHILE_LOOP, DO_WHILE_LOOP -> "it has a while loop";
-        case IF -> "it has an if statement";
-        case SWITCH -> "it has a switch statement";
-        case BLOCK -> "it has a nested block";
-        case TRY -> "it has a try statement";
-        default -> "it has the statement " + s.toString().strip();
+        case FOR_LOOP, ENHANCED_FOR_LOOP -> "a for loop";
+        case WHILE_LOOP, DO_WHILE_LOOP -> "a while loop";
+        case IF -> "an if statement";
+        case SWITCH -> "a switch statement";
+        case BLOCK -> "a nested block";
+        case TRY -> "a try statement";
+        default -> "the statement " + s.toString().strip();
       };
     }
   }
