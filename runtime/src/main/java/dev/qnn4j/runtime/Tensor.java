@@ -79,7 +79,7 @@ public class Tensor {
 
   /**
    * The values as an ND4J array, made on first request and kept. It is a copy: changing it does not
-   * change the tensor (use {@link dev.qnn4j.runtime.nn.Parameter#set} for parameters).
+   * change the tensor (use {@link dev.qnn4j.runtime.Parameter#set} for parameters).
    */
   public final INDArray value() {
     INDArray v = view;

@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradFn;
 import dev.qnn4j.runtime.kernels.NdArrays;
@@ -98,7 +99,7 @@ public final class BatchNorm2d extends Module {
   }
 
   public Tensor forward(Tensor x) {
-    return dev.qnn4j.runtime.trace.Tracer.layer(this, forwardImpl(x), x);
+    return dev.qnn4j.runtime.nn.Tracer.layer(this, forwardImpl(x), x);
   }
 
   private Tensor forwardImpl(Tensor x) {

@@ -11,7 +11,7 @@ public final class ReLU extends Module {
 
   public Tensor forward(Tensor x) {
     Shapes.checkNotEmpty(name(), x);
-    return dev.qnn4j.runtime.trace.Tracer.layer(this, Ops.relu(x), x);
+    return dev.qnn4j.runtime.nn.Tracer.layer(this, Ops.relu(x), x);
   }
 
   @Override

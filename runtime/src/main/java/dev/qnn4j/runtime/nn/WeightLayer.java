@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
@@ -10,7 +11,7 @@ import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.BiasQuantizer;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantizer;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -4,7 +4,7 @@ import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 
 /**
  * An activation quantizer with a scale learned from runtime statistics, as Brevitas'

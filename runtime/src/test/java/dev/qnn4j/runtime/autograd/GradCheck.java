@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import java.util.Random;
 import java.util.function.Function;
 

@@ -4,7 +4,7 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

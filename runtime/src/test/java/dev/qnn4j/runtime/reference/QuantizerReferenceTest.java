@@ -10,7 +10,7 @@ import com.google.gson.JsonObject;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantIdentity;
 import dev.qnn4j.runtime.nn.QuantLinear;

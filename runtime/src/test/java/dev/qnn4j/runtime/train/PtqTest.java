@@ -1,5 +1,7 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.graph.BiasCorrection;
+import dev.qnn4j.runtime.graph.CrossLayerEqualization;
 import static com.google.common.truth.Truth.assertThat;
 
 import dev.qnn4j.runtime.Tensor;

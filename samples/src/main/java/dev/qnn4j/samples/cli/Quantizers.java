@@ -11,7 +11,6 @@ import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.quant.ScaleRestriction;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
-import dev.qnn4j.runtime.train.SummaryTable;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,14 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.train.EvalResult;
+import dev.qnn4j.runtime.train.Sgd;
+import dev.qnn4j.runtime.train.Trainer;
+import dev.qnn4j.runtime.train.TrainerConfig;
+import dev.qnn4j.runtime.train.TrainingDivergedException;
+import dev.qnn4j.runtime.train.TrainingHistory;
+import dev.qnn4j.runtime.train.TrainingState;
+import dev.qnn4j.runtime.train.EpochMetrics;
+import dev.qnn4j.runtime.train.StepMetrics;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -64,14 +73,14 @@ class ProgressAndCurveTest {
   void divergenceEndsTheRedrawnLineSoTheErrorStartsOnItsOwn() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
-    TestModels.TinyQuantNet model = new TestModels.TinyQuantNet();
+    dev.qnn4j.runtime.train.TestModels.TinyQuantNet model = new dev.qnn4j.runtime.train.TestModels.TinyQuantNet();
     float[] nan = new float[(int) model.fc1.weight().numel()];
     java.util.Arrays.fill(nan, Float.NaN);
     model.fc1.weight().set(nan);
     assertThrows(TrainingDivergedException.class,
         () -> new Trainer(model, new Sgd(model.parameters(), 0.1f), TrainerConfig.of(1, 16, 1))
             .addListener(bar)
-            .fit(TestModels.quadrants(32, 1, 8, 1), null));
+            .fit(dev.qnn4j.runtime.train.TestModels.quadrants(32, 1, 8, 1), null));
     // Nothing was drawn (the first step failed), so nothing needs ending either.
     assertThat(bytes.toString(StandardCharsets.UTF_8)).isEmpty();
 

@@ -1,4 +1,4 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.runtime.graph;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
@@ -11,8 +11,8 @@ import dev.qnn4j.runtime.nn.QuantMaxPool2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.ReLU;
 import dev.qnn4j.runtime.nn.WeightLayer;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;

@@ -1,8 +1,10 @@
-package dev.qnn4j.runtime.quant;
+package dev.qnn4j.runtime.graph;
 
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Conv2d;
-import dev.qnn4j.runtime.nn.ForwardGraph;
+import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
@@ -10,7 +12,7 @@ import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantLinear;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.ReLU;
-import dev.qnn4j.runtime.nn.TracedModel;
+import dev.qnn4j.runtime.graph.TracedModel;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import java.util.ArrayList;
 import java.util.Arrays;

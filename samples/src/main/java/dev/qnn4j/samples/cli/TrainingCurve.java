@@ -1,5 +1,6 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.train.TrainingHistory;
 import dev.qnn4j.runtime.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -23,7 +24,7 @@ import javax.imageio.ImageIO;
  * above the test accuracy per epoch, each with labelled axes and ticks. Works without a display
  * (headless AWT) and writes the file atomically.
  */
-public final class TrainingCurve {
+final class TrainingCurve {
   static {
     // Must be set before the first AWT class loads; a server or CI machine has no display.
     if (System.getProperty("java.awt.headless") == null) {

@@ -1,11 +1,19 @@
-package dev.qnn4j.runtime.nn;
+package dev.qnn4j.runtime.graph;
 
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
+import dev.qnn4j.runtime.nn.QuantMaxPool2d;
+import dev.qnn4j.runtime.nn.ReLU;
+import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;

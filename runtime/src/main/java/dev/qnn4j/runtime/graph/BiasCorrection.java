@@ -1,4 +1,4 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.runtime.graph;
 
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
@@ -11,8 +11,8 @@ import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantLinear;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.quant.BiasQuantizer;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.qnn4j.runtime.nn;
+package dev.qnn4j.runtime;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.NdArrays;
