@@ -51,6 +51,11 @@ public class Tensor {
     this.view = other.view;
   }
 
+  /** A leaf tensor that does not require a gradient, copying {@code value}: where ND4J arrays enter. */
+  public static Tensor of(INDArray value) {
+    return new Tensor(value, false);
+  }
+
   /** A leaf tensor that does not require a gradient, copying {@code data} (row-major). */
   public static Tensor of(float[] data, long... shape) {
     return new Tensor(data.clone(), shape, false, null);

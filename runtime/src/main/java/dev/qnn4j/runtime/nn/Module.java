@@ -62,7 +62,7 @@ public abstract class Module {
         }
         continue;
       }
-      p.set(t.value());
+      p.set(t);
       used.add(p.name());
     }
     return used;

@@ -5,7 +5,6 @@ import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.ActQuantizer;
-import dev.qnn4j.runtime.nn.Tracer;
 import java.util.List;
 
 /**

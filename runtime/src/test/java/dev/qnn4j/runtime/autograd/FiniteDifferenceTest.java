@@ -91,7 +91,7 @@ class FiniteDifferenceTest {
     for (int i = 0; i < n; i++) {
       v[i] = vals.get(i);
     }
-    return new Parameter(name, dev.qnn4j.runtime.kernels.NdArrays.create(v, shape));
+    return new Parameter(name, v, shape);
   }
 
   @Test

@@ -82,7 +82,7 @@ public class KernelBenchmarks {
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) rng.nextGaussian();
     }
-    return new Parameter(name, NdArrays.create(v, shape));
+    return new Parameter(name, v, shape);
   }
 
   @Benchmark
