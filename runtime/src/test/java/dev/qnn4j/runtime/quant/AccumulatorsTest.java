@@ -16,9 +16,9 @@ class AccumulatorsTest {
 
   @Test
   void requiredBitsOfLeNetLayers() {
-    // conv1 of a 4-bit LeNet: 75 products of int8 inputs (128) and narrow int4 weights (7).
+    // conv1 of a 4-bit LeNet: 75 products of int8 inputs (128) and narrow int4 weights (7): 67200 > 2^16.
     assertThat(Accumulators.requiredBits(75, new IntRange(8, true, false), new IntRange(4, true, true)))
-        .isEqualTo(17);
+        .isEqualTo(18);
     // fc1: 400 products of uint4 inputs (15) and narrow int4 weights: 42000 < 2^16.
     assertThat(Accumulators.requiredBits(400, new IntRange(4, false, false), new IntRange(4, true, true)))
         .isEqualTo(17);
