@@ -90,7 +90,9 @@ class OnnxFilesTest {
   @Test
   void missingDirectoryFailsWithoutLeavingAnything() {
     Path file = dir.resolve("no/such/dir/model.onnx");
-    assertThrows(NoSuchFileException.class, () -> OnnxFiles.write(model("m"), file));
+    IOException e = assertThrows(IOException.class, () -> OnnxFiles.write(model("m"), file));
+    assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": directory " + file.getParent()
+        + " does not exist");
     assertThat(dir.toFile().list()).isEmpty();
   }
 
