@@ -110,11 +110,17 @@ public final class FuzzSeedsWriter {
     small.put("labels", ArrayData.ofUnsignedBytes(new byte[] {0, 1, 9}, 3));
     small.put("empty", ArrayData.ofFloats(new float[0], 0, 4));
     Path valid = dir.resolve("valid_small.safetensors");
-    Safetensors.write(valid, small, Map.of("format", "pt", "qnn4j.note", "seed"));
+    // Ordered maps: the writer keeps their order, and Map.of's order changes from run to run.
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("qnn4j.note", "seed");
+    metadata.put("format", "pt");
+    Safetensors.write(valid, small, metadata);
     Safetensors.write(dir.resolve("valid_no_tensors.safetensors"), Map.of());
-    Safetensors.write(dir.resolve("valid_mixed_dtypes.safetensors"), Map.of(
-        "i32", ArrayData.ofInts(new int[] {1, -2}, 2), "i8", ArrayData.ofBytes(new byte[] {-1}, 1),
-        "f64", ArrayData.ofDoubles(new double[] {0.5}, 1, 1)));
+    Map<String, ArrayData> mixed = new LinkedHashMap<>();
+    mixed.put("i32", ArrayData.ofInts(new int[] {1, -2}, 2));
+    mixed.put("f64", ArrayData.ofDoubles(new double[] {0.5}, 1, 1));
+    mixed.put("i8", ArrayData.ofBytes(new byte[] {-1}, 1));
+    Safetensors.write(dir.resolve("valid_mixed_dtypes.safetensors"), mixed);
     // The reference file cut after its header and first tensors.
     byte[] ref = Files.readAllBytes(referencePath("lenet_weight.weights.safetensors"));
     write(dir.resolve("bad_truncated_lenet.safetensors"), Arrays.copyOf(ref, 2048));
