@@ -18,19 +18,20 @@ import dev.qnn4j.export.ExportGraph.Weights;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.nn.BatchNorm2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
-import dev.qnn4j.runtime.nn.QuantConv2d;
+import dev.qnn4j.runtime.nn.Conv2d;
 import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
 import dev.qnn4j.runtime.nn.QuantIdentity;
-import dev.qnn4j.runtime.nn.QuantLinear;
+import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.QuantMaxPool2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.ReLU;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
@@ -39,14 +40,11 @@ import dev.qnn4j.runtime.quant.BiasQuantizer;
 import dev.qnn4j.runtime.quant.IntRange;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantizer;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -71,36 +69,39 @@ final class GraphCapture {
     this.modelName = modelName;
   }
 
+  /** One traced step with the tensors it read and returned on the example input. */
+  private record Event(TraceEvent.Op op, Module layer, List<Tensor> inputs, Tensor output, long[] ints) {}
+
   /**
-   * Runs {@code model.forward(exampleInput)} once in evaluation mode without gradients, tracing
-   * it, and captures what it computed. The layers' training flags are restored afterwards; nothing
-   * else about the model changes.
+   * Traces {@code model.forward(exampleInput)} once ({@link ForwardGraph#traceValues}: evaluation
+   * mode, no gradients, the layers' modes restored afterwards) and captures what it computed.
    */
-  @SuppressWarnings("try") // the no-grad scope is only opened and closed
   static ExportGraph capture(Model model, Tensor exampleInput) {
-    Map<Module, Boolean> training = new HashMap<>();
-    for (Module m : model.layers()) {
-      training.put(m, m.isTraining());
+    ForwardGraph.Trace trace;
+    try {
+      trace = ForwardGraph.traceValues(model, exampleInput);
+    } catch (ForwardGraph.UntracedTensorException e) {
+      throw new ExportException(e.step(), e.reason());
     }
-    Tensor[] result = new Tensor[1];
-    List<TraceEvent> events;
-    model.eval();
-    try (GradMode.Scope ignored = GradMode.noGrad()) {
-      events = Tracer.trace(() -> result[0] = model.forward(exampleInput));
-    } finally {
-      training.forEach(Module::setTraining);
+    List<Tensor> tensors = trace.values();
+    List<ForwardGraph.Step> graphSteps = trace.graph().steps();
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < graphSteps.size(); i++) {
+      ForwardGraph.Step s = graphSteps.get(i);
+      events.add(new Event(s.op(), s.layer(), s.inputs().stream().map(tensors::get).toList(), tensors.get(i + 1),
+          s.ints()));
     }
-    return new GraphCapture(model.modelName()).build(events, exampleInput, result[0]);
+    return new GraphCapture(model.modelName()).build(events, exampleInput, tensors.get(trace.graph().result()));
   }
 
-  private ExportGraph build(List<TraceEvent> events, Tensor input, Tensor output) {
-    for (TraceEvent e : events) {
+  private ExportGraph build(List<Event> events, Tensor input, Tensor output) {
+    for (Event e : events) {
       e.inputs().forEach(t -> uses.merge(t, 1, Integer::sum));
     }
     uses.merge(output, 1, Integer::sum);
     Value in = new Value(input.shape());
     values.put(input, in);
-    for (TraceEvent e : events) {
+    for (Event e : events) {
       step(e);
     }
     Value out = values.get(output);
@@ -114,7 +115,7 @@ final class GraphCapture {
   // ---------------------------------------------------------------------------------------------
   // Trace events
 
-  private void step(TraceEvent e) {
+  private void step(Event e) {
     long[] ints = e.ints();
     switch (e.op()) {
       case LAYER -> layer(e);
@@ -130,7 +131,7 @@ final class GraphCapture {
     }
   }
 
-  private void layer(TraceEvent e) {
+  private void layer(Event e) {
     Module layer = e.layer();
     String name = layer.name();
     if (layer instanceof WeightLayer w) {
@@ -163,13 +164,14 @@ final class GraphCapture {
    * A convolution or linear layer: its input quantizer (a Quantize step before it), the layer on
    * its integer weight and bias, its output quantizer (a Quantize step after it).
    */
-  private void weightLayer(TraceEvent e, WeightLayer layer) {
+  private void weightLayer(Event e, WeightLayer layer) {
     String name = layer.name();
+    QuantWeightLayer quant = layer instanceof QuantWeightLayer q ? q : null;
     Tensor x = e.inputs().get(0);
     Value input = in(e, 0);
     Float inputScale = null;
-    if (layer.inputQuantizer() != null) {
-      ActQuant q = actQuant(name, layer.inputQuantizer());
+    if (quant != null && quant.inputQuantizer() != null) {
+      ActQuant q = actQuant(name, quant.inputQuantizer());
       Value quantized = new Value(x.shape());
       add(new Quantize(name, name + ".input_quant", input, quantized, q));
       input = quantized;
@@ -179,17 +181,17 @@ final class GraphCapture {
       inputScale = qx.scale().item();
     }
     ConvAttrs conv;
-    if (layer instanceof QuantConv2d c) {
+    if (layer instanceof Conv2d c) {
       conv = convAttrs(c.options());
-    } else if (layer instanceof QuantLinear) {
+    } else if (layer instanceof Linear) {
       conv = null;
     } else {
       throw unsupported(layer);
     }
-    Weights weights = weights(layer);
-    Bias bias = bias(layer, inputScale, weights);
+    Weights weights = weights(layer, quant == null ? null : quant.weightQuantizer());
+    Bias bias = bias(layer, quant == null ? null : quant.biasQuantizer(), inputScale, weights);
     Value layerInput = input;
-    quantizedOutput(e, layer.outputQuantizer(),
+    quantizedOutput(e, quant == null ? null : quant.outputQuantizer(),
         y -> add(new Compute(name, layerInput, y, weights, bias, conv)));
   }
 
@@ -197,7 +199,7 @@ final class GraphCapture {
    * Adds the step that computes a layer's result through {@code body}, followed by a Quantize
    * step when the layer has an output quantizer.
    */
-  private void quantizedOutput(TraceEvent e, ActQuantizer outputQuant,
+  private void quantizedOutput(Event e, ActQuantizer outputQuant,
       Consumer<Value> body) {
     if (outputQuant == null) {
       body.accept(out(e));
@@ -218,10 +220,9 @@ final class GraphCapture {
         o.groups());
   }
 
-  private static Weights weights(WeightLayer layer) {
+  private static Weights weights(WeightLayer layer, WeightQuantizer wq) {
     float[] values = layer.weight().toFloatArray();
     long[] dims = layer.weight().shape();
-    WeightQuantizer wq = layer.weightQuantizer();
     if (wq == null) {
       return new Weights(values, dims, null);
     }
@@ -235,12 +236,11 @@ final class GraphCapture {
         q.scale().toFloatArray(), c.perChannel(), c.bitWidth(), c.narrowRange()));
   }
 
-  private static Bias bias(WeightLayer layer, Float inputScale, Weights weights) {
+  private static Bias bias(WeightLayer layer, BiasQuantizer bq, Float inputScale, Weights weights) {
     if (layer.bias() == null) {
       return null;
     }
     float[] values = layer.bias().toFloatArray();
-    BiasQuantizer bq = layer.biasQuantizer();
     if (bq == null) {
       return new Bias(values, null);
     }
@@ -279,7 +279,7 @@ final class GraphCapture {
    * Folds an evaluation-mode BatchNorm2d into the exported constants of the convolution that
    * produced its input: the layers themselves are left as they are.
    */
-  private void batchNorm(TraceEvent e, BatchNorm2d bn) {
+  private void batchNorm(Event e, BatchNorm2d bn) {
     Value input = in(e, 0);
     Integer at = producers.get(input);
     Step producer = at == null ? null : steps.get(at);
@@ -305,7 +305,7 @@ final class GraphCapture {
     steps.add(step);
   }
 
-  private Value in(TraceEvent e, int index) {
+  private Value in(Event e, int index) {
     Value v = values.get(e.inputs().get(index));
     if (v == null) {
       throw new ExportException(eventName(e), "input " + index + " is neither the model input nor"
@@ -316,26 +316,16 @@ final class GraphCapture {
   }
 
   /** A new value for the event's result. */
-  private Value out(TraceEvent e) {
+  private Value out(Event e) {
     Value v = new Value(e.output().shape());
     values.put(e.output(), v);
     return v;
   }
 
-  private static String eventName(TraceEvent e) {
-    if (e.layer() != null) {
-      return e.layer().name();
-    }
-    return switch (e.op()) {
-      case MAX_POOL -> "F.maxPool2d";
-      case AVG_POOL -> "F.avgPool2d";
-      case RELU -> "F.relu";
-      case FLATTEN -> "F.flatten";
-      case RESHAPE -> "F.reshape";
-      case ADD -> "F.add";
-      default -> "F." + e.op().name().toLowerCase(Locale.ROOT);
-    };
+  private static String eventName(Event e) {
+    return ForwardGraph.stepName(e.op(), e.layer());
   }
+
 
   private static ExportException unsupported(Module layer) {
     return new ExportException(layer.name(), layer.getClass().getSimpleName()

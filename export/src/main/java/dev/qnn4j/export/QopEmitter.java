@@ -15,7 +15,8 @@ import dev.qnn4j.export.ExportGraph.Step;
 import dev.qnn4j.export.ExportGraph.Value;
 import dev.qnn4j.export.ExportGraph.WeightQuant;
 import dev.qnn4j.export.ExportGraph.Weights;
-import dev.qnn4j.export.onnx.IntRange;
+import dev.qnn4j.export.onnx.OnnxIntegers;
+import dev.qnn4j.runtime.quant.IntRange;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder.QuantParams;
 import dev.qnn4j.export.onnx.proto.TensorProto.DataType;
@@ -87,8 +88,8 @@ final class QopEmitter extends QcdqEmitter {
       return;
     }
     ActQuant q = requireInt8Activation(step);
-    IntRange range = new IntRange(q.bitWidth(), q.signed(), q.narrow());
-    DataType type = range.storageType();
+    IntRange range = OnnxIntegers.range(q.bitWidth(), q.signed(), q.narrow());
+    DataType type = OnnxIntegers.storageType(range);
     QuantParams params = b.quantParams(step.scope(), q.scale(), type, 0);
     String quantized = b.quantizeLinear(step.scope(), name(step.input()), params);
     String clipped = clip(step.scope(), quantized, type, 0, range.min(), range.max());
@@ -123,7 +124,7 @@ final class QopEmitter extends QcdqEmitter {
     boolean relu = requantization.get(0) instanceof Relu;
     Quantize out = (Quantize) requantization.get(requantization.size() - 1);
     ActQuant yq = requireInt8Activation(out);
-    IntRange range = new IntRange(yq.bitWidth(), yq.signed(), yq.narrow());
+    IntRange range = OnnxIntegers.range(yq.bitWidth(), yq.signed(), yq.narrow());
     long min = relu ? Math.max(0, range.min()) : range.min();
     long zeroPoint = zeroPoint(out, x.type(), min, range.max());
     QuantParams y = b.quantParams(out.scope(), yq.scale(), x.type(), zeroPoint);

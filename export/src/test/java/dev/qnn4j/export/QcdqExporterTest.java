@@ -118,8 +118,8 @@ class QcdqExporterTest {
 
     // The float convolution's exported constants are what BatchNorm2d.foldInto makes of a copy.
     Conv2d conv = new Conv2d("conv2", model.conv2.options().withBias(true));
-    conv.weight().set(model.conv2.weight().value().dup());
-    conv.bias().set(Tensor.zeros(6).value()); // conv2 has no bias: folding starts from zero
+    conv.weight().set(model.conv2.weight());
+    conv.bias().set(Tensor.zeros(6)); // conv2 has no bias: folding starts from zero
     BatchNorm2d bn = new BatchNorm2d("bn2", 6);
     bn.loadStateDict(model.bn2.stateDict(), true);
     bn.foldInto(conv);

@@ -25,7 +25,7 @@ import dev.qnn4j.export.onnx.proto.TensorProto;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
-import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +106,7 @@ class QonnxExporterTest {
     // Semantics, on constants: each weight's Quant node gives the runtime's quantized weight.
     int checkedWeights = 0;
     for (Module m : model.layers()) {
-      if (m instanceof WeightLayer layer && layer.weightQuantizer() != null
+      if (m instanceof QuantWeightLayer layer && layer.weightQuantizer() != null
           && !name.equals("BatchNormNet")) {
         NodeProto quant = g.getNodeList().stream()
             .filter(n -> n.getName().equals(layer.name() + ".weight_quant.Quant"))

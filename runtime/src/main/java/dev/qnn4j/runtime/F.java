@@ -3,8 +3,8 @@ package dev.qnn4j.runtime;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.nn.LayerShapeException;
 import dev.qnn4j.runtime.nn.Shapes;
-import dev.qnn4j.runtime.trace.TraceEvent.Op;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent.Op;
+import dev.qnn4j.runtime.nn.Tracer;
 
 /**
  * Functional operations for use in a model's {@code forward}. Operations that do not change how

@@ -51,6 +51,11 @@ public class Tensor {
     this.view = other.view;
   }
 
+  /** A leaf tensor that does not require a gradient, copying {@code value}: where ND4J arrays enter. */
+  public static Tensor of(INDArray value) {
+    return new Tensor(value, false);
+  }
+
   /** A leaf tensor that does not require a gradient, copying {@code data} (row-major). */
   public static Tensor of(float[] data, long... shape) {
     return new Tensor(data.clone(), shape, false, null);
@@ -79,7 +84,7 @@ public class Tensor {
 
   /**
    * The values as an ND4J array, made on first request and kept. It is a copy: changing it does not
-   * change the tensor (use {@link dev.qnn4j.runtime.nn.Parameter#set} for parameters).
+   * change the tensor (use {@link dev.qnn4j.runtime.Parameter#set} for parameters).
    */
   public final INDArray value() {
     INDArray v = view;

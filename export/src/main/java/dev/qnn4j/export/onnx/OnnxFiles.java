@@ -4,20 +4,12 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.qnn4j.export.onnx.proto.ModelProto;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
+import dev.qnn4j.runtime.io.AtomicFiles;
 import dev.qnn4j.runtime.io.FileErrors;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes and reads {@code .onnx} files.
@@ -33,7 +25,7 @@ public final class OnnxFiles {
 
   /** Writes {@code model} to {@code path} atomically, replacing any existing file. */
   public static void write(ModelProto model, Path path) throws IOException {
-    writeAtomically(path, model::writeTo);
+    AtomicFiles.write(path, model::writeTo);
   }
 
   /**
@@ -77,74 +69,4 @@ public final class OnnxFiles {
 
   /** The largest array Java allocates; protobuf messages are limited to 2 GiB anyway. */
   private static final long MAX_MODEL_BYTES = Integer.MAX_VALUE - 8;
-
-  /** Produces a file's content. */
-  @FunctionalInterface
-  interface Content {
-    void writeTo(OutputStream out) throws IOException;
-  }
-
-  /** The atomic write behind {@link #write}, with the content supplied by {@code content}. */
-  static void writeAtomically(Path path, Content content) throws IOException {
-    Path target = path.toAbsolutePath();
-    Path dir = target.getParent();
-    Path tmp = createTempSibling(dir, target.getFileName().toString());
-    try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
-        content.writeTo(out);
-        out.flush();
-        channel.force(true);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException | RuntimeException | Error e) {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      if (e instanceof IOException io && !(e instanceof FileSystemException)) {
-        // e.g. "No space left on device" from a write or the fsync, which names no file.
-        throw new IOException("cannot write " + path + ": " + io.getMessage(), io);
-      }
-      throw e;
-    }
-    syncDirectory(dir);
-  }
-
-  /**
-   * Creates {@code .<name>.<random>.tmp} next to the target with default permissions (unlike
-   * {@link Files#createTempFile}, which makes owner-only files that the rename would keep).
-   */
-  private static Path createTempSibling(Path dir, String name) throws IOException {
-    while (true) {
-      String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-      Path tmp = dir.resolve("." + name + "." + suffix + ".tmp");
-      try {
-        Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-            .close();
-        return tmp;
-      } catch (FileAlreadyExistsException e) {
-        // try another suffix
-      } catch (NoSuchFileException e) {
-        throw (NoSuchFileException) new NoSuchFileException(dir.resolve(name).toString(), null,
-            "directory " + dir + " does not exist").initCause(e);
-      } catch (FileSystemException e) {
-        // e.g. a read-only file system or directory: name the target, not the temporary file.
-        throw new IOException("cannot write " + dir.resolve(name) + ": cannot create a file in "
-            + "directory " + dir + " (" + (e.getReason() != null ? e.getReason()
-                : e.getClass().getSimpleName()) + ")", e);
-      }
-    }
-  }
-
-  /** Makes the rename durable. Best effort: not every platform lets a directory be opened. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException e) {
-      // The file itself is complete and renamed; only the rename's durability is not forced.
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.qnn4j.export.onnx;
 
+import dev.qnn4j.runtime.quant.IntRange;
 import com.google.protobuf.ByteString;
 import dev.qnn4j.export.onnx.proto.AttributeProto;
 import dev.qnn4j.export.onnx.proto.AttributeProto.AttributeType;
@@ -46,7 +47,7 @@ import java.util.Set;
  *       same type: 4-bit signed input quantizer {@code -8..7} (int8), 4-bit QuantReLU {@code 0..15}
  *       (uint8), 3-bit QuantReLU {@code 0..7}. QuantReLU is a plain {@code Relu} followed by the
  *       QCDQ triple. Brevitas leaves the Clip out when the range is the storage type's full range
- *       (non-narrow 8 bits, non-narrow 32 bits), see {@link IntRange#needsClip()}.
+ *       (non-narrow 8 bits, non-narrow 32 bits), see {@link OnnxIntegers#needsClip}.
  *   <li><b>Weights</b> ({@link #weightQcdq}, {@link #weightQcdqPerChannel}): no QuantizeLinear; the
  *       integer weight is stored as an int8 tensor and goes {@code Clip(w_int, min, max) ->
  *       DequantizeLinear(c, scale, zp)}. 4-bit narrow weights clip to {@code -7..7}, 8-bit narrow
@@ -596,7 +597,7 @@ public final class OnnxGraphBuilder {
 
   /**
    * Activation fake quantization, per tensor, zero point 0: {@code QuantizeLinear -> Clip ->
-   * DequantizeLinear}, the Clip left out when {@link IntRange#needsClip()} is false (non-narrow
+   * DequantizeLinear}, the Clip left out when {@link OnnxIntegers#needsClip} is false (non-narrow
    * 8-bit). Initializers: {@code <scope>.scale} (float), {@code <scope>.zero_point} and {@code
    * <scope>.clip_min/clip_max} (int8 if signed, else uint8). Returns the dequantized float value.
    *
@@ -605,13 +606,13 @@ public final class OnnxGraphBuilder {
    */
   public String activationQcdq(String scope, String input, float scale, int bitWidth,
       boolean signed, boolean narrowRange) {
-    IntRange range = new IntRange(bitWidth, signed, narrowRange);
+    IntRange range = OnnxIntegers.range(bitWidth, signed, narrowRange);
     if (bitWidth > 8) {
       throw new IllegalArgumentException(
           scope + ": activations wider than 8 bits cannot be quantized with QuantizeLinear");
     }
     requireDefined(input, scope + " activation quantizer");
-    QuantParams params = quantParams(scope, scale, range.storageType(), 0);
+    QuantParams params = quantParams(scope, scale, OnnxIntegers.storageType(range), 0);
     String q = quantizeLinear(scope, input, params);
     return dequantizeLinear(scope, clipIfNeeded(scope, q, range), params);
   }
@@ -649,7 +650,7 @@ public final class OnnxGraphBuilder {
       throw new IllegalArgumentException(scope + ": integer weights are int8, bit width "
           + bitWidth + " does not fit");
     }
-    IntRange range = new IntRange(bitWidth, true, narrowRange);
+    IntRange range = OnnxIntegers.range(bitWidth, true, narrowRange);
     for (float s : scales) {
       requirePositive(scope, s);
     }
@@ -698,10 +699,10 @@ public final class OnnxGraphBuilder {
   }
 
   private String clipIfNeeded(String scope, String value, IntRange range) {
-    if (!range.needsClip()) {
+    if (!OnnxIntegers.needsClip(range)) {
       return value;
     }
-    return clip(scope, value, range.storageType(), range.min(), range.max());
+    return clip(scope, value, OnnxIntegers.storageType(range), range.min(), range.max());
   }
 
   private String dequantize(String scope, String value, float[] scales, boolean perChannel,

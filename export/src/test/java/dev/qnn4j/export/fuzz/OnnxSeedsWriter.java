@@ -7,25 +7,21 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Writes the seed corpus of {@link OnnxReadFuzzTest}: a small QCDQ model from the graph builder,
  * the Brevitas reference LeNet export, and corrupt versions of them. The corpus is checked in;
- * this documents and reproduces it:
- *
- * <pre>
- * mvn -pl export test -Dtest=OnnxSeedsWriter -Dqnn4j.fuzz.writeSeeds=true
- * </pre>
+ * this tool documents and reproduces it. It is not a test: run it from the repository root with
+ * {@code ./write-fuzz-seeds.sh} (see RELIABILITY.md).
  */
-@EnabledIfSystemProperty(named = "qnn4j.fuzz.writeSeeds", matches = "true")
-class OnnxSeedsWriter {
+public final class OnnxSeedsWriter {
   private static final Path DIR =
       Path.of("src/test/resources/dev/qnn4j/export/fuzz/OnnxReadFuzzTestInputs/read");
 
-  @Test
-  void write() throws IOException {
+  private OnnxSeedsWriter() {}
+
+  /** Writes the corpus; the working directory must be the export module. */
+  public static void main(String[] args) throws IOException {
     Files.createDirectories(DIR);
     OnnxGraphBuilder b = new OnnxGraphBuilder("g").docString("seed");
     String y = b.activationQcdq("q", b.addFloatInput("x", 4), 0.5f, 4, false, false);
@@ -33,7 +29,7 @@ class OnnxSeedsWriter {
     byte[] small = b.build().toByteArray();
     Files.write(DIR.resolve("valid_small_qcdq.onnx"), small);
     byte[] lenet;
-    try (InputStream in = getClass().getResourceAsStream("/reference/brevitas/lenet_weight.qcdq.onnx")) {
+    try (InputStream in = OnnxSeedsWriter.class.getResourceAsStream("/reference/brevitas/lenet_weight.qcdq.onnx")) {
       lenet = in.readAllBytes();
     }
     Files.write(DIR.resolve("valid_brevitas_lenet.onnx"), lenet);

@@ -53,7 +53,7 @@ class OnnxFilesTest {
   @Test
   void failureWhileWritingLeavesNoFile() {
     Path file = dir.resolve("model.onnx");
-    IOException e = assertThrows(IOException.class, () -> OnnxFiles.writeAtomically(file, out -> {
+    IOException e = assertThrows(IOException.class, () -> dev.qnn4j.runtime.io.AtomicFiles.write(file, out -> {
       out.write(new byte[100_000]); // more than the buffer: bytes reach the temporary file
       throw new IOException("disk full");
     }));
@@ -68,7 +68,7 @@ class OnnxFilesTest {
     Path file = dir.resolve("model.onnx");
     ModelProto first = model("first");
     OnnxFiles.write(first, file);
-    assertThrows(IllegalStateException.class, () -> OnnxFiles.writeAtomically(file, out -> {
+    assertThrows(IllegalStateException.class, () -> dev.qnn4j.runtime.io.AtomicFiles.write(file, out -> {
       out.write(1);
       throw new IllegalStateException("serializer bug");
     }));
@@ -90,7 +90,9 @@ class OnnxFilesTest {
   @Test
   void missingDirectoryFailsWithoutLeavingAnything() {
     Path file = dir.resolve("no/such/dir/model.onnx");
-    assertThrows(NoSuchFileException.class, () -> OnnxFiles.write(model("m"), file));
+    IOException e = assertThrows(IOException.class, () -> OnnxFiles.write(model("m"), file));
+    assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": directory " + file.getParent()
+        + " does not exist");
     assertThat(dir.toFile().list()).isEmpty();
   }
 

@@ -249,10 +249,10 @@ class OnnxGraphBuilderTest {
     assertThat(clipRange(8, true, false)).isEqualTo("none");
     assertThat(clipRange(8, false, false)).isEqualTo("none");
 
-    assertThat(new IntRange(32, true, false).needsClip()).isFalse();
-    assertThat(new IntRange(16, true, false).storageType()).isEqualTo(DataType.INT32);
-    assertThrows(IllegalArgumentException.class, () -> new IntRange(1, true, false));
-    assertThrows(IllegalArgumentException.class, () -> new IntRange(16, false, false));
+    assertThat(OnnxIntegers.needsClip(OnnxIntegers.range(32, true, false))).isFalse();
+    assertThat(OnnxIntegers.storageType(OnnxIntegers.range(16, true, false))).isEqualTo(DataType.INT32);
+    assertThrows(IllegalArgumentException.class, () -> OnnxIntegers.range(1, true, false));
+    assertThrows(IllegalArgumentException.class, () -> OnnxIntegers.range(16, false, false));
   }
 
   /** The Clip an activation QCDQ gets, as "TYPE min..max", or "none". */

@@ -52,7 +52,7 @@ class ReadBackHardeningTest {
   void fullDiskDuringWriteNamesTheTarget() {
     Path file = dir.resolve("model.onnx");
     java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-        () -> OnnxFiles.writeAtomically(file, out -> {
+        () -> dev.qnn4j.runtime.io.AtomicFiles.write(file, out -> {
           throw new java.io.IOException("No space left on device");
         }));
     assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": No space left on device");

@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradFn;
 import dev.qnn4j.runtime.kernels.NdArrays;
@@ -29,8 +30,8 @@ public final class BatchNorm2d extends Module {
     this.momentum = momentum;
     float[] ones = new float[numFeatures];
     java.util.Arrays.fill(ones, 1f);
-    this.weight = new Parameter(name + ".weight", NdArrays.create(ones, numFeatures));
-    this.bias = new Parameter(name + ".bias", NdArrays.create(new float[numFeatures], numFeatures));
+    this.weight = new Parameter(name + ".weight", ones, numFeatures);
+    this.bias = new Parameter(name + ".bias", new float[numFeatures], numFeatures);
     this.runningMean = new float[numFeatures];
     this.runningVar = ones.clone();
   }
@@ -98,7 +99,7 @@ public final class BatchNorm2d extends Module {
   }
 
   public Tensor forward(Tensor x) {
-    return dev.qnn4j.runtime.trace.Tracer.layer(this, forwardImpl(x), x);
+    return dev.qnn4j.runtime.nn.Tracer.layer(this, forwardImpl(x), x);
   }
 
   private Tensor forwardImpl(Tensor x) {
@@ -202,7 +203,7 @@ public final class BatchNorm2d extends Module {
    * {@code w' = w * gamma / sqrt(var + eps)}, {@code b' = (b - mean) * gamma / sqrt(var + eps) + beta}.
    * The convolution must have a bias to receive the shift.
    */
-  public void foldInto(QuantConv2d conv) {
+  public void foldInto(Conv2d conv) {
     if (conv.options().outChannels() != numFeatures) {
       throw new IllegalArgumentException(name() + ": cannot fold " + numFeatures + " channels into "
           + conv.name() + " with " + conv.options().outChannels() + " output channels");
@@ -219,12 +220,12 @@ public final class BatchNorm2d extends Module {
         w[ch * per + j] *= k[ch];
       }
     }
-    conv.weight().set(NdArrays.create(w, conv.weight().shape()));
-    conv.bias().set(NdArrays.create(b, numFeatures));
+    conv.weight().set(w);
+    conv.bias().set(b);
     java.util.Arrays.fill(runningMean, 0f);
     java.util.Arrays.fill(runningVar, 1f - eps);
-    weight.set(NdArrays.create(filled(numFeatures, 1f), numFeatures));
-    bias.set(NdArrays.create(new float[numFeatures], numFeatures));
+    weight.set(filled(numFeatures, 1f));
+    bias.set(new float[numFeatures]);
   }
 
   /**

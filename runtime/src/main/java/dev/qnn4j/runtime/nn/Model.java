@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,7 @@ public abstract class Module {
         }
         continue;
       }
-      p.set(t.value());
+      p.set(t);
       used.add(p.name());
     }
     return used;

@@ -1,10 +1,10 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.ActQuantizer;
-import dev.qnn4j.runtime.trace.Tracer;
 import java.util.List;
 
 /**

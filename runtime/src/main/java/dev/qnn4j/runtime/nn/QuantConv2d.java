@@ -1,24 +1,26 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
+import java.util.List;
 
 /**
- * A 2-d convolution with quantized weights (Brevitas' {@code QuantConv2d}): weight quantizer
- * required; bias, input and output quantizers optional (null = float bias / no quantization).
+ * A 2-d convolution with quantized weights (Brevitas' {@code QuantConv2d}): the float {@link Conv2d}
+ * with a weight quantizer (required) and bias, input and output quantizers (optional, null = float
+ * bias / no quantization).
  */
-public class QuantConv2d extends WeightLayer {
-  private final Conv2dOptions options;
+public class QuantConv2d extends Conv2d implements QuantWeightLayer {
+  private final WeightLayerQuantizers quantizers;
 
   public QuantConv2d(
       String name, Conv2dOptions options, WeightQuantConfig weightQuant, BiasQuantConfig biasQuant,
       ActQuantConfig inputQuant, ActQuantConfig outputQuant, boolean returnQuantTensor) {
-    super(name, options.weightShape(), options.bias() ? options.outChannels() : 0, options.fanIn(), weightQuant,
-        biasQuant, inputQuant, outputQuant, returnQuantTensor);
-    this.options = options;
+    super(name, options);
+    this.quantizers = new WeightLayerQuantizers(this, weightQuant, biasQuant, inputQuant, outputQuant,
+        returnQuantTensor);
   }
 
   /** Brevitas' defaults: weight quantization only, at {@code bitWidth}. */
@@ -33,28 +35,28 @@ public class QuantConv2d extends WeightLayer {
             outputQuant, returnQuantTensor));
   }
 
-  public Conv2dOptions options() {
-    return options;
+  @Override
+  public WeightLayerQuantizers quantizers() {
+    return quantizers;
   }
 
   @Override
-  protected int outputChannelAxis() {
-    return 1;
+  public List<Parameter> parameters() {
+    return quantizers.parameters(super.parameters());
   }
 
   @Override
-  protected void checkInput(Tensor x) {
-    Shapes.checkConvInput(name(), x, options);
+  public void setCalibration(boolean on) {
+    quantizers.setCalibration(on);
   }
 
   @Override
-  protected Tensor compute(Tensor input, Tensor weight, Tensor bias) {
-    return Ops.conv2d(input, weight, bias, options.stride(), options.padding(), options.dilation(),
-        options.groups());
+  protected Tensor forwardUntraced(Tensor x) {
+    return quantizers.forward(x);
   }
 
   @Override
-  public String describe() {
-    return getClass().getSimpleName() + "(" + options + quantDescription() + ")";
+  protected String quantDescription() {
+    return quantizers.describe();
   }
 }

@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
@@ -46,7 +47,7 @@ public final class QuantEltwiseAdd extends Module {
   }
 
   public Tensor forward(Tensor a, Tensor b) {
-    return dev.qnn4j.runtime.trace.Tracer.layer(this, forwardImpl(a, b), a, b);
+    return dev.qnn4j.runtime.nn.Tracer.layer(this, forwardImpl(a, b), a, b);
   }
 
   private Tensor forwardImpl(Tensor a, Tensor b) {

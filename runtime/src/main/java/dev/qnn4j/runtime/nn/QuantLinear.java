@@ -1,29 +1,26 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
+import java.util.List;
 
-/** A fully connected layer {@code y = x W^T + b} with quantized weights (Brevitas' {@code QuantLinear}). */
-public class QuantLinear extends WeightLayer {
-  private final int inFeatures;
-  private final int outFeatures;
-  private final boolean hasBias;
+/**
+ * A fully connected layer with quantized weights (Brevitas' {@code QuantLinear}): the float {@link
+ * Linear} with a weight quantizer (required) and bias, input and output quantizers (optional).
+ */
+public class QuantLinear extends Linear implements QuantWeightLayer {
+  private final WeightLayerQuantizers quantizers;
 
   public QuantLinear(
       String name, int inFeatures, int outFeatures, boolean bias, WeightQuantConfig weightQuant,
       BiasQuantConfig biasQuant, ActQuantConfig inputQuant, ActQuantConfig outputQuant,
       boolean returnQuantTensor) {
-    super(name, new long[] {outFeatures, inFeatures}, bias ? outFeatures : 0, inFeatures, weightQuant, biasQuant,
-        inputQuant, outputQuant, returnQuantTensor);
-    if (inFeatures < 1 || outFeatures < 1) {
-      throw new IllegalArgumentException(name + ": features must be positive");
-    }
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
-    this.hasBias = bias;
+    super(name, inFeatures, outFeatures, bias);
+    this.quantizers = new WeightLayerQuantizers(this, weightQuant, biasQuant, inputQuant, outputQuant,
+        returnQuantTensor);
   }
 
   /** Brevitas' defaults: weight quantization only, at {@code bitWidth}. */
@@ -39,32 +36,28 @@ public class QuantLinear extends WeightLayer {
             returnQuantTensor));
   }
 
-  public int inFeatures() {
-    return inFeatures;
-  }
-
-  public int outFeatures() {
-    return outFeatures;
+  @Override
+  public WeightLayerQuantizers quantizers() {
+    return quantizers;
   }
 
   @Override
-  protected int outputChannelAxis() {
-    return 1;
+  public List<Parameter> parameters() {
+    return quantizers.parameters(super.parameters());
   }
 
   @Override
-  protected void checkInput(Tensor x) {
-    Shapes.checkLinearInput(name(), x, inFeatures);
+  public void setCalibration(boolean on) {
+    quantizers.setCalibration(on);
   }
 
   @Override
-  protected Tensor compute(Tensor input, Tensor weight, Tensor bias) {
-    return Ops.linear(input, weight, bias);
+  protected Tensor forwardUntraced(Tensor x) {
+    return quantizers.forward(x);
   }
 
   @Override
-  public String describe() {
-    return getClass().getSimpleName() + "(in_features=" + inFeatures + ", out_features=" + outFeatures
-        + ", bias=" + (hasBias ? "True" : "False") + quantDescription() + ")";
+  protected String quantDescription() {
+    return quantizers.describe();
   }
 }

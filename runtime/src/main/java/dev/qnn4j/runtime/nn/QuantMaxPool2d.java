@@ -35,7 +35,7 @@ public final class QuantMaxPool2d extends Module {
   public Tensor forward(Tensor x) {
     Shapes.checkPoolInput(name(), x, kernel[0], stride[0], padding[0]);
     Tensor out = Ops.maxPool2d(x, kernel, stride, padding);
-    return dev.qnn4j.runtime.trace.Tracer.layer(this, x instanceof QuantTensor q ? q.withValue(out) : out, x);
+    return dev.qnn4j.runtime.nn.Tracer.layer(this, x instanceof QuantTensor q ? q.withValue(out) : out, x);
   }
 
   public QuantTensor forwardQuant(QuantTensor x) {

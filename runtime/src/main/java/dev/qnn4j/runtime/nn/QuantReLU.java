@@ -1,13 +1,18 @@
 package dev.qnn4j.runtime.nn;
 
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 
-/** ReLU followed by unsigned quantization (Brevitas' {@code QuantReLU}, {@code Uint8ActPerTensorFloat}). */
+/**
+ * A float {@link ReLU} followed by unsigned quantization (Brevitas' {@code QuantReLU}, {@code
+ * Uint8ActPerTensorFloat}, which wraps {@code nn.ReLU} as its {@code act_impl}).
+ */
 public final class QuantReLU extends QuantActivation {
+  private final ReLU actImpl;
+
   public QuantReLU(String name, ActQuantConfig config, boolean returnQuantTensor) {
     super(name, config, returnQuantTensor);
+    this.actImpl = new ReLU(name + ".act_impl");
   }
 
   /** Returns a plain {@code Tensor}, as Brevitas does by default. */
@@ -24,8 +29,13 @@ public final class QuantReLU extends QuantActivation {
     this(name, ActQuantConfig.unsigned(bitWidth), returnQuantTensor);
   }
 
+  /** The float activation this layer quantizes the output of. */
+  public ReLU actImpl() {
+    return actImpl;
+  }
+
   @Override
   protected Tensor activation(Tensor x) {
-    return Ops.relu(x);
+    return actImpl.apply(x);
   }
 }

@@ -3,8 +3,7 @@ package dev.qnn4j.runtime.quant;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
-import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 
 /**
  * An activation quantizer with a scale learned from runtime statistics, as Brevitas'
@@ -37,7 +36,7 @@ public final class ActQuantizer {
     this.config = config;
     this.range = config.range();
     this.collectStatsSteps = config.collectStatsSteps();
-    this.value = new Parameter(parameterName, NdArrays.scalar(1f));
+    this.value = new Parameter(parameterName, new float[] {1f});
   }
 
   public ActQuantConfig config() {

@@ -12,19 +12,22 @@ public record IntRange(int bitWidth, boolean signed, boolean narrowRange) {
     }
   }
 
-  public double min() {
+  /** The smallest representable integer. */
+  public long min() {
     if (!signed) {
       return 0;
     }
-    double half = Math.pow(2, bitWidth - 1);
+    long half = 1L << (bitWidth - 1);
     return narrowRange ? -half + 1 : -half;
   }
 
-  public double max() {
+  /** The largest representable integer. */
+  public long max() {
     if (signed) {
-      return Math.pow(2, bitWidth - 1) - 1;
+      return (1L << (bitWidth - 1)) - 1;
     }
-    return narrowRange ? Math.pow(2, bitWidth) - 2 : Math.pow(2, bitWidth) - 1;
+    long full = (1L << bitWidth) - 1;
+    return narrowRange ? full - 1 : full;
   }
 
   /**
@@ -36,7 +39,18 @@ public record IntRange(int bitWidth, boolean signed, boolean narrowRange) {
   }
 
   /** The largest magnitude an integer of this range can have. */
-  public double maxAbs() {
+  public long maxAbs() {
     return Math.max(Math.abs(min()), Math.abs(max()));
+  }
+
+  /** Whether {@code v} lies in {@code [min(), max()]}. */
+  public boolean contains(long v) {
+    return v >= min() && v <= max();
+  }
+
+  @Override
+  public String toString() {
+    return (signed ? "signed " : "unsigned ") + bitWidth + "-bit" + (narrowRange ? " narrow" : "")
+        + " [" + min() + ", " + max() + "]";
   }
 }

@@ -5,7 +5,6 @@ import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.Safetensors;
 import dev.qnn4j.runtime.io.Safetensors.SafetensorsFile;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import java.io.IOException;
@@ -376,7 +375,7 @@ public final class Checkpoint {
     }
     float[] values = a.toFloatArray();
     checkFinite(source, name, a, values);
-    return new Tensor(NdArrays.create(values, shape), false);
+    return Tensor.of(values, shape);
   }
 
   /**

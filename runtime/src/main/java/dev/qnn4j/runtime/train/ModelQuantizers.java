@@ -4,7 +4,7 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
-import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -27,7 +27,7 @@ final class ModelQuantizers {
     for (Module m : model.layers()) {
       if (m instanceof QuantActivation a) {
         add(out, seen, a.quantizer());
-      } else if (m instanceof WeightLayer w) {
+      } else if (m instanceof QuantWeightLayer w) {
         add(out, seen, w.inputQuantizer());
         add(out, seen, w.outputQuantizer());
       } else if (m instanceof QuantEltwiseAdd e) {

@@ -1,7 +1,7 @@
 package dev.qnn4j.runtime.train;
 
 import dev.qnn4j.runtime.io.ArrayData;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

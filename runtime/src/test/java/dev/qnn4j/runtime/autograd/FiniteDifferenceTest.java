@@ -5,7 +5,7 @@ import static dev.qnn4j.runtime.autograd.GradCheck.randomParameter;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.BatchNorm2d;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -91,7 +91,7 @@ class FiniteDifferenceTest {
     for (int i = 0; i < n; i++) {
       v[i] = vals.get(i);
     }
-    return new Parameter(name, dev.qnn4j.runtime.kernels.NdArrays.create(v, shape));
+    return new Parameter(name, v, shape);
   }
 
   @Test

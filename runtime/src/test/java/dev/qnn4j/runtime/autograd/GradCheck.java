@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import java.util.Random;
 import java.util.function.Function;
 
@@ -20,7 +20,7 @@ public final class GradCheck {
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) rng.nextGaussian();
     }
-    return new Parameter(name, NdArrays.create(v, shape));
+    return new Parameter(name, v, shape);
   }
 
   public static void check(String what, Function<Parameter[], Tensor> f, Parameter... inputs) {
@@ -45,13 +45,13 @@ public final class GradCheck {
       for (int i = 0; i < values.length; i++) {
         float original = values[i];
         values[i] = (float) (original + eps);
-        p.set(NdArrays.create(values, p.shape()));
+        p.set(values.clone());
         double plus = weightedSum(f.apply(inputs), r);
         values[i] = (float) (original - eps);
-        p.set(NdArrays.create(values, p.shape()));
+        p.set(values.clone());
         double minus = weightedSum(f.apply(inputs), r);
         values[i] = original;
-        p.set(NdArrays.create(values, p.shape()));
+        p.set(values.clone());
         double numeric = (plus - minus) / (2 * eps);
         if (Math.abs(numeric - analytic[i]) > 2e-2 * maxAbs + 2e-3) {
           fail(what + ": d/d" + p.name() + "[" + i + "] analytic " + analytic[i] + ", numeric " + numeric);

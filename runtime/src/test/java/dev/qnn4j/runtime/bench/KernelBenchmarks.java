@@ -4,7 +4,7 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -82,7 +82,7 @@ public class KernelBenchmarks {
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) rng.nextGaussian();
     }
-    return new Parameter(name, NdArrays.create(v, shape));
+    return new Parameter(name, v, shape);
   }
 
   @Benchmark

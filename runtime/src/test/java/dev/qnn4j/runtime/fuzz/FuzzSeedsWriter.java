@@ -23,25 +23,31 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Writes the seed corpora of the runtime's fuzz tests into {@code
  * src/test/resources/dev/qnn4j/runtime/fuzz/<Class>Inputs/<method>/}: small valid files cut from
  * the Brevitas reference files, plus one corrupt file per kind of mistake the readers must report.
- * The corpora are checked in; this only documents and reproduces how they were made:
- *
- * <pre>
- * mvn -pl runtime test -Dtest=FuzzSeedsWriter -Dqnn4j.fuzz.writeSeeds=true
- * </pre>
+ * The corpora are checked in; this tool documents and reproduces how they were made. It is not a
+ * test: run it from the repository root with {@code ./write-fuzz-seeds.sh} (see RELIABILITY.md).
  */
-@EnabledIfSystemProperty(named = "qnn4j.fuzz.writeSeeds", matches = "true")
-class FuzzSeedsWriter {
+public final class FuzzSeedsWriter {
   private static final Path ROOT = Path.of("src/test/resources/dev/qnn4j/runtime/fuzz");
 
-  @Test
-  void npy() throws IOException {
+  private FuzzSeedsWriter() {}
+
+  /** Writes every corpus; the working directory must be the runtime module. */
+  public static void main(String[] args) throws IOException {
+    npy();
+    safetensors();
+    idx();
+    cifar10();
+    dataset();
+    checkpoint();
+    System.out.println("wrote the runtime's fuzz seed corpora under " + ROOT.toAbsolutePath());
+  }
+
+  static void npy() throws IOException {
     Path dir = ROOT.resolve("NpyFuzzTestInputs/read");
     Files.createDirectories(dir);
     // Valid: reference files as numpy wrote them (float32 2-d, int64 labels, 4-d weights).
@@ -91,8 +97,7 @@ class FuzzSeedsWriter {
     write(dir.resolve("bad_magic.npy"), badMagic);
   }
 
-  @Test
-  void safetensors() throws IOException {
+  static void safetensors() throws IOException {
     Path dir = ROOT.resolve("SafetensorsFuzzTestInputs/read");
     Files.createDirectories(dir);
     SafetensorsFile lenet = Safetensors.read(referencePath("lenet_weight.weights.safetensors"));
@@ -105,11 +110,17 @@ class FuzzSeedsWriter {
     small.put("labels", ArrayData.ofUnsignedBytes(new byte[] {0, 1, 9}, 3));
     small.put("empty", ArrayData.ofFloats(new float[0], 0, 4));
     Path valid = dir.resolve("valid_small.safetensors");
-    Safetensors.write(valid, small, Map.of("format", "pt", "qnn4j.note", "seed"));
+    // Ordered maps: the writer keeps their order, and Map.of's order changes from run to run.
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("qnn4j.note", "seed");
+    metadata.put("format", "pt");
+    Safetensors.write(valid, small, metadata);
     Safetensors.write(dir.resolve("valid_no_tensors.safetensors"), Map.of());
-    Safetensors.write(dir.resolve("valid_mixed_dtypes.safetensors"), Map.of(
-        "i32", ArrayData.ofInts(new int[] {1, -2}, 2), "i8", ArrayData.ofBytes(new byte[] {-1}, 1),
-        "f64", ArrayData.ofDoubles(new double[] {0.5}, 1, 1)));
+    Map<String, ArrayData> mixed = new LinkedHashMap<>();
+    mixed.put("i32", ArrayData.ofInts(new int[] {1, -2}, 2));
+    mixed.put("f64", ArrayData.ofDoubles(new double[] {0.5}, 1, 1));
+    mixed.put("i8", ArrayData.ofBytes(new byte[] {-1}, 1));
+    Safetensors.write(dir.resolve("valid_mixed_dtypes.safetensors"), mixed);
     // The reference file cut after its header and first tensors.
     byte[] ref = Files.readAllBytes(referencePath("lenet_weight.weights.safetensors"));
     write(dir.resolve("bad_truncated_lenet.safetensors"), Arrays.copyOf(ref, 2048));
@@ -137,8 +148,7 @@ class FuzzSeedsWriter {
         "{\"__metadata__\":{\"n\":1},\"a\":{\"dtype\":\"U8\",\"shape\":[],\"data_offsets\":[0,1]}}", new byte[1]));
   }
 
-  @Test
-  void idx() throws IOException {
+  static void idx() throws IOException {
     Path dir = ROOT.resolve("IdxFuzzTestInputs/read");
     Files.createDirectories(dir);
     byte[] pixels = pixels(reference("lenet_weight.input.npy").floats(), 2 * 8 * 8);
@@ -156,8 +166,7 @@ class FuzzSeedsWriter {
     write(dir.resolve("bad_trailing-idx1-ubyte"), idx(0x00000801, new int[] {3}, new byte[] {1, 2, 3, 4}));
   }
 
-  @Test
-  void cifar10() throws IOException {
+  static void cifar10() throws IOException {
     Path dir = ROOT.resolve("Cifar10FuzzTestInputs/read");
     Files.createDirectories(dir);
     byte[] pixels = pixels(reference("lenet_weight.input.npy").floats(), 2 * 3072);
@@ -174,8 +183,7 @@ class FuzzSeedsWriter {
     write(dir.resolve("bad_label.bin"), badLabel);
   }
 
-  @Test
-  void dataset() throws IOException {
+  static void dataset() throws IOException {
     Path dir = ROOT.resolve("DatasetFuzzTestInputs/fromNpy");
     Files.createDirectories(dir);
     float[] ref = reference("act_identity_b2.eval_input.npy").floats();
@@ -197,8 +205,7 @@ class FuzzSeedsWriter {
         ArrayData.ofLongs(new long[0], 0)));
   }
 
-  @Test
-  void checkpoint() throws IOException {
+  static void checkpoint() throws IOException {
     Path dir = ROOT.resolve("CheckpointFuzzTestInputs/load");
     Files.createDirectories(dir);
     FuzzNet model = new FuzzNet();

@@ -54,24 +54,34 @@ class ParallelTest {
 
   @Test
   void concurrentCallersAndNestedLoopsGetTheSameResults() throws Exception {
+    // Values of mixed sign and magnitude, so float sums round and their order shows in the result.
     float[] data = new float[N];
+    java.util.Random rng = new java.util.Random(12);
     for (int i = 0; i < N; i++) {
-      data[i] = (i % 97) * 0.25f;
+      data[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(7) - 3));
     }
-    double expected = chunkedSum(data);
+    float expected = chunkedSum(data);
+    // The data must be able to tell summation orders apart, or this test could not fail.
+    float reversed = 0;
+    for (int i = N - 1; i >= 0; i--) {
+      reversed += data[i];
+    }
+    float twoChunks = sequentialSum(data, 0, N / 2) + sequentialSum(data, N / 2, N);
+    assertThat(reversed).isNotEqualTo(sequentialSum(data, 0, N));
+    assertThat(twoChunks).isNotEqualTo(sequentialSum(data, 0, N));
     ExecutorService callers = Executors.newFixedThreadPool(4);
     try {
-      List<Future<Double>> results = new ArrayList<>();
+      List<Future<Float>> results = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
         results.add(callers.submit(() -> {
-          double last = 0;
+          float last = 0;
           for (int r = 0; r < 200; r++) {
             last = chunkedSum(data);
           }
           return last;
         }));
       }
-      for (Future<Double> f : results) {
+      for (Future<Float> f : results) {
         assertThat(f.get()).isEqualTo(expected);
       }
     } finally {
@@ -79,22 +89,26 @@ class ParallelTest {
     }
   }
 
-  /** Per-chunk sums combined in chunk order, with a nested loop inside each chunk. */
-  private static double chunkedSum(float[] data) {
-    double[] partial = new double[Parallel.chunks(data.length, 1)];
+  /** Per-chunk float sums combined in chunk order, with a nested loop inside each chunk. */
+  private static float chunkedSum(float[] data) {
+    float[] partial = new float[Parallel.chunks(data.length, 1)];
     Parallel.forRange(data.length, 1, (chunk, from, to) -> {
-      double[] inner = new double[1];
+      float[] inner = new float[1];
       // Nested: runs inline on this thread, as one chunk.
-      Parallel.forRange(to - from, 1, (c, f, t) -> {
-        for (int i = f; i < t; i++) {
-          inner[0] += data[from + i];
-        }
-      });
+      Parallel.forRange(to - from, 1, (c, f, t) -> inner[0] += sequentialSum(data, from + f, from + t));
       partial[chunk] = inner[0];
     });
-    double sum = 0;
-    for (double p : partial) {
+    float sum = 0;
+    for (float p : partial) {
       sum += p;
+    }
+    return sum;
+  }
+
+  private static float sequentialSum(float[] data, int from, int to) {
+    float sum = 0;
+    for (int i = from; i < to; i++) {
+      sum += data[i];
     }
     return sum;
   }

@@ -7,9 +7,14 @@ import com.google.gson.JsonObject;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.WeightLayer;
-import dev.qnn4j.runtime.train.Calibration;
+import dev.qnn4j.runtime.graph.Calibration;
+import dev.qnn4j.runtime.train.CrossEntropyLoss;
+import dev.qnn4j.runtime.train.Sgd;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -42,7 +47,7 @@ public final class ModelReferenceChecks {
           act.quantizer().evalScale().item());
     }
     for (Map.Entry<String, com.google.gson.JsonElement> e : out.getAsJsonObject("weight_scales").entrySet()) {
-      WeightLayer layer = (WeightLayer) model.layer(e.getKey());
+      QuantWeightLayer layer = (QuantWeightLayer) model.layer(e.getKey());
       assertScale(name + " weight scale of " + e.getKey(), e.getValue().getAsDouble(),
           layer.weightQuantizer().quantize(layer.weight()).scale().item());
     }

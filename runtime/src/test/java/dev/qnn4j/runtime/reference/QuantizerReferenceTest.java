@@ -10,7 +10,7 @@ import com.google.gson.JsonObject;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantIdentity;
 import dev.qnn4j.runtime.nn.QuantLinear;
@@ -57,7 +57,7 @@ class QuantizerReferenceTest {
     WeightQuantizer quantizer = new WeightQuantizer(
         perChannel ? WeightQuantConfig.perChannelFloat(bits) : WeightQuantConfig.perTensorFloat(bits));
     Tensor w0 = Reference.tensor(in.get("weight").getAsString());
-    Parameter w = new Parameter("weight", w0.value());
+    Parameter w = new Parameter("weight", w0);
 
     QuantTensor q = quantizer.quantize(w);
     assertMatches(name + " quant_weight", Reference.floats(out.get("quant_weight").getAsString()), q.toFloatArray());
@@ -87,7 +87,7 @@ class QuantizerReferenceTest {
     layer.setTraining(true);
     for (int s = 0; s < steps.size(); s++) {
       JsonElement rec = recorded.get(Integer.toString(s));
-      Tensor x = rec == null ? steps.get(s) : new Parameter("x", steps.get(s).value().dup());
+      Tensor x = rec == null ? steps.get(s) : new Parameter("x", steps.get(s));
       QuantTensor y = layer.forwardQuant(x);
       assertScale(name + " scale at step " + s, scalePerStep[s], y.scale().item());
       if (rec == null) {

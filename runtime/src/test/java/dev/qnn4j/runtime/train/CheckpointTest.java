@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.graph.Calibration;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

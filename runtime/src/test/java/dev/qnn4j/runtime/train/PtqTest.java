@@ -1,12 +1,14 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.graph.BiasCorrection;
+import dev.qnn4j.runtime.graph.CrossLayerEqualization;
 import static com.google.common.truth.Truth.assertThat;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.train.TestModels.ChainNet;
 import java.util.List;
@@ -57,8 +59,8 @@ class PtqTest {
           }
           b[c] *= k;
         }
-        w.weight().set(NdArrays.create(v, w.weight().shape()));
-        w.bias().set(NdArrays.create(b, w.bias().shape()));
+        w.weight().set(v);
+        w.bias().set(b);
       }
     }
   }
@@ -110,7 +112,7 @@ class PtqTest {
   }
 
   private static float[] floatOutput(ChainNet model, Tensor x) {
-    List<WeightLayer> layers = List.of(model.conv1, model.conv2, model.fc1, model.fc2);
+    List<QuantWeightLayer> layers = List.of(model.conv1, model.conv2, model.fc1, model.fc2);
     layers.forEach(w -> w.weightQuantizer().setEnabled(false));
     float[] out = output(model, x);
     layers.forEach(w -> w.weightQuantizer().setEnabled(true));

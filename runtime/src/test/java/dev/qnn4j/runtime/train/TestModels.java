@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Random;
 
 /** Small models and data sets for the training tests. */
-final class TestModels {
+public final class TestModels {
   private TestModels() {}
 
   /** An activation quantizer that collects statistics for only {@code steps} steps. */
@@ -33,12 +33,12 @@ final class TestModels {
    * A fully quantized net on 1x8x8 inputs, 4 classes, whose activation quantizers leave their
    * statistics phase after 3 steps, so short runs cover the switch to learned scales.
    */
-  static final class TinyQuantNet implements Model {
+  public static final class TinyQuantNet implements Model {
     final QuantIdentity quantInp = new QuantIdentity("quant_inp", act(true, 3), true);
     final QuantConv2d conv1 = new QuantConv2d("conv1", Conv2dOptions.of(1, 4, 3),
         WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
     final QuantReLU relu1 = new QuantReLU("relu1", act(false, 3), true);
-    final QuantLinear fc1 = new QuantLinear("fc1", 36, 4, true, WeightQuantConfig.perTensorFloat(4),
+    public final QuantLinear fc1 = new QuantLinear("fc1", 36, 4, true, WeightQuantConfig.perTensorFloat(4),
         BiasQuantConfig.int32(), null, null, false);
 
     @Override
@@ -128,7 +128,7 @@ final class TestModels {
    * {@code n} images of {@code channels x size x size}: dim noise plus one bright quadrant, whose
    * index (0..3) is the label.
    */
-  static Dataset quadrants(int n, int channels, int size, long seed) {
+  public static Dataset quadrants(int n, int channels, int size, long seed) {
     Random rng = new Random(seed);
     int half = size / 2;
     float[] images = new float[n * channels * size * size];

@@ -4,7 +4,6 @@ import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.qnn4j.runtime.data.Dataset;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.reference.HandWiredLeNets;
@@ -22,7 +21,7 @@ class TrainerDivergenceNamingTest {
     WeightLayer conv1 = (WeightLayer) model.layer("conv1");
     float[] huge = new float[(int) conv1.weight().numel()];
     Arrays.fill(huge, 3e38f);
-    conv1.weight().set(NdArrays.create(huge, conv1.weight().shape()));
+    conv1.weight().set(huge);
     Random rng = new Random(2);
     float[] images = new float[8 * 3 * 32 * 32];
     for (int i = 0; i < images.length; i++) {

@@ -224,7 +224,7 @@ class TrainerTest {
       int calls;
 
       @Override
-      public List<dev.qnn4j.runtime.nn.Parameter> parameters() {
+      public List<dev.qnn4j.runtime.Parameter> parameters() {
         return adam.parameters();
       }
 
@@ -305,7 +305,7 @@ class TrainerTest {
     assertThat(e).hasMessageThat().contains("TinyQuantNet expects inputs of shape [1, 8, 8]");
   }
 
-  private static float[] filled(dev.qnn4j.runtime.nn.Parameter p, float value) {
+  private static float[] filled(dev.qnn4j.runtime.Parameter p, float value) {
     float[] values = new float[(int) p.numel()];
     java.util.Arrays.fill(values, value);
     return values;

@@ -2,7 +2,6 @@ package dev.qnn4j.samples.cli;
 
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.ModelFactory;
-import dev.qnn4j.runtime.train.ProgressBar;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

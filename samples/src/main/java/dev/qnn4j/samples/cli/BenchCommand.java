@@ -6,7 +6,6 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.Optimizer;
-import dev.qnn4j.runtime.train.SummaryTable;
 import dev.qnn4j.runtime.train.Trainer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -8,7 +8,7 @@ import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.Safetensors;
 import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.TrainingState;

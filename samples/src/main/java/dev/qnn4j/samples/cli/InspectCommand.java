@@ -3,11 +3,13 @@ package dev.qnn4j.samples.cli;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.quant.Accumulators;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
-import dev.qnn4j.runtime.train.SummaryTable;
+import dev.qnn4j.runtime.quant.IntRange;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -102,47 +104,26 @@ final class InspectCommand extends ModelCommand {
   }
 
   static Accumulator accumulator(TraceEvent e) {
-    WeightLayer w = (WeightLayer) e.layer();
-    long[] ws = w.weight().shape();
+    WeightLayer layer = (WeightLayer) e.layer();
+    QuantWeightLayer quant = layer instanceof QuantWeightLayer q ? q : null;
+    long[] ws = layer.weight().shape();
     long fanIn = 1;
     for (int d = 1; d < ws.length; d++) {
       fanIn *= ws[d];
     }
-    int inBits = -1;
-    boolean inSigned = false;
-    if (w.inputQuantizer() != null) {
-      ActQuantConfig c = w.inputQuantizer().config();
-      inBits = c.bitWidth();
-      inSigned = c.signed();
+    IntRange in = null;
+    if (quant != null && quant.inputQuantizer() != null) {
+      ActQuantConfig c = quant.inputQuantizer().config();
+      in = new IntRange(c.bitWidth(), c.signed(), false);
     } else if (!e.inputs().isEmpty() && e.inputs().get(0) instanceof QuantTensor q) {
-      inBits = q.bitWidth();
-      inSigned = q.signed();
+      in = new IntRange(q.bitWidth(), q.signed(), false);
     }
-    long maxAbsIn = inBits < 0 ? -1 : inSigned ? 1L << (inBits - 1) : (1L << inBits) - 1;
-    String input = inBits < 0 ? "float" : (inSigned ? "int" : "uint") + inBits;
-    long maxAbsW = -1;
-    String weight = "float";
-    if (w.weightQuantizer() != null) {
-      maxAbsW = (long) w.weightQuantizer().config().range().maxAbs();
-      weight = "int" + w.weightQuantizer().config().bitWidth();
-    }
-    int bits = -1;
-    if (maxAbsIn > 0 && maxAbsW > 0) {
-      double product = (double) fanIn * maxAbsIn * maxAbsW;
-      bits = ceilLog2(product) + 1;
-    }
-    return new Accumulator(w.name(), fanIn, input, maxAbsIn, weight, maxAbsW, bits);
-  }
-
-  /** ceil(log2(x)) for x >= 1, exact for integers up to 2^53. */
-  static int ceilLog2(double x) {
-    if (x <= 1) {
-      return 0;
-    }
-    long p = (long) Math.ceil(x);
-    if (p == x) {
-      return 64 - Long.numberOfLeadingZeros(p - 1);
-    }
-    return (int) Math.ceil(Math.log(x) / Math.log(2));
+    IntRange w = quant != null && quant.weightQuantizer() != null ? quant.weightQuantizer().config().range() : null;
+    String input = in == null ? "float" : (in.signed() ? "int" : "uint") + in.bitWidth();
+    String weight = w == null ? "float" : "int" + w.bitWidth();
+    int bits = in == null || w == null || in.maxAbs() == 0 || w.maxAbs() == 0 ? -1
+        : Accumulators.requiredBits(fanIn, in, w);
+    return new Accumulator(layer.name(), fanIn, input, in == null ? -1 : in.maxAbs(), weight,
+        w == null ? -1 : w.maxAbs(), bits);
   }
 }

@@ -2,7 +2,6 @@ package dev.qnn4j.samples.cli;
 
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.ModelFactory;
-import dev.qnn4j.runtime.train.SummaryTable;
 import java.util.Arrays;
 import picocli.CommandLine.Command;
 

@@ -6,12 +6,11 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
-import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.quant.ScaleRestriction;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
-import dev.qnn4j.runtime.train.SummaryTable;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +31,7 @@ final class Quantizers {
     for (Module m : model.layers()) {
       if (m instanceof QuantActivation a) {
         out.add(new Act(m.name(), "act", a.quantizer()));
-      } else if (m instanceof WeightLayer w) {
+      } else if (m instanceof QuantWeightLayer w) {
         if (w.inputQuantizer() != null) {
           out.add(new Act(m.name(), "input", w.inputQuantizer()));
         }
@@ -59,7 +58,7 @@ final class Quantizers {
       acts.put(a.quantizer(), a);
     }
     for (Module m : model.layers()) {
-      if (m instanceof WeightLayer w) {
+      if (m instanceof QuantWeightLayer w) {
         if (w.inputQuantizer() != null) {
           t.addRow(row(scales, m.name(), "input", act(w.inputQuantizer(), scales)));
         }

@@ -468,14 +468,6 @@ class Qnn4jCliTest {
   }
 
   @Test
-  void accumulatorWidthIsExactAtPowersOfTwo() {
-    assertThat(InspectCommand.ceilLog2(4096)).isEqualTo(12);
-    assertThat(InspectCommand.ceilLog2(4097)).isEqualTo(13);
-    assertThat(InspectCommand.ceilLog2(4200)).isEqualTo(13);
-    assertThat(InspectCommand.ceilLog2(1)).isEqualTo(0);
-  }
-
-  @Test
   void benchMeasuresTrainAndEvalThroughput() {
     Result r = CliRun.ok("bench", "--model", "QuantWeightLeNet", "--batch-size", "8", "--eval-batch-size", "16",
         "--seconds", "0.5", "--warmup", "0.2", "--warmup-steps", "5");

@@ -11,7 +11,7 @@ import dev.qnn4j.runtime.nn.ModelFactory;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.reference.HandWiredLeNets;
 import dev.qnn4j.runtime.reference.Reference;
-import dev.qnn4j.runtime.train.Calibration;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.samples.QuantModel_QuantWeightActBiasLeNet;
 import java.util.List;
 import java.util.Map;

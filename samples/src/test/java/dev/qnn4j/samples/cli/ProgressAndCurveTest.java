@@ -1,5 +1,14 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.train.EvalResult;
+import dev.qnn4j.runtime.train.Sgd;
+import dev.qnn4j.runtime.train.Trainer;
+import dev.qnn4j.runtime.train.TrainerConfig;
+import dev.qnn4j.runtime.train.TrainingDivergedException;
+import dev.qnn4j.runtime.train.TrainingHistory;
+import dev.qnn4j.runtime.train.TrainingState;
+import dev.qnn4j.runtime.train.EpochMetrics;
+import dev.qnn4j.runtime.train.StepMetrics;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -64,14 +73,14 @@ class ProgressAndCurveTest {
   void divergenceEndsTheRedrawnLineSoTheErrorStartsOnItsOwn() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
-    TestModels.TinyQuantNet model = new TestModels.TinyQuantNet();
+    dev.qnn4j.runtime.train.TestModels.TinyQuantNet model = new dev.qnn4j.runtime.train.TestModels.TinyQuantNet();
     float[] nan = new float[(int) model.fc1.weight().numel()];
     java.util.Arrays.fill(nan, Float.NaN);
     model.fc1.weight().set(nan);
     assertThrows(TrainingDivergedException.class,
         () -> new Trainer(model, new Sgd(model.parameters(), 0.1f), TrainerConfig.of(1, 16, 1))
             .addListener(bar)
-            .fit(TestModels.quadrants(32, 1, 8, 1), null));
+            .fit(dev.qnn4j.runtime.train.TestModels.quadrants(32, 1, 8, 1), null));
     // Nothing was drawn (the first step failed), so nothing needs ending either.
     assertThat(bytes.toString(StandardCharsets.UTF_8)).isEmpty();
 
@@ -110,27 +119,21 @@ class ProgressAndCurveTest {
     }
     Path png = dir.resolve("curve.png");
     TrainingCurve.write(png, h, 800, 600);
-    assertThat(System.getProperty("java.awt.headless")).isEqualTo("true");
     BufferedImage image = ImageIO.read(png.toFile());
     assertThat(image).isNotNull();
     assertThat(image.getWidth()).isEqualTo(800);
     assertThat(image.getHeight()).isEqualTo(600);
-    Set<Integer> colors = new HashSet<>();
-    int nonWhite = 0;
-    for (int y = 0; y < 600; y += 2) {
-      for (int x = 0; x < 800; x += 2) {
-        int rgb = image.getRGB(x, y) & 0xFFFFFF;
-        colors.add(rgb);
-        if (rgb != 0xFFFFFF) {
-          nonWhite++;
-        }
-      }
-    }
-    assertThat(colors.size()).isGreaterThan(10);
-    assertThat(nonWhite).isGreaterThan(2000);
-    // The loss panel's smoothed line (dark blue) and the accuracy line (red) are both drawn.
-    assertThat(colors).contains(0x1f4e8c);
-    assertThat(colors).contains(0xd62728);
+    // The loss chart fills the upper half: its smoothed line (dark blue) is drawn there, and the
+    // accuracy line (red) is not; the lower half is the other way round.
+    Set<Integer> upper = colors(image, 0, 300);
+    Set<Integer> lower = colors(image, 300, 600);
+    assertThat(upper).contains(TrainingCurve.SMOOTH.getRGB() & 0xFFFFFF);
+    assertThat(upper).doesNotContain(TrainingCurve.ACCURACY.getRGB() & 0xFFFFFF);
+    assertThat(lower).contains(TrainingCurve.ACCURACY.getRGB() & 0xFFFFFF);
+    assertThat(lower).doesNotContain(TrainingCurve.SMOOTH.getRGB() & 0xFFFFFF);
+    // Lines, axes and labels, not a blank canvas.
+    assertThat(nonWhite(image, 0, 300)).isGreaterThan(2000);
+    assertThat(nonWhite(image, 300, 600)).isGreaterThan(1000);
     // No temporary file left behind by the atomic write.
     try (var files = Files.list(dir)) {
       assertThat(files.toList()).containsExactly(png);
@@ -138,17 +141,55 @@ class ProgressAndCurveTest {
   }
 
   @Test
-  void emptyHistoryStillRenders() throws Exception {
+  void chartsCarryTheSeriesAndLabelsOfTheRun() {
+    TrainingHistory h = new TrainingHistory();
+    for (int s = 1; s <= 20; s++) {
+      h.onStep(new StepMetrics(s, 1, 1, s, 20, 32, 2f / s, 0, 0, 1e-3f, 0, 0));
+    }
+    h.onEpoch(epoch(1, 0.75));
+    var loss = TrainingCurve.lossChart(h.steps(), 800, 300);
+    assertThat(loss.getTitle()).isEqualTo("Training loss");
+    assertThat(loss.getXAxisTitle()).isEqualTo("step");
+    assertThat(loss.getYAxisTitle()).isEqualTo("loss");
+    assertThat(loss.getSeriesMap().keySet()).containsExactly("loss per step", "smoothed").inOrder();
+    assertThat(loss.getSeriesMap().get("loss per step").getYData()[19]).isEqualTo((double) (2f / 20));
+    var accuracy = TrainingCurve.accuracyChart(h.epochs(), 800, 300);
+    assertThat(accuracy.getTitle()).isEqualTo("Test accuracy");
+    assertThat(accuracy.getXAxisTitle()).isEqualTo("epoch");
+    assertThat(accuracy.getYAxisTitle()).isEqualTo("accuracy (%)");
+    assertThat(accuracy.getSeriesMap().get("test accuracy").getYData()).usingExactEquality().containsExactly(75.0);
+  }
+
+  @Test
+  void emptyHistoryStillRendersAndSaysSo() throws Exception {
     Path png = dir.resolve("empty.png");
     TrainingCurve.write(png, new TrainingHistory());
     BufferedImage image = ImageIO.read(png.toFile());
     assertThat(image.getWidth()).isEqualTo(TrainingCurve.DEFAULT_WIDTH);
+    assertThat(image.getHeight()).isEqualTo(TrainingCurve.DEFAULT_HEIGHT);
+    assertThat(TrainingCurve.lossChart(List.of(), 800, 300).getTitle()).contains("no steps recorded");
+    assertThat(TrainingCurve.accuracyChart(List.of(), 800, 300).getTitle()).contains("no test results recorded");
   }
 
-  @Test
-  void ticksAreNiceNumbers() {
-    assertThat(TrainingCurve.ticks(0, 2.3, 5, false)).usingExactEquality().containsExactly(0.0, 0.5, 1.0, 1.5, 2.0);
-    assertThat(TrainingCurve.ticks(1, 200, 8, true)).usingExactEquality()
-        .containsExactly(20.0, 40.0, 60.0, 80.0, 100.0, 120.0, 140.0, 160.0, 180.0, 200.0);
+  private static Set<Integer> colors(BufferedImage image, int fromY, int toY) {
+    Set<Integer> colors = new HashSet<>();
+    for (int y = fromY; y < toY; y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        colors.add(image.getRGB(x, y) & 0xFFFFFF);
+      }
+    }
+    return colors;
+  }
+
+  private static int nonWhite(BufferedImage image, int fromY, int toY) {
+    int n = 0;
+    for (int y = fromY; y < toY; y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if ((image.getRGB(x, y) & 0xFFFFFF) != 0xFFFFFF) {
+          n++;
+        }
+      }
+    }
+    return n;
   }
 }

@@ -1,16 +1,19 @@
-package dev.qnn4j.runtime.quant;
+package dev.qnn4j.runtime.graph;
 
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Conv2d;
-import dev.qnn4j.runtime.nn.ForwardGraph;
+import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantLinear;
 import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.ReLU;
-import dev.qnn4j.runtime.nn.TracedModel;
+import dev.qnn4j.runtime.graph.TracedModel;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -144,7 +147,7 @@ public final class AutoQuantization {
     Set<String> names = new TreeSet<>();
     for (Module m : floatModel.layers()) {
       names.add(m.name());
-      if (!(m instanceof Conv2d || m instanceof Linear || m instanceof ReLU)) {
+      if (m instanceof QuantWeightLayer || !(m instanceof Conv2d || m instanceof Linear || m instanceof ReLU)) {
         throw new IllegalArgumentException(m.name() + ": AutoQuantization.quantize converts float models of Conv2d,"
             + " Linear and ReLU layers, but " + m.name() + " is a " + m.getClass().getSimpleName()
             + "; declare the model with @QuantModel and quantize it with @QuantizeFrom instead");
@@ -200,7 +203,7 @@ public final class AutoQuantization {
       return r.keepFloat() || r.reluBitWidth() == 0 ? new ReLU(name) : new QuantReLU(name, r.reluQuant(),
           r.returnQuantTensor());
     }
-    QuantConv2d layer = m instanceof Conv2d c ? c : null;
+    Conv2d layer = m instanceof Conv2d c ? c : null;
     boolean hasBias = ((WeightLayer) m).bias() != null;
     if (r.keepFloat()) {
       return m instanceof Conv2d c ? new Conv2d(name, c.options())

@@ -1,18 +1,15 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.runtime.graph;
 
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
-import dev.qnn4j.runtime.autograd.Ops;
-import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantLinear;
-import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.quant.BiasQuantizer;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,14 +47,14 @@ public final class BiasCorrection {
    * @return the correction added to each corrected layer's bias, by layer name, in layer-call order
    */
   public static Map<String, float[]> apply(Model model, Iterable<Tensor> batches) {
-    Map<WeightLayer, double[]> sums = new LinkedHashMap<>();
-    Map<WeightLayer, Integer> counts = new LinkedHashMap<>();
+    Map<QuantWeightLayer, double[]> sums = new LinkedHashMap<>();
+    Map<QuantWeightLayer, Integer> counts = new LinkedHashMap<>();
     boolean wasTraining = model.isTraining();
     model.eval();
     try (GradMode.Scope ignored = GradMode.noGrad()) {
       for (Tensor batch : batches) {
         for (TraceEvent e : Tracer.trace(() -> model.forward(batch))) {
-          if (e.op() == TraceEvent.Op.LAYER && e.layer() instanceof WeightLayer w && corrects(w)) {
+          if (e.op() == TraceEvent.Op.LAYER && e.layer() instanceof QuantWeightLayer w && corrects(w)) {
             double[] error = meanError(w, e.inputs().get(0));
             double[] sum = sums.computeIfAbsent(w, k -> new double[error.length]);
             for (int c = 0; c < error.length; c++) {
@@ -73,8 +70,8 @@ public final class BiasCorrection {
       }
     }
     Map<String, float[]> applied = new LinkedHashMap<>();
-    for (Map.Entry<WeightLayer, double[]> e : sums.entrySet()) {
-      WeightLayer w = e.getKey();
+    for (Map.Entry<QuantWeightLayer, double[]> e : sums.entrySet()) {
+      QuantWeightLayer w = e.getKey();
       int n = counts.get(w);
       float[] bias = w.bias().toFloatArray();
       float[] correction = new float[bias.length];
@@ -82,20 +79,19 @@ public final class BiasCorrection {
         correction[c] = (float) (e.getValue()[c] / n);
         bias[c] += correction[c];
       }
-      w.bias().set(NdArrays.create(bias, w.bias().shape()));
+      w.bias().set(bias);
       applied.put(w.name(), correction);
     }
     return applied;
   }
 
-  private static boolean corrects(WeightLayer w) {
-    return w.bias() != null && (w.weightQuantizer() != null || w.inputQuantizer() != null)
-        && (w instanceof QuantConv2d || w instanceof QuantLinear);
+  private static boolean corrects(QuantWeightLayer w) {
+    return w.bias() != null && (w.weightQuantizer() != null || w.inputQuantizer() != null);
   }
 
   /** Per output channel, the mean of float output minus quantized output for input {@code x}. */
-  private static double[] meanError(WeightLayer w, Tensor x) {
-    Tensor floatOut = compute(w, x, w.weight(), w.bias());
+  private static double[] meanError(QuantWeightLayer w, Tensor x) {
+    Tensor floatOut = w.compute(x, w.weight(), w.bias());
     Tensor in = w.inputQuantizer() == null ? x : w.inputQuantizer().forward(x, false);
     Tensor weight = w.quantWeight();
     Tensor bias = w.bias();
@@ -103,7 +99,7 @@ public final class BiasCorrection {
         && in instanceof QuantTensor qin && weight instanceof QuantTensor qw) {
       bias = w.biasQuantizer().quantize(bias, BiasQuantizer.scale(qin, qw));
     }
-    Tensor quantOut = compute(w, in, weight, bias);
+    Tensor quantOut = w.compute(in, weight, bias);
     float[] f = floatOut.toFloatArray();
     float[] q = quantOut.toFloatArray();
     long[] shape = floatOut.shape();
@@ -118,18 +114,5 @@ public final class BiasCorrection {
       mean[c] /= perChannel;
     }
     return mean;
-  }
-
-  /** The layer's computation on given operands (the part of its forward between the quantizers). */
-  static Tensor compute(WeightLayer w, Tensor input, Tensor weight, Tensor bias) {
-    if (w instanceof QuantConv2d conv) {
-      Conv2dOptions o = conv.options();
-      return Ops.conv2d(input, weight, bias, o.stride(), o.padding(), o.dilation(), o.groups());
-    }
-    if (w instanceof QuantLinear) {
-      return Ops.linear(input, weight, bias);
-    }
-    throw new IllegalArgumentException(w.name() + ": bias correction supports QuantConv2d and QuantLinear, not "
-        + w.getClass().getSimpleName());
   }
 }

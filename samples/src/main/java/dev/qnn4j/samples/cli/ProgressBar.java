@@ -1,5 +1,10 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.train.EpochMetrics;
+import dev.qnn4j.runtime.train.StepMetrics;
+import dev.qnn4j.runtime.train.TrainingDivergedException;
+import dev.qnn4j.runtime.train.TrainingListener;
+import dev.qnn4j.runtime.train.TrainingState;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -16,7 +21,7 @@ import java.util.Locale;
  * a few times per epoch instead, so logs stay short and readable. After each epoch a summary line
  * with the test results follows.
  */
-public final class ProgressBar implements TrainingListener {
+final class ProgressBar implements TrainingListener {
   private static final int BAR_WIDTH = 20;
   /** Redrawing more often than this only costs time; the eye cannot follow it. */
   private static final long REDRAW_NANOS = 100_000_000L;

@@ -1,18 +1,17 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.runtime.graph;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
-import dev.qnn4j.runtime.nn.QuantConv2d;
-import dev.qnn4j.runtime.nn.QuantLinear;
+import dev.qnn4j.runtime.nn.Conv2d;
+import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.QuantMaxPool2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.ReLU;
 import dev.qnn4j.runtime.nn.WeightLayer;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -34,8 +33,8 @@ import java.util.Map;
  * Channels with a zero range are left alone.
  *
  * <p>Pairs are found by tracing one forward pass: the source's output and every intermediate
- * tensor must feed only the next step (no residual branch), both layers must be {@link QuantConv2d}
- * with one group or {@link QuantLinear}, and each called once. Because equalizing a pair changes the
+ * tensor must feed only the next step (no residual branch), both layers must be a {@link Conv2d}
+ * with one group or a {@link Linear} (float or quantized), and each called once. Because equalizing a pair changes the
  * ranges of its neighbours in a chain, all pairs are swept repeatedly until the scales converge (or
  * {@code iterations} sweeps). Ranges are the symmetric max-abs ranges and biases do not enter them
  * (Brevitas' {@code equalize} with {@code merge_bias=False}). Run it on float weights, before
@@ -162,13 +161,13 @@ public final class CrossLayerEqualization {
   }
 
   private static boolean supported(WeightLayer w) {
-    return w instanceof QuantLinear || (w instanceof QuantConv2d c && c.options().groups() == 1);
+    return w instanceof Linear || (w instanceof Conv2d c && c.options().groups() == 1);
   }
 
   private static boolean fits(WeightLayer source, WeightLayer sink, int block) {
     long outChannels = source.weight().size(0);
     long sinkInputs = sink.weight().size(1);
-    return (sink instanceof QuantLinear || block == 1) && outChannels * block == sinkInputs;
+    return (sink instanceof Linear || block == 1) && outChannels * block == sinkInputs;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -219,14 +218,14 @@ public final class CrossLayerEqualization {
         }
       }
     }
-    a.weight().set(NdArrays.create(w1, a.weight().shape()));
-    b.weight().set(NdArrays.create(w2, b.weight().shape()));
+    a.weight().set(w1);
+    b.weight().set(w2);
     if (a.bias() != null) {
       float[] bias = a.bias().toFloatArray();
       for (int c = 0; c < channels; c++) {
         bias[c] = (float) (bias[c] / s[c]);
       }
-      a.bias().set(NdArrays.create(bias, a.bias().shape()));
+      a.bias().set(bias);
     }
     return change;
   }

@@ -1,11 +1,13 @@
-package dev.qnn4j.runtime.nn;
+package dev.qnn4j.runtime.graph;
 
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.Tensor;
 import java.util.List;
 
 /**
  * A model whose {@code forward} replays a {@link ForwardGraph}, e.g. a float model's traced
- * forward with quantized layers ({@code dev.qnn4j.runtime.quant.AutoQuantization#quantize}).
+ * forward with quantized layers ({@code dev.qnn4j.runtime.graph.AutoQuantization#quantize}).
  * Training, calibration, parameters and state dicts come from {@link Model}'s defaults, as for a
  * generated model.
  */

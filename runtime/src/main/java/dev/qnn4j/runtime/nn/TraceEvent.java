@@ -1,7 +1,6 @@
-package dev.qnn4j.runtime.trace;
+package dev.qnn4j.runtime.nn;
 
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.nn.Module;
 import java.util.List;
 
 /**

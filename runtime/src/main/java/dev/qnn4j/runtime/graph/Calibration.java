@@ -1,4 +1,4 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.runtime.graph;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;

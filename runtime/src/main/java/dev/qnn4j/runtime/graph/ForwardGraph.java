@@ -1,11 +1,19 @@
-package dev.qnn4j.runtime.nn;
+package dev.qnn4j.runtime.graph;
 
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
+import dev.qnn4j.runtime.nn.QuantMaxPool2d;
+import dev.qnn4j.runtime.nn.ReLU;
+import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
-import dev.qnn4j.runtime.trace.TraceEvent;
-import dev.qnn4j.runtime.trace.Tracer;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -53,49 +61,108 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
   }
 
   /**
-   * Records {@code model.forward(example)} in evaluation mode without gradients (batch norms keep
-   * their statistics, quantizers their state), then restores the model's mode.
+   * A traced graph with the tensors its values took on the example input.
    *
-   * @throws IllegalArgumentException when forward uses a tensor that is not computed from its input
+   * @param values value {@code i} of the graph as a tensor: the example input, then each step's result
+   */
+  public record Trace(ForwardGraph graph, List<Tensor> values) {
+    public Trace {
+      values = List.copyOf(values);
+    }
+  }
+
+  /** A forward pass that reads or returns a tensor the trace did not see produced. */
+  public static final class UntracedTensorException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+    private final String step;
+    private final String reason;
+
+    UntracedTensorException(String step, String reason) {
+      super(step + ": " + reason);
+      this.step = step;
+      this.reason = reason;
+    }
+
+    /** The layer or {@code F} operation that read the tensor, or the model that returned it. */
+    public String step() {
+      return step;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
+
+  /**
+   * Records {@code model.forward(example)} in evaluation mode without gradients (batch norms keep
+   * their statistics, quantizers their state), then restores each layer's mode.
+   *
+   * @throws UntracedTensorException when forward uses a tensor that is not computed from its input
    */
   public static ForwardGraph trace(Model model, Tensor example) {
-    boolean wasTraining = model.isTraining();
+    return traceValues(model, example).graph();
+  }
+
+  /** As {@link #trace}, keeping the tensors each value took (for export, which reads their shapes). */
+  @SuppressWarnings("try") // the no-grad scope is only opened and closed
+  public static Trace traceValues(Model model, Tensor example) {
+    Map<Module, Boolean> training = new IdentityHashMap<>();
+    for (Module m : model.layers()) {
+      training.put(m, m.isTraining());
+    }
     Tensor[] returned = new Tensor[1];
     List<TraceEvent> events;
     model.eval();
     try (GradMode.Scope ignored = GradMode.noGrad()) {
       events = Tracer.trace(() -> returned[0] = model.forward(example));
     } finally {
-      if (wasTraining) {
-        model.train();
-      }
+      training.forEach(Module::setTraining);
     }
     Map<Tensor, Integer> ids = new IdentityHashMap<>();
     ids.put(example, 0);
+    List<Tensor> values = new ArrayList<>();
+    values.add(example);
     List<Step> steps = new ArrayList<>();
     for (TraceEvent e : events) {
       List<Integer> inputs = new ArrayList<>();
       for (Tensor t : e.inputs()) {
         Integer id = ids.get(t);
         if (id == null) {
-          throw new IllegalArgumentException(model.modelName() + ".forward: " + describe(e)
-              + " reads a tensor that is not computed from the input; a traced graph cannot replay it");
+          throw new UntracedTensorException(stepName(e), "input " + inputs.size() + " is neither the model input"
+              + " nor the result of a traced layer or F operation (computed with Ops or created inside forward?)");
         }
         inputs.add(id);
       }
       steps.add(new Step(e.op(), e.layer(), inputs, e.ints()));
+      values.add(e.output());
       ids.put(e.output(), steps.size());
     }
     Integer result = ids.get(returned[0]);
     if (result == null) {
-      throw new IllegalArgumentException(model.modelName() + ".forward returns a tensor that is not computed from"
-          + " its input");
+      throw new UntracedTensorException(model.modelName(), "forward returned a tensor that no traced layer or F"
+          + " operation produced");
     }
-    return new ForwardGraph(steps, result, example.rank() == 0 ? 1 : example.size(0));
+    return new Trace(new ForwardGraph(steps, result, example.rank() == 0 ? 1 : example.size(0)), values);
   }
 
-  private static String describe(TraceEvent e) {
-    return e.op() == TraceEvent.Op.LAYER ? "layer " + e.layer().name() : "F." + e.op().name().toLowerCase();
+  /** The layer's name, or the {@code F} operation ({@code F.maxPool2d}). */
+  public static String stepName(TraceEvent.Op op, Module layer) {
+    if (layer != null) {
+      return layer.name();
+    }
+    return switch (op) {
+      case MAX_POOL -> "F.maxPool2d";
+      case AVG_POOL -> "F.avgPool2d";
+      case RELU -> "F.relu";
+      case FLATTEN -> "F.flatten";
+      case RESHAPE -> "F.reshape";
+      case ADD -> "F.add";
+      case LAYER -> "layer";
+    };
+  }
+
+  private static String stepName(TraceEvent e) {
+    return stepName(e.op(), e.layer());
   }
 
   /** The same graph with each layer replaced by {@code replacement.apply(layer)}. */

@@ -1,5 +1,6 @@
-package dev.qnn4j.runtime.train;
+package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.train.TrainingHistory;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
  *     1      0.6931     52.10%     0.5120    81.25%       3.2
  * </pre>
  */
-public final class SummaryTable {
+final class SummaryTable {
   private static final Pattern NUMERIC = Pattern.compile("[-+]?[0-9][0-9.,]*(e[-+]?[0-9]+)?%?|-|n/a");
 
   private final List<String> headers;

@@ -1,5 +1,9 @@
-package dev.qnn4j.runtime.quant;
+package dev.qnn4j.runtime.graph;
 
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.BiasQuantConfig;
+import dev.qnn4j.runtime.quant.ScaleRestriction;
+import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
