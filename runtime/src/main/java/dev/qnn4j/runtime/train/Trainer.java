@@ -7,6 +7,7 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.Parameter;
 import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.quant.NonFiniteStatisticException;
 import dev.qnn4j.runtime.trace.TraceEvent;
 import dev.qnn4j.runtime.trace.Tracer;
 import java.io.IOException;
@@ -130,7 +131,8 @@ public final class Trainer {
         }
         long failingStep = step + 1;
         int batchNumber = batchIndex + 1;
-        String inputProblem = nonFiniteInput(batch);
+        // Byte-coded images (uint8 files, IDX, CIFAR-10) cannot hold NaN: no scan on that path.
+        String inputProblem = batch.knownFinite() ? null : nonFiniteInput(batch);
         if (inputProblem != null) {
           throw diverged(inputProblem, failingStep, epoch + 1, batchNumber,
               batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
@@ -140,7 +142,14 @@ public final class Trainer {
         Tensor input = Tensor.of(batch.images(), batch.shape());
         // The trace costs a list of references per step and names the layer if the loss diverges.
         Tensor[] logitsHolder = new Tensor[1];
-        List<TraceEvent> trace = Tracer.trace(() -> logitsHolder[0] = model.forward(input));
+        List<TraceEvent> trace;
+        try {
+          trace = Tracer.trace(() -> logitsHolder[0] = model.forward(input));
+        } catch (NonFiniteStatisticException e) {
+          // Caught while the quantizers collect statistics, before it becomes a scale.
+          throw diverged(e.getMessage(), failingStep, epoch + 1, batchNumber, batchesPerEpoch, lastCheckpoint,
+              lastCheckpointStep);
+        }
         Tensor logits = logitsHolder[0];
         Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
         float lossValue = loss.item();
