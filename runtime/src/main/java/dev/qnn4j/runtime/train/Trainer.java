@@ -142,13 +142,14 @@ public final class Trainer {
         Tensor input = Tensor.of(batch.images(), batch.shape());
         // The trace costs a list of references per step and names the layer if the loss diverges.
         Tensor[] logitsHolder = new Tensor[1];
-        List<TraceEvent> trace;
+        List<TraceEvent> trace = new ArrayList<>();
         try {
-          trace = Tracer.trace(() -> logitsHolder[0] = model.forward(input));
+          Tracer.trace(() -> logitsHolder[0] = model.forward(input), trace);
         } catch (NonFiniteStatisticException e) {
-          // Caught while the quantizers collect statistics, before it becomes a scale.
-          throw diverged(e.getMessage(), failingStep, epoch + 1, batchNumber, batchesPerEpoch, lastCheckpoint,
-              lastCheckpointStep);
+          // Caught while the quantizers collect statistics, before it becomes a scale; the layers
+          // traced so far show where the non-finite values came from.
+          throw diverged(e.getMessage() + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1, batchNumber,
+              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
         }
         Tensor logits = logitsHolder[0];
         Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
