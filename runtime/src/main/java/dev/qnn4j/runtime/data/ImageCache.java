@@ -15,10 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
 /**
@@ -72,7 +74,7 @@ public final class ImageCache {
     String fingerprint = fingerprint(layout, sources);
     Spec full = new Spec(spec.count(), spec.channels(), spec.height(), spec.width(), spec.numClasses(), fingerprint);
     Path dir = sources.get(0).toAbsolutePath().getParent();
-    IOException nextToData = null;
+    IOException writeFailure = null;
     for (Path file : List.of(dir.resolve(name + SUFFIX), cacheDirectory().resolve(name + "-" + hash(dir) + SUFFIX))) {
       if (Files.isRegularFile(file)) {
         try {
@@ -92,13 +94,13 @@ public final class ImageCache {
       } catch (Qnn4jFormatException sourceError) {
         throw sourceError;
       } catch (IOException e) {
-        nextToData = nextToData == null ? e : nextToData; // e.g. a full disk: try the next place
+        writeFailure = writeFailure == null ? e : writeFailure; // e.g. a full disk: try the next place
         continue;
       }
       return read(file).dataset();
     }
     throw new IOException("cannot write an image cache for " + sources.get(0) + " next to the data nor in "
-        + cacheDirectory() + (nextToData == null ? " (not writable)" : " (" + nextToData.getMessage() + ")")
+        + cacheDirectory() + (writeFailure == null ? " (not writable)" : " (" + writeFailure.getMessage() + ")")
         + "; set QNN4J_CACHE_DIR to a writable directory");
   }
 
@@ -130,13 +132,22 @@ public final class ImageCache {
     return Files.isWritable(dir);
   }
 
-  /** The layout and each source's name, size and modification time, one per line. */
+  /**
+   * The layout and each source's name, size, modification time and, where the file system has it,
+   * status-change time (both to the nanosecond), one source per line: a rewritten source changes at
+   * least one of them.
+   */
   static String fingerprint(String layout, List<Path> sources) throws IOException {
     StringBuilder b = new StringBuilder(layout);
     for (Path source : sources) {
       try {
         b.append('\n').append(source.getFileName()).append(' ').append(Files.size(source)).append(' ')
-            .append(Files.getLastModifiedTime(source).toMillis());
+            .append(Files.getLastModifiedTime(source).to(TimeUnit.NANOSECONDS));
+        try {
+          b.append(' ').append(((FileTime) Files.getAttribute(source, "unix:ctime")).to(TimeUnit.NANOSECONDS));
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+          // not a Unix file system: size and modification time only
+        }
       } catch (IOException e) {
         throw FileErrors.naming(source.toString(), e);
       }
