@@ -318,7 +318,7 @@ public final class ImageCache {
 
   private static long checksum(FileChannel channel, long length) throws IOException {
     CRC32C crc = new CRC32C();
-    ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+    ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
     for (long position = 0; position < length; ) {
       buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
       int n = channel.read(buffer, position);
