@@ -45,7 +45,13 @@ abstract sealed class ImageValues {
    */
   static ImageValues mapped(FileChannel channel, long offset, long count, float[] palette)
       throws java.io.IOException {
-    return new Mapped(channel, offset, count, palette);
+    return new Mapped(channel, offset, count, palette, Mapped.SEGMENT_BYTES);
+  }
+
+  /** {@link #mapped} in segments of {@code segmentBytes} (a multiple of 4), to test segment edges. */
+  static ImageValues mapped(FileChannel channel, long offset, long count, float[] palette, long segmentBytes)
+      throws java.io.IOException {
+    return new Mapped(channel, offset, count, palette, segmentBytes);
   }
 
   private static final class Floats extends ImageValues {
@@ -117,24 +123,30 @@ abstract sealed class ImageValues {
     /** A multiple of 4, so that no float straddles two segments. */
     static final long SEGMENT_BYTES = 1L << 30;
 
+    private final long segmentBytes;
     private final ByteBuffer[] segments;
     private final FloatBuffer[] floatSegments;
     private final float[] palette;
     private final long count;
     private final int width;
 
-    Mapped(FileChannel channel, long offset, long count, float[] palette) throws java.io.IOException {
+    Mapped(FileChannel channel, long offset, long count, float[] palette, long segmentBytes)
+        throws java.io.IOException {
+      if (segmentBytes <= 0 || segmentBytes % Float.BYTES != 0 || segmentBytes > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("segment size " + segmentBytes);
+      }
+      this.segmentBytes = segmentBytes;
       this.palette = palette;
       this.count = count;
       this.width = palette == null ? Float.BYTES : 1;
       long bytes = Math.multiplyExact(count, width);
-      int n = (int) ((bytes + SEGMENT_BYTES - 1) / SEGMENT_BYTES);
+      int n = Math.toIntExact((bytes + segmentBytes - 1) / segmentBytes);
       segments = new ByteBuffer[n];
       floatSegments = palette == null ? new FloatBuffer[n] : null;
       for (int s = 0; s < n; s++) {
-        long start = s * SEGMENT_BYTES;
+        long start = s * segmentBytes;
         MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, offset + start,
-            Math.min(SEGMENT_BYTES, bytes - start));
+            Math.min(segmentBytes, bytes - start));
         segments[s] = m.order(ByteOrder.LITTLE_ENDIAN);
         if (floatSegments != null) {
           floatSegments[s] = segments[s].asFloatBuffer();
@@ -153,8 +165,8 @@ abstract sealed class ImageValues {
       int done = 0;
       byte[] scratch = palette == null ? null : new byte[Math.min(length, 1 << 16)];
       while (done < length) {
-        int s = (int) (byteAt / SEGMENT_BYTES);
-        int inSegment = (int) (byteAt % SEGMENT_BYTES);
+        int s = (int) (byteAt / segmentBytes);
+        int inSegment = (int) (byteAt % segmentBytes);
         int room = (segments[s].capacity() - inSegment) / width;
         int n = Math.min(length - done, room);
         if (palette == null) {
