@@ -123,6 +123,7 @@ class NonFiniteStateTest {
     Tensor bad = Tensor.of(x, 4, 1, 8, 8);
     NonFiniteStatisticException e = assertThrows(NonFiniteStatisticException.class,
         () -> Calibration.calibrate(model, List.of(good, bad)));
+    System.out.println("calibration error: " + e.getMessage());
     assertThat(e.layer()).isEqualTo("quant_inp");
     assertThat(e).hasMessageThat().startsWith("layer quant_inp: the activation statistic of act_quant became"
         + " non-finite at statistics step 2 (batch statistic NaN, the 99.999th percentile of |x|)");
