@@ -31,8 +31,8 @@ import java.util.zip.CRC32C;
  *
  * <p>A cache is written atomically (temporary file, then rename), carries a CRC-32C of all its bytes
  * and the sizes and modification times of its source files, and is reused while both still match;
- * otherwise it is rebuilt. It is written next to the data if that directory is writable, else in the
- * user cache directory ({@link #cacheDirectory()}).
+ * otherwise it is rebuilt. It is written next to the data if that directory is writable and not
+ * under {@code /usr} (package-managed), else in the user cache directory ({@link #cacheDirectory()}).
  */
 public final class ImageCache {
 
@@ -46,6 +46,9 @@ public final class ImageCache {
   static final int ALIGNMENT = 64;
   static final int MAX_SOURCE_BYTES = 1 << 16;
   static final int CHECKSUM_BYTES = 4;
+
+  /** Installed by the package manager (e.g. Debian's dataset-fashion-mnist): never written, even as root. */
+  private static final Path SYSTEM_DATA = Path.of("/usr");
 
   private ImageCache() {}
 
@@ -86,7 +89,7 @@ public final class ImageCache {
           // rebuilt below
         }
       }
-      if (!writable(file.getParent())) {
+      if (!writable(file.getParent()) || file.startsWith(SYSTEM_DATA)) {
         continue;
       }
       try {
