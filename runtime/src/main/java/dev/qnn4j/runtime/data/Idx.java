@@ -61,20 +61,7 @@ public final class Idx {
 
   /** The dimensions an IDX file's header declares (the header is checked, the payload is not read). */
   static long[] dimensions(Path file) throws IOException {
-    String source = file.toString();
-    try {
-      long fileSize = Files.size(file);
-      try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-        boolean gzip = file.getFileName().toString().endsWith(".gz") || startsWithGzipMagic(raw);
-        try (InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
-          return open(in, source, gzip ? -1 : fileSize).shape();
-        } catch (ZipException | EOFException e) {
-          throw new Qnn4jFormatException(source, "corrupt or truncated gzip data: " + e.getMessage(), e);
-        }
-      }
-    } catch (IOException e) {
-      throw FileErrors.naming(source, e);
-    }
+    return open(file, Payload::shape, false);
   }
 
   /** Consumes the payload of an IDX file. */
@@ -90,6 +77,11 @@ public final class Idx {
    * Errors are those of {@link #read}.
    */
   static <T> T stream(Path file, PayloadReader<T> reader) throws IOException {
+    return open(file, reader, true);
+  }
+
+  /** Opens {@code file}, checks its header and hands the payload to {@code reader}. */
+  private static <T> T open(Path file, PayloadReader<T> reader, boolean wholePayload) throws IOException {
     String source = file.toString();
     try {
       long fileSize = Files.size(file);
@@ -98,7 +90,9 @@ public final class Idx {
         try (InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
           Payload payload = open(in, source, gzip ? -1 : fileSize);
           T result = reader.read(payload);
-          payload.finish();
+          if (wholePayload) {
+            payload.finish();
+          }
           return result;
         } catch (ZipException | EOFException e) {
           // Thrown by the inflater for corrupt or cut-off compressed data.

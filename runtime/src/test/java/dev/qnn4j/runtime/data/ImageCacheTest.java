@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,8 +113,8 @@ class ImageCacheTest {
     byte[] labels = {4, 0, 9};
     Path images = dir.resolve("t10k-images-idx3-ubyte.gz");
     Path labelFile = dir.resolve("t10k-labels-idx1-ubyte.gz");
-    Files.write(images, gzip(idx(0x00000803, new int[] {n, 28, 28}, pixels)));
-    Files.write(labelFile, gzip(idx(0x00000801, new int[] {n}, labels)));
+    Files.write(images, IdxTest.gzip(IdxTest.idx(new int[] {n, 28, 28}, pixels)));
+    Files.write(labelFile, IdxTest.gzip(IdxTest.idx(new int[] {n}, labels)));
     Dataset cached = FashionMnist.load(images, labelFile);
     Dataset heap = FashionMnist.preprocess(ArrayData.ofUnsignedBytes(pixels, n, 28, 28),
         ArrayData.ofUnsignedBytes(labels, n));
@@ -132,8 +129,8 @@ class ImageCacheTest {
     byte[] pixels = new byte[2 * 28 * 28];
     Path images = dir.resolve("train-images-idx3-ubyte.gz");
     Path labelFile = dir.resolve("train-labels-idx1-ubyte.gz");
-    Files.write(images, Arrays.copyOf(gzip(idx(0x00000803, new int[] {3, 28, 28}, pixels)), 60));
-    Files.write(labelFile, gzip(idx(0x00000801, new int[] {3}, new byte[] {1, 2, 3})));
+    Files.write(images, Arrays.copyOf(IdxTest.gzip(IdxTest.idx(new int[] {3, 28, 28}, pixels)), 60));
+    Files.write(labelFile, IdxTest.gzip(IdxTest.idx(new int[] {3}, new byte[] {1, 2, 3})));
     Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> FashionMnist.load(images, labelFile));
     assertThat(e).hasMessageThat().startsWith(images + ": ");
     try (var files = Files.list(dir)) {
@@ -178,22 +175,5 @@ class ImageCacheTest {
     crc.update(bytes, 0, bytes.length - 4);
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
     return bytes;
-  }
-
-  static byte[] idx(int magic, int[] dims, byte[] payload) {
-    ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + payload.length);
-    b.putInt(magic);
-    for (int d : dims) {
-      b.putInt(d);
-    }
-    return b.put(payload).array();
-  }
-
-  static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (OutputStream out = new GZIPOutputStream(bytes)) {
-      out.write(data);
-    }
-    return bytes.toByteArray();
   }
 }
