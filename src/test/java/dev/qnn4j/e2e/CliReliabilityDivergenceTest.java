@@ -76,9 +76,13 @@ class CliReliabilityDivergenceTest {
     // internal error, exit 1, from the percentile of NaN data).
     Proc r = train(clean, "--epochs", "2", "--optimizer", "sgd", "--lr", "1e5", "--checkpoint-every", "1");
     assertThat(r.code()).isEqualTo(3);
-    CliReliabilityChild.assertOneLine(r, "qnn4j: training stopped at step 3 (epoch 1, batch 3 of 4): loss is NaN;"
-        + " the first non-finite output is at layer conv2 (QuantConv2d), which contains NaN;"
-        + " the last good checkpoint is C.safetensors (step 2)");
+    // The first activation quantizer whose statistic turns NaN stops the step before it becomes a
+    // scale; the trace names where the NaN came from.
+    CliReliabilityChild.assertOneLine(r, "qnn4j: training stopped at step 3 (epoch 1, batch 3 of 4): layer relu2:"
+        + " the activation statistic of act_quant became non-finite at statistics step 3 (batch statistic NaN, the"
+        + " 99.999th percentile of |x|); the quantizer keeps its last finite statistic ");
+    assertThat(r.errText()).endsWith("; the first non-finite output is at layer conv2 (QuantConv2d), which contains"
+        + " NaN; the last good checkpoint is C.safetensors (step 2)");
     assertThat(CliReliabilityChild.load(tmp.resolve("C.safetensors")).step()).isEqualTo(2);
     for (Map.Entry<String, ArrayData> e : CliReliabilityChild.tensors(tmp.resolve("C.safetensors")).entrySet()) {
       if (e.getValue().dtype() == ArrayData.DType.FLOAT32) {

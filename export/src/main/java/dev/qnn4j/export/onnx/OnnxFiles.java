@@ -2,7 +2,12 @@ package dev.qnn4j.export.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.qnn4j.export.onnx.proto.AttributeProto;
 import dev.qnn4j.export.onnx.proto.ModelProto;
+import dev.qnn4j.export.onnx.proto.NodeProto;
+import dev.qnn4j.export.onnx.proto.TensorProto;
+import dev.qnn4j.runtime.io.FiniteValues;
+import dev.qnn4j.runtime.io.NonFiniteValueException;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.AtomicFiles;
 import dev.qnn4j.runtime.io.FileErrors;
@@ -23,9 +28,36 @@ public final class OnnxFiles {
 
   private OnnxFiles() {}
 
-  /** Writes {@code model} to {@code path} atomically, replacing any existing file. */
+  /**
+   * Writes {@code model} to {@code path} atomically, replacing any existing file.
+   *
+   * @throws NonFiniteValueException naming the tensor, before anything is written, if a FLOAT
+   *     initializer or constant (a weight, a scale) holds NaN or infinity
+   */
   public static void write(ModelProto model, Path path) throws IOException {
+    for (TensorProto t : model.getGraph().getInitializerList()) {
+      requireFinite(path, t);
+    }
+    for (NodeProto node : model.getGraph().getNodeList()) {
+      for (AttributeProto a : node.getAttributeList()) {
+        if (a.hasT()) {
+          requireFinite(path, a.getT().getName().isEmpty() ? node.getName() + "." + a.getName() : a.getT().getName(),
+              a.getT());
+        }
+      }
+    }
     AtomicFiles.write(path, model::writeTo);
+  }
+
+  private static void requireFinite(Path path, TensorProto t) throws NonFiniteValueException {
+    requireFinite(path, t.getName(), t);
+  }
+
+  private static void requireFinite(Path path, String name, TensorProto t) throws NonFiniteValueException {
+    if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+      FiniteValues.requireFiniteToWrite(path, name, OnnxTensors.toFloatArray(t),
+          t.getDimsList().stream().mapToLong(Long::longValue).toArray());
+    }
   }
 
   /**

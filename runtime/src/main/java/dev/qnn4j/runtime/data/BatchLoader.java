@@ -12,6 +12,9 @@ import java.util.SplittableRandom;
  * epoch, from its seed. Without {@code shuffle} batches follow the data set order. The last, partial
  * batch is kept unless {@code dropLast} is set.
  *
+ * <p>Only the examples of the batch being cut are read, so a memory-mapped data set is paged in
+ * batch by batch.
+ *
  * <p>Every {@link Batch} gets freshly allocated arrays that the receiver owns, so batches stay valid
  * when kept (e.g. by an asynchronous prefetcher).
  */
@@ -114,7 +117,7 @@ public final class BatchLoader {
       }
       next += size;
       return new Batch(images, labels, indices,
-          new long[] {size, dataset.channels(), dataset.height(), dataset.width()});
+          new long[] {size, dataset.channels(), dataset.height(), dataset.width()}, dataset.alwaysFinite());
     }
   }
 
@@ -127,12 +130,19 @@ public final class BatchLoader {
     private final int[] labels;
     private final int[] indices;
     private final long[] shape;
+    private final boolean knownFinite;
 
-    Batch(float[] images, int[] labels, int[] indices, long[] shape) {
+    Batch(float[] images, int[] labels, int[] indices, long[] shape, boolean knownFinite) {
       this.images = images;
       this.labels = labels;
       this.indices = indices;
       this.shape = shape;
+      this.knownFinite = knownFinite;
+    }
+
+    /** True if the images were decoded from bytes, so none of them can be NaN or infinite. */
+    public boolean knownFinite() {
+      return knownFinite;
     }
 
     /** Images {@code [B, C, H, W]}, row-major; not a copy. */

@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.data;
 
+import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,9 @@ import java.util.List;
  * 1024 red, 1024 green and 1024 blue bytes, i.e. already in CHW order. The training set is {@code
  * data_batch_1.bin} .. {@code data_batch_5.bin}, the test set {@code test_batch.bin}, 10000 records
  * each in the official release (any whole number of records is accepted).
+ *
+ * <p>The records are decoded once into an {@link ImageCache} file (next to the data if that
+ * directory is writable, else in {@link ImageCache#cacheDirectory()}) and memory-mapped from there.
  *
  * <p>Pixels are normalised to [-1, 1] with {@code (p/255 - 0.5) / 0.5}, the same preprocessing as
  * {@link FashionMnist}, so both data sets feed the same LeNets.
@@ -64,40 +68,48 @@ public final class Cifar10 {
       }
       totalRecords += size / RECORD_BYTES;
     }
-    if (totalRecords * IMAGE_BYTES > Integer.MAX_VALUE - 8) {
-      throw new IOException(dir + ": " + totalRecords + " CIFAR-10 records do not fit in one array");
+    if (totalRecords == 0) {
+      throw new Qnn4jFormatException(files.get(0).toString(), "holds no CIFAR-10 records (an empty file)");
     }
-
+    if (totalRecords > ArrayData.MAX_ELEMENTS) {
+      throw new IOException(dir + ": " + totalRecords + " CIFAR-10 records are more than one data set can index");
+    }
+    String name = "cifar10-" + (names.equals(TEST_FILES) ? "test" : "train");
     int n = (int) totalRecords;
-    byte[] images = new byte[n * IMAGE_BYTES];
-    int[] labels = new int[n];
-    byte[] buffer = new byte[RECORDS_PER_READ * RECORD_BYTES];
-    int record = 0;
-    for (Path file : files) {
-      long recordsInFile = Files.size(file) / RECORD_BYTES;
-      try (InputStream in = Files.newInputStream(file)) {
-        for (long done = 0; done < recordsInFile; ) {
-          int batch = (int) Math.min(RECORDS_PER_READ, recordsInFile - done);
-          int got = in.readNBytes(buffer, 0, batch * RECORD_BYTES);
-          if (got != batch * RECORD_BYTES) {
-            throw new Qnn4jFormatException(file.toString(), "file shrank while being read");
-          }
-          for (int r = 0; r < batch; r++, record++) {
-            int base = r * RECORD_BYTES;
-            int label = buffer[base] & 0xFF;
-            if (label >= NUM_CLASSES) {
-              throw new Qnn4jFormatException(file.toString(), "record " + (done + r) + " has label "
-                  + label + ", expected 0.." + (NUM_CLASSES - 1));
+    ImageCache.Spec spec = new ImageCache.Spec(n, CHANNELS, SIDE, SIDE, NUM_CLASSES, "");
+    return ImageCache.load(name, files, LAYOUT, spec, out -> {
+      byte[] labels = new byte[n];
+      byte[] buffer = new byte[RECORDS_PER_READ * RECORD_BYTES];
+      int record = 0;
+      for (Path file : files) {
+        long recordsInFile = Files.size(file) / RECORD_BYTES;
+        try (InputStream in = Files.newInputStream(file)) {
+          for (long done = 0; done < recordsInFile; ) {
+            int batch = (int) Math.min(RECORDS_PER_READ, recordsInFile - done);
+            int got = in.readNBytes(buffer, 0, batch * RECORD_BYTES);
+            if (got != batch * RECORD_BYTES) {
+              throw new Qnn4jFormatException(file.toString(), "file shrank while being read");
             }
-            labels[record] = label;
-            System.arraycopy(buffer, base + 1, images, record * IMAGE_BYTES, IMAGE_BYTES);
+            for (int r = 0; r < batch; r++, record++) {
+              int base = r * RECORD_BYTES;
+              int label = buffer[base] & 0xFF;
+              if (label >= NUM_CLASSES) {
+                throw new Qnn4jFormatException(file.toString(), "record " + (done + r) + " has label "
+                    + label + ", expected 0.." + (NUM_CLASSES - 1));
+              }
+              labels[record] = (byte) label;
+              out.write(buffer, base + 1, IMAGE_BYTES);
+            }
+            done += batch;
           }
-          done += batch;
         }
       }
-    }
-    return new Dataset(images, Pixels.palette(), labels, CHANNELS, SIDE, SIDE, NUM_CLASSES);
+      return labels;
+    });
   }
+
+  /** Describes the cached layout: a change to it must change this, to rebuild old caches. */
+  private static final String LAYOUT = "cifar10 3x32x32 CHW, v1";
 
   /** The files of {@code names} in {@code dir}; one error listing every missing one. */
   private static List<Path> resolve(Path dir, List<String> names) throws NoSuchFileException {

@@ -2,15 +2,19 @@ package dev.qnn4j.runtime.data;
 
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.ArrayData.DType;
+import dev.qnn4j.runtime.io.FileErrors;
 import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * An immutable labelled image data set held in plain Java arrays: images float32 {@code [N, C, H,
- * W]} (row-major, one image after the other) and class labels {@code 0 .. numClasses()-1}.
+ * An immutable labelled image data set: images float32 {@code [N, C, H, W]} (row-major, one image
+ * after the other) and class labels {@code 0 .. numClasses()-1}. The images live in Java arrays or
+ * in a memory-mapped file ({@link #fromNpy}, {@link ImageCache}), which may be larger than the heap.
  *
  * <p>Images decoded from 8-bit pixels (Fashion-MNIST, CIFAR-10) are held as one byte per value
  * and a 256-entry table of the normalised floats, a quarter of the memory of floats (Fashion-MNIST
@@ -21,11 +25,7 @@ import java.util.Arrays;
  */
 public final class Dataset {
 
-  /** The images as floats, or null when they are held as {@link #codes}. */
-  private final float[] images;
-  /** The images as indices into {@link #palette}, or null when they are held as floats. */
-  private final byte[] codes;
-  private final float[] palette;
+  private final ImageValues values;
   private final int[] labels;
   private final int channels;
   private final int height;
@@ -34,7 +34,7 @@ public final class Dataset {
 
   /** Takes ownership of the arrays; callers in this package must not modify them afterwards. */
   Dataset(float[] images, int[] labels, int channels, int height, int width, int numClasses) {
-    this(images, null, null, labels, channels, height, width, numClasses);
+    this(ImageValues.ofFloats(images), labels, channels, height, width, numClasses);
   }
 
   /**
@@ -42,14 +42,10 @@ public final class Dataset {
    * ownership of the arrays, like the float constructor.
    */
   Dataset(byte[] codes, float[] palette, int[] labels, int channels, int height, int width, int numClasses) {
-    this(null, codes, palette, labels, channels, height, width, numClasses);
+    this(ImageValues.ofCodes(codes, palette), labels, channels, height, width, numClasses);
   }
 
-  private Dataset(float[] images, byte[] codes, float[] palette, int[] labels, int channels,
-      int height, int width, int numClasses) {
-    if (codes != null && palette.length != 256) {
-      throw new IllegalArgumentException("a byte-coded data set needs 256 palette entries, got " + palette.length);
-    }
+  Dataset(ImageValues values, int[] labels, int channels, int height, int width, int numClasses) {
     if (channels <= 0 || height <= 0 || width <= 0) {
       throw new IllegalArgumentException("image dimensions must be positive, got C=" + channels
           + " H=" + height + " W=" + width);
@@ -59,10 +55,9 @@ public final class Dataset {
           + " exceed the " + ArrayData.MAX_ELEMENTS + "-element limit of a Java array");
     }
     long expected = (long) labels.length * channels * height * width;
-    long held = images != null ? images.length : codes.length;
-    if (held != expected) {
+    if (values.count() != expected) {
       throw new IllegalArgumentException(labels.length + " labels of " + channels + "x" + height
-          + "x" + width + " images need " + expected + " values, got " + held);
+          + "x" + width + " images need " + expected + " values, got " + values.count());
     }
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= numClasses) {
@@ -70,9 +65,7 @@ public final class Dataset {
             + " is outside 0.." + (numClasses - 1));
       }
     }
-    this.images = images;
-    this.codes = codes;
-    this.palette = palette;
+    this.values = values;
     this.labels = labels;
     this.channels = channels;
     this.height = height;
@@ -90,14 +83,20 @@ public final class Dataset {
   }
 
   /**
-   * A data set from FLOAT32 images {@code [N, C, H, W]} and integer labels {@code [N]};
+   * A data set from FLOAT32 (used as they are) or UINT8 (normalised like the built-in image data
+   * sets, {@code (p/255 - 0.5)/0.5}) images {@code [N, C, H, W]} and integer labels {@code [N]};
    * {@link #numClasses()} is the largest label plus one.
    *
    * @throws IllegalArgumentException if ranks, dtypes or sizes do not fit
    */
   public static Dataset fromArrays(ArrayData images, ArrayData labels) {
     try {
-      return build(images, "images", labels, "labels");
+      long[] shape = images.shape();
+      int[] classes = checkedLabels(images.dtype(), shape, "images", labels, "labels");
+      ImageValues values = images.dtype() == DType.UINT8
+          ? ImageValues.ofCodes(images.bytes(), Pixels.palette())
+          : ImageValues.ofFloats(images.floats());
+      return new Dataset(values, classes, (int) shape[1], (int) shape[2], (int) shape[3], numClasses(classes));
     } catch (Qnn4jFormatException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -105,26 +104,44 @@ public final class Dataset {
 
   /**
    * Loads the {@code npy:X.npy:Y.npy} data option: images float32 {@code [N, C, H, W]} used as they
-   * are (no normalisation), labels int64 (or another integer type) {@code [N]}, non-negative;
-   * {@link #numClasses()} is the largest label plus one.
+   * are (no normalisation) or uint8 normalised as {@link #fromArrays}, labels int64 (or another
+   * integer type) {@code [N]}, non-negative; {@link #numClasses()} is the largest label plus one.
+   *
+   * <p>The images are memory-mapped, not read: the operating system pages in the images a batch
+   * copies, so the file may be larger than the heap (only the labels, 4 bytes per example, are
+   * held). A Fortran-ordered images file is read into the heap instead.
    *
    * @throws Qnn4jFormatException naming the offending file if the arrays do not fit together
    */
   public static Dataset fromNpy(Path images, Path labels) throws IOException {
-    ArrayData x = Npy.read(images);
+    Npy.Layout x = Npy.layout(images);
     ArrayData y = Npy.read(labels);
-    return build(x, images.toString(), y, labels.toString());
+    long[] shape = x.shape();
+    int[] classes = checkedLabels(x.dtype(), shape, images.toString(), y, labels.toString());
+    if (x.fortranOrder()) {
+      return fromArrays(Npy.read(images), y);
+    }
+    ImageValues values;
+    try (FileChannel channel = FileChannel.open(images, StandardOpenOption.READ)) {
+      // A mapping stays valid after its channel is closed.
+      values = ImageValues.mapped(channel, x.dataOffset(), x.dataBytes() / x.dtype().byteSize(),
+          x.dtype() == DType.UINT8 ? Pixels.palette() : null);
+    } catch (IOException e) {
+      throw FileErrors.naming(images.toString(), e);
+    }
+    return new Dataset(values, classes, (int) shape[1], (int) shape[2], (int) shape[3], numClasses(classes));
   }
 
-  private static Dataset build(ArrayData images, String imagesSource, ArrayData labels,
+  /** Checks images of {@code dtype} and {@code shape} against {@code labels}; returns the labels. */
+  private static int[] checkedLabels(DType dtype, long[] shape, String imagesSource, ArrayData labels,
       String labelsSource) throws Qnn4jFormatException {
-    if (images.dtype() != DType.FLOAT32) {
-      throw new Qnn4jFormatException(imagesSource, "images must be float32, found " + images.dtype()
+    if (dtype != DType.FLOAT32 && dtype != DType.UINT8) {
+      throw new Qnn4jFormatException(imagesSource, "images must be float32 or uint8, found " + dtype
           + " (convert with astype('float32'))");
     }
-    if (images.rank() != 4) {
+    if (shape.length != 4) {
       throw new Qnn4jFormatException(imagesSource, "images must have rank 4 [N, C, H, W], found shape "
-          + Arrays.toString(images.shape()));
+          + Arrays.toString(shape));
     }
     if (labels.dtype().isFloatingPoint()) {
       throw new Qnn4jFormatException(labelsSource, "labels must be integers (int64), found "
@@ -134,10 +151,9 @@ public final class Dataset {
       throw new Qnn4jFormatException(labelsSource, "labels must have rank 1 [N], found shape "
           + Arrays.toString(labels.shape()));
     }
-    long[] shape = images.shape();
     if (shape[0] == 0) {
-      // Also keeps C*H*W within an int: with N >= 1 it is bounded by the array size limit, while
-      // an empty array may declare any image size.
+      // Also keeps C*H*W within an int: with N >= 1 it is bounded by the file size, while an
+      // empty array may declare any image size.
       throw new Qnn4jFormatException(imagesSource, "images hold no examples (shape "
           + Arrays.toString(shape) + ")");
     }
@@ -149,19 +165,28 @@ public final class Dataset {
       throw new Qnn4jFormatException(imagesSource, "images have an empty dimension in shape "
           + Arrays.toString(shape));
     }
+    if (shape[1] * shape[2] * shape[3] > ArrayData.MAX_ELEMENTS) {
+      throw new Qnn4jFormatException(imagesSource, "one image of shape " + Arrays.toString(shape)
+          + " exceeds the " + ArrayData.MAX_ELEMENTS + "-element limit of a Java array");
+    }
     long[] wide = labels.toLongArray();
     int[] narrow = new int[wide.length];
-    int maxLabel = -1;
     for (int i = 0; i < wide.length; i++) {
       if (wide[i] < 0 || wide[i] > Integer.MAX_VALUE - 1) {
         throw new Qnn4jFormatException(labelsSource, "label " + wide[i] + " at index " + i
             + " is not a class index (must be non-negative)");
       }
       narrow[i] = (int) wide[i];
-      maxLabel = Math.max(maxLabel, narrow[i]);
     }
-    return new Dataset(images.floats(), narrow, (int) shape[1], (int) shape[2], (int) shape[3],
-        maxLabel + 1);
+    return narrow;
+  }
+
+  private static int numClasses(int[] labels) {
+    int max = -1;
+    for (int label : labels) {
+      max = Math.max(max, label);
+    }
+    return max + 1;
   }
 
   /** Number of examples N. */
@@ -206,11 +231,12 @@ public final class Dataset {
 
   /** A copy of all images, {@code [N, C, H, W]} row-major. */
   public float[] images() {
-    if (images != null) {
-      return images.clone();
+    if (values.count() > ArrayData.MAX_ELEMENTS) {
+      throw new IllegalStateException(this + " holds " + values.count()
+          + " values, more than one Java array can; read it by batches (BatchLoader)");
     }
-    float[] out = new float[codes.length];
-    decode(0, out, 0, codes.length);
+    float[] out = new float[(int) values.count()];
+    values.copy(0, out, 0, out.length);
     return out;
   }
 
@@ -223,17 +249,15 @@ public final class Dataset {
 
   /** Copies image {@code index} into {@code dst} at {@code dstOffset}, without allocating. */
   public void copyImage(int index, float[] dst, int dstOffset) {
-    if (images != null) {
-      System.arraycopy(images, index * imageSize(), dst, dstOffset, imageSize());
-    } else {
-      decode(index * imageSize(), dst, dstOffset, imageSize());
-    }
+    values.copy((long) index * imageSize(), dst, dstOffset, imageSize());
   }
 
-  private void decode(int from, float[] dst, int dstOffset, int length) {
-    for (int i = 0; i < length; i++) {
-      dst[dstOffset + i] = palette[codes[from + i] & 0xFF];
-    }
+  /**
+   * True when the images are decoded from bytes (uint8 files, IDX, CIFAR-10), so no value can be
+   * NaN or infinite and batches need no check for them.
+   */
+  public boolean alwaysFinite() {
+    return values.alwaysFinite();
   }
 
   /** Examples {@code from} (inclusive) to {@code to} (exclusive), e.g. for a quick smoke run. */
@@ -243,11 +267,7 @@ public final class Dataset {
           + " examples");
     }
     int[] labelRange = Arrays.copyOfRange(labels, from, to);
-    if (images == null) {
-      return new Dataset(Arrays.copyOfRange(codes, from * imageSize(), to * imageSize()), palette,
-          labelRange, channels, height, width, numClasses);
-    }
-    return new Dataset(Arrays.copyOfRange(images, from * imageSize(), to * imageSize()), labelRange,
+    return new Dataset(values.slice((long) from * imageSize(), (long) to * imageSize()), labelRange,
         channels, height, width, numClasses);
   }
 

@@ -78,12 +78,35 @@ public final class FashionMnist {
     return true;
   }
 
-  /** Reads and preprocesses an images IDX file and its labels IDX file. */
+  /**
+   * Reads and preprocesses an images IDX file and its labels IDX file. The preprocessed images are
+   * written once into an {@link ImageCache} file (next to the data if that directory is writable,
+   * else in {@link ImageCache#cacheDirectory()}) and memory-mapped from there; later loads reuse it
+   * while the IDX files keep their sizes and modification times. The heap holds only the labels.
+   */
   public static Dataset load(Path imagesFile, Path labelsFile) throws IOException {
-    ArrayData images = Idx.read(imagesFile);
     ArrayData labels = Idx.read(labelsFile);
-    return preprocess(images, imagesFile.toString(), labels, labelsFile.toString());
+    long[] shape = Idx.dimensions(imagesFile);
+    byte[] classes = checkedLabels(DType.UINT8, shape, imagesFile.toString(), labels, labelsFile.toString());
+    String name = imagesFile.getFileName().toString().replaceFirst("\\.gz$", "");
+    ImageCache.Spec spec = new ImageCache.Spec(shape[0], CHANNELS, SIDE, SIDE, NUM_CLASSES, "");
+    return ImageCache.load(name, List.of(imagesFile, labelsFile), LAYOUT, spec, out -> {
+      Idx.stream(imagesFile, payload -> {
+        byte[] source = new byte[SOURCE_SIDE * SOURCE_SIDE];
+        byte[] padded = new byte[CHANNELS * SIDE * SIDE];
+        for (long i = 0; i < shape[0]; i++) {
+          payload.readFully(source, 0, source.length);
+          pad(source, 0, padded, 0);
+          out.write(padded);
+        }
+        return null;
+      });
+      return classes;
+    });
   }
+
+  /** Describes the cached preprocessing: a change to it must change this, to rebuild old caches. */
+  private static final String LAYOUT = "fashion-mnist 3x32x32 padded by 2, gray replicated, v1";
 
   /**
    * Preprocesses UINT8 images {@code [N, 28, 28]} and UINT8 labels {@code [N]} (as read by {@link
@@ -117,45 +140,64 @@ public final class FashionMnist {
 
   private static Dataset preprocess(ArrayData images, String imagesSource, ArrayData labels,
       String labelsSource) throws Qnn4jFormatException {
-    long[] shape = images.shape();
-    if (images.dtype() != DType.UINT8 || shape.length != 3 || shape[1] != SOURCE_SIDE
+    byte[] labelBytes = checkedLabels(images.dtype(), images.shape(), imagesSource, labels, labelsSource);
+    int n = labelBytes.length;
+    int[] classes = new int[n];
+    for (int i = 0; i < n; i++) {
+      classes[i] = labelBytes[i];
+    }
+    byte[] pixels = images.bytes();
+    byte[] out = new byte[Math.multiplyExact(n, CHANNELS * SIDE * SIDE)];
+    for (int img = 0; img < n; img++) {
+      pad(pixels, img * SOURCE_SIDE * SOURCE_SIDE, out, img * CHANNELS * SIDE * SIDE);
+    }
+    return new Dataset(out, Pixels.palette(), classes, CHANNELS, SIDE, SIDE, NUM_CLASSES);
+  }
+
+  /** Checks images of {@code dtype} and {@code shape} against {@code labels}; returns the labels. */
+  private static byte[] checkedLabels(DType dtype, long[] shape, String imagesSource, ArrayData labels,
+      String labelsSource) throws Qnn4jFormatException {
+    if (dtype != DType.UINT8 || shape.length != 3 || shape[1] != SOURCE_SIDE
         || shape[2] != SOURCE_SIDE) {
       throw new Qnn4jFormatException(imagesSource, "expected UINT8 images [N, 28, 28], found "
-          + images.dtype() + " " + Arrays.toString(shape));
+          + dtype + " " + Arrays.toString(shape));
     }
     if (labels.dtype() != DType.UINT8 || labels.rank() != 1) {
       throw new Qnn4jFormatException(labelsSource, "expected UINT8 labels [N], found "
           + labels.dtype() + " " + Arrays.toString(labels.shape()));
     }
-    int n = (int) shape[0];
+    long n = shape[0];
+    if (n == 0) {
+      throw new Qnn4jFormatException(imagesSource, "images hold no examples (IDX dimensions "
+          + Arrays.toString(shape) + ")");
+    }
     if (labels.numElements() != n) {
       throw new Qnn4jFormatException(labelsSource, labels.numElements() + " labels for " + n
           + " images in " + imagesSource);
     }
     byte[] labelBytes = labels.bytes();
-    int[] classes = new int[n];
     for (int i = 0; i < n; i++) {
-      classes[i] = labelBytes[i] & 0xFF;
-      if (classes[i] >= NUM_CLASSES) {
-        throw new Qnn4jFormatException(labelsSource, "label " + classes[i] + " at index " + i
+      int label = labelBytes[i] & 0xFF;
+      if (label >= NUM_CLASSES) {
+        throw new Qnn4jFormatException(labelsSource, "label " + label + " at index " + i
             + " is outside 0.." + (NUM_CLASSES - 1));
       }
     }
+    return labelBytes;
+  }
 
-    byte[] pixels = images.bytes();
+  /**
+   * Pads the 28x28 image at {@code src} to 32x32 (byte 0, a black pixel, -1 once normalised) and
+   * replicates it to the 3 channels at {@code dst}.
+   */
+  private static void pad(byte[] src, int srcOffset, byte[] dst, int dstOffset) {
     int plane = SIDE * SIDE;
-    byte[] out = new byte[Math.multiplyExact(n, CHANNELS * plane)];
-    byte[] channel = new byte[plane]; // padding is byte 0, a black pixel (-1 once normalised)
-    for (int img = 0; img < n; img++) {
-      // Build the padded 32x32 plane once, then replicate it to every channel.
-      int src = img * SOURCE_SIDE * SOURCE_SIDE;
-      for (int y = 0; y < SOURCE_SIDE; y++) {
-        System.arraycopy(pixels, src + y * SOURCE_SIDE, channel, (y + PAD) * SIDE + PAD, SOURCE_SIDE);
-      }
-      for (int c = 0; c < CHANNELS; c++) {
-        System.arraycopy(channel, 0, out, (img * CHANNELS + c) * plane, plane);
-      }
+    java.util.Arrays.fill(dst, dstOffset, dstOffset + plane, (byte) 0);
+    for (int y = 0; y < SOURCE_SIDE; y++) {
+      System.arraycopy(src, srcOffset + y * SOURCE_SIDE, dst, dstOffset + (y + PAD) * SIDE + PAD, SOURCE_SIDE);
     }
-    return new Dataset(out, Pixels.palette(), classes, CHANNELS, SIDE, SIDE, NUM_CLASSES);
+    for (int c = 1; c < CHANNELS; c++) {
+      System.arraycopy(dst, dstOffset, dst, dstOffset + c * plane, plane);
+    }
   }
 }

@@ -36,13 +36,64 @@ public final class Idx {
 
   /** Reads an IDX file as a UINT8 array whose shape is the file's dimensions. */
   public static ArrayData read(Path file) throws IOException {
+    return stream(file, payload -> {
+      // With compressed input the payload size is known only once it is decompressed, so read in
+      // chunks rather than trusting the header with one large allocation.
+      List<byte[]> chunks = new ArrayList<>();
+      long expected = payload.bytes();
+      for (long received = 0; received < expected; ) {
+        byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, expected - received)];
+        payload.readFully(chunk, 0, chunk.length);
+        chunks.add(chunk);
+        received += chunk.length;
+      }
+      byte[] data = chunks.size() == 1 ? chunks.get(0) : new byte[(int) expected];
+      if (chunks.size() != 1) {
+        int offset = 0;
+        for (byte[] chunk : chunks) {
+          System.arraycopy(chunk, 0, data, offset, chunk.length);
+          offset += chunk.length;
+        }
+      }
+      return ArrayData.ofUnsignedBytes(data, payload.shape());
+    });
+  }
+
+  /** The dimensions an IDX file's header declares (the header is checked, the payload is not read). */
+  static long[] dimensions(Path file) throws IOException {
+    return open(file, Payload::shape, false);
+  }
+
+  /** Consumes the payload of an IDX file. */
+  @FunctionalInterface
+  interface PayloadReader<T> {
+    T read(Payload payload) throws IOException;
+  }
+
+  /**
+   * Opens an IDX file (gunzipping as {@link #read} does), validates its header and hands its
+   * payload to {@code reader}, which reads it piece by piece ({@link Payload#readFully}), so a file
+   * larger than the heap can be streamed; afterwards checks that nothing follows the payload.
+   * Errors are those of {@link #read}.
+   */
+  static <T> T stream(Path file, PayloadReader<T> reader) throws IOException {
+    return open(file, reader, true);
+  }
+
+  /** Opens {@code file}, checks its header and hands the payload to {@code reader}. */
+  private static <T> T open(Path file, PayloadReader<T> reader, boolean wholePayload) throws IOException {
     String source = file.toString();
     try {
       long fileSize = Files.size(file);
       try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
         boolean gzip = file.getFileName().toString().endsWith(".gz") || startsWithGzipMagic(raw);
         try (InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw) {
-          return read(in, source, gzip ? -1 : fileSize);
+          Payload payload = open(in, source, gzip ? -1 : fileSize);
+          T result = reader.read(payload);
+          if (wholePayload) {
+            payload.finish();
+          }
+          return result;
         } catch (ZipException | EOFException e) {
           // Thrown by the inflater for corrupt or cut-off compressed data.
           throw new Qnn4jFormatException(source, "corrupt or truncated gzip data: "
@@ -54,8 +105,57 @@ public final class Idx {
     }
   }
 
-  /** {@code size} is the stream's total length if known, else -1. */
-  private static ArrayData read(InputStream in, String source, long size) throws IOException {
+  /** The payload of an IDX file: its dimensions and exactly its bytes. */
+  static final class Payload {
+    private final InputStream in;
+    private final String source;
+    private final long[] shape;
+    private final long headerBytes;
+    private final long bytes;
+    private long received;
+
+    private Payload(InputStream in, String source, long[] shape, long headerBytes, long bytes) {
+      this.in = in;
+      this.source = source;
+      this.shape = shape;
+      this.headerBytes = headerBytes;
+      this.bytes = bytes;
+    }
+
+    long[] shape() {
+      return shape.clone();
+    }
+
+    /** Payload bytes the header declares. */
+    long bytes() {
+      return bytes;
+    }
+
+    /** Reads the next {@code length} payload bytes; a truncated file fails naming it. */
+    void readFully(byte[] b, int offset, int length) throws IOException {
+      if (received + length > bytes) {
+        throw new IllegalStateException("reading past the " + bytes + "-byte payload");
+      }
+      int got = in.readNBytes(b, offset, length);
+      received += got;
+      if (got < length) {
+        throw new Qnn4jFormatException(source, payloadMismatch(shape, headerBytes, bytes, received));
+      }
+    }
+
+    private void finish() throws IOException {
+      if (received < bytes) {
+        throw new IllegalStateException("the payload was not read to its end");
+      }
+      if (in.read() >= 0) {
+        throw new Qnn4jFormatException(source, "unexpected data after the " + bytes
+            + " payload bytes of IDX dimensions " + Arrays.toString(shape));
+      }
+    }
+  }
+
+  /** Reads and checks the header; {@code size} is the stream's total length if known, else -1. */
+  private static Payload open(InputStream in, String source, long size) throws IOException {
     byte[] magicBytes = in.readNBytes(4);
     if (magicBytes.length < 4) {
       throw new Qnn4jFormatException(source, "only " + magicBytes.length
@@ -93,35 +193,7 @@ public final class Idx {
       throw new Qnn4jFormatException(source, payloadMismatch(shape, headerBytes, expected,
           size - headerBytes));
     }
-
-    // With compressed input the payload size is known only once it is decompressed, so read in
-    // chunks rather than trusting the header with one large allocation.
-    List<byte[]> chunks = new ArrayList<>();
-    long received = 0;
-    while (received < expected) {
-      byte[] chunk = in.readNBytes((int) Math.min(CHUNK_BYTES, expected - received));
-      if (chunk.length == 0) {
-        break;
-      }
-      chunks.add(chunk);
-      received += chunk.length;
-    }
-    if (received < expected) {
-      throw new Qnn4jFormatException(source, payloadMismatch(shape, headerBytes, expected, received));
-    }
-    if (in.read() >= 0) {
-      throw new Qnn4jFormatException(source, "unexpected data after the " + expected
-          + " payload bytes of IDX dimensions " + Arrays.toString(shape));
-    }
-    byte[] data = chunks.size() == 1 ? chunks.get(0) : new byte[(int) expected];
-    if (chunks.size() != 1) {
-      int offset = 0;
-      for (byte[] chunk : chunks) {
-        System.arraycopy(chunk, 0, data, offset, chunk.length);
-        offset += chunk.length;
-      }
-    }
-    return ArrayData.ofUnsignedBytes(data, shape);
+    return new Payload(in, source, shape, headerBytes, expected);
   }
 
   private static String payloadMismatch(long[] shape, long headerBytes, long expected, long actual) {

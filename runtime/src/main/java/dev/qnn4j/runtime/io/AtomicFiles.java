@@ -80,7 +80,8 @@ public final class AtomicFiles {
       } catch (IOException deleteFailure) {
         t.addSuppressed(deleteFailure);
       }
-      if (t instanceof IOException e && !(t instanceof FileSystemException)) {
+      // A format error comes from a file the body reads, not from this write: passed on as it is.
+      if (t instanceof IOException e && !(t instanceof FileSystemException) && !(t instanceof Qnn4jFormatException)) {
         // e.g. "No space left on device" from a write or the fsync, which names no file.
         throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
       }

@@ -68,6 +68,38 @@ public final class Npy {
   }
 
   /**
+   * Where a {@code .npy} file's data lies, for memory-mapping it: {@code dataBytes} bytes of {@code
+   * dtype} (little-endian) from byte {@code dataOffset}, in C order unless {@code fortranOrder}.
+   */
+  public record Layout(DType dtype, long[] shape, boolean fortranOrder, long dataOffset, long dataBytes) {
+    public Layout {
+      shape = shape.clone();
+    }
+
+    @Override
+    public long[] shape() {
+      return shape.clone();
+    }
+  }
+
+  /**
+   * Reads and validates only the header of a {@code .npy} file, like {@link #read(Path)} (the data
+   * size must match the header exactly), without reading the data; there is no limit on the
+   * element count, so arrays larger than the heap can be mapped.
+   */
+  public static Layout layout(Path file) throws IOException {
+    String source = file.toString();
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long fileSize = channel.size();
+      Header header = readHeader(n -> readNext(channel, n), source, fileSize);
+      long dataBytes = checkPayloadBytes(header, fileSize - header.dataOffset(), source);
+      return new Layout(header.dtype(), header.shape(), header.fortranOrder(), header.dataOffset(), dataBytes);
+    } catch (IOException e) {
+      throw FileErrors.naming(source, e);
+    }
+  }
+
+  /**
    * Reads a {@code .npy} array from {@code in}, which must end right after the array data.
    * {@code sourceName} names the stream in error messages. The stream is not closed.
    */
@@ -292,6 +324,14 @@ public final class Npy {
   /** Checks the data size against the header; returns the element count. */
   private static int checkPayloadSize(Header header, long dataBytes, String source)
       throws Qnn4jFormatException {
+    long expected = checkPayloadBytes(header, dataBytes, source);
+    checkElementLimit(header, source);
+    return (int) (expected / header.dtype().byteSize());
+  }
+
+  /** Checks the data size against the header, with no limit on it; returns the byte count. */
+  private static long checkPayloadBytes(Header header, long dataBytes, String source)
+      throws Qnn4jFormatException {
     long expected = expectedBytes(header, source);
     if (expected != dataBytes) {
       throw new Qnn4jFormatException(source, (dataBytes < expected ? "truncated" : "oversized")
@@ -299,8 +339,7 @@ public final class Npy {
           + header.dtype().npyDescr() + " = " + expected + " data bytes, but the file has "
           + dataBytes + " bytes after the header");
     }
-    checkElementLimit(header, source);
-    return (int) (expected / header.dtype().byteSize());
+    return expected;
   }
 
   private static ArrayData toArray(Header header, Object data) {

@@ -15,8 +15,15 @@ public final class Tracer {
 
   /** Runs {@code forward} with tracing on and returns the recorded steps in call order. */
   public static List<TraceEvent> trace(Runnable forward) {
+    return trace(forward, new ArrayList<>());
+  }
+
+  /**
+   * {@link #trace(Runnable)} into {@code events}, which keeps the events recorded before {@code
+   * forward} failed, if it does.
+   */
+  public static List<TraceEvent> trace(Runnable forward, List<TraceEvent> events) {
     List<TraceEvent> previous = ACTIVE.get();
-    List<TraceEvent> events = new ArrayList<>();
     ACTIVE.set(events);
     try {
       forward.run();

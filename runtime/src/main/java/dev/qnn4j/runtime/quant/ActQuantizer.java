@@ -125,16 +125,22 @@ public final class ActQuantizer {
       Tensor clamped = Ops.clampMinSte(stat, ActQuantConfig.SCALING_MIN_VAL);
       float s = clamped.item();
       long next = counter + 1;
+      float updated;
       if (counter == 0) {
-        buffer = buffer * s;
+        updated = buffer * s;
       } else if (trueAverage) {
-        buffer = buffer * (float) ((double) counter / next);
-        buffer = buffer + s / (float) next;
+        updated = buffer * (float) ((double) counter / next);
+        updated = updated + s / (float) next;
       } else {
         float m = config.statsMomentum();
-        buffer = buffer * (float) (1.0 - m);
-        buffer = buffer + m * s;
+        updated = buffer * (float) (1.0 - m);
+        updated = updated + m * s;
       }
+      // One scalar per batch: the cheap place to stop NaN or infinity before it becomes a scale.
+      if (!Float.isFinite(updated)) {
+        throw nonFiniteStatistic(s, next);
+      }
+      buffer = updated;
       counter = next;
       return Ops.absBinarySignGrad(Ops.div(clamped, threshold));
     }
@@ -143,6 +149,18 @@ public final class ActQuantizer {
       counter++;
     }
     return finish(value);
+  }
+
+  private NonFiniteStatisticException nonFiniteStatistic(float statistic, long step) {
+    String name = value.name();
+    int proxy = name.indexOf(".fused_activation_quant_proxy");
+    String quantizer = proxy >= 0 ? name.substring(0, proxy) : name;
+    int dot = quantizer.lastIndexOf('.');
+    String layer = dot > 0 ? quantizer.substring(0, dot) : quantizer;
+    return new NonFiniteStatisticException(layer, "layer " + layer + ": the activation statistic of "
+        + quantizer.substring(dot + 1) + " became non-finite at statistics step " + step + " (batch statistic "
+        + statistic + ", the " + config.percentile() + "th percentile of |x|); the quantizer keeps its last"
+        + " finite statistic " + buffer);
   }
 
   private Tensor finish(Tensor raw) {

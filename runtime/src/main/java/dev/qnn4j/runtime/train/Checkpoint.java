@@ -2,6 +2,8 @@ package dev.qnn4j.runtime.train;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.FiniteValues;
+import dev.qnn4j.runtime.io.NonFiniteValueException;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.Safetensors;
 import dev.qnn4j.runtime.io.Safetensors.SafetensorsFile;
@@ -77,6 +79,9 @@ public final class Checkpoint {
   /**
    * Writes {@code model} (and {@code optimizer}'s state, if not null) with {@code state} to {@code
    * file}, atomically.
+   *
+   * @throws NonFiniteValueException naming the tensor, before anything is written, if a weight, a
+   *     scale or an optimizer moment is NaN or infinite (an existing file is left unchanged)
    */
   public static void save(Path file, Model model, Optimizer optimizer, TrainingState state) throws IOException {
     Map<String, ArrayData> tensors = modelTensors(model);
@@ -100,6 +105,11 @@ public final class Checkpoint {
     if (optimizer != null) {
       for (Map.Entry<String, String> h : optimizer.hyperparameters().entrySet()) {
         metadata.put(OPTIMIZER_KEY + "." + h.getKey(), h.getValue());
+      }
+    }
+    for (Map.Entry<String, ArrayData> e : tensors.entrySet()) {
+      if (e.getValue().dtype() == ArrayData.DType.FLOAT32) {
+        FiniteValues.requireFiniteToWrite(file, e.getKey(), e.getValue().floats(), e.getValue().shape());
       }
     }
     Safetensors.write(file, tensors, metadata);
@@ -385,15 +395,14 @@ public final class Checkpoint {
    */
   private static void checkFinite(String source, String name, ArrayData a, float[] values)
       throws Qnn4jFormatException {
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        double original = a.dtype() == ArrayData.DType.FLOAT64 ? a.doubles()[i] : values[i];
-        String value = Double.isFinite(original) ? original + " (beyond float32's range)"
-            : Double.toString(original);
-        throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-            + " holds " + value + " at element " + i + " of shape " + Arrays.toString(a.shape())
-            + "; only finite values can be loaded");
-      }
+    int i = FiniteValues.firstNonFinite(values);
+    if (i >= 0) {
+      double original = a.dtype() == ArrayData.DType.FLOAT64 ? a.doubles()[i] : values[i];
+      String value = Double.isFinite(original) ? original + " (beyond float32's range)"
+          : Double.toString(original);
+      throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
+          + " holds " + value + " at element " + i + " of shape " + Arrays.toString(a.shape())
+          + "; only finite values can be loaded");
     }
   }
 

@@ -9,6 +9,7 @@ import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.nn.TraceEvent;
 import dev.qnn4j.runtime.nn.Tracer;
+import dev.qnn4j.runtime.quant.NonFiniteStatisticException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,7 +131,8 @@ public final class Trainer {
         }
         long failingStep = step + 1;
         int batchNumber = batchIndex + 1;
-        String inputProblem = nonFiniteInput(batch);
+        // Byte-coded images (uint8 files, IDX, CIFAR-10) cannot hold NaN: no scan on that path.
+        String inputProblem = batch.knownFinite() ? null : nonFiniteInput(batch);
         if (inputProblem != null) {
           throw diverged(inputProblem, failingStep, epoch + 1, batchNumber,
               batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
@@ -140,7 +142,15 @@ public final class Trainer {
         Tensor input = Tensor.of(batch.images(), batch.shape());
         // The trace costs a list of references per step and names the layer if the loss diverges.
         Tensor[] logitsHolder = new Tensor[1];
-        List<TraceEvent> trace = Tracer.trace(() -> logitsHolder[0] = model.forward(input));
+        List<TraceEvent> trace = new ArrayList<>();
+        try {
+          Tracer.trace(() -> logitsHolder[0] = model.forward(input), trace);
+        } catch (NonFiniteStatisticException e) {
+          // Caught while the quantizers collect statistics, before it becomes a scale; the layers
+          // traced so far show where the non-finite values came from.
+          throw diverged(e.getMessage() + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1, batchNumber,
+              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+        }
         Tensor logits = logitsHolder[0];
         Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
         float lossValue = loss.item();

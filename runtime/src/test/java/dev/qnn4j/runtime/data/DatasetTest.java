@@ -63,7 +63,7 @@ class DatasetTest {
     Path x = npy("x64.npy", ArrayData.ofDoubles(new double[4], 1, 1, 2, 2));
     Path y = npy("y.npy", ArrayData.ofLongs(new long[] {0}, 1));
     Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> Dataset.fromNpy(x, y));
-    assertThat(e).hasMessageThat().startsWith(x + ": images must be float32, found FLOAT64");
+    assertThat(e).hasMessageThat().startsWith(x + ": images must be float32 or uint8, found FLOAT64");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.qnn4j.runtime.fuzz;
 
+import dev.qnn4j.runtime.data.Cifar10;
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.data.ImageCache;
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.io.Safetensors;
@@ -42,6 +44,7 @@ public final class FuzzSeedsWriter {
     safetensors();
     idx();
     cifar10();
+    imageCache();
     dataset();
     checkpoint();
     System.out.println("wrote the runtime's fuzz seed corpora under " + ROOT.toAbsolutePath());
@@ -181,6 +184,52 @@ public final class FuzzSeedsWriter {
     byte[] badLabel = Arrays.copyOf(two, 3073);
     badLabel[0] = 10;
     write(dir.resolve("bad_label.bin"), badLabel);
+  }
+
+  static void imageCache() throws IOException {
+    Path dir = ROOT.resolve("ImageCacheFuzzTestInputs/read");
+    Files.createDirectories(dir);
+    byte[] pixels = pixels(reference("lenet_weight.input.npy").floats(), 2 * 3072);
+    Path cifar = Files.createTempDirectory("qnn4j-seeds");
+    byte[] two = new byte[2 * 3073];
+    for (int r = 0; r < 2; r++) {
+      two[r * 3073] = (byte) (r == 0 ? 3 : 9);
+      System.arraycopy(pixels, r * 3072, two, r * 3073 + 1, 3072);
+    }
+    Files.write(cifar.resolve("test_batch.bin"), two);
+    Cifar10.test(cifar); // writes cifar10-test.qnn4j-images next to it
+    byte[] valid = Files.readAllBytes(cifar.resolve("cifar10-test" + ImageCache.SUFFIX));
+    write(dir.resolve("valid_two_images"), valid);
+    write(dir.resolve("bad_truncated"), Arrays.copyOf(valid, valid.length - 1000));
+    byte[] flipped = valid.clone();
+    flipped[valid.length / 2] ^= 1;
+    write(dir.resolve("bad_checksum"), flipped);
+    byte[] magic = valid.clone();
+    magic[0] = 'X';
+    write(dir.resolve("bad_magic"), magic);
+    byte[] label = valid.clone();
+    label[label.length - 5] = 10;
+    write(dir.resolve("bad_label"), withCrc32c(label));
+    byte[] huge = valid.clone();
+    ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putLong(16, 1L << 40);
+    write(dir.resolve("bad_huge_count"), withCrc32c(huge));
+    byte[] header = valid.clone();
+    ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putInt(40, 60000);
+    write(dir.resolve("bad_source_length"), withCrc32c(header));
+    try (var files = Files.list(cifar)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(cifar);
+  }
+
+  /** {@code bytes} with the last 4 set to the CRC-32C of the others, as the cache writer does. */
+  private static byte[] withCrc32c(byte[] bytes) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bytes, 0, bytes.length - 4);
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
+    return bytes;
   }
 
   static void dataset() throws IOException {

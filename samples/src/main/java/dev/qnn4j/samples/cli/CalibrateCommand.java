@@ -79,9 +79,14 @@ final class CalibrateCommand extends ModelCommand {
       Dataset train = spec.load(DataSpec.Split.TRAIN, 0, 0).train();
       Inputs.checkDataset(train, model, Integer.MAX_VALUE, spec.describe());
       calib = new ArrayList<>();
-      for (BatchLoader.Batch b : new BatchLoader(train, batchSize, false, 0).epoch(0)) {
+      BatchLoader loader = new BatchLoader(train, batchSize, false, 0);
+      int used = Math.min(batches, loader.numBatches());
+      for (BatchLoader.Batch b : loader.epoch(0)) {
         if (calib.size() == batches) {
           break;
+        }
+        if (!b.knownFinite()) {
+          Inputs.requireFinite(spec.describe(), "--data", b.images(), train.imageSize(), b.indices()[0], batchSize, used);
         }
         calib.add(Tensor.of(b.images(), b.shape()));
       }

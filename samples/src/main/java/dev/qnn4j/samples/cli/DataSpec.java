@@ -14,8 +14,8 @@ import java.nio.file.Path;
 record DataSpec(Kind kind, Path dir, Path images, Path labels) {
   static final String HELP = "fashion-mnist[:DIR] (default DIR /usr/share/datasets/fashion-mnist, Debian"
       + " package dataset-fashion-mnist), cifar10:DIR (the binary version, unpacked), or"
-      + " npy:IMAGES.npy:LABELS.npy (float32 [N, C, H, W] images used as they are, integer [N] labels;"
-      + " no separate test set: evaluation uses the same data)";
+      + " npy:IMAGES.npy:LABELS.npy (float32 [N, C, H, W] images used as they are or uint8 normalised to"
+      + " [-1, 1], memory-mapped; integer [N] labels; no separate test set: evaluation uses the same data)";
 
   enum Kind {
     FASHION_MNIST("fashion-mnist"),

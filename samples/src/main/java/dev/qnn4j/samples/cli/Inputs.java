@@ -4,6 +4,7 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.ArrayData.DType;
+import dev.qnn4j.runtime.io.FiniteValues;
 import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.Safetensors;
@@ -130,11 +131,32 @@ final class Inputs {
     int batches = rank == in.length + 2 ? (int) shape[0] : 1;
     long[] batchShape = Arrays.copyOfRange(shape, rank - in.length - 1, rank);
     int per = all.length / batches;
+    int imageSize = (int) (per / batchShape[0]);
+    requireFinite(file.toString(), option, all, imageSize, 0, (int) batchShape[0], batches);
     List<Tensor> out = new ArrayList<>();
     for (int k = 0; k < batches; k++) {
       out.add(Tensor.of(Arrays.copyOfRange(all, k * per, (k + 1) * per), batchShape));
     }
     return out;
+  }
+
+  /**
+   * Refuses input images holding NaN or infinity before they reach a model (scales, checkpoints,
+   * logits): one line naming {@code source}, the batch and the first bad element. {@code values}
+   * are consecutive images of {@code imageSize} values, the first of them image {@code firstImage}
+   * of the source, cut into batches of {@code batchImages} images numbered from 1.
+   */
+  static void requireFinite(String source, String option, float[] values, int imageSize, long firstImage,
+      int batchImages, int batches) {
+    int bad = FiniteValues.firstNonFinite(values);
+    if (bad < 0) {
+      return;
+    }
+    long image = firstImage + bad / imageSize;
+    throw new CliException(String.format(Locale.ROOT,
+        "%s: batch %d of %d holds %s at element %d of image %d (flat index %d); only finite inputs are accepted (%s)",
+        source, image / batchImages + 1, batches, values[bad], bad % imageSize, image, image * imageSize + bad % imageSize,
+        option));
   }
 
   /** The images and labels of {@code data} as NCHW, and a check against the model. */

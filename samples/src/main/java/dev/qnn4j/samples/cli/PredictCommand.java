@@ -37,7 +37,10 @@ final class PredictCommand extends ModelCommand {
     params.load(model);
     int classes = Models.outputClasses(model);
     long n = x.shape()[0];
-    float[] logits = Predictions.logits(model, x.floats(), n, batchSize, classes);
+    float[] images = x.floats();
+    Inputs.requireFinite(input.toString(), "--input", images, (int) (images.length / n), 0, batchSize,
+        (int) ((n + batchSize - 1) / batchSize));
+    float[] logits = Predictions.logits(model, images, n, batchSize, classes);
     Npy.write(output, ArrayData.ofFloats(logits, n, classes));
     out().printf(Locale.ROOT, "%s: float32 [%d, %d] logits of %s (eval mode)%n", output, n, classes, model.modelName());
     return Qnn4jCli.OK;

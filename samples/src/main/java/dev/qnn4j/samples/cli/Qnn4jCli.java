@@ -2,6 +2,7 @@ package dev.qnn4j.samples.cli;
 
 import dev.qnn4j.export.ExportException;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
+import dev.qnn4j.runtime.quant.NonFiniteStatisticException;
 import dev.qnn4j.runtime.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -151,6 +152,9 @@ public final class Qnn4jCli implements Callable<Integer> {
     } else if (t instanceof ExportException) {
       code = BAD_INPUT;
       message = "cannot export: " + t.getMessage();
+    } else if (t instanceof NonFiniteStatisticException) {
+      code = BAD_INPUT;
+      message = t.getMessage();
     } else if (t instanceof TrainingDivergedException) {
       code = FAILED;
       message = t.getMessage();
