@@ -181,7 +181,11 @@ public final class TorchFiles {
             + " does not hold the " + size + " bytes it declares");
       }
       return data;
-    } catch (java.util.zip.ZipException e) {
+    } catch (Qnn4jFormatException e) {
+      throw e;
+    } catch (IOException e) {
+      // The file is open and readable: a failing entry is a damaged archive (bad data, a
+      // compressed stream that ends early), not an I/O problem.
       throw new Qnn4jFormatException(source, "zip entry " + Qnn4jFormatException.quote(entry.getName())
           + " cannot be read (" + oneLine(e) + ")", e);
     }
@@ -475,6 +479,6 @@ public final class TorchFiles {
   }
 
   private static String oneLine(Exception e) {
-    return String.valueOf(e.getMessage()).replaceAll("\\s+", " ");
+    return (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()).replaceAll("\\s+", " ");
   }
 }
