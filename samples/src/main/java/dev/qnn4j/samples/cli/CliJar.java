@@ -44,10 +44,7 @@ public final class CliJar {
       return;
     }
     ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
-    Map<String, String> env = builder.environment();
-    env.putIfAbsent("OMP_NUM_THREADS", "1");
-    env.putIfAbsent("OPENBLAS_NUM_THREADS", "1");
-    env.put(CHILD_MARKER, "1");
+    builder.environment().putAll(childEnvironment(System.getenv()));
     Process child;
     try {
       child = builder.start();
@@ -67,6 +64,21 @@ public final class CliJar {
       }
     }
     System.exit(code);
+  }
+
+  /**
+   * The variables the child gets on top of {@code env}: the launcher's native thread-pool sizes where
+   * the user has not set them, and the marker that stops it from starting another child.
+   */
+  static Map<String, String> childEnvironment(Map<String, String> env) {
+    Map<String, String> added = new java.util.LinkedHashMap<>();
+    for (String pool : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")) {
+      if (!env.containsKey(pool)) {
+        added.put(pool, "1");
+      }
+    }
+    added.put(CHILD_MARKER, "1");
+    return added;
   }
 
   /**
