@@ -280,12 +280,7 @@ class BomConsumerProjectTest {
   }
 
   private static String property(String name) {
-    String value = System.getProperty(name);
-    if (value == null || value.isBlank() || value.startsWith("${")) {
-      throw new IllegalStateException("system property " + name + " is not set: run this test through the samples"
-          + " module's Maven build, whose surefire configuration passes it");
-    }
-    return value;
+    return UserProjectTest.property(name);
   }
 
   private static void write(Path file, String text) throws IOException {
