@@ -154,6 +154,10 @@ public final class TorchFiles {
               + " has no entry " + Qnn4jFormatException.quote(dataPrefix + storage.key()));
         }
         long bytes = storage.numel() * storage.dtype().byteSize;
+        if (bytes > ArrayData.MAX_ELEMENTS) {
+          throw new Qnn4jFormatException(source, "storage " + Qnn4jFormatException.quote(storage.key())
+              + " has " + bytes + " bytes; storages of 2 GiB and more are not read");
+        }
         if (entry.getSize() != bytes) {
           throw new Qnn4jFormatException(source, "storage " + Qnn4jFormatException.quote(storage.key())
               + " holds " + entry.getSize() + " bytes, its " + storage.numel() + " "
