@@ -17,11 +17,11 @@ import javax.annotation.processing.Generated;
  */
 @Generated("dev.qnn4j.processor.QuantModelProcessor")
 public final class QuantModel_FloatLeNet extends FloatLeNet implements Model {
-  private final Conv2d conv1 = new Conv2d("conv1", new Conv2dOptions(3, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1, true));
+  private final Conv2d conv1 = new Conv2d("conv1", Conv2dOptions.of(3, 6, 5));
 
   private final ReLU relu1 = new ReLU("relu1");
 
-  private final Conv2d conv2 = new Conv2d("conv2", new Conv2dOptions(6, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, true));
+  private final Conv2d conv2 = new Conv2d("conv2", Conv2dOptions.of(6, 16, 5));
 
   private final ReLU relu2 = new ReLU("relu2");
 

@@ -22,32 +22,40 @@ import javax.annotation.processing.Generated;
  */
 @Generated("dev.qnn4j.processor.QuantModelProcessor")
 public final class QuantModel_QuantWeightActBiasLeNet extends QuantWeightActBiasLeNet implements Model {
-  private final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(4), true);
+  private final QuantIdentity quantInp = QuantIdentity.returningQuantTensor("quant_inp", ActQuantConfig.signed(4));
 
-  private final QuantConv2d conv1 = new QuantConv2d("conv1",
-      new Conv2dOptions(3, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1, true), WeightQuantConfig.perTensorFloat(4),
-      BiasQuantConfig.int32(), null, null, false);
+  private final QuantConv2d conv1 = QuantConv2d.builder("conv1", Conv2dOptions.of(3, 6, 5))
+      .weightQuant(WeightQuantConfig.perTensorFloat(4))
+      .biasQuant(BiasQuantConfig.int32())
+      .build();
 
-  private final QuantReLU relu1 = new QuantReLU("relu1", ActQuantConfig.unsigned(4), true);
+  private final QuantReLU relu1 = QuantReLU.returningQuantTensor("relu1", ActQuantConfig.unsigned(4));
 
-  private final QuantConv2d conv2 = new QuantConv2d("conv2",
-      new Conv2dOptions(6, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, true),
-      WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
+  private final QuantConv2d conv2 = QuantConv2d.builder("conv2", Conv2dOptions.of(6, 16, 5))
+      .weightQuant(WeightQuantConfig.perTensorFloat(4))
+      .biasQuant(BiasQuantConfig.int32())
+      .build();
 
-  private final QuantReLU relu2 = new QuantReLU("relu2", ActQuantConfig.unsigned(4), true);
+  private final QuantReLU relu2 = QuantReLU.returningQuantTensor("relu2", ActQuantConfig.unsigned(4));
 
-  private final QuantLinear fc1 = new QuantLinear("fc1", 400, 120, true,
-      WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
+  private final QuantLinear fc1 = QuantLinear.builder("fc1", 400, 120)
+      .weightQuant(WeightQuantConfig.perTensorFloat(4))
+      .biasQuant(BiasQuantConfig.int32())
+      .build();
 
-  private final QuantReLU relu3 = new QuantReLU("relu3", ActQuantConfig.unsigned(4), true);
+  private final QuantReLU relu3 = QuantReLU.returningQuantTensor("relu3", ActQuantConfig.unsigned(4));
 
-  private final QuantLinear fc2 = new QuantLinear("fc2", 120, 84, true,
-      WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
+  private final QuantLinear fc2 = QuantLinear.builder("fc2", 120, 84)
+      .weightQuant(WeightQuantConfig.perTensorFloat(4))
+      .biasQuant(BiasQuantConfig.int32())
+      .build();
 
-  private final QuantReLU relu4 = new QuantReLU("relu4", ActQuantConfig.unsigned(4), true);
+  private final QuantReLU relu4 = QuantReLU.returningQuantTensor("relu4", ActQuantConfig.unsigned(4));
 
-  private final QuantLinear fc3 = new QuantLinear("fc3", 84, 10, true,
-      WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
+  private final QuantLinear fc3 = QuantLinear.builder("fc3", 84, 10)
+      .weightQuant(WeightQuantConfig.perTensorFloat(4))
+      .biasQuant(BiasQuantConfig.int32())
+      .build();
 
   private final List<Module> layers = List.of(quantInp, conv1, relu1, conv2, relu2, fc1, relu3, fc2, relu4, fc3);
 

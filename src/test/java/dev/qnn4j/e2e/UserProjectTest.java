@@ -135,12 +135,12 @@ class UserProjectTest {
         "TinyNet(",
         "  (quant_inp): QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=True)",
         "  (conv1): QuantConv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
-            + "weight_quant=Int4PerTensorFloat, bias_quant=Int32Bias)",
+            + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
         "  (relu1): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
         "  (conv2): QuantConv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
-            + "weight_quant=Int4PerTensorFloat, bias_quant=Int32Bias)",
+            + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
         "  (relu2): QuantReLU(act_quant=Uint4ActPerTensorFloat)",
-        "  (fc): QuantLinear(in_features=144, out_features=10, bias=True, weight_quant=Int4PerTensorFloat)",
+        "  (fc): QuantLinear(in_features=144, out_features=10, bias=True, weight_quant=Int4WeightPerTensorFloat)",
         ")\n"));
     assertThat(output).contains("output shape [2, 10]\n");
   }

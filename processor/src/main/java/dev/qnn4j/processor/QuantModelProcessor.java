@@ -3,6 +3,7 @@ package dev.qnn4j.processor;
 import com.google.auto.service.AutoService;
 import com.sun.source.util.Trees;
 import dev.qnn4j.processor.auto.AutoQuantizer;
+import dev.qnn4j.processor.forward.ForwardParser;
 import dev.qnn4j.processor.generation.AutoModelGenerator;
 import dev.qnn4j.processor.generation.ModelGenerator;
 import dev.qnn4j.processor.generation.ServicesFile;
@@ -12,6 +13,7 @@ import dev.qnn4j.processor.model.ModelDescriptor;
 import dev.qnn4j.processor.model.ModelExtractor;
 import dev.qnn4j.processor.validation.Diagnostic;
 import dev.qnn4j.processor.validation.ForwardAnalyzer;
+import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.processor.validation.Validator;
 import java.io.IOException;
 import java.io.Reader;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.ProcessingEnvironment;
@@ -59,14 +62,25 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private final Set<String> factories = new TreeSet<>();
   /** Models whose signatures mention types not generated yet (by another processor): retried next round. */
   private final Set<String> deferred = new LinkedHashSet<>();
+  /** Runs before each model is processed; tests use it to make the processor fail as a bug would. */
+  private final Consumer<TypeElement> beforeEachModel;
+
+  public QuantModelProcessor() {
+    this(model -> { });
+  }
+
+  QuantModelProcessor(Consumer<TypeElement> beforeEachModel) {
+    this.beforeEachModel = beforeEachModel;
+  }
 
   @Override
   public synchronized void init(ProcessingEnvironment env) {
     super.init(env);
     extractor = new ModelExtractor(env.getElementUtils());
     trees = treesOf(env);
-    validator = new Validator(trees.map(ForwardAnalyzer::new));
-    autoQuantizer = new AutoQuantizer(env.getElementUtils(), env.getTypeUtils(), validator, trees);
+    Optional<ForwardParser> parser = trees.map(t -> new ForwardParser(t, env.getElementUtils()));
+    validator = new Validator(parser.map(ForwardAnalyzer::new));
+    autoQuantizer = new AutoQuantizer(env.getElementUtils(), env.getTypeUtils(), validator, parser);
   }
 
   /** javac's tree API, for the checks that read forward's body; absent on other compilers. */
@@ -82,7 +96,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   public Set<String> getSupportedAnnotationTypes() {
     Set<String> names = new TreeSet<>();
     names.add(ModelExtractor.QUANT_MODEL);
-    names.add(AutoQuantizer.QUANTIZE_FROM);
+    names.add(ModelExtractor.QUANTIZE_FROM);
     Stream.of(LayerKind.values()).forEach(k -> names.add(k.annotationName()));
     Stream.of(Companion.values()).forEach(c -> names.add(c.annotationName()));
     return names;
@@ -111,7 +125,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
         }
       }
     }
-    TypeElement quantizeFrom = processingEnv.getElementUtils().getTypeElement(AutoQuantizer.QUANTIZE_FROM);
+    TypeElement quantizeFrom = processingEnv.getElementUtils().getTypeElement(ModelExtractor.QUANTIZE_FROM);
     if (quantizeFrom != null) {
       for (Element e : round.getElementsAnnotatedWith(quantizeFrom)) {
         if (e instanceof TypeElement t) {
@@ -120,12 +134,19 @@ public final class QuantModelProcessor extends AbstractProcessor {
       }
     }
     for (TypeElement model : models) {
-      if (!round.processingOver() && mentionsUngeneratedTypes(model)) {
-        deferred.add(model.getQualifiedName().toString());
-      } else if (ModelExtractor.findAnnotation(model, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
-        processAutomated(model, !round.processingOver());
-      } else {
-        process(model, !round.processingOver());
+      try {
+        beforeEachModel.accept(model);
+        if (!round.processingOver() && mentionsUngeneratedTypes(model)) {
+          deferred.add(model.getQualifiedName().toString());
+        } else if (ModelExtractor.findAnnotation(model, ModelExtractor.QUANTIZE_FROM).isPresent()) {
+          processAutomated(model, !round.processingOver());
+        } else {
+          process(model, !round.processingOver());
+        }
+      } catch (RuntimeException | LinkageError | AssertionError bug) {
+        // A bug in the processor: an error on the model, naming the exception, instead of a javac crash.
+        processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+            Messages.processorBug(model.getQualifiedName().toString(), bug), model);
       }
     }
     reportLayersOutsideModels(round);
@@ -147,7 +168,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
       factories.add(model.factoryBinaryName());
     } catch (IOException e) {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          "cannot write " + model.generatedSimpleName() + ": " + e.getMessage(), type);
+          Messages.cannotWrite(model.generatedSimpleName(), e.getMessage()), type);
     }
   }
 
@@ -163,12 +184,12 @@ public final class QuantModelProcessor extends AbstractProcessor {
       factories.add(result.model().factoryBinaryName());
     } catch (IOException e) {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          "cannot write " + result.model().generatedSimpleName() + ": " + e.getMessage(), holder);
+          Messages.cannotWrite(result.model().generatedSimpleName(), e.getMessage()), holder);
     }
   }
 
   private boolean mentionsUngeneratedTypes(TypeElement type) {
-    if (ModelExtractor.findAnnotation(type, AutoQuantizer.QUANTIZE_FROM).isPresent()) {
+    if (ModelExtractor.findAnnotation(type, ModelExtractor.QUANTIZE_FROM).isPresent()) {
       // The float model must be resolved, and its own signatures complete.
       TypeElement floatModel = AutoQuantizer.floatClass(type, processingEnv.getElementUtils());
       return floatModel == null || (!floatModel.equals(type) && mentionsUngeneratedTypes(floatModel));
@@ -190,7 +211,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private void reportLayersOutsideModels(RoundEnvironment round) {
     for (String name : getSupportedAnnotationTypes()) {
       TypeElement annotation = processingEnv.getElementUtils().getTypeElement(name);
-      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL) || name.equals(AutoQuantizer.QUANTIZE_FROM)) {
+      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL) || name.equals(ModelExtractor.QUANTIZE_FROM)) {
         continue;
       }
       for (Element e : round.getElementsAnnotatedWith(annotation)) {
@@ -202,7 +223,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
           AnnotationMirror mirror = e.getAnnotationMirrors().stream()
               .filter(m -> m.getAnnotationType().asElement().equals(annotation)).findFirst().orElse(null);
           processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-              "@" + annotation.getSimpleName() + " belongs on a layer method of a @QuantModel class",
+              Messages.layerOutsideModel(annotation.getSimpleName()),
               e, mirror);
         }
       }
@@ -249,7 +270,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
       }
     } catch (IOException e) {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          "cannot write " + ServicesFile.PATH + ": " + e.getMessage());
+          Messages.cannotWrite(ServicesFile.PATH, e.getMessage()));
     }
   }
 }

@@ -84,15 +84,15 @@ class AutoQuantizationGeneratedTest {
     assertThat(model.toString()).isEqualTo(String.join("\n",
         "AutoNet(",
         "  (conv1): QuantConv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), input_quant=Int8ActPerTensorFloat, "
-            + "weight_quant=Int4PerTensorFloat, bias_quant=Int32Bias)",
+            + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
         "  (relu1): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
         // conv2's input is relu1's QuantTensor, through the max pooling: no input quantizer; no bias.
         "  (conv2): QuantConv2d(4, 4, kernel_size=(1, 1), stride=(1, 1), bias=False, "
-            + "weight_quant=Int4PerTensorFloat)",
+            + "weight_quant=Int4WeightPerTensorFloat)",
         "  (relu2): ReLU()",
         // relu2 stays float, so fc1 quantizes its input itself.
         "  (fc1): QuantLinear(in_features=36, out_features=10, bias=True, input_quant=Int8ActPerTensorFloat, "
-            + "weight_quant=Int8PerTensorFloat, bias_quant=Int16Bias)",
+            + "weight_quant=Int8WeightPerTensorFloat, bias_quant=Int16Bias)",
         ")"));
     assertThat(model.forward(input(2)).shape()).asList().containsExactly(2L, 10L).inOrder();
     assertThat(c).generatedFile(StandardLocation.CLASS_OUTPUT, "META-INF/services/dev.qnn4j.runtime.nn.ModelFactory")
@@ -164,9 +164,9 @@ class AutoQuantizationGeneratedTest {
     assertThat(model.toString()).isEqualTo(String.join("\n",
         "Auto(",
         "  (fc1): QuantLinear(in_features=4, out_features=4, bias=True, input_quant=Int8ActPerTensorFloat, "
-            + "weight_quant=Int8PerTensorFloat, bias_quant=Int32Bias)",
+            + "weight_quant=Int8WeightPerTensorFloat, bias_quant=Int32Bias)",
         "  (relu1): QuantReLU(act_quant=Uint8ActPerTensorFloat, return_quant_tensor=True)",
-        "  (fc2): QuantLinear(in_features=4, out_features=2, bias=True, weight_quant=Int8PerTensorFloat, "
+        "  (fc2): QuantLinear(in_features=4, out_features=2, bias=True, weight_quant=Int8WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         ")"));
     assertThat(model.forward(Tensor.of(new float[] {1, -2, 3, -4}, 1, 4)).shape()).asList()

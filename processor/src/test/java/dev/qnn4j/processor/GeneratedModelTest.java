@@ -90,15 +90,15 @@ class GeneratedModelTest {
         "ResidualNet(",
         "  (quant_inp): QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=True)",
         "  (stem): QuantConv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
-            + "weight_quant=Int4PerChannelFloat, bias_quant=Int16Bias, output_quant=Int8ActPerTensorFloat)",
+            + "weight_quant=Int4WeightPerChannelFloat, bias_quant=Int16Bias, output_quant=Int8ActPerTensorFloat)",
         "  (bn): BatchNorm2d(4, eps=1.0E-5, momentum=0.1)",
-        "  (relu): QuantReLU(act_quant=Uint4ActPerTensorPoT, return_quant_tensor=True)",
+        "  (relu): QuantReLU(act_quant=Uint4ActPerTensorFixedPoint, return_quant_tensor=True)",
         "  (block): QuantConv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=2, "
-            + "weight_quant=Int4PerTensorFloat, return_quant_tensor=True)",
+            + "weight_quant=Int4WeightPerTensorFloat, return_quant_tensor=True)",
         "  (add): QuantEltwiseAdd(output_quant=Int8ActPerTensorFloat)",
         "  (pool): QuantMaxPool2d(kernel_size=2, stride=2, padding=0)",
         "  (fc): QuantLinear(in_features=64, out_features=10, bias=True, input_quant=Int8ActPerTensorFloat, "
-            + "weight_quant=Int8PerTensorPoT, bias_quant=Int8Bias)",
+            + "weight_quant=Int8WeightPerTensorFixedPoint, bias_quant=Int8Bias)",
         "  (fc_relu): ReLU()",
         "  (unused_conv): Conv2d(1, 1, kernel_size=(1, 1), stride=(1, 1))",
         "  (head): Linear(in_features=10, out_features=2, bias=True)",

@@ -1,6 +1,6 @@
 package dev.qnn4j.processor.auto;
 
-import dev.qnn4j.processor.auto.ForwardProgram.Expr;
+import dev.qnn4j.processor.forward.ForwardProgram.Expr;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.ModelDescriptor;
 import java.util.List;

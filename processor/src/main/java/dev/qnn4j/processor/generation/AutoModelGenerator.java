@@ -9,10 +9,11 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.qnn4j.processor.auto.AutoModelDescriptor;
 import dev.qnn4j.processor.auto.AutoModelDescriptor.Line;
-import dev.qnn4j.processor.auto.ForwardProgram.Expr;
-import dev.qnn4j.processor.auto.ForwardProgram.FCall;
-import dev.qnn4j.processor.auto.ForwardProgram.LayerCall;
-import dev.qnn4j.processor.auto.ForwardProgram.Var;
+import dev.qnn4j.processor.forward.ForwardProgram;
+import dev.qnn4j.processor.forward.ForwardProgram.Expr;
+import dev.qnn4j.processor.forward.ForwardProgram.FCall;
+import dev.qnn4j.processor.forward.ForwardProgram.LayerCall;
+import dev.qnn4j.processor.forward.ForwardProgram.Var;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.Parameter;
 import java.util.ArrayList;
@@ -104,7 +105,7 @@ public final class AutoModelGenerator {
     }
     FCall f = (FCall) e;
     f.tensors().forEach(a -> args.add(expression(a)));
-    for (long size : f.constants()) {
+    for (long size : f.sizes().stream().map(ForwardProgram.Size::value).toList()) {
       args.add(size == (int) size ? CodeBlock.of("$L", size) : CodeBlock.of("$LL", size));
     }
     return CodeBlock.of("$T.$N($L)", F, f.function(), CodeBlock.join(args, ", "));

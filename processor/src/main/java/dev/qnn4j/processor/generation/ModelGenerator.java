@@ -9,12 +9,12 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.qnn4j.processor.model.ActQuantSpec;
-import dev.qnn4j.processor.model.BiasSpec;
+import dev.qnn4j.processor.model.Geometry;
 import dev.qnn4j.processor.model.LayerDescriptor;
-import dev.qnn4j.processor.model.LayerKind;
+import dev.qnn4j.processor.model.LayerSpec;
+import dev.qnn4j.processor.model.WeightQuantSpec;
 import dev.qnn4j.processor.model.ModelDescriptor;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
@@ -177,78 +177,85 @@ public final class ModelGenerator {
   static CodeBlock construction(LayerDescriptor layer) {
     ClassName type = runtimeClass(layer);
     String name = layer.layerName();
-    return switch (layer.requireKind()) {
-      case QUANT_CONV2D -> CodeBlock.of("new $T($S,$W$L,$W$L,$W$L,$W$L,$W$L,$W$L)", type, name, convOptions(layer),
-          weightQuant(layer), biasQuant(layer.bias()), actQuant(layer.inputQuant()), actQuant(layer.outputQuant()),
-          layer.booleanValue("returnQuantTensor"));
-      case QUANT_LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L,$W$L,$W$L,$W$L,$W$L,$W$L)", type, name,
-          layer.intValue("inFeatures"), layer.intValue("outFeatures"), layer.booleanValue("bias"),
-          weightQuant(layer), biasQuant(layer.bias()), actQuant(layer.inputQuant()), actQuant(layer.outputQuant()),
-          layer.booleanValue("returnQuantTensor"));
-      case QUANT_RELU -> CodeBlock.of("new $T($S, $L, $L)", type, name,
-          actQuant(layer.bitWidth(), false, layer.powerOfTwo()), layer.booleanValue("returnQuantTensor"));
-      case QUANT_IDENTITY -> CodeBlock.of("new $T($S, $L, $L)", type, name,
-          actQuant(layer.bitWidth(), true, layer.powerOfTwo()), layer.booleanValue("returnQuantTensor"));
-      case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name, actQuant(layer.outputQuant()),
-          layer.booleanValue("returnQuantTensor"));
-      case QUANT_MAX_POOL2D -> {
-        int kernel = layer.intValue("kernelSize");
-        int stride = layer.intValue("stride") == 0 ? kernel : layer.intValue("stride");
-        yield CodeBlock.of("new $T($S, $L, $L, $L)", type, name, kernel, stride, layer.intValue("padding"));
-      }
-      case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name, convOptions(layer));
-      case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, layer.intValue("inFeatures"),
-          layer.intValue("outFeatures"), layer.booleanValue("bias"));
+    LayerSpec spec = layer.requireSpec();
+    return switch (spec.kind()) {
+      case QUANT_CONV2D -> quantizers(CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(spec.conv())),
+          layer);
+      case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
+          spec.dense().inFeatures(), spec.dense().outFeatures()), layer);
+      case QUANT_RELU, QUANT_IDENTITY -> spec.returnQuantTensor()
+          ? CodeBlock.of("$T.returningQuantTensor($S, $L)", type, name, actQuant(spec.activation()))
+          : CodeBlock.of("new $T($S, $L)", type, name, actQuant(spec.activation()));
+      case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
+          layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")), spec.returnQuantTensor());
+      case QUANT_MAX_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.pool().kernelSize(),
+          spec.pool().effectiveStride(), spec.pool().padding());
+      case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.hasBias() ? convOptions(spec.conv())
+          : CodeBlock.of("$L.withBias(false)", convOptions(spec.conv())));
+      case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.dense().inFeatures(),
+          spec.dense().outFeatures(), spec.dense().bias());
       case RELU -> CodeBlock.of("new $T($S)", type, name);
-      case BATCH_NORM2D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name, layer.intValue("numFeatures"),
-          (float) layer.attributes().doubleValue("eps"), (float) layer.attributes().doubleValue("momentum"));
+      case BATCH_NORM2D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name, spec.batchNorm().numFeatures(),
+          (float) spec.batchNorm().eps(), (float) spec.batchNorm().momentum());
     };
   }
 
-  /** PyTorch's geometry, square kernel: {@code (in, out, kh, kw, sh, sw, ph, pw, dh, dw, groups, bias)}. */
-  private static CodeBlock convOptions(LayerDescriptor layer) {
-    int k = layer.intValue("kernelSize");
-    int s = layer.intValue("stride");
-    int p = layer.intValue("padding");
-    int d = layer.intValue("dilation");
-    List<Object> args = List.of(layer.intValue("inChannels"), layer.intValue("outChannels"), k, k, s, s, p, p, d, d,
-        layer.intValue("groups"), layer.booleanValue("bias"));
-    // Wrapping only between the constructor's own arguments keeps each option list on one line.
-    return CodeBlock.of("new $T(" + "$L, ".repeat(args.size() - 1) + "$L)",
-        prepend(CONV2D_OPTIONS, args));
-  }
-
-  private static Object[] prepend(Object first, List<Object> rest) {
-    Object[] all = new Object[rest.size() + 1];
-    all[0] = first;
-    for (int i = 0; i < rest.size(); i++) {
-      all[i + 1] = rest.get(i);
+  /**
+   * A quantized conv/linear's builder with one named call per quantizer it has, as Brevitas' keyword
+   * arguments: {@code .weightQuant(WeightQuantConfig.perTensorFloat(4)).biasQuant(BiasQuantConfig.int32())}.
+   */
+  private static CodeBlock quantizers(CodeBlock builder, LayerDescriptor layer) {
+    LayerSpec spec = layer.requireSpec();
+    // One call per line, so that a golden file reads as a list of the layer's quantizers.
+    CodeBlock.Builder code = CodeBlock.builder().add(builder).add("$>$>");
+    if (!spec.hasBias()) {
+      code.add("\n.withoutBias()");
     }
-    return all;
-  }
-
-  /** Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the power-of-two variant. */
-  private static CodeBlock weightQuant(LayerDescriptor layer) {
-    int bits = layer.bitWidth();
-    boolean perChannel = layer.booleanValue("perChannel");
-    if (layer.powerOfTwo()) {
-      return CodeBlock.of("new $T($L, $L, true, $T.POWER_OF_TWO)", WEIGHT_QUANT_CONFIG, bits, perChannel,
-          SCALE_RESTRICTION);
+    code.add("\n.weightQuant($L)", weightQuant(spec.weight()));
+    layer.bias().ifPresent(b -> code.add("\n.biasQuant($T.int$L())", BIAS_QUANT_CONFIG, b.bitWidth()));
+    layer.inputQuant().ifPresent(q -> code.add("\n.inputQuant($L)", actQuant(q)));
+    layer.outputQuant().ifPresent(q -> code.add("\n.outputQuant($L)", actQuant(q)));
+    if (spec.returnQuantTensor()) {
+      code.add("\n.returnQuantTensor()");
     }
-    return CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG, perChannel ? "perChannelFloat" : "perTensorFloat", bits);
+    return code.add("\n.build()$<$<").build();
   }
 
-  private static CodeBlock biasQuant(Optional<BiasSpec> bias) {
-    return bias.map(b -> CodeBlock.of("$T.int$L()", BIAS_QUANT_CONFIG, b.bitWidth())).orElse(CodeBlock.of("null"));
+  /**
+   * PyTorch's reading of a square convolution, {@code Conv2d(in, out, kernel)}, then only what differs
+   * from its defaults: {@code Conv2dOptions.of(6, 16, 3).withStride(2).withPadding(1)}.
+   */
+  private static CodeBlock convOptions(Geometry.Conv conv) {
+    CodeBlock.Builder code = CodeBlock.builder().add("$T.of($L, $L, $L)", CONV2D_OPTIONS,
+        conv.inChannels(), conv.outChannels(), conv.kernelSize());
+    if (conv.stride() != 1) {
+      code.add(".withStride($L)", conv.stride());
+    }
+    if (conv.padding() != 0) {
+      code.add(".withPadding($L)", conv.padding());
+    }
+    if (conv.dilation() != 1) {
+      code.add(".withDilation($L)", conv.dilation());
+    }
+    if (conv.groups() != 1) {
+      code.add(".withGroups($L)", conv.groups());
+    }
+    return code.build();
   }
 
-  private static CodeBlock actQuant(Optional<ActQuantSpec> spec) {
-    return spec.map(q -> actQuant(q.bitWidth(), q.signed(), q.powerOfTwo())).orElse(CodeBlock.of("null"));
+  /** Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the fixed-point (power-of-two) variant. */
+  private static CodeBlock weightQuant(WeightQuantSpec w) {
+    CodeBlock config = CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG,
+        w.perChannel() ? "perChannelFloat" : "perTensorFloat", w.bitWidth());
+    return w.powerOfTwo()
+        ? CodeBlock.of("$L.withRestriction($T.POWER_OF_TWO)", config, SCALE_RESTRICTION)
+        : config;
   }
 
-  private static CodeBlock actQuant(int bits, boolean signed, boolean powerOfTwo) {
-    CodeBlock config = CodeBlock.of("$T.$L($L)", ACT_QUANT_CONFIG, signed ? "signed" : "unsigned", bits);
-    return powerOfTwo
+  /** Brevitas' Int<b>ActPerTensorFloat / Uint<b>ActPerTensorFloat, or the fixed-point variant. */
+  private static CodeBlock actQuant(ActQuantSpec q) {
+    CodeBlock config = CodeBlock.of("$T.$L($L)", ACT_QUANT_CONFIG, q.signed() ? "signed" : "unsigned", q.bitWidth());
+    return q.powerOfTwo()
         ? CodeBlock.of("$L.withRestriction($T.POWER_OF_TWO)", config, SCALE_RESTRICTION)
         : config;
   }

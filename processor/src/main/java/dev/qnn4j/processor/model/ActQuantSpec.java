@@ -1,16 +1,15 @@
 package dev.qnn4j.processor.model;
 
-/** An {@code @InputQuant} or {@code @OutputQuant} on a layer: an activation quantizer's configuration. */
-public record ActQuantSpec(Attributes attributes) {
-  public int bitWidth() {
-    return attributes.intValue("bitWidth");
-  }
+import dev.qnn4j.annotations.Scaling;
 
-  public boolean signed() {
-    return attributes.booleanValue("signed");
-  }
-
+/**
+ * An activation quantizer: an {@code @InputQuant} or {@code @OutputQuant}, or the quantizer of a
+ * {@code @QuantReLU} (unsigned) or {@code @QuantIdentity} (signed).
+ *
+ * @param anchor the annotation it was read from, for diagnostics ({@link Anchor#NONE} when derived)
+ */
+public record ActQuantSpec(int bitWidth, boolean signed, Scaling scaling, Anchor anchor) {
   public boolean powerOfTwo() {
-    return "POWER_OF_TWO".equals(attributes.enumValue("scaling"));
+    return scaling == Scaling.POWER_OF_TWO;
   }
 }

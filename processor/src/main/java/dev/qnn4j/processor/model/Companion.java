@@ -1,30 +1,31 @@
 package dev.qnn4j.processor.model;
 
+import java.lang.annotation.Annotation;
 import java.util.Arrays;
 import java.util.Optional;
 
 /** Annotations that refine a layer annotation on the same method: bias, input and output quantizers. */
 public enum Companion {
-  INT8_BIAS("Int8Bias", 8),
-  INT16_BIAS("Int16Bias", 16),
-  INT32_BIAS("Int32Bias", 32),
-  INPUT_QUANT("InputQuant", 0),
-  OUTPUT_QUANT("OutputQuant", 0);
+  INT8_BIAS(dev.qnn4j.annotations.Int8Bias.class, 8),
+  INT16_BIAS(dev.qnn4j.annotations.Int16Bias.class, 16),
+  INT32_BIAS(dev.qnn4j.annotations.Int32Bias.class, 32),
+  INPUT_QUANT(dev.qnn4j.annotations.InputQuant.class, 0),
+  OUTPUT_QUANT(dev.qnn4j.annotations.OutputQuant.class, 0);
 
-  private final String simpleName;
+  private final Class<? extends Annotation> annotation;
   private final int biasBitWidth;
 
-  Companion(String simpleName, int biasBitWidth) {
-    this.simpleName = simpleName;
+  Companion(Class<? extends Annotation> annotation, int biasBitWidth) {
+    this.annotation = annotation;
     this.biasBitWidth = biasBitWidth;
   }
 
   public String simpleName() {
-    return simpleName;
+    return annotation.getSimpleName();
   }
 
   public String annotationName() {
-    return LayerKind.ANNOTATION_PACKAGE + "." + simpleName;
+    return annotation.getCanonicalName();
   }
 
   public boolean isBias() {

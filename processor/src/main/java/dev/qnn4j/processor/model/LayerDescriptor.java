@@ -6,20 +6,19 @@ import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.ExecutableElement;
 
 /**
- * One layer method of a model: its kind and configuration (with the mirrors diagnostics anchor to),
- * its signature, and its companion annotations.
+ * One layer method of a model: its typed configuration, its signature, and its companion
+ * annotations (bias, input and output quantizers). The method and the specs' anchors position
+ * diagnostics.
  *
- * @param kind the layer's kind, from its first layer annotation; empty when the method has only
- *     companion annotations (an error)
- * @param attributes the first layer annotation's values; null when {@code kind} is empty
+ * @param spec the first layer annotation, read; empty when the method has only companion
+ *     annotations (an error)
  * @param extraLayerAnnotations layer annotations after the first (an error)
  */
 public record LayerDescriptor(
     ExecutableElement method,
     String methodName,
     String layerName,
-    Optional<LayerKind> kind,
-    Attributes attributes,
+    Optional<LayerSpec> spec,
     List<AnnotationMirror> extraLayerAnnotations,
     List<Parameter> parameters,
     ValueType returnType,
@@ -36,13 +35,26 @@ public record LayerDescriptor(
     companionMirrors = List.copyOf(companionMirrors);
   }
 
-  /** The layer kind of a descriptor that passed validation. */
+  public Optional<LayerKind> kind() {
+    return spec.map(LayerSpec::kind);
+  }
+
+  /** The layer spec of a descriptor that passed validation. */
+  public LayerSpec requireSpec() {
+    return spec.orElseThrow(() -> new IllegalStateException(methodName + " has no layer annotation"));
+  }
+
   public LayerKind requireKind() {
-    return kind.orElseThrow(() -> new IllegalStateException(methodName + " has no layer annotation"));
+    return requireSpec().kind();
+  }
+
+  /** Where diagnostics about the layer annotation go; {@link Anchor#NONE} when there is none. */
+  public Anchor anchor() {
+    return spec.map(LayerSpec::anchor).orElse(Anchor.NONE);
   }
 
   public AnnotationMirror mirror() {
-    return attributes == null ? null : attributes.mirror();
+    return anchor().mirror();
   }
 
   public boolean returnsQuantTensor() {
@@ -51,33 +63,5 @@ public record LayerDescriptor(
 
   public Optional<BiasSpec> bias() {
     return biases.stream().findFirst();
-  }
-
-  public int intValue(String attribute) {
-    return attributes.intValue(attribute);
-  }
-
-  public boolean booleanValue(String attribute) {
-    return attributes.booleanValue(attribute);
-  }
-
-  /** Weight or activation bit width ({@code bitWidth}). */
-  public int bitWidth() {
-    return attributes.intValue("bitWidth");
-  }
-
-  public boolean powerOfTwo() {
-    return "POWER_OF_TWO".equals(attributes.enumValue("scaling"));
-  }
-
-  /** Inputs summed per output: {@code inChannels / groups * kernelSize^2} or {@code inFeatures}. */
-  public long fanIn() {
-    LayerKind k = requireKind();
-    if (k == LayerKind.QUANT_CONV2D || k == LayerKind.CONV2D) {
-      int groups = Math.max(1, intValue("groups"));
-      long kernel = intValue("kernelSize");
-      return (long) (intValue("inChannels") / groups) * kernel * kernel;
-    }
-    return intValue("inFeatures");
   }
 }

@@ -1,20 +1,21 @@
 package dev.qnn4j.processor.model;
 
+import java.lang.annotation.Annotation;
 import java.util.Arrays;
 import java.util.Optional;
 
 /** The kinds of layer the DSL declares: one per layer annotation, each backed by a runtime class. */
 public enum LayerKind {
-  QUANT_CONV2D("QuantConv2d", Role.QUANT_WEIGHT, 1),
-  QUANT_LINEAR("QuantLinear", Role.QUANT_WEIGHT, 1),
-  QUANT_RELU("QuantReLU", Role.QUANT_ACTIVATION, 1),
-  QUANT_IDENTITY("QuantIdentity", Role.QUANT_ACTIVATION, 1),
-  QUANT_ELTWISE_ADD("QuantEltwiseAdd", Role.QUANT_OTHER, 2),
-  QUANT_MAX_POOL2D("QuantMaxPool2d", Role.QUANT_OTHER, 1),
-  CONV2D("Conv2d", Role.FLOAT, 1),
-  LINEAR("Linear", Role.FLOAT, 1),
-  RELU("ReLU", Role.FLOAT, 1),
-  BATCH_NORM2D("BatchNorm2d", Role.FLOAT, 1);
+  QUANT_CONV2D(dev.qnn4j.annotations.QuantConv2d.class, Role.QUANT_WEIGHT, 1),
+  QUANT_LINEAR(dev.qnn4j.annotations.QuantLinear.class, Role.QUANT_WEIGHT, 1),
+  QUANT_RELU(dev.qnn4j.annotations.QuantReLU.class, Role.QUANT_ACTIVATION, 1),
+  QUANT_IDENTITY(dev.qnn4j.annotations.QuantIdentity.class, Role.QUANT_ACTIVATION, 1),
+  QUANT_ELTWISE_ADD(dev.qnn4j.annotations.QuantEltwiseAdd.class, Role.QUANT_OTHER, 2),
+  QUANT_MAX_POOL2D(dev.qnn4j.annotations.QuantMaxPool2d.class, Role.QUANT_OTHER, 1),
+  CONV2D(dev.qnn4j.annotations.Conv2d.class, Role.FLOAT, 1),
+  LINEAR(dev.qnn4j.annotations.Linear.class, Role.FLOAT, 1),
+  RELU(dev.qnn4j.annotations.ReLU.class, Role.FLOAT, 1),
+  BATCH_NORM2D(dev.qnn4j.annotations.BatchNorm2d.class, Role.FLOAT, 1);
 
   /** What a kind of layer quantizes, which decides the checks that apply to it. */
   public enum Role {
@@ -28,25 +29,23 @@ public enum LayerKind {
     FLOAT
   }
 
-  public static final String ANNOTATION_PACKAGE = "dev.qnn4j.annotations";
-
-  private final String simpleName;
+  private final Class<? extends Annotation> annotation;
   private final Role role;
   private final int inputCount;
 
-  LayerKind(String simpleName, Role role, int inputCount) {
-    this.simpleName = simpleName;
+  LayerKind(Class<? extends Annotation> annotation, Role role, int inputCount) {
+    this.annotation = annotation;
     this.role = role;
     this.inputCount = inputCount;
   }
 
   /** The annotation's simple name, which is also the runtime layer class's simple name. */
   public String simpleName() {
-    return simpleName;
+    return annotation.getSimpleName();
   }
 
   public String annotationName() {
-    return ANNOTATION_PACKAGE + "." + simpleName;
+    return annotation.getCanonicalName();
   }
 
   public Role role() {

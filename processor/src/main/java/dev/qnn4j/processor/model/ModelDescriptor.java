@@ -11,6 +11,7 @@ import javax.lang.model.element.TypeElement;
  *
  * @param modelName the simple name of the class (the model's name for tools)
  * @param generatedSimpleName {@code QuantModel_<Name>}, or {@code QuantModel_<Outer>_<Name>} when nested
+ * @param anchor the {@code @QuantModel} annotation, for diagnostics
  * @param inputShape the declared input shape without batch; empty when undeclared
  * @param forward the {@code forward(Tensor)} method, or null when the class has none
  */
@@ -19,7 +20,7 @@ public record ModelDescriptor(
     String packageName,
     String modelName,
     String generatedSimpleName,
-    Attributes quantModel,
+    Anchor anchor,
     List<Integer> inputShape,
     List<LayerDescriptor> layers,
     ExecutableElement forward) {
@@ -30,7 +31,7 @@ public record ModelDescriptor(
   }
 
   public AnnotationMirror mirror() {
-    return quantModel.mirror();
+    return anchor.mirror();
   }
 
   public String qualifiedName() {

@@ -1,8 +1,14 @@
 package dev.qnn4j.processor.model;
 
+import dev.qnn4j.annotations.BiasRule;
+import dev.qnn4j.annotations.LayerRule;
+import dev.qnn4j.annotations.QuantModel;
+import dev.qnn4j.annotations.QuantizeFrom;
+import dev.qnn4j.annotations.Scaling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
@@ -10,6 +16,7 @@ import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 
@@ -19,7 +26,8 @@ import javax.lang.model.util.Elements;
  * the validator to report, so that all problems surface in one compilation.
  */
 public final class ModelExtractor {
-  public static final String QUANT_MODEL = LayerKind.ANNOTATION_PACKAGE + ".QuantModel";
+  public static final String QUANT_MODEL = QuantModel.class.getCanonicalName();
+  public static final String QUANTIZE_FROM = QuantizeFrom.class.getCanonicalName();
 
   private final Elements elements;
 
@@ -30,7 +38,7 @@ public final class ModelExtractor {
   public ModelDescriptor extract(TypeElement type) {
     AnnotationMirror quantModel = findAnnotation(type, QUANT_MODEL)
         .orElseThrow(() -> new IllegalArgumentException(type + " is not annotated @QuantModel"));
-    Attributes modelAttributes = Attributes.of(quantModel, elements);
+    AnnotationReader model = new AnnotationReader(quantModel, elements);
     List<LayerDescriptor> layers = new ArrayList<>();
     for (ExecutableElement method : ElementFilter.methodsIn(type.getEnclosedElements())) {
       if (isLayerMethod(method)) {
@@ -38,8 +46,8 @@ public final class ModelExtractor {
       }
     }
     return new ModelDescriptor(type, elements.getPackageOf(type).getQualifiedName().toString(),
-        type.getSimpleName().toString(), "QuantModel_" + nestedName(type), modelAttributes,
-        modelAttributes.intList("inputShape"), layers, findForward(type));
+        type.getSimpleName().toString(), "QuantModel_" + nestedName(type), model.anchor(),
+        model.intList("inputShape"), layers, findForward(type));
   }
 
   /** Whether {@code method} carries a layer or companion annotation. */
@@ -54,8 +62,7 @@ public final class ModelExtractor {
   }
 
   private LayerDescriptor layer(ExecutableElement method) {
-    LayerKind kind = null;
-    Attributes attributes = null;
+    LayerSpec spec = null;
     List<AnnotationMirror> extraLayers = new ArrayList<>();
     List<BiasSpec> biases = new ArrayList<>();
     List<AnnotationMirror> companions = new ArrayList<>();
@@ -65,9 +72,8 @@ public final class ModelExtractor {
       String name = qualifiedName(m);
       Optional<LayerKind> k = LayerKind.forAnnotation(name);
       if (k.isPresent()) {
-        if (kind == null) {
-          kind = k.get();
-          attributes = Attributes.of(m, elements);
+        if (spec == null) {
+          spec = layerSpec(k.get(), new AnnotationReader(m, elements));
         } else {
           extraLayers.add(m);
         }
@@ -79,8 +85,8 @@ public final class ModelExtractor {
       }
       companions.add(m);
       switch (c.get()) {
-        case INPUT_QUANT -> inputQuant = new ActQuantSpec(Attributes.of(m, elements));
-        case OUTPUT_QUANT -> outputQuant = new ActQuantSpec(Attributes.of(m, elements));
+        case INPUT_QUANT -> inputQuant = actQuant(new AnnotationReader(m, elements));
+        case OUTPUT_QUANT -> outputQuant = actQuant(new AnnotationReader(m, elements));
         default -> biases.add(new BiasSpec(c.get(), m));
       }
     }
@@ -89,10 +95,72 @@ public final class ModelExtractor {
       parameters.add(new Parameter(p, p.getSimpleName().toString(), ValueType.of(p.asType()), p.asType().toString()));
     }
     String methodName = method.getSimpleName().toString();
-    return new LayerDescriptor(method, methodName, LayerNames.snakeCase(methodName), Optional.ofNullable(kind),
-        attributes, extraLayers, parameters, ValueType.of(method.getReturnType()),
+    return new LayerDescriptor(method, methodName, LayerNames.snakeCase(methodName), Optional.ofNullable(spec),
+        extraLayers, parameters, ValueType.of(method.getReturnType()),
         method.getReturnType().toString(), biases, Optional.ofNullable(inputQuant),
         Optional.ofNullable(outputQuant), companions);
+  }
+
+  /** The one place a layer annotation's values are read. */
+  private static LayerSpec layerSpec(LayerKind kind, AnnotationReader a) {
+    Geometry geometry = switch (kind) {
+      case QUANT_CONV2D, CONV2D -> new Geometry.Conv(a.intValue("inChannels"), a.intValue("outChannels"),
+          a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"), a.intValue("dilation"),
+          a.intValue("groups"), a.booleanValue("bias"));
+      case QUANT_LINEAR, LINEAR -> new Geometry.Dense(a.intValue("inFeatures"), a.intValue("outFeatures"),
+          a.booleanValue("bias"));
+      case QUANT_MAX_POOL2D -> new Geometry.Pool(a.intValue("kernelSize"), a.intValue("stride"),
+          a.intValue("padding"));
+      case BATCH_NORM2D -> new Geometry.BatchNorm(a.intValue("numFeatures"), a.doubleValue("eps"),
+          a.doubleValue("momentum"));
+      default -> Geometry.NONE;
+    };
+    Optional<WeightQuantSpec> weight = kind.hasWeightQuantizer()
+        ? Optional.of(new WeightQuantSpec(a.intValue("bitWidth"), a.booleanValue("perChannel"),
+            a.enumValue("scaling", Scaling.class), a.intValue("accumulatorBitWidth")))
+        : Optional.empty();
+    Optional<ActQuantSpec> activation = kind.role() == LayerKind.Role.QUANT_ACTIVATION
+        ? Optional.of(new ActQuantSpec(a.intValue("bitWidth"), kind == LayerKind.QUANT_IDENTITY,
+            a.enumValue("scaling", Scaling.class), a.anchor()))
+        : Optional.empty();
+    boolean returnQuantTensor = kind.hasReturnQuantTensor() && a.booleanValue("returnQuantTensor");
+    return new LayerSpec(kind, geometry, weight, activation, returnQuantTensor, a.anchor());
+  }
+
+  private static ActQuantSpec actQuant(AnnotationReader a) {
+    return new ActQuantSpec(a.intValue("bitWidth"), a.booleanValue("signed"), a.enumValue("scaling", Scaling.class),
+        a.anchor());
+  }
+
+  /** The float model class a {@code @QuantizeFrom} names, or null when javac could not resolve it. */
+  public TypeMirror quantizeFromValue(TypeElement holder) {
+    return findAnnotation(holder, QUANTIZE_FROM).map(m -> new AnnotationReader(m, elements).typeValue("value"))
+        .orElse(null);
+  }
+
+  /** Reads the {@code @QuantizeFrom} of {@code holder}, which must have one. */
+  public QuantizeFromSpec extractQuantizeFrom(TypeElement holder) {
+    AnnotationReader a = new AnnotationReader(findAnnotation(holder, QUANTIZE_FROM).orElseThrow(
+        () -> new IllegalArgumentException(holder + " is not annotated @QuantizeFrom")), elements);
+    AnnotationReader r = new AnnotationReader(a.annotationValue("rules"), elements);
+    QuantizeFromSpec.Rules rules = new QuantizeFromSpec.Rules(r.intValue("weightBitWidth"),
+        r.booleanValue("weightPerChannel"), r.enumValue("weightScaling", Scaling.class),
+        r.enumValue("bias", BiasRule.class), r.intValue("inputBitWidth"), r.intValue("reluBitWidth"),
+        r.enumValue("activationScaling", Scaling.class), r.booleanValue("returnQuantTensor"),
+        r.intValue("accumulatorBitWidth"), r.anchor());
+    List<QuantizeFromSpec.LayerRuleSpec> layerRules = new ArrayList<>();
+    for (AnnotationMirror m : a.annotationList("layers")) {
+      AnnotationReader l = new AnnotationReader(m, elements);
+      BiasRule bias = l.enumValue("bias", BiasRule.class);
+      layerRules.add(new QuantizeFromSpec.LayerRuleSpec(l.stringValue("name"), l.booleanValue("keepFloat"),
+          inherited(l.intValue("weightBitWidth")), bias == BiasRule.INHERIT ? Optional.empty() : Optional.of(bias),
+          inherited(l.intValue("inputBitWidth")), inherited(l.intValue("reluBitWidth")), l.anchor()));
+    }
+    return new QuantizeFromSpec(a.typeValue("value"), rules, layerRules, a.anchor());
+  }
+
+  private static OptionalInt inherited(int value) {
+    return value == LayerRule.INHERIT ? OptionalInt.empty() : OptionalInt.of(value);
   }
 
   /** {@code forward(Tensor)} declared in the class or inherited (not from Object). */

@@ -1,7 +1,9 @@
 package dev.qnn4j.processor.validation;
 
 import dev.qnn4j.processor.model.ActQuantSpec;
-import dev.qnn4j.processor.model.Attributes;
+import dev.qnn4j.processor.model.Anchor;
+import dev.qnn4j.processor.model.Geometry;
+import dev.qnn4j.processor.model.LayerSpec;
 import dev.qnn4j.processor.model.BiasSpec;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerKind;
@@ -28,10 +30,6 @@ import javax.lang.model.util.ElementFilter;
  * compiler offers its tree API.
  */
 public final class Validator {
-  /** Integers QCDQ export can hold: ONNX QuantizeLinear/DequantizeLinear work on (u)int8. */
-  static final int QCDQ_MAX_BITS = 8;
-  static final int MAX_BITS = 32;
-
   /** Methods of Model and Object that the generated class defines: a layer cannot take their names. */
   private static final Set<String> RESERVED = Set.of("forward", "modelName", "layers", "inputShape", "train",
       "eval", "isTraining", "parameters", "zeroGrad", "stateDict", "loadStateDict", "layer", "toString",
@@ -61,50 +59,43 @@ public final class Validator {
     String name = model.modelName();
     AnnotationMirror mirror = model.mirror();
     if (type.getModifiers().contains(Modifier.FINAL)) {
-      out.add(Diagnostic.error("@QuantModel class " + name
-          + " must not be final: the processor generates a subclass that implements it", type, mirror));
+      out.add(Diagnostic.error(Messages.modelFinal(name), type, mirror));
     }
     if (!type.getModifiers().contains(Modifier.ABSTRACT)) {
-      out.add(Diagnostic.error("@QuantModel class " + name
-          + " must be abstract: its layer methods are abstract and implemented by the generated subclass",
-          type, mirror));
+      out.add(Diagnostic.error(Messages.modelNotAbstract(name), type, mirror));
     }
     if (type.getModifiers().contains(Modifier.PRIVATE)) {
-      out.add(Diagnostic.error("@QuantModel class " + name + " must not be private", type, mirror));
+      out.add(Diagnostic.error(Messages.modelPrivate(name), type, mirror));
     }
     if (ModelExtractor.isNestedInner(type)) {
-      out.add(Diagnostic.error("@QuantModel class " + name + " must be top level or static", type, mirror));
+      out.add(Diagnostic.error(Messages.modelInner(name), type, mirror));
     }
     if (!type.getTypeParameters().isEmpty()) {
-      out.add(Diagnostic.error("@QuantModel class " + name + " must not be generic", type, mirror));
+      out.add(Diagnostic.error(Messages.modelGeneric(name), type, mirror));
     }
     boolean hasNoArgConstructor = ElementFilter.constructorsIn(type.getEnclosedElements()).stream()
         .anyMatch(c -> c.getParameters().isEmpty() && !c.getModifiers().contains(Modifier.PRIVATE));
     if (!hasNoArgConstructor) {
-      out.add(Diagnostic.error("@QuantModel class " + name
-          + " needs a non-private constructor without parameters", type, mirror));
+      out.add(Diagnostic.error(Messages.modelConstructor(name), type, mirror));
     }
     ExecutableElement forward = model.forward();
     if (forward == null) {
-      out.add(Diagnostic.error("@QuantModel class " + name
-          + " must declare public Tensor forward(Tensor x), which implements Model.forward", type, mirror));
+      out.add(Diagnostic.error(Messages.modelWithoutForward(name), type, mirror));
     } else {
       if (!forward.getModifiers().contains(Modifier.PUBLIC)) {
-        out.add(Diagnostic.error("forward must be public: it implements Model.forward", forward));
+        out.add(Diagnostic.error(Messages.forwardNotPublic(), forward));
       }
       if (forward.getModifiers().contains(Modifier.ABSTRACT)) {
-        out.add(Diagnostic.error("forward must have a body that calls the layer methods", forward));
+        out.add(Diagnostic.error(Messages.forwardAbstract(), forward));
       }
       if (ValueType.of(forward.getReturnType()) == ValueType.OTHER) {
-        out.add(Diagnostic.error("forward must return Tensor or QuantTensor, not " + forward.getReturnType(),
-            forward));
+        out.add(Diagnostic.error(Messages.forwardReturnType(forward.getReturnType()), forward));
       }
     }
     for (int d : model.inputShape()) {
       if (d < 1) {
-        out.add(Diagnostic.error("inputShape " + model.inputShape() + " has a dimension " + d
-            + "; dimensions (without the batch) must be positive", type, mirror,
-            model.quantModel().value("inputShape")));
+        out.add(Diagnostic.error(Messages.inputShapeDimension(model.inputShape(), d), type, mirror,
+            model.anchor().value("inputShape")));
         break;
       }
     }
@@ -114,15 +105,12 @@ public final class Validator {
     Map<String, LayerDescriptor> byName = new HashMap<>();
     for (LayerDescriptor layer : model.layers()) {
       if (RESERVED.contains(layer.methodName())) {
-        out.add(Diagnostic.error("a layer method cannot be named " + layer.methodName()
-            + ": the generated model defines Model." + layer.methodName(), layer.method()));
+        out.add(Diagnostic.error(Messages.reservedLayerName(layer.methodName()), layer.method()));
       }
       LayerDescriptor first = byName.putIfAbsent(layer.layerName(), layer);
       if (first != null) {
-        out.add(Diagnostic.error("layer name " + layer.layerName() + " of method " + layer.methodName()
-            + " duplicates that of method " + first.methodName()
-            + ": layer names are method names in snake_case and must be unique in the state dict",
-            layer.method()));
+        out.add(Diagnostic.error(Messages.duplicateLayerName(layer.layerName(), layer.methodName(),
+            first.methodName()), layer.method()));
       }
     }
   }
@@ -133,29 +121,23 @@ public final class Validator {
     ExecutableElement method = layer.method();
     String name = layer.layerName();
     if (method.getModifiers().contains(Modifier.PRIVATE)) {
-      out.add(Diagnostic.error(name + ": a layer method must not be private: the generated subclass overrides it",
-          method));
+      out.add(Diagnostic.error(Messages.layerMethodPrivate(name), method));
     }
     if (method.getModifiers().contains(Modifier.STATIC)) {
-      out.add(Diagnostic.error(name + ": a layer method must not be static: the generated subclass overrides it",
-          method));
+      out.add(Diagnostic.error(Messages.layerMethodStatic(name), method));
     }
     if (!method.getModifiers().contains(Modifier.ABSTRACT)) {
-      out.add(Diagnostic.error(name
-          + ": a layer method must be abstract: the generated subclass implements it", method));
+      out.add(Diagnostic.error(Messages.layerMethodNotAbstract(name), method));
     }
     if (layer.kind().isEmpty()) {
       for (AnnotationMirror companion : layer.companionMirrors()) {
-        out.add(Diagnostic.error(name + ": " + simpleName(companion)
-            + " refines a layer and needs a layer annotation (e.g. @QuantConv2d) on the same method",
-            method, companion));
+        out.add(Diagnostic.error(Messages.companionWithoutLayer(name, simpleName(companion)), method, companion));
       }
       return;
     }
     LayerKind kind = layer.requireKind();
     for (AnnotationMirror extra : layer.extraLayerAnnotations()) {
-      out.add(Diagnostic.error(name + ": a method is one layer, but it has @" + kind.simpleName() + " and "
-          + simpleName(extra), method, extra));
+      out.add(Diagnostic.error(Messages.twoLayerAnnotations(name, kind, simpleName(extra)), method, extra));
     }
     checkSignature(layer, kind, out);
     checkBitWidths(layer, kind, out);
@@ -173,28 +155,22 @@ public final class Validator {
     String name = layer.layerName();
     List<Parameter> params = layer.parameters();
     if (params.size() != kind.inputCount()) {
-      out.add(Diagnostic.error(name + ": @" + kind.simpleName() + " takes "
-          + (kind.inputCount() == 1 ? "one input" : "two inputs") + ", the method has " + params.size()
-          + (params.size() == 1 ? " parameter" : " parameters"), method, layer.mirror()));
+      out.add(Diagnostic.error(Messages.inputCount(name, kind, params.size()), method, layer.mirror()));
     }
     for (Parameter p : params) {
       if (p.type() == ValueType.OTHER) {
-        out.add(Diagnostic.error(name + ": parameter " + p.name() + " has type " + p.typeName()
-            + "; layer inputs are Tensor or QuantTensor", p.element()));
+        out.add(Diagnostic.error(Messages.parameterType(name, p.name(), p.typeName()), p.element()));
       }
     }
     if (layer.returnType() == ValueType.OTHER) {
-      out.add(Diagnostic.error(name + ": returns " + layer.returnTypeName()
-          + "; layers return Tensor or QuantTensor", method));
+      out.add(Diagnostic.error(Messages.returnType(name, layer.returnTypeName()), method));
       return;
     }
     if (kind.hasReturnQuantTensor()) {
-      boolean declared = layer.booleanValue("returnQuantTensor");
+      boolean declared = layer.requireSpec().returnQuantTensor();
       if (declared != layer.returnsQuantTensor()) {
-        out.add(Diagnostic.error(name + ": returnQuantTensor = " + declared + " but the method returns "
-            + (layer.returnsQuantTensor() ? "QuantTensor" : "Tensor") + "; "
-            + (declared ? "declare it to return QuantTensor" : "set returnQuantTensor = true or return Tensor"),
-            method, layer.mirror(), layer.attributes().value("returnQuantTensor")));
+        out.add(Diagnostic.error(Messages.returnQuantTensorMismatch(name, declared, layer.returnsQuantTensor()),
+            method, layer.mirror(), layer.anchor().value("returnQuantTensor")));
       }
     }
     boolean quantInputs = !params.isEmpty() && params.stream().allMatch(p -> p.type() == ValueType.QUANT_TENSOR);
@@ -202,22 +178,16 @@ public final class Validator {
       return;
     }
     switch (kind.role()) {
-      case FLOAT -> out.add(Diagnostic.error(name + ": @" + kind.simpleName()
-          + " is a float layer and returns Tensor, not QuantTensor", method, layer.mirror()));
+      case FLOAT -> out.add(Diagnostic.error(Messages.floatLayerReturnsQuantTensor(name, kind), method,
+          layer.mirror()));
       case QUANT_WEIGHT -> {
         if (!quantInputs && layer.inputQuant().isEmpty() && layer.outputQuant().isEmpty()) {
-          out.add(Diagnostic.error(name + ": returnQuantTensor = true needs a QuantTensor input, @InputQuant or"
-              + " @OutputQuant: without an output quantizer the output scale is input scale x weight scale",
-              method, layer.mirror(), layer.attributes().value("returnQuantTensor")));
+          out.add(Diagnostic.error(Messages.quantTensorWithoutOutputScale(name), method, layer.mirror(), layer.anchor().value("returnQuantTensor")));
         }
       }
       case QUANT_OTHER -> {
         if (!quantInputs && layer.outputQuant().isEmpty() && params.size() == kind.inputCount()) {
-          out.add(Diagnostic.error(name + ": returns QuantTensor but its input"
-              + (kind.inputCount() == 1 ? " is" : "s are") + " not QuantTensor"
-              + (kind == LayerKind.QUANT_ELTWISE_ADD ? "; add @OutputQuant to requantize the sum"
-                  : "; max pooling keeps its input's quantization, so the input must be a QuantTensor"),
-              method, layer.mirror()));
+          out.add(Diagnostic.error(Messages.quantTensorFromFloatInput(name, kind), method, layer.mirror()));
         }
       }
       case QUANT_ACTIVATION -> { }
@@ -225,85 +195,73 @@ public final class Validator {
   }
 
   private static void checkBitWidths(LayerDescriptor layer, LayerKind kind, Diagnostics out) {
-    Attributes a = layer.attributes();
-    switch (kind.role()) {
-      case QUANT_WEIGHT -> {
-        checkBits(layer, "weight bitWidth", a.intValue("bitWidth"), true, a.mirror(), a.value("bitWidth"), out);
-        checkBits(layer, "accumulatorBitWidth", a.intValue("accumulatorBitWidth"), false, a.mirror(),
-            a.value("accumulatorBitWidth"), out);
-      }
-      case QUANT_ACTIVATION ->
-          checkBits(layer, "activation bitWidth", a.intValue("bitWidth"), true, a.mirror(), a.value("bitWidth"), out);
-      default -> { }
-    }
-    for (Optional<ActQuantSpec> spec : List.of(layer.inputQuant(), layer.outputQuant())) {
-      spec.ifPresent(q -> checkBits(layer, simpleName(q.attributes().mirror()) + " bitWidth", q.bitWidth(), true, q.attributes().mirror(), q.attributes().value("bitWidth"), out));
+    LayerSpec spec = layer.requireSpec();
+    Anchor a = spec.anchor();
+    spec.weightQuant().ifPresent(w -> {
+      checkBits(layer, "weight bitWidth", w.bitWidth(), true, a.mirror(), a.value("bitWidth"), out);
+      checkBits(layer, "accumulatorBitWidth", w.accumulatorBitWidth(), false, a.mirror(),
+          a.value("accumulatorBitWidth"), out);
+    });
+    spec.activationQuant().ifPresent(q ->
+        checkBits(layer, "activation bitWidth", q.bitWidth(), true, a.mirror(), a.value("bitWidth"), out));
+    for (Optional<ActQuantSpec> companion : List.of(layer.inputQuant(), layer.outputQuant())) {
+      companion.ifPresent(q -> checkBits(layer, simpleName(q.anchor().mirror()) + " bitWidth", q.bitWidth(), true,
+          q.anchor().mirror(), q.anchor().value("bitWidth"), out));
     }
   }
 
   private static void checkBits(LayerDescriptor layer, String what, int bits, boolean qcdq,
       AnnotationMirror mirror, javax.lang.model.element.AnnotationValue value, Diagnostics out) {
-    if (bits < 1 || bits > MAX_BITS) {
-      out.add(Diagnostic.error(layer.layerName() + ": " + what + " = " + bits + " is outside 1.." + MAX_BITS,
-          layer.method(), mirror, value));
-    } else if (qcdq && bits > QCDQ_MAX_BITS) {
-      out.add(Diagnostic.error(layer.layerName() + ": " + what + " = " + bits + " is outside 1.." + QCDQ_MAX_BITS
-          + ": weights and activations are exported as QCDQ, which holds at most 8-bit integers",
+    if (!Messages.isValidBits(bits, 1, qcdq)) {
+      out.add(Diagnostic.error(Messages.bitWidth(layer.layerName() + ": " + what, bits, 1, qcdq, null),
           layer.method(), mirror, value));
     }
   }
 
   public static boolean isValidBits(int bits, boolean qcdq) {
-    return bits >= 1 && bits <= (qcdq ? QCDQ_MAX_BITS : MAX_BITS);
+    return Messages.isValidBits(bits, 1, qcdq);
   }
 
   private static void checkGeometry(LayerDescriptor layer, LayerKind kind, Diagnostics out) {
-    Attributes a = layer.attributes();
-    switch (kind) {
-      case QUANT_CONV2D, CONV2D -> {
-        positive(layer, "inChannels", 1, out);
-        positive(layer, "outChannels", 1, out);
-        positive(layer, "kernelSize", 1, out);
-        positive(layer, "stride", 1, out);
-        positive(layer, "dilation", 1, out);
-        positive(layer, "padding", 0, out);
-        int groups = a.intValue("groups");
-        if (groups < 1 || a.intValue("inChannels") % groups != 0 || a.intValue("outChannels") % groups != 0) {
-          out.add(Diagnostic.error(layer.layerName() + ": groups = " + groups + " must divide inChannels = "
-              + a.intValue("inChannels") + " and outChannels = " + a.intValue("outChannels"), layer.method(),
-              a.mirror(), a.value("groups")));
-        }
+    Geometry geometry = layer.requireSpec().geometry();
+    Anchor a = layer.anchor();
+    if (geometry instanceof Geometry.Conv c) {
+      atLeast(layer, "inChannels", c.inChannels(), 1, out);
+      atLeast(layer, "outChannels", c.outChannels(), 1, out);
+      atLeast(layer, "kernelSize", c.kernelSize(), 1, out);
+      atLeast(layer, "stride", c.stride(), 1, out);
+      atLeast(layer, "dilation", c.dilation(), 1, out);
+      atLeast(layer, "padding", c.padding(), 0, out);
+      int groups = c.groups();
+      if (groups < 1 || c.inChannels() % groups != 0 || c.outChannels() % groups != 0) {
+        out.add(Diagnostic.error(Messages.groups(layer.layerName(), groups, c.inChannels(), c.outChannels()),
+            layer.method(),
+            a.mirror(), a.value("groups")));
       }
-      case QUANT_LINEAR, LINEAR -> {
-        positive(layer, "inFeatures", 1, out);
-        positive(layer, "outFeatures", 1, out);
+    } else if (geometry instanceof Geometry.Dense d) {
+      atLeast(layer, "inFeatures", d.inFeatures(), 1, out);
+      atLeast(layer, "outFeatures", d.outFeatures(), 1, out);
+    } else if (geometry instanceof Geometry.Pool p) {
+      atLeast(layer, "kernelSize", p.kernelSize(), 1, out);
+      atLeast(layer, "stride", p.stride(), 0, out);
+      atLeast(layer, "padding", p.padding(), 0, out);
+      if (p.padding() * 2 > p.kernelSize()) {
+        out.add(Diagnostic.error(Messages.poolPadding(layer.layerName(), p.padding(), p.kernelSize()),
+            layer.method(), a.mirror(),
+            a.value("padding")));
       }
-      case QUANT_MAX_POOL2D -> {
-        positive(layer, "kernelSize", 1, out);
-        positive(layer, "stride", 0, out);
-        positive(layer, "padding", 0, out);
-        if (a.intValue("padding") * 2 > a.intValue("kernelSize")) {
-          out.add(Diagnostic.error(layer.layerName() + ": padding = " + a.intValue("padding")
-              + " must be at most half of kernelSize = " + a.intValue("kernelSize"), layer.method(), a.mirror(),
-              a.value("padding")));
-        }
+    } else if (geometry instanceof Geometry.BatchNorm b) {
+      atLeast(layer, "numFeatures", b.numFeatures(), 1, out);
+      if (!(b.eps() > 0)) {
+        out.add(Diagnostic.error(Messages.epsNotPositive(layer.layerName()), layer.method(), a.mirror(),
+            a.value("eps")));
       }
-      case BATCH_NORM2D -> {
-        positive(layer, "numFeatures", 1, out);
-        if (!(a.doubleValue("eps") > 0)) {
-          out.add(Diagnostic.error(layer.layerName() + ": eps must be positive", layer.method(), a.mirror(),
-              a.value("eps")));
-        }
-      }
-      default -> { }
     }
   }
 
-  private static void positive(LayerDescriptor layer, String attribute, int min, Diagnostics out) {
-    int v = layer.intValue(attribute);
-    if (v < min) {
-      out.add(Diagnostic.error(layer.layerName() + ": " + attribute + " = " + v + " must be at least " + min,
-          layer.method(), layer.mirror(), layer.attributes().value(attribute)));
+  private static void atLeast(LayerDescriptor layer, String attribute, int value, int min, Diagnostics out) {
+    if (value < min) {
+      out.add(Diagnostic.error(Messages.atLeast(layer.layerName(), attribute, value, min), layer.method(), layer.mirror(), layer.anchor().value(attribute)));
     }
   }
 
@@ -312,14 +270,13 @@ public final class Validator {
     String name = layer.layerName();
     layer.inputQuant().ifPresent(q -> {
       if (kind.role() != Role.QUANT_WEIGHT) {
-        out.add(Diagnostic.error(name + ": @InputQuant applies to @QuantConv2d and @QuantLinear only", method,
-            q.attributes().mirror()));
+        out.add(Diagnostic.error(Messages.inputQuantMisplaced(name), method,
+            q.anchor().mirror()));
       }
     });
     layer.outputQuant().ifPresent(q -> {
       if (kind.role() != Role.QUANT_WEIGHT && kind != LayerKind.QUANT_ELTWISE_ADD) {
-        out.add(Diagnostic.error(name + ": @OutputQuant applies to @QuantConv2d, @QuantLinear and"
-            + " @QuantEltwiseAdd only", method, q.attributes().mirror()));
+        out.add(Diagnostic.error(Messages.outputQuantMisplaced(name), method, q.anchor().mirror()));
       }
     });
     List<BiasSpec> biases = layer.biases();
@@ -328,46 +285,41 @@ public final class Validator {
     }
     if (kind.role() != Role.QUANT_WEIGHT) {
       for (BiasSpec b : biases) {
-        out.add(Diagnostic.error(name + ": @" + b.kind().simpleName()
-            + " applies to @QuantConv2d and @QuantLinear only", method, b.mirror()));
+        out.add(Diagnostic.error(Messages.biasQuantMisplaced(name, b.kind().simpleName()), method, b.mirror()));
       }
       return;
     }
     BiasSpec bias = biases.get(0);
     for (BiasSpec extra : biases.subList(1, biases.size())) {
-      out.add(Diagnostic.error(name + ": two bias quantizers, @" + bias.kind().simpleName() + " and @"
-          + extra.kind().simpleName() + "; a layer has one bias", method, extra.mirror()));
+      out.add(Diagnostic.error(Messages.twoBiasQuantizers(name, bias.kind().simpleName(), extra.kind().simpleName()),
+          method, extra.mirror()));
     }
     String quantizer = "@" + bias.kind().simpleName();
-    if (!layer.booleanValue("bias")) {
-      out.add(Diagnostic.error(name + ": " + quantizer + " on a layer with bias = false", method, bias.mirror()));
+    if (!layer.requireSpec().hasBias()) {
+      out.add(Diagnostic.error(Messages.biasQuantWithoutBias(name, quantizer), method, bias.mirror()));
     }
     if (layer.parameters().size() == 1 && layer.inputQuant().isEmpty()
         && layer.parameters().get(0).type() == ValueType.TENSOR) {
       Parameter input = layer.parameters().get(0);
-      out.add(Diagnostic.error(name + ": " + quantizer + " needs the input scale (bias scale = input scale x"
-          + " weight scale), but input " + input.name() + " is a Tensor: declare it QuantTensor (from a layer"
-          + " with returnQuantTensor = true) or add @InputQuant; Brevitas fails at run time with"
-          + " \"Input scale required\"", method, bias.mirror()));
+      out.add(Diagnostic.error(Messages.biasQuantWithoutInputScale(name, quantizer, input.name()), method,
+          bias.mirror()));
     }
   }
 
   /** Rule: the worst-case accumulator of a quantized conv/linear must fit accumulatorBitWidth. */
   public static void checkAccumulator(LayerDescriptor layer, int inputBits, boolean inputSigned, Diagnostics out) {
-    int weightBits = layer.bitWidth();
-    int available = layer.intValue("accumulatorBitWidth");
+    int weightBits = layer.requireSpec().weight().bitWidth();
+    int available = layer.requireSpec().weight().accumulatorBitWidth();
     if (!isValidBits(weightBits, true) || !isValidBits(available, false)) {
       return;
     }
-    long fanIn = layer.fanIn();
+    long fanIn = layer.requireSpec().fanIn();
     int needed = Accumulators.requiredBits(fanIn, inputBits, inputSigned, weightBits);
     if (needed > available) {
-      out.add(Diagnostic.error(layer.layerName() + ": the worst-case accumulator needs " + needed
-          + " bits, more than accumulatorBitWidth = " + available + " (fan-in " + fanIn + ", inputs up to "
-          + Accumulators.maxAbsInput(inputBits, inputSigned) + " as " + inputBits + "-bit "
-          + (inputSigned ? "signed" : "unsigned") + ", weights up to " + Accumulators.maxAbsWeight(weightBits)
-          + " as " + weightBits + "-bit)", layer.method(), layer.mirror(),
-          layer.attributes().value("accumulatorBitWidth")));
+      out.add(Diagnostic.error(Messages.accumulatorOverflow(layer.layerName(), needed, available, fanIn,
+          Accumulators.maxAbsInput(inputBits, inputSigned), inputBits, inputSigned,
+          Accumulators.maxAbsWeight(weightBits), weightBits), layer.method(), layer.mirror(),
+          layer.anchor().value("accumulatorBitWidth")));
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.qnn4j.runtime.nn;
 
 import dev.qnn4j.runtime.quant.ActQuantConfig;
-import dev.qnn4j.runtime.quant.ScaleRestriction;
 
 /** Naming shared by the layers that own activation quantizers. */
 final class ActQuantizers {
@@ -14,7 +13,6 @@ final class ActQuantizers {
   private ActQuantizers() {}
 
   static String describe(ActQuantConfig c) {
-    return (c.signed() ? "Int" : "Uint") + c.bitWidth() + "ActPerTensor"
-        + (c.restriction() == ScaleRestriction.POWER_OF_TWO ? "PoT" : "Float");
+    return c.brevitasName();
   }
 }

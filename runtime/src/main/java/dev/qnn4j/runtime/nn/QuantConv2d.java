@@ -26,6 +26,13 @@ public class QuantConv2d extends WeightLayer {
     this(name, options, WeightQuantConfig.perTensorFloat(weightBitWidth), null, null, null, false);
   }
 
+  /** A builder naming the quantizers; {@code withoutBias()} there overrides {@code options.bias()}. */
+  public static WeightLayerBuilder<QuantConv2d> builder(String name, Conv2dOptions options) {
+    return new WeightLayerBuilder<>(name, (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor)
+        -> new QuantConv2d(name, bias ? options : options.withBias(false), weightQuant, biasQuant, inputQuant,
+            outputQuant, returnQuantTensor));
+  }
+
   public Conv2dOptions options() {
     return options;
   }

@@ -32,6 +32,13 @@ public class QuantLinear extends WeightLayer {
         null, false);
   }
 
+  /** A builder naming the quantizers, with a bias unless {@code withoutBias()}. */
+  public static WeightLayerBuilder<QuantLinear> builder(String name, int inFeatures, int outFeatures) {
+    return new WeightLayerBuilder<>(name, (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor)
+        -> new QuantLinear(name, inFeatures, outFeatures, bias, weightQuant, biasQuant, inputQuant, outputQuant,
+            returnQuantTensor));
+  }
+
   public int inFeatures() {
     return inFeatures;
   }

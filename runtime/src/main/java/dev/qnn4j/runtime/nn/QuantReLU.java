@@ -10,6 +10,16 @@ public final class QuantReLU extends QuantActivation {
     super(name, config, returnQuantTensor);
   }
 
+  /** Returns a plain {@code Tensor}, as Brevitas does by default. */
+  public QuantReLU(String name, ActQuantConfig config) {
+    this(name, config, false);
+  }
+
+  /** Returns a {@code QuantTensor} (Brevitas' {@code return_quant_tensor=True}). */
+  public static QuantReLU returningQuantTensor(String name, ActQuantConfig config) {
+    return new QuantReLU(name, config, true);
+  }
+
   public QuantReLU(String name, int bitWidth, boolean returnQuantTensor) {
     this(name, ActQuantConfig.unsigned(bitWidth), returnQuantTensor);
   }

@@ -200,12 +200,10 @@ public abstract class WeightLayer extends Module {
       sb.append(", input_quant=").append(ActQuantizers.describe(inputQuant.config()));
     }
     if (weightQuant != null) {
-      WeightQuantConfig c = weightQuant.config();
-      sb.append(", weight_quant=Int").append(c.bitWidth()).append(c.perChannel() ? "PerChannel" : "PerTensor")
-          .append(c.restriction() == dev.qnn4j.runtime.quant.ScaleRestriction.POWER_OF_TWO ? "PoT" : "Float");
+      sb.append(", weight_quant=").append(weightQuant.config().brevitasName());
     }
     if (biasQuant != null) {
-      sb.append(", bias_quant=Int").append(biasQuant.config().bitWidth()).append("Bias");
+      sb.append(", bias_quant=").append(biasQuant.config().brevitasName());
     }
     if (outputQuant != null) {
       sb.append(", output_quant=").append(ActQuantizers.describe(outputQuant.config()));

@@ -42,6 +42,15 @@ public record ActQuantConfig(
     return new ActQuantConfig(bitWidth, signed, narrowRange, r, collectStatsSteps, percentile, statsMomentum);
   }
 
+  /**
+   * Brevitas' name for this quantizer with the bit width written in: {@code Uint4ActPerTensorFloat},
+   * {@code Int8ActPerTensorFloat}, {@code Uint8ActPerTensorFixedPoint} (power-of-two scales).
+   */
+  public String brevitasName() {
+    return (signed ? "Int" : "Uint") + bitWidth + "ActPerTensor"
+        + (restriction == ScaleRestriction.POWER_OF_TWO ? "FixedPoint" : "Float");
+  }
+
   public IntRange range() {
     return new IntRange(bitWidth, signed, narrowRange);
   }

@@ -21,6 +21,11 @@ public record BiasQuantConfig(int bitWidth) {
     return new BiasQuantConfig(32);
   }
 
+  /** Brevitas' name for this quantizer: {@code Int8Bias}, {@code Int16Bias} or {@code Int32Bias}. */
+  public String brevitasName() {
+    return "Int" + bitWidth + "Bias";
+  }
+
   public IntRange range() {
     return new IntRange(bitWidth, true, false);
   }

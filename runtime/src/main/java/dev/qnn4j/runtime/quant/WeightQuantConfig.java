@@ -23,6 +23,20 @@ public record WeightQuantConfig(
     return new WeightQuantConfig(bitWidth, true, true, ScaleRestriction.FLOAT);
   }
 
+  /** The same quantizer with scales restricted as {@code r} says (power of two: Brevitas' fixed point). */
+  public WeightQuantConfig withRestriction(ScaleRestriction r) {
+    return new WeightQuantConfig(bitWidth, perChannel, narrowRange, r);
+  }
+
+  /**
+   * Brevitas' name for this quantizer with the bit width written in: {@code Int4WeightPerTensorFloat},
+   * {@code Int8WeightPerChannelFloat}, {@code Int8WeightPerTensorFixedPoint} (power-of-two scales).
+   */
+  public String brevitasName() {
+    return "Int" + bitWidth + "Weight" + (perChannel ? "PerChannel" : "PerTensor")
+        + (restriction == ScaleRestriction.POWER_OF_TWO ? "FixedPoint" : "Float");
+  }
+
   public IntRange range() {
     return new IntRange(bitWidth, true, narrowRange);
   }

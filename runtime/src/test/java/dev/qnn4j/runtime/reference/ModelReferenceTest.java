@@ -2,6 +2,7 @@ package dev.qnn4j.runtime.reference;
 
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /** The {@code model_ptq} and {@code qat_steps} cases on the hand-wired LeNets. */
@@ -13,14 +14,10 @@ class ModelReferenceTest {
         c.get("name").getAsString(), () -> ModelReferenceChecks.checkPtqCase(c, HandWiredLeNets::create)));
   }
 
-  @org.junit.jupiter.api.Test
-  void regeneratedQatStepsOnHandWiredLeNet() {
-    ModelReferenceChecks.checkRegeneratedQatCase(HandWiredLeNets::create);
-  }
-
-  @TestFactory
-  Stream<DynamicTest> qatSteps() {
-    return Reference.cases("qat_steps").stream().map(c -> DynamicTest.dynamicTest(
-        c.get("name").getAsString(), () -> ModelReferenceChecks.checkQatCase(c, HandWiredLeNets::create)));
+  @Test
+  void qatStepsOnHandWiredLeNet() {
+    TrainingStepReference reference = TrainingStepReference.load();
+    reference.assertMatches("hand-wired " + reference.modelName(),
+        reference.train(HandWiredLeNets.create(reference.modelName())));
   }
 }

@@ -27,8 +27,6 @@ import java.util.Map;
  */
 public final class Reference {
   private static final String ROOT = "reference/brevitas/";
-  /** The regenerated qat_steps case, see its PROVENANCE.md. */
-  public static final String REGENERATED_QAT = "/reference/brevitas-qat-regenerated/";
   private static JsonObject index;
 
   private Reference() {}
@@ -42,15 +40,6 @@ public final class Reference {
       }
     }
     return index;
-  }
-
-  /** The index of the regenerated qat_steps reference ({@code reference/brevitas-qat-regenerated/}). */
-  public static JsonObject regeneratedQatIndex() {
-    try (InputStream in = open(REGENERATED_QAT + "index.json")) {
-      return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** The cases of one kind, in index order. */
@@ -145,15 +134,6 @@ public final class Reference {
     return tmp;
   }
 
-  /** Whether two reference files have the same bytes. */
-  public static boolean sameBytes(String a, String b) {
-    try (InputStream ia = open(a); InputStream ib = open(b)) {
-      return java.util.Arrays.equals(ia.readAllBytes(), ib.readAllBytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   public static float[] toFloats(JsonArray a) {
     float[] out = new float[a.size()];
     for (int i = 0; i < out.length; i++) {
@@ -163,8 +143,7 @@ public final class Reference {
   }
 
   private static InputStream open(String file) throws IOException {
-    // "/reference/..." names a resource outside the shared reference folder (jar-safe, no "..").
-    String path = file.startsWith("/") ? file.substring(1) : ROOT + file;
+    String path = ROOT + file;
     InputStream in = Reference.class.getClassLoader().getResourceAsStream(path);
     if (in == null) {
       throw new IOException("reference file " + path + " is not on the test classpath");

@@ -439,7 +439,7 @@ class Qnn4jCliTest {
   void inspectShowsQuantizersShapesAndAccumulators() {
     Result r = CliRun.ok("inspect", "--model", LENET);
     String o = r.out();
-    assertThat(o).contains("  (conv1): QuantConv2d(3, 6, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4PerTensorFloat,"
+    assertThat(o).contains("  (conv1): QuantConv2d(3, 6, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4WeightPerTensorFloat,"
         + " bias_quant=Int32Bias)");
     assertThat(o).containsMatch("(?m)^quant_inp +act +4 +yes +no +no +float scale, percentile 99.999");
     assertThat(o).containsMatch("(?m)^conv1 +weight +4 +yes +yes +no +float scale, absmax");

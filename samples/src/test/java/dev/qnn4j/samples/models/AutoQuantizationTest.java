@@ -64,18 +64,18 @@ class AutoQuantizationTest {
     assertThat(auto.toString()).isEqualTo(String.join("\n",
         "AutoLeNet(",
         "  (conv1): QuantConv2d(3, 6, kernel_size=(5, 5), stride=(1, 1), input_quant=Int4ActPerTensorFloat, "
-            + "weight_quant=Int4PerTensorFloat, bias_quant=Int32Bias)",
+            + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
         "  (relu1): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (conv2): QuantConv2d(6, 16, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4PerTensorFloat, "
+        "  (conv2): QuantConv2d(6, 16, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         "  (relu2): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (fc1): QuantLinear(in_features=400, out_features=120, bias=True, weight_quant=Int4PerTensorFloat, "
+        "  (fc1): QuantLinear(in_features=400, out_features=120, bias=True, weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         "  (relu3): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (fc2): QuantLinear(in_features=120, out_features=84, bias=True, weight_quant=Int4PerTensorFloat, "
+        "  (fc2): QuantLinear(in_features=120, out_features=84, bias=True, weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         "  (relu4): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (fc3): QuantLinear(in_features=84, out_features=10, bias=True, weight_quant=Int4PerTensorFloat, "
+        "  (fc3): QuantLinear(in_features=84, out_features=10, bias=True, weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         ")"));
     // Same state, with quant_inp.act_quant.* renamed to conv1.input_quant.*.
@@ -206,8 +206,8 @@ class AutoQuantizationTest {
         .withLayer("relu4", r -> r.withKeepFloat(true));
     Model q = AutoQuantization.quantize(new QuantModel_FloatLeNet(), rules);
 
-    assertThat(q.layer("fc3").describe()).contains("weight_quant=Int8PerTensorFloat");
-    assertThat(q.layer("fc2").describe()).contains("weight_quant=Int4PerTensorFloat");
+    assertThat(q.layer("fc3").describe()).contains("weight_quant=Int8WeightPerTensorFloat");
+    assertThat(q.layer("fc2").describe()).contains("weight_quant=Int4WeightPerTensorFloat");
     assertThat(q.layer("relu4").describe()).isEqualTo("ReLU()");
     // relu4 now returns a float Tensor, so fc3 quantizes its input itself.
     assertThat(q.layer("fc3").describe()).contains("input_quant=Int4ActPerTensorFloat");

@@ -91,19 +91,19 @@ class SeedLeNetTest {
     assertThat(new QuantModel_QuantWeightActBiasLeNet().toString()).isEqualTo(String.join("\n",
         "QuantWeightActBiasLeNet(",
         "  (quant_inp): QuantIdentity(act_quant=Int4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (conv1): QuantConv2d(3, 6, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4PerTensorFloat, "
+        "  (conv1): QuantConv2d(3, 6, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         "  (relu1): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (conv2): QuantConv2d(6, 16, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4PerTensorFloat, "
+        "  (conv2): QuantConv2d(6, 16, kernel_size=(5, 5), stride=(1, 1), weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         "  (relu2): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (fc1): QuantLinear(in_features=400, out_features=120, bias=True, weight_quant=Int4PerTensorFloat, "
+        "  (fc1): QuantLinear(in_features=400, out_features=120, bias=True, weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         "  (relu3): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (fc2): QuantLinear(in_features=120, out_features=84, bias=True, weight_quant=Int4PerTensorFloat, "
+        "  (fc2): QuantLinear(in_features=120, out_features=84, bias=True, weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         "  (relu4): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (fc3): QuantLinear(in_features=84, out_features=10, bias=True, weight_quant=Int4PerTensorFloat, "
+        "  (fc3): QuantLinear(in_features=84, out_features=10, bias=True, weight_quant=Int4WeightPerTensorFloat, "
             + "bias_quant=Int32Bias)",
         ")"));
   }

@@ -1,0 +1,31 @@
+package dev.qnn4j.processor.model;
+
+/** The sizes a layer annotation declares, by kind of layer; what the shape checks and the generator read. */
+public sealed interface Geometry {
+  /** Layers without sizes of their own (activations, the element-wise add). */
+  Geometry NONE = new None();
+
+  record None() implements Geometry {}
+
+  /** {@code @Conv2d}, {@code @QuantConv2d}: a square kernel, PyTorch's meaning of each field. */
+  record Conv(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation, int groups,
+      boolean bias) implements Geometry {
+    /** Inputs summed per output: {@code inChannels / groups * kernelSize^2}. */
+    public long fanIn() {
+      return (long) (inChannels / Math.max(1, groups)) * kernelSize * kernelSize;
+    }
+  }
+
+  /** {@code @Linear}, {@code @QuantLinear}. */
+  record Dense(int inFeatures, int outFeatures, boolean bias) implements Geometry {}
+
+  /** {@code @QuantMaxPool2d}; a stride of 0 means the kernel size, as in PyTorch. */
+  record Pool(int kernelSize, int stride, int padding) implements Geometry {
+    public int effectiveStride() {
+      return stride == 0 ? kernelSize : stride;
+    }
+  }
+
+  /** {@code @BatchNorm2d}. */
+  record BatchNorm(int numFeatures, double eps, double momentum) implements Geometry {}
+}
