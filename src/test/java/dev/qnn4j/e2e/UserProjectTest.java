@@ -220,7 +220,8 @@ class UserProjectTest {
     return path;
   }
 
-  private static String property(String name) {
+  /** A path or value the samples module's surefire configuration passes (shared with BomConsumerProjectTest). */
+  static String property(String name) {
     String value = System.getProperty(name);
     if (value == null || value.isBlank() || value.startsWith("${")) {
       throw new IllegalStateException("system property " + name + " is not set: run this test through the samples"

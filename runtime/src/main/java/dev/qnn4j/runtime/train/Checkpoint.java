@@ -7,6 +7,7 @@ import dev.qnn4j.runtime.io.NonFiniteValueException;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.Safetensors;
 import dev.qnn4j.runtime.io.Safetensors.SafetensorsFile;
+import dev.qnn4j.runtime.io.WeightFiles;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import java.io.IOException;
@@ -153,7 +154,7 @@ public final class Checkpoint {
    */
   public static TrainingState load(Path file, Model model, Optimizer optimizer) throws IOException {
     String source = file.toString();
-    SafetensorsFile f = Safetensors.read(file);
+    SafetensorsFile f = WeightFiles.read(file);
     Map<String, String> meta = f.metadata();
     String format = meta.get(FORMAT_KEY);
     if (format == null) {
@@ -194,8 +195,9 @@ public final class Checkpoint {
   }
 
   /**
-   * Loads float weights, e.g. a PyTorch or Brevitas {@code state_dict} saved with safetensors, or
-   * the model part of a checkpoint. Entries the file lacks keep their values (a float model's file
+   * Loads float weights, e.g. a PyTorch or Brevitas {@code state_dict} saved with {@code torch.save}
+   * ({@code .pth}, read by {@link dev.qnn4j.runtime.io.TorchFiles}) or with safetensors, or the
+   * model part of a checkpoint; the format is told by content (see {@link WeightFiles}). Entries the file lacks keep their values (a float model's file
    * has no quantizer scales); every entry in the file must belong to the model with the same shape
    * (0-d and one-element shapes are interchangeable). A loaded quantizer {@code value} without a
    * {@code counter} marks the scale as trained, as Brevitas does: its statistics phase is skipped.
@@ -215,7 +217,7 @@ public final class Checkpoint {
    */
   public static void loadWeights(Path file, Model model, boolean anyModel) throws IOException {
     String source = file.toString();
-    SafetensorsFile f = Safetensors.read(file);
+    SafetensorsFile f = WeightFiles.read(file);
     if (!anyModel && f.metadata().containsKey(MODEL_KEY)) {
       checkModel(source, f.metadata(), model);
     }

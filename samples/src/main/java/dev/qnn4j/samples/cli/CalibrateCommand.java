@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
         "  qnn4j calibrate --model QuantWeightActLeNet --weights float.safetensors --calibration calib.npy"
             + " --out calibrated.safetensors"})
 final class CalibrateCommand extends ModelCommand {
-  @Option(names = "--weights", required = true, paramLabel = "W.safetensors",
-      description = "Float or Brevitas weights (PyTorch state-dict names), or a float model's qnn4j checkpoint.")
+  @Option(names = "--weights", required = true, paramLabel = "W.pth|W.safetensors",
+      description = "Float or Brevitas weights: a torch.save state dict (.pth/.pt/.tar) or safetensors with PyTorch names, or a float model's qnn4j checkpoint.")
   Path weights;
 
   @Option(names = "--calibration", paramLabel = "X.npy",

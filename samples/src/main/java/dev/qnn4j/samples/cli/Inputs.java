@@ -7,7 +7,7 @@ import dev.qnn4j.runtime.io.ArrayData.DType;
 import dev.qnn4j.runtime.io.FiniteValues;
 import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
-import dev.qnn4j.runtime.io.Safetensors;
+import dev.qnn4j.runtime.io.WeightFiles;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.train.Checkpoint;
@@ -209,13 +209,13 @@ final class Inputs {
   }
 
   /**
-   * Loads float or Brevitas weights (a PyTorch state dict in safetensors, or the model part of any
-   * qnn4j checkpoint, e.g. a float model's) into {@code model}. Every weight and bias of the model
+   * Loads float or Brevitas weights (a PyTorch state dict saved by torch.save or in safetensors, or
+   * the model part of any qnn4j checkpoint, e.g. a float model's) into {@code model}. Every weight and bias of the model
    * must be in the file; activation-quantizer scales may be missing.
    */
   static void loadWeights(Path file, Model model, String option) throws IOException {
     requireFile(file, option);
-    Map<String, ArrayData> tensors = Safetensors.read(file).tensors();
+    Map<String, ArrayData> tensors = WeightFiles.read(file).tensors();
     for (Parameter p : model.parameters()) {
       if (!p.name().contains("_quant.") && !tensors.containsKey(p.name())) {
         throw new CliException(file + ": tensor '" + p.name() + "' of model " + model.modelName()

@@ -28,7 +28,7 @@ final class InspectCommand extends ModelCommand {
   @Option(names = "--checkpoint", paramLabel = "C.safetensors", description = "Also show the scales of this checkpoint.")
   Path checkpoint;
 
-  @Option(names = "--weights", paramLabel = "W.safetensors", description = "Or of these float/Brevitas weights.")
+  @Option(names = "--weights", paramLabel = "W.pth|W.safetensors", description = "Or of these float/Brevitas weights.")
   Path weights;
 
   /** One compute layer's worst-case accumulator. */

@@ -64,8 +64,8 @@ final class TrainCommand extends ModelCommand {
   @Option(names = "--no-shuffle", description = "Visit the training examples in order (default: a seeded shuffle per epoch).")
   boolean noShuffle;
 
-  @Option(names = "--init-weights", paramLabel = "W.safetensors",
-      description = "Start from float or Brevitas weights (a PyTorch state dict, or a float model's qnn4j checkpoint).")
+  @Option(names = "--init-weights", paramLabel = "W.pth|W.safetensors",
+      description = "Start from float or Brevitas weights (a PyTorch state dict: torch.save .pth or safetensors; or a float model's qnn4j checkpoint).")
   Path initWeights;
 
   @Option(names = "--init-checkpoint", paramLabel = "C.safetensors",

@@ -11,8 +11,8 @@ final class WeightsOptions {
       description = "A qnn4j checkpoint (from train or calibrate): parameters and quantizer state.")
   Path checkpoint;
 
-  @Option(names = "--weights", paramLabel = "W.safetensors",
-      description = "Or float/Brevitas weights (a PyTorch state dict in safetensors, PyTorch names).")
+  @Option(names = "--weights", paramLabel = "W.pth|W.safetensors",
+      description = "Or float/Brevitas weights (a PyTorch state dict: torch.save .pth or safetensors).")
   Path weights;
 
   /** Loads exactly one of the two into {@code model}. */
