@@ -124,19 +124,7 @@ public final class ActQuantizer {
     if (counter < collectStatsSteps) {
       Tensor stat = Ops.absPercentile(x, config.percentile());
       Tensor clamped = Ops.clampMinSte(stat, ActQuantConfig.SCALING_MIN_VAL);
-      float s = clamped.item();
-      long next = counter + 1;
-      if (counter == 0) {
-        buffer = buffer * s;
-      } else if (trueAverage) {
-        buffer = buffer * (float) ((double) counter / next);
-        buffer = buffer + s / (float) next;
-      } else {
-        float m = config.statsMomentum();
-        buffer = buffer * (float) (1.0 - m);
-        buffer = buffer + m * s;
-      }
-      counter = next;
+      accumulateStatistic(clamped.item());
       return Ops.absBinarySignGrad(Ops.div(clamped, threshold));
     }
     if (counter == collectStatsSteps) {
@@ -144,6 +132,27 @@ public final class ActQuantizer {
       counter++;
     }
     return finish(value);
+  }
+
+  /**
+   * Folds one batch's statistic {@code s} into the running statistic exactly as a statistics step
+   * does (the first value, then the average or exponential average) and counts the step. Lets
+   * statistics computed elsewhere, one batch each (e.g. on the workers of a cluster), be combined in
+   * batch order with the same result as collecting them here.
+   */
+  public void accumulateStatistic(float s) {
+    long next = counter + 1;
+    if (counter == 0) {
+      buffer = buffer * s;
+    } else if (trueAverage) {
+      buffer = buffer * (float) ((double) counter / next);
+      buffer = buffer + s / (float) next;
+    } else {
+      float m = config.statsMomentum();
+      buffer = buffer * (float) (1.0 - m);
+      buffer = buffer + m * s;
+    }
+    counter = next;
   }
 
   private Tensor finish(Tensor raw) {
