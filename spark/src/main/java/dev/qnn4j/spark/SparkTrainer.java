@@ -1,0 +1,275 @@
+package dev.qnn4j.spark;
+
+import dev.qnn4j.runtime.data.BatchLoader;
+import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.Parameter;
+import dev.qnn4j.runtime.quant.ActQuantizer;
+import dev.qnn4j.runtime.train.Checkpoint;
+import dev.qnn4j.runtime.train.EpochMetrics;
+import dev.qnn4j.runtime.train.EvalResult;
+import dev.qnn4j.runtime.train.GradientShards;
+import dev.qnn4j.runtime.train.ModelQuantizers;
+import dev.qnn4j.runtime.train.Optimizer;
+import dev.qnn4j.runtime.train.StepMetrics;
+import dev.qnn4j.runtime.train.Trainer;
+import dev.qnn4j.runtime.train.TrainerConfig;
+import dev.qnn4j.runtime.train.TrainingListener;
+import dev.qnn4j.runtime.train.TrainingState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Synchronous data-parallel quantization-aware training on Spark.
+ *
+ * <p>Each step the driver broadcasts the model's current state, cuts the global batch (the same
+ * batch {@link Trainer} would take: same seed, same shuffled order) into one contiguous shard per
+ * partition ({@link GradientShards#bounds}), runs one Spark job whose task {@code i} computes the
+ * gradient of shard {@code i}'s share of the batch-mean loss, collects the results in partition
+ * order, sums them in that order ({@link GradientShards#apply}) and lets the optimizer step once,
+ * on the driver. Learned quantizer scales are parameters like the weights. The result is
+ * bit-identical to {@link Trainer} with {@link TrainerConfig#accumulationShards()} equal to the
+ * partition count. Tasks have no side effects, so a retried task returns the same gradient.
+ *
+ * <p>Activation statistics: a quantizer still in its statistics phase would collect a different
+ * statistic on every shard; training refuses such a model. Calibrate it first ({@link
+ * SparkCalibration}, Brevitas' recommended PTQ-then-QAT recipe): the first step then turns each
+ * calibrated statistic into the learned scale, as it does on one machine. BatchNorm's running
+ * statistics would be updated on the executors' copies only, so models with BatchNorm are refused.
+ */
+public final class SparkTrainer {
+  private final JavaSparkContext spark;
+  private final Model model;
+  private final ModelSource source;
+  private final Optimizer optimizer;
+  private final TrainerConfig config;
+  private final int partitions;
+  private final List<TrainingListener> listeners = new ArrayList<>();
+  /** Tests only: the wrong reduction (mean of the shards' means) that must make the comparison fail. */
+  boolean meanOfShardMeans;
+
+  /**
+   * @param model the driver's model (calibrated), updated in place
+   * @param source builds the same model on the executors
+   * @param optimizer steps {@code model}'s parameters on the driver
+   * @param config as for {@link Trainer}; {@code accumulationShards} is ignored (one shard per partition)
+   * @param partitions shards (tasks) per step
+   */
+  public SparkTrainer(JavaSparkContext spark, Model model, ModelSource source, Optimizer optimizer,
+      TrainerConfig config, int partitions) {
+    if (partitions <= 0) {
+      throw new IllegalArgumentException("partitions must be positive, got " + partitions);
+    }
+    this.spark = spark;
+    this.model = model;
+    this.source = source;
+    this.optimizer = optimizer;
+    this.config = config;
+    this.partitions = partitions;
+  }
+
+  public SparkTrainer addListener(TrainingListener listener) {
+    listeners.add(listener);
+    return this;
+  }
+
+  /** Trains from the first step. */
+  public TrainingState fit(DataSource train, DataSource test) throws IOException {
+    return fit(train, test, TrainingState.start(config.seed(), config.batchSize()));
+  }
+
+  /**
+   * Trains from {@code from} (a state from {@link Checkpoint#load}, at an epoch boundary or mid-epoch)
+   * until the configured epochs or step limit.
+   *
+   * @param test evaluated (distributed) after each epoch; may be null
+   */
+  public TrainingState fit(DataSource train, DataSource test, TrainingState from) throws IOException {
+    checkTrainable();
+    Broadcast<DataSource> trainB = spark.broadcast(train);
+    Broadcast<DataSource> testB = test == null ? null : spark.broadcast(test);
+    try {
+      return run(trainB, testB, from);
+    } finally {
+      trainB.destroy();
+      if (testB != null) {
+        testB.destroy();
+      }
+    }
+  }
+
+  private TrainingState run(Broadcast<DataSource> trainB, Broadcast<DataSource> testB, TrainingState from)
+      throws IOException {
+    Dataset trainData = Workers.dataset(trainB);
+    BatchLoader loader = new BatchLoader(trainData, config.batchSize(), config.shuffle(), config.seed());
+    int batchesPerEpoch = loader.numBatches();
+    long runStart = System.nanoTime();
+    long step = from.step();
+    TrainingState state = from;
+    for (int epoch = from.epoch(); epoch < config.epochs() && !limitReached(step); epoch++) {
+      int[] order = loader.order(epoch);
+      int first = epoch == from.epoch() ? from.batchInEpoch() : 0;
+      long epochStart = System.nanoTime();
+      double lossSum = 0;
+      long images = 0;
+      long correct = 0;
+      int batchesRun = 0;
+      int batch = first;
+      model.train();
+      for (; batch < batchesPerEpoch; batch++) {
+        if (limitReached(step)) {
+          break;
+        }
+        int[] indices = Arrays.copyOfRange(order, batch * config.batchSize(),
+            Math.min((batch + 1) * config.batchSize(), order.length));
+        List<GradientShards.Result> shards = step(trainB, indices);
+        float lossValue = 0f;
+        int batchCorrect = 0;
+        for (GradientShards.Result r : shards) {
+          lossValue += r.loss();
+          batchCorrect += r.correct();
+        }
+        long failingStep = step + 1;
+        if (!Float.isFinite(lossValue)) {
+          throw new IllegalStateException("training diverged at step " + failingStep + " (epoch " + (epoch + 1)
+              + ", batch " + (batch + 1) + " of " + batchesPerEpoch + "): loss is " + lossValue);
+        }
+        GradientShards.apply(model, shards);
+        optimizer.step();
+        step = failingStep;
+        batchesRun++;
+        lossSum += lossValue;
+        images += indices.length;
+        correct += batchCorrect;
+        double epochSeconds = seconds(epochStart);
+        StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batch + 1, batchesPerEpoch,
+            indices.length, lossValue, lossSum / batchesRun, (double) correct / images, optimizer.lr(),
+            epochSeconds > 0 ? images / epochSeconds : 0, seconds(runStart));
+        for (TrainingListener l : listeners) {
+          l.onStep(m);
+        }
+        if (config.checkpoint() != null && config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0
+            && batch + 1 < batchesPerEpoch) {
+          Checkpoint.save(config.checkpoint(), model, optimizer, position(step, epoch, batch + 1, from));
+        }
+      }
+      if (batch < batchesPerEpoch) {
+        state = position(step, epoch, batch, from);
+        if (config.checkpoint() != null) {
+          Checkpoint.save(config.checkpoint(), model, optimizer, state);
+        }
+        break;
+      }
+      EvalResult result = testB == null ? null
+          : SparkEvaluator.evaluate(spark, model, source, testB, config.evalBatchSize(), partitions).eval();
+      state = position(step, epoch + 1, 0, from);
+      if (config.checkpoint() != null) {
+        Checkpoint.save(config.checkpoint(), model, optimizer, state);
+      }
+      EpochMetrics em = new EpochMetrics(epoch + 1, config.epochs(), step,
+          batchesRun == 0 ? Double.NaN : lossSum / batchesRun, images == 0 ? Double.NaN : (double) correct / images,
+          result, seconds(epochStart));
+      for (TrainingListener l : listeners) {
+        l.onEpoch(em);
+      }
+    }
+    for (TrainingListener l : listeners) {
+      l.onEnd(state);
+    }
+    return state;
+  }
+
+  /** One synchronous step's Spark job: the gradients of the batch's shards, in partition order. */
+  private List<GradientShards.Result> step(Broadcast<DataSource> trainB, int[] indices) {
+    int[] bounds = GradientShards.bounds(indices.length, partitions);
+    List<int[]> shards = new ArrayList<>();
+    for (int i = 0; i < partitions; i++) {
+      shards.add(Arrays.copyOfRange(indices, bounds[i], bounds[i + 1]));
+    }
+    int batchSize = indices.length;
+    boolean wrong = meanOfShardMeans;
+    int parts = partitions;
+    ModelSource src = source;
+    Broadcast<ModelState> stateB = spark.broadcast(ModelState.of(model, null));
+    try {
+      List<GradientShards.Result> results = spark.parallelize(shards, partitions)
+          .map(shard -> shardGradient(stateB.value(), src, Workers.dataset(trainB), shard,
+              wrong ? shard.length * parts : batchSize))
+          .collect();
+      List<GradientShards.Result> nonEmpty = new ArrayList<>();
+      for (GradientShards.Result r : results) {
+        if (r != null) {
+          nonEmpty.add(r);
+        }
+      }
+      return nonEmpty;
+    } finally {
+      stateB.destroy();
+    }
+  }
+
+  /** An executor's task: the gradient of one shard; null for an empty shard (a batch smaller than the partition count). */
+  static GradientShards.Result shardGradient(ModelState state, ModelSource source, Dataset data, int[] shard,
+      int divisor) {
+    Workers.beforeTask();
+    if (shard.length == 0) {
+      return null;
+    }
+    Model m = source.create();
+    state.loadInto(m, null);
+    m.train();
+    return GradientShards.compute(m, Workers.images(data, shard), Workers.labels(data, shard),
+        Workers.shape(data, shard.length), divisor);
+  }
+
+  /**
+   * Refuses what data-parallel steps cannot reproduce, and makes the one state change a first
+   * training step makes on every copy (a calibrated statistic becomes the learned scale) on the
+   * driver, so the optimizer updates the value the executors differentiated.
+   */
+  private void checkTrainable() {
+    for (Module m : model.layers()) {
+      if (m instanceof BatchNorm2d) {
+        throw new IllegalArgumentException(model.modelName() + " has BatchNorm layer " + m.name()
+            + ": data-parallel training on Spark does not update BatchNorm running statistics; fold or remove it");
+      }
+    }
+    for (Map.Entry<String, ActQuantizer> e : ModelQuantizers.byPrefix(model).entrySet()) {
+      ActQuantizer q = e.getValue();
+      if (q.counter() < q.collectStatsSteps()) {
+        throw new IllegalArgumentException(model.modelName() + ": activation quantizer " + e.getKey()
+            + " is still collecting statistics (" + q.counter() + " of " + q.collectStatsSteps()
+            + " steps); calibrate the model first (SparkCalibration, or --calibrate-batches)");
+      }
+      if (q.counter() == q.collectStatsSteps()) {
+        q.restoreState(q.counter() + 1, q.collectStatsSteps(), q.buffer(), q.buffer());
+      }
+    }
+    List<Parameter> mine = model.parameters();
+    for (Parameter p : optimizer.parameters()) {
+      if (!mine.contains(p)) {
+        throw new IllegalArgumentException("the optimizer updates " + p.name() + ", which is not a parameter of "
+            + model.modelName());
+      }
+    }
+  }
+
+  private TrainingState position(long step, int epoch, int batchInEpoch, TrainingState from) {
+    return new TrainingState(step, epoch, batchInEpoch, config.seed(), config.batchSize(), from.metadata());
+  }
+
+  private boolean limitReached(long step) {
+    return config.maxSteps() > 0 && step >= config.maxSteps();
+  }
+
+  private static double seconds(long sinceNanos) {
+    return (System.nanoTime() - sinceNanos) / 1e9;
+  }
+}

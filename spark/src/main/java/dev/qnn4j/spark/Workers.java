@@ -1,0 +1,70 @@
+package dev.qnn4j.spark;
+
+import dev.qnn4j.runtime.data.Dataset;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.broadcast.Broadcast;
+
+/** Executor-side helpers shared by the distributed jobs. Tasks have no side effects besides the data cache. */
+final class Workers {
+  private Workers() {}
+
+  /** Data sets loaded on this JVM, by broadcast id; the oldest is dropped beyond a few runs. */
+  private static final Map<Long, Dataset> DATA = new LinkedHashMap<>(4, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Dataset> eldest) {
+      return size() > 4;
+    }
+  };
+
+  /** Tests only: runs at the start of every training task, e.g. to make one attempt fail. */
+  static volatile Runnable taskHook;
+
+  static Dataset dataset(Broadcast<DataSource> source) {
+    synchronized (DATA) {
+      Dataset d = DATA.get(source.id());
+      if (d == null) {
+        try {
+          d = source.value().load();
+        } catch (IOException e) {
+          throw new UncheckedIOException("executor cannot read the data set: " + e.getMessage(), e);
+        }
+        DATA.put(source.id(), d);
+      }
+      return d;
+    }
+  }
+
+  static void beforeTask() {
+    Runnable hook = taskHook;
+    if (hook != null) {
+      hook.run();
+    }
+  }
+
+  /** The images of examples {@code indices} of {@code data}, {@code [n, C, H, W]} row-major, as BatchLoader copies them. */
+  static float[] images(Dataset data, int[] indices) {
+    int size = data.imageSize();
+    float[] x = new float[indices.length * size];
+    for (int i = 0; i < indices.length; i++) {
+      data.copyImage(indices[i], x, i * size);
+    }
+    return x;
+  }
+
+  static int[] labels(Dataset data, int[] indices) {
+    int[] y = new int[indices.length];
+    for (int i = 0; i < indices.length; i++) {
+      y[i] = data.label(indices[i]);
+    }
+    return y;
+  }
+
+  static long[] shape(Dataset data, int n) {
+    return new long[] {n, data.channels(), data.height(), data.width()};
+  }
+}
