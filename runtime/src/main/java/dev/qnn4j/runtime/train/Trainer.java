@@ -63,6 +63,11 @@ public final class Trainer {
     return this;
   }
 
+  /** The listeners added so far, in order (e.g. to hand the same ones to another training loop). */
+  public List<TrainingListener> listeners() {
+    return List.copyOf(listeners);
+  }
+
   /**
    * Re-initialises every {@link WeightLayer}, in layer order, from one generator seeded with {@code
    * seed}, so the initial parameters depend on the seed alone.

@@ -111,6 +111,19 @@ final class TrainCommand extends ModelCommand {
   @Option(names = "--curve", paramLabel = "FILE.png", description = "Also plot the training curves to a PNG.")
   Path curve;
 
+  @Option(names = "--spark", paramLabel = "MASTER", description = SparkJob.HELP
+      + " Synchronous data-parallel: each step's batch is cut into one shard per partition.")
+  String spark;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+      description = "With --spark: shards (tasks) per step (default: Spark's default parallelism).")
+  int partitions;
+
+  @Option(names = "--calibrate-batches", paramLabel = "N", defaultValue = "16",
+      description = "With --spark, for a model not yet calibrated: calibrate on the first N training batches"
+          + " before QAT (default ${DEFAULT-VALUE}).")
+  int calibrateBatches;
+
   @Override
   public Integer call() throws Exception {
     positive("--epochs", epochs);
@@ -120,6 +133,8 @@ final class TrainCommand extends ModelCommand {
     nonNegative("--checkpoint-every", checkpointEvery);
     nonNegative("--limit", limit);
     nonNegative("--test-limit", testLimit);
+    nonNegative("--partitions", partitions);
+    positive("--calibrate-batches", calibrateBatches);
     if (!(lr > 0) || !Float.isFinite(lr)) {
       throw new CliException("--lr must be a positive number, got " + lr);
     }
@@ -231,7 +246,8 @@ final class TrainCommand extends ModelCommand {
     TrainingState end;
     boolean finished = false;
     try {
-      end = trainer.fit(loaded.train(), loaded.test(), from);
+      end = spark == null ? trainer.fit(loaded.train(), loaded.test(), from)
+          : SparkTraining.fit(this, model, opt, config, trainer.listeners(), from);
       finished = true;
     } catch (TrainingDivergedException e) {
       if (resuming && e.lastCheckpoint() == null) {
