@@ -1,5 +1,8 @@
 package dev.qnn4j.spark;
 
+import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.Safetensors;
+import dev.qnn4j.runtime.io.Safetensors.SafetensorsFile;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.runtime.train.Optimizer;
@@ -9,6 +12,10 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A model's full state (parameters, buffers, activation quantizers' statistics and counters, and
@@ -61,6 +68,65 @@ final class ModelState implements Serializable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load the broadcast state of " + modelName, e);
+    }
+  }
+
+  /**
+   * The element-wise mean of {@code states} (same model, same optimizer kind): every floating-point
+   * tensor (parameters, buffers, optimizer moments) is summed in list order in double precision and
+   * divided by the count; integer entries (counters, optimizer step counts) must agree and are kept.
+   */
+  static ModelState average(List<ModelState> states) {
+    try {
+      List<SafetensorsFile> files = new ArrayList<>();
+      for (ModelState s : states) {
+        files.add(s.read());
+      }
+      SafetensorsFile first = files.get(0);
+      Map<String, ArrayData> mean = new LinkedHashMap<>();
+      for (Map.Entry<String, ArrayData> e : first.tensors().entrySet()) {
+        ArrayData a = e.getValue();
+        if (a.dtype() == ArrayData.DType.FLOAT32) {
+          double[] sum = new double[(int) a.numElements()];
+          for (SafetensorsFile f : files) {
+            float[] v = f.tensors().get(e.getKey()).toFloatArray();
+            for (int i = 0; i < sum.length; i++) {
+              sum[i] += v[i];
+            }
+          }
+          float[] out = new float[sum.length];
+          for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (sum[i] / files.size());
+          }
+          mean.put(e.getKey(), ArrayData.ofFloats(out, a.shape()));
+        } else {
+          for (SafetensorsFile f : files) {
+            if (!f.tensors().get(e.getKey()).equals(a)) {
+              throw new IllegalStateException("the partitions disagree on " + e.getKey() + ", which cannot be averaged");
+            }
+          }
+          mean.put(e.getKey(), a);
+        }
+      }
+      Path file = Files.createTempFile("qnn4j-spark-state", ".safetensors");
+      try {
+        Safetensors.write(file, mean, first.metadata());
+        return new ModelState(states.get(0).modelName, Files.readAllBytes(file));
+      } finally {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot average the partitions' states", e);
+    }
+  }
+
+  private SafetensorsFile read() throws IOException {
+    Path file = Files.createTempFile("qnn4j-spark-state", ".safetensors");
+    try {
+      Files.write(file, checkpoint);
+      return Safetensors.read(file);
+    } finally {
+      Files.deleteIfExists(file);
     }
   }
 

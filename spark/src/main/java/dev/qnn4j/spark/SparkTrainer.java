@@ -52,6 +52,9 @@ public final class SparkTrainer {
   private final TrainerConfig config;
   private final int partitions;
   private final List<TrainingListener> listeners = new ArrayList<>();
+  /** Parameter averaging: local steps per round, and how executors build their optimizer; null for synchronous. */
+  private int localSteps;
+  private OptimizerFactory optimizerFactory;
   /** Tests only: the wrong reduction (mean of the shards' means) that must make the comparison fail. */
   boolean meanOfShardMeans;
 
@@ -73,6 +76,26 @@ public final class SparkTrainer {
     this.optimizer = optimizer;
     this.config = config;
     this.partitions = partitions;
+  }
+
+  /**
+   * Switches to periodic parameter averaging: in each round every partition takes {@code localSteps}
+   * optimizer steps on its own copy, one per global batch, on its shard of that batch (loss: the
+   * shard's mean), then the driver averages the partitions' parameters and optimizer state in
+   * partition order ({@link ModelState#average}). One Spark job per {@code localSteps} steps instead of
+   * one per step, at the price of results that differ from single-process training (each partition
+   * sees a smaller batch and drifts from the others between averages). A batch with fewer examples
+   * than partitions (a tiny last batch) is skipped, so every partition takes the same steps.
+   *
+   * @param factory builds, on the executors, the same kind of optimizer as the driver's
+   */
+  public SparkTrainer withParameterAveraging(int localSteps, OptimizerFactory factory) {
+    if (localSteps <= 0) {
+      throw new IllegalArgumentException("local steps must be positive, got " + localSteps);
+    }
+    this.localSteps = localSteps;
+    this.optimizerFactory = factory;
+    return this;
   }
 
   public SparkTrainer addListener(TrainingListener listener) {
@@ -126,6 +149,39 @@ public final class SparkTrainer {
       for (; batch < batchesPerEpoch; batch++) {
         if (limitReached(step)) {
           break;
+        }
+        if (optimizerFactory != null) {
+          int rounds = Math.min(localSteps, batchesPerEpoch - batch);
+          if (config.maxSteps() > 0) {
+            rounds = (int) Math.min(rounds, config.maxSteps() - step);
+          }
+          List<int[]> batchIndices = new ArrayList<>();
+          for (int b = batch; b < batch + rounds; b++) {
+            int[] idx = Arrays.copyOfRange(order, b * config.batchSize(),
+                Math.min((b + 1) * config.batchSize(), order.length));
+            if (idx.length >= partitions) {
+              batchIndices.add(idx);
+            }
+          }
+          AveragingRound r = averagingRound(trainB, batchIndices);
+          step += batchIndices.size();
+          batch += rounds - 1;
+          batchesRun += batchIndices.size();
+          lossSum += r.lossSum() / partitions;
+          for (int[] idx : batchIndices) {
+            images += idx.length;
+          }
+          correct += r.correct();
+          double epochSeconds = seconds(epochStart);
+          StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batch + 1, batchesPerEpoch,
+              batchIndices.isEmpty() ? 0 : batchIndices.get(0).length,
+              batchIndices.isEmpty() ? Float.NaN : (float) (r.lossSum() / partitions / batchIndices.size()),
+              lossSum / Math.max(1, batchesRun), (double) correct / Math.max(1, images), optimizer.lr(),
+              epochSeconds > 0 ? images / epochSeconds : 0, seconds(runStart));
+          for (TrainingListener l : listeners) {
+            l.onStep(m);
+          }
+          continue;
         }
         int[] indices = Arrays.copyOfRange(order, batch * config.batchSize(),
             Math.min((batch + 1) * config.batchSize(), order.length));
@@ -213,6 +269,71 @@ public final class SparkTrainer {
     } finally {
       stateB.destroy();
     }
+  }
+
+  /** What the partitions of one averaging round return: their states, loss sums (of shard means) and correct counts. */
+  record AveragingRound(double lossSum, long correct) {}
+
+  /** One parameter-averaging round over {@code batches} (each cut into one shard per partition). */
+  private AveragingRound averagingRound(Broadcast<DataSource> trainB, List<int[]> batches) {
+    List<int[][]> work = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      int[][] shards = new int[batches.size()][];
+      for (int b = 0; b < batches.size(); b++) {
+        int[] bounds = GradientShards.bounds(batches.get(b).length, partitions);
+        shards[b] = Arrays.copyOfRange(batches.get(b), bounds[p], bounds[p + 1]);
+      }
+      work.add(shards);
+    }
+    ModelSource src = source;
+    OptimizerFactory factory = optimizerFactory;
+    Broadcast<ModelState> stateB = spark.broadcast(ModelState.of(model, optimizer));
+    try {
+      List<LocalSteps> results = spark.parallelize(work, partitions)
+          .map(shards -> localSteps(stateB.value(), src, factory, Workers.dataset(trainB), shards))
+          .collect();
+      List<ModelState> states = new ArrayList<>();
+      double loss = 0;
+      long correct = 0;
+      for (LocalSteps r : results) {
+        states.add(r.state());
+        loss += r.lossSum();
+        correct += r.correct();
+      }
+      if (!Double.isFinite(loss)) {
+        throw new IllegalStateException("training diverged: a partition's loss is " + loss);
+      }
+      ModelState.average(states).loadInto(model, optimizer);
+      return new AveragingRound(loss, correct);
+    } finally {
+      stateB.destroy();
+    }
+  }
+
+  /** A partition's result in averaging mode. */
+  record LocalSteps(ModelState state, double lossSum, long correct) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /** An executor's averaging task: one local optimizer step per shard, in order, from the broadcast state. */
+  static LocalSteps localSteps(ModelState state, ModelSource source, OptimizerFactory factory, Dataset data,
+      int[][] shards) {
+    Workers.beforeTask();
+    Model m = source.create();
+    Optimizer opt = factory.create(m.parameters());
+    state.loadInto(m, opt);
+    m.train();
+    double loss = 0;
+    long correct = 0;
+    for (int[] shard : shards) {
+      GradientShards.Result r = GradientShards.compute(m, Workers.images(data, shard), Workers.labels(data, shard),
+          Workers.shape(data, shard.length), shard.length);
+      GradientShards.apply(m, List.of(r));
+      opt.step();
+      loss += r.loss();
+      correct += r.correct();
+    }
+    return new LocalSteps(ModelState.of(m, opt), loss, correct);
   }
 
   /** An executor's task: the gradient of one shard; null for an empty shard (a batch smaller than the partition count). */

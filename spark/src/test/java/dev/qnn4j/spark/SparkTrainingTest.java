@@ -153,6 +153,70 @@ class SparkTrainingTest {
     assertThat(Files.readAllBytes(retried)).isEqualTo(expected);
   }
 
+  /** One partition: k local steps then an "average" of one state is plain single-process training. */
+  @Test
+  void averagingOnOnePartitionIsPlainTraining() throws Exception {
+    Model model = SparkTestSupport.copy(calibrated);
+    Adam adam = new Adam(model.parameters(), 2e-3f);
+    new SparkTrainer(spark, model, LENET, adam, config(null, 8), 1)
+        .withParameterAveraging(4, ps -> new Adam(ps, 2e-3f))
+        .fit(DataSource.of(TRAIN), null);
+    assertThat(SparkTestSupport.state(model, adam)).isEqualTo(localRun(1, 8));
+  }
+
+  /**
+   * Three partitions, two local steps per round, two rounds: each partition steps on its shard of
+   * each batch, then parameters and Adam's moments are averaged in partition order.
+   */
+  @Test
+  void averagingAveragesThePartitionsLocalSteps() throws Exception {
+    Model model = SparkTestSupport.copy(calibrated);
+    Adam adam = new Adam(model.parameters(), 2e-3f);
+    OptimizerFactory factory = ps -> new Adam(ps, 2e-3f);
+    new SparkTrainer(spark, model, LENET, adam, config(null, 4), PARTITIONS)
+        .withParameterAveraging(2, factory)
+        .fit(DataSource.of(TRAIN), null);
+
+    // The same rounds without Spark, the executor's function called directly.
+    Model ref = SparkTestSupport.copy(calibrated);
+    Adam refAdam = new Adam(ref.parameters(), 2e-3f);
+    for (var q : dev.qnn4j.runtime.train.ModelQuantizers.byPrefix(ref).values()) {
+      q.restoreState(q.counter() + 1, q.collectStatsSteps(), q.buffer(), q.buffer()); // the first step's switch
+    }
+    int[] order = new BatchLoader(TRAIN, 64, true, 3).order(0);
+    List<SparkTrainer.LocalSteps> last = null;
+    for (int round = 0; round < 2; round++) {
+      List<SparkTrainer.LocalSteps> results = new ArrayList<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        int[][] shards = new int[2][];
+        for (int b = 0; b < 2; b++) {
+          int[] batch = java.util.Arrays.copyOfRange(order, (round * 2 + b) * 64, (round * 2 + b + 1) * 64);
+          int[] bounds = dev.qnn4j.runtime.train.GradientShards.bounds(64, PARTITIONS);
+          shards[b] = java.util.Arrays.copyOfRange(batch, bounds[p], bounds[p + 1]);
+        }
+        results.add(SparkTrainer.localSteps(ModelState.of(ref, refAdam), LENET, factory, TRAIN, shards));
+      }
+      List<ModelState> states = new ArrayList<>();
+      results.forEach(r -> states.add(r.state()));
+      ModelState.average(states).loadInto(ref, refAdam);
+      last = results;
+    }
+    assertThat(SparkTestSupport.state(model, adam)).isEqualTo(SparkTestSupport.state(ref, refAdam));
+    // The average itself, recomputed here: the mean of the three partitions' conv1 weights.
+    float[][] w = new float[PARTITIONS][];
+    for (int p = 0; p < PARTITIONS; p++) {
+      Model m = LENET.create();
+      last.get(p).state().loadInto(m, null);
+      w[p] = m.parameters().get(0).toFloatArray();
+    }
+    float[] averaged = model.parameters().get(0).toFloatArray();
+    for (int i = 0; i < averaged.length; i++) {
+      assertThat(averaged[i]).isEqualTo((float) (((double) w[0][i] + w[1][i] + w[2][i]) / 3));
+    }
+    assertThat(w[0]).isNotEqualTo(w[1]);
+    assertThat(adam.stateDict().get("conv1.weight.step").toLongArray()).isEqualTo(new long[] {4});
+  }
+
   private static TrainerConfig config(Path checkpoint, int steps) {
     // 640 examples in batches of 64: 20 steps are two shuffled epochs.
     return TrainerConfig.of(2, 64, 3).withMaxSteps(steps).withEvalBatchSize(128).withCheckpoint(checkpoint);
