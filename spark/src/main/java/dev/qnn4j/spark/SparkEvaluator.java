@@ -22,15 +22,12 @@ import org.apache.spark.broadcast.Broadcast;
 public final class SparkEvaluator {
   private SparkEvaluator() {}
 
-  /** The evaluation result and the predicted class of every example, in data set order. */
-  public record Result(EvalResult eval, int[] predictions) {}
-
   /** One batch's share: its loss (mean over the batch), correct count and predictions. */
   record BatchResult(float loss, int correct, int[] predictions) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
-  public static Result evaluate(JavaSparkContext spark, Model model, ModelSource source, DataSource data,
+  public static Evaluation evaluate(JavaSparkContext spark, Model model, ModelSource source, DataSource data,
       int batchSize, int partitions) {
     Broadcast<DataSource> dataB = spark.broadcast(data);
     try {
@@ -40,7 +37,7 @@ public final class SparkEvaluator {
     }
   }
 
-  static Result evaluate(JavaSparkContext spark, Model model, ModelSource source, Broadcast<DataSource> dataB,
+  static Evaluation evaluate(JavaSparkContext spark, Model model, ModelSource source, Broadcast<DataSource> dataB,
       int batchSize, int partitions) {
     if (batchSize <= 0 || partitions <= 0) {
       throw new IllegalArgumentException("batch size and partitions must be positive, got " + batchSize + " and "
@@ -74,7 +71,7 @@ public final class SparkEvaluator {
       System.arraycopy(b.predictions(), 0, predictions, at, b.predictions().length);
       at += b.predictions().length;
     }
-    return new Result(new EvalResult((double) correct / local.size(), lossSum / local.size(), correct, local.size()),
+    return new Evaluation(new EvalResult((double) correct / local.size(), lossSum / local.size(), correct, local.size()),
         predictions);
   }
 

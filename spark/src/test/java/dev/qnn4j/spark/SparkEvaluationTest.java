@@ -57,7 +57,7 @@ class SparkEvaluationTest {
 
     Dataset test = FashionMnist.test();
     EvalResult local = Evaluator.evaluate(model, test, 256);
-    SparkEvaluator.Result distributed = SparkEvaluator.evaluate(spark, model, LENET,
+    Evaluation distributed = SparkEvaluator.evaluate(spark, model, LENET,
         () -> FashionMnist.test(java.nio.file.Path.of(dir)), 256, 2);
     assertThat(distributed.eval()).isEqualTo(local);
     assertThat(local.count()).isEqualTo(10_000);

@@ -10,7 +10,6 @@ import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.runtime.train.CrossLayerEqualization;
 import dev.qnn4j.runtime.train.TrainingState;
 import dev.qnn4j.spark.ModelSource;
-import dev.qnn4j.spark.SparkCalibration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,11 +113,8 @@ final class CalibrateCommand extends ModelCommand {
     if (spark == null) {
       Calibration.calibrate(model, calib);
     } else {
-      try (SparkJob job = SparkJob.start(spark, partitions)) {
-        out().println("on " + job.describe());
-        job.run(() -> SparkCalibration.calibrate(job.context(), model, ModelSource.named(model.modelName()),
-            SparkJob.data(data, false, 0), batchSize, batches, job.partitions()));
-      }
+      SparkJob.run(spark, partitions, out(), cluster -> cluster.calibrate(model, ModelSource.named(model.modelName()),
+          SparkJob.data(data, false, 0), batchSize, batches));
     }
     out().printf(Locale.ROOT, "calibrated %s on %d batch(es), %d images, from %s%n", model.modelName(), calib.size(),
         images, source);

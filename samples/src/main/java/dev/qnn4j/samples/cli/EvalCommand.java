@@ -7,7 +7,7 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.EvalResult;
 import dev.qnn4j.runtime.train.Evaluator;
 import dev.qnn4j.spark.ModelSource;
-import dev.qnn4j.spark.SparkEvaluator;
+import dev.qnn4j.spark.Evaluation;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -67,19 +67,16 @@ final class EvalCommand extends ModelCommand {
     if (spark == null) {
       r = Evaluator.evaluate(model, test, batchSize);
     } else {
-      try (SparkJob job = SparkJob.start(spark, partitions)) {
-        out().println("on " + job.describe());
-        SparkEvaluator.Result result = job.run(() -> SparkEvaluator.evaluate(job.context(), model,
-            ModelSource.named(model.modelName()), SparkJob.data(data, true, limit), batchSize, job.partitions()));
-        r = result.eval();
-        if (predictions != null) {
-          long[] predicted = new long[result.predictions().length];
-          for (int i = 0; i < predicted.length; i++) {
-            predicted[i] = result.predictions()[i];
-          }
-          Npy.write(predictions, ArrayData.ofLongs(predicted, predicted.length));
-          out().println("predictions: " + predictions);
+      Evaluation result = SparkJob.run(spark, partitions, out(), cluster -> cluster.evaluate(model,
+          ModelSource.named(model.modelName()), SparkJob.data(data, true, limit), batchSize));
+      r = result.eval();
+      if (predictions != null) {
+        long[] predicted = new long[result.predictions().length];
+        for (int i = 0; i < predicted.length; i++) {
+          predicted[i] = result.predictions()[i];
         }
+        Npy.write(predictions, ArrayData.ofLongs(predicted, predicted.length));
+        out().println("predictions: " + predictions);
       }
     }
     out().printf(Locale.ROOT, "%s on %s (%d images): accuracy %.2f%% (%d/%d), loss %.4f%n", model.modelName(),

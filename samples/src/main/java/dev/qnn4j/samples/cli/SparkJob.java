@@ -1,109 +1,45 @@
 package dev.qnn4j.samples.cli;
 
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.spark.Cluster;
 import dev.qnn4j.spark.DataSource;
-import dev.qnn4j.spark.SparkErrors;
+import dev.qnn4j.spark.SparkJobException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.util.concurrent.Callable;
-import org.apache.spark.SparkException;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 
 /**
- * The {@code --spark MASTER} option's session: started before the work, stopped after it, and the
- * one place that turns a failed Spark job into one line (exit 2). Spark's jars are on the class path
- * only when {@code ./qnn4j} sees {@code --spark} (or under {@code spark-submit}).
+ * The {@code --spark MASTER} option: starts the {@link Cluster} session and turns its failures into
+ * one line with exit code 2 (a failed task's message: the data or model the executors got). Spark's
+ * jars are on the class path only when {@code ./qnn4j} sees {@code --spark}, or under {@code
+ * spark-submit}; nothing here refers to Spark's own classes.
  */
-final class SparkJob implements AutoCloseable {
+final class SparkJob {
   static final String HELP = "Run on Apache Spark: local[N] in this JVM, or a cluster's master URL (spark://HOST:7077);"
       + " see docs/spark.md.";
 
-  private final SparkSession session;
-  private final JavaSparkContext context;
-  private final int partitions;
+  private SparkJob() {}
 
-  private SparkJob(SparkSession session, int partitions) {
-    this.session = session;
-    this.context = JavaSparkContext.fromSparkContext(session.sparkContext());
-    this.partitions = partitions > 0 ? partitions : context.defaultParallelism();
+  /** What a command does with the cluster. */
+  interface Work<T> {
+    T run(Cluster cluster) throws Exception;
   }
 
-  /** Starts a session on {@code master} with {@code partitions} tasks per job (0: Spark's default parallelism). */
-  static SparkJob start(String master, int partitions) {
+  /** Starts a session on {@code master}, runs {@code work}, stops the session. */
+  static <T> T run(String master, int partitions, java.io.PrintStream out, Work<T> work) throws Exception {
+    Cluster cluster;
     try {
-      Class.forName("org.apache.spark.sql.SparkSession");
-    } catch (ClassNotFoundException e) {
+      cluster = Cluster.connect(master, partitions);
+    } catch (NoClassDefFoundError e) {
       throw new CliException("--spark needs Apache Spark on the class path: run through ./qnn4j (which adds it) or"
-          + " spark-submit");
+          + " spark-submit (missing " + e.getMessage() + ")");
+    } catch (SparkJobException e) {
+      throw new CliException(e.getMessage(), e);
     }
-    checkReachable(master);
-    try {
-      SparkSession session = SparkSession.builder()
-          .master(master)
-          .appName("qnn4j")
-          .config("spark.ui.showConsoleProgress", "false")
-          // In-process runs need no web UI (nor its port); a cluster run keeps it.
-          .config("spark.ui.enabled", Boolean.toString(!master.startsWith("local")))
-          .getOrCreate();
-      return new SparkJob(session, partitions);
-    } catch (RuntimeException e) {
-      throw new CliException("--spark " + master + ": " + SparkErrors.message(e), e);
-    }
-  }
-
-  /** A standalone master that does not answer is one line now, not a minute of retries. */
-  private static void checkReachable(String master) {
-    if (!master.startsWith("spark://")) {
-      return;
-    }
-    IOException last = null;
-    for (String hostPort : master.substring("spark://".length()).split(",")) {
-      URI uri = URI.create("spark://" + hostPort);
-      if (uri.getHost() == null || uri.getPort() < 0) {
-        throw new CliException("--spark " + master + ": expected spark://HOST:PORT");
-      }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
-        return;
-      } catch (IOException e) {
-        last = e;
-      }
-    }
-    throw new CliException("cannot reach the Spark master " + master + ": " + last.getMessage());
-  }
-
-  JavaSparkContext context() {
-    return context;
-  }
-
-  int partitions() {
-    return partitions;
-  }
-
-  String describe() {
-    return "Spark " + context.version() + " on " + context.master() + ", " + partitions + " partitions";
-  }
-
-  /**
-   * Runs {@code work}; a failed Spark job (a task's exception, as the executor saw it) becomes one
-   * line and exit code 2: such failures come from the input (data, model name) the executors got.
-   */
-  <T> T run(Callable<T> work) throws Exception {
-    try {
-      return work.call();
-    } catch (SparkException e) {
-      throw new CliException(SparkErrors.message(e), e);
-    } catch (RuntimeException e) {
-      for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-        if (t instanceof SparkException) {
-          throw new CliException(SparkErrors.message(e), e);
-        }
-      }
-      throw e;
+    try (cluster) {
+      out.println("on " + cluster.describe());
+      return work.run(cluster);
+    } catch (SparkJobException e) {
+      throw new CliException(e.getMessage(), e);
     }
   }
 
@@ -121,10 +57,5 @@ final class SparkJob implements AutoCloseable {
       }
       return d;
     };
-  }
-
-  @Override
-  public void close() {
-    session.stop();
   }
 }

@@ -9,8 +9,6 @@ import dev.qnn4j.runtime.train.TrainingListener;
 import dev.qnn4j.runtime.train.TrainingState;
 import dev.qnn4j.spark.DataSource;
 import dev.qnn4j.spark.ModelSource;
-import dev.qnn4j.spark.SparkCalibration;
-import dev.qnn4j.spark.SparkTrainer;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,25 +18,19 @@ final class SparkTraining {
 
   static TrainingState fit(TrainCommand cmd, Model model, Optimizer opt, TrainerConfig config,
       List<TrainingListener> listeners, TrainingState from) throws Exception {
-    try (SparkJob job = SparkJob.start(cmd.spark, cmd.partitions)) {
-      cmd.out().println("on " + job.describe());
+    return SparkJob.run(cmd.spark, cmd.partitions, cmd.out(), cluster -> {
       ModelSource source = ModelSource.named(model.modelName());
       DataSource train = SparkJob.data(cmd.data, false, cmd.limit);
       DataSource test = SparkJob.data(cmd.data, true, cmd.testLimit);
-      return job.run(() -> {
-        if (collectingStatistics(model)) {
-          // Statistics collected shard by shard would differ from one machine's: calibrate first.
-          model.eval();
-          int n = SparkCalibration.calibrate(job.context(), model, source, train, config.batchSize(),
-              cmd.calibrateBatches, job.partitions());
-          cmd.out().printf(Locale.ROOT, "calibrated the activation quantizers on %d batch(es) of %d first%n", n,
-              config.batchSize());
-        }
-        SparkTrainer trainer = new SparkTrainer(job.context(), model, source, opt, config, job.partitions());
-        listeners.forEach(trainer::addListener);
-        return trainer.fit(train, test, from);
-      });
-    }
+      if (collectingStatistics(model)) {
+        // Statistics collected shard by shard would differ from one machine's: calibrate first.
+        model.eval();
+        int n = cluster.calibrate(model, source, train, config.batchSize(), cmd.calibrateBatches);
+        cmd.out().printf(Locale.ROOT, "calibrated the activation quantizers on %d batch(es) of %d first%n", n,
+            config.batchSize());
+      }
+      return cluster.train(model, source, opt, config, listeners, train, test, from, 1, null);
+    });
   }
 
   private static boolean collectingStatistics(Model model) {
