@@ -40,7 +40,7 @@ public final class SparkCalibration {
       throw new IllegalArgumentException("batch size, batches and partitions must be positive, got " + batchSize
           + ", " + batches + " and " + partitions);
     }
-    Broadcast<DataSource> dataB = spark.broadcast(data);
+    Broadcast<Workers.DataRef> dataB = spark.broadcast(Workers.ref(data));
     Broadcast<ModelState> stateB = spark.broadcast(ModelState.of(model, null));
     try {
       Dataset local = Workers.dataset(dataB);

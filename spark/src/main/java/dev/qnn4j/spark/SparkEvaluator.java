@@ -29,7 +29,7 @@ public final class SparkEvaluator {
 
   public static Evaluation evaluate(JavaSparkContext spark, Model model, ModelSource source, DataSource data,
       int batchSize, int partitions) {
-    Broadcast<DataSource> dataB = spark.broadcast(data);
+    Broadcast<Workers.DataRef> dataB = spark.broadcast(Workers.ref(data));
     try {
       return evaluate(spark, model, source, dataB, batchSize, partitions);
     } finally {
@@ -37,7 +37,7 @@ public final class SparkEvaluator {
     }
   }
 
-  static Evaluation evaluate(JavaSparkContext spark, Model model, ModelSource source, Broadcast<DataSource> dataB,
+  static Evaluation evaluate(JavaSparkContext spark, Model model, ModelSource source, Broadcast<Workers.DataRef> dataB,
       int batchSize, int partitions) {
     if (batchSize <= 0 || partitions <= 0) {
       throw new IllegalArgumentException("batch size and partitions must be positive, got " + batchSize + " and "

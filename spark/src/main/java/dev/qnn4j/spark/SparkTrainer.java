@@ -116,8 +116,8 @@ public final class SparkTrainer {
    */
   public TrainingState fit(DataSource train, DataSource test, TrainingState from) throws IOException {
     checkTrainable();
-    Broadcast<DataSource> trainB = spark.broadcast(train);
-    Broadcast<DataSource> testB = test == null ? null : spark.broadcast(test);
+    Broadcast<Workers.DataRef> trainB = spark.broadcast(Workers.ref(train));
+    Broadcast<Workers.DataRef> testB = test == null ? null : spark.broadcast(Workers.ref(test));
     try {
       return run(trainB, testB, from);
     } finally {
@@ -128,7 +128,7 @@ public final class SparkTrainer {
     }
   }
 
-  private TrainingState run(Broadcast<DataSource> trainB, Broadcast<DataSource> testB, TrainingState from)
+  private TrainingState run(Broadcast<Workers.DataRef> trainB, Broadcast<Workers.DataRef> testB, TrainingState from)
       throws IOException {
     Dataset trainData = Workers.dataset(trainB);
     BatchLoader loader = new BatchLoader(trainData, config.batchSize(), config.shuffle(), config.seed());
@@ -243,7 +243,7 @@ public final class SparkTrainer {
   }
 
   /** One synchronous step's Spark job: the gradients of the batch's shards, in partition order. */
-  private List<GradientShards.Result> step(Broadcast<DataSource> trainB, int[] indices) {
+  private List<GradientShards.Result> step(Broadcast<Workers.DataRef> trainB, int[] indices) {
     int[] bounds = GradientShards.bounds(indices.length, partitions);
     List<int[]> shards = new ArrayList<>();
     for (int i = 0; i < partitions; i++) {
@@ -275,7 +275,7 @@ public final class SparkTrainer {
   record AveragingRound(double lossSum, long correct) {}
 
   /** One parameter-averaging round over {@code batches} (each cut into one shard per partition). */
-  private AveragingRound averagingRound(Broadcast<DataSource> trainB, List<int[]> batches) {
+  private AveragingRound averagingRound(Broadcast<Workers.DataRef> trainB, List<int[]> batches) {
     List<int[][]> work = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       int[][] shards = new int[batches.size()][];

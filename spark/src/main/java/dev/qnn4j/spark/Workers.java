@@ -2,21 +2,35 @@ package dev.qnn4j.spark;
 
 import dev.qnn4j.runtime.data.Dataset;
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.spark.broadcast.Broadcast;
 
 /** Executor-side helpers shared by the distributed jobs. Tasks have no side effects besides the data cache. */
 final class Workers {
   private Workers() {}
 
-  /** Data sets loaded on this JVM, by broadcast id; the oldest is dropped beyond a few runs. */
-  private static final Map<Long, Dataset> DATA = new LinkedHashMap<>(4, 0.75f, true) {
+  /**
+   * A data source as broadcast, with an id unique to this broadcast: broadcast ids restart with
+   * each Spark session, and one JVM may see several sessions.
+   */
+  record DataRef(String id, DataSource source) implements Serializable {
+    private static final long serialVersionUID = 1L;
+  }
+
+  static DataRef ref(DataSource source) {
+    return new DataRef(UUID.randomUUID().toString(), source);
+  }
+
+  /** Data sets loaded on this JVM, by {@link DataRef#id}; the oldest is dropped beyond a few runs. */
+  private static final Map<String, Dataset> DATA = new LinkedHashMap<>(4, 0.75f, true) {
     private static final long serialVersionUID = 1L;
 
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, Dataset> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, Dataset> eldest) {
       return size() > 4;
     }
   };
@@ -24,16 +38,17 @@ final class Workers {
   /** Tests only: runs at the start of every training task, e.g. to make one attempt fail. */
   static volatile Runnable taskHook;
 
-  static Dataset dataset(Broadcast<DataSource> source) {
+  static Dataset dataset(Broadcast<DataRef> broadcast) {
+    DataRef ref = broadcast.value();
     synchronized (DATA) {
-      Dataset d = DATA.get(source.id());
+      Dataset d = DATA.get(ref.id());
       if (d == null) {
         try {
-          d = source.value().load();
+          d = ref.source().load();
         } catch (IOException e) {
           throw new UncheckedIOException("executor cannot read the data set: " + e.getMessage(), e);
         }
-        DATA.put(source.id(), d);
+        DATA.put(ref.id(), d);
       }
       return d;
     }
