@@ -24,6 +24,7 @@ public final class Cluster implements AutoCloseable {
   private final SparkSession session;
   private final JavaSparkContext context;
   private final int partitions;
+  private String lastTimeSpent = "";
 
   private Cluster(SparkSession session, int partitions) {
     this.session = session;
@@ -103,8 +104,17 @@ public final class Cluster implements AutoCloseable {
         trainer.withParameterAveraging(localSteps, averaging);
       }
       listeners.forEach(trainer::addListener);
-      return trainer.fit(train, test, from);
+      try {
+        return trainer.fit(train, test, from);
+      } finally {
+        lastTimeSpent = trainer.timeSpent();
+      }
     });
+  }
+
+  /** Where the last {@link #train} spent the driver's time (see {@link SparkTrainer#timeSpent}). */
+  public String lastTimeSpent() {
+    return lastTimeSpent;
   }
 
   /** {@link SparkEvaluator#evaluate} on this cluster. */

@@ -55,6 +55,10 @@ public final class SparkTrainer {
   /** Parameter averaging: local steps per round, and how executors build their optimizer; null for synchronous. */
   private int localSteps;
   private OptimizerFactory optimizerFactory;
+  /** Where the driver's time went, in nanoseconds: state serialisation, Spark jobs, reduction and optimizer step. */
+  private long stateNanos;
+  private long jobNanos;
+  private long reduceNanos;
   /** Tests only: the wrong reduction (mean of the shards' means) that must make the comparison fail. */
   boolean meanOfShardMeans;
 
@@ -197,8 +201,10 @@ public final class SparkTrainer {
           throw new IllegalStateException("training diverged at step " + failingStep + " (epoch " + (epoch + 1)
               + ", batch " + (batch + 1) + " of " + batchesPerEpoch + "): loss is " + lossValue);
         }
+        long reduceStart = System.nanoTime();
         GradientShards.apply(model, shards);
         optimizer.step();
+        reduceNanos += System.nanoTime() - reduceStart;
         step = failingStep;
         batchesRun++;
         lossSum += lossValue;
@@ -253,12 +259,16 @@ public final class SparkTrainer {
     boolean wrong = meanOfShardMeans;
     int parts = partitions;
     ModelSource src = source;
+    long t0 = System.nanoTime();
     Broadcast<ModelState> stateB = spark.broadcast(ModelState.of(model, null));
+    long t1 = System.nanoTime();
+    stateNanos += t1 - t0;
     try {
       List<GradientShards.Result> results = spark.parallelize(shards, partitions)
           .map(shard -> shardGradient(stateB.value(), src, Workers.dataset(trainB), shard,
               wrong ? shard.length * parts : batchSize))
           .collect();
+      jobNanos += System.nanoTime() - t1;
       List<GradientShards.Result> nonEmpty = new ArrayList<>();
       for (GradientShards.Result r : results) {
         if (r != null) {
@@ -287,11 +297,16 @@ public final class SparkTrainer {
     }
     ModelSource src = source;
     OptimizerFactory factory = optimizerFactory;
+    long t0 = System.nanoTime();
     Broadcast<ModelState> stateB = spark.broadcast(ModelState.of(model, optimizer));
+    long t1 = System.nanoTime();
+    stateNanos += t1 - t0;
     try {
       List<LocalSteps> results = spark.parallelize(work, partitions)
           .map(shards -> localSteps(stateB.value(), src, factory, Workers.dataset(trainB), shards))
           .collect();
+      long t2 = System.nanoTime();
+      jobNanos += t2 - t1;
       List<ModelState> states = new ArrayList<>();
       double loss = 0;
       long correct = 0;
@@ -304,6 +319,7 @@ public final class SparkTrainer {
         throw new IllegalStateException("training diverged: a partition's loss is " + loss);
       }
       ModelState.average(states).loadInto(model, optimizer);
+      reduceNanos += System.nanoTime() - t2;
       return new AveragingRound(loss, correct);
     } finally {
       stateB.destroy();
@@ -334,6 +350,15 @@ public final class SparkTrainer {
       correct += r.correct();
     }
     return new LocalSteps(ModelState.of(m, opt), loss, correct);
+  }
+
+  /**
+   * Seconds the driver spent so far serialising and broadcasting the state, waiting for the Spark
+   * jobs (task launch, the tasks' own work, result transfer) and reducing plus stepping (or averaging).
+   */
+  public String timeSpent() {
+    return String.format(java.util.Locale.ROOT, "state+broadcast %.1f s, Spark jobs %.1f s, reduce+step %.1f s",
+        stateNanos / 1e9, jobNanos / 1e9, reduceNanos / 1e9);
   }
 
   /** An executor's task: the gradient of one shard; null for an empty shard (a batch smaller than the partition count). */

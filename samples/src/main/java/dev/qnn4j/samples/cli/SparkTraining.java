@@ -9,6 +9,7 @@ import dev.qnn4j.runtime.train.TrainingListener;
 import dev.qnn4j.runtime.train.TrainingState;
 import dev.qnn4j.spark.DataSource;
 import dev.qnn4j.spark.ModelSource;
+import dev.qnn4j.spark.OptimizerFactory;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,7 +18,7 @@ final class SparkTraining {
   private SparkTraining() {}
 
   static TrainingState fit(TrainCommand cmd, Model model, Optimizer opt, TrainerConfig config,
-      List<TrainingListener> listeners, TrainingState from) throws Exception {
+      List<TrainingListener> listeners, TrainingState from, OptimizerFactory averaging) throws Exception {
     return SparkJob.run(cmd.spark, cmd.partitions, cmd.out(), cluster -> {
       ModelSource source = ModelSource.named(model.modelName());
       DataSource train = SparkJob.data(cmd.data, false, cmd.limit);
@@ -29,7 +30,10 @@ final class SparkTraining {
         cmd.out().printf(Locale.ROOT, "calibrated the activation quantizers on %d batch(es) of %d first%n", n,
             config.batchSize());
       }
-      return cluster.train(model, source, opt, config, listeners, train, test, from, 1, null);
+      TrainingState end = cluster.train(model, source, opt, config, listeners, train, test, from, cmd.averageEvery,
+          averaging);
+      cmd.out().println("driver time: " + cluster.lastTimeSpent());
+      return end;
     });
   }
 
