@@ -36,7 +36,7 @@ final class ModelState implements Serializable {
 
   static ModelState of(Model model, Optimizer optimizer) {
     try {
-      Path file = Files.createTempFile("qnn4j-spark-state", ".safetensors");
+      Path file = tempFile();
       try {
         Checkpoint.save(file, model, optimizer, TrainingState.start(0, 1));
         return new ModelState(model.modelName(), Files.readAllBytes(file));
@@ -59,7 +59,7 @@ final class ModelState implements Serializable {
           + modelName + "; both must build the same model");
     }
     try {
-      Path file = Files.createTempFile("qnn4j-spark-state", ".safetensors");
+      Path file = tempFile();
       try {
         Files.write(file, checkpoint);
         Checkpoint.load(file, model, optimizer);
@@ -108,7 +108,7 @@ final class ModelState implements Serializable {
           mean.put(e.getKey(), a);
         }
       }
-      Path file = Files.createTempFile("qnn4j-spark-state", ".safetensors");
+      Path file = tempFile();
       try {
         Safetensors.write(file, mean, first.metadata());
         return new ModelState(states.get(0).modelName, Files.readAllBytes(file));
@@ -121,13 +121,25 @@ final class ModelState implements Serializable {
   }
 
   private SafetensorsFile read() throws IOException {
-    Path file = Files.createTempFile("qnn4j-spark-state", ".safetensors");
+    Path file = tempFile();
     try {
       Files.write(file, checkpoint);
       return Safetensors.read(file);
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+
+  /**
+   * A scratch file for the checkpoint format, in memory ({@code /dev/shm}) where the system has it:
+   * saving syncs the file to its device, which on a disk costs tens of milliseconds per step.
+   */
+  private static Path tempFile() throws IOException {
+    Path shm = Path.of("/dev/shm");
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      return Files.createTempFile(shm, "qnn4j-spark-state", ".safetensors");
+    }
+    return Files.createTempFile("qnn4j-spark-state", ".safetensors");
   }
 
   /** Size in bytes, for measurements. */

@@ -76,7 +76,7 @@ public final class SparkEvaluator {
   }
 
   static BatchResult evaluateBatch(ModelState state, ModelSource source, Dataset data, int from, int to) {
-    Model model = source.create();
+    Model model = Workers.model(source, state.modelName());
     state.loadInto(model, null);
     model.eval();
     int[] indices = new int[to - from];

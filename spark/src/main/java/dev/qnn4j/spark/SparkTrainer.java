@@ -335,7 +335,7 @@ public final class SparkTrainer {
   static LocalSteps localSteps(ModelState state, ModelSource source, OptimizerFactory factory, Dataset data,
       int[][] shards) {
     Workers.beforeTask();
-    Model m = source.create();
+    Model m = Workers.model(source, state.modelName());
     Optimizer opt = factory.create(m.parameters());
     state.loadInto(m, opt);
     m.train();
@@ -368,7 +368,7 @@ public final class SparkTrainer {
     if (shard.length == 0) {
       return null;
     }
-    Model m = source.create();
+    Model m = Workers.model(source, state.modelName());
     state.loadInto(m, null);
     m.train();
     return GradientShards.compute(m, Workers.images(data, shard), Workers.labels(data, shard),

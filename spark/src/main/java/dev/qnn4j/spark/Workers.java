@@ -1,9 +1,11 @@
 package dev.qnn4j.spark;
 
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.nn.Model;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -53,6 +55,24 @@ final class Workers {
       return d;
     }
   }
+
+  /**
+   * This task thread's model built by {@code source}, reused across tasks (building one costs a
+   * random initialisation): every task loads the whole broadcast state into it before use, which
+   * leaves nothing of the previous task behind (a resumed checkpoint continues bit for bit).
+   */
+  static Model model(ModelSource source, String name) {
+    Map<String, Model> mine = MODELS.get();
+    String key = source.getClass().getName() + "/" + name;
+    Model m = mine.get(key);
+    if (m == null) {
+      m = source.create();
+      mine.put(key, m);
+    }
+    return m;
+  }
+
+  private static final ThreadLocal<Map<String, Model>> MODELS = ThreadLocal.withInitial(HashMap::new);
 
   static void beforeTask() {
     Runnable hook = taskHook;
