@@ -59,6 +59,9 @@ public final class SparkTrainer {
   private long stateNanos;
   private long jobNanos;
   private long reduceNanos;
+  /** Summed over the synchronous tasks: loading the broadcast state, forward and backward. */
+  private long taskLoadNanos;
+  private long taskComputeNanos;
   /** Tests only: the wrong reduction (mean of the shards' means) that must make the comparison fail. */
   boolean meanOfShardMeans;
 
@@ -264,15 +267,17 @@ public final class SparkTrainer {
     long t1 = System.nanoTime();
     stateNanos += t1 - t0;
     try {
-      List<GradientShards.Result> results = spark.parallelize(shards, partitions)
+      List<ShardOutcome> results = spark.parallelize(shards, partitions)
           .map(shard -> shardGradient(stateB.value(), src, Workers.dataset(trainB), shard,
               wrong ? shard.length * parts : batchSize))
           .collect();
       jobNanos += System.nanoTime() - t1;
       List<GradientShards.Result> nonEmpty = new ArrayList<>();
-      for (GradientShards.Result r : results) {
-        if (r != null) {
-          nonEmpty.add(r);
+      for (ShardOutcome r : results) {
+        taskLoadNanos += r.loadNanos();
+        taskComputeNanos += r.computeNanos();
+        if (r.result() != null) {
+          nonEmpty.add(r.result());
         }
       }
       return nonEmpty;
@@ -354,25 +359,38 @@ public final class SparkTrainer {
 
   /**
    * Seconds the driver spent so far serialising and broadcasting the state, waiting for the Spark
-   * jobs (task launch, the tasks' own work, result transfer) and reducing plus stepping (or averaging).
+   * jobs (task launch, the tasks' own work, result transfer) and reducing plus stepping (or averaging);
+   * in synchronous mode also the tasks' own time.
    */
   public String timeSpent() {
-    return String.format(java.util.Locale.ROOT, "state+broadcast %.1f s, Spark jobs %.1f s, reduce+step %.1f s",
-        stateNanos / 1e9, jobNanos / 1e9, reduceNanos / 1e9);
+    String driver = String.format(java.util.Locale.ROOT,
+        "state+broadcast %.1f s, Spark jobs %.1f s, reduce+step %.1f s", stateNanos / 1e9, jobNanos / 1e9,
+        reduceNanos / 1e9);
+    return taskComputeNanos == 0 ? driver : driver + String.format(java.util.Locale.ROOT,
+        "; in the tasks (summed over partitions): state load %.1f s, forward+backward %.1f s",
+        taskLoadNanos / 1e9, taskComputeNanos / 1e9);
   }
 
   /** An executor's task: the gradient of one shard; null for an empty shard (a batch smaller than the partition count). */
-  static GradientShards.Result shardGradient(ModelState state, ModelSource source, Dataset data, int[] shard,
-      int divisor) {
+  static ShardOutcome shardGradient(ModelState state, ModelSource source, Dataset data, int[] shard, int divisor) {
     Workers.beforeTask();
     if (shard.length == 0) {
-      return null;
+      return new ShardOutcome(null, 0, 0);
     }
+    long start = System.nanoTime();
     Model m = Workers.model(source, state.modelName());
     state.loadInto(m, null);
     m.train();
-    return GradientShards.compute(m, Workers.images(data, shard), Workers.labels(data, shard),
+    long loaded = System.nanoTime();
+    GradientShards.Result r = GradientShards.compute(m, Workers.images(data, shard), Workers.labels(data, shard),
         Workers.shape(data, shard.length), divisor);
+    return new ShardOutcome(r, loaded - start, System.nanoTime() - loaded);
+  }
+
+  /** A gradient task's result (null for an empty shard) and its own time: loading the state, computing. */
+  record ShardOutcome(GradientShards.Result result, long loadNanos, long computeNanos)
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
   }
 
   /**
