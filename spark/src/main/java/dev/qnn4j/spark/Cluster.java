@@ -123,12 +123,17 @@ public final class Cluster implements AutoCloseable {
   }
 
   /** A job whose failure inside Spark becomes one line; the caller's own exceptions pass as they are. */
-  private static <T> T run(Callable<T> job) throws IOException {
+  private <T> T run(Callable<T> job) throws IOException {
     try {
       return job.call();
     } catch (IOException | SparkJobException e) {
       throw e;
     } catch (Exception e) {
+      if (context.sc().isStopped()) {
+        // E.g. a standalone master gave up on the application because its executors kept failing.
+        throw new SparkJobException("the Spark application was stopped while running (" + SparkErrors.message(e)
+            + "); the Spark master's and workers' logs say why", e);
+      }
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof SparkException) {
           throw new SparkJobException(SparkErrors.message(e), e);
