@@ -153,6 +153,20 @@ class SparkTrainingTest {
     assertThat(Files.readAllBytes(retried)).isEqualTo(expected);
   }
 
+  /** A driver restarted from the checkpoint of step 7 (mid-epoch) ends where the uninterrupted run ends. */
+  @Test
+  void aRunResumedFromItsCheckpointEndsBitIdentical() throws Exception {
+    Map<String, ArrayData> uninterrupted = sparkRun(null, false, 13);
+    Path ckpt = dir.resolve("resume.safetensors");
+    sparkRun(ckpt, false, 7);
+    Model model = LENET.create();
+    Adam adam = new Adam(model.parameters(), 2e-3f);
+    dev.qnn4j.runtime.train.TrainingState from = dev.qnn4j.runtime.train.Checkpoint.load(ckpt, model, adam);
+    assertThat(from.step()).isEqualTo(7);
+    new SparkTrainer(spark, model, LENET, adam, config(null, 13), PARTITIONS).fit(DataSource.of(TRAIN), null, from);
+    assertThat(SparkTestSupport.state(model, adam)).isEqualTo(uninterrupted);
+  }
+
   /** One partition: k local steps then an "average" of one state is plain single-process training. */
   @Test
   void averagingOnOnePartitionIsPlainTraining() throws Exception {
