@@ -123,25 +123,7 @@ public final class ActQuantizer {
     if (counter < collectStatsSteps) {
       Tensor stat = Ops.absPercentile(x, config.percentile());
       Tensor clamped = Ops.clampMinSte(stat, ActQuantConfig.SCALING_MIN_VAL);
-      float s = clamped.item();
-      long next = counter + 1;
-      float updated;
-      if (counter == 0) {
-        updated = buffer * s;
-      } else if (trueAverage) {
-        updated = buffer * (float) ((double) counter / next);
-        updated = updated + s / (float) next;
-      } else {
-        float m = config.statsMomentum();
-        updated = buffer * (float) (1.0 - m);
-        updated = updated + m * s;
-      }
-      // One scalar per batch: the cheap place to stop NaN or infinity before it becomes a scale.
-      if (!Float.isFinite(updated)) {
-        throw nonFiniteStatistic(s, next);
-      }
-      buffer = updated;
-      counter = next;
+      accumulateStatistic(clamped.item());
       return Ops.absBinarySignGrad(Ops.div(clamped, threshold));
     }
     if (counter == collectStatsSteps) {
@@ -161,6 +143,33 @@ public final class ActQuantizer {
         + quantizer.substring(dot + 1) + " became non-finite at statistics step " + step + " (batch statistic "
         + statistic + ", the " + config.percentile() + "th percentile of |x|); the quantizer keeps its last"
         + " finite statistic " + buffer);
+  }
+
+  /**
+   * Folds one batch's statistic {@code s} into the running statistic exactly as a statistics step
+   * does (the first value, then the average or exponential average) and counts the step. Lets
+   * statistics computed elsewhere, one batch each (e.g. on the workers of a cluster), be combined in
+   * batch order with the same result as collecting them here.
+   */
+  public void accumulateStatistic(float s) {
+    long next = counter + 1;
+    float updated;
+    if (counter == 0) {
+      updated = buffer * s;
+    } else if (trueAverage) {
+      updated = buffer * (float) ((double) counter / next);
+      updated = updated + s / (float) next;
+    } else {
+      float m = config.statsMomentum();
+      updated = buffer * (float) (1.0 - m);
+      updated = updated + m * s;
+    }
+    // One scalar per batch: the cheap place to stop NaN or infinity before it becomes a scale.
+    if (!Float.isFinite(updated)) {
+      throw nonFiniteStatistic(s, next);
+    }
+    buffer = updated;
+    counter = next;
   }
 
   private Tensor finish(Tensor raw) {

@@ -8,6 +8,19 @@ public final class CrossEntropyLoss {
   private CrossEntropyLoss() {}
 
   public static Tensor mean(Tensor logits, int[] labels) {
+    return mean(logits, labels, labels.length);
+  }
+
+  /**
+   * The summed cross-entropy of these rows divided by {@code divisor}: this shard's share of the mean
+   * over a batch of {@code divisor} examples, so the gradients of a batch's shards add up to the
+   * gradient of its mean (gradient accumulation, data-parallel training).
+   */
+  public static Tensor mean(Tensor logits, int[] labels, int divisor) {
+    if (divisor < labels.length) {
+      throw new IllegalArgumentException("cross entropy: divisor " + divisor + " is smaller than the "
+          + labels.length + " rows");
+    }
     if (logits.rank() != 2 || logits.size(0) != labels.length) {
       throw new IllegalArgumentException("cross entropy: expected logits [" + labels.length
           + ", classes], got " + java.util.Arrays.toString(logits.shape()));
@@ -37,9 +50,9 @@ public final class CrossEntropyLoss {
       }
       total += -((x[i * c + label] - max) - logSum);
     }
-    float loss = (float) (total / n);
+    float loss = (float) (total / divisor);
     return Tensor.result(new float[] {loss}, new long[0], GradFn.of("CrossEntropy", g -> {
-      float scale = g[0] / n;
+      float scale = g[0] / divisor;
       float[] gx = new float[x.length];
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < c; j++) {

@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Finds a model's activation quantizers, named by the state-dict prefix of their scale. */
-final class ModelQuantizers {
+public final class ModelQuantizers {
   private static final String VALUE = ".value";
 
   private ModelQuantizers() {}
@@ -21,7 +21,7 @@ final class ModelQuantizers {
    * scale without the trailing {@code .value} (Brevitas'
    * {@code <layer>.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl}).
    */
-  static Map<String, ActQuantizer> byPrefix(Model model) {
+  public static Map<String, ActQuantizer> byPrefix(Model model) {
     Map<String, ActQuantizer> out = new LinkedHashMap<>();
     Map<ActQuantizer, Boolean> seen = new IdentityHashMap<>();
     for (Module m : model.layers()) {

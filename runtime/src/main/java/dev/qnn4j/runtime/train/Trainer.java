@@ -34,6 +34,9 @@ import java.util.Random;
  * uninterrupted run would have ({@link #initialize} seeds the parameters; shuffling depends on the
  * seed and epoch only).
  *
+ * <p>With {@link TrainerConfig#accumulationShards()} above 1 each batch's gradient is computed shard
+ * by shard and summed in order ({@link GradientShards}) before the optimizer's one step.
+ *
  * <p>A NaN or infinite input, loss or gradient stops the run with a {@link
  * TrainingDivergedException} naming the step, before the parameters are updated; so does an update
  * that makes a parameter NaN or infinite (then the parameters in memory are not usable any more, but
@@ -59,6 +62,11 @@ public final class Trainer {
   public Trainer addListener(TrainingListener listener) {
     listeners.add(listener);
     return this;
+  }
+
+  /** The listeners added so far, in order (e.g. to hand the same ones to another training loop). */
+  public List<TrainingListener> listeners() {
+    return List.copyOf(listeners);
   }
 
   /**
@@ -139,26 +147,44 @@ public final class Trainer {
         }
         model.zeroGrad();
         optimizer.zeroGrad();
-        Tensor input = Tensor.of(batch.images(), batch.shape());
-        // The trace costs a list of references per step and names the layer if the loss diverges.
-        Tensor[] logitsHolder = new Tensor[1];
-        List<TraceEvent> trace = new ArrayList<>();
-        try {
-          Tracer.trace(() -> logitsHolder[0] = model.forward(input), trace);
-        } catch (NonFiniteStatisticException e) {
-          // Caught while the quantizers collect statistics, before it becomes a scale; the layers
-          // traced so far show where the non-finite values came from.
-          throw diverged(e.getMessage() + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1, batchNumber,
-              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+        float lossValue;
+        int batchCorrect;
+        if (config.accumulationShards() > 1) {
+          List<GradientShards.Result> shards = shardGradients(batch);
+          lossValue = 0f;
+          batchCorrect = 0;
+          for (GradientShards.Result r : shards) {
+            lossValue += r.loss();
+            batchCorrect += r.correct();
+          }
+          if (!Float.isFinite(lossValue)) {
+            throw diverged("loss is " + lossValue, failingStep, epoch + 1, batchNumber, batchesPerEpoch,
+                lastCheckpoint, lastCheckpointStep);
+          }
+          GradientShards.apply(model, shards);
+        } else {
+          Tensor input = Tensor.of(batch.images(), batch.shape());
+          // The trace costs a list of references per step and names the layer if the loss diverges.
+          Tensor[] logitsHolder = new Tensor[1];
+          List<TraceEvent> trace = new ArrayList<>();
+          try {
+            Tracer.trace(() -> logitsHolder[0] = model.forward(input), trace);
+          } catch (NonFiniteStatisticException e) {
+            // Caught while the quantizers collect statistics, before it becomes a scale; the layers
+            // traced so far show where the non-finite values came from.
+            throw diverged(e.getMessage() + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1, batchNumber,
+                batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          }
+          Tensor logits = logitsHolder[0];
+          Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
+          lossValue = loss.item();
+          if (!Float.isFinite(lossValue)) {
+            throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1,
+                batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          }
+          loss.backward();
+          batchCorrect = Evaluator.countCorrect(logits, batch.labels());
         }
-        Tensor logits = logitsHolder[0];
-        Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
-        float lossValue = loss.item();
-        if (!Float.isFinite(lossValue)) {
-          throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1,
-              batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
-        }
-        loss.backward();
         String gradProblem = nonFiniteGradient();
         if (gradProblem != null) {
           throw diverged(gradProblem, failingStep, epoch + 1, batchNumber,
@@ -176,7 +202,7 @@ public final class Trainer {
         batchesRun++;
         lossSum += lossValue;
         images += batch.size();
-        correct += Evaluator.countCorrect(logits, batch.labels());
+        correct += batchCorrect;
         double epochSeconds = seconds(epochStart);
         StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batchNumber, batchesPerEpoch,
             batch.size(), lossValue, lossSum / batchesRun, (double) correct / images, optimizer.lr(),
@@ -219,6 +245,25 @@ public final class Trainer {
       l.onEnd(state);
     }
     return state;
+  }
+
+  /** The gradients of the batch's {@link TrainerConfig#accumulationShards()} shards, in shard order. */
+  private List<GradientShards.Result> shardGradients(BatchLoader.Batch batch) {
+    int[] bounds = GradientShards.bounds(batch.size(), config.accumulationShards());
+    int imageSize = batch.images().length / batch.size();
+    long[] shape = batch.shape();
+    List<GradientShards.Result> shards = new ArrayList<>();
+    for (int i = 0; i + 1 < bounds.length; i++) {
+      int from = bounds[i];
+      int to = bounds[i + 1];
+      if (from == to) {
+        continue; // a batch smaller than the shard count leaves some shards empty
+      }
+      shape[0] = to - from;
+      shards.add(GradientShards.compute(model, Arrays.copyOfRange(batch.images(), from * imageSize, to * imageSize),
+          Arrays.copyOfRange(batch.labels(), from, to), shape.clone(), batch.size()));
+    }
+    return shards;
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.runtime.graph.CrossLayerEqualization;
 import dev.qnn4j.runtime.train.TrainingState;
+import dev.qnn4j.spark.ModelSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,15 @@ final class CalibrateCommand extends ModelCommand {
   @Option(names = "--bias-correction", description = "Bias correction after calibration.")
   boolean biasCorrection;
 
+  @Option(names = "--spark", paramLabel = "MASTER", description = SparkJob.HELP
+      + " With --data: the batches' statistics are computed on the partitions and combined in batch order"
+      + " (the same scales as on one machine).")
+  String spark;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+      description = "With --spark: tasks (default: Spark's default parallelism).")
+  int partitions;
+
   @Option(names = "--out", required = true, paramLabel = "C.safetensors",
       description = "The calibrated checkpoint (use it with eval, predict, export, or train --init-checkpoint).")
   Path outFile;
@@ -64,6 +74,10 @@ final class CalibrateCommand extends ModelCommand {
       throw new CliException("give the calibration images with exactly one of --calibration X.npy or --data DATA");
     }
     positive("--batches", batches);
+    nonNegative("--partitions", partitions);
+    if (spark != null && data == null) {
+      throw new CliException("--spark calibrates on --data DATA (the executors read it), not on --calibration");
+    }
     positive("--batch-size", batchSize);
     Model model = createModel();
     Inputs.requireFile(weights, "--weights");
@@ -101,7 +115,12 @@ final class CalibrateCommand extends ModelCommand {
       out().println("cross-layer equalization: " + (pairs.isEmpty() ? "no eligible layer pairs"
           : pairs.stream().map(p -> p.source() + " -> " + p.sink()).reduce((a, b) -> a + ", " + b).get()));
     }
-    Calibration.calibrate(model, calib);
+    if (spark == null) {
+      Calibration.calibrate(model, calib);
+    } else {
+      SparkJob.run(spark, partitions, out(), cluster -> cluster.calibrate(model, ModelSource.named(model.modelName()),
+          SparkJob.data(data, false, 0), batchSize, batches));
+    }
     out().printf(Locale.ROOT, "calibrated %s on %d batch(es), %d images, from %s%n", model.modelName(), calib.size(),
         images, source);
     if (biasCorrection) {

@@ -14,6 +14,7 @@ import dev.qnn4j.runtime.train.TrainingDivergedException;
 import dev.qnn4j.runtime.train.TrainingHistory;
 import dev.qnn4j.runtime.train.TrainingListener;
 import dev.qnn4j.runtime.train.TrainingState;
+import dev.qnn4j.spark.OptimizerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -109,6 +110,25 @@ final class TrainCommand extends ModelCommand {
   @Option(names = "--curve", paramLabel = "FILE.png", description = "Also plot the training curves to a PNG.")
   Path curve;
 
+  @Option(names = "--spark", paramLabel = "MASTER", description = SparkJob.HELP
+      + " Synchronous data-parallel: each step's batch is cut into one shard per partition.")
+  String spark;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+      description = "With --spark: shards (tasks) per step (default: Spark's default parallelism).")
+  int partitions;
+
+  @Option(names = "--average-every", paramLabel = "K", defaultValue = "0",
+      description = "With --spark: periodic parameter averaging instead of synchronous steps; each partition takes K"
+          + " local steps on its shards, then parameters and optimizer state are averaged (fewer Spark jobs,"
+          + " different numbers; docs/spark.md). 0 = synchronous (default).")
+  int averageEvery;
+
+  @Option(names = "--calibrate-batches", paramLabel = "N", defaultValue = "16",
+      description = "With --spark, for a model not yet calibrated: calibrate on the first N training batches"
+          + " before QAT (default ${DEFAULT-VALUE}).")
+  int calibrateBatches;
+
   @Override
   public Integer call() throws Exception {
     positive("--epochs", epochs);
@@ -118,6 +138,12 @@ final class TrainCommand extends ModelCommand {
     nonNegative("--checkpoint-every", checkpointEvery);
     nonNegative("--limit", limit);
     nonNegative("--test-limit", testLimit);
+    nonNegative("--partitions", partitions);
+    positive("--calibrate-batches", calibrateBatches);
+    nonNegative("--average-every", averageEvery);
+    if (spark == null && (partitions > 0 || averageEvery > 0)) {
+      throw new CliException("--partitions and --average-every need --spark");
+    }
     if (!(lr > 0) || !Float.isFinite(lr)) {
       throw new CliException("--lr must be a positive number, got " + lr);
     }
@@ -229,7 +255,8 @@ final class TrainCommand extends ModelCommand {
     TrainingState end;
     boolean finished = false;
     try {
-      end = trainer.fit(loaded.train(), loaded.test(), from);
+      end = spark == null ? trainer.fit(loaded.train(), loaded.test(), from)
+          : SparkTraining.fit(this, model, opt, config, trainer.listeners(), from, optimizerFactory(mom));
       finished = true;
     } catch (TrainingDivergedException e) {
       if (resuming && e.lastCheckpoint() == null) {
@@ -268,6 +295,18 @@ final class TrainCommand extends ModelCommand {
       out().println("metrics: " + metrics);
     }
     return Qnn4jCli.OK;
+  }
+
+  /** The driver's optimizer again, for the executors' copies in parameter-averaging mode; null when synchronous. */
+  private OptimizerFactory optimizerFactory(float mom) {
+    if (averageEvery == 0) {
+      return null;
+    }
+    float rate = lr;
+    float decay = weightDecay;
+    return optimizer == OptimizerKind.adam
+        ? ps -> new Adam(ps, rate, 0.9f, 0.999f, 1e-8f, decay)
+        : ps -> new Sgd(ps, rate, mom, decay);
   }
 
   private void warnIfChanged(Map<String, String> meta, Optimizer opt) {
