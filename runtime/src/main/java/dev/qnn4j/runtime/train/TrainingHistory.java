@@ -16,8 +16,8 @@ import java.util.List;
 
 /**
  * The losses and epoch results of a run, collected as a listener or read back from a {@link
- * MetricsWriter} file (so a resumed run can plot its whole history), for {@link TrainingCurve} and
- * {@link SummaryTable}.
+ * MetricsWriter} file (so a resumed run can plot its whole history), for the command line's
+ * training curve and summary table.
  */
 public final class TrainingHistory implements TrainingListener {
   /** One optimizer step's loss. */
