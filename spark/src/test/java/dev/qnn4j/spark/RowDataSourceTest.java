@@ -239,6 +239,14 @@ class RowDataSourceTest {
     twice.set(2, RowFactory.create(0L, pixelsOf(2), 1));
     assertThat(failure(twice, good, "id")).isEqualTo("index column 'id' holds 0 twice (again in row 2)");
 
+    List<Row> nullImage = goodRows(3);
+    nullImage.set(0, RowFactory.create(0L, null, 1));
+    assertThat(failure(nullImage, good, null)).isEqualTo("image column 'image' is null in row 0");
+
+    List<Row> gap = goodRows(3);
+    gap.set(1, RowFactory.create(5L, pixelsOf(1), 1));
+    assertThat(failure(gap, good, "id")).isEqualTo("index column 'id' of row 1 (index 5) is outside 0..2 (3 rows)");
+
     List<Row> nullValue = List.of(RowFactory.create(0L, new Float[] {1f, null}, 1));
     assertThat(failure(nullValue, schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.IntegerType),
         null)).isEqualTo("image column 'image' of row 0 holds a null value at 1");
