@@ -133,6 +133,16 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         }
         yield new Value(in.dims, null);
       }
+      case BATCH_NORM1D -> {
+        int features = layer.requireSpec().batchNorm().numFeatures();
+        if (in.dims != null && in.rank() != 1 && in.rank() != 2) {
+          listener.layerMismatch(layer, "a 2-d input [N, C] or 3-d input [N, C, L]", in, null);
+        } else if (in.dims != null && in.dims[0] >= 0 && in.dims[0] != features) {
+          listener.layerMismatch(layer, "[N, " + features + "] (num_features = " + features + ")", in, "numFeatures");
+        }
+        yield new Value(in.dims, null);
+      }
+      case TENSOR_NORM, DROPOUT -> new Value(in.dims, null);
       case QUANT_MAX_POOL2D -> {
         if (in.dims != null && in.rank() != 3) {
           listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);

@@ -195,8 +195,11 @@ public final class ModelGenerator {
       case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.dense().inFeatures(),
           spec.dense().outFeatures(), spec.dense().bias());
       case RELU -> CodeBlock.of("new $T($S)", type, name);
-      case BATCH_NORM2D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name, spec.batchNorm().numFeatures(),
-          (float) spec.batchNorm().eps(), (float) spec.batchNorm().momentum());
+      case BATCH_NORM2D, BATCH_NORM1D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name,
+          spec.batchNorm().numFeatures(), (float) spec.batchNorm().eps(), (float) spec.batchNorm().momentum());
+      case TENSOR_NORM -> CodeBlock.of("new $T($S, $Lf, $Lf)", type, name, (float) spec.batchNorm().eps(),
+          (float) spec.batchNorm().momentum());
+      case DROPOUT -> CodeBlock.of("new $T($S, $Lf)", type, name, (float) spec.dropout().p());
     };
   }
 

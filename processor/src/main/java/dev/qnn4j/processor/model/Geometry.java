@@ -26,6 +26,9 @@ public sealed interface Geometry {
     }
   }
 
-  /** {@code @BatchNorm2d}. */
+  /** {@code @BatchNorm2d}, {@code @BatchNorm1d}; {@code @TensorNorm} has one feature. */
   record BatchNorm(int numFeatures, double eps, double momentum) implements Geometry {}
+
+  /** {@code @Dropout}: the probability of zeroing an element. */
+  record Dropout(double p) implements Geometry {}
 }

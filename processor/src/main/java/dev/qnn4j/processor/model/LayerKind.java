@@ -15,7 +15,10 @@ public enum LayerKind {
   CONV2D(dev.qnn4j.annotations.Conv2d.class, Role.FLOAT, 1),
   LINEAR(dev.qnn4j.annotations.Linear.class, Role.FLOAT, 1),
   RELU(dev.qnn4j.annotations.ReLU.class, Role.FLOAT, 1),
-  BATCH_NORM2D(dev.qnn4j.annotations.BatchNorm2d.class, Role.FLOAT, 1);
+  BATCH_NORM2D(dev.qnn4j.annotations.BatchNorm2d.class, Role.FLOAT, 1),
+  BATCH_NORM1D(dev.qnn4j.annotations.BatchNorm1d.class, Role.FLOAT, 1),
+  TENSOR_NORM(dev.qnn4j.annotations.TensorNorm.class, Role.FLOAT, 1),
+  DROPOUT(dev.qnn4j.annotations.Dropout.class, Role.FLOAT, 1);
 
   /** What a kind of layer quantizes, which decides the checks that apply to it. */
   public enum Role {

@@ -34,6 +34,10 @@ public record LayerSpec(
     return (Geometry.BatchNorm) geometry;
   }
 
+  public Geometry.Dropout dropout() {
+    return (Geometry.Dropout) geometry;
+  }
+
   public WeightQuantSpec weight() {
     return weightQuant.orElseThrow(() -> new IllegalStateException(kind + " has no weight quantizer"));
   }

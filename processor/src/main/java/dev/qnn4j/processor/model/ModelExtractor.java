@@ -111,8 +111,10 @@ public final class ModelExtractor {
           a.booleanValue("bias"));
       case QUANT_MAX_POOL2D -> new Geometry.Pool(a.intValue("kernelSize"), a.intValue("stride"),
           a.intValue("padding"));
-      case BATCH_NORM2D -> new Geometry.BatchNorm(a.intValue("numFeatures"), a.doubleValue("eps"),
+      case BATCH_NORM2D, BATCH_NORM1D -> new Geometry.BatchNorm(a.intValue("numFeatures"), a.doubleValue("eps"),
           a.doubleValue("momentum"));
+      case TENSOR_NORM -> new Geometry.BatchNorm(1, a.doubleValue("eps"), a.doubleValue("momentum"));
+      case DROPOUT -> new Geometry.Dropout(a.doubleValue("p"));
       default -> Geometry.NONE;
     };
     Optional<WeightQuantSpec> weight = kind.hasWeightQuantizer()

@@ -170,6 +170,10 @@ public final class Messages {
     return layer + ": padding = " + padding + " must be at most half of kernelSize = " + kernelSize;
   }
 
+  public static String dropoutProbability(String layer, double p) {
+    return layer + ": dropout probability p must be in [0, 1), got " + p;
+  }
+
   public static String epsNotPositive(String layer) {
     return layer + ": eps must be positive";
   }

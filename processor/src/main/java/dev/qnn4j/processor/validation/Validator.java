@@ -250,6 +250,11 @@ public final class Validator {
             layer.method(), a.mirror(),
             a.value("padding")));
       }
+    } else if (geometry instanceof Geometry.Dropout d) {
+      if (!(d.p() >= 0 && d.p() < 1)) {
+        out.add(Diagnostic.error(Messages.dropoutProbability(layer.layerName(), d.p()), layer.method(), a.mirror(),
+            a.value("p")));
+      }
     } else if (geometry instanceof Geometry.BatchNorm b) {
       atLeast(layer, "numFeatures", b.numFeatures(), 1, out);
       if (!(b.eps() > 0)) {

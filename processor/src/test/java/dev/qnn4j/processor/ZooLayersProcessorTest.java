@@ -1,0 +1,145 @@
+package dev.qnn4j.processor;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.testing.compile.CompilationSubject.assertThat;
+
+import com.google.testing.compile.Compilation;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The layers of issue 17 (bnn_pynq zoo, mobile and image-to-image nets): generation, running, checks. */
+class ZooLayersProcessorTest {
+
+  private static void assertError(TestSource source, String message, String onLineWith) {
+    Compilation c = source.compile();
+    assertThat(c).failed();
+    assertThat(c).hadErrorContaining(message).inFile(source.file()).onLine(source.lineOf(onLineWith));
+  }
+
+  static final TestSource TFC_LIKE = TestSource.model("TfcLike", """
+      @QuantModel(inputShape = {1, 4, 4})
+      public abstract class TfcLike {
+        @QuantIdentity(bitWidth = 2, returnQuantTensor = true)
+        abstract QuantTensor quantInp(Tensor x);
+
+        @QuantLinear(inFeatures = 16, outFeatures = 8, bias = false, bitWidth = 2)
+        abstract Tensor fc0(QuantTensor x);
+
+        @BatchNorm1d(numFeatures = 8)
+        abstract Tensor bn0(Tensor x);
+
+        @Dropout(p = 0.2)
+        abstract Tensor drop0(Tensor x);
+
+        @QuantIdentity(bitWidth = 2, returnQuantTensor = true)
+        abstract QuantTensor act0(Tensor x);
+
+        @QuantLinear(inFeatures = 8, outFeatures = 3, bias = false, bitWidth = 2)
+        abstract Tensor fc1(QuantTensor x);
+
+        @TensorNorm
+        abstract Tensor norm(Tensor x);
+
+        public Tensor forward(Tensor x) {
+          QuantTensor q = quantInp(F.flatten(x));
+          return norm(fc1(act0(drop0(bn0(fc0(q))))));
+        }
+      }
+      """);
+
+  @Test
+  void batchNorm1dDropoutAndTensorNormGenerateAndRun() throws Exception {
+    Compilation c = TFC_LIKE.compile();
+    assertThat(c).succeededWithoutWarnings();
+    Model model = new CompiledClasses(c).create("test.QuantModel_TfcLike", Model.class);
+    assertThat(model.layers().stream().map(Module::describe).toList()).containsAtLeast(
+        "BatchNorm1d(8, eps=1.0E-5, momentum=0.1)", "Dropout(p=0.2)", "TensorNorm(eps=1.0E-4, momentum=0.1)");
+    assertThat(model.stateDict().keySet()).containsAtLeast("bn0.running_var", "bn0.num_batches_tracked",
+        "norm.weight", "norm.bias", "norm.running_mean", "norm.running_var");
+    assertThat(model.stateDict().keySet()).doesNotContain("norm.num_batches_tracked");
+
+    Tensor input = randomInput(5, 1, 4, 4);
+    Tensor train = model.forward(input);
+    assertThat(train.shape()).asList().containsExactly(5L, 3L).inOrder();
+    // TensorNorm in training normalises all 15 logits together: mean 0, biased variance ~1.
+    double mean = 0;
+    for (float v : train.data()) {
+      mean += v;
+    }
+    assertThat(Math.abs(mean / 15)).isLessThan(1e-5);
+    assertThat(model.stateDict().get("norm.running_mean").data()[0]).isNotEqualTo(0f);
+
+    model.eval();
+    float[] eval1 = model.forward(input).data();
+    float[] eval2 = model.forward(input).data();
+    assertThat(eval1).isEqualTo(eval2);
+  }
+
+  @Test
+  void batchNorm1dFeaturesMustMatchTheInput() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel(inputShape = {16})
+        public abstract class Net {
+          @Linear(inFeatures = 16, outFeatures = 8)
+          abstract Tensor fc0(Tensor x);
+
+          @BatchNorm1d(numFeatures = 10)
+          abstract Tensor bn0(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            return bn0(fc0(x));
+          }
+        }
+        """);
+    assertError(s, "bn0: expected input [N, 10] (num_features = 10), got [N, 8]", "numFeatures = 10");
+  }
+
+  @Test
+  void batchNorm1dRefusesImages() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel(inputShape = {3, 8, 8})
+        public abstract class Net {
+          @BatchNorm1d(numFeatures = 3)
+          abstract Tensor bn0(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            return bn0(x);
+          }
+        }
+        """);
+    assertError(s, "bn0: expected input a 2-d input [N, C] or 3-d input [N, C, L], got [N, 3, 8, 8]",
+        "@BatchNorm1d(numFeatures = 3)");
+  }
+
+  @Test
+  void dropoutProbabilityMustBeBelowOne() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel
+        public abstract class Net {
+          @Dropout(p = 1.5)
+          abstract Tensor drop(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            return drop(x);
+          }
+        }
+        """);
+    assertError(s, "drop: dropout probability p must be in [0, 1), got 1.5", "@Dropout(p = 1.5)");
+  }
+
+  private static Tensor randomInput(long... shape) {
+    Random rng = new Random(42);
+    int n = 1;
+    for (long d : shape) {
+      n *= (int) d;
+    }
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) rng.nextGaussian();
+    }
+    return Tensor.of(v, shape);
+  }
+}
