@@ -20,7 +20,8 @@ import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.kernels.FakeQuant;
-import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.BatchNorm;
+import dev.qnn4j.runtime.nn.Dropout;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
@@ -153,8 +154,11 @@ final class GraphCapture {
     } else if (layer instanceof QuantEltwiseAdd a) {
       quantizedOutput(e, a.outputQuantizer(),
           sum -> add(new Add(name, name, in(e, 0), in(e, 1), sum)));
-    } else if (layer instanceof BatchNorm2d bn) {
+    } else if (layer instanceof BatchNorm bn) {
       batchNorm(e, bn);
+    } else if (layer instanceof Dropout) {
+      // The identity in evaluation, which is what is exported.
+      values.put(e.output(), in(e, 0));
     } else {
       throw unsupported(layer);
     }
@@ -276,20 +280,21 @@ final class GraphCapture {
   // BatchNorm folding
 
   /**
-   * Folds an evaluation-mode BatchNorm2d into the exported constants of the convolution that
-   * produced its input: the layers themselves are left as they are.
+   * Folds an evaluation-mode BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of
+   * the convolution or linear layer that produced its input: the layers themselves are left as they
+   * are. A TensorNorm's single factor applies to every output channel.
    */
-  private void batchNorm(Event e, BatchNorm2d bn) {
+  private void batchNorm(Event e, BatchNorm bn) {
     Value input = in(e, 0);
     Integer at = producers.get(input);
     Step producer = at == null ? null : steps.get(at);
-    if (!(producer instanceof Compute conv) || conv.conv() == null
-        || uses.get(e.inputs().get(0)) != 1) {
-      throw new ExportException(bn.name(), "BatchNorm2d is exported folded into the convolution"
-          + " that produces its input; that input must come straight from a convolution without"
+    String kind = bn.getClass().getSimpleName();
+    if (!(producer instanceof Compute conv) || uses.get(e.inputs().get(0)) != 1) {
+      throw new ExportException(bn.name(), kind + " is exported folded into the convolution or linear"
+          + " layer that produces its input; that input must come straight from such a layer without"
           + " an output quantizer and be used by nothing else");
     }
-    if (conv.weights().dims()[0] != bn.numFeatures()) {
+    if (bn.numFeatures() != 1 && conv.weights().dims()[0] != bn.numFeatures()) {
       throw new ExportException(bn.name(), bn.numFeatures() + " features after " + conv.layer()
           + " with " + conv.weights().dims()[0] + " output channels");
     }

@@ -1,0 +1,118 @@
+package dev.qnn4j.export;
+
+import static com.google.common.truth.Truth.assertThat;
+import static dev.qnn4j.export.ExportFixtures.assertMatchesAndCountExact;
+import static dev.qnn4j.export.ExportFixtures.calibrated;
+import static dev.qnn4j.export.ExportFixtures.javaForward;
+import static dev.qnn4j.export.ExportFixtures.randomInput;
+import static dev.qnn4j.export.ExportFixtures.readChecked;
+import static dev.qnn4j.export.ExportFixtures.runOrt;
+
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.qnn4j.runtime.F;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.BatchNorm1d;
+import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.QuantIdentity;
+import dev.qnn4j.runtime.nn.QuantLinear;
+import dev.qnn4j.runtime.nn.TensorNorm;
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.WeightQuantConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import dev.qnn4j.export.onnx.proto.ModelProto;
+import dev.qnn4j.export.onnx.proto.NodeProto;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Export of the layers of issue 17: ONNX Runtime runs each exported model like the Java forward. */
+class ZooLayersExportTest {
+
+  @TempDir
+  Path dir;
+
+  /**
+   * The bnn_pynq FC shape: QuantIdentity, QuantLinear, BatchNorm1d, Dropout, QuantIdentity,
+   * QuantLinear, TensorNorm. Input {@code [N, 16]}.
+   */
+  static final class FcNet implements Model {
+    final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(8), true);
+    final QuantLinear fc0 = new QuantLinear("fc0", 16, 8, false, WeightQuantConfig.perTensorFloat(4), null, null,
+        null, false);
+    final BatchNorm1d bn0 = new BatchNorm1d("bn0", 8);
+    final Dropout drop0 = new Dropout("drop0", 0.2f);
+    final QuantIdentity act0 = new QuantIdentity("act0", ActQuantConfig.signed(4), true);
+    final QuantLinear fc1 = new QuantLinear("fc1", 8, 5, false, WeightQuantConfig.perTensorFloat(4), null, null,
+        null, false);
+    final TensorNorm norm = new TensorNorm("norm");
+
+    FcNet() {
+      fc0.resetParameters(new Random(31));
+      fc1.resetParameters(new Random(32));
+      Random r = new Random(33);
+      Map<String, Tensor> state = new LinkedHashMap<>();
+      float[] gamma = new float[8];
+      float[] beta = new float[8];
+      float[] mean = new float[8];
+      float[] var = new float[8];
+      for (int c = 0; c < 8; c++) {
+        // A negative gamma: the fold must flip that row's integer weights.
+        gamma[c] = (c == 3 ? -1 : 1) * (0.5f + r.nextFloat());
+        beta[c] = (float) r.nextGaussian() * 0.2f;
+        mean[c] = (float) r.nextGaussian() * 0.3f;
+        var[c] = 0.2f + r.nextFloat();
+      }
+      state.put("bn0.weight", Tensor.of(gamma, 8));
+      state.put("bn0.bias", Tensor.of(beta, 8));
+      state.put("bn0.running_mean", Tensor.of(mean, 8));
+      state.put("bn0.running_var", Tensor.of(var, 8));
+      state.put("norm.weight", Tensor.of(new float[] {1.25f}, 1));
+      state.put("norm.bias", Tensor.of(new float[] {-0.25f}, 1));
+      state.put("norm.running_mean", Tensor.of(new float[] {0.1f}, 1));
+      state.put("norm.running_var", Tensor.of(new float[] {0.7f}, 1));
+      loadStateDict(state, false);
+    }
+
+    @Override
+    public String modelName() {
+      return "FcNet";
+    }
+
+    @Override
+    public List<Module> layers() {
+      return List.of(quantInp, fc0, bn0, drop0, act0, fc1, norm);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+      Tensor h = drop0.forward(bn0.forward(fc0.forward(quantInp.forwardQuant(F.flatten(x)))));
+      return norm.forward(fc1.forward(act0.forwardQuant(h)));
+    }
+  }
+
+  @Test
+  void batchNorm1dAndTensorNormFoldIntoTheLinearLayersAndDropoutVanishes() throws Exception {
+    FcNet model = calibrated(new FcNet(), 2, 6, 16);
+    Tensor input = randomInput(5, 6, 16);
+    Path qcdq = dir.resolve("fc.qcdq.onnx");
+    QcdqExporter.export(model, new long[] {16}, qcdq);
+    ModelProto onnx = readChecked(qcdq);
+    List<String> ops = onnx.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
+    assertThat(ops).doesNotContain("BatchNormalization");
+    assertThat(ops).doesNotContain("Dropout");
+    assertThat(ops.stream().filter(o -> o.equals("Gemm")).count()).isEqualTo(2);
+    assertMatchesAndCountExact("QCDQ FcNet", javaForward(model, input),
+        runOrt(onnx, OptLevel.NO_OPT, "input", "output", input));
+
+    Path qonnx = dir.resolve("fc.qonnx.onnx");
+    QonnxExporter.export(model, new long[] {16}, qonnx);
+    ModelProto lowered = QonnxSemantics.lowered(readChecked(qonnx));
+    assertMatchesAndCountExact("QONNX FcNet", javaForward(model, input),
+        runOrt(lowered, OptLevel.NO_OPT, "input", "output", input));
+  }
+}
