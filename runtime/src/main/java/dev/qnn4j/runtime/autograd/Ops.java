@@ -2,6 +2,7 @@ package dev.qnn4j.runtime.autograd;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.ConvGeometry;
+import dev.qnn4j.runtime.kernels.ConvTranspose;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Gemm;
 import dev.qnn4j.runtime.kernels.Im2Col;
@@ -440,6 +441,28 @@ public final class Ops {
       }
       return new float[][] {gx, gw, gb};
     }, x, w, bias));
+  }
+
+  /**
+   * PyTorch's {@code conv_transpose2d}: weight {@code [Cin, Cout/groups, kh, kw]}, output size
+   * {@code (in - 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1}.
+   */
+  public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding,
+      int[] outputPadding, int[] dilation, int groups) {
+    long[] xs = x.shape();
+    long[] ws = w.shape();
+    ConvTranspose.Geometry geo = new ConvTranspose.Geometry((int) xs[0], (int) xs[1], (int) xs[2], (int) xs[3],
+        (int) ws[1] * groups, (int) ws[2], (int) ws[3], stride, padding, outputPadding, dilation, groups);
+    if (geo.outHeight() <= 0 || geo.outWidth() <= 0) {
+      throw new IllegalArgumentException("transposed convolution output would be empty for input "
+          + Arrays.toString(xs) + " and kernel " + Arrays.toString(ws));
+    }
+    float[] xv = x.data();
+    float[] wv = w.data();
+    float[] out = ConvTranspose.forward(xv, wv, bias == null ? null : bias.data(), geo);
+    long[] shape = {xs[0], geo.outC(), geo.outHeight(), geo.outWidth()};
+    return Tensor.result(out, shape, GradFn.of("ConvTranspose2d",
+        g -> ConvTranspose.backward(g, xv, wv, bias != null, geo), x, w, bias));
   }
 
   public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {

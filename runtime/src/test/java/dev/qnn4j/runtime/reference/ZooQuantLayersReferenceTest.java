@@ -13,6 +13,7 @@ import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantConv1d;
 import dev.qnn4j.runtime.nn.QuantConv2d;
+import dev.qnn4j.runtime.nn.QuantConvTranspose2d;
 import dev.qnn4j.runtime.nn.QuantIdentity;
 import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
@@ -42,6 +43,20 @@ class ZooQuantLayersReferenceTest {
     QuantConv1d conv = new QuantConv1d("conv", 4, 6, 3, 2, 1, 1, 1, true, WeightQuantConfig.perTensorFloat(4),
         BiasQuantConfig.int32(), null, null, true);
     run("quant_conv1d", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
+  }
+
+  @Test
+  void quantConvTranspose2dStride2Padding1OutputPadding1() {
+    QuantConvTranspose2d conv = new QuantConvTranspose2d("conv", 4, 3, 3, 2, 1, 1, 1, 1, true,
+        WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, true);
+    run("quant_conv_transpose2d", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
+  }
+
+  @Test
+  void quantConvTranspose2dKernel2Stride2() {
+    QuantConvTranspose2d conv = new QuantConvTranspose2d("conv", 4, 2, 2, 2, 0, 0, 1, 1, false,
+        WeightQuantConfig.perTensorFloat(4), null, null, null, true);
+    run("quant_conv_transpose2d_k2s2", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
   }
 
   /** Runs case {@code name}: {@code pre} quantizes each input, {@code f} applies the layer. */
