@@ -252,6 +252,40 @@ public final class Ops {
   // ---------------------------------------------------------------- fake quantization
 
   /**
+   * Brevitas' truncation of an integer accumulator to fewer bits ({@code TruncIntQuant}, zero point
+   * 0): {@code trunc(round(x / s) / 2^shift) * s} with {@code trunc} floor or round (half to even),
+   * both straight-through for the gradient; {@code shift} may be negative (a left shift). The
+   * gradient reaches x and the per-tensor scale s as torch's autograd of those steps would.
+   */
+  public static Tensor truncQuant(Tensor x, Tensor scale, int shift, boolean floor) {
+    if (scale.numel() != 1) {
+      throw new IllegalArgumentException("truncation needs a per-tensor scale, got shape "
+          + Arrays.toString(scale.shape()));
+    }
+    float s = scale.data()[0];
+    float divisor = (float) Math.pow(2, shift);
+    float[] xv = x.data();
+    float[] out = new float[xv.length];
+    float[] truncated = new float[xv.length];
+    for (int i = 0; i < xv.length; i++) {
+      float y = (float) Math.rint(xv[i] / s) / divisor;
+      truncated[i] = floor ? (float) Math.floor(y) : (float) Math.rint(y);
+      out[i] = truncated[i] * s;
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("TruncQuant", g -> {
+      float[] gx = new float[g.length];
+      double gs = 0;
+      for (int i = 0; i < g.length; i++) {
+        // backwards through * s, the straight-through trunc, / 2^shift, the straight-through round, / s
+        float gy = g[i] * s / divisor;
+        gx[i] = gy / s;
+        gs += (double) g[i] * truncated[i] - (double) gy * ((xv[i] / s) / s);
+      }
+      return new float[][] {gx, scale.requiresGrad() ? new float[] {(float) gs} : null};
+    }, x, scale));
+  }
+
+  /**
    * Fake quantization {@code (clamp(round(x / s + z), min, max) - z) * s} with a straight-through
    * round. {@code scale} is 0-d or has one entry per channel along {@code channelAxis} of x.
    * {@code steClamp} selects Brevitas' {@code TensorClampSte} (weights) over {@code TensorClamp}.

@@ -15,6 +15,10 @@ import dev.qnn4j.runtime.nn.QuantConv1d;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantConvTranspose2d;
 import dev.qnn4j.runtime.nn.QuantIdentity;
+import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.TruncAvgPool2d;
+import dev.qnn4j.runtime.nn.AdaptiveAvgPool2d;
 import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import java.util.ArrayList;
@@ -57,6 +61,36 @@ class ZooQuantLayersReferenceTest {
     QuantConvTranspose2d conv = new QuantConvTranspose2d("conv", 4, 2, 2, 2, 0, 0, 1, 1, false,
         WeightQuantConfig.perTensorFloat(4), null, null, null, true);
     run("quant_conv_transpose2d_k2s2", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
+  }
+
+  @Test
+  void truncAvgPoolKernel2Floor() {
+    TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2, 0, 8, TruncAvgPool2d.Rounding.FLOOR);
+    run("trunc_avg_pool_k2_floor", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+  }
+
+  @Test
+  void truncAvgPoolKernel4Floor() {
+    TruncAvgPool2d pool = new TruncAvgPool2d("pool", 4);
+    run("trunc_avg_pool_k4_floor", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+  }
+
+  @Test
+  void truncAvgPoolKernel2Round() {
+    TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2, 0, 8, TruncAvgPool2d.Rounding.ROUND);
+    run("trunc_avg_pool_k2_round", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+  }
+
+  @Test
+  void truncAdaptiveAvgPoolGlobal() {
+    TruncAdaptiveAvgPool2d pool = new TruncAdaptiveAvgPool2d("pool", 1);
+    run("trunc_adaptive_avg_pool_global", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+  }
+
+  @Test
+  void floatAdaptiveAvgPoolOnAQuantTensor() {
+    AdaptiveAvgPool2d pool = new AdaptiveAvgPool2d("pool", 1);
+    run("adaptive_avg_pool_float_on_quant", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
   }
 
   /** Runs case {@code name}: {@code pre} quantizes each input, {@code f} applies the layer. */
