@@ -9,8 +9,10 @@ import dev.qnn4j.runtime.kernels.Im2Col;
 import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.kernels.Parallel;
 import dev.qnn4j.runtime.kernels.Pooling;
+import dev.qnn4j.runtime.kernels.Resize;
 import dev.qnn4j.runtime.kernels.Statistics;
 import java.util.Arrays;
+import java.util.List;
 import dev.qnn4j.runtime.kernels.Workspace;
 
 /**
@@ -497,6 +499,62 @@ public final class Ops {
     long[] shape = {xs[0], geo.outC(), geo.outHeight(), geo.outWidth()};
     return Tensor.result(out, shape, GradFn.of("ConvTranspose2d",
         g -> ConvTranspose.backward(g, xv, wv, bias != null, geo), x, w, bias));
+  }
+
+  /** Nearest-neighbour resizing of NCHW {@code x} to {@code outH x outW} (PyTorch's 'nearest'). */
+  public static Tensor upsampleNearest(Tensor x, int outH, int outW) {
+    long[] xs = x.shape();
+    int planes = (int) (xs[0] * xs[1]);
+    int h = (int) xs[2];
+    int w = (int) xs[3];
+    float[] out = Resize.nearestForward(x.data(), planes, h, w, outH, outW);
+    return Tensor.result(out, new long[] {xs[0], xs[1], outH, outW}, GradFn.of("UpsampleNearest",
+        g -> new float[][] {Resize.nearestBackward(g, planes, h, w, outH, outW)}, x));
+  }
+
+  /** Concatenation of tensors along dimension 1 ({@code [N, C_i, ...]}, equal other dimensions). */
+  public static Tensor cat(List<? extends Tensor> parts) {
+    long[] first = parts.get(0).shape();
+    long channels = 0;
+    for (Tensor t : parts) {
+      long[] s = t.shape();
+      if (s.length != first.length || s[0] != first[0]
+          || !Arrays.equals(Arrays.copyOfRange(s, 2, s.length), Arrays.copyOfRange(first, 2, first.length))) {
+        throw new IllegalArgumentException("cat along dimension 1 of shapes " + Arrays.toString(first) + " and "
+            + Arrays.toString(s));
+      }
+      channels += s[1];
+    }
+    int n = (int) first[0];
+    int inner = (int) (NdArrays.numel(first) / Math.max(1, first[0] * first[1]));
+    long[] shape = first.clone();
+    shape[1] = channels;
+    float[] out = new float[(int) NdArrays.numel(shape)];
+    int rowOut = (int) channels * inner;
+    int offset = 0;
+    for (Tensor t : parts) {
+      int row = (int) t.size(1) * inner;
+      float[] v = t.data();
+      for (int s = 0; s < n; s++) {
+        System.arraycopy(v, s * row, out, s * rowOut + offset, row);
+      }
+      offset += row;
+    }
+    Tensor[] inputs = parts.toArray(new Tensor[0]);
+    return Tensor.result(out, shape, GradFn.of("Cat", g -> {
+      float[][] grads = new float[inputs.length][];
+      int off = 0;
+      for (int i = 0; i < inputs.length; i++) {
+        int row = (int) inputs[i].size(1) * inner;
+        float[] gi = new float[n * row];
+        for (int s = 0; s < n; s++) {
+          System.arraycopy(g, s * rowOut + off, gi, s * row, row);
+        }
+        grads[i] = gi;
+        off += row;
+      }
+      return grads;
+    }, inputs));
   }
 
   public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {

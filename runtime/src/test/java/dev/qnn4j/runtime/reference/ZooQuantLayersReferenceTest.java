@@ -14,7 +14,9 @@ import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantConv1d;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantConvTranspose2d;
+import dev.qnn4j.runtime.nn.QuantCat;
 import dev.qnn4j.runtime.nn.QuantIdentity;
+import dev.qnn4j.runtime.nn.QuantUpsample;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
 import dev.qnn4j.runtime.nn.TruncAvgPool2d;
@@ -91,6 +93,40 @@ class ZooQuantLayersReferenceTest {
   void floatAdaptiveAvgPoolOnAQuantTensor() {
     AdaptiveAvgPool2d pool = new AdaptiveAvgPool2d("pool", 1);
     run("adaptive_avg_pool_float_on_quant", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+  }
+
+  @Test
+  void upsampleNearestByTwo() {
+    QuantUpsample up = QuantUpsample.byFactor("up", 2);
+    run("quant_upsample_nearest_x2", new QuantIdentity("pre", 4, true), up, in -> up.forwardQuant(in.get(0)));
+  }
+
+  @Test
+  void upsampleNearestToSize() {
+    QuantUpsample up = QuantUpsample.toSize("up", 5, 7);
+    run("quant_upsample_nearest_size", new QuantIdentity("pre", 4, true), up, in -> up.forwardQuant(in.get(0)));
+  }
+
+  @Test
+  void catOfTwoQuantTensorsFromOneQuantizer() {
+    QuantCat cat = new QuantCat("cat");
+    run("torch_cat_shared_quant", new QuantIdentity("pre", 4, true), cat,
+        in -> cat.forward(in.toArray(new QuantTensor[0])));
+  }
+
+  @Test
+  void catInEvaluationRefusesDifferentScales() {
+    QuantCat cat = new QuantCat("cat");
+    cat.setTraining(false);
+    QuantTensor a = new QuantTensor(Tensor.of(new float[] {0.5f}, 1, 1), Tensor.scalar(0.5f), 0f, 4, true);
+    QuantTensor b = new QuantTensor(Tensor.of(new float[] {0.25f}, 1, 1), Tensor.scalar(0.25f), 0f, 4, true);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> cat.forward(a, b));
+    assertTrue(e.getMessage().startsWith("cat: Scaling factors are different (0.5 and 0.25 at input 1)"),
+        e.getMessage());
+    cat.setTraining(true);
+    QuantTensor mixed = cat.forward(a, b);
+    assertEquals(0.375f, mixed.scale().item(), 0f, "training: the mean of the scales, as Brevitas");
   }
 
   /** Runs case {@code name}: {@code pre} quantizes each input, {@code f} applies the layer. */
