@@ -130,6 +130,118 @@ class ZooLayersProcessorTest {
     assertError(s, "drop: dropout probability p must be in [0, 1), got 1.5", "@Dropout(p = 1.5)");
   }
 
+  static final TestSource UNET_LIKE = TestSource.model("UnetLike", """
+      @QuantModel(inputShape = {2, 8, 8})
+      public abstract class UnetLike {
+        @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
+        abstract QuantTensor quantInp(Tensor x);
+
+        @QuantConv2d(inChannels = 2, outChannels = 2, kernelSize = 3, padding = 1, groups = 2, bias = false,
+            bitWidth = 4, perChannel = true)
+        abstract Tensor depthwise(QuantTensor x);
+
+        @QuantReLU(bitWidth = 4, returnQuantTensor = true)
+        abstract QuantTensor relu(Tensor x);
+
+        @TruncAvgPool2d(kernelSize = 2)
+        abstract QuantTensor pool(QuantTensor x);
+
+        @QuantUpsample(scaleFactor = 2)
+        abstract QuantTensor up(QuantTensor x);
+
+        @QuantCat
+        abstract QuantTensor cat(QuantTensor a, QuantTensor b);
+
+        @TruncAdaptiveAvgPool2d
+        abstract QuantTensor gap(QuantTensor x);
+
+        public Tensor forward(Tensor x) {
+          QuantTensor skip = relu(depthwise(quantInp(x)));
+          return F.flatten(gap(pool(cat(skip, up(F.maxPool2d(skip, 2))))));
+        }
+      }
+      """);
+
+  @Test
+  void poolsUpsampleAndCatGenerateAndRun() throws Exception {
+    Compilation c = UNET_LIKE.compile();
+    assertThat(c).succeededWithoutWarnings();
+    Model model = new CompiledClasses(c).create("test.QuantModel_UnetLike", Model.class);
+    assertThat(model.layers().stream().map(Module::describe).toList()).containsAtLeast(
+        "TruncAvgPool2d(kernel_size=2, stride=2, bit_width=8, trunc_quant=TruncTo8bit)",
+        "QuantUpsamplingNearest2d(scale_factor=2)", "QuantCat(dim=1)",
+        "TruncAdaptiveAvgPool2d(output_size=1, bit_width=8, trunc_quant=RoundTo8bit)");
+    Tensor out = model.forward(randomInput(3, 2, 8, 8));
+    assertThat(out.shape()).asList().containsExactly(3L, 4L).inOrder();
+    model.eval();
+    assertThat(model.forward(randomInput(3, 2, 8, 8)).shape()).asList().containsExactly(3L, 4L).inOrder();
+  }
+
+  @Test
+  void catOfDifferentlyQuantizedInputsIsAnError() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel(inputShape = {2, 4, 4})
+        public abstract class Net {
+          @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
+          abstract QuantTensor quantInp(Tensor x);
+
+          @QuantReLU(bitWidth = 4, returnQuantTensor = true)
+          abstract QuantTensor relu(Tensor x);
+
+          @QuantCat
+          abstract QuantTensor cat(QuantTensor a, QuantTensor b);
+
+          public Tensor forward(Tensor x) {
+            QuantTensor a = quantInp(x);
+            return cat(a, relu(a));
+          }
+        }
+        """);
+    assertError(s, "cat: concatenates a 8-bit signed and a 4-bit unsigned QuantTensor; in evaluation Brevitas"
+        + " refuses QuantTensors whose scales, bit widths or signs differ", "@QuantCat");
+  }
+
+  @Test
+  void catShapesMustAgreeButForTheChannels() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel(inputShape = {2, 4, 4})
+        public abstract class Net {
+          @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
+          abstract QuantTensor quantInp(Tensor x);
+
+          @TruncAvgPool2d(kernelSize = 2)
+          abstract QuantTensor pool(QuantTensor x);
+
+          @QuantCat
+          abstract QuantTensor cat(QuantTensor a, QuantTensor b);
+
+          public Tensor forward(Tensor x) {
+            QuantTensor a = quantInp(x);
+            return cat(a, pool(a));
+          }
+        }
+        """);
+    assertError(s, "cat: expected input two inputs equal in every dimension but the channels, the first [N, 2, 4, 4],"
+        + " got [N, 2, 2, 2]", "@QuantCat");
+  }
+
+  @Test
+  void upsampleNeedsAFactorOrASize() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel
+        public abstract class Net {
+          @QuantUpsample(scaleFactor = 2, height = 5)
+          abstract Tensor up(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            return up(x);
+          }
+        }
+        """);
+    assertError(s, "up: @QuantUpsample needs scaleFactor >= 1, or height >= 1 and width >= 1 with scaleFactor = 0",
+        "@QuantUpsample(scaleFactor = 2, height = 5)");
+  }
+
   private static Tensor randomInput(long... shape) {
     Random rng = new Random(42);
     int n = 1;

@@ -59,6 +59,9 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
     /** {@code layer} is called for the {@code count}-th time, at {@code call}. */
     void layerCalled(LayerCall call, LayerDescriptor layer, int count);
 
+    /** A concatenation's inputs are quantized differently, so their scales can never agree. */
+    void quantizationMismatch(LayerDescriptor layer, Quant first, Quant other);
+
     /** A quantized conv/linear receives {@code input}. */
     void quantizedInput(LayerDescriptor layer, Value input);
   }
@@ -143,6 +146,58 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         yield new Value(in.dims, null);
       }
       case TENSOR_NORM, DROPOUT -> new Value(in.dims, null);
+      case TRUNC_AVG_POOL2D, TRUNC_ADAPTIVE_AVG_POOL2D -> {
+        Geometry.Trunc t = layer.requireSpec().trunc();
+        Quant q = in.quant == null ? null : new Quant(t.bitWidth(), in.quant.signed());
+        if (in.dims != null && in.rank() != 3) {
+          listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);
+          yield new Value(null, q);
+        }
+        if (t.outputSize() > 0) {
+          yield new Value(in.dims == null ? null : new long[] {in.dims[0], t.outputSize(), t.outputSize()}, q);
+        }
+        yield new Value(pool(in.dims, t.kernelSize(), t.effectiveStride(), 0), q);
+      }
+      case ADAPTIVE_AVG_POOL2D -> {
+        int out = layer.requireSpec().adaptive().outputSize();
+        if (in.dims != null && (in.rank() != 3 || (in.dims[1] >= 0 && in.dims[1] % out != 0)
+            || (in.dims[2] >= 0 && in.dims[2] % out != 0))) {
+          listener.layerMismatch(layer, "[N, C, H, W] with H and W multiples of outputSize " + out, in, "outputSize");
+          yield Value.UNKNOWN;
+        }
+        yield new Value(in.dims == null ? null : new long[] {in.dims[0], out, out}, null);
+      }
+      case QUANT_UPSAMPLE -> {
+        Geometry.Upsample u = layer.requireSpec().upsample();
+        if (in.dims != null && in.rank() != 3) {
+          listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);
+          yield in.withDims(null);
+        }
+        if (in.dims == null) {
+          yield in;
+        }
+        yield in.withDims(u.scaleFactor() > 0
+            ? new long[] {in.dims[0], times(in.dims[1], u.scaleFactor()), times(in.dims[2], u.scaleFactor())}
+            : new long[] {in.dims[0], u.height(), u.width()});
+      }
+      case QUANT_CAT -> {
+        Value b = args.get(1);
+        if (in.quant != null && b.quant != null && !in.quant.equals(b.quant)) {
+          listener.quantizationMismatch(layer, in.quant, b.quant);
+        }
+        if (in.dims == null || b.dims == null) {
+          yield new Value(null, in.quant);
+        }
+        if (in.rank() != b.rank() || in.rank() < 1
+            || !Arrays.equals(Arrays.copyOfRange(in.dims, 1, in.rank()), Arrays.copyOfRange(b.dims, 1, b.rank()))) {
+          listener.layerMismatch(layer, "two inputs equal in every dimension but the channels, the first "
+              + in.shape(), b, null);
+          yield new Value(null, in.quant);
+        }
+        long[] d = in.dims.clone();
+        d[0] = in.dims[0] < 0 || b.dims[0] < 0 ? -1 : in.dims[0] + b.dims[0];
+        yield new Value(d, in.quant);
+      }
       case QUANT_MAX_POOL2D -> {
         if (in.dims != null && in.rank() != 3) {
           listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);
@@ -160,6 +215,10 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         yield new Value(in.dims, q);
       }
     };
+  }
+
+  private static long times(long d, int factor) {
+    return d < 0 ? -1 : d * factor;
   }
 
   private long[] conv(LayerDescriptor layer, Value in) {

@@ -161,6 +161,8 @@ public final class ModelGenerator {
         .build();
   }
 
+  private static final ClassName ROUNDING = ClassName.get(NN, "TruncAvgPool2d", "Rounding");
+
   static ClassName runtimeClass(LayerDescriptor layer) {
     return ClassName.get(NN, layer.requireKind().simpleName());
   }
@@ -188,6 +190,15 @@ public final class ModelGenerator {
           : CodeBlock.of("new $T($S, $L)", type, name, actQuant(spec.activation()));
       case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
           layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")), spec.returnQuantTensor());
+      case TRUNC_AVG_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L, $T.$L)", type, name, spec.trunc().kernelSize(),
+          spec.trunc().effectiveStride(), spec.trunc().bitWidth(), ROUNDING, spec.trunc().floor() ? "FLOOR" : "ROUND");
+      case TRUNC_ADAPTIVE_AVG_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $T.$L)", type, name,
+          spec.trunc().outputSize(), spec.trunc().bitWidth(), ROUNDING, spec.trunc().floor() ? "FLOOR" : "ROUND");
+      case ADAPTIVE_AVG_POOL2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.adaptive().outputSize());
+      case QUANT_UPSAMPLE -> spec.upsample().scaleFactor() > 0
+          ? CodeBlock.of("$T.byFactor($S, $L)", type, name, spec.upsample().scaleFactor())
+          : CodeBlock.of("$T.toSize($S, $L, $L)", type, name, spec.upsample().height(), spec.upsample().width());
+      case QUANT_CAT -> CodeBlock.of("new $T($S)", type, name);
       case QUANT_MAX_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.pool().kernelSize(),
           spec.pool().effectiveStride(), spec.pool().padding());
       case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.hasBias() ? convOptions(spec.conv())

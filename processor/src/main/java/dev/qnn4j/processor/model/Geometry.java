@@ -29,6 +29,22 @@ public sealed interface Geometry {
   /** {@code @BatchNorm2d}, {@code @BatchNorm1d}; {@code @TensorNorm} has one feature. */
   record BatchNorm(int numFeatures, double eps, double momentum) implements Geometry {}
 
+  /**
+   * {@code @TruncAvgPool2d} (a kernel, stride 0 = kernel) and {@code @TruncAdaptiveAvgPool2d} (an
+   * output size, kernel 0); {@code floor} for {@code TruncTo8bit}.
+   */
+  record Trunc(int kernelSize, int stride, int outputSize, int bitWidth, boolean floor) implements Geometry {
+    public int effectiveStride() {
+      return stride == 0 ? kernelSize : stride;
+    }
+  }
+
+  /** {@code @AdaptiveAvgPool2d}. */
+  record Adaptive(int outputSize) implements Geometry {}
+
+  /** {@code @QuantUpsample}: a factor, or (factor 0) a size. */
+  record Upsample(int scaleFactor, int height, int width) implements Geometry {}
+
   /** {@code @Dropout}: the probability of zeroing an element. */
   record Dropout(double p) implements Geometry {}
 }

@@ -18,7 +18,12 @@ public enum LayerKind {
   BATCH_NORM2D(dev.qnn4j.annotations.BatchNorm2d.class, Role.FLOAT, 1),
   BATCH_NORM1D(dev.qnn4j.annotations.BatchNorm1d.class, Role.FLOAT, 1),
   TENSOR_NORM(dev.qnn4j.annotations.TensorNorm.class, Role.FLOAT, 1),
-  DROPOUT(dev.qnn4j.annotations.Dropout.class, Role.FLOAT, 1);
+  DROPOUT(dev.qnn4j.annotations.Dropout.class, Role.FLOAT, 1),
+  TRUNC_AVG_POOL2D(dev.qnn4j.annotations.TruncAvgPool2d.class, Role.QUANT_OTHER, 1),
+  TRUNC_ADAPTIVE_AVG_POOL2D(dev.qnn4j.annotations.TruncAdaptiveAvgPool2d.class, Role.QUANT_OTHER, 1),
+  ADAPTIVE_AVG_POOL2D(dev.qnn4j.annotations.AdaptiveAvgPool2d.class, Role.FLOAT, 1),
+  QUANT_UPSAMPLE(dev.qnn4j.annotations.QuantUpsample.class, Role.QUANT_OTHER, 1),
+  QUANT_CAT(dev.qnn4j.annotations.QuantCat.class, Role.QUANT_OTHER, 2);
 
   /** What a kind of layer quantizes, which decides the checks that apply to it. */
   public enum Role {

@@ -34,6 +34,18 @@ public record LayerSpec(
     return (Geometry.BatchNorm) geometry;
   }
 
+  public Geometry.Trunc trunc() {
+    return (Geometry.Trunc) geometry;
+  }
+
+  public Geometry.Adaptive adaptive() {
+    return (Geometry.Adaptive) geometry;
+  }
+
+  public Geometry.Upsample upsample() {
+    return (Geometry.Upsample) geometry;
+  }
+
   public Geometry.Dropout dropout() {
     return (Geometry.Dropout) geometry;
   }

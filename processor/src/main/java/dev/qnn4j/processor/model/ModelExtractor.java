@@ -5,6 +5,7 @@ import dev.qnn4j.annotations.LayerRule;
 import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.QuantizeFrom;
 import dev.qnn4j.annotations.Scaling;
+import dev.qnn4j.annotations.TruncRounding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -115,6 +116,13 @@ public final class ModelExtractor {
           a.doubleValue("momentum"));
       case TENSOR_NORM -> new Geometry.BatchNorm(1, a.doubleValue("eps"), a.doubleValue("momentum"));
       case DROPOUT -> new Geometry.Dropout(a.doubleValue("p"));
+      case TRUNC_AVG_POOL2D -> new Geometry.Trunc(a.intValue("kernelSize"), a.intValue("stride"), 0,
+          a.intValue("bitWidth"), a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
+      case TRUNC_ADAPTIVE_AVG_POOL2D -> new Geometry.Trunc(0, 0, a.intValue("outputSize"), a.intValue("bitWidth"),
+          a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
+      case ADAPTIVE_AVG_POOL2D -> new Geometry.Adaptive(a.intValue("outputSize"));
+      case QUANT_UPSAMPLE -> new Geometry.Upsample(a.intValue("scaleFactor"), a.intValue("height"),
+          a.intValue("width"));
       default -> Geometry.NONE;
     };
     Optional<WeightQuantSpec> weight = kind.hasWeightQuantizer()

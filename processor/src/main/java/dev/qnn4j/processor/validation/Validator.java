@@ -162,6 +162,9 @@ public final class Validator {
         out.add(Diagnostic.error(Messages.parameterType(name, p.name(), p.typeName()), p.element()));
       }
     }
+    if (kind == LayerKind.QUANT_CAT && params.stream().anyMatch(p -> p.type() != ValueType.QUANT_TENSOR)) {
+      out.add(Diagnostic.error(Messages.catNeedsQuantTensors(name), method, layer.mirror()));
+    }
     if (layer.returnType() == ValueType.OTHER) {
       out.add(Diagnostic.error(Messages.returnType(name, layer.returnTypeName()), method));
       return;
@@ -249,6 +252,22 @@ public final class Validator {
         out.add(Diagnostic.error(Messages.poolPadding(layer.layerName(), p.padding(), p.kernelSize()),
             layer.method(), a.mirror(),
             a.value("padding")));
+      }
+    } else if (geometry instanceof Geometry.Trunc t) {
+      if (t.outputSize() == 0) {
+        atLeast(layer, "kernelSize", t.kernelSize(), 1, out);
+        atLeast(layer, "stride", t.stride(), 0, out);
+      } else {
+        atLeast(layer, "outputSize", t.outputSize(), 1, out);
+      }
+      atLeast(layer, "bitWidth", t.bitWidth(), 1, out);
+    } else if (geometry instanceof Geometry.Adaptive ad) {
+      atLeast(layer, "outputSize", ad.outputSize(), 1, out);
+    } else if (geometry instanceof Geometry.Upsample u) {
+      boolean factor = u.scaleFactor() >= 1 && u.height() == 0 && u.width() == 0;
+      boolean size = u.scaleFactor() == 0 && u.height() >= 1 && u.width() >= 1;
+      if (!factor && !size) {
+        out.add(Diagnostic.error(Messages.upsampleSize(layer.layerName()), layer.method(), a.mirror()));
       }
     } else if (geometry instanceof Geometry.Dropout d) {
       if (!(d.p() >= 0 && d.p() < 1)) {

@@ -72,6 +72,11 @@ public class QuantCat extends Module {
     return Tracer.layer(this, out, inputs);
   }
 
+  /** The same as {@link #forward}, under the name generated layer methods returning a QuantTensor call. */
+  public QuantTensor forwardQuant(QuantTensor... inputs) {
+    return forward(inputs);
+  }
+
   @Override
   public String describe() {
     return "QuantCat(dim=1)";
