@@ -242,6 +242,73 @@ class ZooLayersProcessorTest {
         "@QuantUpsample(scaleFactor = 2, height = 5)");
   }
 
+  @Test
+  void quantConv1dAndQuantConvTranspose2dGenerateAndRun() throws Exception {
+    TestSource s = TestSource.model("Convs", """
+        @QuantModel(inputShape = {4, 4, 4})
+        public abstract class Convs {
+          @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
+          abstract QuantTensor quantInp(Tensor x);
+
+          @QuantConvTranspose2d(inChannels = 4, outChannels = 3, kernelSize = 3, stride = 2, padding = 1,
+              outputPadding = 1, bitWidth = 4, returnQuantTensor = true)
+          @Int32Bias
+          abstract QuantTensor up(QuantTensor x);
+
+          @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
+          abstract QuantTensor requant(Tensor x);
+
+          @QuantConv1d(inChannels = 3, outChannels = 6, kernelSize = 3, stride = 2, padding = 1, bitWidth = 4)
+          abstract Tensor conv1d(QuantTensor x);
+
+          public Tensor forward(Tensor x) {
+            QuantTensor u = up(quantInp(x));
+            return conv1d(requant(F.reshape(u, 2, 3, 64)));
+          }
+        }
+        """);
+    Compilation c = s.compile();
+    assertThat(c).succeededWithoutWarnings();
+    Model model = new CompiledClasses(c).create("test.QuantModel_Convs", Model.class);
+    assertThat(model.stateDict().get("up.weight").shape()).asList().containsExactly(4L, 3L, 3L, 3L).inOrder();
+    assertThat(model.stateDict().get("conv1d.weight").shape()).asList().containsExactly(6L, 3L, 3L).inOrder();
+    Tensor out = model.forward(randomInput(2, 4, 4, 4));
+    assertThat(out.shape()).asList().containsExactly(2L, 6L, 32L).inOrder();
+  }
+
+  @Test
+  void transposedConvOutputPaddingMustBeBelowTheStride() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel
+        public abstract class Net {
+          @QuantConvTranspose2d(inChannels = 4, outChannels = 2, kernelSize = 2, stride = 2,
+              outputPadding = 2)
+          abstract Tensor up(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            return up(x);
+          }
+        }
+        """);
+    assertError(s, "up: outputPadding = 2 must be smaller than stride (2) or dilation (1)", "outputPadding = 2)");
+  }
+
+  @Test
+  void conv1dChannelsMustMatchTheInput() {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel(inputShape = {5, 16})
+        public abstract class Net {
+          @QuantConv1d(inChannels = 4, outChannels = 2, kernelSize = 3)
+          abstract Tensor conv(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            return conv(x);
+          }
+        }
+        """);
+    assertError(s, "conv: expected input [N, 4, L] (in_channels = 4), got [N, 5, 16]", "inChannels = 4");
+  }
+
   private static Tensor randomInput(long... shape) {
     Random rng = new Random(42);
     int n = 1;

@@ -97,7 +97,7 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
           l.requireSpec().activation().signed());
       case QUANT_MAX_POOL2D, QUANT_UPSAMPLE, QUANT_CAT -> new Flow(qt, x.bits(), x.signed());
       case TRUNC_AVG_POOL2D, TRUNC_ADAPTIVE_AVG_POOL2D -> new Flow(qt, l.requireSpec().trunc().bitWidth(), x.signed());
-      case QUANT_CONV2D, QUANT_LINEAR, QUANT_ELTWISE_ADD -> l.outputQuant()
+      case QUANT_CONV2D, QUANT_CONV1D, QUANT_CONV_TRANSPOSE2D, QUANT_LINEAR, QUANT_ELTWISE_ADD -> l.outputQuant()
           .map(q -> new Flow(qt, q.bitWidth(), q.signed())).orElse(new Flow(qt, null, false));
       default -> Flow.FLOAT;
     };

@@ -112,6 +112,39 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         long[] out = conv(layer, in);
         yield new Value(out, outputQuant(layer));
       }
+      case QUANT_CONV1D -> {
+        listener.quantizedInput(layer, in);
+        Geometry.Conv g = layer.requireSpec().conv();
+        if (in.dims == null) {
+          yield new Value(null, outputQuant(layer));
+        }
+        if (in.rank() != 2 || (in.dims[0] >= 0 && in.dims[0] != g.inChannels())) {
+          listener.layerMismatch(layer, "[N, " + g.inChannels() + ", L] (in_channels = " + g.inChannels() + ")", in,
+              in.rank() == 2 ? "inChannels" : null);
+          yield new Value(null, outputQuant(layer));
+        }
+        long l = in.dims[1] < 0 ? -1
+            : (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
+        yield new Value(new long[] {g.outChannels(), l}, outputQuant(layer));
+      }
+      case QUANT_CONV_TRANSPOSE2D -> {
+        listener.quantizedInput(layer, in);
+        Geometry.ConvTranspose g = layer.requireSpec().convTranspose();
+        if (in.dims == null) {
+          yield new Value(null, outputQuant(layer));
+        }
+        if (in.rank() != 3 || (in.dims[0] >= 0 && in.dims[0] != g.inChannels())) {
+          listener.layerMismatch(layer, "[N, " + g.inChannels() + ", H, W] (in_channels = " + g.inChannels() + ")",
+              in, in.rank() == 3 ? "inChannels" : null);
+          yield new Value(null, outputQuant(layer));
+        }
+        long[] d = {g.outChannels(), -1, -1};
+        for (int i = 1; i <= 2; i++) {
+          d[i] = in.dims[i] < 0 ? -1 : (in.dims[i] - 1) * g.stride() - 2L * g.padding()
+              + (long) g.dilation() * (g.kernelSize() - 1) + g.outputPadding() + 1;
+        }
+        yield new Value(d, outputQuant(layer));
+      }
       case QUANT_LINEAR, LINEAR -> {
         if (kind == LayerKind.QUANT_LINEAR) {
           listener.quantizedInput(layer, in);

@@ -183,6 +183,13 @@ public final class ModelGenerator {
     return switch (spec.kind()) {
       case QUANT_CONV2D -> quantizers(CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(spec.conv())),
           layer);
+      case QUANT_CONV1D -> quantizers(CodeBlock.of("$T.builder($S, $L, $L, $L, $L, $L, $L, $L)", type, name,
+          spec.conv().inChannels(), spec.conv().outChannels(), spec.conv().kernelSize(), spec.conv().stride(),
+          spec.conv().padding(), spec.conv().dilation(), spec.conv().groups()), layer);
+      case QUANT_CONV_TRANSPOSE2D -> quantizers(CodeBlock.of("$T.builder($S, $L, $L, $L, $L, $L, $L, $L, $L)", type,
+          name, spec.convTranspose().inChannels(), spec.convTranspose().outChannels(),
+          spec.convTranspose().kernelSize(), spec.convTranspose().stride(), spec.convTranspose().padding(),
+          spec.convTranspose().outputPadding(), spec.convTranspose().dilation(), spec.convTranspose().groups()), layer);
       case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
           spec.dense().inFeatures(), spec.dense().outFeatures()), layer);
       case QUANT_RELU, QUANT_IDENTITY -> spec.returnQuantTensor()

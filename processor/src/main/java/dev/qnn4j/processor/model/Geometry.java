@@ -14,6 +14,21 @@ public sealed interface Geometry {
     public long fanIn() {
       return (long) (inChannels / Math.max(1, groups)) * kernelSize * kernelSize;
     }
+
+    /** The same for a 1-d kernel: {@code inChannels / groups * kernelSize}. */
+    public long fanIn1d() {
+      return (long) (inChannels / Math.max(1, groups)) * kernelSize;
+    }
+  }
+
+  /** {@code @QuantConvTranspose2d}: a square kernel, PyTorch's meaning of each field. */
+  record ConvTranspose(int inChannels, int outChannels, int kernelSize, int stride, int padding, int outputPadding,
+      int dilation, int groups, boolean bias) implements Geometry {
+    /** Products per output as Brevitas counts them: {@code max(ceil(k / stride), 1)^2 * inChannels / groups}. */
+    public long fanIn() {
+      long perDim = Math.max((kernelSize + Math.max(1, stride) - 1) / Math.max(1, stride), 1);
+      return perDim * perDim * (inChannels / Math.max(1, groups));
+    }
   }
 
   /** {@code @Linear}, {@code @QuantLinear}. */

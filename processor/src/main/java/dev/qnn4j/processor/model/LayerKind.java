@@ -8,6 +8,8 @@ import java.util.Optional;
 public enum LayerKind {
   QUANT_CONV2D(dev.qnn4j.annotations.QuantConv2d.class, Role.QUANT_WEIGHT, 1),
   QUANT_LINEAR(dev.qnn4j.annotations.QuantLinear.class, Role.QUANT_WEIGHT, 1),
+  QUANT_CONV1D(dev.qnn4j.annotations.QuantConv1d.class, Role.QUANT_WEIGHT, 1),
+  QUANT_CONV_TRANSPOSE2D(dev.qnn4j.annotations.QuantConvTranspose2d.class, Role.QUANT_WEIGHT, 1),
   QUANT_RELU(dev.qnn4j.annotations.QuantReLU.class, Role.QUANT_ACTIVATION, 1),
   QUANT_IDENTITY(dev.qnn4j.annotations.QuantIdentity.class, Role.QUANT_ACTIVATION, 1),
   QUANT_ELTWISE_ADD(dev.qnn4j.annotations.QuantEltwiseAdd.class, Role.QUANT_OTHER, 2),

@@ -105,7 +105,10 @@ public final class ModelExtractor {
   /** The one place a layer annotation's values are read. */
   private static LayerSpec layerSpec(LayerKind kind, AnnotationReader a) {
     Geometry geometry = switch (kind) {
-      case QUANT_CONV2D, CONV2D -> new Geometry.Conv(a.intValue("inChannels"), a.intValue("outChannels"),
+      case QUANT_CONV_TRANSPOSE2D -> new Geometry.ConvTranspose(a.intValue("inChannels"), a.intValue("outChannels"),
+          a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"), a.intValue("outputPadding"),
+          a.intValue("dilation"), a.intValue("groups"), a.booleanValue("bias"));
+      case QUANT_CONV2D, CONV2D, QUANT_CONV1D -> new Geometry.Conv(a.intValue("inChannels"), a.intValue("outChannels"),
           a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"), a.intValue("dilation"),
           a.intValue("groups"), a.booleanValue("bias"));
       case QUANT_LINEAR, LINEAR -> new Geometry.Dense(a.intValue("inFeatures"), a.intValue("outFeatures"),

@@ -186,6 +186,16 @@ public final class Messages {
     return layer + ": @QuantUpsample needs scaleFactor >= 1, or height >= 1 and width >= 1 with scaleFactor = 0";
   }
 
+  public static String outputPadding(String layer, int outputPadding, int stride, int dilation) {
+    return layer + ": outputPadding = " + outputPadding + " must be smaller than stride (" + stride
+        + ") or dilation (" + dilation + ")";
+  }
+
+  public static String transposedPerChannel(String layer) {
+    return layer + ": perChannel weight scales are not supported for @QuantConvTranspose2d (its output channels are"
+        + " the weight's axis 1); use per-tensor scales";
+  }
+
   public static String dropoutProbability(String layer, double p) {
     return layer + ": dropout probability p must be in [0, 1), got " + p;
   }

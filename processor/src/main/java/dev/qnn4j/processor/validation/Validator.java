@@ -241,6 +241,27 @@ public final class Validator {
             layer.method(),
             a.mirror(), a.value("groups")));
       }
+    } else if (geometry instanceof Geometry.ConvTranspose t) {
+      atLeast(layer, "inChannels", t.inChannels(), 1, out);
+      atLeast(layer, "outChannels", t.outChannels(), 1, out);
+      atLeast(layer, "kernelSize", t.kernelSize(), 1, out);
+      atLeast(layer, "stride", t.stride(), 1, out);
+      atLeast(layer, "dilation", t.dilation(), 1, out);
+      atLeast(layer, "padding", t.padding(), 0, out);
+      atLeast(layer, "outputPadding", t.outputPadding(), 0, out);
+      int groups = t.groups();
+      if (groups < 1 || t.inChannels() % groups != 0 || t.outChannels() % groups != 0) {
+        out.add(Diagnostic.error(Messages.groups(layer.layerName(), groups, t.inChannels(), t.outChannels()),
+            layer.method(), a.mirror(), a.value("groups")));
+      }
+      if (t.outputPadding() >= t.stride() && t.outputPadding() >= t.dilation()) {
+        out.add(Diagnostic.error(Messages.outputPadding(layer.layerName(), t.outputPadding(), t.stride(),
+            t.dilation()), layer.method(), a.mirror(), a.value("outputPadding")));
+      }
+      if (layer.requireSpec().weight().perChannel()) {
+        out.add(Diagnostic.error(Messages.transposedPerChannel(layer.layerName()), layer.method(), a.mirror(),
+            a.value("perChannel")));
+      }
     } else if (geometry instanceof Geometry.Dense d) {
       atLeast(layer, "inFeatures", d.inFeatures(), 1, out);
       atLeast(layer, "outFeatures", d.outFeatures(), 1, out);

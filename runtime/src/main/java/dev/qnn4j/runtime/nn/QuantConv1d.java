@@ -23,6 +23,14 @@ public class QuantConv1d extends Conv1d implements QuantWeightLayer {
         returnQuantTensor);
   }
 
+  /** A builder naming the quantizers, with a bias unless {@code withoutBias()}. */
+  public static WeightLayerBuilder<QuantConv1d> builder(String name, int inChannels, int outChannels, int kernelSize,
+      int stride, int padding, int dilation, int groups) {
+    return new WeightLayerBuilder<>(name, (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor)
+        -> new QuantConv1d(name, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias,
+            weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor));
+  }
+
   @Override
   public WeightLayerQuantizers quantizers() {
     return quantizers;

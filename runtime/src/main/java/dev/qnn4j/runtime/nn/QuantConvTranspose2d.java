@@ -29,6 +29,14 @@ public class QuantConvTranspose2d extends ConvTranspose2d implements QuantWeight
         returnQuantTensor);
   }
 
+  /** A builder naming the quantizers, with a bias unless {@code withoutBias()}. */
+  public static WeightLayerBuilder<QuantConvTranspose2d> builder(String name, int inChannels, int outChannels,
+      int kernelSize, int stride, int padding, int outputPadding, int dilation, int groups) {
+    return new WeightLayerBuilder<>(name, (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor)
+        -> new QuantConvTranspose2d(name, inChannels, outChannels, kernelSize, stride, padding, outputPadding,
+            dilation, groups, bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor));
+  }
+
   @Override
   public WeightLayerQuantizers quantizers() {
     return quantizers;
