@@ -21,7 +21,12 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.nn.BatchNorm;
+import dev.qnn4j.runtime.nn.Conv1d;
 import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.QuantCat;
+import dev.qnn4j.runtime.nn.QuantUpsample;
+import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.TruncAvgPool2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
@@ -128,6 +133,8 @@ final class GraphCapture {
       case FLATTEN -> add(new Flatten("F.flatten", "", in(e, 0), out(e)));
       case RESHAPE -> add(new Reshape("F.reshape", "", in(e, 0), out(e), ints));
       case ADD -> add(new Add("F.add", "", in(e, 0), in(e, 1), out(e)));
+      case CAT -> add(new ExportGraph.Concat("F.cat", "", ins(e), out(e)));
+      case UPSAMPLE_NEAREST -> add(upsample("F.upsampleNearest", "", e));
       default -> throw new ExportException(eventName(e), "has no ONNX export");
     }
   }
@@ -156,6 +163,15 @@ final class GraphCapture {
           sum -> add(new Add(name, name, in(e, 0), in(e, 1), sum)));
     } else if (layer instanceof BatchNorm bn) {
       batchNorm(e, bn);
+    } else if (layer instanceof QuantCat) {
+      add(new ExportGraph.Concat(name, name, ins(e), out(e)));
+    } else if (layer instanceof QuantUpsample) {
+      add(upsample(name, name, e));
+    } else if (layer instanceof TruncAvgPool2d || layer instanceof TruncAdaptiveAvgPool2d) {
+      throw new ExportException(name, layer.getClass().getSimpleName() + " has no ONNX export yet: QCDQ cannot"
+          + " express its truncation of the accumulator (Brevitas 0.11 exports only the round-to-nearest variant,"
+          + " and refuses TruncTo8bit with 'Only round to nearest even supported'), and the QONNX Trunc node is"
+          + " not written yet");
     } else if (layer instanceof Dropout) {
       // The identity in evaluation, which is what is exported.
       values.put(e.output(), in(e, 0));
@@ -187,6 +203,10 @@ final class GraphCapture {
     ConvAttrs conv;
     if (layer instanceof Conv2d c) {
       conv = convAttrs(c.options());
+    } else if (layer instanceof Conv1d c) {
+      Conv2dOptions o = c.asConv2d();
+      conv = new ConvAttrs(new long[] {o.kernelWidth()}, new long[] {o.strideW()}, new long[] {o.padW(), o.padW()},
+          new long[] {o.dilationW()}, o.groups());
     } else if (layer instanceof Linear) {
       conv = null;
     } else {
@@ -213,6 +233,17 @@ final class GraphCapture {
     Value raw = new Value(e.output().shape());
     body.accept(raw);
     add(new Quantize(name, name + ".output_quant", raw, out(e), actQuant(name, outputQuant)));
+  }
+
+  /** Nearest upsampling by the integer factors that map the traced input to the traced output. */
+  private ExportGraph.Upsample upsample(String layer, String scope, Event e) {
+    long[] in = e.inputs().get(0).shape();
+    long[] out = e.output().shape();
+    if (out[2] % in[2] != 0 || out[3] % in[3] != 0) {
+      throw new ExportException(layer, "nearest upsampling from " + in[2] + "x" + in[3] + " to " + out[2] + "x"
+          + out[3] + " is not by integer factors, which is all the exported Resize holds");
+    }
+    return new ExportGraph.Upsample(layer, scope, in(e, 0), out(e), out[2] / in[2], out[3] / in[3]);
   }
 
   private static ConvAttrs convAttrs(Conv2dOptions o) {
@@ -318,6 +349,14 @@ final class GraphCapture {
           + " forward?)");
     }
     return v;
+  }
+
+  private List<Value> ins(Event e) {
+    List<Value> out = new ArrayList<>();
+    for (int i = 0; i < e.inputs().size(); i++) {
+      out.add(in(e, i));
+    }
+    return out;
   }
 
   /** A new value for the event's result. */

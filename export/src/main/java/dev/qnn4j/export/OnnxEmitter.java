@@ -12,6 +12,7 @@ import dev.qnn4j.export.ExportGraph.Step;
 import dev.qnn4j.export.ExportGraph.StepVisitor;
 import dev.qnn4j.export.ExportGraph.Value;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+import java.util.List;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -113,6 +114,26 @@ abstract class OnnxEmitter implements StepVisitor {
   @Override
   public void reshape(Reshape step) {
     define(step.output(), b.reshape(step.scope(), name(step.input()), step.shape()));
+  }
+
+  @Override
+  public void concat(ExportGraph.Concat step) {
+    define(step.output(), b.op(step.scope(), "Concat", step.parts().stream().map(this::name).toList(),
+        OnnxGraphBuilder.intAttr("axis", 1)));
+  }
+
+  /**
+   * Resize (opset 13) in nearest mode with asymmetric coordinates and floor: output pixel {@code i}
+   * reads input pixel {@code floor(i / factor)}, PyTorch's nearest for integer factors.
+   */
+  @Override
+  public void upsample(ExportGraph.Upsample step) {
+    String scales = b.addFloatInitializer(b.uniqueName(step.layer() + ".scales"),
+        new float[] {1f, 1f, step.factorH(), step.factorW()}, 4);
+    define(step.output(), b.op(step.scope(), "Resize", List.of(name(step.input()), "", scales),
+        OnnxGraphBuilder.stringAttr("mode", "nearest"),
+        OnnxGraphBuilder.stringAttr("coordinate_transformation_mode", "asymmetric"),
+        OnnxGraphBuilder.stringAttr("nearest_mode", "floor")));
   }
 
   @Override

@@ -257,6 +257,16 @@ final class QopEmitter extends QcdqEmitter {
   // Steps that keep integers integer
 
   @Override
+  public void concat(ExportGraph.Concat step) {
+    throw new ExportException(step.layer(), "QOp export has no concatenation; export QCDQ or QONNX");
+  }
+
+  @Override
+  public void upsample(ExportGraph.Upsample step) {
+    throw new ExportException(step.layer(), "QOp export has no upsampling; export QCDQ or QONNX");
+  }
+
+  @Override
   public void relu(Relu step) {
     if (!fused.contains(step)) {
       super.relu(step);
