@@ -69,7 +69,16 @@ final class ExportGraph {
   record Bias(float[] values, BiasQuant quant) {}
 
   /** Convolution attributes in ONNX form: pads {@code [top, left, bottom, right]}. */
-  record ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group) {}
+  /** A convolution's attributes; {@code outputPadding} non-null for a transposed convolution. */
+  record ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group, long[] outputPadding) {
+    ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group) {
+      this(kernel, strides, pads, dilations, group, null);
+    }
+
+    boolean transposed() {
+      return outputPadding != null;
+    }
+  }
 
   /** The emitters' double dispatch on steps (Java 17 has no pattern matching for switch). */
   interface StepVisitor {

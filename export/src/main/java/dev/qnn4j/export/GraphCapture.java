@@ -22,6 +22,7 @@ import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.Conv1d;
+import dev.qnn4j.runtime.nn.ConvTranspose2d;
 import dev.qnn4j.runtime.nn.Dropout;
 import dev.qnn4j.runtime.nn.QuantCat;
 import dev.qnn4j.runtime.nn.QuantUpsample;
@@ -203,6 +204,14 @@ final class GraphCapture {
     ConvAttrs conv;
     if (layer instanceof Conv2d c) {
       conv = convAttrs(c.options());
+    } else if (layer instanceof ConvTranspose2d t) {
+      long k = t.kernelSize();
+      long s = t.stride();
+      long p = t.padding();
+      long d = t.dilation();
+      long op = t.outputPadding();
+      conv = new ConvAttrs(new long[] {k, k}, new long[] {s, s}, new long[] {p, p, p, p}, new long[] {d, d},
+          t.groups(), new long[] {op, op});
     } else if (layer instanceof Conv1d c) {
       Conv2dOptions o = c.asConv2d();
       conv = new ConvAttrs(new long[] {o.kernelWidth()}, new long[] {o.strideW()}, new long[] {o.padW(), o.padW()},
@@ -324,6 +333,10 @@ final class GraphCapture {
       throw new ExportException(bn.name(), kind + " is exported folded into the convolution or linear"
           + " layer that produces its input; that input must come straight from such a layer without"
           + " an output quantizer and be used by nothing else");
+    }
+    if (conv.conv() != null && conv.conv().transposed()) {
+      throw new ExportException(bn.name(), kind + " after the transposed convolution " + conv.layer()
+          + " is not folded (its output channels are the weight's axis 1)");
     }
     if (bn.numFeatures() != 1 && conv.weights().dims()[0] != bn.numFeatures()) {
       throw new ExportException(bn.name(), bn.numFeatures() + " features after " + conv.layer()

@@ -83,6 +83,13 @@ abstract class OnnxEmitter implements StepVisitor {
     String w = weight(step);
     String bias = bias(step);
     ConvAttrs c = step.conv();
+    if (c != null && c.transposed()) {
+      define(step.output(), b.op(step.scope(), "ConvTranspose", bias == null ? List.of(x, w) : List.of(x, w, bias),
+          OnnxGraphBuilder.intsAttr("kernel_shape", c.kernel()), OnnxGraphBuilder.intsAttr("strides", c.strides()),
+          OnnxGraphBuilder.intsAttr("pads", c.pads()), OnnxGraphBuilder.intsAttr("dilations", c.dilations()),
+          OnnxGraphBuilder.intsAttr("output_padding", c.outputPadding()), OnnxGraphBuilder.intAttr("group", c.group())));
+      return;
+    }
     define(step.output(), c == null
         ? b.gemm(step.scope(), x, w, bias)
         : b.conv(step.scope(), x, w, bias, c.kernel(), c.strides(), c.pads(), c.dilations(),

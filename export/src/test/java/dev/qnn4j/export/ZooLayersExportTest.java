@@ -17,6 +17,7 @@ import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.QuantCat;
 import dev.qnn4j.runtime.nn.QuantConv1d;
 import dev.qnn4j.runtime.nn.QuantConv2d;
+import dev.qnn4j.runtime.nn.QuantConvTranspose2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.QuantUpsample;
 import dev.qnn4j.runtime.nn.TruncAvgPool2d;
@@ -254,5 +255,44 @@ class ZooLayersExportTest {
     assertThat(e.getMessage()).contains("pool");
     assertThat(e.getMessage()).contains("TruncAvgPool2d has no ONNX export yet");
     assertThat(java.nio.file.Files.exists(dir.resolve("pool.onnx"))).isFalse();
+  }
+
+  @Test
+  void quantConvTranspose2dRunsInOnnxRuntime() throws Exception {
+    Model model = new Model() {
+      final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(4), true);
+      final QuantConvTranspose2d up = new QuantConvTranspose2d("up", 4, 3, 3, 2, 1, 1, 1, 1, true,
+          WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
+
+      @Override
+      public String modelName() {
+        return "Decoder";
+      }
+
+      @Override
+      public List<Module> layers() {
+        return List.of(quantInp, up);
+      }
+
+      @Override
+      public Tensor forward(Tensor x) {
+        return up.forward(quantInp.forwardQuant(x));
+      }
+    };
+    calibrated(model, 2, 2, 4, 5, 5);
+    Tensor input = randomInput(9, 2, 4, 5, 5);
+    for (boolean qonnx : new boolean[] {false, true}) {
+      Path file = dir.resolve(qonnx ? "up.qonnx.onnx" : "up.qcdq.onnx");
+      if (qonnx) {
+        QonnxExporter.export(model, new long[] {4, 5, 5}, file);
+      } else {
+        QcdqExporter.export(model, new long[] {4, 5, 5}, file);
+      }
+      ModelProto onnx = readChecked(file);
+      assertThat(onnx.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList()).contains("ConvTranspose");
+      ModelProto run = qonnx ? QonnxSemantics.lowered(onnx) : onnx;
+      assertMatchesAndCountExact((qonnx ? "QONNX" : "QCDQ") + " Decoder", javaForward(model, input),
+          runOrt(run, OptLevel.NO_OPT, "input", "output", input));
+    }
   }
 }

@@ -309,6 +309,29 @@ class ZooLayersProcessorTest {
     assertError(s, "conv: expected input [N, 4, L] (in_channels = 4), got [N, 5, 16]", "inChannels = 4");
   }
 
+  @Test
+  void functionalCatAndUpsampleShapesAreChecked() throws Exception {
+    TestSource s = TestSource.model("Net", """
+        @QuantModel(inputShape = {2, 4, 4})
+        public abstract class Net {
+          @Conv2d(inChannels = 2, outChannels = 3, kernelSize = 1)
+          abstract Tensor conv(Tensor x);
+
+          @Linear(inFeatures = 80, outFeatures = 2)
+          abstract Tensor fc(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            Tensor y = F.cat(x, conv(F.maxPool2d(x, 2)));
+            return fc(F.flatten(F.upsampleNearest(y, 2)));
+          }
+        }
+        """);
+    Compilation c = s.compile();
+    assertThat(c).failed();
+    assertThat(c).hadErrorContaining("cat: expected input tensors equal in every dimension but the channels, the"
+        + " first [N, 2, 4, 4], got [N, 3, 2, 2]").inFile(s.file()).onLine(s.lineOf("Tensor y = F.cat"));
+  }
+
   private static Tensor randomInput(long... shape) {
     Random rng = new Random(42);
     int n = 1;

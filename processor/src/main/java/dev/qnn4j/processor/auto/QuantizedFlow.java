@@ -62,7 +62,7 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
   public Flow function(FCall call, List<Flow> tensors) {
     Flow x = tensors.get(0);
     return switch (call.function()) {
-      case "maxPool2d", "flatten" -> x;
+      case "maxPool2d", "flatten", "upsampleNearest" -> x;
       case "relu", "reshape" -> x.plain();
       default -> Flow.FLOAT;
     };

@@ -327,6 +327,41 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         }
         return new Value(x.dims, sum(x.quant, b.quant));
       }
+      case "upsampleNearest" -> {
+        if (x.dims != null && x.rank() != 3) {
+          listener.functionMismatch(call, name, "a 4-d input [N, C, H, W]", x);
+          return Value.UNKNOWN;
+        }
+        if (x.dims == null) {
+          return x;
+        }
+        if (call.sizes().size() == 1 && call.size(0) != null) {
+          long f = call.size(0);
+          return x.withDims(new long[] {x.dims[0], x.dims[1] < 0 ? -1 : x.dims[1] * f, x.dims[2] < 0 ? -1 : x.dims[2] * f});
+        }
+        if (call.sizes().size() == 2 && call.size(0) != null && call.size(1) != null) {
+          return x.withDims(new long[] {x.dims[0], call.size(0), call.size(1)});
+        }
+        return x.withDims(new long[] {x.dims[0], -1, -1});
+      }
+      case "cat" -> {
+        if (tensors.size() != 2) {
+          return Value.UNKNOWN;
+        }
+        Value b = tensors.get(1);
+        if (x.dims == null || b.dims == null) {
+          return Value.UNKNOWN;
+        }
+        if (x.rank() != b.rank() || x.rank() < 1
+            || !Arrays.equals(Arrays.copyOfRange(x.dims, 1, x.rank()), Arrays.copyOfRange(b.dims, 1, b.rank()))) {
+          listener.functionMismatch(call, "cat", "tensors equal in every dimension but the channels, the first "
+              + x.shape(), b);
+          return Value.UNKNOWN;
+        }
+        long[] d = x.dims.clone();
+        d[0] = x.dims[0] < 0 || b.dims[0] < 0 ? -1 : x.dims[0] + b.dims[0];
+        return new Value(d, null);
+      }
       default -> {
         // reshape and anything newer: the result's shape is not tracked.
         return new Value(null, name.equals("reshape") ? x.quant : null);
