@@ -6,15 +6,16 @@ import dev.qnn4j.export.ExportGraph.Compute;
 import dev.qnn4j.export.ExportGraph.WeightQuant;
 import dev.qnn4j.export.ExportGraph.Weights;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
-import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.quant.IntRange;
 
 /**
- * Folds an evaluation-mode BatchNorm2d into the exported constants of the convolution before it,
- * with {@link BatchNorm2d#foldFactors()} {@code k} and {@link BatchNorm2d#foldedBias} (the
- * arithmetic of {@link BatchNorm2d#foldInto}), without touching either layer.
+ * Folds an evaluation-mode BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of the
+ * convolution or linear layer before it, with {@link BatchNorm#foldFactors()} {@code k} and
+ * {@link BatchNorm#foldedBias} (the arithmetic of {@code BatchNorm2d.foldInto}), without touching
+ * either layer; a TensorNorm's one factor applies to every output channel.
  *
- * <p>A float convolution gets {@code w * k} per output channel. A quantized one keeps its integer
+ * <p>A float layer gets {@code w * k} per output channel. A quantized one keeps its integer
  * weights and gets per-channel scales {@code scale * |k|} (integers negated where {@code k < 0}):
  * the product {@code int * scale * k} is exactly what the unfolded layers compute, so no weight is
  * requantized. The folded bias is float in both cases.
@@ -22,13 +23,26 @@ import dev.qnn4j.runtime.quant.IntRange;
 final class BatchNormFold {
   private BatchNormFold() {}
 
-  static Compute fold(Compute conv, BatchNorm2d bn) {
-    float[] k = bn.foldFactors();
+  static Compute fold(Compute conv, BatchNorm bn) {
     Weights w = conv.weights();
-    int channels = k.length;
+    int channels = (int) w.dims()[0];
     int perChannel = w.values().length / channels;
     float[] convBias = conv.bias() == null ? new float[channels] : dequantized(conv.bias());
-    Bias bias = new Bias(bn.foldedBias(convBias), null);
+    float[] k;
+    float[] foldedBias;
+    if (bn.numFeatures() == 1 && channels != 1) {
+      // TensorNorm: one factor and shift for every channel
+      k = new float[channels];
+      foldedBias = new float[channels];
+      for (int c = 0; c < channels; c++) {
+        k[c] = bn.foldFactors()[0];
+        foldedBias[c] = bn.foldedBias(new float[] {convBias[c]})[0];
+      }
+    } else {
+      k = bn.foldFactors();
+      foldedBias = bn.foldedBias(convBias);
+    }
+    Bias bias = new Bias(foldedBias, null);
     Weights folded;
     if (w.quant() == null) {
       float[] values = w.values().clone();
@@ -42,7 +56,7 @@ final class BatchNormFold {
     return new Compute(conv.layer(), conv.input(), conv.output(), folded, bias, conv.conv());
   }
 
-  private static Weights foldQuantized(String layer, BatchNorm2d bn, Weights w, float[] k,
+  private static Weights foldQuantized(String layer, BatchNorm bn, Weights w, float[] k,
       int perChannel) {
     WeightQuant q = w.quant();
     IntRange range = new IntRange(q.bitWidth(), true, q.narrow());

@@ -69,7 +69,16 @@ final class ExportGraph {
   record Bias(float[] values, BiasQuant quant) {}
 
   /** Convolution attributes in ONNX form: pads {@code [top, left, bottom, right]}. */
-  record ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group) {}
+  /** A convolution's attributes; {@code outputPadding} non-null for a transposed convolution. */
+  record ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group, long[] outputPadding) {
+    ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group) {
+      this(kernel, strides, pads, dilations, group, null);
+    }
+
+    boolean transposed() {
+      return outputPadding != null;
+    }
+  }
 
   /** The emitters' double dispatch on steps (Java 17 has no pattern matching for switch). */
   interface StepVisitor {
@@ -86,6 +95,10 @@ final class ExportGraph {
     void reshape(Reshape step);
 
     void add(Add step);
+
+    void concat(Concat step);
+
+    void upsample(Upsample step);
   }
 
   /** One operation. {@code layer} names it in errors; {@code scope} prefixes its ONNX names. */
@@ -167,6 +180,28 @@ final class ExportGraph {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.reshape(this);
+    }
+  }
+
+  /** Channel concatenation (axis 1) of QuantCat / F.cat. */
+  record Concat(String layer, String scope, List<Value> parts, Value output) implements Step {
+    @Override
+    public List<Value> inputs() {
+      return parts;
+    }
+
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.concat(this);
+    }
+  }
+
+  /** Nearest-neighbour upsampling by integer factors along H and W. */
+  record Upsample(String layer, String scope, Value input, Value output, long factorH, long factorW)
+      implements UnaryStep {
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.upsample(this);
     }
   }
 

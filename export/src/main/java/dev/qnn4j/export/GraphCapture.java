@@ -20,7 +20,14 @@ import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.kernels.FakeQuant;
-import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.BatchNorm;
+import dev.qnn4j.runtime.nn.Conv1d;
+import dev.qnn4j.runtime.nn.ConvTranspose2d;
+import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.QuantCat;
+import dev.qnn4j.runtime.nn.QuantUpsample;
+import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.TruncAvgPool2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
@@ -127,6 +134,8 @@ final class GraphCapture {
       case FLATTEN -> add(new Flatten("F.flatten", "", in(e, 0), out(e)));
       case RESHAPE -> add(new Reshape("F.reshape", "", in(e, 0), out(e), ints));
       case ADD -> add(new Add("F.add", "", in(e, 0), in(e, 1), out(e)));
+      case CAT -> add(new ExportGraph.Concat("F.cat", "", ins(e), out(e)));
+      case UPSAMPLE_NEAREST -> add(upsample("F.upsampleNearest", "", e));
       default -> throw new ExportException(eventName(e), "has no ONNX export");
     }
   }
@@ -153,8 +162,20 @@ final class GraphCapture {
     } else if (layer instanceof QuantEltwiseAdd a) {
       quantizedOutput(e, a.outputQuantizer(),
           sum -> add(new Add(name, name, in(e, 0), in(e, 1), sum)));
-    } else if (layer instanceof BatchNorm2d bn) {
+    } else if (layer instanceof BatchNorm bn) {
       batchNorm(e, bn);
+    } else if (layer instanceof QuantCat) {
+      add(new ExportGraph.Concat(name, name, ins(e), out(e)));
+    } else if (layer instanceof QuantUpsample) {
+      add(upsample(name, name, e));
+    } else if (layer instanceof TruncAvgPool2d || layer instanceof TruncAdaptiveAvgPool2d) {
+      throw new ExportException(name, layer.getClass().getSimpleName() + " has no ONNX export yet: QCDQ cannot"
+          + " express its truncation of the accumulator (Brevitas 0.11 exports only the round-to-nearest variant,"
+          + " and refuses TruncTo8bit with 'Only round to nearest even supported'), and the QONNX Trunc node is"
+          + " not written yet");
+    } else if (layer instanceof Dropout) {
+      // The identity in evaluation, which is what is exported.
+      values.put(e.output(), in(e, 0));
     } else {
       throw unsupported(layer);
     }
@@ -183,6 +204,18 @@ final class GraphCapture {
     ConvAttrs conv;
     if (layer instanceof Conv2d c) {
       conv = convAttrs(c.options());
+    } else if (layer instanceof ConvTranspose2d t) {
+      long k = t.kernelSize();
+      long s = t.stride();
+      long p = t.padding();
+      long d = t.dilation();
+      long op = t.outputPadding();
+      conv = new ConvAttrs(new long[] {k, k}, new long[] {s, s}, new long[] {p, p, p, p}, new long[] {d, d},
+          t.groups(), new long[] {op, op});
+    } else if (layer instanceof Conv1d c) {
+      Conv2dOptions o = c.asConv2d();
+      conv = new ConvAttrs(new long[] {o.kernelWidth()}, new long[] {o.strideW()}, new long[] {o.padW(), o.padW()},
+          new long[] {o.dilationW()}, o.groups());
     } else if (layer instanceof Linear) {
       conv = null;
     } else {
@@ -209,6 +242,17 @@ final class GraphCapture {
     Value raw = new Value(e.output().shape());
     body.accept(raw);
     add(new Quantize(name, name + ".output_quant", raw, out(e), actQuant(name, outputQuant)));
+  }
+
+  /** Nearest upsampling by the integer factors that map the traced input to the traced output. */
+  private ExportGraph.Upsample upsample(String layer, String scope, Event e) {
+    long[] in = e.inputs().get(0).shape();
+    long[] out = e.output().shape();
+    if (out[2] % in[2] != 0 || out[3] % in[3] != 0) {
+      throw new ExportException(layer, "nearest upsampling from " + in[2] + "x" + in[3] + " to " + out[2] + "x"
+          + out[3] + " is not by integer factors, which is all the exported Resize holds");
+    }
+    return new ExportGraph.Upsample(layer, scope, in(e, 0), out(e), out[2] / in[2], out[3] / in[3]);
   }
 
   private static ConvAttrs convAttrs(Conv2dOptions o) {
@@ -276,20 +320,25 @@ final class GraphCapture {
   // BatchNorm folding
 
   /**
-   * Folds an evaluation-mode BatchNorm2d into the exported constants of the convolution that
-   * produced its input: the layers themselves are left as they are.
+   * Folds an evaluation-mode BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of
+   * the convolution or linear layer that produced its input: the layers themselves are left as they
+   * are. A TensorNorm's single factor applies to every output channel.
    */
-  private void batchNorm(Event e, BatchNorm2d bn) {
+  private void batchNorm(Event e, BatchNorm bn) {
     Value input = in(e, 0);
     Integer at = producers.get(input);
     Step producer = at == null ? null : steps.get(at);
-    if (!(producer instanceof Compute conv) || conv.conv() == null
-        || uses.get(e.inputs().get(0)) != 1) {
-      throw new ExportException(bn.name(), "BatchNorm2d is exported folded into the convolution"
-          + " that produces its input; that input must come straight from a convolution without"
+    String kind = bn.getClass().getSimpleName();
+    if (!(producer instanceof Compute conv) || uses.get(e.inputs().get(0)) != 1) {
+      throw new ExportException(bn.name(), kind + " is exported folded into the convolution or linear"
+          + " layer that produces its input; that input must come straight from such a layer without"
           + " an output quantizer and be used by nothing else");
     }
-    if (conv.weights().dims()[0] != bn.numFeatures()) {
+    if (conv.conv() != null && conv.conv().transposed()) {
+      throw new ExportException(bn.name(), kind + " after the transposed convolution " + conv.layer()
+          + " is not folded (its output channels are the weight's axis 1)");
+    }
+    if (bn.numFeatures() != 1 && conv.weights().dims()[0] != bn.numFeatures()) {
       throw new ExportException(bn.name(), bn.numFeatures() + " features after " + conv.layer()
           + " with " + conv.weights().dims()[0] + " output channels");
     }
@@ -313,6 +362,14 @@ final class GraphCapture {
           + " forward?)");
     }
     return v;
+  }
+
+  private List<Value> ins(Event e) {
+    List<Value> out = new ArrayList<>();
+    for (int i = 0; i < e.inputs().size(); i++) {
+      out.add(in(e, i));
+    }
+    return out;
   }
 
   /** A new value for the event's result. */

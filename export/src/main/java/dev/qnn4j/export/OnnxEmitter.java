@@ -12,6 +12,7 @@ import dev.qnn4j.export.ExportGraph.Step;
 import dev.qnn4j.export.ExportGraph.StepVisitor;
 import dev.qnn4j.export.ExportGraph.Value;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+import java.util.List;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -82,6 +83,13 @@ abstract class OnnxEmitter implements StepVisitor {
     String w = weight(step);
     String bias = bias(step);
     ConvAttrs c = step.conv();
+    if (c != null && c.transposed()) {
+      define(step.output(), b.op(step.scope(), "ConvTranspose", bias == null ? List.of(x, w) : List.of(x, w, bias),
+          OnnxGraphBuilder.intsAttr("kernel_shape", c.kernel()), OnnxGraphBuilder.intsAttr("strides", c.strides()),
+          OnnxGraphBuilder.intsAttr("pads", c.pads()), OnnxGraphBuilder.intsAttr("dilations", c.dilations()),
+          OnnxGraphBuilder.intsAttr("output_padding", c.outputPadding()), OnnxGraphBuilder.intAttr("group", c.group())));
+      return;
+    }
     define(step.output(), c == null
         ? b.gemm(step.scope(), x, w, bias)
         : b.conv(step.scope(), x, w, bias, c.kernel(), c.strides(), c.pads(), c.dilations(),
@@ -113,6 +121,26 @@ abstract class OnnxEmitter implements StepVisitor {
   @Override
   public void reshape(Reshape step) {
     define(step.output(), b.reshape(step.scope(), name(step.input()), step.shape()));
+  }
+
+  @Override
+  public void concat(ExportGraph.Concat step) {
+    define(step.output(), b.op(step.scope(), "Concat", step.parts().stream().map(this::name).toList(),
+        OnnxGraphBuilder.intAttr("axis", 1)));
+  }
+
+  /**
+   * Resize (opset 13) in nearest mode with asymmetric coordinates and floor: output pixel {@code i}
+   * reads input pixel {@code floor(i / factor)}, PyTorch's nearest for integer factors.
+   */
+  @Override
+  public void upsample(ExportGraph.Upsample step) {
+    String scales = b.addFloatInitializer(b.uniqueName(step.layer() + ".scales"),
+        new float[] {1f, 1f, step.factorH(), step.factorW()}, 4);
+    define(step.output(), b.op(step.scope(), "Resize", List.of(name(step.input()), "", scales),
+        OnnxGraphBuilder.stringAttr("mode", "nearest"),
+        OnnxGraphBuilder.stringAttr("coordinate_transformation_mode", "asymmetric"),
+        OnnxGraphBuilder.stringAttr("nearest_mode", "floor")));
   }
 
   @Override

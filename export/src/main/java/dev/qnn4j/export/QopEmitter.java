@@ -99,6 +99,9 @@ final class QopEmitter extends QcdqEmitter {
   @Override
   public void compute(Compute step) {
     String layer = step.layer();
+    if (step.conv() != null && (step.conv().transposed() || step.conv().kernel().length != 2)) {
+      throw new ExportException(layer, "QOp export holds 2-d convolutions only; export QCDQ or QONNX");
+    }
     WeightQuant wq = step.weights().quant();
     if (wq == null) {
       throw new ExportException(layer, "float layers have no QOp form; quantize its weights");
@@ -255,6 +258,16 @@ final class QopEmitter extends QcdqEmitter {
 
   // ---------------------------------------------------------------------------------------------
   // Steps that keep integers integer
+
+  @Override
+  public void concat(ExportGraph.Concat step) {
+    throw new ExportException(step.layer(), "QOp export has no concatenation; export QCDQ or QONNX");
+  }
+
+  @Override
+  public void upsample(ExportGraph.Upsample step) {
+    throw new ExportException(step.layer(), "QOp export has no upsampling; export QCDQ or QONNX");
+  }
 
   @Override
   public void relu(Relu step) {

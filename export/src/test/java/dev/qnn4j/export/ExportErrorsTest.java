@@ -148,9 +148,9 @@ class ExportErrorsTest {
     QuantIdentity in = new QuantIdentity("quant_inp", 8, false);
     BatchNorm2d bn = new BatchNorm2d("bn", 3);
     fails(QCDQ, chain("Net", List.of(in, bn), List.of(in::forward, bn::forward)), IMAGE,
-        "bn: BatchNorm2d is exported folded into the convolution that produces its input; that"
-            + " input must come straight from a convolution without an output quantizer and be"
-            + " used by nothing else");
+        "bn: BatchNorm2d is exported folded into the convolution or linear layer that produces its"
+            + " input; that input must come straight from such a layer without an output quantizer and"
+            + " be used by nothing else");
   }
 
   @Test

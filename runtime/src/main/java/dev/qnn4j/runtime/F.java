@@ -75,6 +75,56 @@ public final class F {
     return Tracer.op(Op.ADD, Ops.add(a, b), new long[0], a, b);
   }
 
+  /**
+   * Nearest-neighbour upsampling of NCHW {@code x} by an integer factor (PyTorch's {@code
+   * interpolate(scale_factor=f, mode='nearest')}, Brevitas' {@code QuantUpsamplingNearest2d}).
+   */
+  public static Tensor upsampleNearest(Tensor x, int scaleFactor) {
+    checkUpsample(x, scaleFactor);
+    return upsampleNearest(x, (int) x.size(2) * scaleFactor, (int) x.size(3) * scaleFactor);
+  }
+
+  /** As {@link #upsampleNearest(Tensor, int)}; the QuantTensor keeps its scale, zero point and bit width. */
+  public static QuantTensor upsampleNearest(QuantTensor x, int scaleFactor) {
+    checkUpsample(x, scaleFactor);
+    return upsampleNearest(x, (int) x.size(2) * scaleFactor, (int) x.size(3) * scaleFactor);
+  }
+
+  /** Nearest-neighbour resizing to {@code height x width} (PyTorch's {@code size=(h, w)}). */
+  public static Tensor upsampleNearest(Tensor x, int height, int width) {
+    checkUpsample(x, Math.min(height, width));
+    return Tracer.op(Op.UPSAMPLE_NEAREST, Ops.upsampleNearest(x, height, width), new long[] {height, width}, x);
+  }
+
+  public static QuantTensor upsampleNearest(QuantTensor x, int height, int width) {
+    checkUpsample(x, Math.min(height, width));
+    return Tracer.op(Op.UPSAMPLE_NEAREST, x.withValue(Ops.upsampleNearest(x, height, width)),
+        new long[] {height, width}, x);
+  }
+
+  /** Concatenation of float tensors along the channels (dimension 1), as {@code torch.cat(xs, 1)}. */
+  public static Tensor cat(Tensor... parts) {
+    if (parts.length == 0) {
+      throw new IllegalArgumentException("cat of no tensors");
+    }
+    try {
+      return Tracer.op(Op.CAT, Ops.cat(java.util.List.of(parts)), new long[0], parts);
+    } catch (IllegalArgumentException e) {
+      throw new LayerShapeException("cat", "tensors equal in every dimension but 1, the first "
+          + java.util.Arrays.toString(parts[0].shape()), parts[parts.length - 1].shape());
+    }
+  }
+
+  private static void checkUpsample(Tensor x, int size) {
+    if (x.rank() != 4) {
+      throw new LayerShapeException("upsampleNearest", "a 4-d input [N, C, H, W]", x.shape());
+    }
+    Shapes.checkNotEmpty("upsampleNearest", x);
+    if (size < 1) {
+      throw new IllegalArgumentException("upsampleNearest: scale factor and size must be at least 1, got " + size);
+    }
+  }
+
   private static Tensor maxPoolValue(Tensor x, int kernelSize, int stride, int padding) {
     Shapes.checkPoolInput("maxPool2d", x, kernelSize, stride, padding);
     return Ops.maxPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},

@@ -26,8 +26,9 @@ public final class QuantTensor extends Tensor {
   public QuantTensor(
       Tensor value, Tensor scale, float zeroPoint, int bitWidth, boolean signed, int channelAxis) {
     super(dev.qnn4j.runtime.autograd.Ops.distinctFromLeaf(value));
-    if (bitWidth < 1 || bitWidth > 32) {
-      throw new IllegalArgumentException("bit width must be in 1..32, got " + bitWidth);
+    // Above 32 for metadata only: Brevitas marks a conv output with an Int32Bias as 33 bits.
+    if (bitWidth < 1 || bitWidth > 64) {
+      throw new IllegalArgumentException("bit width must be in 1..64, got " + bitWidth);
     }
     if (scale.numel() != 1 && scale.rank() != 1) {
       throw new IllegalArgumentException(

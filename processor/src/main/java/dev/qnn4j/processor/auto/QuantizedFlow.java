@@ -62,7 +62,7 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
   public Flow function(FCall call, List<Flow> tensors) {
     Flow x = tensors.get(0);
     return switch (call.function()) {
-      case "maxPool2d", "flatten" -> x;
+      case "maxPool2d", "flatten", "upsampleNearest" -> x;
       case "relu", "reshape" -> x.plain();
       default -> Flow.FLOAT;
     };
@@ -95,8 +95,9 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
       case RELU -> x.plain();
       case QUANT_RELU, QUANT_IDENTITY -> new Flow(qt, l.requireSpec().activation().bitWidth(),
           l.requireSpec().activation().signed());
-      case QUANT_MAX_POOL2D -> new Flow(qt, x.bits(), x.signed());
-      case QUANT_CONV2D, QUANT_LINEAR, QUANT_ELTWISE_ADD -> l.outputQuant()
+      case QUANT_MAX_POOL2D, QUANT_UPSAMPLE, QUANT_CAT -> new Flow(qt, x.bits(), x.signed());
+      case TRUNC_AVG_POOL2D, TRUNC_ADAPTIVE_AVG_POOL2D -> new Flow(qt, l.requireSpec().trunc().bitWidth(), x.signed());
+      case QUANT_CONV2D, QUANT_CONV1D, QUANT_CONV_TRANSPOSE2D, QUANT_LINEAR, QUANT_ELTWISE_ADD -> l.outputQuant()
           .map(q -> new Flow(qt, q.bitWidth(), q.signed())).orElse(new Flow(qt, null, false));
       default -> Flow.FLOAT;
     };

@@ -27,7 +27,7 @@ public record ForwardProgram(
 
   /** {@code F} functions and how many of their leading arguments are tensors; the rest are sizes. */
   public static final Map<String, Integer> FUNCTIONS = Map.of("maxPool2d", 1, "avgPool2d", 1, "relu", 1,
-      "flatten", 1, "reshape", 1, "add", 2);
+      "flatten", 1, "reshape", 1, "add", 2, "upsampleNearest", 1, "cat", 2);
 
   public ForwardProgram {
     statements = List.copyOf(statements);

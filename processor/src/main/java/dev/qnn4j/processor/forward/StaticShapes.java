@@ -59,6 +59,9 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
     /** {@code layer} is called for the {@code count}-th time, at {@code call}. */
     void layerCalled(LayerCall call, LayerDescriptor layer, int count);
 
+    /** A concatenation's inputs are quantized differently, so their scales can never agree. */
+    void quantizationMismatch(LayerDescriptor layer, Quant first, Quant other);
+
     /** A quantized conv/linear receives {@code input}. */
     void quantizedInput(LayerDescriptor layer, Value input);
   }
@@ -109,6 +112,39 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         long[] out = conv(layer, in);
         yield new Value(out, outputQuant(layer));
       }
+      case QUANT_CONV1D -> {
+        listener.quantizedInput(layer, in);
+        Geometry.Conv g = layer.requireSpec().conv();
+        if (in.dims == null) {
+          yield new Value(null, outputQuant(layer));
+        }
+        if (in.rank() != 2 || (in.dims[0] >= 0 && in.dims[0] != g.inChannels())) {
+          listener.layerMismatch(layer, "[N, " + g.inChannels() + ", L] (in_channels = " + g.inChannels() + ")", in,
+              in.rank() == 2 ? "inChannels" : null);
+          yield new Value(null, outputQuant(layer));
+        }
+        long l = in.dims[1] < 0 ? -1
+            : (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
+        yield new Value(new long[] {g.outChannels(), l}, outputQuant(layer));
+      }
+      case QUANT_CONV_TRANSPOSE2D -> {
+        listener.quantizedInput(layer, in);
+        Geometry.ConvTranspose g = layer.requireSpec().convTranspose();
+        if (in.dims == null) {
+          yield new Value(null, outputQuant(layer));
+        }
+        if (in.rank() != 3 || (in.dims[0] >= 0 && in.dims[0] != g.inChannels())) {
+          listener.layerMismatch(layer, "[N, " + g.inChannels() + ", H, W] (in_channels = " + g.inChannels() + ")",
+              in, in.rank() == 3 ? "inChannels" : null);
+          yield new Value(null, outputQuant(layer));
+        }
+        long[] d = {g.outChannels(), -1, -1};
+        for (int i = 1; i <= 2; i++) {
+          d[i] = in.dims[i] < 0 ? -1 : (in.dims[i] - 1) * g.stride() - 2L * g.padding()
+              + (long) g.dilation() * (g.kernelSize() - 1) + g.outputPadding() + 1;
+        }
+        yield new Value(d, outputQuant(layer));
+      }
       case QUANT_LINEAR, LINEAR -> {
         if (kind == LayerKind.QUANT_LINEAR) {
           listener.quantizedInput(layer, in);
@@ -133,6 +169,68 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         }
         yield new Value(in.dims, null);
       }
+      case BATCH_NORM1D -> {
+        int features = layer.requireSpec().batchNorm().numFeatures();
+        if (in.dims != null && in.rank() != 1 && in.rank() != 2) {
+          listener.layerMismatch(layer, "a 2-d input [N, C] or 3-d input [N, C, L]", in, null);
+        } else if (in.dims != null && in.dims[0] >= 0 && in.dims[0] != features) {
+          listener.layerMismatch(layer, "[N, " + features + "] (num_features = " + features + ")", in, "numFeatures");
+        }
+        yield new Value(in.dims, null);
+      }
+      case TENSOR_NORM, DROPOUT -> new Value(in.dims, null);
+      case TRUNC_AVG_POOL2D, TRUNC_ADAPTIVE_AVG_POOL2D -> {
+        Geometry.Trunc t = layer.requireSpec().trunc();
+        Quant q = in.quant == null ? null : new Quant(t.bitWidth(), in.quant.signed());
+        if (in.dims != null && in.rank() != 3) {
+          listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);
+          yield new Value(null, q);
+        }
+        if (t.outputSize() > 0) {
+          yield new Value(in.dims == null ? null : new long[] {in.dims[0], t.outputSize(), t.outputSize()}, q);
+        }
+        yield new Value(pool(in.dims, t.kernelSize(), t.effectiveStride(), 0), q);
+      }
+      case ADAPTIVE_AVG_POOL2D -> {
+        int out = layer.requireSpec().adaptive().outputSize();
+        if (in.dims != null && (in.rank() != 3 || (in.dims[1] >= 0 && in.dims[1] % out != 0)
+            || (in.dims[2] >= 0 && in.dims[2] % out != 0))) {
+          listener.layerMismatch(layer, "[N, C, H, W] with H and W multiples of outputSize " + out, in, "outputSize");
+          yield Value.UNKNOWN;
+        }
+        yield new Value(in.dims == null ? null : new long[] {in.dims[0], out, out}, null);
+      }
+      case QUANT_UPSAMPLE -> {
+        Geometry.Upsample u = layer.requireSpec().upsample();
+        if (in.dims != null && in.rank() != 3) {
+          listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);
+          yield in.withDims(null);
+        }
+        if (in.dims == null) {
+          yield in;
+        }
+        yield in.withDims(u.scaleFactor() > 0
+            ? new long[] {in.dims[0], times(in.dims[1], u.scaleFactor()), times(in.dims[2], u.scaleFactor())}
+            : new long[] {in.dims[0], u.height(), u.width()});
+      }
+      case QUANT_CAT -> {
+        Value b = args.get(1);
+        if (in.quant != null && b.quant != null && !in.quant.equals(b.quant)) {
+          listener.quantizationMismatch(layer, in.quant, b.quant);
+        }
+        if (in.dims == null || b.dims == null) {
+          yield new Value(null, in.quant);
+        }
+        if (in.rank() != b.rank() || in.rank() < 1
+            || !Arrays.equals(Arrays.copyOfRange(in.dims, 1, in.rank()), Arrays.copyOfRange(b.dims, 1, b.rank()))) {
+          listener.layerMismatch(layer, "two inputs equal in every dimension but the channels, the first "
+              + in.shape(), b, null);
+          yield new Value(null, in.quant);
+        }
+        long[] d = in.dims.clone();
+        d[0] = in.dims[0] < 0 || b.dims[0] < 0 ? -1 : in.dims[0] + b.dims[0];
+        yield new Value(d, in.quant);
+      }
       case QUANT_MAX_POOL2D -> {
         if (in.dims != null && in.rank() != 3) {
           listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);
@@ -150,6 +248,10 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         yield new Value(in.dims, q);
       }
     };
+  }
+
+  private static long times(long d, int factor) {
+    return d < 0 ? -1 : d * factor;
   }
 
   private long[] conv(LayerDescriptor layer, Value in) {
@@ -224,6 +326,41 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
           listener.functionMismatch(call, "add", "two tensors of shape " + x.shape(), b);
         }
         return new Value(x.dims, sum(x.quant, b.quant));
+      }
+      case "upsampleNearest" -> {
+        if (x.dims != null && x.rank() != 3) {
+          listener.functionMismatch(call, name, "a 4-d input [N, C, H, W]", x);
+          return Value.UNKNOWN;
+        }
+        if (x.dims == null) {
+          return x;
+        }
+        if (call.sizes().size() == 1 && call.size(0) != null) {
+          long f = call.size(0);
+          return x.withDims(new long[] {x.dims[0], x.dims[1] < 0 ? -1 : x.dims[1] * f, x.dims[2] < 0 ? -1 : x.dims[2] * f});
+        }
+        if (call.sizes().size() == 2 && call.size(0) != null && call.size(1) != null) {
+          return x.withDims(new long[] {x.dims[0], call.size(0), call.size(1)});
+        }
+        return x.withDims(new long[] {x.dims[0], -1, -1});
+      }
+      case "cat" -> {
+        if (tensors.size() != 2) {
+          return Value.UNKNOWN;
+        }
+        Value b = tensors.get(1);
+        if (x.dims == null || b.dims == null) {
+          return Value.UNKNOWN;
+        }
+        if (x.rank() != b.rank() || x.rank() < 1
+            || !Arrays.equals(Arrays.copyOfRange(x.dims, 1, x.rank()), Arrays.copyOfRange(b.dims, 1, b.rank()))) {
+          listener.functionMismatch(call, "cat", "tensors equal in every dimension but the channels, the first "
+              + x.shape(), b);
+          return Value.UNKNOWN;
+        }
+        long[] d = x.dims.clone();
+        d[0] = x.dims[0] < 0 || b.dims[0] < 0 ? -1 : x.dims[0] + b.dims[0];
+        return new Value(d, null);
       }
       default -> {
         // reshape and anything newer: the result's shape is not tracked.

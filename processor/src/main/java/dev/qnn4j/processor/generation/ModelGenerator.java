@@ -161,6 +161,8 @@ public final class ModelGenerator {
         .build();
   }
 
+  private static final ClassName ROUNDING = ClassName.get(NN, "TruncAvgPool2d", "Rounding");
+
   static ClassName runtimeClass(LayerDescriptor layer) {
     return ClassName.get(NN, layer.requireKind().simpleName());
   }
@@ -181,6 +183,13 @@ public final class ModelGenerator {
     return switch (spec.kind()) {
       case QUANT_CONV2D -> quantizers(CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(spec.conv())),
           layer);
+      case QUANT_CONV1D -> quantizers(CodeBlock.of("$T.builder($S, $L, $L, $L, $L, $L, $L, $L)", type, name,
+          spec.conv().inChannels(), spec.conv().outChannels(), spec.conv().kernelSize(), spec.conv().stride(),
+          spec.conv().padding(), spec.conv().dilation(), spec.conv().groups()), layer);
+      case QUANT_CONV_TRANSPOSE2D -> quantizers(CodeBlock.of("$T.builder($S, $L, $L, $L, $L, $L, $L, $L, $L)", type,
+          name, spec.convTranspose().inChannels(), spec.convTranspose().outChannels(),
+          spec.convTranspose().kernelSize(), spec.convTranspose().stride(), spec.convTranspose().padding(),
+          spec.convTranspose().outputPadding(), spec.convTranspose().dilation(), spec.convTranspose().groups()), layer);
       case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
           spec.dense().inFeatures(), spec.dense().outFeatures()), layer);
       case QUANT_RELU, QUANT_IDENTITY -> spec.returnQuantTensor()
@@ -188,6 +197,15 @@ public final class ModelGenerator {
           : CodeBlock.of("new $T($S, $L)", type, name, actQuant(spec.activation()));
       case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
           layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")), spec.returnQuantTensor());
+      case TRUNC_AVG_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L, $T.$L)", type, name, spec.trunc().kernelSize(),
+          spec.trunc().effectiveStride(), spec.trunc().bitWidth(), ROUNDING, spec.trunc().floor() ? "FLOOR" : "ROUND");
+      case TRUNC_ADAPTIVE_AVG_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $T.$L)", type, name,
+          spec.trunc().outputSize(), spec.trunc().bitWidth(), ROUNDING, spec.trunc().floor() ? "FLOOR" : "ROUND");
+      case ADAPTIVE_AVG_POOL2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.adaptive().outputSize());
+      case QUANT_UPSAMPLE -> spec.upsample().scaleFactor() > 0
+          ? CodeBlock.of("$T.byFactor($S, $L)", type, name, spec.upsample().scaleFactor())
+          : CodeBlock.of("$T.toSize($S, $L, $L)", type, name, spec.upsample().height(), spec.upsample().width());
+      case QUANT_CAT -> CodeBlock.of("new $T($S)", type, name);
       case QUANT_MAX_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.pool().kernelSize(),
           spec.pool().effectiveStride(), spec.pool().padding());
       case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.hasBias() ? convOptions(spec.conv())
@@ -195,8 +213,11 @@ public final class ModelGenerator {
       case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.dense().inFeatures(),
           spec.dense().outFeatures(), spec.dense().bias());
       case RELU -> CodeBlock.of("new $T($S)", type, name);
-      case BATCH_NORM2D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name, spec.batchNorm().numFeatures(),
-          (float) spec.batchNorm().eps(), (float) spec.batchNorm().momentum());
+      case BATCH_NORM2D, BATCH_NORM1D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name,
+          spec.batchNorm().numFeatures(), (float) spec.batchNorm().eps(), (float) spec.batchNorm().momentum());
+      case TENSOR_NORM -> CodeBlock.of("new $T($S, $Lf, $Lf)", type, name, (float) spec.batchNorm().eps(),
+          (float) spec.batchNorm().momentum());
+      case DROPOUT -> CodeBlock.of("new $T($S, $Lf)", type, name, (float) spec.dropout().p());
     };
   }
 

@@ -8,6 +8,8 @@ import java.util.Optional;
 public enum LayerKind {
   QUANT_CONV2D(dev.qnn4j.annotations.QuantConv2d.class, Role.QUANT_WEIGHT, 1),
   QUANT_LINEAR(dev.qnn4j.annotations.QuantLinear.class, Role.QUANT_WEIGHT, 1),
+  QUANT_CONV1D(dev.qnn4j.annotations.QuantConv1d.class, Role.QUANT_WEIGHT, 1),
+  QUANT_CONV_TRANSPOSE2D(dev.qnn4j.annotations.QuantConvTranspose2d.class, Role.QUANT_WEIGHT, 1),
   QUANT_RELU(dev.qnn4j.annotations.QuantReLU.class, Role.QUANT_ACTIVATION, 1),
   QUANT_IDENTITY(dev.qnn4j.annotations.QuantIdentity.class, Role.QUANT_ACTIVATION, 1),
   QUANT_ELTWISE_ADD(dev.qnn4j.annotations.QuantEltwiseAdd.class, Role.QUANT_OTHER, 2),
@@ -15,7 +17,15 @@ public enum LayerKind {
   CONV2D(dev.qnn4j.annotations.Conv2d.class, Role.FLOAT, 1),
   LINEAR(dev.qnn4j.annotations.Linear.class, Role.FLOAT, 1),
   RELU(dev.qnn4j.annotations.ReLU.class, Role.FLOAT, 1),
-  BATCH_NORM2D(dev.qnn4j.annotations.BatchNorm2d.class, Role.FLOAT, 1);
+  BATCH_NORM2D(dev.qnn4j.annotations.BatchNorm2d.class, Role.FLOAT, 1),
+  BATCH_NORM1D(dev.qnn4j.annotations.BatchNorm1d.class, Role.FLOAT, 1),
+  TENSOR_NORM(dev.qnn4j.annotations.TensorNorm.class, Role.FLOAT, 1),
+  DROPOUT(dev.qnn4j.annotations.Dropout.class, Role.FLOAT, 1),
+  TRUNC_AVG_POOL2D(dev.qnn4j.annotations.TruncAvgPool2d.class, Role.QUANT_OTHER, 1),
+  TRUNC_ADAPTIVE_AVG_POOL2D(dev.qnn4j.annotations.TruncAdaptiveAvgPool2d.class, Role.QUANT_OTHER, 1),
+  ADAPTIVE_AVG_POOL2D(dev.qnn4j.annotations.AdaptiveAvgPool2d.class, Role.FLOAT, 1),
+  QUANT_UPSAMPLE(dev.qnn4j.annotations.QuantUpsample.class, Role.QUANT_OTHER, 1),
+  QUANT_CAT(dev.qnn4j.annotations.QuantCat.class, Role.QUANT_OTHER, 2);
 
   /** What a kind of layer quantizes, which decides the checks that apply to it. */
   public enum Role {

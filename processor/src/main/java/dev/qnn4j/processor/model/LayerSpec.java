@@ -22,6 +22,10 @@ public record LayerSpec(
     return (Geometry.Conv) geometry;
   }
 
+  public Geometry.ConvTranspose convTranspose() {
+    return (Geometry.ConvTranspose) geometry;
+  }
+
   public Geometry.Dense dense() {
     return (Geometry.Dense) geometry;
   }
@@ -32,6 +36,22 @@ public record LayerSpec(
 
   public Geometry.BatchNorm batchNorm() {
     return (Geometry.BatchNorm) geometry;
+  }
+
+  public Geometry.Trunc trunc() {
+    return (Geometry.Trunc) geometry;
+  }
+
+  public Geometry.Adaptive adaptive() {
+    return (Geometry.Adaptive) geometry;
+  }
+
+  public Geometry.Upsample upsample() {
+    return (Geometry.Upsample) geometry;
+  }
+
+  public Geometry.Dropout dropout() {
+    return (Geometry.Dropout) geometry;
   }
 
   public WeightQuantSpec weight() {
@@ -47,11 +67,20 @@ public record LayerSpec(
     if (geometry instanceof Geometry.Conv c) {
       return c.bias();
     }
+    if (geometry instanceof Geometry.ConvTranspose t) {
+      return t.bias();
+    }
     return geometry instanceof Geometry.Dense d && d.bias();
   }
 
   /** Inputs summed per output of a conv or linear layer. */
   public long fanIn() {
-    return geometry instanceof Geometry.Conv c ? c.fanIn() : dense().inFeatures();
+    if (geometry instanceof Geometry.ConvTranspose t) {
+      return t.fanIn();
+    }
+    if (geometry instanceof Geometry.Conv c) {
+      return kind == LayerKind.QUANT_CONV1D ? c.fanIn1d() : c.fanIn();
+    }
+    return dense().inFeatures();
   }
 }

@@ -5,6 +5,7 @@ import dev.qnn4j.annotations.LayerRule;
 import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.QuantizeFrom;
 import dev.qnn4j.annotations.Scaling;
+import dev.qnn4j.annotations.TruncRounding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -104,15 +105,27 @@ public final class ModelExtractor {
   /** The one place a layer annotation's values are read. */
   private static LayerSpec layerSpec(LayerKind kind, AnnotationReader a) {
     Geometry geometry = switch (kind) {
-      case QUANT_CONV2D, CONV2D -> new Geometry.Conv(a.intValue("inChannels"), a.intValue("outChannels"),
+      case QUANT_CONV_TRANSPOSE2D -> new Geometry.ConvTranspose(a.intValue("inChannels"), a.intValue("outChannels"),
+          a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"), a.intValue("outputPadding"),
+          a.intValue("dilation"), a.intValue("groups"), a.booleanValue("bias"));
+      case QUANT_CONV2D, CONV2D, QUANT_CONV1D -> new Geometry.Conv(a.intValue("inChannels"), a.intValue("outChannels"),
           a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"), a.intValue("dilation"),
           a.intValue("groups"), a.booleanValue("bias"));
       case QUANT_LINEAR, LINEAR -> new Geometry.Dense(a.intValue("inFeatures"), a.intValue("outFeatures"),
           a.booleanValue("bias"));
       case QUANT_MAX_POOL2D -> new Geometry.Pool(a.intValue("kernelSize"), a.intValue("stride"),
           a.intValue("padding"));
-      case BATCH_NORM2D -> new Geometry.BatchNorm(a.intValue("numFeatures"), a.doubleValue("eps"),
+      case BATCH_NORM2D, BATCH_NORM1D -> new Geometry.BatchNorm(a.intValue("numFeatures"), a.doubleValue("eps"),
           a.doubleValue("momentum"));
+      case TENSOR_NORM -> new Geometry.BatchNorm(1, a.doubleValue("eps"), a.doubleValue("momentum"));
+      case DROPOUT -> new Geometry.Dropout(a.doubleValue("p"));
+      case TRUNC_AVG_POOL2D -> new Geometry.Trunc(a.intValue("kernelSize"), a.intValue("stride"), 0,
+          a.intValue("bitWidth"), a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
+      case TRUNC_ADAPTIVE_AVG_POOL2D -> new Geometry.Trunc(0, 0, a.intValue("outputSize"), a.intValue("bitWidth"),
+          a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
+      case ADAPTIVE_AVG_POOL2D -> new Geometry.Adaptive(a.intValue("outputSize"));
+      case QUANT_UPSAMPLE -> new Geometry.Upsample(a.intValue("scaleFactor"), a.intValue("height"),
+          a.intValue("width"));
       default -> Geometry.NONE;
     };
     Optional<WeightQuantSpec> weight = kind.hasWeightQuantizer()

@@ -94,6 +94,12 @@ public final class ForwardAnalyzer {
     }
 
     @Override
+    public void quantizationMismatch(LayerDescriptor layer, StaticShapes.Quant first, StaticShapes.Quant other) {
+      all.add(Diagnostic.error(Messages.catQuantizationMismatch(layer.layerName(), first.bits(), first.signed(),
+          other.bits(), other.signed()), layer.method(), layer.mirror()));
+    }
+
+    @Override
     public void quantizedInput(LayerDescriptor layer, Value input) {
       // A layer with its own input quantizer is checked by the Validator whatever forward looks like.
       if (layer.inputQuant().isEmpty() && input.quant() != null && Validator.isValidBits(input.quant().bits(), true)) {

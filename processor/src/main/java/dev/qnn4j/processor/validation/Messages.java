@@ -170,6 +170,36 @@ public final class Messages {
     return layer + ": padding = " + padding + " must be at most half of kernelSize = " + kernelSize;
   }
 
+  public static String catQuantizationMismatch(String layer, int bits0, boolean signed0, int bits1, boolean signed1) {
+    return layer + ": concatenates a " + bits0 + "-bit " + (signed0 ? "signed" : "unsigned") + " and a " + bits1
+        + "-bit " + (signed1 ? "signed" : "unsigned") + " QuantTensor; in evaluation Brevitas refuses QuantTensors"
+        + " whose scales, bit widths or signs differ (\"Scaling factors are different\"): quantize both inputs with"
+        + " one quantizer";
+  }
+
+  public static String catNeedsQuantTensors(String layer) {
+    return layer + ": @QuantCat concatenates QuantTensors; declare its parameters QuantTensor, or use F.cat for"
+        + " float tensors";
+  }
+
+  public static String upsampleSize(String layer) {
+    return layer + ": @QuantUpsample needs scaleFactor >= 1, or height >= 1 and width >= 1 with scaleFactor = 0";
+  }
+
+  public static String outputPadding(String layer, int outputPadding, int stride, int dilation) {
+    return layer + ": outputPadding = " + outputPadding + " must be smaller than stride (" + stride
+        + ") or dilation (" + dilation + ")";
+  }
+
+  public static String transposedPerChannel(String layer) {
+    return layer + ": perChannel weight scales are not supported for @QuantConvTranspose2d (its output channels are"
+        + " the weight's axis 1); use per-tensor scales";
+  }
+
+  public static String dropoutProbability(String layer, double p) {
+    return layer + ": dropout probability p must be in [0, 1), got " + p;
+  }
+
   public static String epsNotPositive(String layer) {
     return layer + ": eps must be positive";
   }

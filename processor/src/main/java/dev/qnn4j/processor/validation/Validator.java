@@ -162,6 +162,9 @@ public final class Validator {
         out.add(Diagnostic.error(Messages.parameterType(name, p.name(), p.typeName()), p.element()));
       }
     }
+    if (kind == LayerKind.QUANT_CAT && params.stream().anyMatch(p -> p.type() != ValueType.QUANT_TENSOR)) {
+      out.add(Diagnostic.error(Messages.catNeedsQuantTensors(name), method, layer.mirror()));
+    }
     if (layer.returnType() == ValueType.OTHER) {
       out.add(Diagnostic.error(Messages.returnType(name, layer.returnTypeName()), method));
       return;
@@ -238,6 +241,27 @@ public final class Validator {
             layer.method(),
             a.mirror(), a.value("groups")));
       }
+    } else if (geometry instanceof Geometry.ConvTranspose t) {
+      atLeast(layer, "inChannels", t.inChannels(), 1, out);
+      atLeast(layer, "outChannels", t.outChannels(), 1, out);
+      atLeast(layer, "kernelSize", t.kernelSize(), 1, out);
+      atLeast(layer, "stride", t.stride(), 1, out);
+      atLeast(layer, "dilation", t.dilation(), 1, out);
+      atLeast(layer, "padding", t.padding(), 0, out);
+      atLeast(layer, "outputPadding", t.outputPadding(), 0, out);
+      int groups = t.groups();
+      if (groups < 1 || t.inChannels() % groups != 0 || t.outChannels() % groups != 0) {
+        out.add(Diagnostic.error(Messages.groups(layer.layerName(), groups, t.inChannels(), t.outChannels()),
+            layer.method(), a.mirror(), a.value("groups")));
+      }
+      if (t.outputPadding() >= t.stride() && t.outputPadding() >= t.dilation()) {
+        out.add(Diagnostic.error(Messages.outputPadding(layer.layerName(), t.outputPadding(), t.stride(),
+            t.dilation()), layer.method(), a.mirror(), a.value("outputPadding")));
+      }
+      if (layer.requireSpec().weight().perChannel()) {
+        out.add(Diagnostic.error(Messages.transposedPerChannel(layer.layerName()), layer.method(), a.mirror(),
+            a.value("perChannel")));
+      }
     } else if (geometry instanceof Geometry.Dense d) {
       atLeast(layer, "inFeatures", d.inFeatures(), 1, out);
       atLeast(layer, "outFeatures", d.outFeatures(), 1, out);
@@ -249,6 +273,27 @@ public final class Validator {
         out.add(Diagnostic.error(Messages.poolPadding(layer.layerName(), p.padding(), p.kernelSize()),
             layer.method(), a.mirror(),
             a.value("padding")));
+      }
+    } else if (geometry instanceof Geometry.Trunc t) {
+      if (t.outputSize() == 0) {
+        atLeast(layer, "kernelSize", t.kernelSize(), 1, out);
+        atLeast(layer, "stride", t.stride(), 0, out);
+      } else {
+        atLeast(layer, "outputSize", t.outputSize(), 1, out);
+      }
+      atLeast(layer, "bitWidth", t.bitWidth(), 1, out);
+    } else if (geometry instanceof Geometry.Adaptive ad) {
+      atLeast(layer, "outputSize", ad.outputSize(), 1, out);
+    } else if (geometry instanceof Geometry.Upsample u) {
+      boolean factor = u.scaleFactor() >= 1 && u.height() == 0 && u.width() == 0;
+      boolean size = u.scaleFactor() == 0 && u.height() >= 1 && u.width() >= 1;
+      if (!factor && !size) {
+        out.add(Diagnostic.error(Messages.upsampleSize(layer.layerName()), layer.method(), a.mirror()));
+      }
+    } else if (geometry instanceof Geometry.Dropout d) {
+      if (!(d.p() >= 0 && d.p() < 1)) {
+        out.add(Diagnostic.error(Messages.dropoutProbability(layer.layerName(), d.p()), layer.method(), a.mirror(),
+            a.value("p")));
       }
     } else if (geometry instanceof Geometry.BatchNorm b) {
       atLeast(layer, "numFeatures", b.numFeatures(), 1, out);

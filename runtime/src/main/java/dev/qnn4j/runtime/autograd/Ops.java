@@ -2,14 +2,17 @@ package dev.qnn4j.runtime.autograd;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.ConvGeometry;
+import dev.qnn4j.runtime.kernels.ConvTranspose;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Gemm;
 import dev.qnn4j.runtime.kernels.Im2Col;
 import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.kernels.Parallel;
 import dev.qnn4j.runtime.kernels.Pooling;
+import dev.qnn4j.runtime.kernels.Resize;
 import dev.qnn4j.runtime.kernels.Statistics;
 import java.util.Arrays;
+import java.util.List;
 import dev.qnn4j.runtime.kernels.Workspace;
 
 /**
@@ -251,6 +254,40 @@ public final class Ops {
   // ---------------------------------------------------------------- fake quantization
 
   /**
+   * Brevitas' truncation of an integer accumulator to fewer bits ({@code TruncIntQuant}, zero point
+   * 0): {@code trunc(round(x / s) / 2^shift) * s} with {@code trunc} floor or round (half to even),
+   * both straight-through for the gradient; {@code shift} may be negative (a left shift). The
+   * gradient reaches x and the per-tensor scale s as torch's autograd of those steps would.
+   */
+  public static Tensor truncQuant(Tensor x, Tensor scale, int shift, boolean floor) {
+    if (scale.numel() != 1) {
+      throw new IllegalArgumentException("truncation needs a per-tensor scale, got shape "
+          + Arrays.toString(scale.shape()));
+    }
+    float s = scale.data()[0];
+    float divisor = (float) Math.pow(2, shift);
+    float[] xv = x.data();
+    float[] out = new float[xv.length];
+    float[] truncated = new float[xv.length];
+    for (int i = 0; i < xv.length; i++) {
+      float y = (float) Math.rint(xv[i] / s) / divisor;
+      truncated[i] = floor ? (float) Math.floor(y) : (float) Math.rint(y);
+      out[i] = truncated[i] * s;
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("TruncQuant", g -> {
+      float[] gx = new float[g.length];
+      double gs = 0;
+      for (int i = 0; i < g.length; i++) {
+        // backwards through * s, the straight-through trunc, / 2^shift, the straight-through round, / s
+        float gy = g[i] * s / divisor;
+        gx[i] = gy / s;
+        gs += (double) g[i] * truncated[i] - (double) gy * ((xv[i] / s) / s);
+      }
+      return new float[][] {gx, scale.requiresGrad() ? new float[] {(float) gs} : null};
+    }, x, scale));
+  }
+
+  /**
    * Fake quantization {@code (clamp(round(x / s + z), min, max) - z) * s} with a straight-through
    * round. {@code scale} is 0-d or has one entry per channel along {@code channelAxis} of x.
    * {@code steClamp} selects Brevitas' {@code TensorClampSte} (weights) over {@code TensorClamp}.
@@ -440,6 +477,84 @@ public final class Ops {
       }
       return new float[][] {gx, gw, gb};
     }, x, w, bias));
+  }
+
+  /**
+   * PyTorch's {@code conv_transpose2d}: weight {@code [Cin, Cout/groups, kh, kw]}, output size
+   * {@code (in - 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1}.
+   */
+  public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding,
+      int[] outputPadding, int[] dilation, int groups) {
+    long[] xs = x.shape();
+    long[] ws = w.shape();
+    ConvTranspose.Geometry geo = new ConvTranspose.Geometry((int) xs[0], (int) xs[1], (int) xs[2], (int) xs[3],
+        (int) ws[1] * groups, (int) ws[2], (int) ws[3], stride, padding, outputPadding, dilation, groups);
+    if (geo.outHeight() <= 0 || geo.outWidth() <= 0) {
+      throw new IllegalArgumentException("transposed convolution output would be empty for input "
+          + Arrays.toString(xs) + " and kernel " + Arrays.toString(ws));
+    }
+    float[] xv = x.data();
+    float[] wv = w.data();
+    float[] out = ConvTranspose.forward(xv, wv, bias == null ? null : bias.data(), geo);
+    long[] shape = {xs[0], geo.outC(), geo.outHeight(), geo.outWidth()};
+    return Tensor.result(out, shape, GradFn.of("ConvTranspose2d",
+        g -> ConvTranspose.backward(g, xv, wv, bias != null, geo), x, w, bias));
+  }
+
+  /** Nearest-neighbour resizing of NCHW {@code x} to {@code outH x outW} (PyTorch's 'nearest'). */
+  public static Tensor upsampleNearest(Tensor x, int outH, int outW) {
+    long[] xs = x.shape();
+    int planes = (int) (xs[0] * xs[1]);
+    int h = (int) xs[2];
+    int w = (int) xs[3];
+    float[] out = Resize.nearestForward(x.data(), planes, h, w, outH, outW);
+    return Tensor.result(out, new long[] {xs[0], xs[1], outH, outW}, GradFn.of("UpsampleNearest",
+        g -> new float[][] {Resize.nearestBackward(g, planes, h, w, outH, outW)}, x));
+  }
+
+  /** Concatenation of tensors along dimension 1 ({@code [N, C_i, ...]}, equal other dimensions). */
+  public static Tensor cat(List<? extends Tensor> parts) {
+    long[] first = parts.get(0).shape();
+    long channels = 0;
+    for (Tensor t : parts) {
+      long[] s = t.shape();
+      if (s.length != first.length || s[0] != first[0]
+          || !Arrays.equals(Arrays.copyOfRange(s, 2, s.length), Arrays.copyOfRange(first, 2, first.length))) {
+        throw new IllegalArgumentException("cat along dimension 1 of shapes " + Arrays.toString(first) + " and "
+            + Arrays.toString(s));
+      }
+      channels += s[1];
+    }
+    int n = (int) first[0];
+    int inner = (int) (NdArrays.numel(first) / Math.max(1, first[0] * first[1]));
+    long[] shape = first.clone();
+    shape[1] = channels;
+    float[] out = new float[(int) NdArrays.numel(shape)];
+    int rowOut = (int) channels * inner;
+    int offset = 0;
+    for (Tensor t : parts) {
+      int row = (int) t.size(1) * inner;
+      float[] v = t.data();
+      for (int s = 0; s < n; s++) {
+        System.arraycopy(v, s * row, out, s * rowOut + offset, row);
+      }
+      offset += row;
+    }
+    Tensor[] inputs = parts.toArray(new Tensor[0]);
+    return Tensor.result(out, shape, GradFn.of("Cat", g -> {
+      float[][] grads = new float[inputs.length][];
+      int off = 0;
+      for (int i = 0; i < inputs.length; i++) {
+        int row = (int) inputs[i].size(1) * inner;
+        float[] gi = new float[n * row];
+        for (int s = 0; s < n; s++) {
+          System.arraycopy(g, s * rowOut + off, gi, s * row, row);
+        }
+        grads[i] = gi;
+        off += row;
+      }
+      return grads;
+    }, inputs));
   }
 
   public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {

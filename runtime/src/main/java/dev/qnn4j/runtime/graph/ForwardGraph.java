@@ -1,7 +1,13 @@
 package dev.qnn4j.runtime.graph;
 
 import dev.qnn4j.runtime.nn.Module;
-import dev.qnn4j.runtime.nn.BatchNorm2d;
+import dev.qnn4j.runtime.nn.AdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.BatchNorm;
+import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.QuantCat;
+import dev.qnn4j.runtime.nn.QuantUpsample;
+import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.TruncAvgPool2d;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
@@ -157,6 +163,8 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
       case FLATTEN -> "F.flatten";
       case RESHAPE -> "F.reshape";
       case ADD -> "F.add";
+      case UPSAMPLE_NEAREST -> "F.upsampleNearest";
+      case CAT -> "F.cat";
       case LAYER -> "layer";
     };
   }
@@ -184,7 +192,7 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
       Step s = steps.get(i);
       Tensor x = values[s.inputs().get(0)];
       values[i + 1] = switch (s.op()) {
-        case LAYER -> call(s.layer(), x, s.inputs().size() > 1 ? values[s.inputs().get(1)] : null);
+        case LAYER -> call(s.layer(), s.inputs().stream().map(k -> values[k]).toArray(Tensor[]::new));
         case MAX_POOL -> x instanceof QuantTensor q
             ? F.maxPool2d(q, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2])
             : F.maxPool2d(x, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2]);
@@ -193,6 +201,10 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
         case FLATTEN -> x instanceof QuantTensor q ? F.flatten(q) : F.flatten(x);
         case RESHAPE -> F.reshape(x, batchShape(s.ints, input));
         case ADD -> F.add(x, values[s.inputs().get(1)]);
+        case UPSAMPLE_NEAREST -> x instanceof QuantTensor q
+            ? F.upsampleNearest(q, (int) s.ints[0], (int) s.ints[1])
+            : F.upsampleNearest(x, (int) s.ints[0], (int) s.ints[1]);
+        case CAT -> F.cat(s.inputs().stream().map(k -> values[k]).toArray(Tensor[]::new));
       };
     }
     return values[result];
@@ -207,7 +219,9 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
   }
 
   /** A layer's forward, by the kind of layer (layers share no forward interface). */
-  static Tensor call(Module layer, Tensor x, Tensor y) {
+  static Tensor call(Module layer, Tensor... in) {
+    Tensor x = in[0];
+    Tensor y = in.length > 1 ? in[1] : null;
     if (layer instanceof WeightLayer w) {
       return w.forward(x);
     }
@@ -217,8 +231,33 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
     if (layer instanceof ReLU r) {
       return r.forward(x);
     }
-    if (layer instanceof BatchNorm2d b) {
+    if (layer instanceof BatchNorm b) {
       return b.forward(x);
+    }
+    if (layer instanceof Dropout d) {
+      return d.forward(x);
+    }
+    if (layer instanceof TruncAvgPool2d p) {
+      return p.forward(x);
+    }
+    if (layer instanceof TruncAdaptiveAvgPool2d p) {
+      return p.forward(x);
+    }
+    if (layer instanceof AdaptiveAvgPool2d p) {
+      return p.forward(x);
+    }
+    if (layer instanceof QuantUpsample u) {
+      return u.forward(x);
+    }
+    if (layer instanceof QuantCat c) {
+      QuantTensor[] parts = new QuantTensor[in.length];
+      for (int i = 0; i < in.length; i++) {
+        if (!(in[i] instanceof QuantTensor q)) {
+          throw new IllegalStateException(layer.name() + ": input " + i + " of a QuantCat is not a QuantTensor");
+        }
+        parts[i] = q;
+      }
+      return c.forward(parts);
     }
     if (layer instanceof QuantMaxPool2d p) {
       return p.forward(x);

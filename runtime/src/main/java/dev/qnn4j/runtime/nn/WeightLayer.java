@@ -42,6 +42,14 @@ public abstract class WeightLayer extends Module {
   /** The layer's float computation on (possibly already quantized) operands. */
   public abstract Tensor compute(Tensor input, Tensor weight, Tensor bias);
 
+  /**
+   * The products summed per output, as Brevitas counts them for an output's bit width: kernel
+   * elements times {@code weight.shape[1]} (the fan-in for convolutions and linear layers).
+   */
+  protected long accumulatorPatch() {
+    return fanIn;
+  }
+
   /** The axis of the output that per-channel weight scales run along. */
   protected abstract int outputChannelAxis();
 

@@ -4,6 +4,7 @@ import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.quant.Accumulators;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.quant.BiasQuantConfig;
@@ -125,7 +126,9 @@ public final class WeightLayerQuantizers {
     if (returnQuantTensor) {
       if (in instanceof QuantTensor qin && w instanceof QuantTensor qw && qin.perTensor()) {
         Tensor scale = Ops.mul(qw.scale(), qin.scale());
-        return new QuantTensor(out, scale, 0f, 32, true, layer.outputChannelAxis());
+        int biasBits = b != null && biasQuant != null && biasQuant.enabled() ? biasQuant.config().bitWidth() : 0;
+        int bits = Accumulators.brevitasOutputBits(layer.accumulatorPatch(), qin.bitWidth(), qw.bitWidth(), biasBits);
+        return new QuantTensor(out, scale, 0f, bits, true, layer.outputChannelAxis());
       }
       if (!calibrating) {
         throw new IllegalStateException(layer.name() + ": returnQuantTensor needs a quantized input and weight "

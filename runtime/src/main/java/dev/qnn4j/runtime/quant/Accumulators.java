@@ -18,6 +18,20 @@ public final class Accumulators {
     return bound.signum() <= 0 ? 0 : ceilLog2(bound) + 1;
   }
 
+  /**
+   * The bit width Brevitas 0.11 records on a quantized conv/linear output QuantTensor: {@code
+   * ceil(log2((2^inBits - 1) * (2^weightBits - 1) * patch))}, with {@code patch} the products summed
+   * per output (kernel elements times {@code weight.shape[1]}); with a quantized bias of {@code
+   * biasBits}, {@code max(that, biasBits) + 1}, else 0 for none.
+   */
+  public static int brevitasOutputBits(long patch, int inBits, int weightBits, int biasBits) {
+    BigInteger bound = BigInteger.ONE.shiftLeft(inBits).subtract(BigInteger.ONE)
+        .multiply(BigInteger.ONE.shiftLeft(weightBits).subtract(BigInteger.ONE))
+        .multiply(BigInteger.valueOf(patch));
+    int acc = bound.signum() <= 0 ? 1 : ceilLog2(bound);
+    return biasBits > 0 ? Math.max(acc, biasBits) + 1 : acc;
+  }
+
   /** {@code ceil(log2(n))} for {@code n >= 1}. */
   static int ceilLog2(BigInteger n) {
     return n.subtract(BigInteger.ONE).bitLength();

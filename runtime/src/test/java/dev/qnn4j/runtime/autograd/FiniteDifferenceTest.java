@@ -32,6 +32,15 @@ class FiniteDifferenceTest {
   }
 
   @Test
+  void convTranspose2dStridePaddingOutputPaddingDilationGroups() {
+    Parameter x = randomParameter("x", rng, 2, 4, 4, 3);
+    Parameter w = randomParameter("w", rng, 4, 3, 3, 3);
+    Parameter b = randomParameter("b", rng, 6);
+    check("convTranspose2d", p -> Ops.convTranspose2d(p[0], p[1], p[2], new int[] {2, 2}, new int[] {1, 1},
+        new int[] {1, 0}, new int[] {1, 2}, 2), x, w, b);
+  }
+
+  @Test
   void linear() {
     Parameter x = randomParameter("x", rng, 3, 5);
     Parameter w = randomParameter("w", rng, 4, 5);
