@@ -64,7 +64,11 @@ public final class Reference {
   }
 
   public static ArrayData npy(String file) {
-    try (InputStream in = open(file)) {
+    return npy(ROOT, file);
+  }
+
+  private static ArrayData npy(String root, String file) {
+    try (InputStream in = open(root, file)) {
       return Npy.read(in, file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -143,11 +147,69 @@ public final class Reference {
   }
 
   private static InputStream open(String file) throws IOException {
-    String path = ROOT + file;
+    return open(ROOT, file);
+  }
+
+  private static InputStream open(String root, String file) throws IOException {
+    String path = root + file;
     InputStream in = Reference.class.getClassLoader().getResourceAsStream(path);
     if (in == null) {
       throw new IOException("reference file " + path + " is not on the test classpath");
     }
     return in;
+  }
+
+  /**
+   * The issue-17 set ({@code reference/brevitas-zoo/}, see its README): same formats, its own index.
+   */
+  public static final class Zoo {
+    private static final String ZOO_ROOT = "reference/brevitas-zoo/";
+    private static JsonObject zooIndex;
+
+    private Zoo() {}
+
+    public static synchronized JsonObject index() {
+      if (zooIndex == null) {
+        try (InputStream in = open(ZOO_ROOT, "index.json")) {
+          zooIndex = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return zooIndex;
+    }
+
+    /** The cases of one kind, in index order. */
+    public static List<JsonObject> cases(String kind) {
+      List<JsonObject> out = new ArrayList<>();
+      for (JsonElement e : index().getAsJsonArray("cases")) {
+        if (e.getAsJsonObject().get("kind").getAsString().equals(kind)) {
+          out.add(e.getAsJsonObject());
+        }
+      }
+      return out;
+    }
+
+    public static JsonObject caseNamed(String name) {
+      for (JsonElement e : index().getAsJsonArray("cases")) {
+        if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
+          return e.getAsJsonObject();
+        }
+      }
+      throw new IllegalArgumentException("no zoo reference case " + name);
+    }
+
+    public static float[] floats(String file) {
+      return npy(ZOO_ROOT, file).toFloatArray();
+    }
+
+    public static Map<String, Tensor> safetensors(String file) {
+      return Reference.safetensors("../brevitas-zoo/" + file);
+    }
+
+    public static Tensor tensor(String file) {
+      ArrayData a = npy(ZOO_ROOT, file);
+      return Tensor.of(a.toFloatArray(), a.shape());
+    }
   }
 }
