@@ -93,7 +93,7 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
     boolean qt = l.returnsQuantTensor();
     return switch (l.requireKind()) {
       case RELU -> x.plain();
-      case QUANT_RELU, QUANT_IDENTITY -> new Flow(qt, l.requireSpec().activation().bitWidth(),
+      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH -> new Flow(qt, l.requireSpec().activation().bitWidth(),
           l.requireSpec().activation().signed());
       case QUANT_MAX_POOL2D -> new Flow(qt, x.bits(), x.signed());
       case QUANT_CONV2D, QUANT_LINEAR, QUANT_ELTWISE_ADD -> l.outputQuant()

@@ -15,6 +15,16 @@ public final class QuantHardTanh extends QuantActivation {
     super(name, config, returnQuantTensor);
   }
 
+  /** Returns a plain {@code Tensor}, as Brevitas does by default. */
+  public QuantHardTanh(String name, ActQuantConfig config) {
+    this(name, config, false);
+  }
+
+  /** Returns a {@code QuantTensor} (Brevitas' {@code return_quant_tensor=True}). */
+  public static QuantHardTanh returningQuantTensor(String name, ActQuantConfig config) {
+    return new QuantHardTanh(name, config, true);
+  }
+
   /** Brevitas' default quantizer at {@code bitWidth} for {@code [minVal, maxVal]}; returns a plain {@code Tensor}. */
   public QuantHardTanh(String name, int bitWidth, float minVal, float maxVal) {
     this(name, ActQuantConfig.fromRange(bitWidth, ScalingImpl.PARAMETER, minVal, maxVal, false,

@@ -10,6 +10,16 @@ public final class QuantSigmoid extends QuantActivation {
     super(name, config, returnQuantTensor);
   }
 
+  /** Returns a plain {@code Tensor}, as Brevitas does by default. */
+  public QuantSigmoid(String name, ActQuantConfig config) {
+    this(name, config, false);
+  }
+
+  /** Returns a {@code QuantTensor} (Brevitas' {@code return_quant_tensor=True}). */
+  public static QuantSigmoid returningQuantTensor(String name, ActQuantConfig config) {
+    return new QuantSigmoid(name, config, true);
+  }
+
   /** Brevitas' default quantizer for this layer at {@code bitWidth}; returns a plain {@code Tensor}. */
   public QuantSigmoid(String name, int bitWidth) {
     this(name, ActQuantConfig.unsigned(bitWidth), false);

@@ -10,6 +10,16 @@ public final class QuantTanh extends QuantActivation {
     super(name, config, returnQuantTensor);
   }
 
+  /** Returns a plain {@code Tensor}, as Brevitas does by default. */
+  public QuantTanh(String name, ActQuantConfig config) {
+    this(name, config, false);
+  }
+
+  /** Returns a {@code QuantTensor} (Brevitas' {@code return_quant_tensor=True}). */
+  public static QuantTanh returningQuantTensor(String name, ActQuantConfig config) {
+    return new QuantTanh(name, config, true);
+  }
+
   /** Brevitas' default quantizer for this layer at {@code bitWidth}; returns a plain {@code Tensor}. */
   public QuantTanh(String name, int bitWidth) {
     this(name, ActQuantConfig.signed(bitWidth), false);

@@ -86,6 +86,12 @@ public record ActQuantConfig(
         DEFAULT_COLLECT_STATS_STEPS, DEFAULT_PERCENTILE, DEFAULT_STATS_MOMENTUM);
   }
 
+  /** The same quantizer with the most negative integer dropped ({@code narrowRange}) or kept. */
+  public ActQuantConfig withNarrowRange(boolean narrow) {
+    return new ActQuantConfig(bitWidth, signed, narrow, restriction, collectStatsSteps, percentile, statsMomentum,
+        scaling, minVal, maxVal);
+  }
+
   public ActQuantConfig withRestriction(ScaleRestriction r) {
     return new ActQuantConfig(bitWidth, signed, narrowRange, r, collectStatsSteps, percentile, statsMomentum,
         scaling, minVal, maxVal);

@@ -59,6 +59,11 @@ public record WeightQuantConfig(
     return new WeightQuantConfig(bitWidth, perChannel, narrowRange, r, scaling, scalingConst);
   }
 
+  /** The same quantizer with the most negative integer dropped ({@code narrowRange}) or kept. */
+  public WeightQuantConfig withNarrowRange(boolean narrow) {
+    return new WeightQuantConfig(bitWidth, perChannel, narrow, restriction, scaling, scalingConst);
+  }
+
   /** The same quantizer with one scale per output channel (ignored by a constant scale, as in Brevitas). */
   public WeightQuantConfig withPerChannel(boolean perChannel) {
     return new WeightQuantConfig(bitWidth, perChannel, narrowRange, restriction, scaling, scalingConst);
