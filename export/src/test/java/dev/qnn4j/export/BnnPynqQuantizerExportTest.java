@@ -176,6 +176,30 @@ class BnnPynqQuantizerExportTest {
   }
 
   @Test
+  void constantScaleQuantizersAreQuantNodesInQonnx() throws Exception {
+    ConstScaleNet model = calibrated(new ConstScaleNet(), 3, 8, 3, 8, 8);
+    Tensor input = randomInput(7, 4, 3, 8, 8);
+    Path file = dir.resolve("const.qonnx.onnx");
+    QonnxExporter.export(model, input, file);
+    ModelProto onnx = readChecked(file);
+    List<NodeProto> quants = onnx.getGraph().getNodeList().stream()
+        .filter(n -> n.getOpType().equals("Quant")).toList();
+    // inp, conv weight, hard_tanh, fc1 weight, act, fc2 weight, tanh, fc3 weight, sigmoid
+    assertThat(quants).hasSize(9);
+    assertThat(quants.stream().allMatch(QonnxSemantics::isFinnQuant)).isTrue();
+    Map<String, TensorProto> constants = BrevitasReferenceTest.constants(onnx.getGraph());
+    QonnxSemantics.Quant conv = QonnxSemantics.Quant.of(node(onnx, "conv.weight_quant", "Quant"), constants);
+    assertThat(conv.bitWidth()).isEqualTo(2);
+    assertThat(conv.narrow()).isTrue();
+    assertThat(conv.scale()).usingExactEquality().containsExactly(1f);
+    QonnxSemantics.Quant fc1 = QonnxSemantics.Quant.of(node(onnx, "fc1.weight_quant", "Quant"), constants);
+    assertThat(fc1.narrow()).isFalse();
+    // Lowered to standard operators, the file computes the Java forward exactly.
+    float[] got = runOrt(QonnxSemantics.lowered(onnx), OptLevel.NO_OPT, "input", "output", input);
+    assertThat(got).usingExactEquality().containsExactly(javaForward(model, input)).inOrder();
+  }
+
+  @Test
   void binaryQuantizersAreRefusedByQcdqAndQop() {
     BinaryNet model = new BinaryNet();
     model.eval();
