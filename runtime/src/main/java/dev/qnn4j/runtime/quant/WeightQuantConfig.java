@@ -74,11 +74,12 @@ public record WeightQuantConfig(
    * {@code Int8WeightPerChannelFloat}, {@code Int8WeightPerTensorFixedPoint} (power-of-two scales).
    */
   public String brevitasName() {
-    if (binary()) {
+    if (binary() && scalingConst == 1f && restriction == ScaleRestriction.FLOAT) {
       return "SignedBinaryWeightPerTensorConst";
     }
     if (scaling == ScalingImpl.CONST) {
-      return "CommonWeightQuant(bit_width=" + bitWidth + ", narrow_range=" + (narrowRange ? "True" : "False")
+      return "CommonWeightQuant(bit_width=" + bitWidth
+          + (binary() ? "" : ", narrow_range=" + (narrowRange ? "True" : "False"))
           + ", scaling_const=" + scalingConst
           + (restriction == ScaleRestriction.POWER_OF_TWO ? ", restrict_scaling_type=POWER_OF_TWO" : "") + ")";
     }
