@@ -142,13 +142,23 @@ class BnnPynqQuantizerExportTest {
     }
   }
 
+  /** An exporter's entry point: {@code QcdqExporter::export}, {@code QonnxExporter::export}. */
+  private interface Exporter {
+    void export(Model model, Tensor input, Path file) throws Exception;
+  }
+
+  /** A calibrated {@link ConstScaleNet} and its input, exported to {@code name} and read back. */
+  private ModelProto exported(Exporter exporter, ConstScaleNet model, Tensor input, String name) throws Exception {
+    Path file = dir.resolve(name);
+    exporter.export(model, input, file);
+    return readChecked(file);
+  }
+
   @Test
   void constantScaleQuantizersRunInOnnxRuntimeLikeTheJavaForward() throws Exception {
     ConstScaleNet model = calibrated(new ConstScaleNet(), 3, 8, 3, 8, 8);
     Tensor input = randomInput(7, 4, 3, 8, 8);
-    Path file = dir.resolve("const.onnx");
-    QcdqExporter.export(model, input, file);
-    ModelProto onnx = readChecked(file);
+    ModelProto onnx = exported(QcdqExporter::export, model, input, "const.onnx");
     float[] want = javaForward(model, input);
     float[] got = runOrt(onnx, OptLevel.NO_OPT, "input", "output", input);
     // Every value is a sigmoid quantized to 4 bits: the same integers give the same floats.
@@ -179,9 +189,7 @@ class BnnPynqQuantizerExportTest {
   void constantScaleQuantizersAreQuantNodesInQonnx() throws Exception {
     ConstScaleNet model = calibrated(new ConstScaleNet(), 3, 8, 3, 8, 8);
     Tensor input = randomInput(7, 4, 3, 8, 8);
-    Path file = dir.resolve("const.qonnx.onnx");
-    QonnxExporter.export(model, input, file);
-    ModelProto onnx = readChecked(file);
+    ModelProto onnx = exported(QonnxExporter::export, model, input, "const.qonnx.onnx");
     List<NodeProto> quants = onnx.getGraph().getNodeList().stream()
         .filter(n -> n.getOpType().equals("Quant")).toList();
     // inp, conv weight, hard_tanh, fc1 weight, act, fc2 weight, tanh, fc3 weight, sigmoid

@@ -74,7 +74,7 @@ class BnnPynqQuantizerDslTest {
     assertThat(c).succeededWithoutWarnings();
     Model model = new CompiledClasses(c).create("test.QuantModel_BnnNet", Model.class);
     model.eval();
-    Tensor out = model.forward(randomInput(2, 3, 8, 8));
+    Tensor out = model.forward(GeneratedModelTest.randomInput(2, 3, 8, 8));
     assertThat(out.shape()).asList().containsExactly(2L, 10L).inOrder();
 
     assertThat(model.toString()).isEqualTo(String.join("\n",
@@ -126,19 +126,6 @@ class BnnPynqQuantizerDslTest {
 
   private static Module layer(Model model, String name) {
     return model.layers().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
-  }
-
-  private static Tensor randomInput(long... shape) {
-    Random r = new Random(3);
-    int n = 1;
-    for (long d : shape) {
-      n *= (int) d;
-    }
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = (float) r.nextGaussian();
-    }
-    return Tensor.of(v, shape);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -33,19 +33,31 @@ public final class Reference {
 
   public static synchronized JsonObject index() {
     if (index == null) {
-      try (InputStream in = open("index.json")) {
-        index = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      index = readIndex(ROOT);
     }
     return index;
   }
 
   /** The cases of one kind, in index order. */
   public static List<JsonObject> cases(String kind) {
+    return casesOfKind(index(), kind);
+  }
+
+  public static JsonObject caseNamed(String name) {
+    return caseNamed(index(), name);
+  }
+
+  private static JsonObject readIndex(String root) {
+    try (InputStream in = open(root, "index.json")) {
+      return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<JsonObject> casesOfKind(JsonObject index, String kind) {
     List<JsonObject> out = new ArrayList<>();
-    for (JsonElement e : index().getAsJsonArray("cases")) {
+    for (JsonElement e : index.getAsJsonArray("cases")) {
       JsonObject c = e.getAsJsonObject();
       if (c.get("kind").getAsString().equals(kind)) {
         out.add(c);
@@ -54,8 +66,8 @@ public final class Reference {
     return out;
   }
 
-  public static JsonObject caseNamed(String name) {
-    for (JsonElement e : index().getAsJsonArray("cases")) {
+  private static JsonObject caseNamed(JsonObject index, String name) {
+    for (JsonElement e : index.getAsJsonArray("cases")) {
       if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
         return e.getAsJsonObject();
       }
@@ -170,33 +182,18 @@ public final class Reference {
 
     public static synchronized JsonObject index() {
       if (zooIndex == null) {
-        try (InputStream in = open(ZOO_ROOT, "index.json")) {
-          zooIndex = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
+        zooIndex = readIndex(ZOO_ROOT);
       }
       return zooIndex;
     }
 
     /** The cases of one kind, in index order. */
     public static List<JsonObject> cases(String kind) {
-      List<JsonObject> out = new ArrayList<>();
-      for (JsonElement e : index().getAsJsonArray("cases")) {
-        if (e.getAsJsonObject().get("kind").getAsString().equals(kind)) {
-          out.add(e.getAsJsonObject());
-        }
-      }
-      return out;
+      return casesOfKind(index(), kind);
     }
 
     public static JsonObject caseNamed(String name) {
-      for (JsonElement e : index().getAsJsonArray("cases")) {
-        if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
-          return e.getAsJsonObject();
-        }
-      }
-      throw new IllegalArgumentException("no zoo reference case " + name);
+      return Reference.caseNamed(index(), name);
     }
 
     public static float[] floats(String file) {
