@@ -48,6 +48,19 @@ public @interface QuantConv2d {
   /** Restriction of the weight scale. */
   Scaling scaling() default Scaling.FLOAT;
 
+  /**
+   * Where the weight scale comes from: {@link ScalingImpl#STATS} (AbsMax, Brevitas' default) or
+   * {@link ScalingImpl#CONST} ({@link #scalingConst()}, bnn_pynq's {@code CommonWeightQuant}; binary
+   * at {@code bitWidth = 1}).
+   */
+  ScalingImpl scalingImpl() default ScalingImpl.STATS;
+
+  /** The constant scale value with {@code scalingImpl = CONST} (Brevitas' {@code scaling_const}); must be positive. */
+  float scalingConst() default 0f;
+
+  /** Drop the most negative integer ({@code [-(2^(b-1)-1), 2^(b-1)-1]}), Brevitas' weight default. */
+  boolean narrowRange() default true;
+
   /** Return a {@code QuantTensor} (the method must then be declared to return one). */
   boolean returnQuantTensor() default false;
 

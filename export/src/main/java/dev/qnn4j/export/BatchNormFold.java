@@ -72,7 +72,8 @@ final class BatchNormFold {
       for (int i = c * perChannel; i < (c + 1) * perChannel; i++) {
         if (k[c] < 0) {
           ints[i] = -ints[i];
-          if (ints[i] > range.max()) {
+          // A binary weight's negation (+1 <-> -1) stays binary.
+          if (!q.binary() && ints[i] > range.max()) {
             throw new ExportException(bn.name(), "negative fold factor on channel " + c + " of "
                 + layer + " negates integer weight " + -ints[i] + ", which " + q.bitWidth()
                 + "-bit non-narrow weights cannot hold");
@@ -82,7 +83,7 @@ final class BatchNormFold {
       }
     }
     return new Weights(values, w.dims(), new WeightQuant(ints, scales, true, q.bitWidth(),
-        q.narrow()));
+        q.narrow(), q.binary()));
   }
 
   /** The bias the layer adds in evaluation mode: integers times their scale when quantized. */

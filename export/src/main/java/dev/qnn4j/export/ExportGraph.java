@@ -32,8 +32,11 @@ final class ExportGraph {
     }
   }
 
-  /** An activation quantizer as evaluation mode applies it: per-tensor scale, zero point 0. */
-  record ActQuant(float scale, int bitWidth, boolean signed, boolean narrow) {}
+  /**
+   * An activation quantizer as evaluation mode applies it: per-tensor scale, zero point 0;
+   * {@code binary}: {@code sign(x) * scale} with sign(0) = +1 (bit width 1).
+   */
+  record ActQuant(float scale, int bitWidth, boolean signed, boolean narrow, boolean binary) {}
 
   /**
    * Integer weights {@code ints * scale}: one scale, or one per output channel (axis 0).
@@ -41,7 +44,7 @@ final class ExportGraph {
    * @param ints the integers, row-major in the weight's shape
    */
   record WeightQuant(int[] ints, float[] scales, boolean perChannel, int bitWidth,
-      boolean narrow) {}
+      boolean narrow, boolean binary) {}
 
   /**
    * A layer's weight.
@@ -87,6 +90,8 @@ final class ExportGraph {
     void compute(Compute step);
 
     void relu(Relu step);
+
+    void elementwise(Elementwise step);
 
     void pool(Pool step);
 
@@ -154,6 +159,15 @@ final class ExportGraph {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.relu(this);
+    }
+  }
+
+  /** A float elementwise function by its ONNX operator name ({@code Sigmoid}, {@code Tanh}). */
+  record Elementwise(String layer, String scope, Value input, Value output, String onnxOp)
+      implements UnaryStep {
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.elementwise(this);
     }
   }
 

@@ -34,7 +34,10 @@ import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.Conv2d;
 import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
+import dev.qnn4j.runtime.nn.QuantHardTanh;
 import dev.qnn4j.runtime.nn.QuantIdentity;
+import dev.qnn4j.runtime.nn.QuantSigmoid;
+import dev.qnn4j.runtime.nn.QuantTanh;
 import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.QuantMaxPool2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
@@ -47,6 +50,7 @@ import dev.qnn4j.runtime.quant.BiasQuantizer;
 import dev.qnn4j.runtime.quant.IntRange;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantizer;
+import dev.qnn4j.runtime.quant.ScalingImpl;
 import dev.qnn4j.runtime.nn.TraceEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -151,7 +155,11 @@ final class GraphCapture {
         Value relu = new Value(e.output().shape());
         add(new Relu(name, name, x, relu));
         x = relu;
-      } else if (!(act instanceof QuantIdentity)) {
+      } else if (act instanceof QuantSigmoid || act instanceof QuantTanh) {
+        Value f = new Value(e.output().shape());
+        add(new ExportGraph.Elementwise(name, name, x, f, act instanceof QuantSigmoid ? "Sigmoid" : "Tanh"));
+        x = f;
+      } else if (!(act instanceof QuantIdentity) && !(act instanceof QuantHardTanh)) {
         throw unsupported(layer);
       }
       add(new Quantize(name, name + ".act_quant", x, out(e), actQuant(name, act.quantizer())));
@@ -277,7 +285,8 @@ final class GraphCapture {
     QuantTensor q = wq.quantize(layer.weight());
     WeightQuantConfig c = wq.config();
     return new Weights(values, dims, new WeightQuant(toInts(q.intValues()),
-        q.scale().toFloatArray(), c.perChannel(), c.bitWidth(), c.narrowRange()));
+        q.scale().toFloatArray(), c.perChannel() && c.scaling() != ScalingImpl.CONST, c.bitWidth(),
+        c.narrowRange(), c.binary()));
   }
 
   private static Bias bias(WeightLayer layer, BiasQuantizer bq, Float inputScale, Weights weights) {
@@ -313,7 +322,7 @@ final class GraphCapture {
           + Arrays.toString(scale.shape()) + " is not per-tensor");
     }
     ActQuantConfig c = quantizer.config();
-    return new ActQuant(scale.item(), c.bitWidth(), c.signed(), c.narrowRange());
+    return new ActQuant(scale.item(), c.bitWidth(), c.signed(), c.narrowRange(), c.binary());
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -102,6 +102,11 @@ abstract class OnnxEmitter implements StepVisitor {
   }
 
   @Override
+  public void elementwise(ExportGraph.Elementwise step) {
+    define(step.output(), b.op(step.scope(), step.onnxOp(), java.util.List.of(name(step.input()))));
+  }
+
+  @Override
   public void pool(Pool step) {
     long[] kernel = {step.kernel(), step.kernel()};
     long[] strides = {step.stride(), step.stride()};

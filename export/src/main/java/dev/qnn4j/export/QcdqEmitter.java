@@ -39,6 +39,7 @@ class QcdqEmitter extends OnnxEmitter {
     if (q == null) {
       return b.addFloatInitializer(b.uniqueName(step.layer() + ".weight"), w.values(), w.dims());
     }
+    requireNotBinary(step.layer(), "weights", q.binary());
     requireBits(step.layer(), "weights", q.bitWidth(), 8, "they are stored as int8");
     String scope = step.layer() + ".weight_quant";
     byte[] ints = new byte[q.ints().length];
@@ -67,9 +68,23 @@ class QcdqEmitter extends OnnxEmitter {
   protected ActQuant requireInt8Activation(Quantize step) {
     ActQuant q = step.quant();
     String what = (q.signed() ? "signed" : "unsigned") + " activation quantizer " + step.scope();
+    requireNotBinary(step.layer(), "activation quantizer " + step.scope(), q.binary());
     requireBits(step.layer(), what, q.bitWidth(), 8,
         "QuantizeLinear in opset 13 produces int8/uint8");
     return q;
+  }
+
+  /**
+   * Fails for a binary quantizer: {@code sign(x) * scale} maps to {-scale, +scale} without a zero,
+   * which no QuantizeLinear/DequantizeLinear pair expresses (Brevitas 0.11 refuses too: "Binary
+   * quant not supported").
+   */
+  protected void requireNotBinary(String layer, String what, boolean binary) {
+    if (binary) {
+      throw new ExportException(layer, "binary (1-bit, sign) " + what + " cannot be expressed in "
+          + format() + " (QuantizeLinear/DequantizeLinear have no bipolar {-1, +1} form); export QONNX,"
+          + " which writes a BipolarQuant node");
+    }
   }
 
   /** Fails unless {@code 2 <= bitWidth <= max}, naming the layer, what and why. */

@@ -32,6 +32,9 @@ final class QonnxEmitter extends OnnxEmitter {
   @Override
   protected String activation(Quantize step, String x) {
     ActQuant q = step.quant();
+    if (q.binary()) {
+      return bipolarQuant(step.scope(), x, new float[] {q.scale()}, new long[0]);
+    }
     return quant(step.scope(), x, new float[] {q.scale()}, new long[0], q.bitWidth(), q.signed(),
         q.narrow());
   }
@@ -51,6 +54,9 @@ final class QonnxEmitter extends OnnxEmitter {
       java.util.Arrays.fill(scaleDims, 1);
       scaleDims[0] = q.scales().length;
     }
+    if (q.binary()) {
+      return bipolarQuant(step.layer() + ".weight_quant", weight, q.scales(), scaleDims);
+    }
     return quant(step.layer() + ".weight_quant", weight, q.scales(), scaleDims, q.bitWidth(),
         true, q.narrow());
   }
@@ -69,6 +75,11 @@ final class QonnxEmitter extends OnnxEmitter {
     float[] scales = OnnxGraphBuilder.biasScales(q.inputScale(), q.weightScales());
     long[] scaleDims = scales.length == 1 ? new long[0] : new long[] {scales.length};
     return quant(step.layer() + ".bias_quant", name, scales, scaleDims, q.bitWidth(), true, false);
+  }
+
+  private String bipolarQuant(String scope, String x, float[] scale, long[] scaleDims) {
+    String s = b.addFloatInitializer(b.uniqueName(scope + ".scale"), scale, scaleDims);
+    return b.op(scope, DOMAIN, "BipolarQuant", List.of(x, s));
   }
 
   private String quant(String scope, String x, float[] scale, long[] scaleDims, int bitWidth,

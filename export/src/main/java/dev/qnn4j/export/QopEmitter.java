@@ -106,6 +106,7 @@ final class QopEmitter extends QcdqEmitter {
     if (wq == null) {
       throw new ExportException(layer, "float layers have no QOp form; quantize its weights");
     }
+    requireNotBinary(layer, "weights", wq.binary());
     requireBits(layer, "weights", wq.bitWidth(), 8, "QLinear operators take int8 weights");
     IntValue x = ints.get(step.input());
     if (x == null) {

@@ -71,13 +71,25 @@ final class QonnxSemantics {
 
   /**
    * {@code model} with every Quant node replaced by {@code Div, Add, Round, Clip, Sub, Mul} (float
-   * bounds from {@link Quant#min()}/{@link Quant#max()}) and the QONNX opset import dropped.
+   * bounds from {@link Quant#min()}/{@link Quant#max()}), every BipolarQuant by {@code
+   * GreaterOrEqual, Neg, Where}, and the QONNX opset import dropped.
    */
   static ModelProto lowered(ModelProto model) {
     GraphProto g = model.getGraph();
     Map<String, TensorProto> constants = dev.qnn4j.export.onnx.BrevitasReferenceTest.constants(g);
     GraphProto.Builder out = g.toBuilder().clearNode();
     for (NodeProto n : g.getNodeList()) {
+      if (n.getOpType().equals("BipolarQuant")) {
+        // sign(x) * scale with sign(0) = +1: Where(x >= 0, scale, -scale).
+        String p = n.getName() + "/";
+        out.addInitializer(OnnxTensors.floatTensor(p + "zero", new float[] {0f}));
+        out.addNode(node("GreaterOrEqual", p + "nonneg", List.of(n.getInput(0), p + "zero")));
+        out.addNode(node("Neg", p + "neg", List.of(n.getInput(1))));
+        out.addNode(NodeProto.newBuilder().setOpType("Where").setName(p + "where")
+            .addInput(p + "nonneg").addInput(n.getInput(1)).addInput(p + "neg")
+            .addOutput(n.getOutput(0)).build());
+        continue;
+      }
       if (!n.getOpType().equals("Quant")) {
         out.addNode(n);
         continue;

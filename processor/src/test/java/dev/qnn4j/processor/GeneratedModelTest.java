@@ -138,7 +138,8 @@ class GeneratedModelTest {
     assertThat(e).hasMessageThat().isEqualTo("fc1: expected input [N, 256] (in_features = 256), got [1, 784]");
   }
 
-  private static Tensor randomInput(long... shape) {
+  /** Standard normal values, seed 42: the input of every generated-model test. */
+  static Tensor randomInput(long... shape) {
     Random rng = new Random(42);
     int n = 1;
     for (long d : shape) {

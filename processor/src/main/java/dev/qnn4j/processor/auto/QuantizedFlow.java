@@ -93,7 +93,7 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
     boolean qt = l.returnsQuantTensor();
     return switch (l.requireKind()) {
       case RELU -> x.plain();
-      case QUANT_RELU, QUANT_IDENTITY -> new Flow(qt, l.requireSpec().activation().bitWidth(),
+      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH -> new Flow(qt, l.requireSpec().activation().bitWidth(),
           l.requireSpec().activation().signed());
       case QUANT_MAX_POOL2D, QUANT_UPSAMPLE, QUANT_CAT -> new Flow(qt, x.bits(), x.signed());
       case TRUNC_AVG_POOL2D, TRUNC_ADAPTIVE_AVG_POOL2D -> new Flow(qt, l.requireSpec().trunc().bitWidth(), x.signed());

@@ -155,7 +155,7 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         }
         yield new Value(new long[] {layer.requireSpec().dense().outFeatures()}, outputQuant(layer));
       }
-      case QUANT_RELU, QUANT_IDENTITY -> {
+      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH -> {
         ActQuantSpec q = layer.requireSpec().activation();
         yield new Value(in.dims, new Quant(q.bitWidth(), q.signed()));
       }

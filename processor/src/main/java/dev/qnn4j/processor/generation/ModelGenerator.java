@@ -8,6 +8,7 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.qnn4j.annotations.ScalingImpl;
 import dev.qnn4j.processor.model.ActQuantSpec;
 import dev.qnn4j.processor.model.Geometry;
 import dev.qnn4j.processor.model.LayerDescriptor;
@@ -37,6 +38,7 @@ public final class ModelGenerator {
   private static final ClassName WEIGHT_QUANT_CONFIG = ClassName.get(QUANT, "WeightQuantConfig");
   private static final ClassName BIAS_QUANT_CONFIG = ClassName.get(QUANT, "BiasQuantConfig");
   private static final ClassName ACT_QUANT_CONFIG = ClassName.get(QUANT, "ActQuantConfig");
+  private static final ClassName SCALING_IMPL = ClassName.get(QUANT, "ScalingImpl");
   private static final ClassName SCALE_RESTRICTION = ClassName.get(QUANT, "ScaleRestriction");
   static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
   private static final ClassName LIST = ClassName.get("java.util", "List");
@@ -192,7 +194,7 @@ public final class ModelGenerator {
           spec.convTranspose().outputPadding(), spec.convTranspose().dilation(), spec.convTranspose().groups()), layer);
       case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
           spec.dense().inFeatures(), spec.dense().outFeatures()), layer);
-      case QUANT_RELU, QUANT_IDENTITY -> spec.returnQuantTensor()
+      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH -> spec.returnQuantTensor()
           ? CodeBlock.of("$T.returningQuantTensor($S, $L)", type, name, actQuant(spec.activation()))
           : CodeBlock.of("new $T($S, $L)", type, name, actQuant(spec.activation()));
       case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
@@ -264,10 +266,25 @@ public final class ModelGenerator {
     return code.build();
   }
 
-  /** Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the fixed-point (power-of-two) variant. */
+  /**
+   * Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the fixed-point (power-of-two) variant;
+   * bnn_pynq's constant-scale CommonWeightQuant: {@code WeightQuantConfig.constant(2, true, 1.0f)}.
+   */
   private static CodeBlock weightQuant(WeightQuantSpec w) {
-    CodeBlock config = CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG,
-        w.perChannel() ? "perChannelFloat" : "perTensorFloat", w.bitWidth());
+    CodeBlock config;
+    if (w.scalingImpl() == ScalingImpl.CONST) {
+      config = CodeBlock.of("$T.constant($L, $L, $Lf)", WEIGHT_QUANT_CONFIG, w.bitWidth(), w.narrowRange(),
+          w.scalingConst());
+      if (w.perChannel()) {
+        config = CodeBlock.of("$L.withPerChannel(true)", config);
+      }
+    } else {
+      config = CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG,
+          w.perChannel() ? "perChannelFloat" : "perTensorFloat", w.bitWidth());
+      if (!w.narrowRange()) {
+        config = CodeBlock.of("$L.withNarrowRange(false)", config);
+      }
+    }
     return w.powerOfTwo()
         ? CodeBlock.of("$L.withRestriction($T.POWER_OF_TWO)", config, SCALE_RESTRICTION)
         : config;
@@ -275,7 +292,16 @@ public final class ModelGenerator {
 
   /** Brevitas' Int<b>ActPerTensorFloat / Uint<b>ActPerTensorFloat, or the fixed-point variant. */
   private static CodeBlock actQuant(ActQuantSpec q) {
+    if (q.fromRange()) {
+      // bnn_pynq's CommonActQuant and the MinMaxInit quantizers: the scale from [minVal, maxVal].
+      return CodeBlock.of("$T.fromRange($L, $T.$L, $Lf, $Lf, $L, $T.$L)", ACT_QUANT_CONFIG, q.bitWidth(),
+          SCALING_IMPL, q.scalingImpl(), q.minVal(), q.maxVal(), q.narrowRange(), SCALE_RESTRICTION,
+          q.powerOfTwo() ? "POWER_OF_TWO" : "FLOAT");
+    }
     CodeBlock config = CodeBlock.of("$T.$L($L)", ACT_QUANT_CONFIG, q.signed() ? "signed" : "unsigned", q.bitWidth());
+    if (q.narrowRange()) {
+      config = CodeBlock.of("$L.withNarrowRange(true)", config);
+    }
     return q.powerOfTwo()
         ? CodeBlock.of("$L.withRestriction($T.POWER_OF_TWO)", config, SCALE_RESTRICTION)
         : config;

@@ -6,6 +6,7 @@ import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.QuantizeFrom;
 import dev.qnn4j.annotations.Scaling;
 import dev.qnn4j.annotations.TruncRounding;
+import dev.qnn4j.annotations.ScalingImpl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -130,14 +131,35 @@ public final class ModelExtractor {
     };
     Optional<WeightQuantSpec> weight = kind.hasWeightQuantizer()
         ? Optional.of(new WeightQuantSpec(a.intValue("bitWidth"), a.booleanValue("perChannel"),
-            a.enumValue("scaling", Scaling.class), a.intValue("accumulatorBitWidth")))
+            a.enumValue("scaling", Scaling.class), a.intValue("accumulatorBitWidth"),
+            a.enumValue("scalingImpl", ScalingImpl.class), (float) a.doubleValue("scalingConst"),
+            a.booleanValue("narrowRange")))
         : Optional.empty();
     Optional<ActQuantSpec> activation = kind.role() == LayerKind.Role.QUANT_ACTIVATION
-        ? Optional.of(new ActQuantSpec(a.intValue("bitWidth"), kind == LayerKind.QUANT_IDENTITY,
-            a.enumValue("scaling", Scaling.class), a.anchor()))
+        ? Optional.of(activationSpec(kind, a))
         : Optional.empty();
     boolean returnQuantTensor = kind.hasReturnQuantTensor() && a.booleanValue("returnQuantTensor");
     return new LayerSpec(kind, geometry, weight, activation, returnQuantTensor, a.anchor());
+  }
+
+  /**
+   * The quantizer of an activation layer. Sigmoid, Tanh, HardTanh and the range attributes exist only
+   * on some annotations; signedness follows Brevitas: Identity and Tanh signed, ReLU and Sigmoid
+   * unsigned, a quantizer from a range signed when {@code minVal < 0}.
+   */
+  private static ActQuantSpec activationSpec(LayerKind kind, AnnotationReader a) {
+    boolean rangeAttributes = kind == LayerKind.QUANT_IDENTITY || kind == LayerKind.QUANT_RELU
+        || kind == LayerKind.QUANT_HARD_TANH;
+    ScalingImpl scalingImpl = rangeAttributes ? a.enumValue("scalingImpl", ScalingImpl.class) : ScalingImpl.STATS;
+    float minVal = rangeAttributes ? (float) a.doubleValue("minVal") : Float.NaN;
+    float maxVal = rangeAttributes ? (float) a.doubleValue("maxVal") : Float.NaN;
+    boolean signed = switch (kind) {
+      case QUANT_RELU, QUANT_SIGMOID -> false;
+      case QUANT_HARD_TANH -> minVal < 0;
+      default -> scalingImpl == ScalingImpl.STATS || minVal < 0;
+    };
+    return new ActQuantSpec(a.intValue("bitWidth"), signed, a.enumValue("scaling", Scaling.class), a.anchor(),
+        scalingImpl, minVal, maxVal, rangeAttributes && a.booleanValue("narrowRange"));
   }
 
   private static ActQuantSpec actQuant(AnnotationReader a) {

@@ -21,6 +21,50 @@ public final class Messages {
 
   private Messages() {}
 
+  // ------------------------------------------------------------------ quantizer scales (bnn_pynq)
+
+  public static String scalingConstNotPositive(String layer, float value) {
+    return layer + ": scalingImpl = CONST needs a positive, finite scalingConst (Brevitas' scaling_const), got "
+        + value;
+  }
+
+  public static String scalingConstUnused(String layer, Object scalingImpl) {
+    return layer + ": scalingConst is only read with scalingImpl = CONST, not " + scalingImpl
+        + "; set scalingImpl = ScalingImpl.CONST or drop scalingConst";
+  }
+
+  public static String learnedWeightScale(String layer) {
+    return layer + ": weight scales are STATS (AbsMax) or CONST; learned (PARAMETER) weight scales are not supported";
+  }
+
+  public static String rangeInvalid(String layer, float minVal, float maxVal) {
+    return layer + ": a CONST or PARAMETER scale needs finite minVal < maxVal (Brevitas' min_val, max_val), got "
+        + minVal + ", " + maxVal;
+  }
+
+  public static String rangeUnused(String layer) {
+    return layer + ": minVal/maxVal are only read with scalingImpl = CONST or PARAMETER; with STATS the scale"
+        + " comes from statistics";
+  }
+
+  public static String unsignedNegativeMin(String layer, String kind, float minVal) {
+    return layer + ": @" + kind + " is unsigned, so minVal must be >= 0, got " + minVal;
+  }
+
+  public static String binaryNarrowRange(String layer) {
+    return layer + ": narrowRange means nothing for a binary (1-bit CONST) quantizer, whose values are"
+        + " -scale and +scale; drop it";
+  }
+
+  public static String binaryUnsigned(String layer, String kind) {
+    return layer + ": a binary (1-bit CONST) quantizer gives -scale and +scale, which @" + kind
+        + " (unsigned) cannot; use @QuantIdentity with minVal < 0";
+  }
+
+  public static String binaryLearned(String layer) {
+    return layer + ": a binary (1-bit) quantizer has a constant scale; use scalingImpl = CONST";
+  }
+
   // ------------------------------------------------------------------ the @QuantModel class
 
   public static String modelFinal(String model) {

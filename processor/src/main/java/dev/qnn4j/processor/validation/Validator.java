@@ -1,5 +1,6 @@
 package dev.qnn4j.processor.validation;
 
+import dev.qnn4j.annotations.ScalingImpl;
 import dev.qnn4j.processor.model.ActQuantSpec;
 import dev.qnn4j.processor.model.Anchor;
 import dev.qnn4j.processor.model.Geometry;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
@@ -141,6 +143,7 @@ public final class Validator {
     }
     checkSignature(layer, kind, out);
     checkBitWidths(layer, kind, out);
+    checkScales(layer, kind, out);
     checkGeometry(layer, kind, out);
     checkCompanions(layer, kind, out);
     layer.inputQuant().ifPresent(q -> {
@@ -211,6 +214,60 @@ public final class Validator {
       companion.ifPresent(q -> checkBits(layer, simpleName(q.anchor().mirror()) + " bitWidth", q.bitWidth(), true,
           q.anchor().mirror(), q.anchor().value("bitWidth"), out));
     }
+  }
+
+  /** The scale attributes of bnn_pynq-style quantizers: constant, learned and binary. */
+  private static void checkScales(LayerDescriptor layer, LayerKind kind, Diagnostics out) {
+    LayerSpec spec = layer.requireSpec();
+    Anchor a = spec.anchor();
+    String name = layer.layerName();
+    spec.weightQuant().ifPresent(w -> {
+      if (w.scalingImpl() == ScalingImpl.PARAMETER) {
+        out.add(Diagnostic.error(Messages.learnedWeightScale(name), layer.method(), a.mirror(), a.value("scalingImpl")));
+      } else if (w.scalingImpl() == ScalingImpl.CONST) {
+        if (!(w.scalingConst() > 0 && Float.isFinite(w.scalingConst()))) {
+          out.add(Diagnostic.error(Messages.scalingConstNotPositive(name, w.scalingConst()), layer.method(),
+              a.mirror(), a.explicitValue("scalingConst") != null ? a.value("scalingConst") : a.value("scalingImpl")));
+        }
+        if (w.binary() && a.explicitValue("narrowRange") != null) {
+          out.add(Diagnostic.error(Messages.binaryNarrowRange(name), layer.method(), a.mirror(), a.value("narrowRange")));
+        }
+      } else if (a.explicitValue("scalingConst") != null) {
+        out.add(Diagnostic.error(Messages.scalingConstUnused(name, w.scalingImpl()), layer.method(), a.mirror(),
+            a.value("scalingConst")));
+      }
+    });
+    spec.activationQuant().ifPresent(q -> {
+      if (!q.fromRange()) {
+        if (a.explicitValue("minVal") != null || a.explicitValue("maxVal") != null) {
+          AnnotationValue at = a.explicitValue("minVal") != null ? a.value("minVal") : a.value("maxVal");
+          out.add(Diagnostic.error(Messages.rangeUnused(name), layer.method(), a.mirror(), at));
+        }
+        return;
+      }
+      if (!(Float.isFinite(q.minVal()) && Float.isFinite(q.maxVal()) && q.minVal() < q.maxVal())) {
+        AnnotationValue at = a.explicitValue("maxVal") != null ? a.value("maxVal") : a.value("scalingImpl");
+        out.add(Diagnostic.error(Messages.rangeInvalid(name, q.minVal(), q.maxVal()), layer.method(), a.mirror(),
+            a.explicitValue("minVal") != null ? a.value("minVal") : at));
+        return;
+      }
+      if (kind == LayerKind.QUANT_RELU && q.minVal() < 0) {
+        out.add(Diagnostic.error(Messages.unsignedNegativeMin(name, kind.simpleName(), q.minVal()), layer.method(),
+            a.mirror(), a.value("minVal")));
+      }
+      if (q.bitWidth() == 1 && q.scalingImpl() == ScalingImpl.PARAMETER) {
+        out.add(Diagnostic.error(Messages.binaryLearned(name), layer.method(), a.mirror(), a.value("bitWidth")));
+      }
+      if (q.binary()) {
+        if (!q.signed()) {
+          out.add(Diagnostic.error(Messages.binaryUnsigned(name, kind.simpleName()), layer.method(), a.mirror(),
+              a.value("bitWidth")));
+        }
+        if (a.explicitValue("narrowRange") != null) {
+          out.add(Diagnostic.error(Messages.binaryNarrowRange(name), layer.method(), a.mirror(), a.value("narrowRange")));
+        }
+      }
+    });
   }
 
   private static void checkBits(LayerDescriptor layer, String what, int bits, boolean qcdq,

@@ -210,6 +210,93 @@ public final class Ops {
     }, x));
   }
 
+  /** {@code round(x)} (half to even, as torch) with a straight-through gradient (Brevitas' {@code round_ste}). */
+  public static Tensor roundSte(Tensor x) {
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (float) Math.rint(v[i]);
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("RoundSte", g -> new float[][] {g}, x));
+  }
+
+  /** {@code 1 / (1 + e^-x)}, gradient {@code g (1 - y) y} in torch's order. */
+  public static Tensor sigmoid(Tensor x) {
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (float) (1.0 / (1.0 + Math.exp(-v[i])));
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("Sigmoid", g -> {
+      float[] gx = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = (g[i] * (1f - out[i])) * out[i];
+      }
+      return new float[][] {gx};
+    }, x));
+  }
+
+  /** {@code tanh(x)}, gradient {@code 1 - y^2}. */
+  public static Tensor tanh(Tensor x) {
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (float) Math.tanh(v[i]);
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("Tanh", g -> {
+      float[] gx = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = g[i] * (1f - out[i] * out[i]);
+      }
+      return new float[][] {gx};
+    }, x));
+  }
+
+  /**
+   * Brevitas' {@code TensorClamp} to {@code [-bound, bound]}: the gradient passes where x lies within
+   * the bounds (inclusive) and is zero where the clamp acted.
+   */
+  public static Tensor clampMasked(Tensor x, float bound) {
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] > bound ? bound : (v[i] < -bound ? -bound : v[i]);
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("TensorClamp", g -> {
+      float[] gx = new float[g.length];
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = (v[i] > bound || v[i] < -bound) ? 0f : g[i];
+      }
+      return new float[][] {gx};
+    }, x));
+  }
+
+  /**
+   * Binary quantization {@code sign(x) * s} with sign(0) = +1 and a straight-through sign (Brevitas'
+   * {@code binary_sign_ste}): the gradient reaches x unchanged; the scale gets {@code sum(g * sign)}.
+   */
+  public static Tensor binarySign(Tensor x, Tensor scale) {
+    float[] v = x.data();
+    float s = scale.item();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (v[i] >= 0f ? 1f : -1f) * s;
+    }
+    return Tensor.result(out, x.shape(), GradFn.of("BinarySignSte", g -> {
+      float[] gx = new float[g.length];
+      double gs = 0;
+      for (int i = 0; i < g.length; i++) {
+        gx[i] = g[i] * s;
+        gs += (double) g[i] * (v[i] >= 0f ? 1f : -1f);
+      }
+      // d(sign_ste(x) * s)/dx = s; Brevitas' constant binary scales are 1 in bnn_pynq, and the
+      // product keeps the chain right for any other constant.
+      float[] gScale = new float[scale.data().length];
+      gScale[0] = (float) gs;
+      return new float[][] {gx, gScale};
+    }, x, scale));
+  }
+
   // ---------------------------------------------------------------- statistics
 
   /** {@code max |x|} over the whole tensor, as a 0-d tensor. */

@@ -37,7 +37,7 @@ public abstract class QuantActivation extends Module {
 
   @Override
   public List<Parameter> parameters() {
-    return List.of(quantizer.value());
+    return quantizer.parameters();
   }
 
   @Override

@@ -31,7 +31,7 @@ public final class QuantEltwiseAdd extends Module {
 
   @Override
   public List<Parameter> parameters() {
-    return outputQuant == null ? List.of() : List.of(outputQuant.value());
+    return outputQuant == null ? List.of() : outputQuant.parameters();
   }
 
   @Override

@@ -69,10 +69,10 @@ public final class WeightLayerQuantizers {
   List<Parameter> parameters(List<Parameter> layerParameters) {
     List<Parameter> ps = new ArrayList<>(layerParameters);
     if (inputQuant != null) {
-      ps.add(inputQuant.value());
+      ps.addAll(inputQuant.parameters());
     }
     if (outputQuant != null) {
-      ps.add(outputQuant.value());
+      ps.addAll(outputQuant.parameters());
     }
     return ps;
   }

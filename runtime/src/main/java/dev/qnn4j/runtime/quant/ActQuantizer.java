@@ -21,6 +21,13 @@ import dev.qnn4j.runtime.Parameter;
  *
  * During calibration ({@link #setObserverOnly}) statistics are collected but the input passes through
  * unquantized, as in Brevitas' {@code calibration_mode}.
+ *
+ * <p>A {@link ScalingImpl#CONST} scale is {@code R(max(|min|,|max|)) / R(threshold)} in training and
+ * evaluation alike (Brevitas' {@code ConstScaling}); a {@link ScalingImpl#PARAMETER} scale is that
+ * with the value learned from the first step (Brevitas' {@code ParameterScaling}: power-of-two
+ * scales store {@code log2} of the value and round it with a straight-through gradient). One-bit
+ * constant quantizers are binary: clamp to {@code [-scale, scale]} with a masking gradient, then
+ * {@code sign * scale} (Brevitas' {@code ClampedBinaryQuant}).
  */
 public final class ActQuantizer {
   private final ActQuantConfig config;
@@ -36,7 +43,20 @@ public final class ActQuantizer {
     this.config = config;
     this.range = config.range();
     this.collectStatsSteps = config.collectStatsSteps();
-    this.value = new Parameter(parameterName, new float[] {1f});
+    this.value = new Parameter(parameterName, new float[] {initialValue(config)});
+  }
+
+  private static float initialValue(ActQuantConfig config) {
+    if (config.scaling() != ScalingImpl.PARAMETER) {
+      return 1f;
+    }
+    float v = config.rangeMagnitude();
+    return config.restriction() == ScaleRestriction.POWER_OF_TWO ? (float) (Math.log(v) / Math.log(2)) : v;
+  }
+
+  /** The learned parameters: none for a constant scale, else {@link #value()}. */
+  public java.util.List<Parameter> parameters() {
+    return config.scaling() == ScalingImpl.CONST ? java.util.List.of() : java.util.List.of(value);
   }
 
   public ActQuantConfig config() {
@@ -66,7 +86,7 @@ public final class ActQuantizer {
 
   /** Whether the scale comes from the learned parameter rather than the running statistic. */
   public boolean parameterInitialized() {
-    return counter > collectStatsSteps;
+    return config.scaling() == ScalingImpl.PARAMETER || counter > collectStatsSteps;
   }
 
   /** Restores state saved by a checkpoint. */
@@ -104,7 +124,12 @@ public final class ActQuantizer {
    * {@code x} itself while observing only.
    */
   public QuantTensor forward(Tensor x, boolean training) {
-    Tensor scale = training ? trainingScale(x) : evalScale();
+    Tensor scale = config.scaling() != ScalingImpl.STATS ? rangeScale()
+        : training ? trainingScale(x) : evalScale();
+    if (config.binary()) {
+      Tensor out = observerOnly ? x : Ops.binarySign(Ops.clampMasked(x, scale.item()), scale);
+      return new QuantTensor(out, scale, 0f, 1, true);
+    }
     Tensor out = observerOnly ? x
         : Ops.fakeQuant(x, scale, 0f, (float) range.min(), (float) range.max(), false, 1);
     return new QuantTensor(out, scale, 0f, config.bitWidth(), config.signed());
@@ -112,6 +137,9 @@ public final class ActQuantizer {
 
   /** The scale evaluation mode would use now. */
   public Tensor evalScale() {
+    if (config.scaling() != ScalingImpl.STATS) {
+      return rangeScale();
+    }
     Tensor raw = counter <= collectStatsSteps
         ? Tensor.scalar(buffer)
         : value;
@@ -170,6 +198,18 @@ public final class ActQuantizer {
     }
     buffer = updated;
     counter = next;
+  }
+
+  /** A CONST scale, or the PARAMETER scale from the learned value (with its gradient). */
+  private Tensor rangeScale() {
+    float threshold = config.binary() ? 1f : range.threshold();
+    if (config.scaling() == ScalingImpl.CONST) {
+      return Tensor.scalar(ScaleFunctions.constant(config.rangeMagnitude(), threshold, config.restriction()));
+    }
+    boolean pow2 = config.restriction() == ScaleRestriction.POWER_OF_TWO;
+    Tensor restricted = pow2 ? Ops.pow2(Ops.roundSte(value)) : value;
+    Tensor positive = Ops.absBinarySignGrad(Ops.clampMinSte(restricted, ActQuantConfig.SCALING_MIN_VAL));
+    return Ops.div(positive, pow2 ? ScaleFunctions.powerOfTwo(threshold) : threshold);
   }
 
   private Tensor finish(Tensor raw) {

@@ -23,4 +23,23 @@ final class ScaleFunctions {
     }
     return Ops.clampMinSte(combined, minVal);
   }
+
+  /**
+   * A constant scale as Brevitas' {@code ConstScaling}: {@code R(value) / R(threshold)}, R the
+   * identity for float scales and {@code 2^round(log2(.))} (half to even) for power-of-two scales,
+   * applied to the value and to the threshold separately.
+   */
+  static float constant(float value, float threshold, ScaleRestriction restriction) {
+    float t = threshold;
+    if (restriction == ScaleRestriction.POWER_OF_TWO) {
+      return powerOfTwo(value) / powerOfTwo(t);
+    }
+    return value / t;
+  }
+
+  /** {@code 2^round(log2(v))}, rounding half to even as torch does, in float as Brevitas computes it. */
+  static float powerOfTwo(float v) {
+    float log = (float) (Math.log(v) / Math.log(2));
+    return (float) Math.pow(2, Math.rint(log));
+  }
 }

@@ -6,6 +6,7 @@ import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.quant.ActQuantizer;
+import dev.qnn4j.runtime.quant.ScalingImpl;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ public final class ModelQuantizers {
   private ModelQuantizers() {}
 
   /**
-   * Every activation quantizer of {@code model}, in layer order, keyed by the name of its learned
+   * Every statistics-scaled activation quantizer of {@code model}, in layer order, keyed by the name of its learned
    * scale without the trailing {@code .value} (Brevitas'
    * {@code <layer>.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl}).
    */
@@ -40,6 +41,10 @@ public final class ModelQuantizers {
   private static void add(Map<String, ActQuantizer> out, Map<ActQuantizer, Boolean> seen, ActQuantizer q) {
     // A layer listed twice (shared) holds the same quantizer; it is saved once.
     if (q == null || seen.put(q, Boolean.TRUE) != null) {
+      return;
+    }
+    // Constant and learned (PARAMETER) scales keep no statistics: a learned one is in the state dict.
+    if (q.config().scaling() != ScalingImpl.STATS) {
       return;
     }
     String name = q.value().name();

@@ -33,19 +33,31 @@ public final class Reference {
 
   public static synchronized JsonObject index() {
     if (index == null) {
-      try (InputStream in = open("index.json")) {
-        index = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      index = readIndex(ROOT);
     }
     return index;
   }
 
   /** The cases of one kind, in index order. */
   public static List<JsonObject> cases(String kind) {
+    return casesOfKind(index(), kind);
+  }
+
+  public static JsonObject caseNamed(String name) {
+    return caseNamed(index(), name);
+  }
+
+  private static JsonObject readIndex(String root) {
+    try (InputStream in = open(root, "index.json")) {
+      return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<JsonObject> casesOfKind(JsonObject index, String kind) {
     List<JsonObject> out = new ArrayList<>();
-    for (JsonElement e : index().getAsJsonArray("cases")) {
+    for (JsonElement e : index.getAsJsonArray("cases")) {
       JsonObject c = e.getAsJsonObject();
       if (c.get("kind").getAsString().equals(kind)) {
         out.add(c);
@@ -54,8 +66,8 @@ public final class Reference {
     return out;
   }
 
-  public static JsonObject caseNamed(String name) {
-    for (JsonElement e : index().getAsJsonArray("cases")) {
+  private static JsonObject caseNamed(JsonObject index, String name) {
+    for (JsonElement e : index.getAsJsonArray("cases")) {
       if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
         return e.getAsJsonObject();
       }
@@ -64,7 +76,11 @@ public final class Reference {
   }
 
   public static ArrayData npy(String file) {
-    try (InputStream in = open(file)) {
+    return npy(ROOT, file);
+  }
+
+  private static ArrayData npy(String root, String file) {
+    try (InputStream in = open(root, file)) {
       return Npy.read(in, file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -143,11 +159,54 @@ public final class Reference {
   }
 
   private static InputStream open(String file) throws IOException {
-    String path = ROOT + file;
+    return open(ROOT, file);
+  }
+
+  private static InputStream open(String root, String file) throws IOException {
+    String path = root + file;
     InputStream in = Reference.class.getClassLoader().getResourceAsStream(path);
     if (in == null) {
       throw new IOException("reference file " + path + " is not on the test classpath");
     }
     return in;
+  }
+
+  /**
+   * The issue-17 set ({@code reference/brevitas-zoo/}, see its README): same formats, its own index.
+   */
+  public static final class Zoo {
+    private static final String ZOO_ROOT = "reference/brevitas-zoo/";
+    private static JsonObject zooIndex;
+
+    private Zoo() {}
+
+    public static synchronized JsonObject index() {
+      if (zooIndex == null) {
+        zooIndex = readIndex(ZOO_ROOT);
+      }
+      return zooIndex;
+    }
+
+    /** The cases of one kind, in index order. */
+    public static List<JsonObject> cases(String kind) {
+      return casesOfKind(index(), kind);
+    }
+
+    public static JsonObject caseNamed(String name) {
+      return Reference.caseNamed(index(), name);
+    }
+
+    public static float[] floats(String file) {
+      return npy(ZOO_ROOT, file).toFloatArray();
+    }
+
+    public static Map<String, Tensor> safetensors(String file) {
+      return Reference.safetensors("../brevitas-zoo/" + file);
+    }
+
+    public static Tensor tensor(String file) {
+      ArrayData a = npy(ZOO_ROOT, file);
+      return Tensor.of(a.toFloatArray(), a.shape());
+    }
   }
 }
