@@ -14,8 +14,20 @@ public final class CrossEntropyLoss {
     }
     int n = labels.length;
     int c = (int) logits.size(1);
-    float[] x = logits.data();
-    float[] softmax = new float[x.length];
+    float[] softmax = new float[n * c];
+    float loss = forward(logits.data(), n, c, labels, softmax);
+    return Tensor.result(new float[] {loss}, new long[0], GradFn.of("CrossEntropy", g -> {
+      float[] gx = new float[n * c];
+      backward(softmax, n, c, labels, g[0], gx);
+      return new float[][] {gx};
+    }, logits));
+  }
+
+  /**
+   * The mean loss of {@code x [n, c]}; writes the softmax of each row to {@code softmax} for {@link
+   * #backward}. The tape and the compiled training steps share this arithmetic.
+   */
+  public static float forward(float[] x, int n, int c, int[] labels, float[] softmax) {
     double total = 0;
     for (int i = 0; i < n; i++) {
       int label = labels[i];
@@ -37,16 +49,16 @@ public final class CrossEntropyLoss {
       }
       total += -((x[i * c + label] - max) - logSum);
     }
-    float loss = (float) (total / n);
-    return Tensor.result(new float[] {loss}, new long[0], GradFn.of("CrossEntropy", g -> {
-      float scale = g[0] / n;
-      float[] gx = new float[x.length];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < c; j++) {
-          gx[i * c + j] = (softmax[i * c + j] - (j == labels[i] ? 1f : 0f)) * scale;
-        }
+    return (float) (total / n);
+  }
+
+  /** The gradient of the mean loss times {@code upstream} with respect to the logits, into {@code gx}. */
+  public static void backward(float[] softmax, int n, int c, int[] labels, float upstream, float[] gx) {
+    float scale = upstream / n;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < c; j++) {
+        gx[i * c + j] = (softmax[i * c + j] - (j == labels[i] ? 1f : 0f)) * scale;
       }
-      return new float[][] {gx};
-    }, logits));
+    }
   }
 }
