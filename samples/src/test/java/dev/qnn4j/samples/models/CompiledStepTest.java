@@ -1,0 +1,142 @@
+package dev.qnn4j.samples.models;
+
+import static com.google.common.truth.Truth.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.qnn4j.runtime.Parameter;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.CompiledStep;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.train.Adam;
+import dev.qnn4j.runtime.train.CrossEntropyLoss;
+import dev.qnn4j.runtime.train.Optimizer;
+import dev.qnn4j.runtime.train.Sgd;
+import dev.qnn4j.samples.QuantModel_AutoLeNet;
+import dev.qnn4j.samples.QuantModel_FloatLeNet;
+import dev.qnn4j.samples.QuantModel_QuantWeightActBiasLeNet;
+import dev.qnn4j.samples.QuantModel_QuantWeightActLeNet;
+import dev.qnn4j.samples.QuantModel_QuantWeightLeNet;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compiled training step against the autograd tape: the same model trained both ways gives
+ * exactly equal ({@code ==}) logits, loss, every parameter gradient and every parameter, step after step.
+ */
+class CompiledStepTest {
+  private static final int BATCH = 16;
+  private static final int STEPS = 20;
+
+  @Test
+  void floatLeNetTrainsBitIdenticallyWithAdam() {
+    trainBothWays(QuantModel_FloatLeNet::new, m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  @Test
+  void floatLeNetTrainsBitIdenticallyWithSgdAndMomentum() {
+    trainBothWays(QuantModel_FloatLeNet::new, m -> new Sgd(m.parameters(), 0.05f, 0.9f, 1e-4f));
+  }
+
+  @Test
+  void aSecondBatchSizeReallocatesAndStaysBitIdentical() {
+    Model tape = new QuantModel_FloatLeNet();
+    Model compiled = new QuantModel_FloatLeNet();
+    CompiledStep step = compiled.compiledStep().orElseThrow();
+    for (int batch : new int[] {4, 7, 4}) {
+      float[] input = images(batch, new Random(batch));
+      float[] expected = tape.forward(Tensor.of(input, batch, 3, 32, 32)).data();
+      assertEqual("logits at batch " + batch, expected, step.forward(input, batch));
+    }
+  }
+
+  @Test
+  void theCompiledStepRefusesAnInputOfTheWrongSize() {
+    CompiledStep step = new QuantModel_FloatLeNet().compiledStep().orElseThrow();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> step.forward(new float[10], 2));
+    assertThat(e).hasMessageThat().isEqualTo("expected 6144 input values, got 10");
+  }
+
+  @Test
+  void quantizedModelsHaveNoCompiledStepYetAndTrainOnTheTape() {
+    for (Model m : List.<Model>of(new QuantModel_QuantWeightLeNet(), new QuantModel_QuantWeightActLeNet(),
+        new QuantModel_QuantWeightActBiasLeNet(), new QuantModel_AutoLeNet())) {
+      assertTrue(m.compiledStep().isEmpty(), m.modelName());
+    }
+  }
+
+  private static void trainBothWays(Supplier<Model> create, Function<Model, Optimizer> optimizerOf) {
+    Model tape = create.get();
+    Model compiled = create.get();
+    assertParametersEqual("initial", tape, compiled);
+    CompiledStep step = compiled.compiledStep().orElseThrow();
+    Optimizer tapeOptimizer = optimizerOf.apply(tape);
+    Optimizer compiledOptimizer = optimizerOf.apply(compiled);
+    tape.train();
+    compiled.train();
+    Random rng = new Random(13);
+    for (int s = 0; s < STEPS; s++) {
+      float[] input = images(BATCH, rng);
+      int[] labels = new int[BATCH];
+      for (int i = 0; i < BATCH; i++) {
+        labels[i] = rng.nextInt(10);
+      }
+      tape.zeroGrad();
+      Tensor logits = tape.forward(Tensor.of(input, BATCH, 3, 32, 32));
+      Tensor loss = CrossEntropyLoss.mean(logits, labels);
+      loss.backward();
+      tapeOptimizer.step();
+
+      compiled.zeroGrad();
+      float[] compiledLogits = step.forward(input, BATCH);
+      assertEqual("logits at step " + s, logits.data(), compiledLogits);
+      float compiledLoss = step.loss(labels);
+      if (compiledLoss != loss.item()) {
+        fail("loss at step " + s + ": tape " + loss.item() + ", compiled " + compiledLoss);
+      }
+      step.backward();
+      List<Parameter> tapeParameters = tape.parameters();
+      List<Parameter> compiledParameters = compiled.parameters();
+      for (int p = 0; p < tapeParameters.size(); p++) {
+        assertEqual("gradient of " + tapeParameters.get(p).name() + " at step " + s,
+            tapeParameters.get(p).gradData(), compiledParameters.get(p).gradData());
+      }
+      compiledOptimizer.step();
+      assertParametersEqual("after step " + s, tape, compiled);
+    }
+  }
+
+  private static float[] images(int batch, Random rng) {
+    float[] x = new float[batch * 3 * 32 * 32];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.nextGaussian();
+    }
+    return x;
+  }
+
+  private static void assertParametersEqual(String when, Model a, Model b) {
+    List<Parameter> pa = a.parameters();
+    List<Parameter> pb = b.parameters();
+    assertThat(pb.size()).isEqualTo(pa.size());
+    for (int p = 0; p < pa.size(); p++) {
+      assertEqual(pa.get(p).name() + " " + when, pa.get(p).data(), pb.get(p).data());
+    }
+  }
+
+  /** Exact equality value by value ({@code ==}, so 0 equals -0 and a NaN never passes). */
+  static void assertEqual(String what, float[] expected, float[] actual) {
+    if (expected == null || actual == null) {
+      fail(what + ": missing (" + (expected == null ? "tape" : "compiled") + ")");
+    }
+    assertThat(actual.length).isAtLeast(expected.length);
+    for (int i = 0; i < expected.length; i++) {
+      if (expected[i] != actual[i]) {
+        fail(what + " differs at " + i + ": tape " + expected[i] + ", compiled " + actual[i]);
+      }
+    }
+  }
+}
