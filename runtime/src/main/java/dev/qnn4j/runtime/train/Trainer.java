@@ -8,6 +8,7 @@ import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Tracer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -97,6 +98,7 @@ public final class Trainer {
     int batchesPerEpoch = loader.numBatches();
     long runStart = System.nanoTime();
     long step = from.step();
+    CompiledStep compiled = model.compiledStep().orElse(null);
     TrainingState state = from;
     Path lastCheckpoint = null;
     long lastCheckpointStep = -1;
@@ -137,18 +139,35 @@ public final class Trainer {
         }
         model.zeroGrad();
         optimizer.zeroGrad();
-        Tensor input = Tensor.of(batch.images(), batch.shape());
-        // The trace costs a list of references per step and names the layer if the loss diverges.
-        Tensor[] logitsHolder = new Tensor[1];
-        List<TraceEvent> trace = Tracer.trace(() -> logitsHolder[0] = model.forward(input));
-        Tensor logits = logitsHolder[0];
-        Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
-        float lossValue = loss.item();
-        if (!Float.isFinite(lossValue)) {
-          throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1,
-              batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+        float lossValue;
+        int batchCorrect;
+        if (compiled != null) {
+          // The compiled step: the tape's arithmetic, without the tape.
+          float[] logits = compiled.forward(batch.images(), batch.size());
+          lossValue = compiled.loss(batch.labels());
+          if (!Float.isFinite(lossValue)) {
+            // A compiled model keeps no state in its forward, so the tape may re-run it to name the layer.
+            Tensor input = Tensor.of(batch.images(), batch.shape());
+            throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(Tracer.trace(() -> model.forward(input))),
+                failingStep, epoch + 1, batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          }
+          batchCorrect = Evaluator.countCorrect(logits, compiled.classes(), batch.labels());
+          compiled.backward();
+        } else {
+          Tensor input = Tensor.of(batch.images(), batch.shape());
+          // The trace costs a list of references per step and names the layer if the loss diverges.
+          Tensor[] logitsHolder = new Tensor[1];
+          List<TraceEvent> trace = Tracer.trace(() -> logitsHolder[0] = model.forward(input));
+          Tensor logits = logitsHolder[0];
+          Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
+          lossValue = loss.item();
+          if (!Float.isFinite(lossValue)) {
+            throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1,
+                batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          }
+          batchCorrect = Evaluator.countCorrect(logits, batch.labels());
+          loss.backward();
         }
-        loss.backward();
         String gradProblem = nonFiniteGradient();
         if (gradProblem != null) {
           throw diverged(gradProblem, failingStep, epoch + 1, batchNumber,
@@ -166,7 +185,7 @@ public final class Trainer {
         batchesRun++;
         lossSum += lossValue;
         images += batch.size();
-        correct += Evaluator.countCorrect(logits, batch.labels());
+        correct += batchCorrect;
         double epochSeconds = seconds(epochStart);
         StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batchNumber, batchesPerEpoch,
             batch.size(), lossValue, lossSum / batchesRun, (double) correct / images, optimizer.lr(),

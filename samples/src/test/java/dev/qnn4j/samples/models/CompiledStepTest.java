@@ -8,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.CompiledStep;
+import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.train.EvalResult;
+import dev.qnn4j.runtime.train.Evaluator;
+import dev.qnn4j.runtime.train.Trainer;
+import dev.qnn4j.runtime.train.TrainerConfig;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.Optimizer;
@@ -67,6 +73,58 @@ class CompiledStepTest {
         new QuantModel_QuantWeightActBiasLeNet(), new QuantModel_AutoLeNet())) {
       assertTrue(m.compiledStep().isEmpty(), m.modelName());
     }
+  }
+
+  @Test
+  void theTrainerAndEvaluatorTakeTheCompiledStepAndMatchTheTape() throws Exception {
+    Random rng = new Random(5);
+    int examples = 40;
+    float[] images = images(examples, rng);
+    int[] labels = new int[examples];
+    for (int i = 0; i < examples; i++) {
+      labels[i] = rng.nextInt(10);
+    }
+    Dataset data = Dataset.of(images, labels, 3, 32, 32, 10);
+    Model compiled = new QuantModel_FloatLeNet();
+    Model tape = onTheTape(new QuantModel_FloatLeNet());
+    assertTrue(compiled.compiledStep().isPresent());
+    assertTrue(tape.compiledStep().isEmpty());
+    // 40 examples in batches of 16: the last batch of 8 reallocates the compiled buffers.
+    TrainerConfig config = TrainerConfig.of(2, 16, 3);
+    new Trainer(tape, new Adam(tape.parameters(), 1e-3f), config).fit(data, data);
+    new Trainer(compiled, new Adam(compiled.parameters(), 1e-3f), config).fit(data, data);
+    assertParametersEqual("after two epochs through the Trainer", tape, compiled);
+    EvalResult tapeResult = Evaluator.evaluate(tape, data, 16);
+    EvalResult compiledResult = Evaluator.evaluate(compiled, data, 16);
+    assertThat(compiledResult.correct()).isEqualTo(tapeResult.correct());
+    if (compiledResult.loss() != tapeResult.loss()) {
+      fail("evaluation loss: tape " + tapeResult.loss() + ", compiled " + compiledResult.loss());
+    }
+  }
+
+  /** {@code model} without its compiled step: everything else delegates, so it trains on the tape. */
+  private static Model onTheTape(Model model) {
+    return new Model() {
+      @Override
+      public String modelName() {
+        return model.modelName();
+      }
+
+      @Override
+      public List<Module> layers() {
+        return model.layers();
+      }
+
+      @Override
+      public Tensor forward(Tensor x) {
+        return model.forward(x);
+      }
+
+      @Override
+      public long[] inputShape() {
+        return model.inputShape();
+      }
+    };
   }
 
   private static void trainBothWays(Supplier<Model> create, Function<Model, Optimizer> optimizerOf) {
