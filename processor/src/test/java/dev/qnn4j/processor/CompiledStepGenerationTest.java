@@ -36,8 +36,11 @@ class CompiledStepGenerationTest {
         @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
         abstract Tensor fc(Tensor x);
 
+        @QuantReLU(bitWidth = 4)
+        abstract Tensor relu(Tensor x);
+
         public Tensor forward(Tensor x) {
-          return fc(x);
+          return relu(fc(x));
         }
       }
       """);
@@ -79,8 +82,30 @@ class CompiledStepGenerationTest {
     Compilation c = TestSource.compile(QUANT_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
     assertThat(c).hadNoteContaining("SmallQuant has no compiled training step and trains on the autograd tape: "
-        + "@QuantLinear (fc) has no compiled kernels yet");
+        + "@QuantReLU (relu) has no compiled kernels yet");
     assertThat(generated(c, "test.QuantModel_SmallQuant")).doesNotContain("CompiledStep");
+  }
+
+  @Test
+  void aLayerThatQuantizesItsBiasGetsANote() {
+    TestSource model = TestSource.model("BiasQuant", """
+        @QuantModel(inputShape = {4})
+        public abstract class BiasQuant {
+          @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
+          abstract QuantTensor quantInp(Tensor x);
+
+          @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
+          @Int32Bias
+          abstract Tensor fc(QuantTensor x);
+
+          public Tensor forward(Tensor x) {
+            return fc(quantInp(x));
+          }
+        }
+        """);
+    Compilation c = TestSource.compile(model.file());
+    assertThat(c).succeededWithoutWarnings();
+    assertThat(c).hadNoteContaining("@QuantIdentity (quantInp) has no compiled kernels yet");
   }
 
   @Test

@@ -28,11 +28,14 @@ public record StepPlan(List<Node> nodes) {
 
   public record Input() implements Op {}
 
-  /** A float {@code @Conv2d} layer held in field {@code field}. */
-  public record Conv(String field, Geometry.Conv geometry) implements Op {}
+  /**
+   * A {@code @Conv2d} layer held in field {@code field}, or a {@code @QuantConv2d} with a weight
+   * quantizer only ({@code quantWeight}).
+   */
+  public record Conv(String field, Geometry.Conv geometry, boolean quantWeight) implements Op {}
 
-  /** A float {@code @Linear} layer held in field {@code field}. */
-  public record Dense(String field, Geometry.Dense geometry) implements Op {}
+  /** A {@code @Linear} layer held in field {@code field}, or a {@code @QuantLinear} with a weight quantizer only. */
+  public record Dense(String field, Geometry.Dense geometry, boolean quantWeight) implements Op {}
 
   /** A {@code @ReLU} layer (its field) or {@code F.relu} (field null). */
   public record Relu(String field) implements Op {}
@@ -126,27 +129,45 @@ public record StepPlan(List<Node> nodes) {
       LayerKind kind = layer.requireKind();
       Node in = args.get(0);
       String field = layer.methodName();
+      boolean quantWeight = kind == LayerKind.QUANT_CONV2D || kind == LayerKind.QUANT_LINEAR;
+      if (quantWeight) {
+        requireWeightQuantizerOnly(layer, call);
+      }
       return switch (kind) {
-        case CONV2D -> {
+        case CONV2D, QUANT_CONV2D -> {
           Geometry.Conv g = layer.requireSpec().conv();
           if (in.dims.length != 3 || in.dims[0] != g.inChannels()) {
             throw new Unsupported(field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
           }
           long oh = (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
           long ow = (in.dims[2] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
-          yield add(field, new long[] {g.outChannels(), oh, ow}, new Conv(field, g), in);
+          yield add(field, new long[] {g.outChannels(), oh, ow}, new Conv(field, g, quantWeight), in);
         }
-        case LINEAR -> {
+        case LINEAR, QUANT_LINEAR -> {
           Geometry.Dense g = layer.requireSpec().dense();
           if (in.dims.length != 1 || in.dims[0] != g.inFeatures()) {
             throw new Unsupported(field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
           }
-          yield add(field, new long[] {g.outFeatures()}, new Dense(field, g), in);
+          yield add(field, new long[] {g.outFeatures()}, new Dense(field, g, quantWeight), in);
         }
         case RELU -> add(field, in.dims, new Relu(field), in);
         default -> throw new Unsupported("@" + kind.simpleName() + " (" + field + ") has no compiled kernels yet",
             call.tree());
       };
+    }
+
+    /** A quantized conv/linear compiles when only its weight is quantized, with float scales. */
+    private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call) throws Unsupported {
+      String what = "@" + layer.requireKind().simpleName() + " (" + layer.methodName() + ")";
+      if (layer.bias().isPresent()) {
+        throw new Unsupported(what + " quantizes its bias, which has no compiled kernels yet", call.tree());
+      }
+      if (layer.inputQuant().isPresent() || layer.outputQuant().isPresent() || layer.returnsQuantTensor()) {
+        throw new Unsupported(what + " quantizes its input or output, which has no compiled kernels yet", call.tree());
+      }
+      if (layer.requireSpec().weight().powerOfTwo()) {
+        throw new Unsupported(what + " has power-of-two weight scales, which have no compiled kernels yet", call.tree());
+      }
     }
 
     @Override

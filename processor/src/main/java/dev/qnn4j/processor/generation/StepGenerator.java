@@ -100,20 +100,24 @@ final class StepGenerator {
               g.dilation(), g.dilation());
           allocate.addStatement("$L = new float[$T.partials($L, $L, $L)][$L.weight().data().length]", partials,
               CONVOLUTION, geometry, g.outChannels(), g.groups(), c.field());
-          forward.addStatement("$T.forward($L, $L, $L, $L, $L.weight().data(), $L, $L)", CONVOLUTION, in, geometry,
-              g.outChannels(), g.groups(), c.field(), g.bias() ? c.field() + ".bias().data()" : "null", out);
-          back.addStatement("$T.backward($L, $L, $L, $L, $L, $L.weight().data(), $L, $LWeightGrad, $L, $L)",
-              CONVOLUTION, gradOut, in, geometry, g.outChannels(), g.groups(), c.field(), gradIn, c.field(),
-              g.bias() ? c.field() + "BiasGrad" : "null", partials);
+          String weight = weightOperand(type, allocate, forward, c.field(), c.quantWeight(), g.outChannels());
+          forward.addStatement("$T.forward($L, $L, $L, $L, $L, $L, $L)", CONVOLUTION, in, geometry,
+              g.outChannels(), g.groups(), weight, g.bias() ? c.field() + ".bias().data()" : "null", out);
+          back.addStatement("$T.backward($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
+              CONVOLUTION, gradOut, in, geometry, g.outChannels(), g.groups(), weight, gradIn,
+              weightGradient(c.field(), c.quantWeight()), g.bias() ? c.field() + "BiasGrad" : "null", partials);
+          quantizerBackward(back, c.field(), c.quantWeight());
           accumulate(back, c.field(), g.bias());
       } else if (node.op() instanceof StepPlan.Dense dn) {
           var g = dn.geometry();
           addGradientBuffers(type, allocate, dn.field(), g.bias());
-          forward.addStatement("$T.forward($L, n, $L, $L, $L.weight().data(), $L, $L)", DENSE, in, g.inFeatures(),
-              g.outFeatures(), dn.field(), g.bias() ? dn.field() + ".bias().data()" : "null", out);
-          back.addStatement("$T.backward($L, $L, batch, $L, $L, $L.weight().data(), $L, $LWeightGrad, $L)", DENSE,
-              gradOut, in, g.inFeatures(), g.outFeatures(), dn.field(), gradIn, dn.field(),
+          String weight = weightOperand(type, allocate, forward, dn.field(), dn.quantWeight(), g.outFeatures());
+          forward.addStatement("$T.forward($L, n, $L, $L, $L, $L, $L)", DENSE, in, g.inFeatures(),
+              g.outFeatures(), weight, g.bias() ? dn.field() + ".bias().data()" : "null", out);
+          back.addStatement("$T.backward($L, $L, batch, $L, $L, $L, $L, $L, $L)", DENSE,
+              gradOut, in, g.inFeatures(), g.outFeatures(), weight, gradIn, weightGradient(dn.field(), dn.quantWeight()),
               g.bias() ? dn.field() + "BiasGrad" : "null");
+          quantizerBackward(back, dn.field(), dn.quantWeight());
           accumulate(back, dn.field(), g.bias());
       } else if (node.op() instanceof StepPlan.Relu) {
           forward.addStatement("$T.relu($L, $L, n * $L)", ACTIVATIONS, in, out, node.size());
@@ -170,6 +174,43 @@ final class StepGenerator {
     if (bias) {
       type.addField(float[].class, field + "BiasGrad", Modifier.PRIVATE);
       allocate.addStatement("$LBiasGrad = new float[$L.bias().data().length]", field, field);
+    }
+  }
+
+  /**
+   * The weight the layer's kernel reads: the parameter's values, or for a quantized weight its
+   * fake-quantized copy, computed once per step at the start of forward and kept for backward.
+   */
+  private static String weightOperand(TypeSpec.Builder type, MethodSpec.Builder allocate, MethodSpec.Builder forward,
+      String field, boolean quantized, int channels) {
+    if (!quantized) {
+      return field + ".weight().data()";
+    }
+    for (String buffer : List.of("QuantWeight", "QuantWeightGrad", "WeightStats", "WeightScale")) {
+      type.addField(float[].class, field + buffer, Modifier.PRIVATE);
+    }
+    allocate.addStatement("$LQuantWeight = new float[$L.weight().data().length]", field, field);
+    allocate.addStatement("$LQuantWeightGrad = new float[$L.weight().data().length]", field, field);
+    allocate.addStatement("$LWeightStats = new float[$L.weightQuantizer().config().perChannel() ? $L : 1]", field,
+        field, channels);
+    allocate.addStatement("$LWeightScale = new float[$LWeightStats.length]", field, field);
+    forward.beginControlFlow("if (!$L.weightQuantizer().enabled())", field)
+        .addStatement("throw new $T($S)", IllegalStateException.class,
+            field + ": the compiled step does not run in calibration mode; calibration runs on the tape")
+        .endControlFlow();
+    forward.addStatement("$L.weightQuantizer().quantizeInto($L.weight().data(), $L, $LWeightStats, $LWeightScale, "
+        + "$LQuantWeight)", field, field, channels, field, field, field);
+    return field + "QuantWeight";
+  }
+
+  private static String weightGradient(String field, boolean quantized) {
+    return field + (quantized ? "QuantWeightGrad" : "WeightGrad");
+  }
+
+  private static void quantizerBackward(CodeBlock.Builder back, String field, boolean quantized) {
+    if (quantized) {
+      back.addStatement("$L.weightQuantizer().backwardInto($L.weight().data(), $LWeightStats, $LWeightScale, "
+          + "$LQuantWeightGrad, $LWeightGrad)", field, field, field, field, field, field);
     }
   }
 

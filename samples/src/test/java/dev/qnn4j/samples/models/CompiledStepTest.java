@@ -49,6 +49,27 @@ class CompiledStepTest {
   }
 
   @Test
+  void quantWeightLeNetTrainsBitIdenticallyWithAdam() {
+    trainBothWays(QuantModel_QuantWeightLeNet::new, m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  @Test
+  void quantWeightLeNetTrainsBitIdenticallyWithSgd() {
+    trainBothWays(QuantModel_QuantWeightLeNet::new, m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
+  }
+
+  @Test
+  void quantWeightLeNetEvaluatesBitIdentically() {
+    Model tape = new QuantModel_QuantWeightLeNet();
+    Model compiled = new QuantModel_QuantWeightLeNet();
+    tape.eval();
+    compiled.eval();
+    float[] input = images(8, new Random(8));
+    assertEqual("eval logits", tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
+        compiled.compiledStep().orElseThrow().forward(input, 8));
+  }
+
+  @Test
   void aSecondBatchSizeReallocatesAndStaysBitIdentical() {
     Model tape = new QuantModel_FloatLeNet();
     Model compiled = new QuantModel_FloatLeNet();
@@ -68,8 +89,8 @@ class CompiledStepTest {
   }
 
   @Test
-  void quantizedModelsHaveNoCompiledStepYetAndTrainOnTheTape() {
-    for (Model m : List.<Model>of(new QuantModel_QuantWeightLeNet(), new QuantModel_QuantWeightActLeNet(),
+  void modelsWithActivationOrBiasQuantizersHaveNoCompiledStepYet() {
+    for (Model m : List.<Model>of(new QuantModel_QuantWeightActLeNet(),
         new QuantModel_QuantWeightActBiasLeNet(), new QuantModel_AutoLeNet())) {
       assertTrue(m.compiledStep().isEmpty(), m.modelName());
     }
