@@ -123,6 +123,51 @@ class CompiledStepTest {
     }
   }
 
+  /**
+   * Allocation per steady-state training step, measured on this thread. The compiled step's own
+   * buffers are allocated once; what remains per step is the optimizer's new parameter arrays, the
+   * gradient copies {@code Parameter.accumulateGrad} makes and the kernels' per-call scratch, so the
+   * bound here is relative to the tape, not zero.
+   */
+  @Test
+  void aCompiledStepAllocatesFarLessThanTheTape() {
+    long tape = bytesPerStep(onTheTape(new QuantModel_FloatLeNet()));
+    long compiled = bytesPerStep(new QuantModel_FloatLeNet());
+    System.out.printf("bytes allocated per training step, FloatLeNet batch %d: tape %d, compiled %d%n", BATCH, tape,
+        compiled);
+    assertThat(compiled).isLessThan(tape / 4);
+  }
+
+  private static long bytesPerStep(Model model) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    Optimizer optimizer = new Adam(model.parameters(), 1e-3f);
+    CompiledStep step = model.compiledStep().orElse(null);
+    float[] input = images(BATCH, new Random(1));
+    Tensor inputTensor = Tensor.of(input, BATCH, 3, 32, 32);
+    int[] labels = new int[BATCH];
+    Runnable trainStep = () -> {
+      model.zeroGrad();
+      if (step != null) {
+        step.forward(input, BATCH);
+        step.loss(labels);
+        step.backward();
+      } else {
+        CrossEntropyLoss.mean(model.forward(inputTensor), labels).backward();
+      }
+      optimizer.step();
+    };
+    for (int i = 0; i < 5; i++) {
+      trainStep.run();
+    }
+    long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+    int steps = 10;
+    for (int i = 0; i < steps; i++) {
+      trainStep.run();
+    }
+    return (threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before) / steps;
+  }
+
   /** {@code model} without its compiled step: everything else delegates, so it trains on the tape. */
   private static Model onTheTape(Model model) {
     return new Model() {
