@@ -36,8 +36,8 @@ class CompiledStepGenerationTest {
         @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
         abstract Tensor fc(Tensor x);
 
-        @QuantReLU(bitWidth = 4)
-        abstract Tensor relu(Tensor x);
+        @QuantReLU(bitWidth = 4, returnQuantTensor = true)
+        abstract QuantTensor relu(Tensor x);
 
         public Tensor forward(Tensor x) {
           return relu(fc(x));
@@ -78,11 +78,11 @@ class CompiledStepGenerationTest {
   }
 
   @Test
-  void aQuantizedModelGetsANoteNamingTheLayer() {
+  void aModelReturningQuantTensorsGetsANoteNamingTheLayer() {
     Compilation c = TestSource.compile(QUANT_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
     assertThat(c).hadNoteContaining("SmallQuant has no compiled training step and trains on the autograd tape: "
-        + "@QuantReLU (relu) has no compiled kernels yet");
+        + "@QuantReLU (relu) returns a QuantTensor, which has no compiled kernels yet");
     assertThat(generated(c, "test.QuantModel_SmallQuant")).doesNotContain("CompiledStep");
   }
 
@@ -105,7 +105,7 @@ class CompiledStepGenerationTest {
         """);
     Compilation c = TestSource.compile(model.file());
     assertThat(c).succeededWithoutWarnings();
-    assertThat(c).hadNoteContaining("@QuantIdentity (quantInp) has no compiled kernels yet");
+    assertThat(c).hadNoteContaining("@QuantIdentity (quantInp) returns a QuantTensor, which has no compiled kernels yet");
   }
 
   @Test

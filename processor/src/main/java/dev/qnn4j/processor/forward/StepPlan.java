@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public record StepPlan(List<Node> nodes) {
   /** How a value is computed. */
-  public sealed interface Op permits Input, Conv, Dense, Relu, MaxPool, Flatten {}
+  public sealed interface Op permits Input, Conv, Dense, Relu, ActQuant, MaxPool, Flatten {}
 
   public record Input() implements Op {}
 
@@ -39,6 +39,12 @@ public record StepPlan(List<Node> nodes) {
 
   /** A {@code @ReLU} layer (its field) or {@code F.relu} (field null). */
   public record Relu(String field) implements Op {}
+
+  /**
+   * A {@code @QuantReLU} ({@code relu}: ReLU first) or {@code @QuantIdentity} returning a plain
+   * tensor, with a float-scale activation quantizer, held in field {@code field}.
+   */
+  public record ActQuant(String field, boolean relu) implements Op {}
 
   public record MaxPool(int kernel, int stride, int padding) implements Op {}
 
@@ -151,6 +157,16 @@ public record StepPlan(List<Node> nodes) {
           yield add(field, new long[] {g.outFeatures()}, new Dense(field, g, quantWeight), in);
         }
         case RELU -> add(field, in.dims, new Relu(field), in);
+        case QUANT_RELU, QUANT_IDENTITY -> {
+          String what = "@" + kind.simpleName() + " (" + field + ")";
+          if (layer.returnsQuantTensor()) {
+            throw new Unsupported(what + " returns a QuantTensor, which has no compiled kernels yet", call.tree());
+          }
+          if (layer.requireSpec().activation().powerOfTwo()) {
+            throw new Unsupported(what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
+          }
+          yield add(field, in.dims, new ActQuant(field, kind == LayerKind.QUANT_RELU), in);
+        }
         default -> throw new Unsupported("@" + kind.simpleName() + " (" + field + ") has no compiled kernels yet",
             call.tree());
       };
@@ -202,7 +218,8 @@ public record StepPlan(List<Node> nodes) {
 
     private Node add(String base, long[] dims, Op op, Node input) {
       int count = names.merge(base, 1, Integer::sum);
-      boolean layerField = op instanceof Conv || op instanceof Dense || (op instanceof Relu r && r.field() != null);
+      boolean layerField = op instanceof Conv || op instanceof Dense || op instanceof ActQuant
+          || (op instanceof Relu r && r.field() != null);
       String name = !layerField ? base + count : count == 1 ? base : base + "Call" + count;
       Node n = new Node(name, dims, op, input);
       nodes.add(n);

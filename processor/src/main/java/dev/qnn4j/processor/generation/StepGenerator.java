@@ -28,6 +28,7 @@ final class StepGenerator {
   private static final ClassName ACTIVATIONS = ClassName.get(KERNELS, "Activations");
   private static final ClassName POOLING = ClassName.get(KERNELS, "Pooling");
   private static final ClassName CROSS_ENTROPY = ClassName.get("dev.qnn4j.runtime.train", "CrossEntropyLoss");
+  private static final ClassName STEP_RECORD = ClassName.get("dev.qnn4j.runtime.quant", "ActQuantizer", "StepRecord");
   private static final ClassName OPTIONAL = ClassName.get("java.util", "Optional");
 
   private StepGenerator() {}
@@ -124,6 +125,32 @@ final class StepGenerator {
           if (!gradIn.equals("null")) {
             back.addStatement("$T.reluBackward($L, $L, $L, batch * $L)", ACTIVATIONS, gradOut, out, gradIn, node.size());
           }
+      } else if (node.op() instanceof StepPlan.ActQuant a) {
+        String record = a.field() + "Record";
+        type.addField(FieldSpec.builder(STEP_RECORD, record, Modifier.PRIVATE, Modifier.FINAL)
+            .initializer("new $T()", STEP_RECORD).build());
+        String quantized = in;
+        String quantizedGrad = gradIn;
+        if (a.relu()) {
+          // The ReLU runs first; the quantizer reads its output.
+          quantized = a.field() + "ActOut";
+          quantizedGrad = gradIn.equals("null") ? "null" : a.field() + "ActGrad";
+          type.addField(float[].class, quantized, Modifier.PRIVATE);
+          allocate.addStatement("$L = new float[n * $L]", quantized, node.size());
+          forward.addStatement("$T.relu($L, $L, n * $L)", ACTIVATIONS, in, quantized, node.size());
+          if (!gradIn.equals("null")) {
+            type.addField(float[].class, quantizedGrad, Modifier.PRIVATE);
+            allocate.addStatement("$L = new float[n * $L]", quantizedGrad, node.size());
+          }
+        }
+        forward.addStatement("$L.quantizer().forwardInto($L, $L.isTraining(), $L, $L)", a.field(), quantized, a.field(),
+            out, record);
+        back.addStatement("$L.quantizer().backwardInto($L, $L, $L, $L)", a.field(), quantized, gradOut, record,
+            quantizedGrad);
+        if (a.relu() && !gradIn.equals("null")) {
+          back.addStatement("$T.reluBackward($L, $L, $L, batch * $L)", ACTIVATIONS, quantizedGrad, quantized, gradIn,
+              node.size());
+        }
       } else if (node.op() instanceof StepPlan.MaxPool p) {
           long[] d = node.input().dims();
           String geometry = node.name() + "Geometry";
