@@ -469,11 +469,11 @@ class Qnn4jCliTest {
 
   @Test
   void benchMeasuresTrainAndEvalThroughput() {
-    Result r = CliRun.ok("bench", "--model", "QuantWeightActLeNet", "--batch-size", "8", "--eval-batch-size", "16",
+    Result r = CliRun.ok("bench", "--model", "QuantWeightActBiasLeNet", "--batch-size", "8", "--eval-batch-size", "16",
         "--seconds", "0.5", "--warmup", "0.2", "--warmup-steps", "5");
     assertThat(r.out()).containsMatch("(?m)^train +tape +8 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
     assertThat(r.out()).containsMatch("(?m)^eval +tape +16 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
-    // QuantWeightActLeNet has no compiled step: the tape only.
+    // QuantWeightActBiasLeNet has no compiled step: the tape only.
     assertThat(r.out()).doesNotContain("compiled");
     assertThat(r.out()).containsMatch("peak resident memory \\(VmHWM\\): [0-9.]+ MiB; heap: ");
   }
