@@ -24,7 +24,6 @@ import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -210,18 +209,12 @@ public final class QuantModelProcessor extends AbstractProcessor {
 
   /** The plan of the model's compiled training step, or empty after a note (or error) saying why there is none. */
   private Optional<StepPlan> compiledStep(ModelDescriptor model, TypeElement type) {
-    if (parser.isEmpty() || model.forward() == null || !model.forward().getEnclosingElement().equals(type)) {
+    if (parser.isEmpty() || !model.declaresForward()) {
       notCompiled(type, model.modelName(), "its forward method is not declared in the model class");
       return Optional.empty();
     }
-    Map<String, LayerDescriptor> layers = new HashMap<>();
-    for (LayerDescriptor l : model.layers()) {
-      if (l.kind().isPresent()) {
-        layers.putIfAbsent(l.methodName(), l);
-      }
-    }
-    long[] inputShape = model.inputShape().isEmpty() ? null
-        : model.inputShape().stream().mapToLong(Integer::longValue).toArray();
+    Map<String, LayerDescriptor> layers = model.layersByMethod();
+    long[] inputShape = model.inputShapeOrNull();
     try {
       ForwardProgram program = parser.get().parse(model.forward(), type, layers.keySet());
       if (program == null) {
