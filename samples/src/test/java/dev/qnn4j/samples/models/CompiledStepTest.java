@@ -16,6 +16,7 @@ import dev.qnn4j.runtime.train.EvalResult;
 import dev.qnn4j.runtime.train.Evaluator;
 import dev.qnn4j.runtime.train.Trainer;
 import dev.qnn4j.runtime.train.TrainerConfig;
+import dev.qnn4j.runtime.train.TrainingDivergedException;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.Optimizer;
@@ -212,6 +213,17 @@ class CompiledStepTest {
       trainStep.run();
     }
     return (threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before) / steps;
+  }
+
+  @Test
+  void aDivergingCompiledStepNamesTheFirstNonFiniteLayer() {
+    float[] images = new float[4 * 3 * 32 * 32];
+    java.util.Arrays.fill(images, 3e38f); // finite, but conv1's sums overflow
+    Dataset data = Dataset.of(images, new int[] {0, 1, 2, 3}, 3, 32, 32, 10);
+    Model model = new QuantModel_FloatLeNet();
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> new Trainer(model, new Adam(model.parameters(), 1e-3f), TrainerConfig.of(1, 4, 0)).fit(data, data));
+    assertThat(e).hasMessageThat().contains("the first non-finite output is at layer conv1 (Conv2d)");
   }
 
   /** {@code model} without its compiled step: everything else delegates, so it trains on the tape. */
