@@ -1,6 +1,12 @@
 package dev.qnn4j.samples;
 
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.Activations;
+import dev.qnn4j.runtime.kernels.ConvGeometry;
+import dev.qnn4j.runtime.kernels.Convolution;
+import dev.qnn4j.runtime.kernels.Dense;
+import dev.qnn4j.runtime.kernels.Pooling;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Conv2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Linear;
@@ -8,7 +14,9 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.ModelFactory;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.ReLU;
+import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import java.util.List;
+import java.util.Optional;
 import javax.annotation.processing.Generated;
 
 /**
@@ -36,6 +44,8 @@ public final class QuantModel_FloatLeNet extends FloatLeNet implements Model {
   private final Linear fc3 = new Linear("fc3", 84, 10, true);
 
   private final List<Module> layers = List.of(conv1, relu1, conv2, relu2, fc1, relu3, fc2, relu4, fc3);
+
+  private final Step step = new Step();
 
   @Override
   Tensor conv1(Tensor x) {
@@ -107,6 +117,219 @@ public final class QuantModel_FloatLeNet extends FloatLeNet implements Model {
       description.append("  (").append(layer.name()).append("): ").append(layer.describe()).append('\n');
     }
     return description.append(')').toString();
+  }
+
+  @Override
+  public Optional<CompiledStep> compiledStep() {
+    return Optional.of(step);
+  }
+
+  /**
+   * The compiled forward and backward pass: the kernels the tape would call, in the same order.
+   */
+  private final class Step implements CompiledStep {
+    private int batch = -1;
+
+    /**
+     * The last forward's input, which the backward pass reads.
+     */
+    private float[] input;
+
+    private int[] labels;
+
+    private float[] softmax;
+
+    private float[] conv1Out;
+
+    private float[] conv1Grad;
+
+    private ConvGeometry conv1Geometry;
+
+    private float[][] conv1WeightPartials;
+
+    private float[] conv1WeightGrad;
+
+    private float[] conv1BiasGrad;
+
+    private float[] relu1Out;
+
+    private float[] relu1Grad;
+
+    private float[] maxPool1Out;
+
+    private float[] maxPool1Grad;
+
+    private ConvGeometry maxPool1Geometry;
+
+    private int[] maxPool1Argmax;
+
+    private float[] conv2Out;
+
+    private float[] conv2Grad;
+
+    private ConvGeometry conv2Geometry;
+
+    private float[][] conv2WeightPartials;
+
+    private float[] conv2WeightGrad;
+
+    private float[] conv2BiasGrad;
+
+    private float[] relu2Out;
+
+    private float[] relu2Grad;
+
+    private float[] maxPool2Out;
+
+    private float[] maxPool2Grad;
+
+    private ConvGeometry maxPool2Geometry;
+
+    private int[] maxPool2Argmax;
+
+    private float[] fc1Out;
+
+    private float[] fc1Grad;
+
+    private float[] fc1WeightGrad;
+
+    private float[] fc1BiasGrad;
+
+    private float[] relu3Out;
+
+    private float[] relu3Grad;
+
+    private float[] fc2Out;
+
+    private float[] fc2Grad;
+
+    private float[] fc2WeightGrad;
+
+    private float[] fc2BiasGrad;
+
+    private float[] relu4Out;
+
+    private float[] relu4Grad;
+
+    private float[] fc3Out;
+
+    private float[] fc3Grad;
+
+    private float[] fc3WeightGrad;
+
+    private float[] fc3BiasGrad;
+
+    @Override
+    public float[] forward(float[] input, int n) {
+      if (input.length != n * 3072) {
+        throw new IllegalArgumentException("expected " + n * 3072 + " input values, got " + input.length);
+      }
+      allocate(n);
+      this.input = input;
+      Convolution.forward(input, conv1Geometry, 6, 1, conv1.weight().data(), conv1.bias().data(), conv1Out);
+      Activations.relu(conv1Out, relu1Out, n * 4704);
+      Pooling.maxForward(relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out);
+      Convolution.forward(maxPool1Out, conv2Geometry, 16, 1, conv2.weight().data(), conv2.bias().data(), conv2Out);
+      Activations.relu(conv2Out, relu2Out, n * 1600);
+      Pooling.maxForward(relu2Out, maxPool2Geometry, maxPool2Argmax, maxPool2Out);
+      Dense.forward(maxPool2Out, n, 400, 120, fc1.weight().data(), fc1.bias().data(), fc1Out);
+      Activations.relu(fc1Out, relu3Out, n * 120);
+      Dense.forward(relu3Out, n, 120, 84, fc2.weight().data(), fc2.bias().data(), fc2Out);
+      Activations.relu(fc2Out, relu4Out, n * 84);
+      Dense.forward(relu4Out, n, 84, 10, fc3.weight().data(), fc3.bias().data(), fc3Out);
+      return fc3Out;
+    }
+
+    @Override
+    public float loss(int[] labels) {
+      if (labels.length != batch) {
+        throw new IllegalArgumentException("cross entropy: expected " + batch + " labels, got " + labels.length);
+      }
+      this.labels = labels;
+      return CrossEntropyLoss.forward(fc3Out, batch, 10, labels, softmax);
+    }
+
+    @Override
+    public void backward() {
+      CrossEntropyLoss.backward(softmax, batch, 10, labels, 1f, fc3Grad);
+      Dense.backward(fc3Grad, relu4Out, batch, 84, 10, fc3.weight().data(), relu4Grad, fc3WeightGrad, fc3BiasGrad);
+      fc3.weight().accumulateGrad(fc3WeightGrad);
+      fc3.bias().accumulateGrad(fc3BiasGrad);
+      Activations.reluBackward(relu4Grad, relu4Out, fc2Grad, batch * 84);
+      Dense.backward(fc2Grad, relu3Out, batch, 120, 84, fc2.weight().data(), relu3Grad, fc2WeightGrad, fc2BiasGrad);
+      fc2.weight().accumulateGrad(fc2WeightGrad);
+      fc2.bias().accumulateGrad(fc2BiasGrad);
+      Activations.reluBackward(relu3Grad, relu3Out, fc1Grad, batch * 120);
+      Dense.backward(fc1Grad, maxPool2Out, batch, 400, 120, fc1.weight().data(), maxPool2Grad, fc1WeightGrad, fc1BiasGrad);
+      fc1.weight().accumulateGrad(fc1WeightGrad);
+      fc1.bias().accumulateGrad(fc1BiasGrad);
+      Pooling.maxBackward(maxPool2Grad, maxPool2Argmax, batch * 400, relu2Grad);
+      Activations.reluBackward(relu2Grad, relu2Out, conv2Grad, batch * 1600);
+      Convolution.backward(conv2Grad, maxPool1Out, conv2Geometry, 16, 1, conv2.weight().data(), maxPool1Grad, conv2WeightGrad, conv2BiasGrad, conv2WeightPartials);
+      conv2.weight().accumulateGrad(conv2WeightGrad);
+      conv2.bias().accumulateGrad(conv2BiasGrad);
+      Pooling.maxBackward(maxPool1Grad, maxPool1Argmax, batch * 1176, relu1Grad);
+      Activations.reluBackward(relu1Grad, relu1Out, conv1Grad, batch * 4704);
+      Convolution.backward(conv1Grad, input, conv1Geometry, 6, 1, conv1.weight().data(), null, conv1WeightGrad, conv1BiasGrad, conv1WeightPartials);
+      conv1.weight().accumulateGrad(conv1WeightGrad);
+      conv1.bias().accumulateGrad(conv1BiasGrad);
+    }
+
+    @Override
+    public int classes() {
+      return 10;
+    }
+
+    /**
+     * Sizes every buffer for {@code n} samples, once per batch size.
+     */
+    private void allocate(int n) {
+      if (n == batch) {
+        return;
+      }
+      batch = n;
+      conv1Out = new float[n * 4704];
+      conv1Grad = new float[n * 4704];
+      conv1WeightGrad = new float[conv1.weight().data().length];
+      conv1BiasGrad = new float[conv1.bias().data().length];
+      conv1Geometry = new ConvGeometry(n, 3, 32, 32, 5, 5, 1, 1, 0, 0, 1, 1);
+      conv1WeightPartials = new float[Convolution.partials(conv1Geometry, 6, 1)][conv1.weight().data().length];
+      relu1Out = new float[n * 4704];
+      relu1Grad = new float[n * 4704];
+      maxPool1Out = new float[n * 1176];
+      maxPool1Grad = new float[n * 1176];
+      maxPool1Geometry = new ConvGeometry(n, 6, 28, 28, 2, 2, 2, 2, 0, 0, 1, 1);
+      maxPool1Argmax = new int[n * 1176];
+      conv2Out = new float[n * 1600];
+      conv2Grad = new float[n * 1600];
+      conv2WeightGrad = new float[conv2.weight().data().length];
+      conv2BiasGrad = new float[conv2.bias().data().length];
+      conv2Geometry = new ConvGeometry(n, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1);
+      conv2WeightPartials = new float[Convolution.partials(conv2Geometry, 16, 1)][conv2.weight().data().length];
+      relu2Out = new float[n * 1600];
+      relu2Grad = new float[n * 1600];
+      maxPool2Out = new float[n * 400];
+      maxPool2Grad = new float[n * 400];
+      maxPool2Geometry = new ConvGeometry(n, 16, 10, 10, 2, 2, 2, 2, 0, 0, 1, 1);
+      maxPool2Argmax = new int[n * 400];
+      fc1Out = new float[n * 120];
+      fc1Grad = new float[n * 120];
+      fc1WeightGrad = new float[fc1.weight().data().length];
+      fc1BiasGrad = new float[fc1.bias().data().length];
+      relu3Out = new float[n * 120];
+      relu3Grad = new float[n * 120];
+      fc2Out = new float[n * 84];
+      fc2Grad = new float[n * 84];
+      fc2WeightGrad = new float[fc2.weight().data().length];
+      fc2BiasGrad = new float[fc2.bias().data().length];
+      relu4Out = new float[n * 84];
+      relu4Grad = new float[n * 84];
+      fc3Out = new float[n * 10];
+      fc3Grad = new float[n * 10];
+      fc3WeightGrad = new float[fc3.weight().data().length];
+      fc3BiasGrad = new float[fc3.bias().data().length];
+      softmax = new float[n * 10];
+    }
   }
 
   /**

@@ -1,6 +1,12 @@
 package dev.qnn4j.samples;
 
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.Activations;
+import dev.qnn4j.runtime.kernels.ConvGeometry;
+import dev.qnn4j.runtime.kernels.Convolution;
+import dev.qnn4j.runtime.kernels.Dense;
+import dev.qnn4j.runtime.kernels.Pooling;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.ModelFactory;
@@ -9,7 +15,9 @@ import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantLinear;
 import dev.qnn4j.runtime.nn.ReLU;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
+import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import java.util.List;
+import java.util.Optional;
 import javax.annotation.processing.Generated;
 
 /**
@@ -47,6 +55,8 @@ public final class QuantModel_QuantWeightLeNet extends QuantWeightLeNet implemen
       .build();
 
   private final List<Module> layers = List.of(conv1, relu1, conv2, relu2, fc1, relu3, fc2, relu4, fc3);
+
+  private final Step step = new Step();
 
   @Override
   Tensor conv1(Tensor x) {
@@ -118,6 +128,304 @@ public final class QuantModel_QuantWeightLeNet extends QuantWeightLeNet implemen
       description.append("  (").append(layer.name()).append("): ").append(layer.describe()).append('\n');
     }
     return description.append(')').toString();
+  }
+
+  @Override
+  public Optional<CompiledStep> compiledStep() {
+    return Optional.of(step);
+  }
+
+  /**
+   * The compiled forward and backward pass: the kernels the tape would call, in the same order.
+   */
+  private final class Step implements CompiledStep {
+    private int batch = -1;
+
+    /**
+     * The last forward's input, which the backward pass reads.
+     */
+    private float[] input;
+
+    private int[] labels;
+
+    private float[] softmax;
+
+    private float[] conv1Out;
+
+    private float[] conv1Grad;
+
+    private ConvGeometry conv1Geometry;
+
+    private float[][] conv1WeightPartials;
+
+    private float[] conv1WeightGrad;
+
+    private float[] conv1BiasGrad;
+
+    private float[] conv1QuantWeight;
+
+    private float[] conv1QuantWeightGrad;
+
+    private float[] conv1WeightStats;
+
+    private float[] conv1WeightScale;
+
+    private float[] relu1Out;
+
+    private float[] relu1Grad;
+
+    private float[] maxPool1Out;
+
+    private float[] maxPool1Grad;
+
+    private ConvGeometry maxPool1Geometry;
+
+    private int[] maxPool1Argmax;
+
+    private float[] conv2Out;
+
+    private float[] conv2Grad;
+
+    private ConvGeometry conv2Geometry;
+
+    private float[][] conv2WeightPartials;
+
+    private float[] conv2WeightGrad;
+
+    private float[] conv2BiasGrad;
+
+    private float[] conv2QuantWeight;
+
+    private float[] conv2QuantWeightGrad;
+
+    private float[] conv2WeightStats;
+
+    private float[] conv2WeightScale;
+
+    private float[] relu2Out;
+
+    private float[] relu2Grad;
+
+    private float[] maxPool2Out;
+
+    private float[] maxPool2Grad;
+
+    private ConvGeometry maxPool2Geometry;
+
+    private int[] maxPool2Argmax;
+
+    private float[] fc1Out;
+
+    private float[] fc1Grad;
+
+    private float[] fc1WeightGrad;
+
+    private float[] fc1BiasGrad;
+
+    private float[] fc1QuantWeight;
+
+    private float[] fc1QuantWeightGrad;
+
+    private float[] fc1WeightStats;
+
+    private float[] fc1WeightScale;
+
+    private float[] relu3Out;
+
+    private float[] relu3Grad;
+
+    private float[] fc2Out;
+
+    private float[] fc2Grad;
+
+    private float[] fc2WeightGrad;
+
+    private float[] fc2BiasGrad;
+
+    private float[] fc2QuantWeight;
+
+    private float[] fc2QuantWeightGrad;
+
+    private float[] fc2WeightStats;
+
+    private float[] fc2WeightScale;
+
+    private float[] relu4Out;
+
+    private float[] relu4Grad;
+
+    private float[] fc3Out;
+
+    private float[] fc3Grad;
+
+    private float[] fc3WeightGrad;
+
+    private float[] fc3BiasGrad;
+
+    private float[] fc3QuantWeight;
+
+    private float[] fc3QuantWeightGrad;
+
+    private float[] fc3WeightStats;
+
+    private float[] fc3WeightScale;
+
+    @Override
+    public float[] forward(float[] input, int n) {
+      if (input.length != n * 3072) {
+        throw new IllegalArgumentException("expected " + n * 3072 + " input values, got " + input.length);
+      }
+      allocate(n);
+      this.input = input;
+      if (!conv1.weightQuantizer().enabled()) {
+        throw new IllegalStateException("conv1: the compiled step does not run in calibration mode; calibration runs on the tape");
+      }
+      conv1.weightQuantizer().quantizeInto(conv1.weight().data(), 6, conv1WeightStats, conv1WeightScale, conv1QuantWeight);
+      Convolution.forward(input, conv1Geometry, 6, 1, conv1QuantWeight, conv1.bias().data(), conv1Out);
+      Activations.relu(conv1Out, relu1Out, n * 4704);
+      Pooling.maxForward(relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out);
+      if (!conv2.weightQuantizer().enabled()) {
+        throw new IllegalStateException("conv2: the compiled step does not run in calibration mode; calibration runs on the tape");
+      }
+      conv2.weightQuantizer().quantizeInto(conv2.weight().data(), 16, conv2WeightStats, conv2WeightScale, conv2QuantWeight);
+      Convolution.forward(maxPool1Out, conv2Geometry, 16, 1, conv2QuantWeight, conv2.bias().data(), conv2Out);
+      Activations.relu(conv2Out, relu2Out, n * 1600);
+      Pooling.maxForward(relu2Out, maxPool2Geometry, maxPool2Argmax, maxPool2Out);
+      if (!fc1.weightQuantizer().enabled()) {
+        throw new IllegalStateException("fc1: the compiled step does not run in calibration mode; calibration runs on the tape");
+      }
+      fc1.weightQuantizer().quantizeInto(fc1.weight().data(), 120, fc1WeightStats, fc1WeightScale, fc1QuantWeight);
+      Dense.forward(maxPool2Out, n, 400, 120, fc1QuantWeight, fc1.bias().data(), fc1Out);
+      Activations.relu(fc1Out, relu3Out, n * 120);
+      if (!fc2.weightQuantizer().enabled()) {
+        throw new IllegalStateException("fc2: the compiled step does not run in calibration mode; calibration runs on the tape");
+      }
+      fc2.weightQuantizer().quantizeInto(fc2.weight().data(), 84, fc2WeightStats, fc2WeightScale, fc2QuantWeight);
+      Dense.forward(relu3Out, n, 120, 84, fc2QuantWeight, fc2.bias().data(), fc2Out);
+      Activations.relu(fc2Out, relu4Out, n * 84);
+      if (!fc3.weightQuantizer().enabled()) {
+        throw new IllegalStateException("fc3: the compiled step does not run in calibration mode; calibration runs on the tape");
+      }
+      fc3.weightQuantizer().quantizeInto(fc3.weight().data(), 10, fc3WeightStats, fc3WeightScale, fc3QuantWeight);
+      Dense.forward(relu4Out, n, 84, 10, fc3QuantWeight, fc3.bias().data(), fc3Out);
+      return fc3Out;
+    }
+
+    @Override
+    public float loss(int[] labels) {
+      if (labels.length != batch) {
+        throw new IllegalArgumentException("cross entropy: expected " + batch + " labels, got " + labels.length);
+      }
+      this.labels = labels;
+      return CrossEntropyLoss.forward(fc3Out, batch, 10, labels, softmax);
+    }
+
+    @Override
+    public void backward() {
+      CrossEntropyLoss.backward(softmax, batch, 10, labels, 1f, fc3Grad);
+      Dense.backward(fc3Grad, relu4Out, batch, 84, 10, fc3QuantWeight, relu4Grad, fc3QuantWeightGrad, fc3BiasGrad);
+      fc3.weightQuantizer().backwardInto(fc3.weight().data(), fc3WeightStats, fc3WeightScale, fc3QuantWeightGrad, fc3WeightGrad);
+      fc3.weight().accumulateGrad(fc3WeightGrad);
+      fc3.bias().accumulateGrad(fc3BiasGrad);
+      Activations.reluBackward(relu4Grad, relu4Out, fc2Grad, batch * 84);
+      Dense.backward(fc2Grad, relu3Out, batch, 120, 84, fc2QuantWeight, relu3Grad, fc2QuantWeightGrad, fc2BiasGrad);
+      fc2.weightQuantizer().backwardInto(fc2.weight().data(), fc2WeightStats, fc2WeightScale, fc2QuantWeightGrad, fc2WeightGrad);
+      fc2.weight().accumulateGrad(fc2WeightGrad);
+      fc2.bias().accumulateGrad(fc2BiasGrad);
+      Activations.reluBackward(relu3Grad, relu3Out, fc1Grad, batch * 120);
+      Dense.backward(fc1Grad, maxPool2Out, batch, 400, 120, fc1QuantWeight, maxPool2Grad, fc1QuantWeightGrad, fc1BiasGrad);
+      fc1.weightQuantizer().backwardInto(fc1.weight().data(), fc1WeightStats, fc1WeightScale, fc1QuantWeightGrad, fc1WeightGrad);
+      fc1.weight().accumulateGrad(fc1WeightGrad);
+      fc1.bias().accumulateGrad(fc1BiasGrad);
+      Pooling.maxBackward(maxPool2Grad, maxPool2Argmax, batch * 400, relu2Grad);
+      Activations.reluBackward(relu2Grad, relu2Out, conv2Grad, batch * 1600);
+      Convolution.backward(conv2Grad, maxPool1Out, conv2Geometry, 16, 1, conv2QuantWeight, maxPool1Grad, conv2QuantWeightGrad, conv2BiasGrad, conv2WeightPartials);
+      conv2.weightQuantizer().backwardInto(conv2.weight().data(), conv2WeightStats, conv2WeightScale, conv2QuantWeightGrad, conv2WeightGrad);
+      conv2.weight().accumulateGrad(conv2WeightGrad);
+      conv2.bias().accumulateGrad(conv2BiasGrad);
+      Pooling.maxBackward(maxPool1Grad, maxPool1Argmax, batch * 1176, relu1Grad);
+      Activations.reluBackward(relu1Grad, relu1Out, conv1Grad, batch * 4704);
+      Convolution.backward(conv1Grad, input, conv1Geometry, 6, 1, conv1QuantWeight, null, conv1QuantWeightGrad, conv1BiasGrad, conv1WeightPartials);
+      conv1.weightQuantizer().backwardInto(conv1.weight().data(), conv1WeightStats, conv1WeightScale, conv1QuantWeightGrad, conv1WeightGrad);
+      conv1.weight().accumulateGrad(conv1WeightGrad);
+      conv1.bias().accumulateGrad(conv1BiasGrad);
+    }
+
+    @Override
+    public int classes() {
+      return 10;
+    }
+
+    /**
+     * Sizes every buffer for {@code n} samples, once per batch size.
+     */
+    private void allocate(int n) {
+      if (n == batch) {
+        return;
+      }
+      batch = n;
+      conv1Out = new float[n * 4704];
+      conv1Grad = new float[n * 4704];
+      conv1WeightGrad = new float[conv1.weight().data().length];
+      conv1BiasGrad = new float[conv1.bias().data().length];
+      conv1Geometry = new ConvGeometry(n, 3, 32, 32, 5, 5, 1, 1, 0, 0, 1, 1);
+      conv1WeightPartials = new float[Convolution.partials(conv1Geometry, 6, 1)][conv1.weight().data().length];
+      conv1QuantWeight = new float[conv1.weight().data().length];
+      conv1QuantWeightGrad = new float[conv1.weight().data().length];
+      conv1WeightStats = new float[conv1.weightQuantizer().config().perChannel() ? 6 : 1];
+      conv1WeightScale = new float[conv1WeightStats.length];
+      relu1Out = new float[n * 4704];
+      relu1Grad = new float[n * 4704];
+      maxPool1Out = new float[n * 1176];
+      maxPool1Grad = new float[n * 1176];
+      maxPool1Geometry = new ConvGeometry(n, 6, 28, 28, 2, 2, 2, 2, 0, 0, 1, 1);
+      maxPool1Argmax = new int[n * 1176];
+      conv2Out = new float[n * 1600];
+      conv2Grad = new float[n * 1600];
+      conv2WeightGrad = new float[conv2.weight().data().length];
+      conv2BiasGrad = new float[conv2.bias().data().length];
+      conv2Geometry = new ConvGeometry(n, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1);
+      conv2WeightPartials = new float[Convolution.partials(conv2Geometry, 16, 1)][conv2.weight().data().length];
+      conv2QuantWeight = new float[conv2.weight().data().length];
+      conv2QuantWeightGrad = new float[conv2.weight().data().length];
+      conv2WeightStats = new float[conv2.weightQuantizer().config().perChannel() ? 16 : 1];
+      conv2WeightScale = new float[conv2WeightStats.length];
+      relu2Out = new float[n * 1600];
+      relu2Grad = new float[n * 1600];
+      maxPool2Out = new float[n * 400];
+      maxPool2Grad = new float[n * 400];
+      maxPool2Geometry = new ConvGeometry(n, 16, 10, 10, 2, 2, 2, 2, 0, 0, 1, 1);
+      maxPool2Argmax = new int[n * 400];
+      fc1Out = new float[n * 120];
+      fc1Grad = new float[n * 120];
+      fc1WeightGrad = new float[fc1.weight().data().length];
+      fc1BiasGrad = new float[fc1.bias().data().length];
+      fc1QuantWeight = new float[fc1.weight().data().length];
+      fc1QuantWeightGrad = new float[fc1.weight().data().length];
+      fc1WeightStats = new float[fc1.weightQuantizer().config().perChannel() ? 120 : 1];
+      fc1WeightScale = new float[fc1WeightStats.length];
+      relu3Out = new float[n * 120];
+      relu3Grad = new float[n * 120];
+      fc2Out = new float[n * 84];
+      fc2Grad = new float[n * 84];
+      fc2WeightGrad = new float[fc2.weight().data().length];
+      fc2BiasGrad = new float[fc2.bias().data().length];
+      fc2QuantWeight = new float[fc2.weight().data().length];
+      fc2QuantWeightGrad = new float[fc2.weight().data().length];
+      fc2WeightStats = new float[fc2.weightQuantizer().config().perChannel() ? 84 : 1];
+      fc2WeightScale = new float[fc2WeightStats.length];
+      relu4Out = new float[n * 84];
+      relu4Grad = new float[n * 84];
+      fc3Out = new float[n * 10];
+      fc3Grad = new float[n * 10];
+      fc3WeightGrad = new float[fc3.weight().data().length];
+      fc3BiasGrad = new float[fc3.bias().data().length];
+      fc3QuantWeight = new float[fc3.weight().data().length];
+      fc3QuantWeightGrad = new float[fc3.weight().data().length];
+      fc3WeightStats = new float[fc3.weightQuantizer().config().perChannel() ? 10 : 1];
+      fc3WeightScale = new float[fc3WeightStats.length];
+      softmax = new float[n * 10];
+    }
   }
 
   /**

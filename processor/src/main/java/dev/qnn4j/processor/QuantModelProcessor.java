@@ -4,10 +4,14 @@ import com.google.auto.service.AutoService;
 import com.sun.source.util.Trees;
 import dev.qnn4j.processor.auto.AutoQuantizer;
 import dev.qnn4j.processor.forward.ForwardParser;
+import dev.qnn4j.processor.forward.ForwardProgram;
+import dev.qnn4j.processor.forward.ForwardProgram.Unsupported;
+import dev.qnn4j.processor.forward.StepPlan;
 import dev.qnn4j.processor.generation.AutoModelGenerator;
 import dev.qnn4j.processor.generation.ModelGenerator;
 import dev.qnn4j.processor.generation.ServicesFile;
 import dev.qnn4j.processor.model.Companion;
+import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerKind;
 import dev.qnn4j.processor.model.ModelDescriptor;
 import dev.qnn4j.processor.model.ModelExtractor;
@@ -22,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -55,6 +60,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private ModelExtractor extractor;
   private Validator validator;
   private Optional<Trees> trees;
+  private Optional<ForwardParser> parser;
   private final ModelGenerator generator = new ModelGenerator();
   private final AutoModelGenerator autoGenerator = new AutoModelGenerator();
   private AutoQuantizer autoQuantizer;
@@ -78,7 +84,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
     super.init(env);
     extractor = new ModelExtractor(env.getElementUtils());
     trees = treesOf(env);
-    Optional<ForwardParser> parser = trees.map(t -> new ForwardParser(t, env.getElementUtils()));
+    parser = trees.map(t -> new ForwardParser(t, env.getElementUtils()));
     validator = new Validator(parser.map(ForwardAnalyzer::new));
     autoQuantizer = new AutoQuantizer(env.getElementUtils(), env.getTypeUtils(), validator, parser);
   }
@@ -101,6 +107,14 @@ public final class QuantModelProcessor extends AbstractProcessor {
     Stream.of(Companion.values()).forEach(c -> names.add(c.annotationName()));
     return names;
   }
+
+  @Override
+  public Set<String> getSupportedOptions() {
+    return Set.of(REQUIRE_COMPILED);
+  }
+
+  /** {@code -Aqnn4j.requireCompiled=true}: a model whose training step cannot be compiled is an error, not a note. */
+  public static final String REQUIRE_COMPILED = "qnn4j.requireCompiled";
 
   @Override
   public SourceVersion getSupportedSourceVersion() {
@@ -163,8 +177,12 @@ public final class QuantModelProcessor extends AbstractProcessor {
     if (!mayGenerate || diagnostics.stream().anyMatch(Diagnostic::isError)) {
       return;
     }
+    Optional<StepPlan> plan = compiledStep(model, type);
+    if (plan.isEmpty() && requireCompiled()) {
+      return;
+    }
     try {
-      generator.generate(model).writeTo(processingEnv.getFiler());
+      generator.generate(model, plan).writeTo(processingEnv.getFiler());
       factories.add(model.factoryBinaryName());
     } catch (IOException e) {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
@@ -179,6 +197,7 @@ public final class QuantModelProcessor extends AbstractProcessor {
     if (!mayGenerate || result.model() == null) {
       return;
     }
+    notCompiled(holder, result.model().modelName(), "models from @QuantizeFrom have no compiled step yet");
     try {
       autoGenerator.generate(result.model()).writeTo(processingEnv.getFiler());
       factories.add(result.model().factoryBinaryName());
@@ -186,6 +205,37 @@ public final class QuantModelProcessor extends AbstractProcessor {
       processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
           Messages.cannotWrite(result.model().generatedSimpleName(), e.getMessage()), holder);
     }
+  }
+
+  /** The plan of the model's compiled training step, or empty after a note (or error) saying why there is none. */
+  private Optional<StepPlan> compiledStep(ModelDescriptor model, TypeElement type) {
+    if (parser.isEmpty() || !model.declaresForward()) {
+      notCompiled(type, model.modelName(), "its forward method is not declared in the model class");
+      return Optional.empty();
+    }
+    Map<String, LayerDescriptor> layers = model.layersByMethod();
+    long[] inputShape = model.inputShapeOrNull();
+    try {
+      ForwardProgram program = parser.get().parse(model.forward(), type, layers.keySet());
+      if (program == null) {
+        notCompiled(type, model.modelName(), "its forward method is not straight-line code");
+        return Optional.empty();
+      }
+      return Optional.of(StepPlan.of(program, inputShape, layers));
+    } catch (Unsupported reason) {
+      notCompiled(type, model.modelName(), reason.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private boolean requireCompiled() {
+    return Boolean.parseBoolean(processingEnv.getOptions().getOrDefault(REQUIRE_COMPILED, "false"));
+  }
+
+  private void notCompiled(TypeElement type, String modelName, String reason) {
+    javax.tools.Diagnostic.Kind kind = requireCompiled() ? javax.tools.Diagnostic.Kind.ERROR
+        : javax.tools.Diagnostic.Kind.NOTE;
+    processingEnv.getMessager().printMessage(kind, Messages.notCompiled(modelName, reason, requireCompiled()), type);
   }
 
   private boolean mentionsUngeneratedTypes(TypeElement type) {

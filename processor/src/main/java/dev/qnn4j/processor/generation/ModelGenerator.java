@@ -45,6 +45,11 @@ public final class ModelGenerator {
   private static final ClassName STRING = ClassName.get("java.lang", "String");
 
   public JavaFile generate(ModelDescriptor model) {
+    return generate(model, java.util.Optional.empty());
+  }
+
+  /** As {@link #generate(ModelDescriptor)}, with the compiled training step of {@code plan} when present. */
+  public JavaFile generate(ModelDescriptor model, java.util.Optional<dev.qnn4j.processor.forward.StepPlan> plan) {
     ClassName declared = ClassName.get(model.type());
     ClassName generated = ClassName.get(model.packageName(), model.generatedSimpleName());
     TypeSpec.Builder type = TypeSpec.classBuilder(generated)
@@ -70,6 +75,7 @@ public final class ModelGenerator {
       type.addMethod(inputShapeMethod(model.inputShape()));
     }
     type.addMethod(toStringMethod(model.modelName()));
+    plan.ifPresent(p -> StepGenerator.addTo(type, p));
     type.addType(factory(model.modelName(), model.qualifiedName(), declared, generated));
     return JavaFile.builder(model.packageName(), type.build())
         .skipJavaLangImports(true)

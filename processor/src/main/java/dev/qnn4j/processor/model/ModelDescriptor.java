@@ -38,6 +38,27 @@ public record ModelDescriptor(
     return type.getQualifiedName().toString();
   }
 
+  /** The layer methods with a layer annotation, by method name (the first of a name). */
+  public java.util.Map<String, LayerDescriptor> layersByMethod() {
+    java.util.Map<String, LayerDescriptor> byMethod = new java.util.HashMap<>();
+    for (LayerDescriptor l : layers) {
+      if (l.kind().isPresent()) {
+        byMethod.putIfAbsent(l.methodName(), l);
+      }
+    }
+    return byMethod;
+  }
+
+  /** {@link #inputShape} as an array, or null when undeclared. */
+  public long[] inputShapeOrNull() {
+    return inputShape.isEmpty() ? null : inputShape.stream().mapToLong(Integer::longValue).toArray();
+  }
+
+  /** Whether {@code forward} is declared in the model class itself (the one the processor can read). */
+  public boolean declaresForward() {
+    return forward != null && forward.getEnclosingElement().equals(type);
+  }
+
   /** The binary name of the generated factory, as listed in the services file. */
   public String factoryBinaryName() {
     return (packageName.isEmpty() ? "" : packageName + ".") + generatedSimpleName + "$Factory";

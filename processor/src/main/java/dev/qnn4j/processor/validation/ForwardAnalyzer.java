@@ -11,7 +11,6 @@ import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerKind;
 import dev.qnn4j.processor.model.ModelDescriptor;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.tools.Diagnostic.Kind;
@@ -38,17 +37,11 @@ public final class ForwardAnalyzer {
   }
 
   public void analyze(ModelDescriptor model, Diagnostics out) {
-    if (model.forward() == null || !model.forward().getEnclosingElement().equals(model.type())) {
+    if (!model.declaresForward()) {
       return;
     }
-    Map<String, LayerDescriptor> layers = new HashMap<>();
-    for (LayerDescriptor l : model.layers()) {
-      if (l.kind().isPresent()) {
-        layers.putIfAbsent(l.methodName(), l);
-      }
-    }
-    long[] inputShape = model.inputShape().isEmpty() ? null
-        : model.inputShape().stream().mapToLong(Integer::longValue).toArray();
+    Map<String, LayerDescriptor> layers = model.layersByMethod();
+    long[] inputShape = model.inputShapeOrNull();
     Findings findings;
     try {
       ForwardProgram program = parser.parse(model.forward(), model.type(), layers.keySet());

@@ -67,6 +67,11 @@ public final class Messages {
 
   // ------------------------------------------------------------------ the @QuantModel class
 
+  public static String notCompiled(String model, String reason, boolean required) {
+    return model + " has no compiled training step" + (required ? " (qnn4j.requireCompiled is set)" : "")
+        + " and trains on the autograd tape: " + reason;
+  }
+
   public static String modelFinal(String model) {
     return "@QuantModel class " + model + " must not be final: the processor generates a subclass that implements it";
   }

@@ -1,13 +1,13 @@
 package dev.qnn4j.runtime.autograd;
 
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.Activations;
 import dev.qnn4j.runtime.kernels.ConvGeometry;
 import dev.qnn4j.runtime.kernels.ConvTranspose;
+import dev.qnn4j.runtime.kernels.Convolution;
+import dev.qnn4j.runtime.kernels.Dense;
 import dev.qnn4j.runtime.kernels.FakeQuant;
-import dev.qnn4j.runtime.kernels.Gemm;
-import dev.qnn4j.runtime.kernels.Im2Col;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.kernels.Parallel;
 import dev.qnn4j.runtime.kernels.Pooling;
 import dev.qnn4j.runtime.kernels.Resize;
 import dev.qnn4j.runtime.kernels.Statistics;
@@ -28,33 +28,12 @@ public final class Ops {
   public static Tensor relu(Tensor x) {
     float[] v = x.data();
     float[] out = new float[v.length];
-    // Math.max keeps NaN (as PyTorch does) and compiles without a branch, which matters: on
-    // activations about half positive, a branch per element mispredicts and was 50x slower.
-    Parallel.forRange(v.length, 1, (chunk, from, to) -> {
-      for (int i = from; i < to; i++) {
-        out[i] = Math.max(v[i], 0f);
-      }
-    });
+    Activations.relu(v, out, v.length);
     return Tensor.result(out, x.shape(), GradFn.of("Relu", g -> {
       float[] gx = new float[g.length];
-      Parallel.forRange(g.length, 1, (chunk, from, to) -> {
-        for (int i = from; i < to; i++) {
-          gx[i] = passWherePositive(g[i], out[i]);
-        }
-      });
+      Activations.reluBackward(g, out, gx, g.length);
       return new float[][] {gx};
     }, x));
-  }
-
-  /**
-   * {@code y > 0 ? g : 0} without a branch: as integers, the bits of a float y lie in (0, 0x7f800000]
-   * exactly when y is above zero (NaN and negative values fall outside), which gives an all-ones or
-   * all-zeros mask for g's bits.
-   */
-  static float passWherePositive(float g, float y) {
-    int bits = Float.floatToRawIntBits(y);
-    int mask = (-bits >> 31) & ((bits - 0x7f800001) >> 31);
-    return Float.intBitsToFloat(Float.floatToRawIntBits(g) & mask);
   }
 
   /**
@@ -407,11 +386,8 @@ public final class Ops {
     long[] xs = x.shape();
     long[] ws = w.shape();
     int n = (int) xs[0];
-    int c = (int) xs[1];
     int outC = (int) ws[0];
-    int cg = c / groups;
-    int og = outC / groups;
-    ConvGeometry full = new ConvGeometry(n, c, (int) xs[2], (int) xs[3], (int) ws[2], (int) ws[3],
+    ConvGeometry full = new ConvGeometry(n, (int) xs[1], (int) xs[2], (int) xs[3], (int) ws[2], (int) ws[3],
         stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]);
     int oh = full.outHeight();
     int ow = full.outWidth();
@@ -419,115 +395,20 @@ public final class Ops {
       throw new IllegalArgumentException("convolution output would be empty for input " + Arrays.toString(xs)
           + " and kernel " + Arrays.toString(ws));
     }
-    int p = oh * ow;
-    int k = cg * (int) ws[2] * (int) ws[3];
-    int sampleSize = c * (int) (xs[2] * xs[3]);
-    ConvGeometry one = withBatch(full, 1);
     float[] xv = x.data();
     float[] wv = w.data();
     float[] bv = bias == null ? null : bias.data();
-    float[] out = new float[n * outC * p];
-    Parallel.forRange(n, (long) outC * k * p, (chunk, from, to) -> {
-      float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
-      for (int s = from; s < to; s++) {
-        for (int gi = 0; gi < groups; gi++) {
-          Im2Col.unfold(xv, s * sampleSize, one, gi * cg, cg, cols);
-          // The product lands directly in the sample's output planes [og, p].
-          float[] prod = Workspace.floats(Workspace.Slot.PRODUCT, og * p);
-          Gemm.multiply(false, false, og, p, k, groupWeights(wv, gi, og * k, groups), cols, prod);
-          for (int o = 0; o < og; o++) {
-            int oc = gi * og + o;
-            int dst = (s * outC + oc) * p;
-            if (bv == null) {
-              System.arraycopy(prod, o * p, out, dst, p);
-            } else {
-              float b = bv[oc];
-              for (int j = 0; j < p; j++) {
-                out[dst + j] = prod[o * p + j] + b;
-              }
-            }
-          }
-        }
-      }
-    });
+    float[] out = new float[n * outC * oh * ow];
+    Convolution.forward(xv, full, outC, groups, wv, bv, out);
     long[] outShape = {n, outC, oh, ow};
     return Tensor.result(out, outShape, GradFn.of("Conv2d", g -> {
-      float[] gv = g;
       float[] gx = x.requiresGrad() ? new float[xv.length] : null;
       float[] gb = bias == null ? null : new float[outC];
-      if (gb != null) {
-        // Channels in parallel; each channel's sum keeps its order, so the bits do not depend on cores.
-        Parallel.forRange(outC, (long) n * p, (chunk, from, to) -> {
-          for (int oc = from; oc < to; oc++) {
-            double sum = 0;
-            for (int s = 0; s < n; s++) {
-              int src = (s * outC + oc) * p;
-              for (int j = 0; j < p; j++) {
-                sum += gv[src + j];
-              }
-            }
-            gb[oc] = (float) sum;
-          }
-        });
-      }
-      int chunks = Parallel.chunks(n, (long) outC * k * p);
-      float[][] partialGw = new float[chunks][wv.length];
-      boolean fullWidth = Im2Col.canFoldFullWidth(one);
-      int inW = (int) xs[3];
-      int wideP = oh * inW;
-      Parallel.forRange(n, (long) outC * k * p, (chunk, from, to) -> {
-        float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
-        float[] gcols = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
-        float[] gw = partialGw[chunk];
-        for (int s = from; s < to; s++) {
-          for (int gi = 0; gi < groups; gi++) {
-            // The sample's output gradient for this group is already the [og, p] matrix the product needs.
-            float[] gg = Workspace.floats(Workspace.Slot.OUTPUT_GRADIENT, og * p);
-            System.arraycopy(gv, (s * outC + gi * og) * p, gg, 0, og * p);
-            Im2Col.unfold(xv, s * sampleSize, one, gi * cg, cg, cols);
-            // The transposed product cols x gg^T ([k, og]) is the faster shape for OpenBLAS here.
-            float[] gwt = Workspace.floats(Workspace.Slot.PRODUCT, k * og);
-            Gemm.multiply(false, true, k, og, p, cols, gg, gwt);
-            int base = gi * og * k;
-            for (int o = 0; o < og; o++) {
-              for (int j = 0; j < k; j++) {
-                gw[base + o * k + j] += gwt[j * og + o];
-              }
-            }
-            if (gx != null && fullWidth) {
-              // Rows widened to the input's width, zero beyond the output's: see Im2Col.foldFullWidth.
-              float[] wide = Workspace.floats(Workspace.Slot.WIDE_OUTPUT_GRADIENT, og * wideP);
-              for (int r = 0; r < og * oh; r++) {
-                System.arraycopy(gg, r * ow, wide, r * inW, ow);
-                Arrays.fill(wide, r * inW + ow, (r + 1) * inW, 0f);
-              }
-              Gemm.multiply(true, false, k, wideP, og, groupWeights(wv, gi, og * k, groups), wide, gcols);
-              Im2Col.foldFullWidth(gcols, one, gi * cg, cg, gx, s * sampleSize);
-            } else if (gx != null) {
-              Gemm.multiply(true, false, k, p, og, groupWeights(wv, gi, og * k, groups), gg, gcols);
-              Im2Col.fold(gcols, one, gi * cg, cg, gx, s * sampleSize);
-            }
-          }
-        }
-      });
-      float[] gw = partialGw[0];
-      for (int ch = 1; ch < chunks; ch++) {
-        for (int j = 0; j < gw.length; j++) {
-          gw[j] += partialGw[ch][j];
-        }
-      }
+      float[] gw = new float[wv.length];
+      float[][] partialGw = new float[Convolution.partials(full, outC, groups)][wv.length];
+      Convolution.backward(g, xv, full, outC, groups, wv, gx, gw, gb, partialGw);
       return new float[][] {gx, gw, gb};
     }, x, w, bias));
-  }
-
-  private static ConvGeometry withBatch(ConvGeometry g, int batch) {
-    return new ConvGeometry(batch, g.inChannels(), g.inHeight(), g.inWidth(), g.kernelHeight(),
-        g.kernelWidth(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilationH(), g.dilationW());
-  }
-
-  /** The {@code [og, k]} weight rows of group {@code gi} (the whole array when there is one group). */
-  private static float[] groupWeights(float[] wv, int gi, int size, int groups) {
-    return groups == 1 ? wv : Arrays.copyOfRange(wv, gi * size, (gi + 1) * size);
   }
 
   /** {@code x W^T + b} for {@code x [n, in]}, {@code w [out, in]}, optional {@code b [out]}. */
@@ -537,31 +418,14 @@ public final class Ops {
     int out = (int) w.size(0);
     float[] xv = x.data();
     float[] wv = w.data();
-    float[] prod = Gemm.multiply(false, true, n, out, in, xv, wv);
-    if (bias != null) {
-      float[] bv = bias.data();
-      for (int i = 0; i < n; i++) {
-        for (int o = 0; o < out; o++) {
-          prod[i * out + o] += bv[o];
-        }
-      }
-    }
+    float[] bv = bias == null ? null : bias.data();
+    float[] prod = new float[n * out];
+    Dense.forward(xv, n, in, out, wv, bv, prod);
     return Tensor.result(prod, new long[] {n, out}, GradFn.of("Linear", g -> {
-      float[] gv = g;
-      float[] gx = x.requiresGrad() ? Gemm.multiply(false, false, n, in, out, gv, wv) : null;
-      float[] gw = Gemm.multiply(true, false, out, in, n, gv, xv);
-      float[] gb = null;
-      if (bias != null) {
-        float[] sums = new float[out];
-        for (int o = 0; o < out; o++) {
-          double s = 0;
-          for (int i = 0; i < n; i++) {
-            s += gv[i * out + o];
-          }
-          sums[o] = (float) s;
-        }
-        gb = sums;
-      }
+      float[] gx = x.requiresGrad() ? new float[n * in] : null;
+      float[] gw = new float[out * in];
+      float[] gb = bias == null ? null : new float[out];
+      Dense.backward(g, xv, n, in, out, wv, gx, gw, gb);
       return new float[][] {gx, gw, gb};
     }, x, w, bias));
   }

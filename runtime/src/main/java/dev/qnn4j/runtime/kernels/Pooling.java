@@ -9,11 +9,17 @@ public final class Pooling {
    * (the first one on ties, NaN wins, as PyTorch). Padding positions never win.
    */
   public static float[] maxForward(float[] x, ConvGeometry g, int[] argmax) {
+    float[] out = new float[g.batch() * g.inChannels() * g.outPixels()];
+    maxForward(x, g, argmax, out);
+    return out;
+  }
+
+  /** As {@link #maxForward(float[], ConvGeometry, int[])} into {@code out} (overwritten). */
+  public static void maxForward(float[] x, ConvGeometry g, int[] argmax, float[] out) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int planes = g.batch() * g.inChannels();
     int hw = g.inHeight() * g.inWidth();
-    float[] out = new float[planes * oh * ow];
     boolean plain2x2 = g.kernelHeight() == 2 && g.kernelWidth() == 2 && g.strideH() == 2 && g.strideW() == 2
         && g.padH() == 0 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1;
     Parallel.forRange(planes, hw, (chunk, from, to) -> {
@@ -25,7 +31,6 @@ public final class Pooling {
         }
       }
     });
-    return out;
   }
 
   /**
@@ -119,10 +124,16 @@ public final class Pooling {
 
   public static float[] maxBackward(float[] gradOut, int[] argmax, int inputLength) {
     float[] gx = new float[inputLength];
-    for (int o = 0; o < gradOut.length; o++) {
+    maxBackward(gradOut, argmax, gradOut.length, gx);
+    return gx;
+  }
+
+  /** The input gradient of max pooling into {@code gx} (overwritten) from {@code outputs} output gradients. */
+  public static void maxBackward(float[] gradOut, int[] argmax, int outputs, float[] gx) {
+    java.util.Arrays.fill(gx, 0f);
+    for (int o = 0; o < outputs; o++) {
       gx[argmax[o]] += gradOut[o];
     }
-    return gx;
   }
 
   /** Average pooling counting padded positions in the divisor (PyTorch's count_include_pad=True). */

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -26,6 +27,14 @@ public interface Model {
   /** The input shape without the batch dimension, as declared by {@code @QuantModel(inputShape)}; empty if undeclared. */
   default long[] inputShape() {
     return new long[0];
+  }
+
+  /**
+   * The forward and backward pass the annotation processor compiled for this model, or empty when its
+   * forward could not be compiled (the tape computes it then). The step is the model's own: one per model.
+   */
+  default Optional<CompiledStep> compiledStep() {
+    return Optional.empty();
   }
 
   default void train() {

@@ -3,6 +3,8 @@ package dev.qnn4j.runtime.quant;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.FakeQuant;
+import dev.qnn4j.runtime.kernels.Statistics;
 import dev.qnn4j.runtime.Parameter;
 
 /**
@@ -223,5 +225,77 @@ public final class ActQuantizer {
       return Ops.pow2(Ops.ceilSte(log));
     }
     return Ops.div(raw, range.threshold());
+  }
+
+  // ---------------------------------------------------------------- compiled steps
+
+  /** What a compiled step's forward through this quantizer keeps for its backward pass; one per call site. */
+  public static final class StepRecord {
+    private enum Phase { EVAL, STATISTICS, LEARNED }
+
+    private Phase phase = Phase.EVAL;
+    private int index;
+    /** The scale before its absolute value (the sign the gradient of abs reads). */
+    private float signed;
+    private final float[] scale = new float[1];
+
+    /** The scale the last forward used. */
+    public float scale() {
+      return scale[0];
+    }
+  }
+
+  /**
+   * For compiled steps: {@link #forward} on {@code x} (already through the activation function),
+   * writing the fake-quantized values to {@code out}: the same scale, statistics update and switch
+   * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division by
+   * the threshold, absolute value). Float scales only; never in calibration.
+   */
+  public void forwardInto(float[] x, boolean training, float[] out, StepRecord r) {
+    if (observerOnly) {
+      throw new IllegalStateException("compiled steps do not run in calibration mode; calibration runs on the tape");
+    }
+    if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
+      throw new IllegalStateException("compiled steps support float statistics-based activation scales only");
+    }
+    float threshold = range.threshold();
+    if (!training) {
+      float raw = counter <= collectStatsSteps ? buffer : value.data()[0];
+      r.phase = StepRecord.Phase.EVAL;
+      r.signed = Math.max(raw / threshold, ActQuantConfig.SCALING_MIN_VAL);
+    } else if (counter < collectStatsSteps) {
+      int index = Statistics.kthSmallestAbsIndex(x, Statistics.percentileRank(config.percentile(), x.length));
+      float clamped = Math.max(Math.abs(x[index]), ActQuantConfig.SCALING_MIN_VAL);
+      accumulateStatistic(clamped);
+      r.phase = StepRecord.Phase.STATISTICS;
+      r.index = index;
+      r.signed = clamped / threshold;
+    } else {
+      if (counter == collectStatsSteps) {
+        value.set(new float[] {buffer});
+        counter++;
+      }
+      r.phase = StepRecord.Phase.LEARNED;
+      r.signed = Math.max(value.data()[0] / threshold, ActQuantConfig.SCALING_MIN_VAL);
+    }
+    r.scale[0] = Math.abs(r.signed);
+    FakeQuant.forward(x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), out);
+  }
+
+  /**
+   * For compiled steps: the gradient of {@link #forwardInto} for output gradient {@code g}: the
+   * input's into {@code gx} (overwritten; null when the input needs none), including the part
+   * through the percentile statistic, and the learned parameter's, added to its gradient.
+   */
+  public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx) {
+    float[] gs = FakeQuant.backward(x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
+    float threshold = range.threshold();
+    // The gradient of |s| is sign(s) with sign(0) = +1, then the division; the clamp passes it through.
+    float throughScale = (r.signed >= 0f ? gs[0] : gs[0] * -1f) / threshold;
+    if (r.phase == StepRecord.Phase.STATISTICS && gx != null) {
+      gx[r.index] += throughScale * Math.signum(x[r.index]);
+    } else if (r.phase == StepRecord.Phase.LEARNED) {
+      value.accumulateGrad(new float[] {throughScale});
+    }
   }
 }

@@ -3,6 +3,8 @@ package dev.qnn4j.runtime.quant;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.FakeQuant;
+import dev.qnn4j.runtime.kernels.Statistics;
 
 /**
  * Fake-quantizes a weight tensor {@code [out, ...]} as Brevitas' {@code StatsFromParameterScaling}
@@ -65,5 +67,59 @@ public final class WeightQuantizer {
     }
     Tensor value = Ops.fakeQuant(weight, scale, 0f, (float) range.min(), (float) range.max(), true, 0);
     return new QuantTensor(value, scale, 0f, config.bitWidth(), true, 0);
+  }
+
+  // ---------------------------------------------------------------- compiled steps
+
+  /**
+   * For compiled steps: the scale of {@code w} (row-major, {@code channels} output channels) into
+   * {@code scale} (1 value per tensor, else one per channel), its statistic into {@code stats}, and
+   * the fake-quantized weight into {@code wq}, with the arithmetic of {@link #quantize}: {@code
+   * max(absmax / threshold, 1e-10)}, then {@link FakeQuant#forward}. Float scales only.
+   */
+  public void quantizeInto(float[] w, int channels, float[] stats, float[] scale, float[] wq) {
+    requireFloatScale();
+    if (config.perChannel()) {
+      System.arraycopy(Statistics.absMaxPerRow(w, channels), 0, stats, 0, channels);
+    } else {
+      stats[0] = Statistics.absMax(w);
+    }
+    float threshold = range.threshold();
+    for (int c = 0; c < stats.length; c++) {
+      // Ops.div then Ops.clampMinSte, as restrictAndClamp computes them.
+      scale[c] = Math.max(stats[c] / threshold, WeightQuantConfig.SCALING_MIN_VAL);
+    }
+    FakeQuant.forward(w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), wq);
+  }
+
+  /**
+   * For compiled steps: the weight gradient {@code gw} (overwritten) from the quantized weight's
+   * gradient {@code gwq}: the straight-through part of {@link FakeQuant#backward} plus the part
+   * through the scale (clamp straight through, division by the threshold, the statistic's gradient),
+   * as the tape sums them.
+   */
+  public void backwardInto(float[] w, float[] stats, float[] scale, float[] gwq, float[] gw) {
+    float[] gScale = FakeQuant.backward(w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(),
+        gwq, true, gw);
+    float threshold = range.threshold();
+    for (int c = 0; c < gScale.length; c++) {
+      gScale[c] = gScale[c] / threshold;
+    }
+    if (config.perChannel()) {
+      Statistics.absMaxPerRowBackward(w, stats, gScale, gw);
+    } else {
+      Statistics.absMaxBackward(w, stats[0], gScale[0], gw);
+    }
+  }
+
+  private static long inner(float[] w, float[] scale) {
+    return scale.length == 1 ? 1 : w.length / scale.length;
+  }
+
+  private void requireFloatScale() {
+    if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
+      throw new IllegalStateException("compiled steps support float statistics-based weight scales only, not "
+          + config.restriction() + " " + config.scaling());
+    }
   }
 }

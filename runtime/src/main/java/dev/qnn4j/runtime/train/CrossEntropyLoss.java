@@ -27,8 +27,26 @@ public final class CrossEntropyLoss {
     }
     int n = labels.length;
     int c = (int) logits.size(1);
-    float[] x = logits.data();
-    float[] softmax = new float[x.length];
+    float[] softmax = new float[n * c];
+    float loss = forward(logits.data(), n, c, labels, softmax, divisor);
+    return Tensor.result(new float[] {loss}, new long[0], GradFn.of("CrossEntropy", g -> {
+      float[] gx = new float[n * c];
+      backward(softmax, n, c, labels, g[0], divisor, gx);
+      return new float[][] {gx};
+    }, logits));
+  }
+
+  /** {@link #forward(float[], int, int, int[], float[], int)} of the mean over the {@code n} rows. */
+  public static float forward(float[] x, int n, int c, int[] labels, float[] softmax) {
+    return forward(x, n, c, labels, softmax, n);
+  }
+
+  /**
+   * The summed loss of {@code x [n, c]} divided by {@code divisor}; writes the softmax of each row to
+   * {@code softmax} for {@link #backward}. The tape and the compiled training steps share this
+   * arithmetic.
+   */
+  public static float forward(float[] x, int n, int c, int[] labels, float[] softmax, int divisor) {
     double total = 0;
     for (int i = 0; i < n; i++) {
       int label = labels[i];
@@ -50,16 +68,21 @@ public final class CrossEntropyLoss {
       }
       total += -((x[i * c + label] - max) - logSum);
     }
-    float loss = (float) (total / divisor);
-    return Tensor.result(new float[] {loss}, new long[0], GradFn.of("CrossEntropy", g -> {
-      float scale = g[0] / divisor;
-      float[] gx = new float[x.length];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < c; j++) {
-          gx[i * c + j] = (softmax[i * c + j] - (j == labels[i] ? 1f : 0f)) * scale;
-        }
+    return (float) (total / divisor);
+  }
+
+  /** {@link #backward(float[], int, int, int[], float, int, float[])} of the mean over the {@code n} rows. */
+  public static void backward(float[] softmax, int n, int c, int[] labels, float upstream, float[] gx) {
+    backward(softmax, n, c, labels, upstream, n, gx);
+  }
+
+  /** The gradient of the loss times {@code upstream} with respect to the logits, into {@code gx}. */
+  public static void backward(float[] softmax, int n, int c, int[] labels, float upstream, int divisor, float[] gx) {
+    float scale = upstream / divisor;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < c; j++) {
+        gx[i * c + j] = (softmax[i * c + j] - (j == labels[i] ? 1f : 0f)) * scale;
       }
-      return new float[][] {gx};
-    }, logits));
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Tracer;
 import java.util.Arrays;
 import java.util.List;
@@ -38,18 +39,26 @@ public final class Evaluator {
     model.eval();
     double lossSum = 0;
     int correct = 0;
+    CompiledStep step = model.compiledStep().orElse(null);
     try (GradMode.Scope ignored = GradMode.noGrad()) {
       for (BatchLoader.Batch batch : new BatchLoader(data, batchSize, false, 0).epoch(0)) {
         checkFiniteInput(model, batch);
-        Tensor input = Tensor.of(batch.images(), batch.shape());
-        Tensor logits = model.forward(input);
-        float loss = CrossEntropyLoss.mean(logits, batch.labels()).item();
+        float loss;
+        if (step != null) {
+          // The compiled forward: the same bits as the tape's, on buffers reused batch after batch.
+          float[] logits = step.forward(batch.images(), batch.size());
+          loss = step.loss(batch.labels());
+          correct += countCorrect(logits, step.classes(), batch.labels());
+        } else {
+          Tensor logits = model.forward(Tensor.of(batch.images(), batch.shape()));
+          loss = CrossEntropyLoss.mean(logits, batch.labels()).item();
+          correct += countCorrect(logits, batch.labels());
+        }
         if (!Float.isFinite(loss)) {
-          throw nonFiniteOutput(model, input, batch, loss);
+          throw nonFiniteOutput(model, Tensor.of(batch.images(), batch.shape()), batch, loss);
         }
         // Weighted by batch size so a smaller last batch counts per example, like a full pass.
         lossSum += (double) loss * batch.size();
-        correct += countCorrect(logits, batch.labels());
       }
     } finally {
       if (wasTraining) {
@@ -122,8 +131,11 @@ public final class Evaluator {
 
   /** How many rows of {@code logits [N, C]} have their maximum at the label (first maximum on ties). */
   public static int countCorrect(Tensor logits, int[] labels) {
-    float[] v = logits.toFloatArray();
-    int c = (int) logits.size(1);
+    return countCorrect(logits.toFloatArray(), (int) logits.size(1), labels);
+  }
+
+  /** As {@link #countCorrect(Tensor, int[])} for row-major logits of {@code c} classes. */
+  public static int countCorrect(float[] v, int c, int[] labels) {
     int correct = 0;
     for (int i = 0; i < labels.length; i++) {
       int best = 0;

@@ -8,6 +8,7 @@ import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Tracer;
 import dev.qnn4j.runtime.quant.NonFiniteStatisticException;
 import java.io.IOException;
@@ -106,6 +107,7 @@ public final class Trainer {
     int batchesPerEpoch = loader.numBatches();
     long runStart = System.nanoTime();
     long step = from.step();
+    CompiledStep compiled = model.compiledStep().orElse(null);
     TrainingState state = from;
     Path lastCheckpoint = null;
     long lastCheckpointStep = -1;
@@ -162,6 +164,24 @@ public final class Trainer {
                 lastCheckpoint, lastCheckpointStep);
           }
           GradientShards.apply(model, shards);
+        } else if (compiled != null) {
+          // The compiled step: the tape's arithmetic, without the tape.
+          float[] logits;
+          try {
+            logits = compiled.forward(batch.images(), batch.size());
+          } catch (NonFiniteStatisticException e) {
+            throw diverged(e.getMessage(), failingStep, epoch + 1, batchNumber, batchesPerEpoch, lastCheckpoint,
+                lastCheckpointStep);
+          }
+          lossValue = compiled.loss(batch.labels());
+          if (!Float.isFinite(lossValue)) {
+            // A compiled model keeps no state in its forward, so the tape may re-run it to name the layer.
+            Tensor input = Tensor.of(batch.images(), batch.shape());
+            throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(Tracer.trace(() -> model.forward(input))),
+                failingStep, epoch + 1, batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          }
+          batchCorrect = Evaluator.countCorrect(logits, compiled.classes(), batch.labels());
+          compiled.backward();
         } else {
           Tensor input = Tensor.of(batch.images(), batch.shape());
           // The trace costs a list of references per step and names the layer if the loss diverges.
@@ -182,8 +202,8 @@ public final class Trainer {
             throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1,
                 batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
           }
-          loss.backward();
           batchCorrect = Evaluator.countCorrect(logits, batch.labels());
+          loss.backward();
         }
         String gradProblem = nonFiniteGradient();
         if (gradProblem != null) {

@@ -2,6 +2,7 @@ package dev.qnn4j.samples.cli;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", sortOptions = false,
     description = {
-        "End-to-end throughput: training steps (forward, loss, backward, Adam update) and eval forward passes"
+        "End-to-end throughput: training steps (forward, loss, backward, Adam update) and eval forward passes,"
+            + " through the model's compiled step (when it has one) and through the autograd tape,"
             + " on a fixed stream of seeded synthetic batches, after a warm-up; prints images/s of both, the peak"
             + " resident memory (VmHWM) and the Java heap."},
     footer = {"", "Example:", "  qnn4j bench --model QuantWeightActBiasLeNet --batch-size 64 --seconds 10"})
@@ -62,7 +64,7 @@ final class BenchCommand extends BaseCommand {
   private static final int POOL = 8;
 
   /** One phase's measurement. */
-  record Rate(String phase, int batch, long images, double seconds) {
+  record Rate(String phase, String path, int batch, long images, double seconds) {
     double imagesPerSecond() {
       return images / seconds;
     }
@@ -101,29 +103,45 @@ final class BenchCommand extends BaseCommand {
         lr, Runtime.getRuntime().availableProcessors(), warm, warmupSteps, seconds);
 
     Optimizer opt = new Adam(model.parameters(), lr);
-    model.train();
+    CompiledStep compiled = model.compiledStep().orElse(null);
     int[] next = {0};
-    Runnable trainStep = () -> {
+    List<Rate> rates = new ArrayList<>();
+    model.train();
+    if (compiled != null) {
+      rates.add(measure("train", "compiled", batchSize, () -> {
+        int k = next[0]++ % POOL;
+        model.zeroGrad();
+        opt.zeroGrad();
+        compiled.forward(trainX.get(k).data(), batchSize);
+        compiled.loss(trainY.get(k));
+        compiled.backward();
+        opt.step();
+      }, warm, warmupSteps));
+    }
+    rates.add(measure("train", "tape", batchSize, () -> {
       int k = next[0]++ % POOL;
       model.zeroGrad();
       opt.zeroGrad();
       Tensor loss = CrossEntropyLoss.mean(model.forward(trainX.get(k)), trainY.get(k));
       loss.backward();
       opt.step();
-    };
-    Rate train = measure("train", batchSize, trainStep, warm, warmupSteps);
+    }, warm, warmupSteps));
     model.eval();
     GradMode.Scope noGrad = GradMode.noGrad();
-    Rate eval;
     try {
-      eval = measure("eval", evalBatchSize, () -> model.forward(evalX.get(next[0]++ % evalX.size())), warm, 0);
+      if (compiled != null) {
+        rates.add(measure("eval", "compiled", evalBatchSize,
+            () -> compiled.forward(evalX.get(next[0]++ % evalX.size()).data(), evalBatchSize), warm, 0));
+      }
+      rates.add(measure("eval", "tape", evalBatchSize,
+          () -> model.forward(evalX.get(next[0]++ % evalX.size())), warm, 0));
     } finally {
       noGrad.close();
     }
 
-    SummaryTable t = new SummaryTable("phase", "batch", "images/s", "images", "seconds");
-    for (Rate r : List.of(train, eval)) {
-      t.addRow(r.phase(), r.batch(), String.format(Locale.ROOT, "%.1f", r.imagesPerSecond()), r.images(),
+    SummaryTable t = new SummaryTable("phase", "path", "batch", "images/s", "images", "seconds");
+    for (Rate r : rates) {
+      t.addRow(r.phase(), r.path(), r.batch(), String.format(Locale.ROOT, "%.1f", r.imagesPerSecond()), r.images(),
           String.format(Locale.ROOT, "%.2f", r.seconds()));
     }
     t.print(out());
@@ -140,7 +158,8 @@ final class BenchCommand extends BaseCommand {
     return Qnn4jCli.OK;
   }
 
-  private Rate measure(String phase, int batch, Runnable step, double warmSeconds, int warmSteps) {
+  /** {@code path}: "compiled" (the model's generated step) or "tape" (autograd). */
+  private Rate measure(String phase, String path, int batch, Runnable step, double warmSeconds, int warmSteps) {
     long warmEnd = System.nanoTime() + (long) (warmSeconds * 1e9);
     int warmed = 0;
     do {
@@ -156,7 +175,7 @@ final class BenchCommand extends BaseCommand {
       steps++;
       now = System.nanoTime();
     } while (now < end);
-    return new Rate(phase, batch, steps * batch, (now - start) / 1e9);
+    return new Rate(phase, path, batch, steps * batch, (now - start) / 1e9);
   }
 
   private static Tensor randomImages(SplittableRandom random, Model model, int n) {

@@ -57,6 +57,9 @@ final class InspectCommand extends ModelCommand {
     out().println(model.modelName() + " (" + model.getClass().getName() + "), input " + Arrays.toString(shape)
         + ", " + model.parameters().stream().filter(p -> !p.name().contains("_quant.")).mapToLong(Tensor::numel).sum()
         + " weights and biases");
+    out().println("Training step: " + (model.compiledStep().isPresent()
+        ? "compiled (generated forward and backward pass)"
+        : "autograd tape (no compiled step; the javac note of the model says why)"));
     out().println();
     out().println("Module tree");
     out().println(model);

@@ -469,11 +469,30 @@ class Qnn4jCliTest {
 
   @Test
   void benchMeasuresTrainAndEvalThroughput() {
-    Result r = CliRun.ok("bench", "--model", "QuantWeightLeNet", "--batch-size", "8", "--eval-batch-size", "16",
+    Result r = CliRun.ok("bench", "--model", "QuantWeightActBiasLeNet", "--batch-size", "8", "--eval-batch-size", "16",
         "--seconds", "0.5", "--warmup", "0.2", "--warmup-steps", "5");
-    assertThat(r.out()).containsMatch("(?m)^train +8 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
-    assertThat(r.out()).containsMatch("(?m)^eval +16 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
+    assertThat(r.out()).containsMatch("(?m)^train +tape +8 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
+    assertThat(r.out()).containsMatch("(?m)^eval +tape +16 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
+    // QuantWeightActBiasLeNet has no compiled step: the tape only.
+    assertThat(r.out()).doesNotContain("compiled");
     assertThat(r.out()).containsMatch("peak resident memory \\(VmHWM\\): [0-9.]+ MiB; heap: ");
+  }
+
+  @Test
+  void benchListsTheCompiledAndTheTapePathOfACompiledModel() {
+    Result r = CliRun.ok("bench", "--model", "FloatLeNet", "--batch-size", "8", "--eval-batch-size", "16",
+        "--seconds", "0.3", "--warmup", "0.1", "--warmup-steps", "2");
+    for (String phase : List.of("train +compiled +8", "train +tape +8", "eval +compiled +16", "eval +tape +16")) {
+      assertThat(r.out()).containsMatch("(?m)^" + phase + " +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
+    }
+  }
+
+  @Test
+  void inspectSaysWhichTrainingStepAModelUses() {
+    assertThat(CliRun.ok("inspect", "--model", "FloatLeNet").out())
+        .contains("Training step: compiled (generated forward and backward pass)");
+    assertThat(CliRun.ok("inspect", "--model", LENET).out())
+        .contains("Training step: autograd tape (no compiled step; the javac note of the model says why)");
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,238 @@
+package dev.qnn4j.processor.forward;
+
+import dev.qnn4j.processor.forward.ForwardProgram.FCall;
+import dev.qnn4j.processor.forward.ForwardProgram.LayerCall;
+import dev.qnn4j.processor.forward.ForwardProgram.Unsupported;
+import dev.qnn4j.processor.forward.ForwardProgram.Var;
+import dev.qnn4j.processor.model.Geometry;
+import dev.qnn4j.processor.model.LayerDescriptor;
+import dev.qnn4j.processor.model.LayerKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link ForwardProgram} as the sequence of kernel calls a compiled training step makes: every
+ * value with its static per-sample size, produced by one {@link Op}. {@link #of} throws {@link
+ * Unsupported}, saying why, for a forward the compiled step cannot follow yet (the model then trains
+ * on the tape): a layer kind without compiled kernels, a size unknown at compile time, or a value
+ * used twice (whose gradient would be a sum).
+ *
+ * @param nodes the values in the order forward computes them; the first is the input, the last the result
+ */
+public record StepPlan(List<Node> nodes) {
+  /** How a value is computed. */
+  public sealed interface Op permits Input, Conv, Dense, Relu, ActQuant, MaxPool, Flatten {}
+
+  public record Input() implements Op {}
+
+  /**
+   * A {@code @Conv2d} layer held in field {@code field}, or a {@code @QuantConv2d} with a weight
+   * quantizer only ({@code quantWeight}).
+   */
+  public record Conv(String field, Geometry.Conv geometry, boolean quantWeight) implements Op {}
+
+  /** A {@code @Linear} layer held in field {@code field}, or a {@code @QuantLinear} with a weight quantizer only. */
+  public record Dense(String field, Geometry.Dense geometry, boolean quantWeight) implements Op {}
+
+  /** A {@code @ReLU} layer (its field) or {@code F.relu} (field null). */
+  public record Relu(String field) implements Op {}
+
+  /**
+   * A {@code @QuantReLU} ({@code relu}: ReLU first) or {@code @QuantIdentity} returning a plain
+   * tensor, with a float-scale activation quantizer, held in field {@code field}.
+   */
+  public record ActQuant(String field, boolean relu) implements Op {}
+
+  public record MaxPool(int kernel, int stride, int padding) implements Op {}
+
+  /** {@code F.flatten}: the same values, read as {@code [N, size]}. */
+  public record Flatten() implements Op {}
+
+  /**
+   * One value: {@code name} (unique, for its buffers), its shape without the batch, the op and its input.
+   */
+  public record Node(String name, long[] dims, Op op, Node input) {
+    public long size() {
+      long n = 1;
+      for (long d : dims) {
+        n *= d;
+      }
+      return n;
+    }
+  }
+
+  public Node input() {
+    return nodes.get(0);
+  }
+
+  public Node output() {
+    return nodes.get(nodes.size() - 1);
+  }
+
+  /** The plan of {@code program}, whose return value is the model's output. */
+  public static StepPlan of(ForwardProgram program, long[] inputShape, Map<String, LayerDescriptor> layers)
+      throws Unsupported {
+    if (inputShape == null) {
+      throw new Unsupported("the model declares no inputShape", null);
+    }
+    Builder builder = new Builder(inputShape, layers);
+    List<Node> results = program.run(builder);
+    Node out = results.get(results.size() - 1);
+    if (!(program.statements().get(program.statements().size() - 1) instanceof ForwardProgram.Return)) {
+      throw new Unsupported("forward does not end with a return", null);
+    }
+    Map<Node, Integer> uses = new IdentityHashMap<>();
+    for (Node n : builder.nodes) {
+      if (n.input != null && uses.merge(n.input, 1, Integer::sum) > 1) {
+        throw new Unsupported("the value " + n.input.name + " is used twice (a residual sum of gradients)", null);
+      }
+    }
+    // Only the chain that leads to the result is computed; anything else forward evaluates is a value
+    // the compiled step would drop, which would change what the tape records.
+    List<Node> chain = new ArrayList<>();
+    for (Node n = out; n != null; n = n.input) {
+      chain.add(0, n);
+    }
+    if (chain.size() != builder.nodes.size()) {
+      throw new Unsupported("forward computes values that do not reach its result", null);
+    }
+    if (out.dims.length != 1) {
+      throw new Unsupported("the result is not [N, classes]", null);
+    }
+    return new StepPlan(List.copyOf(chain));
+  }
+
+  private static final class Builder implements ForwardProgram.Semantics<Node> {
+    private final long[] inputShape;
+    private final Map<String, LayerDescriptor> layers;
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<String, Integer> names = new HashMap<>();
+
+    Builder(long[] inputShape, Map<String, LayerDescriptor> layers) {
+      this.inputShape = inputShape;
+      this.layers = layers;
+    }
+
+    @Override
+    public Node parameter() {
+      return add("input", inputShape, new Input(), null);
+    }
+
+    @Override
+    public Node unassigned(Var variable) throws Unsupported {
+      throw new Unsupported("the local " + variable.name() + " is read before it is assigned", variable.tree());
+    }
+
+    @Override
+    public Node layerCall(LayerCall call, List<Node> args) throws Unsupported {
+      LayerDescriptor layer = layers.get(call.method());
+      if (layer == null || args.size() != 1) {
+        throw new Unsupported(call.method() + " is not a one-input layer", call.tree());
+      }
+      LayerKind kind = layer.requireKind();
+      Node in = args.get(0);
+      String field = layer.methodName();
+      boolean quantWeight = kind == LayerKind.QUANT_CONV2D || kind == LayerKind.QUANT_LINEAR;
+      if (quantWeight) {
+        requireWeightQuantizerOnly(layer, call);
+      }
+      return switch (kind) {
+        case CONV2D, QUANT_CONV2D -> {
+          Geometry.Conv g = layer.requireSpec().conv();
+          if (in.dims.length != 3 || in.dims[0] != g.inChannels()) {
+            throw new Unsupported(field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
+          }
+          long oh = (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
+          long ow = (in.dims[2] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
+          yield add(field, new long[] {g.outChannels(), oh, ow}, new Conv(field, g, quantWeight), in);
+        }
+        case LINEAR, QUANT_LINEAR -> {
+          Geometry.Dense g = layer.requireSpec().dense();
+          if (in.dims.length != 1 || in.dims[0] != g.inFeatures()) {
+            throw new Unsupported(field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
+          }
+          yield add(field, new long[] {g.outFeatures()}, new Dense(field, g, quantWeight), in);
+        }
+        case RELU -> add(field, in.dims, new Relu(field), in);
+        case QUANT_RELU, QUANT_IDENTITY -> {
+          String what = "@" + kind.simpleName() + " (" + field + ")";
+          if (layer.returnsQuantTensor()) {
+            throw new Unsupported(what + " returns a QuantTensor, which has no compiled kernels yet", call.tree());
+          }
+          if (layer.requireSpec().activation().powerOfTwo()) {
+            throw new Unsupported(what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
+          }
+          if (layer.requireSpec().activation().fromRange() || layer.requireSpec().activation().narrowRange()) {
+            throw new Unsupported(what + " has a constant, learned-from-range or narrow-range scale, which has no"
+                + " compiled kernels yet", call.tree());
+          }
+          yield add(field, in.dims, new ActQuant(field, kind == LayerKind.QUANT_RELU), in);
+        }
+        default -> throw new Unsupported("@" + kind.simpleName() + " (" + field + ") has no compiled kernels yet",
+            call.tree());
+      };
+    }
+
+    /** A quantized conv/linear compiles when only its weight is quantized, with float scales. */
+    private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call) throws Unsupported {
+      String what = "@" + layer.requireKind().simpleName() + " (" + layer.methodName() + ")";
+      if (layer.bias().isPresent()) {
+        throw new Unsupported(what + " quantizes its bias, which has no compiled kernels yet", call.tree());
+      }
+      if (layer.inputQuant().isPresent() || layer.outputQuant().isPresent() || layer.returnsQuantTensor()) {
+        throw new Unsupported(what + " quantizes its input or output, which has no compiled kernels yet", call.tree());
+      }
+      if (layer.requireSpec().weight().powerOfTwo()) {
+        throw new Unsupported(what + " has power-of-two weight scales, which have no compiled kernels yet", call.tree());
+      }
+      if (layer.requireSpec().weight().scalingImpl() != dev.qnn4j.annotations.ScalingImpl.STATS
+          || !layer.requireSpec().weight().narrowRange()) {
+        throw new Unsupported(what + " has constant or wide-range weight scales, which have no compiled kernels yet",
+            call.tree());
+      }
+    }
+
+    @Override
+    public Node function(FCall call, List<Node> tensors) throws Unsupported {
+      Node x = tensors.get(0);
+      switch (call.function()) {
+        case "maxPool2d" -> {
+          Long k = call.size(0);
+          Long s = call.sizes().size() > 1 ? call.size(1) : k;
+          Long p = call.sizes().size() > 2 ? call.size(2) : Long.valueOf(0);
+          if (k == null || s == null || p == null || x.dims.length != 3) {
+            throw new Unsupported("F.maxPool2d with sizes that are not constants", call.tree());
+          }
+          long oh = (x.dims[1] + 2 * p - k) / s + 1;
+          long ow = (x.dims[2] + 2 * p - k) / s + 1;
+          return add("maxPool", new long[] {x.dims[0], oh, ow},
+              new MaxPool(k.intValue(), s.intValue(), p.intValue()), x);
+        }
+        case "relu" -> {
+          return add("relu", x.dims, new Relu(null), x);
+        }
+        case "flatten" -> {
+          long n = 1;
+          for (long d : x.dims) {
+            n *= d;
+          }
+          return add("flatten", new long[] {n}, new Flatten(), x);
+        }
+        default -> throw new Unsupported("F." + call.function() + " has no compiled kernels yet", call.tree());
+      }
+    }
+
+    private Node add(String base, long[] dims, Op op, Node input) {
+      int count = names.merge(base, 1, Integer::sum);
+      boolean layerField = op instanceof Conv || op instanceof Dense || op instanceof ActQuant
+          || (op instanceof Relu r && r.field() != null);
+      String name = !layerField ? base + count : count == 1 ? base : base + "Call" + count;
+      Node n = new Node(name, dims, op, input);
+      nodes.add(n);
+      return n;
+    }
+  }
+}

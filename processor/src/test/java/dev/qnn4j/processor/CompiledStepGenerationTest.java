@@ -1,0 +1,134 @@
+package dev.qnn4j.processor;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static com.google.testing.compile.Compiler.javac;
+
+import com.google.testing.compile.Compilation;
+import javax.tools.Diagnostic;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which models get a compiled training step: a straight-line float forward with an input shape
+ * does; anything else gets a javac NOTE saying why (not a warning), and {@code
+ * -Aqnn4j.requireCompiled=true} makes that an error.
+ */
+class CompiledStepGenerationTest {
+  private static final TestSource FLOAT_MODEL = TestSource.model("Small", """
+      @QuantModel(inputShape = {1, 8, 8})
+      public abstract class Small {
+        @Conv2d(inChannels = 1, outChannels = 2, kernelSize = 3)
+        abstract Tensor conv(Tensor x);
+
+        @Linear(inFeatures = 18, outFeatures = 4)
+        abstract Tensor fc(Tensor x);
+
+        public Tensor forward(Tensor x) {
+          Tensor out = F.maxPool2d(F.relu(conv(x)), 2);
+          return fc(F.flatten(out));
+        }
+      }
+      """);
+
+  private static final TestSource QUANT_MODEL = TestSource.model("SmallQuant", """
+      @QuantModel(inputShape = {4})
+      public abstract class SmallQuant {
+        @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
+        abstract Tensor fc(Tensor x);
+
+        @QuantReLU(bitWidth = 4, returnQuantTensor = true)
+        abstract QuantTensor relu(Tensor x);
+
+        public Tensor forward(Tensor x) {
+          return relu(fc(x));
+        }
+      }
+      """);
+
+  private static final TestSource RESIDUAL_MODEL = TestSource.model("Residual", """
+      @QuantModel(inputShape = {4})
+      public abstract class Residual {
+        @Linear(inFeatures = 4, outFeatures = 4)
+        abstract Tensor fc(Tensor x);
+
+        public Tensor forward(Tensor x) {
+          Tensor h = fc(x);
+          return F.add(h, F.relu(h));
+        }
+      }
+      """);
+
+  @Test
+  void aStraightLineFloatModelGetsACompiledStepWithoutANote() {
+    Compilation c = javac().withProcessors(new QuantModelProcessor())
+        .withOptions("-Aqnn4j.requireCompiled=true").compile(FLOAT_MODEL.file());
+    assertThat(c).succeededWithoutWarnings();
+    assertThat(c.notes().stream().filter(d -> d.getMessage(null).contains("compiled training step")).toList())
+        .isEmpty();
+    String source = generated(c, "test.QuantModel_Small");
+    assertThat(source).contains("private final class Step implements CompiledStep");
+    // Input [1, 8, 8], conv 3x3 -> [2, 6, 6], pool 2 -> [2, 3, 3], flatten -> 18, fc -> 4.
+    assertThat(source).contains("convGeometry = new ConvGeometry(n, 1, 8, 8, 3, 3, 1, 1, 0, 0, 1, 1);");
+    assertThat(source).contains("maxPool1Geometry = new ConvGeometry(n, 2, 6, 6, 2, 2, 2, 2, 0, 0, 1, 1);");
+    assertThat(source).contains("Dense.forward(maxPool1Out, n, 18, 4, fc.weight().data(), fc.bias().data(), fcOut);");
+    // The backward pass runs in reverse order and skips the input's gradient.
+    assertThat(source.indexOf("Dense.backward(")).isLessThan(source.indexOf("Pooling.maxBackward("));
+    assertThat(source.indexOf("Pooling.maxBackward(")).isLessThan(source.indexOf("Activations.reluBackward("));
+    assertThat(source).contains("Convolution.backward(convGrad, input, convGeometry, 2, 1, conv.weight().data(), null,");
+  }
+
+  @Test
+  void aModelReturningQuantTensorsGetsANoteNamingTheLayer() {
+    Compilation c = TestSource.compile(QUANT_MODEL.file());
+    assertThat(c).succeededWithoutWarnings();
+    assertThat(c).hadNoteContaining("SmallQuant has no compiled training step and trains on the autograd tape: "
+        + "@QuantReLU (relu) returns a QuantTensor, which has no compiled kernels yet");
+    assertThat(generated(c, "test.QuantModel_SmallQuant")).doesNotContain("CompiledStep");
+  }
+
+  @Test
+  void aLayerThatQuantizesItsBiasGetsANote() {
+    TestSource model = TestSource.model("BiasQuant", """
+        @QuantModel(inputShape = {4})
+        public abstract class BiasQuant {
+          @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
+          abstract QuantTensor quantInp(Tensor x);
+
+          @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
+          @Int32Bias
+          abstract Tensor fc(QuantTensor x);
+
+          public Tensor forward(Tensor x) {
+            return fc(quantInp(x));
+          }
+        }
+        """);
+    Compilation c = TestSource.compile(model.file());
+    assertThat(c).succeededWithoutWarnings();
+    assertThat(c).hadNoteContaining("@QuantIdentity (quantInp) returns a QuantTensor, which has no compiled kernels yet");
+  }
+
+  @Test
+  void aValueUsedTwiceGetsANote() {
+    Compilation c = TestSource.compile(RESIDUAL_MODEL.file());
+    assertThat(c).succeededWithoutWarnings();
+    assertThat(c).hadNoteContaining("F.add has no compiled kernels yet");
+  }
+
+  @Test
+  void requireCompiledTurnsTheNoteIntoAnError() {
+    Compilation c = javac().withProcessors(new QuantModelProcessor())
+        .withOptions("-Aqnn4j.requireCompiled=true").compile(QUANT_MODEL.file());
+    assertThat(c).failed();
+    assertThat(c).hadErrorContaining("SmallQuant has no compiled training step (qnn4j.requireCompiled is set)");
+    assertThat(c.diagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).count()).isEqualTo(1);
+  }
+
+  private static String generated(Compilation c, String name) {
+    try {
+      return c.generatedSourceFile(name).orElseThrow().getCharContent(true).toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.qnn4j.runtime.kernels;
+
+/**
+ * A fully connected layer {@code y = x W^T + b} on caller-owned arrays, for {@code x [n, in]},
+ * {@code w [out, in]}, optional {@code b [out]}. Shared by the tape's {@code Ops.linear} and the
+ * compiled training steps, so both compute the same bits.
+ */
+public final class Dense {
+  private Dense() {}
+
+  /** {@code y [n, out]} (overwritten); {@code b} null for no bias. */
+  public static void forward(float[] x, int n, int in, int out, float[] w, float[] b, float[] y) {
+    Gemm.multiply(false, true, n, out, in, x, w, y);
+    if (b != null) {
+      for (int i = 0; i < n; i++) {
+        for (int o = 0; o < out; o++) {
+          y[i * out + o] += b[o];
+        }
+      }
+    }
+  }
+
+  /**
+   * The gradients for output gradient {@code gy [n, out]}, each overwritten: {@code gx} (null when
+   * the input needs none), {@code gw}, {@code gb} (null without bias; each sum in double, in order).
+   */
+  public static void backward(float[] gy, float[] x, int n, int in, int out, float[] w,
+      float[] gx, float[] gw, float[] gb) {
+    if (gx != null) {
+      Gemm.multiply(false, false, n, in, out, gy, w, gx);
+    }
+    Gemm.multiply(true, false, out, in, n, gy, x, gw);
+    if (gb != null) {
+      for (int o = 0; o < out; o++) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+          s += gy[i * out + o];
+        }
+        gb[o] = (float) s;
+      }
+    }
+  }
+}
