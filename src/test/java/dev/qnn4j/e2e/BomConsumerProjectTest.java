@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Maven user's project: it imports {@code qnn4j-bom} and declares no other qnn4j version, loads the
- * seed's float LeNet as {@code torch.save(model.state_dict())} wrote it (Debian's python3-torch, see
- * runtime/src/test/resources/pytorch/make_fixtures.py), carries it into AutoLeNet, calibrates,
- * exports QCDQ ONNX and runs the export in ONNX Runtime, whose scores must match the Java model's.
+ * A Maven user's project: it imports {@code qnn4j-bom} and declares no other qnn4j version, loads
+ * the seed's float LeNet as {@code torch.save(model.state_dict())} wrote it (Debian's
+ * python3-torch, see runtime/src/test/resources/pytorch/make_fixtures.py), carries it into
+ * AutoLeNet, calibrates, exports QCDQ ONNX and runs the export in ONNX Runtime, whose scores must
+ * match the Java model's.
  *
  * <p>It is built by a nested {@code mvn -o} against a local repository of its own: this build's
  * freshly made qnn4j jars and poms (never installed into the shared repository), in front of
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * come from an older installed qnn4j.
  */
 class BomConsumerProjectTest {
-  private static final String POM = """
+  private static final String POM =
+      """
       <?xml version="1.0" encoding="UTF-8"?>
       <project xmlns="http://maven.apache.org/POM/4.0.0">
         <modelVersion>4.0.0</modelVersion>
@@ -91,7 +93,8 @@ class BomConsumerProjectTest {
       </project>
       """;
 
-  private static final String MAIN = """
+  private static final String MAIN =
+      """
       package com.example.lenet;
 
       import ai.onnxruntime.OnnxTensor;
@@ -145,39 +148,71 @@ class BomConsumerProjectTest {
     Path repo = stageRepository(project.resolve("repo"), version);
     String pom = POM.replace("QNN4J_VERSION", version);
     assertWithMessage("the user's pom names a qnn4j version once, in the BOM import")
-        .that(pom.split(Pattern.quote(version), -1).length - 1).isEqualTo(1);
+        .that(pom.split(Pattern.quote(version), -1).length - 1)
+        .isEqualTo(1);
     Path app = project.resolve("app");
     write(app.resolve("pom.xml"), pom);
     Path samples = Path.of(property("qnn4j.root"), "samples/src/main/java/dev/qnn4j/samples");
     for (String model : List.of("FloatLeNet", "AutoLeNet")) {
-      String source = Files.readString(samples.resolve(model + ".java"))
-          .replace("package dev.qnn4j.samples;", "package com.example.lenet;");
+      String source =
+          Files.readString(samples.resolve(model + ".java"))
+              .replace("package dev.qnn4j.samples;", "package com.example.lenet;");
       write(app.resolve("src/main/java/com/example/lenet/" + model + ".java"), source);
     }
     write(app.resolve("src/main/java/com/example/lenet/Main.java"), MAIN);
     Path weights = project.resolve("float_lenet.pth");
-    try (InputStream in = BomConsumerProjectTest.class.getResourceAsStream("/pytorch/float_lenet.pth")) {
+    try (InputStream in =
+        BomConsumerProjectTest.class.getResourceAsStream("/pytorch/float_lenet.pth")) {
       Files.copy(in, weights);
     }
 
-    run(app, List.of("mvn", "-B", "-o", "-q", "-Dmaven.repo.local=" + repo, "compile",
-        "dependency:build-classpath", "-Dmdep.outputFile=classpath.txt", "-Dmdep.includeScope=runtime"), 600);
-    assertThat(Files.exists(app.resolve("target/classes/com/example/lenet/QuantModel_AutoLeNet.class"))).isTrue();
-    String classpath = app.resolve("target/classes") + java.io.File.pathSeparator
-        + Files.readString(app.resolve("classpath.txt")).strip();
+    run(
+        app,
+        List.of(
+            "mvn",
+            "-B",
+            "-o",
+            "-q",
+            "-Dmaven.repo.local=" + repo,
+            "compile",
+            "dependency:build-classpath",
+            "-Dmdep.outputFile=classpath.txt",
+            "-Dmdep.includeScope=runtime"),
+        600);
+    assertThat(
+            Files.exists(
+                app.resolve("target/classes/com/example/lenet/QuantModel_AutoLeNet.class")))
+        .isTrue();
+    String classpath =
+        app.resolve("target/classes")
+            + java.io.File.pathSeparator
+            + Files.readString(app.resolve("classpath.txt")).strip();
     assertWithMessage("the user's classpath comes from the staged repository")
-        .that(classpath).contains(repo.resolve("dev/qnn4j/qnn4j-runtime").toString());
+        .that(classpath)
+        .contains(repo.resolve("dev/qnn4j/qnn4j-runtime").toString());
 
     Path onnx = project.resolve("lenet_qcdq.onnx");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String output = run(app, List.of(java, "-Xmx1g", "-cp", classpath, "com.example.lenet.Main",
-        weights.toString(), onnx.toString()), 300);
+    String output =
+        run(
+            app,
+            List.of(
+                java,
+                "-Xmx1g",
+                "-cp",
+                classpath,
+                "com.example.lenet.Main",
+                weights.toString(),
+                onnx.toString()),
+            300);
 
-    ArrayData conv1 = Safetensors.read(fixture("float_lenet.expected.safetensors")).tensors().get("conv1.weight");
+    ArrayData conv1 =
+        Safetensors.read(fixture("float_lenet.expected.safetensors")).tensors().get("conv1.weight");
     assertThat(floats(output, "conv1.weight")).isEqualTo(conv1.floats());
     float[] javaScores = floats(output, "java");
     assertThat(javaScores).hasLength(40);
-    Matching.assertMatches("ONNX Runtime vs the Java model", javaScores, floats(output, "onnxruntime"));
+    Matching.assertMatches(
+        "ONNX Runtime vs the Java model", javaScores, floats(output, "onnxruntime"));
     assertThat(Files.size(onnx)).isGreaterThan(10_000L);
   }
 
@@ -209,14 +244,20 @@ class BomConsumerProjectTest {
     stage(repo, "qnn4j-parent", version, root.resolve("pom.xml"), null);
     stage(repo, "qnn4j-bom", version, root.resolve("bom/pom.xml"), null);
     for (String module : List.of("annotations", "processor", "runtime", "export")) {
-      stage(repo, "qnn4j-" + module, version, root.resolve(module + "/pom.xml"),
+      stage(
+          repo,
+          "qnn4j-" + module,
+          version,
+          root.resolve(module + "/pom.xml"),
           Path.of(property("qnn4j." + module + ".jar")));
     }
     return repo;
   }
 
-  private static void stage(Path repo, String artifact, String version, Path pom, Path jar) throws IOException {
-    Path dir = Files.createDirectories(repo.resolve("dev/qnn4j").resolve(artifact).resolve(version));
+  private static void stage(Path repo, String artifact, String version, Path pom, Path jar)
+      throws IOException {
+    Path dir =
+        Files.createDirectories(repo.resolve("dev/qnn4j").resolve(artifact).resolve(version));
     Files.copy(pom, dir.resolve(artifact + "-" + version + ".pom"));
     if (jar == null) {
       return;
@@ -230,7 +271,8 @@ class BomConsumerProjectTest {
   }
 
   private static void jarUp(Path classes, Path jar) throws IOException {
-    try (OutputStream out = Files.newOutputStream(jar); JarOutputStream zip = new JarOutputStream(out);
+    try (OutputStream out = Files.newOutputStream(jar);
+        JarOutputStream zip = new JarOutputStream(out);
         Stream<Path> files = Files.walk(classes)) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
         zip.putNextEntry(new JarEntry(classes.relativize(file).toString().replace('\\', '/')));
@@ -240,17 +282,25 @@ class BomConsumerProjectTest {
     }
   }
 
-  private static String run(Path dir, List<String> command, int seconds) throws IOException, InterruptedException {
+  private static String run(Path dir, List<String> command, int seconds)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile(dir.getParent(), "run", ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     builder.environment().put("OMP_NUM_THREADS", "1");
     builder.environment().put("OPENBLAS_NUM_THREADS", "1");
     Process p = builder.start();
     if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s:\n"
-          + Files.readString(log));
+      throw new AssertionError(
+          String.join(" ", command)
+              + " did not finish in "
+              + seconds
+              + " s:\n"
+              + Files.readString(log));
     }
     String output = Files.readString(log);
     assertWithMessage("%s\n%s", String.join(" ", command), output).that(p.exitValue()).isEqualTo(0);

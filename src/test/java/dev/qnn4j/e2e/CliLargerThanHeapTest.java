@@ -9,7 +9,6 @@ import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.samples.QuantModel_QuantWeightActBiasLeNet;
-import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A 3 GB uint8 {@code .npy} data set trains in a JVM with a 512 MB heap: the images are
- * memory-mapped and each batch reads only its own examples. The data file is sparse (its pages
- * are holes until written), so the test costs neither 3 GB of disk nor the time to write them; it
- * runs 20 steps of a shuffled epoch and stops there.
+ * memory-mapped and each batch reads only its own examples. The data file is sparse (its pages are
+ * holes until written), so the test costs neither 3 GB of disk nor the time to write them; it runs
+ * 20 steps of a shuffled epoch and stops there.
  */
 class CliLargerThanHeapTest {
   @TempDir Path dir;
@@ -41,7 +40,8 @@ class CliLargerThanHeapTest {
       try (RandomAccessFile f = new RandomAccessFile(x.toFile(), "rw")) {
         f.write(header);
         f.setLength(header.length + dataBytes);
-        // A few non-zero images spread over the file, past the 1 GiB and 2 GiB mapping segments too.
+        // A few non-zero images spread over the file, past the 1 GiB and 2 GiB mapping segments
+        // too.
         for (long image : new long[] {0, 349_525, 699_050, IMAGES - 1}) {
           f.seek(header.length + image * 3072);
           byte[] pattern = new byte[3072];
@@ -59,12 +59,27 @@ class CliLargerThanHeapTest {
       assertThat(Files.size(x)).isGreaterThan(3_000_000_000L);
 
       Path c = dir.resolve("c.safetensors");
-      List<String> command = new ArrayList<>(CliReliabilityChild.command("train", "--model", CliReliabilityChild.LENET,
-          "--data", "npy:" + x + ":" + y, "--batch-size", "64", "--max-steps", "20", "--seed", "3", "--out",
-          c.toString()));
+      List<String> command =
+          new ArrayList<>(
+              CliReliabilityChild.command(
+                  "train",
+                  "--model",
+                  CliReliabilityChild.LENET,
+                  "--data",
+                  "npy:" + x + ":" + y,
+                  "--batch-size",
+                  "64",
+                  "--max-steps",
+                  "20",
+                  "--seed",
+                  "3",
+                  "--out",
+                  c.toString()));
       command.set(command.indexOf("-Xmx1g"), "-Xmx512m");
       Path log = dir.resolve("train");
-      Proc r = CliReliabilityChild.finish(CliReliabilityChild.start(dir, log, command), log, "train (3 GB)");
+      Proc r =
+          CliReliabilityChild.finish(
+              CliReliabilityChild.start(dir, log, command), log, "train (3 GB)");
       assertWithMessage(r.toString()).that(r.code()).isEqualTo(0);
       assertWithMessage(r.toString()).that(r.err()).doesNotContain("OutOfMemoryError");
       assertThat(r.out()).contains("(976563 images, 10 classes)");
@@ -77,7 +92,10 @@ class CliLargerThanHeapTest {
     }
   }
 
-  /** A version 1.0 .npy header for {@code descr} and {@code shape}, padded to 64 bytes as numpy does. */
+  /**
+   * A version 1.0 .npy header for {@code descr} and {@code shape}, padded to 64 bytes as numpy
+   * does.
+   */
   private static byte[] npyHeader(String descr, String shape) {
     String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
     int total = (10 + dict.length() + 1 + 63) / 64 * 64;

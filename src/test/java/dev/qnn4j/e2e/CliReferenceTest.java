@@ -30,13 +30,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Brevitas 0.11 reference vectors ({@code /work/shared/reference/brevitas}, on the test classpath
- * through the runtime's test jar), reproduced through the command line alone: {@code calibrate} then
- * {@code predict} for every {@code model_ptq} case, {@code train} for the {@code qat_steps} case.
+ * The Brevitas 0.11 reference vectors ({@code /work/shared/reference/brevitas}, on the test
+ * classpath through the runtime's test jar), reproduced through the command line alone: {@code
+ * calibrate} then {@code predict} for every {@code model_ptq} case, {@code train} for the {@code
+ * qat_steps} case.
  */
 class CliReferenceTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   static Stream<JsonObject> ptqCases() {
     return Reference.cases("model_ptq").stream();
@@ -55,19 +55,37 @@ class CliReferenceTest {
     Path calibrated = tmp.resolve(name + ".calibrated.safetensors");
     Path logits = tmp.resolve(name + ".logits.npy");
 
-    CliRun.Result cal = CliRun.ok("calibrate", "--model", model, "--weights", weights.toString(), "--calibration",
-        calib.toString(), "--out", calibrated.toString());
+    CliRun.Result cal =
+        CliRun.ok(
+            "calibrate",
+            "--model",
+            model,
+            "--weights",
+            weights.toString(),
+            "--calibration",
+            calib.toString(),
+            "--out",
+            calibrated.toString());
     assertThat(cal.out()).contains("calibrated " + model + " on 4 batch(es), 64 images");
-    CliRun.ok("predict", "--model", model, "--checkpoint", calibrated.toString(), "--input", input.toString(),
-        "--output", logits.toString());
+    CliRun.ok(
+        "predict",
+        "--model",
+        model,
+        "--checkpoint",
+        calibrated.toString(),
+        "--input",
+        input.toString(),
+        "--output",
+        logits.toString());
 
     ArrayData y = Npy.read(logits);
     ArrayData want = Reference.npy(c.getAsJsonObject("outputs").get("output").getAsString());
     assertThat(y.dtype()).isEqualTo(ArrayData.DType.FLOAT32);
     assertThat(y.shape()).isEqualTo(want.shape());
-    Matching.assertMatches(name + " logits through the command line", want.toFloatArray(), y.floats());
-    for (Map.Entry<String, com.google.gson.JsonElement> e
-        : c.getAsJsonObject("outputs").getAsJsonObject("activation_scales").entrySet()) {
+    Matching.assertMatches(
+        name + " logits through the command line", want.toFloatArray(), y.floats());
+    for (Map.Entry<String, com.google.gson.JsonElement> e :
+        c.getAsJsonObject("outputs").getAsJsonObject("activation_scales").entrySet()) {
       assertThat(cal.out()).contains(" " + e.getKey() + " ");
     }
   }
@@ -88,21 +106,57 @@ class CliReferenceTest {
     Path logits = tmp.resolve("logits.npy");
     Path onnx = tmp.resolve("lenet.onnx");
 
-    Proc cal = java("calibrate", "--model", "QuantWeightActBiasLeNet", "--weights", weights.toString(),
-        "--calibration", calib.toString(), "--out", calibrated.toString());
+    Proc cal =
+        java(
+            "calibrate",
+            "--model",
+            "QuantWeightActBiasLeNet",
+            "--weights",
+            weights.toString(),
+            "--calibration",
+            calib.toString(),
+            "--out",
+            calibrated.toString());
     assertWithMessage(cal.toString()).that(cal.code).isEqualTo(0);
-    Proc predict = java("predict", "--model", "QuantWeightActBiasLeNet", "--checkpoint", calibrated.toString(),
-        "--input", input.toString(), "--output", logits.toString());
+    Proc predict =
+        java(
+            "predict",
+            "--model",
+            "QuantWeightActBiasLeNet",
+            "--checkpoint",
+            calibrated.toString(),
+            "--input",
+            input.toString(),
+            "--output",
+            logits.toString());
     assertWithMessage(predict.toString()).that(predict.code).isEqualTo(0);
-    Matching.assertMatches("child JVM logits", Reference.floats(c.getAsJsonObject("outputs").get("output").getAsString()),
+    Matching.assertMatches(
+        "child JVM logits",
+        Reference.floats(c.getAsJsonObject("outputs").get("output").getAsString()),
         Npy.read(logits).floats());
-    Proc export = java("export", "--model", "QuantWeightActBiasLeNet", "--checkpoint", calibrated.toString(),
-        "--output", onnx.toString());
+    Proc export =
+        java(
+            "export",
+            "--model",
+            "QuantWeightActBiasLeNet",
+            "--checkpoint",
+            calibrated.toString(),
+            "--output",
+            onnx.toString());
     assertWithMessage(export.toString()).that(export.code).isEqualTo(0);
     assertThat(export.out).contains("ONNX Runtime self-check: OK");
 
-    Proc bad = java("predict", "--model", "QuantWeightActBiasLeNet", "--checkpoint", calibrated.toString(),
-        "--input", weights.toString(), "--output", tmp.resolve("never.npy").toString());
+    Proc bad =
+        java(
+            "predict",
+            "--model",
+            "QuantWeightActBiasLeNet",
+            "--checkpoint",
+            calibrated.toString(),
+            "--input",
+            weights.toString(),
+            "--output",
+            tmp.resolve("never.npy").toString());
     assertWithMessage(bad.toString()).that(bad.code).isEqualTo(2);
     assertThat(bad.err.strip()).startsWith("qnn4j: " + weights + ": ");
     assertThat(bad.err.strip()).doesNotContain("\n");
@@ -110,13 +164,14 @@ class CliReferenceTest {
 
     Proc usage = java("predict", "--model", "QuantWeightActBiasLeNet", "--frobnicate");
     assertThat(usage.code).isEqualTo(2);
-    assertThat(usage.err.strip()).isEqualTo("qnn4j: Unknown option: '--frobnicate' (see 'qnn4j predict --help')");
+    assertThat(usage.err.strip())
+        .isEqualTo("qnn4j: Unknown option: '--frobnicate' (see 'qnn4j predict --help')");
   }
 
   /**
-   * The qat_steps case through {@code train}: SGD at the reference's learning rate, batches of 16 in
-   * order, from the reference's initial weights; the losses (from the metrics file) and the weights
-   * (from the checkpoint) match Brevitas' under the reference's training-step rule.
+   * The qat_steps case through {@code train}: SGD at the reference's learning rate, batches of 16
+   * in order, from the reference's initial weights; the losses (from the metrics file) and the
+   * weights (from the checkpoint) match Brevitas' under the reference's training-step rule.
    */
   @Test
   void trainMatchesTheQatStepsReference() throws IOException {
@@ -133,9 +188,26 @@ class CliReferenceTest {
     Path metrics = tmp.resolve("m.jsonl");
     Path ckpt = tmp.resolve("qat.safetensors");
 
-    CliRun.ok("train", "--model", reference.modelName(), "--data", "npy:" + x + ":" + y, "--optimizer", "sgd",
-        "--lr", Float.toString(reference.learningRate()), "--batch-size", Long.toString(s[1]), "--no-shuffle",
-        "--epochs", "1", "--init-weights", before.toString(), "--metrics", metrics.toString(), "--out",
+    CliRun.ok(
+        "train",
+        "--model",
+        reference.modelName(),
+        "--data",
+        "npy:" + x + ":" + y,
+        "--optimizer",
+        "sgd",
+        "--lr",
+        Float.toString(reference.learningRate()),
+        "--batch-size",
+        Long.toString(s[1]),
+        "--no-shuffle",
+        "--epochs",
+        "1",
+        "--init-weights",
+        before.toString(),
+        "--metrics",
+        metrics.toString(),
+        "--out",
         ckpt.toString());
 
     List<Float> losses = new ArrayList<>();
@@ -152,7 +224,9 @@ class CliReferenceTest {
       stepLosses[i] = losses.get(i);
     }
     Map<String, ArrayData> trained = Safetensors.read(ckpt).tensors();
-    reference.assertMatches("qnn4j train", stepLosses,
+    reference.assertMatches(
+        "qnn4j train",
+        stepLosses,
         name -> trained.containsKey(name) ? trained.get(name).toFloatArray() : null);
   }
 
@@ -187,12 +261,22 @@ class CliReferenceTest {
    */
   private Proc java(String... args) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx1g", "-cp",
-        System.getProperty("java.class.path"), "dev.qnn4j.samples.cli.Qnn4jCli"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.qnn4j.samples.cli.Qnn4jCli"));
     command.addAll(List.of(args));
     Path out = Files.createTempFile(tmp, "out", ".txt");
     Path err = Files.createTempFile(tmp, "err", ".txt");
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
     if (!p.waitFor(300, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("qnn4j " + String.join(" ", args) + " did not finish in 300 s");

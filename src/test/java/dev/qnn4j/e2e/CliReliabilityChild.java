@@ -23,8 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * Shared by the CliReliability* tests: the command line in a child JVM (real exit codes, a real
- * SIGKILL, hs_err crash logs in its working directory), a small learnable npy data set, and checks of
- * checkpoints and metrics files.
+ * SIGKILL, hs_err crash logs in its working directory), a small learnable npy data set, and checks
+ * of checkpoints and metrics files.
  */
 final class CliReliabilityChild {
   static final String LENET = "QuantWeightActBiasLeNet";
@@ -46,7 +46,14 @@ final class CliReliabilityChild {
   /** The java command running the command line on this test's class path. */
   static List<String> command(String... args) {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"), "dev.qnn4j.samples.cli.Qnn4jCli"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.qnn4j.samples.cli.Qnn4jCli"));
     command.addAll(List.of(args));
     return command;
   }
@@ -57,9 +64,11 @@ final class CliReliabilityChild {
   }
 
   static Process start(Path cwd, Path log, List<String> command) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile())
-        .redirectOutput(log.resolveSibling(log.getFileName() + ".out").toFile())
-        .redirectError(log.resolveSibling(log.getFileName() + ".err").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(cwd.toFile())
+            .redirectOutput(log.resolveSibling(log.getFileName() + ".out").toFile())
+            .redirectError(log.resolveSibling(log.getFileName() + ".err").toFile());
     return pb.start();
   }
 
@@ -68,13 +77,18 @@ final class CliReliabilityChild {
     return finish(start(cwd, log, args), log, String.join(" ", args));
   }
 
-  /** Runs the command line under {@code bash -c 'ulimit -f BLOCKS; exec java ...'} (1 block = 1 KiB in bash). */
-  static Proc runWithFileSizeLimit(long kib, Path cwd, Path log, String... args) throws IOException, InterruptedException {
+  /**
+   * Runs the command line under {@code bash -c 'ulimit -f BLOCKS; exec java ...'} (1 block = 1 KiB
+   * in bash).
+   */
+  static Proc runWithFileSizeLimit(long kib, Path cwd, Path log, String... args)
+      throws IOException, InterruptedException {
     StringBuilder sh = new StringBuilder("ulimit -f " + kib + " && exec");
     for (String a : command(args)) {
       sh.append(" '").append(a.replace("'", "'\\''")).append('\'');
     }
-    return finish(start(cwd, log, List.of("bash", "-c", sh.toString())), log, String.join(" ", args));
+    return finish(
+        start(cwd, log, List.of("bash", "-c", sh.toString())), log, String.join(" ", args));
   }
 
   static Proc finish(Process p, Path log, String what) throws IOException, InterruptedException {
@@ -82,14 +96,20 @@ final class CliReliabilityChild {
       p.destroyForcibly().waitFor();
       throw new AssertionError("qnn4j " + what + " did not finish in 120 s");
     }
-    return new Proc(p.exitValue(), Files.readString(log.resolveSibling(log.getFileName() + ".out")),
+    return new Proc(
+        p.exitValue(),
+        Files.readString(log.resolveSibling(log.getFileName() + ".out")),
         Files.readString(log.resolveSibling(log.getFileName() + ".err")));
   }
 
   /** Fails on a JVM crash log (a crash in native code) in {@code dir}. */
   static void assertNoCrashLog(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      List<String> crashes = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("hs_err_pid")).toList();
+      List<String> crashes =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(n -> n.startsWith("hs_err_pid"))
+              .toList();
       assertWithMessage("JVM crash logs in " + dir).that(crashes).isEmpty();
     }
   }
@@ -102,8 +122,9 @@ final class CliReliabilityChild {
   }
 
   /**
-   * {@code n} images [3, 32, 32] (noise plus a stripe pattern that gives away the label, so the model
-   * learns something) as x.npy and int64 labels 0..9 as y.npy in {@code dir}; returns "npy:X:Y".
+   * {@code n} images [3, 32, 32] (noise plus a stripe pattern that gives away the label, so the
+   * model learns something) as x.npy and int64 labels 0..9 as y.npy in {@code dir}; returns
+   * "npy:X:Y".
    */
   static String writeData(Path dir, int n, long seed) throws IOException {
     Random r = new Random(seed);
@@ -141,10 +162,14 @@ final class CliReliabilityChild {
   static Map<String, String> metricsWithoutTiming(Path metrics) throws IOException {
     Map<String, String> out = new TreeMap<>();
     for (String line : Files.readAllLines(metrics)) {
-      assertWithMessage(metrics + ": " + line).that(line).matches("\\{\"event\":\"(step|epoch)\".*\\}");
+      assertWithMessage(metrics + ": " + line)
+          .that(line)
+          .matches("\\{\"event\":\"(step|epoch)\".*\\}");
       String key = line.replaceAll("^\\{\"event\":\"(step|epoch)\",\"\\1\":([0-9]+),.*", "$1 $2");
-      key = key.startsWith("step") ? String.format("step %06d", Long.parseLong(key.substring(5)))
-          : String.format("epoch %03d", Long.parseLong(key.substring(6)));
+      key =
+          key.startsWith("step")
+              ? String.format("step %06d", Long.parseLong(key.substring(5)))
+              : String.format("epoch %03d", Long.parseLong(key.substring(6)));
       out.put(key, line.replaceAll(",\"(images_per_s|elapsed_s|seconds)\":[^,}]+", ""));
     }
     return out;
@@ -183,7 +208,10 @@ final class CliReliabilityChild {
       this.dir = dir;
     }
 
-    /** Mounts a tmpfs with {@code options} (e.g. "size=2m") on {@code dir}, or returns null if that is impossible. */
+    /**
+     * Mounts a tmpfs with {@code options} (e.g. "size=2m") on {@code dir}, or returns null if that
+     * is impossible.
+     */
     static Mount tmpfs(Path dir, String options) throws IOException, InterruptedException {
       Files.createDirectories(dir);
       if (!isRoot()) {

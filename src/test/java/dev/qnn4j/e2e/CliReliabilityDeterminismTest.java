@@ -17,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (default ND4J threading, shuffled batches, Adam); another seed gives other weights.
  */
 class CliReliabilityDeterminismTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void theSameSeedGivesBitIdenticalCheckpointsAndMetricsAndAnotherSeedDoesNot() throws Exception {
@@ -30,16 +29,20 @@ class CliReliabilityDeterminismTest {
     Path c = train(data, 2, tmp.resolve("c"), logs);
 
     // Same command line (relative paths), same seed: the whole file is the same, header included.
-    assertThat(Files.readAllBytes(b.resolve("C.safetensors"))).isEqualTo(Files.readAllBytes(a.resolve("C.safetensors")));
+    assertThat(Files.readAllBytes(b.resolve("C.safetensors")))
+        .isEqualTo(Files.readAllBytes(a.resolve("C.safetensors")));
     Map<String, String> metricsA = CliReliabilityChild.metricsWithoutTiming(a.resolve("m.jsonl"));
     assertThat(metricsA).hasSize(32 + 2);
-    assertThat(CliReliabilityChild.metricsWithoutTiming(b.resolve("m.jsonl"))).containsExactlyEntriesIn(metricsA)
+    assertThat(CliReliabilityChild.metricsWithoutTiming(b.resolve("m.jsonl")))
+        .containsExactlyEntriesIn(metricsA)
         .inOrder();
 
     Map<String, ArrayData> ta = CliReliabilityChild.tensors(a.resolve("C.safetensors"));
     Map<String, ArrayData> tc = CliReliabilityChild.tensors(c.resolve("C.safetensors"));
     for (String weight : new String[] {"conv1.weight", "conv2.weight", "fc1.weight", "fc3.bias"}) {
-      assertWithMessage(weight + " with seeds 1 and 2").that(tc.get(weight)).isNotEqualTo(ta.get(weight));
+      assertWithMessage(weight + " with seeds 1 and 2")
+          .that(tc.get(weight))
+          .isNotEqualTo(ta.get(weight));
     }
     Map<String, String> metricsC = CliReliabilityChild.metricsWithoutTiming(c.resolve("m.jsonl"));
     assertThat(metricsC.get("step 000001")).isNotEqualTo(metricsA.get("step 000001"));
@@ -48,9 +51,25 @@ class CliReliabilityDeterminismTest {
   /** Two epochs of 16 steps in a child JVM, in directory {@code dir}; returns it. */
   private static Path train(String data, long seed, Path dir, Path logs) throws Exception {
     Files.createDirectory(dir);
-    Proc r = CliReliabilityChild.run(dir, logs.resolve(dir.getFileName().toString()), "train", "--model", LENET,
-        "--data", data, "--epochs", "2", "--batch-size", "16", "--seed", Long.toString(seed), "--out", "C.safetensors",
-        "--metrics", "m.jsonl");
+    Proc r =
+        CliReliabilityChild.run(
+            dir,
+            logs.resolve(dir.getFileName().toString()),
+            "train",
+            "--model",
+            LENET,
+            "--data",
+            data,
+            "--epochs",
+            "2",
+            "--batch-size",
+            "16",
+            "--seed",
+            Long.toString(seed),
+            "--out",
+            "C.safetensors",
+            "--metrics",
+            "m.jsonl");
     assertWithMessage(r.toString()).that(r.code()).isEqualTo(0);
     CliReliabilityChild.assertNoCrashLog(dir);
     return dir;

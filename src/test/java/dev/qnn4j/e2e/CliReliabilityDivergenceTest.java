@@ -22,13 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * naming the step; the last good checkpoint is kept, loadable and finite, and no crash log appears.
  */
 class CliReliabilityDivergenceTest {
-  @TempDir
-  static Path fixtures;
+  @TempDir static Path fixtures;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   static String clean;
+
   /** Like {@link #clean}, but image 40 has a NaN: batch 3 of each epoch without shuffling. */
   static String withNan;
 
@@ -48,8 +47,10 @@ class CliReliabilityDivergenceTest {
   void aNanImageExitsWith3NamingTheStepAndKeepsTheLastGoodCheckpoint() throws Exception {
     Proc r = train(withNan, "--epochs", "2", "--no-shuffle", "--checkpoint-every", "2");
     assertThat(r.code()).isEqualTo(3);
-    CliReliabilityChild.assertOneLine(r, "qnn4j: training stopped at step 3 (epoch 1, batch 3 of 4): the input contains"
-        + " NaN (image 8 of the batch, data set example 40); the last good checkpoint is C.safetensors (step 2)");
+    CliReliabilityChild.assertOneLine(
+        r,
+        "qnn4j: training stopped at step 3 (epoch 1, batch 3 of 4): the input contains"
+            + " NaN (image 8 of the batch, data set example 40); the last good checkpoint is C.safetensors (step 2)");
     TrainingState s = CliReliabilityChild.load(tmp.resolve("C.safetensors"));
     assertThat(s.step()).isEqualTo(2);
     assertThat(s.batchInEpoch()).isEqualTo(2);
@@ -63,9 +64,11 @@ class CliReliabilityDivergenceTest {
     byte[] before = Files.readAllBytes(tmp.resolve("C.safetensors"));
     Proc r = train(withNan, "--epochs", "2", "--no-shuffle", "--resume");
     assertThat(r.code()).isEqualTo(3);
-    CliReliabilityChild.assertOneLine(r, "qnn4j: training stopped at step 7 (epoch 2, batch 3 of 4): the input contains"
-        + " NaN (image 8 of the batch, data set example 40); no checkpoint was written in this run; C.safetensors"
-        + " (step 4, from before this run) is unchanged");
+    CliReliabilityChild.assertOneLine(
+        r,
+        "qnn4j: training stopped at step 7 (epoch 2, batch 3 of 4): the input contains"
+            + " NaN (image 8 of the batch, data set example 40); no checkpoint was written in this run; C.safetensors"
+            + " (step 4, from before this run) is unchanged");
     assertThat(Files.readAllBytes(tmp.resolve("C.safetensors"))).isEqualTo(before);
     assertThat(CliReliabilityChild.load(tmp.resolve("C.safetensors")).step()).isEqualTo(4);
   }
@@ -74,17 +77,24 @@ class CliReliabilityDivergenceTest {
   void aLearningRateThatBlowsUpExitsWith3AndTheLastCheckpointIsFinite() throws Exception {
     // The activations turn NaN while the quantizers still collect statistics (this once ended in an
     // internal error, exit 1, from the percentile of NaN data).
-    Proc r = train(clean, "--epochs", "2", "--optimizer", "sgd", "--lr", "1e5", "--checkpoint-every", "1");
+    Proc r =
+        train(
+            clean, "--epochs", "2", "--optimizer", "sgd", "--lr", "1e5", "--checkpoint-every", "1");
     assertThat(r.code()).isEqualTo(3);
     // The first activation quantizer whose statistic turns NaN stops the step before it becomes a
     // scale; the trace names where the NaN came from.
-    CliReliabilityChild.assertOneLine(r, "qnn4j: training stopped at step 3 (epoch 1, batch 3 of 4): layer relu2:"
-        + " the activation statistic of act_quant became non-finite at statistics step 3 (batch statistic NaN, the"
-        + " 99.999th percentile of |x|); the quantizer keeps its last finite statistic ");
-    assertThat(r.errText()).endsWith("; the first non-finite output is at layer conv2 (QuantConv2d), which contains"
-        + " NaN; the last good checkpoint is C.safetensors (step 2)");
+    CliReliabilityChild.assertOneLine(
+        r,
+        "qnn4j: training stopped at step 3 (epoch 1, batch 3 of 4): layer relu2:"
+            + " the activation statistic of act_quant became non-finite at statistics step 3 (batch statistic NaN, the"
+            + " 99.999th percentile of |x|); the quantizer keeps its last finite statistic ");
+    assertThat(r.errText())
+        .endsWith(
+            "; the first non-finite output is at layer conv2 (QuantConv2d), which contains"
+                + " NaN; the last good checkpoint is C.safetensors (step 2)");
     assertThat(CliReliabilityChild.load(tmp.resolve("C.safetensors")).step()).isEqualTo(2);
-    for (Map.Entry<String, ArrayData> e : CliReliabilityChild.tensors(tmp.resolve("C.safetensors")).entrySet()) {
+    for (Map.Entry<String, ArrayData> e :
+        CliReliabilityChild.tensors(tmp.resolve("C.safetensors")).entrySet()) {
       if (e.getValue().dtype() == ArrayData.DType.FLOAT32) {
         for (float v : e.getValue().floats()) {
           assertWithMessage(e.getKey()).that(Float.isFinite(v)).isTrue();
@@ -95,21 +105,49 @@ class CliReliabilityDivergenceTest {
 
   @Test
   void anUpdateThatOverflowsIsNeverSaved() throws Exception {
-    Proc r = train(clean, "--optimizer", "sgd", "--lr", "1e30", "--weight-decay", "1e30", "--checkpoint-every", "1");
+    Proc r =
+        train(
+            clean,
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "1e30",
+            "--weight-decay",
+            "1e30",
+            "--checkpoint-every",
+            "1");
     assertThat(r.code()).isEqualTo(3);
-    CliReliabilityChild.assertOneLine(r, "qnn4j: training stopped at step 1 (epoch 1, batch 1 of 4): the update left"
-        + " -Infinity in conv1.weight (the learning rate or weight decay may be too high); no checkpoint was written in"
-        + " this run");
+    CliReliabilityChild.assertOneLine(
+        r,
+        "qnn4j: training stopped at step 1 (epoch 1, batch 1 of 4): the update left"
+            + " -Infinity in conv1.weight (the learning rate or weight decay may be too high); no checkpoint was written in"
+            + " this run");
     assertThat(names()).isEmpty(); // no checkpoint, and no empty metrics log
   }
 
   /** {@code train} of 64 images in batches of 16 in a child JVM working in {@code tmp}. */
   private Proc train(String data, String... more) throws Exception {
-    List<String> args = new java.util.ArrayList<>(List.of("train", "--model", LENET, "--data", data, "--batch-size",
-        "16", "--seed", "1", "--out", "C.safetensors", "--metrics", "m.jsonl"));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "train",
+                "--model",
+                LENET,
+                "--data",
+                data,
+                "--batch-size",
+                "16",
+                "--seed",
+                "1",
+                "--out",
+                "C.safetensors",
+                "--metrics",
+                "m.jsonl"));
     args.addAll(List.of(more));
     Path logs = Files.createDirectories(fixtures.resolve("logs"));
-    Proc r = CliReliabilityChild.run(tmp, Files.createTempFile(logs, "train", ""), args.toArray(String[]::new));
+    Proc r =
+        CliReliabilityChild.run(
+            tmp, Files.createTempFile(logs, "train", ""), args.toArray(String[]::new));
     CliReliabilityChild.assertNoCrashLog(tmp);
     return r;
   }

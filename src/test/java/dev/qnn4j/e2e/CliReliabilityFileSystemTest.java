@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
@@ -23,21 +22,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A full disk, a file-size limit, a read-only output directory and a missing data set end a
- * command with exit code 2 and one line naming the file, leave no partial file (an existing file
- * keeps its content) and no JVM crash log. The full disk and the read-only file system are real
- * tmpfs mounts (root only; root ignores permissions, so without root a chmod-ed directory stands in
- * for the read-only case and the full disk is skipped); the file-size limit is {@code ulimit -f}.
+ * A full disk, a file-size limit, a read-only output directory and a missing data set end a command
+ * with exit code 2 and one line naming the file, leave no partial file (an existing file keeps its
+ * content) and no JVM crash log. The full disk and the read-only file system are real tmpfs mounts
+ * (root only; root ignores permissions, so without root a chmod-ed directory stands in for the
+ * read-only case and the full disk is skipped); the file-size limit is {@code ulimit -f}.
  */
 class CliReliabilityFileSystemTest {
-  @TempDir
-  static Path fixtures;
+  @TempDir static Path fixtures;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   static String data;
   static Path images;
+
   /** One epoch on {@link #data} with --seed 1, --batch-size 16 (step 2). */
   static Path trained;
 
@@ -47,7 +45,17 @@ class CliReliabilityFileSystemTest {
     data = CliReliabilityChild.writeData(dir, 32, 9);
     images = dir.resolve("x.npy");
     trained = fixtures.resolve("trained.safetensors");
-    CliRun.ok("train", "--model", LENET, "--data", data, "--batch-size", "16", "--seed", "1", "--out",
+    CliRun.ok(
+        "train",
+        "--model",
+        LENET,
+        "--data",
+        data,
+        "--batch-size",
+        "16",
+        "--seed",
+        "1",
+        "--out",
         trained.toString());
   }
 
@@ -66,32 +74,79 @@ class CliReliabilityFileSystemTest {
       byte[] logitsBefore = Files.readAllBytes(logits);
 
       // Resumed for a second epoch: the save at its end fails; the checkpoint of epoch 1 stays.
-      Proc r = run("train", "--model", LENET, "--data", data, "--epochs", "2", "--batch-size", "16", "--seed", "1",
-          "--resume", "--out", ckpt.toString());
+      Proc r =
+          run(
+              "train",
+              "--model",
+              LENET,
+              "--data",
+              data,
+              "--epochs",
+              "2",
+              "--batch-size",
+              "16",
+              "--seed",
+              "1",
+              "--resume",
+              "--out",
+              ckpt.toString());
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + ckpt + ": No space left on device");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write " + ckpt + ": No space left on device");
       assertThat(Files.readAllBytes(ckpt)).isEqualTo(ckptBefore);
       assertThat(CliReliabilityChild.load(ckpt).step()).isEqualTo(2);
 
       // The metrics log on the full disk: the first line cannot be written.
       Path metrics = full.resolve("m.jsonl");
-      r = run("train", "--model", LENET, "--data", data, "--batch-size", "16", "--out",
-          tmp.resolve("work/ok.safetensors").toString(), "--metrics", metrics.toString());
+      r =
+          run(
+              "train",
+              "--model",
+              LENET,
+              "--data",
+              data,
+              "--batch-size",
+              "16",
+              "--out",
+              tmp.resolve("work/ok.safetensors").toString(),
+              "--metrics",
+              metrics.toString());
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write metrics to " + metrics + ": No space left on device");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write metrics to " + metrics + ": No space left on device");
 
       Path onnx = full.resolve("m.onnx");
-      r = run("export", "--model", LENET, "--checkpoint", trained.toString(), "--output", onnx.toString());
+      r =
+          run(
+              "export",
+              "--model",
+              LENET,
+              "--checkpoint",
+              trained.toString(),
+              "--output",
+              onnx.toString());
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + onnx + ": No space left on device");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write " + onnx + ": No space left on device");
 
-      r = run("predict", "--model", LENET, "--checkpoint", trained.toString(), "--input", images.toString(),
-          "--output", logits.toString());
+      r =
+          run(
+              "predict",
+              "--model",
+              LENET,
+              "--checkpoint",
+              trained.toString(),
+              "--input",
+              images.toString(),
+              "--output",
+              logits.toString());
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + logits + ": No space left on device");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write " + logits + ": No space left on device");
       assertThat(Files.readAllBytes(logits)).isEqualTo(logitsBefore);
 
-      assertWithMessage("no partial or temporary files").that(names(full))
+      assertWithMessage("no partial or temporary files")
+          .that(names(full))
           .containsExactly("c.safetensors", "filler", "y.npy");
       assertThat(names(tmp.resolve("work"))).isEmpty();
     }
@@ -100,16 +155,41 @@ class CliReliabilityFileSystemTest {
   @Test
   void aFileSizeLimitFailsWithExit2AndLeavesNoPartialFile() throws Exception {
     Path work = Files.createDirectories(tmp.resolve("work"));
-    // 64 KiB: the metrics log fits, the 750 KB checkpoint does not (the JVM ignores SIGXFSZ: EFBIG).
-    Proc r = CliReliabilityChild.runWithFileSizeLimit(64, work, tmp.resolve("ulimit"), "train", "--model", LENET,
-        "--data", data, "--batch-size", "16", "--out", "c.safetensors", "--metrics", "m.jsonl");
+    // 64 KiB: the metrics log fits, the 750 KB checkpoint does not (the JVM ignores SIGXFSZ:
+    // EFBIG).
+    Proc r =
+        CliReliabilityChild.runWithFileSizeLimit(
+            64,
+            work,
+            tmp.resolve("ulimit"),
+            "train",
+            "--model",
+            LENET,
+            "--data",
+            data,
+            "--batch-size",
+            "16",
+            "--out",
+            "c.safetensors",
+            "--metrics",
+            "m.jsonl");
     assertThat(r.code()).isEqualTo(2);
     CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write c.safetensors: File too large");
     assertThat(names(work)).containsExactly("m.jsonl"); // the steps it logged, whole lines
     assertThat(Files.readAllLines(work.resolve("m.jsonl"))).hasSize(2);
 
-    r = CliReliabilityChild.runWithFileSizeLimit(16, work, tmp.resolve("ulimit-export"), "export", "--model", LENET,
-        "--checkpoint", trained.toString(), "--output", "m.onnx");
+    r =
+        CliReliabilityChild.runWithFileSizeLimit(
+            16,
+            work,
+            tmp.resolve("ulimit-export"),
+            "export",
+            "--model",
+            LENET,
+            "--checkpoint",
+            trained.toString(),
+            "--output",
+            "m.onnx");
     assertThat(r.code()).isEqualTo(2);
     CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write m.onnx: File too large");
     assertThat(names(work)).containsExactly("m.jsonl");
@@ -136,32 +216,58 @@ class CliReliabilityFileSystemTest {
       Assumptions.assumeFalse(Files.isWritable(ro), "cannot make a read-only directory here");
       byte[] ckptBefore = Files.readAllBytes(ckpt);
       byte[] logitsBefore = Files.readAllBytes(logits);
-      List<String> train = List.of("train", "--model", LENET, "--data", data, "--batch-size", "16", "--seed", "1");
+      List<String> train =
+          List.of("train", "--model", LENET, "--data", data, "--batch-size", "16", "--seed", "1");
 
       Proc r = run(concat(train, "--out", ro.resolve("new.safetensors").toString()));
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + ro.resolve("new.safetensors") + ": " + why
-          + " (--out)");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write " + ro.resolve("new.safetensors") + ": " + why + " (--out)");
       assertWithMessage("checked before training").that(r.out()).isEmpty();
 
       r = run(concat(train, "--epochs", "2", "--resume", "--out", ckpt.toString()));
       assertThat(r.code()).isEqualTo(2);
       CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + ckpt + ": " + why + " (--out)");
 
-      r = run(concat(train, "--out", tmp.resolve("work/ok.safetensors").toString(), "--metrics",
-          ro.resolve("m.jsonl").toString()));
+      r =
+          run(
+              concat(
+                  train,
+                  "--out",
+                  tmp.resolve("work/ok.safetensors").toString(),
+                  "--metrics",
+                  ro.resolve("m.jsonl").toString()));
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + ro.resolve("m.jsonl") + ": " + why
-          + " (--metrics)");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write " + ro.resolve("m.jsonl") + ": " + why + " (--metrics)");
 
-      r = run("export", "--model", LENET, "--checkpoint", ckpt.toString(), "--output", ro.resolve("m.onnx").toString());
+      r =
+          run(
+              "export",
+              "--model",
+              LENET,
+              "--checkpoint",
+              ckpt.toString(),
+              "--output",
+              ro.resolve("m.onnx").toString());
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + ro.resolve("m.onnx") + ": " + why + " (--output)");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write " + ro.resolve("m.onnx") + ": " + why + " (--output)");
 
-      r = run("predict", "--model", LENET, "--checkpoint", ckpt.toString(), "--input", images.toString(), "--output",
-          logits.toString());
+      r =
+          run(
+              "predict",
+              "--model",
+              LENET,
+              "--checkpoint",
+              ckpt.toString(),
+              "--input",
+              images.toString(),
+              "--output",
+              logits.toString());
       assertThat(r.code()).isEqualTo(2);
-      CliReliabilityChild.assertOneLine(r, "qnn4j: cannot write " + logits + ": " + why + " (--output)");
+      CliReliabilityChild.assertOneLine(
+          r, "qnn4j: cannot write " + logits + ": " + why + " (--output)");
 
       assertThat(Files.readAllBytes(ckpt)).isEqualTo(ckptBefore);
       assertThat(Files.readAllBytes(logits)).isEqualTo(logitsBefore);
@@ -179,11 +285,22 @@ class CliReliabilityFileSystemTest {
   @Test
   void aDirectoryThatRefusesNewFilesIsFoundBeforeTraining() {
     // /proc exists and, for root, passes the permission check, but takes no new files.
-    CliRun.Result r = CliRun.run("train", "--model", LENET, "--data", data, "--batch-size", "16", "--out",
-        "/proc/c.safetensors");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            LENET,
+            "--data",
+            data,
+            "--batch-size",
+            "16",
+            "--out",
+            "/proc/c.safetensors");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.errText()).matches("qnn4j: cannot write /proc/c\\.safetensors: (cannot create a file in directory /proc"
-        + " \\(No such file or directory\\)|directory /proc is not writable) \\(--out\\)");
+    assertThat(r.errText())
+        .matches(
+            "qnn4j: cannot write /proc/c\\.safetensors: (cannot create a file in directory /proc"
+                + " \\(No such file or directory\\)|directory /proc is not writable) \\(--out\\)");
     assertWithMessage("checked before training").that(r.out()).isEmpty();
   }
 
@@ -191,33 +308,108 @@ class CliReliabilityFileSystemTest {
   void aMissingDataSetFailsWithExit2AndTheInstallHintOrFileName() throws IOException {
     Path empty = Files.createDirectory(tmp.resolve("empty"));
     Path out = tmp.resolve("c.safetensors");
-    String hint = "Fashion-MNIST is not installed (expected train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,"
-        + " t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz); install it with `apt-get install"
-        + " dataset-fashion-mnist`";
+    String hint =
+        "Fashion-MNIST is not installed (expected train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,"
+            + " t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz); install it with `apt-get install"
+            + " dataset-fashion-mnist`";
     String o = out.toString();
     Object[][] cases = {
-        {List.of("train", "--model", LENET, "--data", "fashion-mnist:/nonexistent", "--out", o),
-            "qnn4j: /nonexistent: " + hint},
-        {List.of("train", "--model", LENET, "--data", "fashion-mnist:" + empty, "--out", o), "qnn4j: " + empty + ": " + hint},
-        {List.of("eval", "--model", LENET, "--checkpoint", trained.toString(), "--data", "fashion-mnist:/nonexistent"),
-            "qnn4j: /nonexistent: " + hint},
-        {List.of("calibrate", "--model", LENET, "--weights", trained.toString(), "--data", "fashion-mnist:/nonexistent",
-            "--out", o), "qnn4j: /nonexistent: " + hint},
-        {List.of("demo", "--no-install", "--data-dir", "/nonexistent", "--out-dir", tmp.resolve("demo").toString()),
-            "qnn4j: /nonexistent: " + hint},
-        {List.of("train", "--model", LENET, "--data", "cifar10:/nonexistent", "--out", o),
-            "qnn4j: /nonexistent: no such directory (--data cifar10:DIR)"},
-        {List.of("train", "--model", LENET, "--data", "cifar10:" + empty, "--out", o),
-            "qnn4j: " + empty + ": CIFAR-10 file(s) missing: data_batch_1.bin"},
-        {List.of("eval", "--model", LENET, "--checkpoint", trained.toString(), "--data", "cifar10:/nonexistent"),
-            "qnn4j: /nonexistent: no such directory (--data cifar10:DIR)"},
-        {List.of("train", "--model", LENET, "--data", "npy:" + tmp.resolve("missing.npy") + ":" + images, "--out", o),
-            "qnn4j: " + tmp.resolve("missing.npy") + ": no such file (--data npy images)"},
-        {List.of("train", "--model", LENET, "--data", "npy:" + images + ":" + tmp.resolve("missing.npy"), "--out", o),
-            "qnn4j: " + tmp.resolve("missing.npy") + ": no such file (--data npy labels)"},
-        {List.of("predict", "--model", LENET, "--checkpoint", trained.toString(), "--input",
-            tmp.resolve("missing.npy").toString(), "--output", tmp.resolve("y.npy").toString()),
-            "qnn4j: " + tmp.resolve("missing.npy") + ": no such file (--input)"},
+      {
+        List.of("train", "--model", LENET, "--data", "fashion-mnist:/nonexistent", "--out", o),
+        "qnn4j: /nonexistent: " + hint
+      },
+      {
+        List.of("train", "--model", LENET, "--data", "fashion-mnist:" + empty, "--out", o),
+        "qnn4j: " + empty + ": " + hint
+      },
+      {
+        List.of(
+            "eval",
+            "--model",
+            LENET,
+            "--checkpoint",
+            trained.toString(),
+            "--data",
+            "fashion-mnist:/nonexistent"),
+        "qnn4j: /nonexistent: " + hint
+      },
+      {
+        List.of(
+            "calibrate",
+            "--model",
+            LENET,
+            "--weights",
+            trained.toString(),
+            "--data",
+            "fashion-mnist:/nonexistent",
+            "--out",
+            o),
+        "qnn4j: /nonexistent: " + hint
+      },
+      {
+        List.of(
+            "demo",
+            "--no-install",
+            "--data-dir",
+            "/nonexistent",
+            "--out-dir",
+            tmp.resolve("demo").toString()),
+        "qnn4j: /nonexistent: " + hint
+      },
+      {
+        List.of("train", "--model", LENET, "--data", "cifar10:/nonexistent", "--out", o),
+        "qnn4j: /nonexistent: no such directory (--data cifar10:DIR)"
+      },
+      {
+        List.of("train", "--model", LENET, "--data", "cifar10:" + empty, "--out", o),
+        "qnn4j: " + empty + ": CIFAR-10 file(s) missing: data_batch_1.bin"
+      },
+      {
+        List.of(
+            "eval",
+            "--model",
+            LENET,
+            "--checkpoint",
+            trained.toString(),
+            "--data",
+            "cifar10:/nonexistent"),
+        "qnn4j: /nonexistent: no such directory (--data cifar10:DIR)"
+      },
+      {
+        List.of(
+            "train",
+            "--model",
+            LENET,
+            "--data",
+            "npy:" + tmp.resolve("missing.npy") + ":" + images,
+            "--out",
+            o),
+        "qnn4j: " + tmp.resolve("missing.npy") + ": no such file (--data npy images)"
+      },
+      {
+        List.of(
+            "train",
+            "--model",
+            LENET,
+            "--data",
+            "npy:" + images + ":" + tmp.resolve("missing.npy"),
+            "--out",
+            o),
+        "qnn4j: " + tmp.resolve("missing.npy") + ": no such file (--data npy labels)"
+      },
+      {
+        List.of(
+            "predict",
+            "--model",
+            LENET,
+            "--checkpoint",
+            trained.toString(),
+            "--input",
+            tmp.resolve("missing.npy").toString(),
+            "--output",
+            tmp.resolve("y.npy").toString()),
+        "qnn4j: " + tmp.resolve("missing.npy") + ": no such file (--input)"
+      },
     };
     for (Object[] c : cases) {
       @SuppressWarnings("unchecked")

@@ -21,33 +21,53 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code train} killed with SIGKILL at seeded pseudo-random moments (while training, while writing a
- * checkpoint, while evaluating) and restarted with {@code --resume} each time, like a job under a
- * supervisor: the checkpoint on disk is always loadable and never goes backwards, the temporary files
- * of interrupted saves are never taken for checkpoints (and the next run removes them), and the
- * final weights, optimizer state and metrics are bit-identical to an uninterrupted run.
+ * {@code train} killed with SIGKILL at seeded pseudo-random moments (while training, while writing
+ * a checkpoint, while evaluating) and restarted with {@code --resume} each time, like a job under a
+ * supervisor: the checkpoint on disk is always loadable and never goes backwards, the temporary
+ * files of interrupted saves are never taken for checkpoints (and the next run removes them), and
+ * the final weights, optimizer state and metrics are bit-identical to an uninterrupted run.
  */
 class CliReliabilityKillResumeTest {
   private static final int KILLS = 6;
+
   /** 256 images in batches of 16: 16 steps per epoch, 48 in all. */
   private static final int STEPS = 48;
-  private static final Pattern STEP_LINE = Pattern.compile("^\\{\"event\":\"step\",\"step\":([0-9]+),");
+
+  private static final Pattern STEP_LINE =
+      Pattern.compile("^\\{\"event\":\"step\",\"step\":([0-9]+),");
   private static final Pattern TEMP = Pattern.compile("\\.C\\.safetensors\\.[0-9a-f]{12}\\.tmp");
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
-  void killedAtRandomMomentsTheCheckpointIsAlwaysLoadableAndResumingIsBitIdentical() throws Exception {
+  void killedAtRandomMomentsTheCheckpointIsAlwaysLoadableAndResumingIsBitIdentical()
+      throws Exception {
     Path dataDir = Files.createDirectory(tmp.resolve("data"));
     Path logs = Files.createDirectory(tmp.resolve("logs"));
     String data = CliReliabilityChild.writeData(dataDir, 256, 11);
-    List<String> common = List.of("train", "--model", LENET, "--data", data, "--epochs", "3", "--batch-size", "16",
-        "--seed", "1", "--out", "C.safetensors", "--metrics", "m.jsonl");
+    List<String> common =
+        List.of(
+            "train",
+            "--model",
+            LENET,
+            "--data",
+            data,
+            "--epochs",
+            "3",
+            "--batch-size",
+            "16",
+            "--seed",
+            "1",
+            "--out",
+            "C.safetensors",
+            "--metrics",
+            "m.jsonl");
 
-    // The uninterrupted run (checkpoints after each epoch only: saving more often must not change anything).
+    // The uninterrupted run (checkpoints after each epoch only: saving more often must not change
+    // anything).
     Path straight = Files.createDirectory(tmp.resolve("straight"));
-    Proc ref = CliReliabilityChild.run(straight, logs.resolve("straight"), common.toArray(String[]::new));
+    Proc ref =
+        CliReliabilityChild.run(straight, logs.resolve("straight"), common.toArray(String[]::new));
     assertWithMessage(ref.toString()).that(ref.code()).isEqualTo(0);
 
     // The same run, checkpointing every 3 steps, killed KILLS times and restarted with --resume.
@@ -98,15 +118,23 @@ class CliReliabilityKillResumeTest {
       // Whatever the moment, the checkpoint is either not there yet or complete and loadable.
       if (Files.exists(ckpt)) {
         TrainingState s = CliReliabilityChild.load(ckpt);
-        assertWithMessage("checkpoint step after kill " + i).that(s.step()).isAtLeast(checkpointStep);
+        assertWithMessage("checkpoint step after kill " + i)
+            .that(s.step())
+            .isAtLeast(checkpointStep);
         assertWithMessage("a checkpoint is written every 3 steps and at epoch ends")
-            .that(s.step() % 3 == 0 || s.step() % 16 == 0).isTrue();
+            .that(s.step() % 3 == 0 || s.step() % 16 == 0)
+            .isTrue();
         checkpointStep = s.step();
       }
       CliReliabilityChild.metricsWithoutTiming(metrics); // complete JSON lines only
-      story.append(String.format("kill %d: after step %d (%s), checkpoint at step %d, %d temporary file(s)%n",
-          i, maxLoggedStep(metrics), duringSave ? "during a save" : "+" + delayMillis + " ms", checkpointStep,
-          temps.size()));
+      story.append(
+          String.format(
+              "kill %d: after step %d (%s), checkpoint at step %d, %d temporary file(s)%n",
+              i,
+              maxLoggedStep(metrics),
+              duringSave ? "during a save" : "+" + delayMillis + " ms",
+              checkpointStep,
+              temps.size()));
     }
     System.out.print(story);
     System.out.println(kills + " kills, " + interruptedSaves + " of them during a checkpoint save");
@@ -116,7 +144,8 @@ class CliReliabilityKillResumeTest {
     Proc last = CliReliabilityChild.run(killed, logs.resolve("last"), args.toArray(String[]::new));
     assertWithMessage(last.toString()).that(last.code()).isEqualTo(0);
     assertThat(last.out()).contains("checkpoint: C.safetensors (epoch 3, step 48)");
-    assertWithMessage("temporary files are removed by the next run").that(names(killed))
+    assertWithMessage("temporary files are removed by the next run")
+        .that(names(killed))
         .containsExactly("C.safetensors", "m.jsonl");
     CliReliabilityChild.assertNoCrashLog(killed);
 
@@ -126,9 +155,12 @@ class CliReliabilityKillResumeTest {
     for (String k : want.keySet()) {
       assertWithMessage(k).that(got.get(k)).isEqualTo(want.get(k));
     }
-    Map<String, String> wantMetrics = CliReliabilityChild.metricsWithoutTiming(straight.resolve("m.jsonl"));
+    Map<String, String> wantMetrics =
+        CliReliabilityChild.metricsWithoutTiming(straight.resolve("m.jsonl"));
     assertThat(wantMetrics).hasSize(STEPS + 3);
-    assertThat(CliReliabilityChild.metricsWithoutTiming(metrics)).containsExactlyEntriesIn(wantMetrics).inOrder();
+    assertThat(CliReliabilityChild.metricsWithoutTiming(metrics))
+        .containsExactlyEntriesIn(wantMetrics)
+        .inOrder();
   }
 
   private static long maxLoggedStep(Path metrics) throws IOException {

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * configuration passes their paths ({@code qnn4j.*.jar}, {@code qnn4j.runtime.dependencies}).
  */
 class UserProjectTest {
-  private static final String MODEL = """
+  private static final String MODEL =
+      """
       package com.example.tiny;
 
       import dev.qnn4j.annotations.Int32Bias;
@@ -84,7 +85,8 @@ class UserProjectTest {
       }
       """;
 
-  private static final String MAIN = """
+  private static final String MAIN =
+      """
       package com.example.tiny;
 
       import dev.qnn4j.runtime.Tensor;
@@ -113,8 +115,7 @@ class UserProjectTest {
       }
       """;
 
-  @TempDir
-  Path project;
+  @TempDir Path project;
 
   @Test
   void compilesAndRunsAModelAgainstThePublishedJars() throws Exception {
@@ -123,42 +124,57 @@ class UserProjectTest {
 
     Build build = compile();
     assertWithMessage(build.diagnostics).that(build.success).isTrue();
-    // The only diagnostic: the note that the branching forward trains on the tape (no compiled step).
-    assertThat(build.diagnostics).matches("TinyNet\\.java:[0-9]+: NOTE: TinyNet has no compiled training step and trains"
-        + " on the autograd tape: [^\n]*");
+    // The only diagnostic: the note that the branching forward trains on the tape (no compiled
+    // step).
+    assertThat(build.diagnostics)
+        .matches(
+            "TinyNet\\.java:[0-9]+: NOTE: TinyNet has no compiled training step and trains"
+                + " on the autograd tape: [^\n]*");
     Path generated = project.resolve("generated/com/example/tiny/QuantModel_TinyNet.java");
-    assertThat(Files.readString(generated)).contains("@Generated(\"dev.qnn4j.processor.QuantModelProcessor\")");
-    assertThat(Files.readString(project.resolve("classes/META-INF/services/dev.qnn4j.runtime.nn.ModelFactory")))
+    assertThat(Files.readString(generated))
+        .contains("@Generated(\"dev.qnn4j.processor.QuantModelProcessor\")");
+    assertThat(
+            Files.readString(
+                project.resolve("classes/META-INF/services/dev.qnn4j.runtime.nn.ModelFactory")))
         .isEqualTo("com.example.tiny.QuantModel_TinyNet$Factory\n");
 
     String output = run("com.example.tiny.Main");
     assertThat(output).contains("factory TinyNet -> com.example.tiny.QuantModel_TinyNet\n");
-    assertThat(output).contains(String.join("\n",
-        "TinyNet(",
-        "  (quant_inp): QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=True)",
-        "  (conv1): QuantConv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
-            + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
-        "  (relu1): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
-        "  (conv2): QuantConv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
-            + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
-        "  (relu2): QuantReLU(act_quant=Uint4ActPerTensorFloat)",
-        "  (fc): QuantLinear(in_features=144, out_features=10, bias=True, weight_quant=Int4WeightPerTensorFloat)",
-        ")\n"));
+    assertThat(output)
+        .contains(
+            String.join(
+                "\n",
+                "TinyNet(",
+                "  (quant_inp): QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=True)",
+                "  (conv1): QuantConv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
+                    + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
+                "  (relu1): QuantReLU(act_quant=Uint4ActPerTensorFloat, return_quant_tensor=True)",
+                "  (conv2): QuantConv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
+                    + "weight_quant=Int4WeightPerTensorFloat, bias_quant=Int32Bias)",
+                "  (relu2): QuantReLU(act_quant=Uint4ActPerTensorFloat)",
+                "  (fc): QuantLinear(in_features=144, out_features=10, bias=True, weight_quant=Int4WeightPerTensorFloat)",
+                ")\n"));
     assertThat(output).contains("output shape [2, 10]\n");
   }
 
   @Test
   void thePublishedProcessorRejectsABadConfiguration() throws Exception {
-    String bad = MODEL.replace("abstract Tensor conv1(QuantTensor x);", "abstract Tensor conv1(Tensor x);")
-        .replace("relu1(conv1(quantInp(x)))", "relu1(conv1(x))");
+    String bad =
+        MODEL
+            .replace("abstract Tensor conv1(QuantTensor x);", "abstract Tensor conv1(Tensor x);")
+            .replace("relu1(conv1(quantInp(x)))", "relu1(conv1(x))");
     write("src/com/example/tiny/TinyNet.java", bad);
 
     Build build = compile();
 
     assertThat(build.success).isFalse();
     long biasLine = 1 + List.of(bad.split("\n")).indexOf("  @Int32Bias");
-    assertThat(build.diagnostics).contains("TinyNet.java:" + biasLine + ": ERROR: conv1: @Int32Bias needs the input"
-        + " scale (bias scale = input scale x weight scale), but input x is a Tensor");
+    assertThat(build.diagnostics)
+        .contains(
+            "TinyNet.java:"
+                + biasLine
+                + ": ERROR: conv1: @Int32Bias needs the input"
+                + " scale (bias scale = input scale x weight scale), but input x is a Tensor");
   }
 
   private record Build(boolean success, String diagnostics) {}
@@ -172,62 +188,99 @@ class UserProjectTest {
     try (Stream<Path> files = Files.walk(project.resolve("src"))) {
       sources = files.filter(p -> p.toString().endsWith(".java")).toList();
     }
-    List<String> options = List.of(
-        "--release", "17", "-Xlint:all,-processing", "-Werror",
-        "-d", classes.toString(), "-s", generated.toString(),
-        "-classpath", classpath(),
-        "-processorpath", join(jar("qnn4j.processor.jar"), jar("qnn4j.javapoet.jar"), jar("qnn4j.annotations.jar")));
-    try (StandardJavaFileManager files = javac.getStandardFileManager(collector, Locale.ROOT, StandardCharsets.UTF_8)) {
-      boolean ok = javac.getTask(null, files, collector, options, null,
-          files.getJavaFileObjectsFromPaths(sources)).call();
-      String diagnostics = collector.getDiagnostics().stream()
-          .map(UserProjectTest::format)
-          .collect(Collectors.joining("\n"));
+    List<String> options =
+        List.of(
+            "--release",
+            "17",
+            "-Xlint:all,-processing",
+            "-Werror",
+            "-d",
+            classes.toString(),
+            "-s",
+            generated.toString(),
+            "-classpath",
+            classpath(),
+            "-processorpath",
+            join(
+                jar("qnn4j.processor.jar"),
+                jar("qnn4j.javapoet.jar"),
+                jar("qnn4j.annotations.jar")));
+    try (StandardJavaFileManager files =
+        javac.getStandardFileManager(collector, Locale.ROOT, StandardCharsets.UTF_8)) {
+      boolean ok =
+          javac
+              .getTask(
+                  null, files, collector, options, null, files.getJavaFileObjectsFromPaths(sources))
+              .call();
+      String diagnostics =
+          collector.getDiagnostics().stream()
+              .map(UserProjectTest::format)
+              .collect(Collectors.joining("\n"));
       return new Build(ok, diagnostics);
     }
   }
 
   private static String format(Diagnostic<? extends JavaFileObject> d) {
-    String file = d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName().toString();
+    String file =
+        d.getSource() == null ? "" : Path.of(d.getSource().toUri()).getFileName().toString();
     return file + ":" + d.getLineNumber() + ": " + d.getKind() + ": " + d.getMessage(Locale.ROOT);
   }
 
   private String run(String mainClass) throws IOException, InterruptedException {
     Path log = project.resolve("run.log");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(java.toString(), "-Xmx1g",
-        "-cp", join(project.resolve("classes").toString(), classpath()), mainClass)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-Xmx1g",
+                "-cp",
+                join(project.resolve("classes").toString(), classpath()),
+                mainClass)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     if (!p.waitFor(300, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("the user's program did not finish in 300 s:\n" + Files.readString(log));
+      throw new AssertionError(
+          "the user's program did not finish in 300 s:\n" + Files.readString(log));
     }
     String output = Files.readString(log);
     assertWithMessage(output).that(p.exitValue()).isEqualTo(0);
     return output;
   }
 
-  /** The user's compile and run classpath: the annotations and runtime jars and the runtime's dependencies. */
+  /**
+   * The user's compile and run classpath: the annotations and runtime jars and the runtime's
+   * dependencies.
+   */
   private static String classpath() {
-    return join(jar("qnn4j.annotations.jar"), jar("qnn4j.runtime.jar"), property("qnn4j.runtime.dependencies"));
+    return join(
+        jar("qnn4j.annotations.jar"),
+        jar("qnn4j.runtime.jar"),
+        property("qnn4j.runtime.dependencies"));
   }
 
   private static String jar(String property) {
     String path = property(property);
     if (!Files.exists(Path.of(path))) {
-      throw new IllegalStateException(property + " = " + path + " does not exist; build the modules first");
+      throw new IllegalStateException(
+          property + " = " + path + " does not exist; build the modules first");
     }
     return path;
   }
 
-  /** A path or value the samples module's surefire configuration passes (shared with BomConsumerProjectTest). */
+  /**
+   * A path or value the samples module's surefire configuration passes (shared with
+   * BomConsumerProjectTest).
+   */
   static String property(String name) {
     String value = System.getProperty(name);
     if (value == null || value.isBlank() || value.startsWith("${")) {
-      throw new IllegalStateException("system property " + name + " is not set: run this test through the samples"
-          + " module's Maven build, whose surefire configuration passes it");
+      throw new IllegalStateException(
+          "system property "
+              + name
+              + " is not set: run this test through the samples"
+              + " module's Maven build, whose surefire configuration passes it");
     }
     return value;
   }

@@ -6,7 +6,9 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Batch normalisation over channels (PyTorch's {@code nn.BatchNorm2d}); returns a {@code Tensor}. */
+/**
+ * Batch normalisation over channels (PyTorch's {@code nn.BatchNorm2d}); returns a {@code Tensor}.
+ */
 @Documented
 @Retention(RetentionPolicy.CLASS)
 @Target(ElementType.METHOD)

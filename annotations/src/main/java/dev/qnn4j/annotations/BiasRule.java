@@ -1,8 +1,14 @@
 package dev.qnn4j.annotations;
 
-/** How automated quantization ({@link QuantizeFrom}) quantizes the biases of convolutions and linear layers. */
+/**
+ * How automated quantization ({@link QuantizeFrom}) quantizes the biases of convolutions and linear
+ * layers.
+ */
 public enum BiasRule {
-  /** In a {@link LayerRule}: as {@link QuantRules#bias()} says. Not allowed in {@link QuantRules} itself. */
+  /**
+   * In a {@link LayerRule}: as {@link QuantRules#bias()} says. Not allowed in {@link QuantRules}
+   * itself.
+   */
   INHERIT,
   /** The bias stays float (Brevitas' {@code bias_quant=None}). */
   FLOAT,

@@ -7,9 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Quantizes the input of a {@link QuantConv2d} or {@link QuantLinear} with its own
- * activation quantizer (Brevitas' {@code input_quant=Int8ActPerTensorFloat} by default); its state-dict
- * name is {@code <layer>.input_quant...}. A layer with an input quantizer knows its input scale, so it
+ * Quantizes the input of a {@link QuantConv2d} or {@link QuantLinear} with its own activation
+ * quantizer (Brevitas' {@code input_quant=Int8ActPerTensorFloat} by default); its state-dict name
+ * is {@code <layer>.input_quant...}. A layer with an input quantizer knows its input scale, so it
  * may have a bias quantizer even when its input parameter is a plain {@code Tensor}.
  */
 @Documented

@@ -21,7 +21,10 @@ public @interface LayerRule {
   /** The layer's name: its method name in snake_case, as in the state dict ({@code fc3}). */
   String name();
 
-  /** Keep the layer float (a {@code Conv2d}, {@code Linear} or {@code ReLU}); no other attribute may then be set. */
+  /**
+   * Keep the layer float (a {@code Conv2d}, {@code Linear} or {@code ReLU}); no other attribute may
+   * then be set.
+   */
   boolean keepFloat() default false;
 
   /** Weight bit width, 1..8. */

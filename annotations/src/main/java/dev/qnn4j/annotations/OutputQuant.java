@@ -7,9 +7,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Quantizes the output of a {@link QuantConv2d} or {@link QuantLinear} (or the sum of a {@link QuantEltwiseAdd}) with its own
- * activation quantizer (Brevitas' {@code output_quant=Int8ActPerTensorFloat} by default); its state-dict
- * name is {@code <layer>.output_quant...}.
+ * Quantizes the output of a {@link QuantConv2d} or {@link QuantLinear} (or the sum of a {@link
+ * QuantEltwiseAdd}) with its own activation quantizer (Brevitas' {@code
+ * output_quant=Int8ActPerTensorFloat} by default); its state-dict name is {@code
+ * <layer>.output_quant...}.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -7,9 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * A 1-d convolution with quantized weights (Brevitas' {@code QuantConv1d}) on {@code [N, inChannels,
- * L]}, weight {@code [out, in/groups, kernelSize]}. The method takes one {@code Tensor} or {@code
- * QuantTensor} input and returns a {@code Tensor}, or a {@code QuantTensor} when {@link
+ * A 1-d convolution with quantized weights (Brevitas' {@code QuantConv1d}) on {@code [N,
+ * inChannels, L]}, weight {@code [out, in/groups, kernelSize]}. The method takes one {@code Tensor}
+ * or {@code QuantTensor} input and returns a {@code Tensor}, or a {@code QuantTensor} when {@link
  * #returnQuantTensor()}. Companions as for {@link QuantConv2d}.
  */
 @Documented

@@ -9,8 +9,8 @@ import java.lang.annotation.Target;
 /**
  * A 2-d transposed convolution with quantized weights (Brevitas' {@code QuantConvTranspose2d}), as
  * in UNet decoders: weight {@code [inChannels, outChannels/groups, k, k]}, output size {@code (in -
- * 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1}. Per-tensor weight scales only.
- * Companions as for {@link QuantConv2d}.
+ * 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1}. Per-tensor weight scales
+ * only. Companions as for {@link QuantConv2d}.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -24,7 +24,9 @@ public @interface QuantHardTanh {
   /** Brevitas' {@code max_val}. */
   float maxVal() default 1f;
 
-  /** {@link ScalingImpl#PARAMETER} (learned, Brevitas' default here) or {@link ScalingImpl#CONST}. */
+  /**
+   * {@link ScalingImpl#PARAMETER} (learned, Brevitas' default here) or {@link ScalingImpl#CONST}.
+   */
   ScalingImpl scalingImpl() default ScalingImpl.PARAMETER;
 
   Scaling scaling() default Scaling.FLOAT;

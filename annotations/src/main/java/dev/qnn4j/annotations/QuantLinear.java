@@ -32,15 +32,20 @@ public @interface QuantLinear {
 
   /**
    * Where the weight scale comes from: {@link ScalingImpl#STATS} (AbsMax, Brevitas' default) or
-   * {@link ScalingImpl#CONST} ({@link #scalingConst()}, bnn_pynq's {@code CommonWeightQuant}; binary
-   * at {@code bitWidth = 1}).
+   * {@link ScalingImpl#CONST} ({@link #scalingConst()}, bnn_pynq's {@code CommonWeightQuant};
+   * binary at {@code bitWidth = 1}).
    */
   ScalingImpl scalingImpl() default ScalingImpl.STATS;
 
-  /** The constant scale value with {@code scalingImpl = CONST} (Brevitas' {@code scaling_const}); must be positive. */
+  /**
+   * The constant scale value with {@code scalingImpl = CONST} (Brevitas' {@code scaling_const});
+   * must be positive.
+   */
   float scalingConst() default 0f;
 
-  /** Drop the most negative integer ({@code [-(2^(b-1)-1), 2^(b-1)-1]}), Brevitas' weight default. */
+  /**
+   * Drop the most negative integer ({@code [-(2^(b-1)-1), 2^(b-1)-1]}), Brevitas' weight default.
+   */
   boolean narrowRange() default true;
 
   boolean returnQuantTensor() default false;

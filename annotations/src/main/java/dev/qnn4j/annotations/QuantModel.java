@@ -12,9 +12,9 @@ import java.lang.annotation.Target;
  * method; its abstract methods annotated with a layer annotation are the layers, in declaration
  * order.
  *
- * <p>The processor generates {@code QuantModel_<Name>} in the same package (nested classes:
- * {@code QuantModel_<Outer>_<Name>}): a subclass implementing {@code dev.qnn4j.runtime.nn.Model},
- * with a nested {@code Factory} registered for {@link java.util.ServiceLoader} under {@code
+ * <p>The processor generates {@code QuantModel_<Name>} in the same package (nested classes: {@code
+ * QuantModel_<Outer>_<Name>}): a subclass implementing {@code dev.qnn4j.runtime.nn.Model}, with a
+ * nested {@code Factory} registered for {@link java.util.ServiceLoader} under {@code
  * META-INF/services/dev.qnn4j.runtime.nn.ModelFactory}.
  */
 @Documented

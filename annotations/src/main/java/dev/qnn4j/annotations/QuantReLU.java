@@ -23,11 +23,15 @@ public @interface QuantReLU {
   /**
    * Where the scale comes from: {@link ScalingImpl#STATS} (percentile statistics, then learned;
    * Brevitas' default), {@link ScalingImpl#CONST} or {@link ScalingImpl#PARAMETER} from {@link
-   * #minVal()}/{@link #maxVal()} (bnn_pynq's {@code CommonActQuant}; binary at {@code bitWidth = 1}).
+   * #minVal()}/{@link #maxVal()} (bnn_pynq's {@code CommonActQuant}; binary at {@code bitWidth =
+   * 1}).
    */
   ScalingImpl scalingImpl() default ScalingImpl.STATS;
 
-  /** Lower end of the range for CONST/PARAMETER scales (Brevitas' {@code min_val}); signed when negative. */
+  /**
+   * Lower end of the range for CONST/PARAMETER scales (Brevitas' {@code min_val}); signed when
+   * negative.
+   */
   float minVal() default 0f;
 
   /** Upper end of the range for CONST/PARAMETER scales (Brevitas' {@code max_val}). */

@@ -12,12 +12,13 @@ import java.lang.annotation.Target;
  * quantizers, 8-bit {@code QuantReLU}s returning QuantTensors.
  *
  * <ul>
- *   <li>every {@code @Conv2d} becomes a {@code @QuantConv2d} and every {@code @Linear} a {@code
- *       @QuantLinear} with {@code weightBitWidth}-bit weights ({@code weightPerChannel}, {@code
- *       weightScaling}), the bias quantizer {@code bias} (when the layer has a bias), and, when its
- *       input in {@code forward} is a float {@code Tensor} (the network input, the output of a
- *       float layer or of a compute layer), an input quantizer of {@code inputBitWidth} signed bits
- *       ({@code <layer>.input_quant...} in the state dict); compute layers return {@code Tensor}s;
+ *   <li>every {@code @Conv2d} becomes a {@code @QuantConv2d} and every {@code @Linear} a
+ *       {@code @QuantLinear} with {@code weightBitWidth}-bit weights ({@code weightPerChannel},
+ *       {@code weightScaling}), the bias quantizer {@code bias} (when the layer has a bias), and,
+ *       when its input in {@code forward} is a float {@code Tensor} (the network input, the output
+ *       of a float layer or of a compute layer), an input quantizer of {@code inputBitWidth} signed
+ *       bits ({@code <layer>.input_quant...} in the state dict); compute layers return {@code
+ *       Tensor}s;
  *   <li>every {@code @ReLU} becomes a {@code @QuantReLU} of {@code reluBitWidth} unsigned bits
  *       returning a {@code QuantTensor} when {@code returnQuantTensor}, so the next layer's bias
  *       quantizer knows its input scale without an input quantizer of its own;
@@ -44,12 +45,14 @@ public @interface QuantRules {
   BiasRule bias() default BiasRule.INT32;
 
   /**
-   * Bit width of the signed input quantizer added to each conv/linear whose input is a float
-   * {@code Tensor} in {@code forward}, 1..8; 0 adds none (the input stays float).
+   * Bit width of the signed input quantizer added to each conv/linear whose input is a float {@code
+   * Tensor} in {@code forward}, 1..8; 0 adds none (the input stays float).
    */
   int inputBitWidth() default 8;
 
-  /** Bit width of the {@code QuantReLU} replacing each {@code @ReLU}, 1..8; 0 keeps the ReLUs float. */
+  /**
+   * Bit width of the {@code QuantReLU} replacing each {@code @ReLU}, 1..8; 0 keeps the ReLUs float.
+   */
   int reluBitWidth() default 8;
 
   /** Scale restriction of the input quantizers and QuantReLUs. */
@@ -58,6 +61,9 @@ public @interface QuantRules {
   /** Whether the QuantReLUs return {@code QuantTensor}s (Brevitas' {@code return_quant_tensor}). */
   boolean returnQuantTensor() default true;
 
-  /** The accumulator the target offers, 1..32; checked as for {@link QuantConv2d#accumulatorBitWidth()}. */
+  /**
+   * The accumulator the target offers, 1..32; checked as for {@link
+   * QuantConv2d#accumulatorBitWidth()}.
+   */
   int accumulatorBitWidth() default 32;
 }

@@ -6,7 +6,11 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** The logistic sigmoid followed by unsigned quantization (Brevitas' {@code QuantSigmoid} with {@code Uint8ActPerTensorFloat}: percentile statistics, then learned). Stateful like {@link QuantReLU}. */
+/**
+ * The logistic sigmoid followed by unsigned quantization (Brevitas' {@code QuantSigmoid} with
+ * {@code Uint8ActPerTensorFloat}: percentile statistics, then learned). Stateful like {@link
+ * QuantReLU}.
+ */
 @Documented
 @Retention(RetentionPolicy.CLASS)
 @Target(ElementType.METHOD)

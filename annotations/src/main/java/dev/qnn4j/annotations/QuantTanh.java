@@ -6,7 +6,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** The hyperbolic tangent followed by signed quantization (Brevitas' {@code QuantTanh} with {@code Int8ActPerTensorFloat}: percentile statistics, then learned). Stateful like {@link QuantReLU}. */
+/**
+ * The hyperbolic tangent followed by signed quantization (Brevitas' {@code QuantTanh} with {@code
+ * Int8ActPerTensorFloat}: percentile statistics, then learned). Stateful like {@link QuantReLU}.
+ */
 @Documented
 @Retention(RetentionPolicy.CLASS)
 @Target(ElementType.METHOD)

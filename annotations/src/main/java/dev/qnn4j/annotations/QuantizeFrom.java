@@ -17,15 +17,16 @@ import java.lang.annotation.Target;
  * public interface AutoLeNet {}
  * </pre>
  *
- * <p>The processor generates {@code QuantModel_<Name>} (registered for {@link java.util.ServiceLoader}
- * like a {@code @QuantModel}'s), which extends or implements the annotated type and implements {@code
- * dev.qnn4j.runtime.nn.Model}. Its layers are the float model's layers, quantized by the rules and
- * named as in the float model, so trained float weights ({@code conv1.weight}, {@code conv1.bias},
- * ...) load by name; its {@code forward} is the float model's {@code forward}, regenerated with
- * each value typed {@code QuantTensor} where the quantized layers return one, so that max pooling
- * and flattening keep the quantization metadata as in Brevitas. The float model's {@code forward}
- * must therefore be straight-line code in this compilation (layer-method calls, {@code F.*} calls
- * with constant arguments, locals, returns), as Brevitas needs an FX-traceable model.
+ * <p>The processor generates {@code QuantModel_<Name>} (registered for {@link
+ * java.util.ServiceLoader} like a {@code @QuantModel}'s), which extends or implements the annotated
+ * type and implements {@code dev.qnn4j.runtime.nn.Model}. Its layers are the float model's layers,
+ * quantized by the rules and named as in the float model, so trained float weights ({@code
+ * conv1.weight}, {@code conv1.bias}, ...) load by name; its {@code forward} is the float model's
+ * {@code forward}, regenerated with each value typed {@code QuantTensor} where the quantized layers
+ * return one, so that max pooling and flattening keep the quantization metadata as in Brevitas. The
+ * float model's {@code forward} must therefore be straight-line code in this compilation
+ * (layer-method calls, {@code F.*} calls with constant arguments, locals, returns), as Brevitas
+ * needs an FX-traceable model.
  *
  * <p>The annotated type must not declare abstract methods nor {@code forward}, {@code modelName},
  * {@code layers} or {@code inputShape}: the generated class defines them.

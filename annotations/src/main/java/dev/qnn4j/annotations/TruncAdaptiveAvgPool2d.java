@@ -8,8 +8,8 @@ import java.lang.annotation.Target;
 
 /**
  * Brevitas' {@code TruncAdaptiveAvgPool2d}: {@link TruncAvgPool2d} on the window Brevitas derives
- * from the input size ({@code stride = in / out}, {@code kernel = in - (out - 1) * stride});
- * {@code outputSize = 1} is a global average pool. Rounds by default ({@code RoundTo8bit}).
+ * from the input size ({@code stride = in / out}, {@code kernel = in - (out - 1) * stride}); {@code
+ * outputSize = 1} is a global average pool. Rounds by default ({@code RoundTo8bit}).
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

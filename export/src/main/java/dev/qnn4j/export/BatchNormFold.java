@@ -10,14 +10,14 @@ import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.quant.IntRange;
 
 /**
- * Folds an evaluation-mode BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of the
- * convolution or linear layer before it, with {@link BatchNorm#foldFactors()} {@code k} and
+ * Folds an evaluation-mode BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of
+ * the convolution or linear layer before it, with {@link BatchNorm#foldFactors()} {@code k} and
  * {@link BatchNorm#foldedBias} (the arithmetic of {@code BatchNorm2d.foldInto}), without touching
  * either layer; a TensorNorm's one factor applies to every output channel.
  *
- * <p>A float layer gets {@code w * k} per output channel. A quantized one keeps its integer
- * weights and gets per-channel scales {@code scale * |k|} (integers negated where {@code k < 0}):
- * the product {@code int * scale * k} is exactly what the unfolded layers compute, so no weight is
+ * <p>A float layer gets {@code w * k} per output channel. A quantized one keeps its integer weights
+ * and gets per-channel scales {@code scale * |k|} (integers negated where {@code k < 0}): the
+ * product {@code int * scale * k} is exactly what the unfolded layers compute, so no weight is
  * requantized. The folded bias is float in both cases.
  */
 final class BatchNormFold {
@@ -56,8 +56,8 @@ final class BatchNormFold {
     return new Compute(conv.layer(), conv.input(), conv.output(), folded, bias, conv.conv());
   }
 
-  private static Weights foldQuantized(String layer, BatchNorm bn, Weights w, float[] k,
-      int perChannel) {
+  private static Weights foldQuantized(
+      String layer, BatchNorm bn, Weights w, float[] k, int perChannel) {
     WeightQuant q = w.quant();
     IntRange range = new IntRange(q.bitWidth(), true, q.narrow());
     int[] ints = q.ints().clone();
@@ -65,8 +65,9 @@ final class BatchNormFold {
     float[] values = new float[ints.length];
     for (int c = 0; c < k.length; c++) {
       if (k[c] == 0 || !Float.isFinite(k[c])) {
-        throw new ExportException(bn.name(), "channel " + c + " has fold factor " + k[c]
-            + ", which no weight scale can carry");
+        throw new ExportException(
+            bn.name(),
+            "channel " + c + " has fold factor " + k[c] + ", which no weight scale can carry");
       }
       scales[c] = q.scales()[q.scales().length == 1 ? 0 : c] * Math.abs(k[c]);
       for (int i = c * perChannel; i < (c + 1) * perChannel; i++) {
@@ -74,16 +75,26 @@ final class BatchNormFold {
           ints[i] = -ints[i];
           // A binary weight's negation (+1 <-> -1) stays binary.
           if (!q.binary() && ints[i] > range.max()) {
-            throw new ExportException(bn.name(), "negative fold factor on channel " + c + " of "
-                + layer + " negates integer weight " + -ints[i] + ", which " + q.bitWidth()
-                + "-bit non-narrow weights cannot hold");
+            throw new ExportException(
+                bn.name(),
+                "negative fold factor on channel "
+                    + c
+                    + " of "
+                    + layer
+                    + " negates integer weight "
+                    + -ints[i]
+                    + ", which "
+                    + q.bitWidth()
+                    + "-bit non-narrow weights cannot hold");
           }
         }
         values[i] = ints[i] * scales[c];
       }
     }
-    return new Weights(values, w.dims(), new WeightQuant(ints, scales, true, q.bitWidth(),
-        q.narrow(), q.binary()));
+    return new Weights(
+        values,
+        w.dims(),
+        new WeightQuant(ints, scales, true, q.bitWidth(), q.narrow(), q.binary()));
   }
 
   /** The bias the layer adds in evaluation mode: integers times their scale when quantized. */

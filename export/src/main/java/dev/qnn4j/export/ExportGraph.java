@@ -33,8 +33,8 @@ final class ExportGraph {
   }
 
   /**
-   * An activation quantizer as evaluation mode applies it: per-tensor scale, zero point 0;
-   * {@code binary}: {@code sign(x) * scale} with sign(0) = +1 (bit width 1).
+   * An activation quantizer as evaluation mode applies it: per-tensor scale, zero point 0; {@code
+   * binary}: {@code sign(x) * scale} with sign(0) = +1 (bit width 1).
    */
   record ActQuant(float scale, int bitWidth, boolean signed, boolean narrow, boolean binary) {}
 
@@ -43,8 +43,13 @@ final class ExportGraph {
    *
    * @param ints the integers, row-major in the weight's shape
    */
-  record WeightQuant(int[] ints, float[] scales, boolean perChannel, int bitWidth,
-      boolean narrow, boolean binary) {}
+  record WeightQuant(
+      int[] ints,
+      float[] scales,
+      boolean perChannel,
+      int bitWidth,
+      boolean narrow,
+      boolean binary) {}
 
   /**
    * A layer's weight.
@@ -73,7 +78,13 @@ final class ExportGraph {
 
   /** Convolution attributes in ONNX form: pads {@code [top, left, bottom, right]}. */
   /** A convolution's attributes; {@code outputPadding} non-null for a transposed convolution. */
-  record ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group, long[] outputPadding) {
+  record ConvAttrs(
+      long[] kernel,
+      long[] strides,
+      long[] pads,
+      long[] dilations,
+      long group,
+      long[] outputPadding) {
     ConvAttrs(long[] kernel, long[] strides, long[] pads, long[] dilations, long group) {
       this(kernel, strides, pads, dilations, group, null);
     }
@@ -139,11 +150,12 @@ final class ExportGraph {
   }
 
   /**
-   * A convolution ({@code conv} set) or a fully connected layer ({@code conv} null) on its
-   * possibly quantized weight and bias ({@code bias} may be null).
+   * A convolution ({@code conv} set) or a fully connected layer ({@code conv} null) on its possibly
+   * quantized weight and bias ({@code bias} may be null).
    */
-  record Compute(String layer, Value input, Value output, Weights weights, Bias bias,
-      ConvAttrs conv) implements UnaryStep {
+  record Compute(
+      String layer, Value input, Value output, Weights weights, Bias bias, ConvAttrs conv)
+      implements UnaryStep {
     @Override
     public String scope() {
       return layer;
@@ -172,8 +184,16 @@ final class ExportGraph {
   }
 
   /** Square max or average pooling, floor mode; average pooling counts padding (PyTorch). */
-  record Pool(String layer, String scope, Value input, Value output, boolean max, long kernel,
-      long stride, long padding) implements UnaryStep {
+  record Pool(
+      String layer,
+      String scope,
+      Value input,
+      Value output,
+      boolean max,
+      long kernel,
+      long stride,
+      long padding)
+      implements UnaryStep {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.pool(this);

@@ -22,36 +22,36 @@ import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.Conv1d;
+import dev.qnn4j.runtime.nn.Conv2d;
+import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.ConvTranspose2d;
 import dev.qnn4j.runtime.nn.Dropout;
-import dev.qnn4j.runtime.nn.QuantCat;
-import dev.qnn4j.runtime.nn.QuantUpsample;
-import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
-import dev.qnn4j.runtime.nn.TruncAvgPool2d;
-import dev.qnn4j.runtime.nn.Conv2dOptions;
+import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
-import dev.qnn4j.runtime.nn.Conv2d;
+import dev.qnn4j.runtime.nn.QuantCat;
 import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
 import dev.qnn4j.runtime.nn.QuantHardTanh;
 import dev.qnn4j.runtime.nn.QuantIdentity;
-import dev.qnn4j.runtime.nn.QuantSigmoid;
-import dev.qnn4j.runtime.nn.QuantTanh;
-import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.QuantMaxPool2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.nn.QuantSigmoid;
+import dev.qnn4j.runtime.nn.QuantTanh;
+import dev.qnn4j.runtime.nn.QuantUpsample;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.ReLU;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.TruncAvgPool2d;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.quant.BiasQuantizer;
 import dev.qnn4j.runtime.quant.IntRange;
+import dev.qnn4j.runtime.quant.ScalingImpl;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantizer;
-import dev.qnn4j.runtime.quant.ScalingImpl;
-import dev.qnn4j.runtime.nn.TraceEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -69,10 +69,13 @@ final class GraphCapture {
 
   private final String modelName;
   private final List<Step> steps = new ArrayList<>();
+
   /** Trace tensor -> the value it carries. */
   private final Map<Tensor, Value> values = new IdentityHashMap<>();
+
   /** Value -> index in {@link #steps} of the step producing it. */
   private final Map<Value, Integer> producers = new IdentityHashMap<>();
+
   /** Trace tensor -> number of reads (by traced calls, or as the model's result). */
   private final Map<Tensor, Integer> uses = new IdentityHashMap<>();
 
@@ -81,7 +84,8 @@ final class GraphCapture {
   }
 
   /** One traced step with the tensors it read and returned on the example input. */
-  private record Event(TraceEvent.Op op, Module layer, List<Tensor> inputs, Tensor output, long[] ints) {}
+  private record Event(
+      TraceEvent.Op op, Module layer, List<Tensor> inputs, Tensor output, long[] ints) {}
 
   /**
    * Traces {@code model.forward(exampleInput)} once ({@link ForwardGraph#traceValues}: evaluation
@@ -99,10 +103,16 @@ final class GraphCapture {
     List<Event> events = new ArrayList<>();
     for (int i = 0; i < graphSteps.size(); i++) {
       ForwardGraph.Step s = graphSteps.get(i);
-      events.add(new Event(s.op(), s.layer(), s.inputs().stream().map(tensors::get).toList(), tensors.get(i + 1),
-          s.ints()));
+      events.add(
+          new Event(
+              s.op(),
+              s.layer(),
+              s.inputs().stream().map(tensors::get).toList(),
+              tensors.get(i + 1),
+              s.ints()));
     }
-    return new GraphCapture(model.modelName()).build(events, exampleInput, tensors.get(trace.graph().result()));
+    return new GraphCapture(model.modelName())
+        .build(events, exampleInput, tensors.get(trace.graph().result()));
   }
 
   private ExportGraph build(List<Event> events, Tensor input, Tensor output) {
@@ -117,8 +127,8 @@ final class GraphCapture {
     }
     Value out = values.get(output);
     if (out == null || out == in) {
-      throw new ExportException(modelName, "forward returned a tensor that no traced layer or F"
-          + " operation produced");
+      throw new ExportException(
+          modelName, "forward returned a tensor that no traced layer or F" + " operation produced");
     }
     return new ExportGraph(modelName, in, out, steps);
   }
@@ -130,10 +140,10 @@ final class GraphCapture {
     long[] ints = e.ints();
     switch (e.op()) {
       case LAYER -> layer(e);
-      case MAX_POOL -> add(new Pool("F.maxPool2d", "", in(e, 0), out(e), true, ints[0], ints[1],
-          ints[2]));
-      case AVG_POOL -> add(new Pool("F.avgPool2d", "", in(e, 0), out(e), false, ints[0], ints[1],
-          ints[2]));
+      case MAX_POOL ->
+          add(new Pool("F.maxPool2d", "", in(e, 0), out(e), true, ints[0], ints[1], ints[2]));
+      case AVG_POOL ->
+          add(new Pool("F.avgPool2d", "", in(e, 0), out(e), false, ints[0], ints[1], ints[2]));
       case RELU -> add(new Relu("F.relu", "", in(e, 0), out(e)));
       case FLATTEN -> add(new Flatten("F.flatten", "", in(e, 0), out(e)));
       case RESHAPE -> add(new Reshape("F.reshape", "", in(e, 0), out(e), ints));
@@ -157,7 +167,9 @@ final class GraphCapture {
         x = relu;
       } else if (act instanceof QuantSigmoid || act instanceof QuantTanh) {
         Value f = new Value(e.output().shape());
-        add(new ExportGraph.Elementwise(name, name, x, f, act instanceof QuantSigmoid ? "Sigmoid" : "Tanh"));
+        add(
+            new ExportGraph.Elementwise(
+                name, name, x, f, act instanceof QuantSigmoid ? "Sigmoid" : "Tanh"));
         x = f;
       } else if (!(act instanceof QuantIdentity) && !(act instanceof QuantHardTanh)) {
         throw unsupported(layer);
@@ -168,8 +180,8 @@ final class GraphCapture {
     } else if (layer instanceof QuantMaxPool2d p) {
       add(new Pool(name, name, in(e, 0), out(e), true, p.kernelSize(), p.stride(), p.padding()));
     } else if (layer instanceof QuantEltwiseAdd a) {
-      quantizedOutput(e, a.outputQuantizer(),
-          sum -> add(new Add(name, name, in(e, 0), in(e, 1), sum)));
+      quantizedOutput(
+          e, a.outputQuantizer(), sum -> add(new Add(name, name, in(e, 0), in(e, 1), sum)));
     } else if (layer instanceof BatchNorm bn) {
       batchNorm(e, bn);
     } else if (layer instanceof QuantCat) {
@@ -177,10 +189,13 @@ final class GraphCapture {
     } else if (layer instanceof QuantUpsample) {
       add(upsample(name, name, e));
     } else if (layer instanceof TruncAvgPool2d || layer instanceof TruncAdaptiveAvgPool2d) {
-      throw new ExportException(name, layer.getClass().getSimpleName() + " has no ONNX export yet: QCDQ cannot"
-          + " express its truncation of the accumulator (Brevitas 0.11 exports only the round-to-nearest variant,"
-          + " and refuses TruncTo8bit with 'Only round to nearest even supported'), and the QONNX Trunc node is"
-          + " not written yet");
+      throw new ExportException(
+          name,
+          layer.getClass().getSimpleName()
+              + " has no ONNX export yet: QCDQ cannot"
+              + " express its truncation of the accumulator (Brevitas 0.11 exports only the round-to-nearest variant,"
+              + " and refuses TruncTo8bit with 'Only round to nearest even supported'), and the QONNX Trunc node is"
+              + " not written yet");
     } else if (layer instanceof Dropout) {
       // The identity in evaluation, which is what is exported.
       values.put(e.output(), in(e, 0));
@@ -218,12 +233,23 @@ final class GraphCapture {
       long p = t.padding();
       long d = t.dilation();
       long op = t.outputPadding();
-      conv = new ConvAttrs(new long[] {k, k}, new long[] {s, s}, new long[] {p, p, p, p}, new long[] {d, d},
-          t.groups(), new long[] {op, op});
+      conv =
+          new ConvAttrs(
+              new long[] {k, k},
+              new long[] {s, s},
+              new long[] {p, p, p, p},
+              new long[] {d, d},
+              t.groups(),
+              new long[] {op, op});
     } else if (layer instanceof Conv1d c) {
       Conv2dOptions o = c.asConv2d();
-      conv = new ConvAttrs(new long[] {o.kernelWidth()}, new long[] {o.strideW()}, new long[] {o.padW(), o.padW()},
-          new long[] {o.dilationW()}, o.groups());
+      conv =
+          new ConvAttrs(
+              new long[] {o.kernelWidth()},
+              new long[] {o.strideW()},
+              new long[] {o.padW(), o.padW()},
+              new long[] {o.dilationW()},
+              o.groups());
     } else if (layer instanceof Linear) {
       conv = null;
     } else {
@@ -232,16 +258,17 @@ final class GraphCapture {
     Weights weights = weights(layer, quant == null ? null : quant.weightQuantizer());
     Bias bias = bias(layer, quant == null ? null : quant.biasQuantizer(), inputScale, weights);
     Value layerInput = input;
-    quantizedOutput(e, quant == null ? null : quant.outputQuantizer(),
+    quantizedOutput(
+        e,
+        quant == null ? null : quant.outputQuantizer(),
         y -> add(new Compute(name, layerInput, y, weights, bias, conv)));
   }
 
   /**
-   * Adds the step that computes a layer's result through {@code body}, followed by a Quantize
-   * step when the layer has an output quantizer.
+   * Adds the step that computes a layer's result through {@code body}, followed by a Quantize step
+   * when the layer has an output quantizer.
    */
-  private void quantizedOutput(Event e, ActQuantizer outputQuant,
-      Consumer<Value> body) {
+  private void quantizedOutput(Event e, ActQuantizer outputQuant, Consumer<Value> body) {
     if (outputQuant == null) {
       body.accept(out(e));
       return;
@@ -257,8 +284,17 @@ final class GraphCapture {
     long[] in = e.inputs().get(0).shape();
     long[] out = e.output().shape();
     if (out[2] % in[2] != 0 || out[3] % in[3] != 0) {
-      throw new ExportException(layer, "nearest upsampling from " + in[2] + "x" + in[3] + " to " + out[2] + "x"
-          + out[3] + " is not by integer factors, which is all the exported Resize holds");
+      throw new ExportException(
+          layer,
+          "nearest upsampling from "
+              + in[2]
+              + "x"
+              + in[3]
+              + " to "
+              + out[2]
+              + "x"
+              + out[3]
+              + " is not by integer factors, which is all the exported Resize holds");
     }
     return new ExportGraph.Upsample(layer, scope, in(e, 0), out(e), out[2] / in[2], out[3] / in[3]);
   }
@@ -279,14 +315,21 @@ final class GraphCapture {
       return new Weights(values, dims, null);
     }
     if (!wq.enabled()) {
-      throw new ExportException(layer.name(), "weight quantization is disabled (is the model"
-          + " still calibrating?)");
+      throw new ExportException(
+          layer.name(), "weight quantization is disabled (is the model" + " still calibrating?)");
     }
     QuantTensor q = wq.quantize(layer.weight());
     WeightQuantConfig c = wq.config();
-    return new Weights(values, dims, new WeightQuant(toInts(q.intValues()),
-        q.scale().toFloatArray(), c.perChannel() && c.scaling() != ScalingImpl.CONST, c.bitWidth(),
-        c.narrowRange(), c.binary()));
+    return new Weights(
+        values,
+        dims,
+        new WeightQuant(
+            toInts(q.intValues()),
+            q.scale().toFloatArray(),
+            c.perChannel() && c.scaling() != ScalingImpl.CONST,
+            c.bitWidth(),
+            c.narrowRange(),
+            c.binary()));
   }
 
   private static Bias bias(WeightLayer layer, BiasQuantizer bq, Float inputScale, Weights weights) {
@@ -298,28 +341,39 @@ final class GraphCapture {
       return new Bias(values, null);
     }
     if (!bq.enabled()) {
-      throw new ExportException(layer.name(), "bias quantization is disabled (is the model still"
-          + " calibrating?)");
+      throw new ExportException(
+          layer.name(), "bias quantization is disabled (is the model still" + " calibrating?)");
     }
     if (inputScale == null || weights.quant() == null) {
-      throw new ExportException(layer.name(), "Int" + bq.config().bitWidth() + "Bias needs a"
-          + " quantized weight and a per-tensor input scale (a QuantTensor input or an input"
-          + " quantizer)");
+      throw new ExportException(
+          layer.name(),
+          "Int"
+              + bq.config().bitWidth()
+              + "Bias needs a"
+              + " quantized weight and a per-tensor input scale (a QuantTensor input or an input"
+              + " quantizer)");
     }
     float[] weightScales = weights.quant().scales();
     IntRange r = bq.config().range();
     // The runtime's own rounding and clamping, against the scales the exporters write.
-    float[] ints = FakeQuant.toInt(values, OnnxGraphBuilder.biasScales(inputScale, weightScales),
-        1, 0f, (float) r.min(), (float) r.max());
-    return new Bias(values, new BiasQuant(toInts(ints), inputScale, weightScales,
-        bq.config().bitWidth()));
+    float[] ints =
+        FakeQuant.toInt(
+            values,
+            OnnxGraphBuilder.biasScales(inputScale, weightScales),
+            1,
+            0f,
+            (float) r.min(),
+            (float) r.max());
+    return new Bias(
+        values, new BiasQuant(toInts(ints), inputScale, weightScales, bq.config().bitWidth()));
   }
 
   private static ActQuant actQuant(String layer, ActQuantizer quantizer) {
     Tensor scale = quantizer.evalScale();
     if (scale.numel() != 1) {
-      throw new ExportException(layer, "activation scale of shape "
-          + Arrays.toString(scale.shape()) + " is not per-tensor");
+      throw new ExportException(
+          layer,
+          "activation scale of shape " + Arrays.toString(scale.shape()) + " is not per-tensor");
     }
     ActQuantConfig c = quantizer.config();
     return new ActQuant(scale.item(), c.bitWidth(), c.signed(), c.narrowRange(), c.binary());
@@ -339,17 +393,30 @@ final class GraphCapture {
     Step producer = at == null ? null : steps.get(at);
     String kind = bn.getClass().getSimpleName();
     if (!(producer instanceof Compute conv) || uses.get(e.inputs().get(0)) != 1) {
-      throw new ExportException(bn.name(), kind + " is exported folded into the convolution or linear"
-          + " layer that produces its input; that input must come straight from such a layer without"
-          + " an output quantizer and be used by nothing else");
+      throw new ExportException(
+          bn.name(),
+          kind
+              + " is exported folded into the convolution or linear"
+              + " layer that produces its input; that input must come straight from such a layer without"
+              + " an output quantizer and be used by nothing else");
     }
     if (conv.conv() != null && conv.conv().transposed()) {
-      throw new ExportException(bn.name(), kind + " after the transposed convolution " + conv.layer()
-          + " is not folded (its output channels are the weight's axis 1)");
+      throw new ExportException(
+          bn.name(),
+          kind
+              + " after the transposed convolution "
+              + conv.layer()
+              + " is not folded (its output channels are the weight's axis 1)");
     }
     if (bn.numFeatures() != 1 && conv.weights().dims()[0] != bn.numFeatures()) {
-      throw new ExportException(bn.name(), bn.numFeatures() + " features after " + conv.layer()
-          + " with " + conv.weights().dims()[0] + " output channels");
+      throw new ExportException(
+          bn.name(),
+          bn.numFeatures()
+              + " features after "
+              + conv.layer()
+              + " with "
+              + conv.weights().dims()[0]
+              + " output channels");
     }
     steps.set(at, BatchNormFold.fold(conv, bn));
     values.put(e.output(), input);
@@ -366,9 +433,13 @@ final class GraphCapture {
   private Value in(Event e, int index) {
     Value v = values.get(e.inputs().get(index));
     if (v == null) {
-      throw new ExportException(eventName(e), "input " + index + " is neither the model input nor"
-          + " the result of a traced layer or F operation (computed with Ops or created inside"
-          + " forward?)");
+      throw new ExportException(
+          eventName(e),
+          "input "
+              + index
+              + " is neither the model input nor"
+              + " the result of a traced layer or F operation (computed with Ops or created inside"
+              + " forward?)");
     }
     return v;
   }
@@ -392,10 +463,9 @@ final class GraphCapture {
     return ForwardGraph.stepName(e.op(), e.layer());
   }
 
-
   private static ExportException unsupported(Module layer) {
-    return new ExportException(layer.name(), layer.getClass().getSimpleName()
-        + " has no ONNX export");
+    return new ExportException(
+        layer.name(), layer.getClass().getSimpleName() + " has no ONNX export");
   }
 
   static int[] toInts(float[] integral) {

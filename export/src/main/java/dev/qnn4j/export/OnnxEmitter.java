@@ -12,18 +12,19 @@ import dev.qnn4j.export.ExportGraph.Step;
 import dev.qnn4j.export.ExportGraph.StepVisitor;
 import dev.qnn4j.export.ExportGraph.Value;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
-import java.util.List;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Writes an {@link ExportGraph} into an {@link OnnxGraphBuilder} as float ONNX operators with
- * fake quantization: the part the formats share. A format supplies how an activation is
- * quantized and how a layer's weight and bias become float ONNX values.
+ * Writes an {@link ExportGraph} into an {@link OnnxGraphBuilder} as float ONNX operators with fake
+ * quantization: the part the formats share. A format supplies how an activation is quantized and
+ * how a layer's weight and bias become float ONNX values.
  */
 abstract class OnnxEmitter implements StepVisitor {
   protected final ExportGraph graph;
   protected final OnnxGraphBuilder b;
+
   /** Value -> name of the ONNX value holding it as float. */
   private final Map<Value, String> names = new IdentityHashMap<>();
 
@@ -58,7 +59,9 @@ abstract class OnnxEmitter implements StepVisitor {
   /** The float bias the layer's ONNX operator takes, or null without a bias. */
   protected abstract String bias(Compute step);
 
-  /** The name of the ONNX value holding {@code v} as float, made by {@link #floatView} if needed. */
+  /**
+   * The name of the ONNX value holding {@code v} as float, made by {@link #floatView} if needed.
+   */
   protected final String name(Value v) {
     return names.computeIfAbsent(v, this::floatView);
   }
@@ -84,16 +87,34 @@ abstract class OnnxEmitter implements StepVisitor {
     String bias = bias(step);
     ConvAttrs c = step.conv();
     if (c != null && c.transposed()) {
-      define(step.output(), b.op(step.scope(), "ConvTranspose", bias == null ? List.of(x, w) : List.of(x, w, bias),
-          OnnxGraphBuilder.intsAttr("kernel_shape", c.kernel()), OnnxGraphBuilder.intsAttr("strides", c.strides()),
-          OnnxGraphBuilder.intsAttr("pads", c.pads()), OnnxGraphBuilder.intsAttr("dilations", c.dilations()),
-          OnnxGraphBuilder.intsAttr("output_padding", c.outputPadding()), OnnxGraphBuilder.intAttr("group", c.group())));
+      define(
+          step.output(),
+          b.op(
+              step.scope(),
+              "ConvTranspose",
+              bias == null ? List.of(x, w) : List.of(x, w, bias),
+              OnnxGraphBuilder.intsAttr("kernel_shape", c.kernel()),
+              OnnxGraphBuilder.intsAttr("strides", c.strides()),
+              OnnxGraphBuilder.intsAttr("pads", c.pads()),
+              OnnxGraphBuilder.intsAttr("dilations", c.dilations()),
+              OnnxGraphBuilder.intsAttr("output_padding", c.outputPadding()),
+              OnnxGraphBuilder.intAttr("group", c.group())));
       return;
     }
-    define(step.output(), c == null
-        ? b.gemm(step.scope(), x, w, bias)
-        : b.conv(step.scope(), x, w, bias, c.kernel(), c.strides(), c.pads(), c.dilations(),
-            c.group()));
+    define(
+        step.output(),
+        c == null
+            ? b.gemm(step.scope(), x, w, bias)
+            : b.conv(
+                step.scope(),
+                x,
+                w,
+                bias,
+                c.kernel(),
+                c.strides(),
+                c.pads(),
+                c.dilations(),
+                c.group()));
   }
 
   @Override
@@ -113,9 +134,11 @@ abstract class OnnxEmitter implements StepVisitor {
     long p = step.padding();
     long[] pads = {p, p, p, p};
     String x = name(step.input());
-    define(step.output(), step.max()
-        ? b.maxPool(step.scope(), x, kernel, strides, pads)
-        : b.averagePool(step.scope(), x, kernel, strides, pads, true));
+    define(
+        step.output(),
+        step.max()
+            ? b.maxPool(step.scope(), x, kernel, strides, pads)
+            : b.averagePool(step.scope(), x, kernel, strides, pads, true));
   }
 
   @Override
@@ -130,8 +153,13 @@ abstract class OnnxEmitter implements StepVisitor {
 
   @Override
   public void concat(ExportGraph.Concat step) {
-    define(step.output(), b.op(step.scope(), "Concat", step.parts().stream().map(this::name).toList(),
-        OnnxGraphBuilder.intAttr("axis", 1)));
+    define(
+        step.output(),
+        b.op(
+            step.scope(),
+            "Concat",
+            step.parts().stream().map(this::name).toList(),
+            OnnxGraphBuilder.intAttr("axis", 1)));
   }
 
   /**
@@ -140,12 +168,20 @@ abstract class OnnxEmitter implements StepVisitor {
    */
   @Override
   public void upsample(ExportGraph.Upsample step) {
-    String scales = b.addFloatInitializer(b.uniqueName(step.layer() + ".scales"),
-        new float[] {1f, 1f, step.factorH(), step.factorW()}, 4);
-    define(step.output(), b.op(step.scope(), "Resize", List.of(name(step.input()), "", scales),
-        OnnxGraphBuilder.stringAttr("mode", "nearest"),
-        OnnxGraphBuilder.stringAttr("coordinate_transformation_mode", "asymmetric"),
-        OnnxGraphBuilder.stringAttr("nearest_mode", "floor")));
+    String scales =
+        b.addFloatInitializer(
+            b.uniqueName(step.layer() + ".scales"),
+            new float[] {1f, 1f, step.factorH(), step.factorW()},
+            4);
+    define(
+        step.output(),
+        b.op(
+            step.scope(),
+            "Resize",
+            List.of(name(step.input()), "", scales),
+            OnnxGraphBuilder.stringAttr("mode", "nearest"),
+            OnnxGraphBuilder.stringAttr("coordinate_transformation_mode", "asymmetric"),
+            OnnxGraphBuilder.stringAttr("nearest_mode", "floor")));
   }
 
   @Override

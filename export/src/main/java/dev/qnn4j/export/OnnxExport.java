@@ -33,40 +33,44 @@ final class OnnxExport {
 
   /** Metadata key of the format ({@code qcdq}, {@code qonnx}, {@code qop}). */
   static final String FORMAT_KEY = "qnn4j.format";
+
   /** Metadata key of the model's name. */
   static final String MODEL_NAME_KEY = "model_name";
+
   /** This module's version, the models' {@code producer_version}. */
   static final String VERSION = loadVersion();
 
   private OnnxExport() {}
 
   /** The model in {@code format}, checked by {@link dev.qnn4j.export.onnx.OnnxModelChecker}. */
-  static ModelProto toModel(Format format, Model model, Tensor exampleInput,
-      ExportOptions options) {
+  static ModelProto toModel(
+      Format format, Model model, Tensor exampleInput, ExportOptions options) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(exampleInput, "exampleInput");
     Objects.requireNonNull(options, "options");
     ExportGraph graph = GraphCapture.capture(model, exampleInput);
     String name = options.modelName() != null ? options.modelName() : model.modelName();
-    OnnxGraphBuilder b = new OnnxGraphBuilder(name)
-        .opsetVersion(options.opset())
-        .producerVersion(VERSION)
-        .docString(name + " exported by qnn4j " + VERSION + " as " + format.name())
-        .metadata(MODEL_NAME_KEY, name)
-        .metadata(FORMAT_KEY, format.id);
+    OnnxGraphBuilder b =
+        new OnnxGraphBuilder(name)
+            .opsetVersion(options.opset())
+            .producerVersion(VERSION)
+            .docString(name + " exported by qnn4j " + VERSION + " as " + format.name())
+            .metadata(MODEL_NAME_KEY, name)
+            .metadata(FORMAT_KEY, format.id);
     String result = format.emitter.apply(graph, b).emit(options.inputName());
     try {
       b.addFloatOutput(b.rename(result, options.outputName()), graph.output().dimsAfterBatch());
     } catch (IllegalArgumentException e) {
-      throw new ExportException(name, "cannot name the output '" + options.outputName() + "': "
-          + e.getMessage());
+      throw new ExportException(
+          name, "cannot name the output '" + options.outputName() + "': " + e.getMessage());
     }
     return b.build();
   }
 
   /** Builds the whole model in memory, then writes it atomically: a failure leaves no file. */
-  static void write(Format format, Model model, Tensor exampleInput, Path path,
-      ExportOptions options) throws IOException {
+  static void write(
+      Format format, Model model, Tensor exampleInput, Path path, ExportOptions options)
+      throws IOException {
     Objects.requireNonNull(path, "path");
     OnnxFiles.write(toModel(format, model, exampleInput, options), path);
   }
@@ -75,8 +79,10 @@ final class OnnxExport {
   static Tensor exampleInput(Model model) {
     long[] shape = model.inputShape();
     if (shape.length == 0) {
-      throw new IllegalArgumentException(model.modelName() + " declares no input shape; pass an"
-          + " example input or an input shape");
+      throw new IllegalArgumentException(
+          model.modelName()
+              + " declares no input shape; pass an"
+              + " example input or an input shape");
     }
     return exampleInput(shape);
   }

@@ -12,8 +12,8 @@ import dev.qnn4j.export.onnx.OnnxGraphBuilder;
 /**
  * QCDQ, as Brevitas' {@code export_onnx_qcdq}: activations {@code QuantizeLinear -> Clip ->
  * DequantizeLinear}, integer weights as int8 initializers {@code -> Clip -> DequantizeLinear},
- * quantized biases as int32 {@code -> DequantizeLinear}, then float operators. The integer types
- * of opset 13 limit activations and weights to 8 bits.
+ * quantized biases as int32 {@code -> DequantizeLinear}, then float operators. The integer types of
+ * opset 13 limit activations and weights to 8 bits.
  */
 class QcdqEmitter extends OnnxEmitter {
 
@@ -69,8 +69,8 @@ class QcdqEmitter extends OnnxEmitter {
     ActQuant q = step.quant();
     String what = (q.signed() ? "signed" : "unsigned") + " activation quantizer " + step.scope();
     requireNotBinary(step.layer(), "activation quantizer " + step.scope(), q.binary());
-    requireBits(step.layer(), what, q.bitWidth(), 8,
-        "QuantizeLinear in opset 13 produces int8/uint8");
+    requireBits(
+        step.layer(), what, q.bitWidth(), 8, "QuantizeLinear in opset 13 produces int8/uint8");
     return q;
   }
 
@@ -81,17 +81,32 @@ class QcdqEmitter extends OnnxEmitter {
    */
   protected void requireNotBinary(String layer, String what, boolean binary) {
     if (binary) {
-      throw new ExportException(layer, "binary (1-bit, sign) " + what + " cannot be expressed in "
-          + format() + " (QuantizeLinear/DequantizeLinear have no bipolar {-1, +1} form); export QONNX,"
-          + " which writes a BipolarQuant node");
+      throw new ExportException(
+          layer,
+          "binary (1-bit, sign) "
+              + what
+              + " cannot be expressed in "
+              + format()
+              + " (QuantizeLinear/DequantizeLinear have no bipolar {-1, +1} form); export QONNX,"
+              + " which writes a BipolarQuant node");
     }
   }
 
   /** Fails unless {@code 2 <= bitWidth <= max}, naming the layer, what and why. */
   protected void requireBits(String layer, String what, int bitWidth, int max, String why) {
     if (bitWidth < 2 || bitWidth > max) {
-      throw new ExportException(layer, bitWidth + "-bit " + what + " cannot be expressed in "
-          + format() + " (" + why + "; 2 to " + max + " bits supported)");
+      throw new ExportException(
+          layer,
+          bitWidth
+              + "-bit "
+              + what
+              + " cannot be expressed in "
+              + format()
+              + " ("
+              + why
+              + "; 2 to "
+              + max
+              + " bits supported)");
     }
   }
 }

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 
 /**
  * Writes a model as QCDQ ONNX (opset 13+), the form of Brevitas 0.11's {@code export_onnx_qcdq}:
- * float operators ({@code Conv}, {@code Gemm}, {@code Relu}, {@code MaxPool}, {@code
- * AveragePool}, {@code Add}, {@code Flatten}) between fake-quantization patterns.
+ * float operators ({@code Conv}, {@code Gemm}, {@code Relu}, {@code MaxPool}, {@code AveragePool},
+ * {@code Add}, {@code Flatten}) between fake-quantization patterns.
  *
  * <ul>
  *   <li>Activation quantizers (QuantIdentity, QuantReLU after its {@code Relu}, a layer's input or
@@ -25,8 +25,8 @@ import java.nio.file.Path;
  *
  * Activations and weights of more than 8 bits (or fewer than 2) cannot be expressed.
  *
- * <p>How the model is traced, named and written is described in the {@linkplain
- * dev.qnn4j.export package documentation}.
+ * <p>How the model is traced, named and written is described in the {@linkplain dev.qnn4j.export
+ * package documentation}.
  */
 public final class QcdqExporter {
   private QcdqExporter() {}
@@ -42,7 +42,9 @@ public final class QcdqExporter {
     OnnxExport.write(Format.QCDQ, model, exampleInput, path, options);
   }
 
-  /** Exports with {@link ExportOptions#defaults()}, traced on zeros of {@code [1, inputShape...]}. */
+  /**
+   * Exports with {@link ExportOptions#defaults()}, traced on zeros of {@code [1, inputShape...]}.
+   */
   public static void export(Model model, long[] inputShape, Path path) throws IOException {
     export(model, inputShape, path, ExportOptions.defaults());
   }

@@ -14,12 +14,12 @@ import dev.qnn4j.export.onnx.OnnxGraphBuilder;
 import java.util.List;
 
 /**
- * QONNX, as FINN reads it: every quantizer is one {@code Quant(x, scale, zeropt, bitwidth)} node
- * of domain {@value #DOMAIN} with attributes {@code narrow}, {@code rounding_mode="ROUND"} and
- * {@code signed}, computing {@code (clip(round(x / scale + zeropt), min, max) - zeropt) * scale}
- * in float. Weights and biases are float initializers feeding Quant nodes; scales of per-channel
- * weights have shape {@code [C, 1, ...]} to broadcast over the weight. Any bit width can be
- * written, since bit widths are data here.
+ * QONNX, as FINN reads it: every quantizer is one {@code Quant(x, scale, zeropt, bitwidth)} node of
+ * domain {@value #DOMAIN} with attributes {@code narrow}, {@code rounding_mode="ROUND"} and {@code
+ * signed}, computing {@code (clip(round(x / scale + zeropt), min, max) - zeropt) * scale} in float.
+ * Weights and biases are float initializers feeding Quant nodes; scales of per-channel weights have
+ * shape {@code [C, 1, ...]} to broadcast over the weight. Any bit width can be written, since bit
+ * widths are data here.
  */
 final class QonnxEmitter extends OnnxEmitter {
   static final String DOMAIN = "qonnx.custom_op.general";
@@ -35,15 +35,21 @@ final class QonnxEmitter extends OnnxEmitter {
     if (q.binary()) {
       return bipolarQuant(step.scope(), x, new float[] {q.scale()}, new long[0]);
     }
-    return quant(step.scope(), x, new float[] {q.scale()}, new long[0], q.bitWidth(), q.signed(),
+    return quant(
+        step.scope(),
+        x,
+        new float[] {q.scale()},
+        new long[0],
+        q.bitWidth(),
+        q.signed(),
         q.narrow());
   }
 
   @Override
   protected String weight(Compute step) {
     Weights w = step.weights();
-    String weight = b.addFloatInitializer(b.uniqueName(step.layer() + ".weight"), w.values(),
-        w.dims());
+    String weight =
+        b.addFloatInitializer(b.uniqueName(step.layer() + ".weight"), w.values(), w.dims());
     WeightQuant q = w.quant();
     if (q == null) {
       return weight;
@@ -57,8 +63,14 @@ final class QonnxEmitter extends OnnxEmitter {
     if (q.binary()) {
       return bipolarQuant(step.layer() + ".weight_quant", weight, q.scales(), scaleDims);
     }
-    return quant(step.layer() + ".weight_quant", weight, q.scales(), scaleDims, q.bitWidth(),
-        true, q.narrow());
+    return quant(
+        step.layer() + ".weight_quant",
+        weight,
+        q.scales(),
+        scaleDims,
+        q.bitWidth(),
+        true,
+        q.narrow());
   }
 
   @Override
@@ -82,12 +94,22 @@ final class QonnxEmitter extends OnnxEmitter {
     return b.op(scope, DOMAIN, "BipolarQuant", List.of(x, s));
   }
 
-  private String quant(String scope, String x, float[] scale, long[] scaleDims, int bitWidth,
-      boolean signed, boolean narrow) {
+  private String quant(
+      String scope,
+      String x,
+      float[] scale,
+      long[] scaleDims,
+      int bitWidth,
+      boolean signed,
+      boolean narrow) {
     String s = b.addFloatInitializer(b.uniqueName(scope + ".scale"), scale, scaleDims);
     String zeroPoint = b.addFloatScalar(b.uniqueName(scope + ".zeropt"), 0f);
     String bits = b.addFloatScalar(b.uniqueName(scope + ".bitwidth"), bitWidth);
-    return b.op(scope, DOMAIN, "Quant", List.of(x, s, zeroPoint, bits),
+    return b.op(
+        scope,
+        DOMAIN,
+        "Quant",
+        List.of(x, s, zeroPoint, bits),
         intAttr("narrow", narrow ? 1 : 0),
         stringAttr("rounding_mode", "ROUND"),
         intAttr("signed", signed ? 1 : 0));

@@ -8,15 +8,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Writes a model as QONNX, the format FINN reads: the float operators of {@link QcdqExporter}
- * with every quantizer a {@code Quant(x, scale, zeropt, bitwidth)} node of domain {@code
+ * Writes a model as QONNX, the format FINN reads: the float operators of {@link QcdqExporter} with
+ * every quantizer a {@code Quant(x, scale, zeropt, bitwidth)} node of domain {@code
  * qonnx.custom_op.general} (attributes {@code signed}, {@code narrow}, {@code
  * rounding_mode="ROUND"}). Weights and biases are float initializers feeding Quant nodes; a
  * quantized bias's scale is input scale x weight scale. Any bit width can be written. ONNX Runtime
  * has no kernel for {@code Quant}; FINN and the {@code qonnx} package execute it.
  *
- * <p>How the model is traced, named and written is described in the {@linkplain
- * dev.qnn4j.export package documentation}.
+ * <p>How the model is traced, named and written is described in the {@linkplain dev.qnn4j.export
+ * package documentation}.
  */
 public final class QonnxExporter {
   private QonnxExporter() {}
@@ -32,7 +32,9 @@ public final class QonnxExporter {
     OnnxExport.write(Format.QONNX, model, exampleInput, path, options);
   }
 
-  /** Exports with {@link ExportOptions#defaults()}, traced on zeros of {@code [1, inputShape...]}. */
+  /**
+   * Exports with {@link ExportOptions#defaults()}, traced on zeros of {@code [1, inputShape...]}.
+   */
   public static void export(Model model, long[] inputShape, Path path) throws IOException {
     export(model, inputShape, path, ExportOptions.defaults());
   }

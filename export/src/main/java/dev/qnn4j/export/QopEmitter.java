@@ -15,11 +15,11 @@ import dev.qnn4j.export.ExportGraph.Step;
 import dev.qnn4j.export.ExportGraph.Value;
 import dev.qnn4j.export.ExportGraph.WeightQuant;
 import dev.qnn4j.export.ExportGraph.Weights;
-import dev.qnn4j.export.onnx.OnnxIntegers;
-import dev.qnn4j.runtime.quant.IntRange;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder.QuantParams;
+import dev.qnn4j.export.onnx.OnnxIntegers;
 import dev.qnn4j.export.onnx.proto.TensorProto.DataType;
+import dev.qnn4j.runtime.quant.IntRange;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -58,6 +58,7 @@ final class QopEmitter extends QcdqEmitter {
   }
 
   private final Map<Value, IntValue> ints = new IdentityHashMap<>();
+
   /** Relu and Quantize steps already written as part of a QLinear operator. */
   private final Set<Step> fused = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -100,7 +101,8 @@ final class QopEmitter extends QcdqEmitter {
   public void compute(Compute step) {
     String layer = step.layer();
     if (step.conv() != null && (step.conv().transposed() || step.conv().kernel().length != 2)) {
-      throw new ExportException(layer, "QOp export holds 2-d convolutions only; export QCDQ or QONNX");
+      throw new ExportException(
+          layer, "QOp export holds 2-d convolutions only; export QCDQ or QONNX");
     }
     WeightQuant wq = step.weights().quant();
     if (wq == null) {
@@ -110,12 +112,16 @@ final class QopEmitter extends QcdqEmitter {
     requireBits(layer, "weights", wq.bitWidth(), 8, "QLinear operators take int8 weights");
     IntValue x = ints.get(step.input());
     if (x == null) {
-      throw new ExportException(layer, "the input is not quantized; QOp needs an input quantizer"
-          + " or a quantized activation (QuantIdentity, QuantReLU) before the layer");
+      throw new ExportException(
+          layer,
+          "the input is not quantized; QOp needs an input quantizer"
+              + " or a quantized activation (QuantIdentity, QuantReLU) before the layer");
     }
     if (step.bias() != null && step.bias().quant() == null) {
-      throw new ExportException(layer, "the bias is float; QOp needs an integer bias (e.g."
-          + " Int32Bias) with scale input scale x weight scale");
+      throw new ExportException(
+          layer,
+          "the bias is float; QOp needs an integer bias (e.g."
+              + " Int32Bias) with scale input scale x weight scale");
     }
     List<Step> requantization = outputQuantization(step);
     if (requantization.isEmpty()) {
@@ -138,8 +144,8 @@ final class QopEmitter extends QcdqEmitter {
   }
 
   /**
-   * The steps that requantize a layer's result: {@code [Quantize]} or {@code [Relu, Quantize]}
-   * when nothing else reads the intermediate values; empty otherwise.
+   * The steps that requantize a layer's result: {@code [Quantize]} or {@code [Relu, Quantize]} when
+   * nothing else reads the intermediate values; empty otherwise.
    */
   private List<Step> outputQuantization(Compute step) {
     List<Step> chain = new ArrayList<>();
@@ -164,9 +170,10 @@ final class QopEmitter extends QcdqEmitter {
     String scope = step.layer();
     Weights w = step.weights();
     WeightQuant q = w.quant();
-    QuantParams wp = q.perChannel()
-        ? b.perAxisQuantParams(scope + ".weight_quant", q.scales(), DataType.INT8)
-        : b.quantParams(scope + ".weight_quant", q.scales()[0], DataType.INT8, 0);
+    QuantParams wp =
+        q.perChannel()
+            ? b.perAxisQuantParams(scope + ".weight_quant", q.scales(), DataType.INT8)
+            : b.quantParams(scope + ".weight_quant", q.scales()[0], DataType.INT8, 0);
     String bias = null;
     if (step.bias() != null) {
       int[] intBias = step.bias().quant().ints();
@@ -180,28 +187,57 @@ final class QopEmitter extends QcdqEmitter {
     long out = w.dims()[0];
     long in = w.dims()[1];
     if (bias == null && !q.perChannel()) {
-      String weight = int8Weight(scope, transpose(q.ints(), (int) out, (int) in),
-          new long[] {in, out});
-      return b.op(scope, "QLinearMatMul", List.of(x.name(), x.params().scale(),
-          x.params().zeroPoint(), weight, wp.scale(), wp.zeroPoint(), y.scale(), y.zeroPoint()));
+      String weight =
+          int8Weight(scope, transpose(q.ints(), (int) out, (int) in), new long[] {in, out});
+      return b.op(
+          scope,
+          "QLinearMatMul",
+          List.of(
+              x.name(),
+              x.params().scale(),
+              x.params().zeroPoint(),
+              weight,
+              wp.scale(),
+              wp.zeroPoint(),
+              y.scale(),
+              y.zeroPoint()));
     }
     // [N, in] -> [N, in, 1, 1], a 1x1 convolution, -> [N, out].
     String weight = int8Weight(scope, q.ints(), new long[] {out, in, 1, 1});
     IntValue columns = x.rename(b.reshape(scope, x.name(), 0, -1, 1, 1));
     long[] ones = {1, 1};
-    String result = qlinearConv(scope, columns, weight, wp, y, bias,
-        new ConvAttrs(ones, ones, new long[4], ones, 1));
+    String result =
+        qlinearConv(
+            scope, columns, weight, wp, y, bias, new ConvAttrs(ones, ones, new long[4], ones, 1));
     return b.flatten(scope, result);
   }
 
-  private String qlinearConv(String scope, IntValue x, String weight, QuantParams w,
-      QuantParams y, String bias, ConvAttrs c) {
-    List<String> inputs = new ArrayList<>(List.of(x.name(), x.params().scale(),
-        x.params().zeroPoint(), weight, w.scale(), w.zeroPoint(), y.scale(), y.zeroPoint()));
+  private String qlinearConv(
+      String scope,
+      IntValue x,
+      String weight,
+      QuantParams w,
+      QuantParams y,
+      String bias,
+      ConvAttrs c) {
+    List<String> inputs =
+        new ArrayList<>(
+            List.of(
+                x.name(),
+                x.params().scale(),
+                x.params().zeroPoint(),
+                weight,
+                w.scale(),
+                w.zeroPoint(),
+                y.scale(),
+                y.zeroPoint()));
     if (bias != null) {
       inputs.add(bias);
     }
-    return b.op(scope, "QLinearConv", inputs,
+    return b.op(
+        scope,
+        "QLinearConv",
+        inputs,
         intsAttr("dilations", c.dilations()),
         intAttr("group", c.group()),
         intsAttr("kernel_shape", c.kernel()),
@@ -228,8 +264,8 @@ final class QopEmitter extends QcdqEmitter {
   }
 
   /**
-   * The zero point that lets {@code type} hold {@code [min, max]}: 0 when it fits, else the
-   * offset that shifts an unsigned range into int8 or a signed one into uint8.
+   * The zero point that lets {@code type} hold {@code [min, max]}: 0 when it fits, else the offset
+   * that shifts an unsigned range into int8 or a signed one into uint8.
    */
   private long zeroPoint(Quantize step, DataType type, long min, long max) {
     long[] bounds = bounds(type);
@@ -238,8 +274,9 @@ final class QopEmitter extends QcdqEmitter {
     }
     long zp = type == DataType.INT8 ? -128 : 128;
     if (min + zp < bounds[0] || max + zp > bounds[1]) {
-      throw new ExportException(step.layer(), "range [" + min + ", " + max + "] of "
-          + step.scope() + " does not fit " + type);
+      throw new ExportException(
+          step.layer(),
+          "range [" + min + ", " + max + "] of " + step.scope() + " does not fit " + type);
     }
     return zp;
   }
@@ -262,7 +299,8 @@ final class QopEmitter extends QcdqEmitter {
 
   @Override
   public void concat(ExportGraph.Concat step) {
-    throw new ExportException(step.layer(), "QOp export has no concatenation; export QCDQ or QONNX");
+    throw new ExportException(
+        step.layer(), "QOp export has no concatenation; export QCDQ or QONNX");
   }
 
   @Override
@@ -288,8 +326,15 @@ final class QopEmitter extends QcdqEmitter {
     long k = step.kernel();
     long s = step.stride();
     long p = step.padding();
-    ints.put(step.output(), x.rename(b.maxPool(step.scope(), x.name(), new long[] {k, k},
-        new long[] {s, s}, new long[] {p, p, p, p})));
+    ints.put(
+        step.output(),
+        x.rename(
+            b.maxPool(
+                step.scope(),
+                x.name(),
+                new long[] {k, k},
+                new long[] {s, s},
+                new long[] {p, p, p, p})));
   }
 
   @Override

@@ -13,16 +13,16 @@ import java.nio.file.Path;
  * their int8/uint8 results stay integer through MaxPool and Flatten; a quantized layer whose result
  * goes (through a Relu) into an activation quantizer becomes one {@code QLinearConv} or {@code
  * QLinearMatMul} (a linear layer with a bias a 1x1 QLinearConv) requantizing to that quantizer,
- * with an int32 bias; {@code DequantizeLinear} returns to float at the boundaries (the model output,
- * Add, AveragePool, and a last layer whose result is not requantized, which runs in float on
- * dequantized operands).
+ * with an int32 bias; {@code DequantizeLinear} returns to float at the boundaries (the model
+ * output, Add, AveragePool, and a last layer whose result is not requantized, which runs in float
+ * on dequantized operands).
  *
  * <p>Needs activations and weights of 2 to 8 bits, integer biases and a quantized input for every
- * layer; anything else is an {@link ExportException}. QLinear operators round their integer
- * results themselves, so outputs can differ from the fake-quantized model by a quantization step.
+ * layer; anything else is an {@link ExportException}. QLinear operators round their integer results
+ * themselves, so outputs can differ from the fake-quantized model by a quantization step.
  *
- * <p>How the model is traced, named and written is described in the {@linkplain
- * dev.qnn4j.export package documentation}.
+ * <p>How the model is traced, named and written is described in the {@linkplain dev.qnn4j.export
+ * package documentation}.
  */
 public final class QopExporter {
   private QopExporter() {}
@@ -38,7 +38,9 @@ public final class QopExporter {
     OnnxExport.write(Format.QOP, model, exampleInput, path, options);
   }
 
-  /** Exports with {@link ExportOptions#defaults()}, traced on zeros of {@code [1, inputShape...]}. */
+  /**
+   * Exports with {@link ExportOptions#defaults()}, traced on zeros of {@code [1, inputShape...]}.
+   */
   public static void export(Model model, long[] inputShape, Path path) throws IOException {
     export(model, inputShape, path, ExportOptions.defaults());
   }

@@ -16,6 +16,7 @@ import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.BatchNorm2d;
 import dev.qnn4j.runtime.nn.Conv2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
@@ -29,6 +30,8 @@ import dev.qnn4j.runtime.nn.QuantLinear;
 import dev.qnn4j.runtime.nn.QuantMaxPool2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.ReLU;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.BiasQuantConfig;
@@ -36,9 +39,6 @@ import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import dev.qnn4j.runtime.reference.HandWiredLeNets;
 import dev.qnn4j.runtime.reference.Matching;
 import dev.qnn4j.runtime.reference.Reference;
-import dev.qnn4j.runtime.nn.TraceEvent;
-import dev.qnn4j.runtime.nn.Tracer;
-import dev.qnn4j.runtime.graph.Calibration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,25 +79,56 @@ final class ExportFixtures {
   /**
    * Per-channel weights, a residual Add and average pooling: QuantIdentity -> QuantConv2d
    * (per-channel, padding 1, Int32 bias) -> QuantReLU -> QuantConv2d -> QuantReLU, the two ReLU
-   * outputs added (by a QuantEltwiseAdd with an output quantizer, or by F.add of two tensors of
-   * one shared QuantReLU's scale), F.avgPool2d, F.flatten, a bias-free QuantLinear with input and
+   * outputs added (by a QuantEltwiseAdd with an output quantizer, or by F.add of two tensors of one
+   * shared QuantReLU's scale), F.avgPool2d, F.flatten, a bias-free QuantLinear with input and
    * output quantizers, a per-channel QuantLinear with Int32 bias. Input {@code [N, 3, 16, 16]}.
    */
   static final class ResidualNet implements Model {
     final boolean eltwiseAdd;
     final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(8), true);
-    final QuantConv2d conv1 = new QuantConv2d("conv1", Conv2dOptions.of(3, 8, 3).withPadding(1),
-        WeightQuantConfig.perChannelFloat(4), BiasQuantConfig.int32(), null, null, false);
+    final QuantConv2d conv1 =
+        new QuantConv2d(
+            "conv1",
+            Conv2dOptions.of(3, 8, 3).withPadding(1),
+            WeightQuantConfig.perChannelFloat(4),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            false);
     final QuantReLU relu1 = new QuantReLU("relu1", ActQuantConfig.unsigned(4), true);
-    final QuantConv2d conv2 = new QuantConv2d("conv2", Conv2dOptions.of(8, 8, 3).withPadding(1),
-        WeightQuantConfig.perChannelFloat(8), BiasQuantConfig.int32(), null, null, false);
+    final QuantConv2d conv2 =
+        new QuantConv2d(
+            "conv2",
+            Conv2dOptions.of(8, 8, 3).withPadding(1),
+            WeightQuantConfig.perChannelFloat(8),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            false);
     final QuantReLU relu2 = new QuantReLU("relu2", ActQuantConfig.unsigned(4), true);
     final QuantEltwiseAdd add = new QuantEltwiseAdd("add", ActQuantConfig.unsigned(8), true);
-    final QuantLinear fc1 = new QuantLinear("fc1", 8 * 8 * 8, 32, false,
-        WeightQuantConfig.perTensorFloat(8), null, ActQuantConfig.signed(8),
-        ActQuantConfig.signed(8), true);
-    final QuantLinear fc2 = new QuantLinear("fc2", 32, 10, true,
-        WeightQuantConfig.perChannelFloat(4), BiasQuantConfig.int32(), null, null, false);
+    final QuantLinear fc1 =
+        new QuantLinear(
+            "fc1",
+            8 * 8 * 8,
+            32,
+            false,
+            WeightQuantConfig.perTensorFloat(8),
+            null,
+            ActQuantConfig.signed(8),
+            ActQuantConfig.signed(8),
+            true);
+    final QuantLinear fc2 =
+        new QuantLinear(
+            "fc2",
+            32,
+            10,
+            true,
+            WeightQuantConfig.perChannelFloat(4),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            false);
 
     ResidualNet(boolean eltwiseAdd) {
       this.eltwiseAdd = eltwiseAdd;
@@ -150,13 +181,20 @@ final class ExportFixtures {
    */
   static final class BatchNormNet implements Model {
     final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(8), false);
-    final QuantConv2d conv1 = new QuantConv2d("conv1", Conv2dOptions.of(3, 6, 3),
-        WeightQuantConfig.perTensorFloat(4), null, null, null, false);
+    final QuantConv2d conv1 =
+        new QuantConv2d(
+            "conv1",
+            Conv2dOptions.of(3, 6, 3),
+            WeightQuantConfig.perTensorFloat(4),
+            null,
+            null,
+            null,
+            false);
     final BatchNorm2d bn1 = new BatchNorm2d("bn1", 6);
     final ReLU relu1 = new ReLU("relu1");
     final QuantMaxPool2d pool1 = new QuantMaxPool2d("pool1", 2, 2, 0);
-    final Conv2d conv2 = new Conv2d("conv2", Conv2dOptions.of(6, 6, 3).withPadding(1)
-        .withBias(false));
+    final Conv2d conv2 =
+        new Conv2d("conv2", Conv2dOptions.of(6, 6, 3).withPadding(1).withBias(false));
     final BatchNorm2d bn2 = new BatchNorm2d("bn2", 6);
     final Linear fc = new Linear("fc", 6 * 2 * 2, 10, true);
 
@@ -251,8 +289,8 @@ final class ExportFixtures {
   /** Runs {@code model} in ONNX Runtime on {@code x}; returns the named output. */
   static float[] runOrt(ModelProto model, OptLevel level, String input, String output, Tensor x)
       throws Exception {
-    Map<String, FloatTensor> out = OrtRunner.run(model, level,
-        Map.of(input, new FloatTensor(x.toFloatArray(), x.shape())));
+    Map<String, FloatTensor> out =
+        OrtRunner.run(model, level, Map.of(input, new FloatTensor(x.toFloatArray(), x.shape())));
     return out.get(output).data();
   }
 
@@ -267,8 +305,8 @@ final class ExportFixtures {
     for (int i = 0; i < want.length; i++) {
       maxDiff = Math.max(maxDiff, Math.abs((double) got[i] - want[i]));
     }
-    System.out.printf("%s: %d of %d elements bit-exact, max |diff| %.3g%n", what, exact,
-        want.length, maxDiff);
+    System.out.printf(
+        "%s: %d of %d elements bit-exact, max |diff| %.3g%n", what, exact, want.length, maxDiff);
     return exact;
   }
 
@@ -285,19 +323,26 @@ final class ExportFixtures {
 
   /** The value the graph's (last) Gemm multiplies: the input of the final linear layer. */
   static String finalGemmInput(ModelProto model) {
-    List<NodeProto> gemms = model.getGraph().getNodeList().stream()
-        .filter(n -> n.getOpType().equals("Gemm")).toList();
+    List<NodeProto> gemms =
+        model.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Gemm")).toList();
     return gemms.get(gemms.size() - 1).getInput(0);
   }
 
   /** Runs {@code model} as written (NO_OPT) with {@code probe} as an extra graph output. */
   static Map<String, FloatTensor> runOrtProbing(ModelProto model, String probe, Tensor x)
       throws Exception {
-    ModelProto probed = model.toBuilder().setGraph(model.getGraph().toBuilder()
-        .addOutput(OnnxGraphBuilder.tensorValueInfo(probe, DataType.FLOAT,
-            List.of(OnnxGraphBuilder.dimParam("N"), OnnxGraphBuilder.unknownDim()))))
-        .build();
-    return OrtRunner.run(probed, OptLevel.NO_OPT,
-        Map.of("input", new FloatTensor(x.toFloatArray(), x.shape())));
+    ModelProto probed =
+        model.toBuilder()
+            .setGraph(
+                model.getGraph().toBuilder()
+                    .addOutput(
+                        OnnxGraphBuilder.tensorValueInfo(
+                            probe,
+                            DataType.FLOAT,
+                            List.of(
+                                OnnxGraphBuilder.dimParam("N"), OnnxGraphBuilder.unknownDim()))))
+            .build();
+    return OrtRunner.run(
+        probed, OptLevel.NO_OPT, Map.of("input", new FloatTensor(x.toFloatArray(), x.shape())));
   }
 }

@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** No ONNX file ever holds a NaN or infinite weight or scale: the writer refuses, naming the tensor. */
+/**
+ * No ONNX file ever holds a NaN or infinite weight or scale: the writer refuses, naming the tensor.
+ */
 class NonFiniteExportTest {
   @TempDir Path dir;
 
@@ -40,13 +42,29 @@ class NonFiniteExportTest {
     values[0] = Float.POSITIVE_INFINITY;
     ByteBuffer raw = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     raw.asFloatBuffer().put(values);
-    ModelProto poisoned = model.toBuilder().setGraph(model.getGraph().toBuilder()
-        .setInitializer(index, t.toBuilder().clearFloatData().setRawData(ByteString.copyFrom(raw.array())))).build();
+    ModelProto poisoned =
+        model.toBuilder()
+            .setGraph(
+                model.getGraph().toBuilder()
+                    .setInitializer(
+                        index,
+                        t.toBuilder()
+                            .clearFloatData()
+                            .setRawData(ByteString.copyFrom(raw.array()))))
+            .build();
 
-    NonFiniteValueException e = assertThrows(NonFiniteValueException.class, () -> OnnxFiles.write(poisoned, file));
-    assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": tensor '" + t.getName()
-        + "' holds Infinity at element 0 of shape " + t.getDimsList()
-        + "; non-finite values are never saved");
+    NonFiniteValueException e =
+        assertThrows(NonFiniteValueException.class, () -> OnnxFiles.write(poisoned, file));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo(
+            "cannot write "
+                + file
+                + ": tensor '"
+                + t.getName()
+                + "' holds Infinity at element 0 of shape "
+                + t.getDimsList()
+                + "; non-finite values are never saved");
     assertThat(Files.readAllBytes(file)).isEqualTo(good);
     try (var files = Files.list(dir)) {
       assertThat(files.toList()).containsExactly(file);
@@ -62,9 +80,12 @@ class NonFiniteExportTest {
     conv1.weight().set(w);
     Path file = dir.resolve("nan.onnx");
     // The exporter already names the layer whose scale the NaN reaches; the writer is the backstop.
-    ExportException e = assertThrows(ExportException.class,
-        () -> QcdqExporter.export(model, new long[] {3, 32, 32}, file));
-    assertThat(e).hasMessageThat().isEqualTo("conv1: conv1.weight_quant: scale NaN is not a positive finite float");
+    ExportException e =
+        assertThrows(
+            ExportException.class, () -> QcdqExporter.export(model, new long[] {3, 32, 32}, file));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo("conv1: conv1.weight_quant: scale NaN is not a positive finite float");
     try (var files = Files.list(dir)) {
       assertThat(files.toList()).isEmpty();
     }

@@ -41,8 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** QCDQ export: ONNX Runtime runs it like the Java forward, and it is what Brevitas writes. */
 class QcdqExporterTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   // ---------------------------------------------------------------------------------------------
   // Same outputs as the Java evaluation forward
@@ -67,14 +66,17 @@ class QcdqExporterTest {
     String last = ExportFixtures.finalGemmInput(onnx);
     float[] lastJava = ExportFixtures.lastLayerInput(model, input).toFloatArray();
     float[] lastOrt = ExportFixtures.runOrtProbing(onnx, last, input).get(last).data();
-    int exact = assertMatchesAndCountExact("QCDQ " + caseName + " input of the last layer",
-        lastJava, lastOrt);
+    int exact =
+        assertMatchesAndCountExact(
+            "QCDQ " + caseName + " input of the last layer", lastJava, lastOrt);
     if (!caseName.equals("lenet_weight")) {
       assertThat(exact).isEqualTo(lastJava.length);
     }
     // The batch dimension is dynamic: a different batch size runs too.
     Tensor other = randomInput(5, 3, 3, 32, 32);
-    assertMatchesAndCountExact("QCDQ " + caseName + " batch 3", javaForward(model, other),
+    assertMatchesAndCountExact(
+        "QCDQ " + caseName + " batch 3",
+        javaForward(model, other),
         runOrt(onnx, OptLevel.NO_OPT, "input", "output", other));
   }
 
@@ -89,13 +91,16 @@ class QcdqExporterTest {
     List<String> ops = opTypes(onnx);
     assertThat(ops).containsAtLeast("Add", "AveragePool", "Flatten", "Conv", "Gemm");
     // conv1, conv2 and fc2 have per-channel weight scales: DequantizeLinear along axis 0.
-    long perChannel = onnx.getGraph().getNodeList().stream()
-        .filter(n -> n.getOpType().equals("DequantizeLinear") && n.getAttributeCount() == 1)
-        .count();
+    long perChannel =
+        onnx.getGraph().getNodeList().stream()
+            .filter(n -> n.getOpType().equals("DequantizeLinear") && n.getAttributeCount() == 1)
+            .count();
     assertThat(perChannel).isEqualTo(6);
 
     Tensor input = randomInput(1, 8, 3, 16, 16);
-    assertMatchesAndCountExact("QCDQ " + model.modelName(), javaForward(model, input),
+    assertMatchesAndCountExact(
+        "QCDQ " + model.modelName(),
+        javaForward(model, input),
         runOrt(onnx, OptLevel.NO_OPT, "input", "output", input));
   }
 
@@ -108,9 +113,21 @@ class QcdqExporterTest {
     ModelProto onnx = readChecked(file);
 
     assertThat(opTypes(onnx)).doesNotContain("BatchNormalization");
-    assertThat(opTypes(onnx)).containsExactly("QuantizeLinear", "DequantizeLinear", "Clip",
-        "DequantizeLinear", "Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten",
-        "Gemm").inOrder();
+    assertThat(opTypes(onnx))
+        .containsExactly(
+            "QuantizeLinear",
+            "DequantizeLinear",
+            "Clip",
+            "DequantizeLinear",
+            "Conv",
+            "Relu",
+            "MaxPool",
+            "Conv",
+            "Relu",
+            "MaxPool",
+            "Flatten",
+            "Gemm")
+        .inOrder();
     // The user's model is untouched: same parameters and BatchNorm statistics.
     Map<String, float[]> after = state(model);
     assertThat(after.keySet()).isEqualTo(before.keySet());
@@ -130,7 +147,9 @@ class QcdqExporterTest {
         .isEqualTo(conv.bias().toFloatArray());
 
     Tensor input = randomInput(3, 4, 3, 12, 12);
-    assertMatchesAndCountExact("QCDQ BatchNormNet", javaForward(model, input),
+    assertMatchesAndCountExact(
+        "QCDQ BatchNormNet",
+        javaForward(model, input),
         runOrt(onnx, OptLevel.NO_OPT, "input", "output", input));
   }
 
@@ -172,8 +191,7 @@ class QcdqExporterTest {
       String what = caseName + " integer tensor #" + i + " (" + o.getName() + ")";
       assertWithMessage(what).that(o.getDataType()).isEqualTo(t.getDataType());
       assertWithMessage(what).that(o.getDimsList()).isEqualTo(t.getDimsList());
-      assertWithMessage(what).that(OnnxTensors.toIntArray(o))
-          .isEqualTo(OnnxTensors.toIntArray(t));
+      assertWithMessage(what).that(OnnxTensors.toIntArray(o)).isEqualTo(OnnxTensors.toIntArray(t));
       elements += OnnxTensors.toIntArray(o).length;
     }
 
@@ -186,18 +204,20 @@ class QcdqExporterTest {
       String what = caseName + " " + o.op() + " #" + i + " (" + o.name() + " vs " + t.name() + ")";
       assertWithMessage(what).that(o.op()).isEqualTo(t.op());
       Matching.assertScales(what + " scale", t.scale(), o.scale());
-      assertWithMessage(what + " zero point type").that(o.zeroPointType())
+      assertWithMessage(what + " zero point type")
+          .that(o.zeroPointType())
           .isEqualTo(t.zeroPointType());
       assertWithMessage(what + " zero point").that(o.zeroPoint()).isEqualTo(t.zeroPoint());
     }
-    System.out.printf("QCDQ %s vs Brevitas: %d ops, %d integer tensors (%d elements) equal, %d"
-        + " Q/DQ scales and zero points match%n", caseName, comparableOps(ours).size(),
-        ourInts.size(), elements, ourQ.size());
+    System.out.printf(
+        "QCDQ %s vs Brevitas: %d ops, %d integer tensors (%d elements) equal, %d"
+            + " Q/DQ scales and zero points match%n",
+        caseName, comparableOps(ours).size(), ourInts.size(), elements, ourQ.size());
   }
 
   /** A QuantizeLinear or DequantizeLinear with its constant scale and zero point. */
-  private record QuantNode(String op, String name, float[] scale, int zeroPointType,
-      int[] zeroPoint) {}
+  private record QuantNode(
+      String op, String name, float[] scale, int zeroPointType, int[] zeroPoint) {}
 
   private static List<QuantNode> quantNodes(ModelProto model) {
     GraphProto g = model.getGraph();
@@ -206,9 +226,13 @@ class QcdqExporterTest {
     for (NodeProto n : g.getNodeList()) {
       if (n.getOpType().equals("QuantizeLinear") || n.getOpType().equals("DequantizeLinear")) {
         TensorProto zp = constants.get(n.getInput(2));
-        out.add(new QuantNode(n.getOpType(), n.getName(),
-            OnnxTensors.toFloatArray(constants.get(n.getInput(1))), zp.getDataType(),
-            OnnxTensors.toIntArray(zp)));
+        out.add(
+            new QuantNode(
+                n.getOpType(),
+                n.getName(),
+                OnnxTensors.toFloatArray(constants.get(n.getInput(1))),
+                zp.getDataType(),
+                OnnxTensors.toIntArray(zp)));
       }
     }
     return out;
@@ -225,8 +249,8 @@ class QcdqExporterTest {
     for (NodeProto n : g.getNodeList()) {
       boolean reads = n.getOpType().equals("Clip") || n.getOpType().equals("DequantizeLinear");
       TensorProto t = reads ? constants.get(n.getInput(0)) : null;
-      if (t != null && (t.getDataType() == DataType.INT8_VALUE
-          || t.getDataType() == DataType.INT32_VALUE)) {
+      if (t != null
+          && (t.getDataType() == DataType.INT8_VALUE || t.getDataType() == DataType.INT32_VALUE)) {
         out.add(t);
       }
     }
@@ -240,8 +264,14 @@ class QcdqExporterTest {
   void namesMetadataAndDynamicBatch() throws Exception {
     Model model = calibratedLeNet("lenet_weight_act_bias");
     Path file = dir.resolve("named.onnx");
-    QcdqExporter.export(model, new long[] {3, 32, 32}, file, ExportOptions.defaults()
-        .withInputName("image").withOutputName("logits").withModelName("lenet5"));
+    QcdqExporter.export(
+        model,
+        new long[] {3, 32, 32},
+        file,
+        ExportOptions.defaults()
+            .withInputName("image")
+            .withOutputName("logits")
+            .withModelName("lenet5"));
     ModelProto onnx = readChecked(file);
 
     assertThat(onnx.getProducerName()).isEqualTo("qnn4j");
@@ -249,17 +279,32 @@ class QcdqExporterTest {
     assertThat(onnx.getProducerVersion()).doesNotContain("$");
     assertThat(onnx.getOpsetImport(0).getVersion()).isEqualTo(13);
     assertThat(onnx.getGraph().getName()).isEqualTo("lenet5");
-    Map<String, String> meta = onnx.getMetadataPropsList().stream()
-        .collect(Collectors.toMap(StringStringEntryProto::getKey,
-            StringStringEntryProto::getValue));
+    Map<String, String> meta =
+        onnx.getMetadataPropsList().stream()
+            .collect(
+                Collectors.toMap(StringStringEntryProto::getKey, StringStringEntryProto::getValue));
     assertThat(meta).containsEntry("model_name", "lenet5");
     assertThat(meta).containsEntry("qnn4j.format", "qcdq");
     assertThat(onnx.getGraph().getInput(0).getName()).isEqualTo("image");
     assertThat(onnx.getGraph().getOutput(0).getName()).isEqualTo("logits");
-    assertThat(onnx.getGraph().getInput(0).getType().getTensorType().getShape().getDim(0)
-        .getDimParam()).isEqualTo("N");
-    assertThat(onnx.getGraph().getOutput(0).getType().getTensorType().getShape().getDim(0)
-        .getDimParam()).isEqualTo("N");
+    assertThat(
+            onnx.getGraph()
+                .getInput(0)
+                .getType()
+                .getTensorType()
+                .getShape()
+                .getDim(0)
+                .getDimParam())
+        .isEqualTo("N");
+    assertThat(
+            onnx.getGraph()
+                .getOutput(0)
+                .getType()
+                .getTensorType()
+                .getShape()
+                .getDim(0)
+                .getDimParam())
+        .isEqualTo("N");
 
     // Traced on zeros of [1, 3, 32, 32], run on a batch of 5.
     Tensor batch = randomInput(9, 5, 3, 32, 32);
@@ -269,8 +314,11 @@ class QcdqExporterTest {
 
   @Test
   void opsetOptionIsWritten() throws Exception {
-    ModelProto onnx = QcdqExporter.toOnnx(calibratedLeNet("lenet_weight"),
-        referenceInput("lenet_weight"), ExportOptions.defaults().withOpset(15));
+    ModelProto onnx =
+        QcdqExporter.toOnnx(
+            calibratedLeNet("lenet_weight"),
+            referenceInput("lenet_weight"),
+            ExportOptions.defaults().withOpset(15));
     assertThat(onnx.getOpsetImport(0).getVersion()).isEqualTo(15);
     assertThat(Files.list(dir).count()).isEqualTo(0);
   }

@@ -44,8 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class QonnxExporterTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static Stream<Arguments> models() {
     return Stream.of(
@@ -81,21 +80,24 @@ class QonnxExporterTest {
     // ends one with DequantizeLinear (QuantizeLinear and Clip have no counterpart).
     assertThat(qonnx.getOpsetImportList().stream().map(OperatorSetIdProto::getDomain).toList())
         .containsExactly("", QonnxEmitter.DOMAIN);
-    List<String> expected = BrevitasReferenceTest.opTypes(qcdq).stream()
-        .filter(op -> !op.equals("QuantizeLinear") && !op.equals("Clip"))
-        .map(op -> op.equals("DequantizeLinear") ? "Quant" : op)
-        .collect(Collectors.toList());
+    List<String> expected =
+        BrevitasReferenceTest.opTypes(qcdq).stream()
+            .filter(op -> !op.equals("QuantizeLinear") && !op.equals("Clip"))
+            .map(op -> op.equals("DequantizeLinear") ? "Quant" : op)
+            .collect(Collectors.toList());
     assertThat(BrevitasReferenceTest.opTypes(qonnx)).isEqualTo(expected);
     GraphProto g = qonnx.getGraph();
     Map<String, TensorProto> constants = BrevitasReferenceTest.constants(g);
-    List<NodeProto> quants = g.getNodeList().stream()
-        .filter(n -> n.getOpType().equals("Quant")).toList();
+    List<NodeProto> quants =
+        g.getNodeList().stream().filter(n -> n.getOpType().equals("Quant")).toList();
     for (NodeProto n : quants) {
       assertWithMessage(n.getName()).that(QonnxSemantics.isFinnQuant(n)).isTrue();
     }
     // The same scales as the QCDQ DequantizeLinear nodes, in order.
-    List<NodeProto> dqs = qcdq.getGraph().getNodeList().stream()
-        .filter(n -> n.getOpType().equals("DequantizeLinear")).toList();
+    List<NodeProto> dqs =
+        qcdq.getGraph().getNodeList().stream()
+            .filter(n -> n.getOpType().equals("DequantizeLinear"))
+            .toList();
     Map<String, TensorProto> qcdqConstants = BrevitasReferenceTest.constants(qcdq.getGraph());
     for (int i = 0; i < quants.size(); i++) {
       assertWithMessage(quants.get(i).getName())
@@ -106,17 +108,24 @@ class QonnxExporterTest {
     // Semantics, on constants: each weight's Quant node gives the runtime's quantized weight.
     int checkedWeights = 0;
     for (Module m : model.layers()) {
-      if (m instanceof QuantWeightLayer layer && layer.weightQuantizer() != null
+      if (m instanceof QuantWeightLayer layer
+          && layer.weightQuantizer() != null
           && !name.equals("BatchNormNet")) {
-        NodeProto quant = g.getNodeList().stream()
-            .filter(n -> n.getName().equals(layer.name() + ".weight_quant.Quant"))
-            .findFirst().orElseThrow();
+        NodeProto quant =
+            g.getNodeList().stream()
+                .filter(n -> n.getName().equals(layer.name() + ".weight_quant.Quant"))
+                .findFirst()
+                .orElseThrow();
         TensorProto w = constants.get(quant.getInput(0));
-        float[] got = Quant.of(quant, constants).apply(OnnxTensors.toFloatArray(w),
-            OnnxTensors.dims(w));
-        // Tolerance 0: equal values, where a zero's sign may differ (the runtime's kernel drops it).
-        assertWithMessage(layer.name()).that(got).usingTolerance(0)
-            .containsExactly(layer.weightQuantizer().quantize(layer.weight()).toFloatArray()).inOrder();
+        float[] got =
+            Quant.of(quant, constants).apply(OnnxTensors.toFloatArray(w), OnnxTensors.dims(w));
+        // Tolerance 0: equal values, where a zero's sign may differ (the runtime's kernel drops
+        // it).
+        assertWithMessage(layer.name())
+            .that(got)
+            .usingTolerance(0)
+            .containsExactly(layer.weightQuantizer().quantize(layer.weight()).toFloatArray())
+            .inOrder();
         checkedWeights++;
       }
     }
@@ -124,8 +133,15 @@ class QonnxExporterTest {
     // Semantics, end to end: the lowered graph in ONNX Runtime against the Java forward.
     ModelProto lowered = QonnxSemantics.lowered(qonnx);
     float[] got = runOrt(lowered, OptLevel.NO_OPT, "input", "output", input);
-    assertMatchesAndCountExact("QONNX " + name + " (" + quants.size() + " Quant nodes, "
-        + checkedWeights + " weight Quant nodes equal to the runtime's)", javaForward(model, input),
+    assertMatchesAndCountExact(
+        "QONNX "
+            + name
+            + " ("
+            + quants.size()
+            + " Quant nodes, "
+            + checkedWeights
+            + " weight Quant nodes equal to the runtime's)",
+        javaForward(model, input),
         got);
   }
 }

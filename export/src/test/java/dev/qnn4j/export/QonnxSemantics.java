@@ -21,8 +21,14 @@ final class QonnxSemantics {
   private QonnxSemantics() {}
 
   /** The attributes and constant inputs of one Quant node. */
-  record Quant(float[] scale, long[] scaleDims, float zeroPoint, int bitWidth, boolean signed,
-      boolean narrow, String roundingMode) {
+  record Quant(
+      float[] scale,
+      long[] scaleDims,
+      float zeroPoint,
+      int bitWidth,
+      boolean signed,
+      boolean narrow,
+      String roundingMode) {
 
     static Quant of(NodeProto node, Map<String, TensorProto> constants) {
       if (!node.getOpType().equals("Quant") || node.getInputCount() != 4) {
@@ -33,8 +39,13 @@ final class QonnxSemantics {
       float bits = OnnxTensors.toFloatArray(constants.get(node.getInput(3)))[0];
       Map<String, AttributeProto> attrs = new java.util.HashMap<>();
       node.getAttributeList().forEach(a -> attrs.put(a.getName(), a));
-      return new Quant(OnnxTensors.toFloatArray(scale), OnnxTensors.dims(scale), zeroPoint,
-          (int) bits, attrs.get("signed").getI() == 1, attrs.get("narrow").getI() == 1,
+      return new Quant(
+          OnnxTensors.toFloatArray(scale),
+          OnnxTensors.dims(scale),
+          zeroPoint,
+          (int) bits,
+          attrs.get("signed").getI() == 1,
+          attrs.get("narrow").getI() == 1,
           attrs.get("rounding_mode").getS().toStringUtf8());
     }
 
@@ -85,9 +96,15 @@ final class QonnxSemantics {
         out.addInitializer(OnnxTensors.floatTensor(p + "zero", new float[] {0f}));
         out.addNode(node("GreaterOrEqual", p + "nonneg", List.of(n.getInput(0), p + "zero")));
         out.addNode(node("Neg", p + "neg", List.of(n.getInput(1))));
-        out.addNode(NodeProto.newBuilder().setOpType("Where").setName(p + "where")
-            .addInput(p + "nonneg").addInput(n.getInput(1)).addInput(p + "neg")
-            .addOutput(n.getOutput(0)).build());
+        out.addNode(
+            NodeProto.newBuilder()
+                .setOpType("Where")
+                .setName(p + "where")
+                .addInput(p + "nonneg")
+                .addInput(n.getInput(1))
+                .addInput(p + "neg")
+                .addOutput(n.getOutput(0))
+                .build());
         continue;
       }
       if (!n.getOpType().equals("Quant")) {
@@ -106,18 +123,29 @@ final class QonnxSemantics {
       out.addNode(node("Round", p + "round", List.of(p + "add")));
       out.addNode(node("Clip", p + "clip", List.of(p + "round", p + "min", p + "max")));
       out.addNode(node("Sub", p + "sub", List.of(p + "clip", zp)));
-      out.addNode(NodeProto.newBuilder().setOpType("Mul").setName(p + "mul")
-          .addInput(p + "sub").addInput(scale).addOutput(n.getOutput(0)).build());
+      out.addNode(
+          NodeProto.newBuilder()
+              .setOpType("Mul")
+              .setName(p + "mul")
+              .addInput(p + "sub")
+              .addInput(scale)
+              .addOutput(n.getOutput(0))
+              .build());
     }
     ModelProto.Builder m = model.toBuilder().setGraph(out).clearOpsetImport();
-    model.getOpsetImportList().stream().filter(o -> o.getDomain().isEmpty())
+    model.getOpsetImportList().stream()
+        .filter(o -> o.getDomain().isEmpty())
         .forEach(m::addOpsetImport);
     return m.build();
   }
 
   private static NodeProto node(String op, String output, List<String> inputs) {
-    return NodeProto.newBuilder().setOpType(op).setName(output).addAllInput(inputs)
-        .addOutput(output).build();
+    return NodeProto.newBuilder()
+        .setOpType(op)
+        .setName(output)
+        .addAllInput(inputs)
+        .addOutput(output)
+        .build();
   }
 
   /** Whether a Quant node's domain and attributes are the ones FINN expects. */

@@ -35,8 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class QopExporterTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static Stream<Arguments> models() {
     return Stream.of(
@@ -47,13 +46,13 @@ class QopExporterTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
-  void runsInOnnxRuntimeWithinOneQuantizationStep(String name, List<String> ops)
-      throws Exception {
-    Model model = switch (name) {
-      case "ResidualNet" -> calibrated(new ResidualNet(true), 4, 8, 3, 16, 16);
-      case "ResidualNetFAdd" -> calibrated(new ResidualNet(false), 4, 8, 3, 16, 16);
-      default -> calibratedLeNet(name);
-    };
+  void runsInOnnxRuntimeWithinOneQuantizationStep(String name, List<String> ops) throws Exception {
+    Model model =
+        switch (name) {
+          case "ResidualNet" -> calibrated(new ResidualNet(true), 4, 8, 3, 16, 16);
+          case "ResidualNetFAdd" -> calibrated(new ResidualNet(false), 4, 8, 3, 16, 16);
+          default -> calibratedLeNet(name);
+        };
     Tensor input = name.startsWith("lenet") ? referenceInput(name) : randomInput(4, 8, 3, 16, 16);
     Path file = dir.resolve(name + ".qop.onnx");
     QopExporter.export(model, input, file);
@@ -78,16 +77,21 @@ class QopExporterTest {
     for (int i = 0; i < want.length; i++) {
       long steps = Math.round(Math.abs((double) got[i] - want[i]) / scale);
       assertWithMessage("%s last activation element %s: %s vs %s", name, i, got[i], want[i])
-          .that(steps).isAtMost(1);
+          .that(steps)
+          .isAtMost(1);
       differing += steps == 0 ? 0 : 1;
     }
-    System.out.printf("QOp %s: last quantized activation (scale %s) differs by one step in %d of"
-        + " %d elements%n", name, scale, differing, want.length);
+    System.out.printf(
+        "QOp %s: last quantized activation (scale %s) differs by one step in %d of"
+            + " %d elements%n",
+        name, scale, differing, want.length);
 
     float[] logits = javaForward(model, input);
     assertMatchesAndCountExact("QOp " + name + " output", logits, out.get("output").data());
     // With every ONNX Runtime graph optimization on as well.
-    assertMatchesAndCountExact("QOp " + name + " output ALL_OPT", logits,
+    assertMatchesAndCountExact(
+        "QOp " + name + " output ALL_OPT",
+        logits,
         ExportFixtures.runOrt(qop, OptLevel.ALL_OPT, "input", "output", input));
   }
 }

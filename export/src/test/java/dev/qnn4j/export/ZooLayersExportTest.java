@@ -9,42 +9,43 @@ import static dev.qnn4j.export.ExportFixtures.readChecked;
 import static dev.qnn4j.export.ExportFixtures.runOrt;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.qnn4j.export.onnx.proto.ModelProto;
+import dev.qnn4j.export.onnx.proto.NodeProto;
 import dev.qnn4j.runtime.F;
-import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.QuantTensor;
+import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.BatchNorm1d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
+import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantCat;
 import dev.qnn4j.runtime.nn.QuantConv1d;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantConvTranspose2d;
-import dev.qnn4j.runtime.nn.QuantReLU;
-import dev.qnn4j.runtime.nn.QuantUpsample;
-import dev.qnn4j.runtime.nn.TruncAvgPool2d;
-import dev.qnn4j.runtime.quant.BiasQuantConfig;
-import dev.qnn4j.runtime.nn.Dropout;
-import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantIdentity;
 import dev.qnn4j.runtime.nn.QuantLinear;
+import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.nn.QuantUpsample;
 import dev.qnn4j.runtime.nn.TensorNorm;
+import dev.qnn4j.runtime.nn.TruncAvgPool2d;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import dev.qnn4j.export.onnx.proto.ModelProto;
-import dev.qnn4j.export.onnx.proto.NodeProto;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Export of the layers of issue 17: ONNX Runtime runs each exported model like the Java forward. */
+/**
+ * Export of the layers of issue 17: ONNX Runtime runs each exported model like the Java forward.
+ */
 class ZooLayersExportTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /**
    * The bnn_pynq FC shape: QuantIdentity, QuantLinear, BatchNorm1d, Dropout, QuantIdentity,
@@ -52,13 +53,15 @@ class ZooLayersExportTest {
    */
   static final class FcNet implements Model {
     final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(8), true);
-    final QuantLinear fc0 = new QuantLinear("fc0", 16, 8, false, WeightQuantConfig.perTensorFloat(4), null, null,
-        null, false);
+    final QuantLinear fc0 =
+        new QuantLinear(
+            "fc0", 16, 8, false, WeightQuantConfig.perTensorFloat(4), null, null, null, false);
     final BatchNorm1d bn0 = new BatchNorm1d("bn0", 8);
     final Dropout drop0 = new Dropout("drop0", 0.2f);
     final QuantIdentity act0 = new QuantIdentity("act0", ActQuantConfig.signed(4), true);
-    final QuantLinear fc1 = new QuantLinear("fc1", 8, 5, false, WeightQuantConfig.perTensorFloat(4), null, null,
-        null, false);
+    final QuantLinear fc1 =
+        new QuantLinear(
+            "fc1", 8, 5, false, WeightQuantConfig.perTensorFloat(4), null, null, null, false);
     final TensorNorm norm = new TensorNorm("norm");
 
     FcNet() {
@@ -116,29 +119,39 @@ class ZooLayersExportTest {
     assertThat(ops).doesNotContain("BatchNormalization");
     assertThat(ops).doesNotContain("Dropout");
     assertThat(ops.stream().filter(o -> o.equals("Gemm")).count()).isEqualTo(2);
-    assertMatchesAndCountExact("QCDQ FcNet", javaForward(model, input),
+    assertMatchesAndCountExact(
+        "QCDQ FcNet",
+        javaForward(model, input),
         runOrt(onnx, OptLevel.NO_OPT, "input", "output", input));
 
     Path qonnx = dir.resolve("fc.qonnx.onnx");
     QonnxExporter.export(model, new long[] {16}, qonnx);
     ModelProto lowered = QonnxSemantics.lowered(readChecked(qonnx));
-    assertMatchesAndCountExact("QONNX FcNet", javaForward(model, input),
+    assertMatchesAndCountExact(
+        "QONNX FcNet",
+        javaForward(model, input),
         runOrt(lowered, OptLevel.NO_OPT, "input", "output", input));
   }
 
   /**
    * A UNet/MobileNet-shaped block: QuantIdentity, depthwise QuantConv2d (per-channel), QuantReLU,
-   * F.maxPool2d, QuantUpsample x2, QuantCat with the skip, pointwise QuantConv2d. Input {@code [N, 4, 8, 8]}.
+   * F.maxPool2d, QuantUpsample x2, QuantCat with the skip, pointwise QuantConv2d. Input {@code [N,
+   * 4, 8, 8]}.
    */
   static final class SkipNet implements Model {
     final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(8), true);
-    final QuantConv2d depthwise = QuantConv2d.builder("depthwise", Conv2dOptions.of(4, 4, 3).withPadding(1)
-        .withGroups(4)).withoutBias().weightQuant(WeightQuantConfig.perChannelFloat(4)).build();
+    final QuantConv2d depthwise =
+        QuantConv2d.builder("depthwise", Conv2dOptions.of(4, 4, 3).withPadding(1).withGroups(4))
+            .withoutBias()
+            .weightQuant(WeightQuantConfig.perChannelFloat(4))
+            .build();
     final QuantReLU relu = new QuantReLU("relu", 4, true);
     final QuantUpsample up = QuantUpsample.byFactor("up", 2);
     final QuantCat cat = new QuantCat("cat");
-    final QuantConv2d pointwise = QuantConv2d.builder("pointwise", Conv2dOptions.of(8, 3, 1))
-        .weightQuant(WeightQuantConfig.perTensorFloat(4)).build();
+    final QuantConv2d pointwise =
+        QuantConv2d.builder("pointwise", Conv2dOptions.of(8, 3, 1))
+            .weightQuant(WeightQuantConfig.perTensorFloat(4))
+            .build();
 
     SkipNet() {
       depthwise.resetParameters(new Random(41));
@@ -177,12 +190,22 @@ class ZooLayersExportTest {
       ModelProto onnx = readChecked(file);
       List<String> ops = onnx.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
       assertThat(ops).containsAtLeast("Conv", "MaxPool", "Resize", "Concat", "Conv").inOrder();
-      NodeProto depthwiseConv = onnx.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Conv"))
-          .findFirst().orElseThrow();
-      assertThat(depthwiseConv.getAttributeList().stream().filter(a -> a.getName().equals("group"))
-          .findFirst().orElseThrow().getI()).isEqualTo(4);
+      NodeProto depthwiseConv =
+          onnx.getGraph().getNodeList().stream()
+              .filter(n -> n.getOpType().equals("Conv"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(
+              depthwiseConv.getAttributeList().stream()
+                  .filter(a -> a.getName().equals("group"))
+                  .findFirst()
+                  .orElseThrow()
+                  .getI())
+          .isEqualTo(4);
       ModelProto run = qonnx ? QonnxSemantics.lowered(onnx) : onnx;
-      assertMatchesAndCountExact((qonnx ? "QONNX" : "QCDQ") + " SkipNet", javaForward(model, input),
+      assertMatchesAndCountExact(
+          (qonnx ? "QONNX" : "QCDQ") + " SkipNet",
+          javaForward(model, input),
           runOrt(run, OptLevel.NO_OPT, "input", "output", input));
     }
   }
@@ -190,8 +213,22 @@ class ZooLayersExportTest {
   /** QuantIdentity then QuantConv1d (stride 2, padding 1, Int32Bias). Input {@code [N, 4, 9]}. */
   static final class Conv1dNet implements Model {
     final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(4), true);
-    final QuantConv1d conv = new QuantConv1d("conv", 4, 6, 3, 2, 1, 1, 1, true, WeightQuantConfig.perTensorFloat(4),
-        BiasQuantConfig.int32(), null, null, false);
+    final QuantConv1d conv =
+        new QuantConv1d(
+            "conv",
+            4,
+            6,
+            3,
+            2,
+            1,
+            1,
+            1,
+            true,
+            WeightQuantConfig.perTensorFloat(4),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            false);
 
     Conv1dNet() {
       conv.resetParameters(new Random(43));
@@ -220,38 +257,51 @@ class ZooLayersExportTest {
     Path file = dir.resolve("conv1d.qcdq.onnx");
     QcdqExporter.export(model, new long[] {4, 9}, file);
     ModelProto onnx = readChecked(file);
-    NodeProto conv = onnx.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Conv"))
-        .findFirst().orElseThrow();
-    assertThat(conv.getAttributeList().stream().filter(a -> a.getName().equals("kernel_shape")).findFirst()
-        .orElseThrow().getIntsList()).containsExactly(3L);
-    assertMatchesAndCountExact("QCDQ Conv1dNet", javaForward(model, input),
+    NodeProto conv =
+        onnx.getGraph().getNodeList().stream()
+            .filter(n -> n.getOpType().equals("Conv"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            conv.getAttributeList().stream()
+                .filter(a -> a.getName().equals("kernel_shape"))
+                .findFirst()
+                .orElseThrow()
+                .getIntsList())
+        .containsExactly(3L);
+    assertMatchesAndCountExact(
+        "QCDQ Conv1dNet",
+        javaForward(model, input),
         runOrt(onnx, OptLevel.NO_OPT, "input", "output", input));
   }
 
   @Test
   void truncAvgPoolIsAClearExportError() {
-    Model model = new Model() {
-      final QuantReLU relu = new QuantReLU("relu", 4, true);
-      final TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2);
+    Model model =
+        new Model() {
+          final QuantReLU relu = new QuantReLU("relu", 4, true);
+          final TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2);
 
-      @Override
-      public String modelName() {
-        return "Pooled";
-      }
+          @Override
+          public String modelName() {
+            return "Pooled";
+          }
 
-      @Override
-      public List<Module> layers() {
-        return List.of(relu, pool);
-      }
+          @Override
+          public List<Module> layers() {
+            return List.of(relu, pool);
+          }
 
-      @Override
-      public Tensor forward(Tensor x) {
-        return pool.forward(relu.forwardQuant(x));
-      }
-    };
+          @Override
+          public Tensor forward(Tensor x) {
+            return pool.forward(relu.forwardQuant(x));
+          }
+        };
     model.eval();
-    ExportException e = org.junit.jupiter.api.Assertions.assertThrows(ExportException.class,
-        () -> QcdqExporter.export(model, new long[] {2, 4, 4}, dir.resolve("pool.onnx")));
+    ExportException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ExportException.class,
+            () -> QcdqExporter.export(model, new long[] {2, 4, 4}, dir.resolve("pool.onnx")));
     assertThat(e.getMessage()).contains("pool");
     assertThat(e.getMessage()).contains("TruncAvgPool2d has no ONNX export yet");
     assertThat(java.nio.file.Files.exists(dir.resolve("pool.onnx"))).isFalse();
@@ -259,26 +309,43 @@ class ZooLayersExportTest {
 
   @Test
   void quantConvTranspose2dRunsInOnnxRuntime() throws Exception {
-    Model model = new Model() {
-      final QuantIdentity quantInp = new QuantIdentity("quant_inp", ActQuantConfig.signed(4), true);
-      final QuantConvTranspose2d up = new QuantConvTranspose2d("up", 4, 3, 3, 2, 1, 1, 1, 1, true,
-          WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
+    Model model =
+        new Model() {
+          final QuantIdentity quantInp =
+              new QuantIdentity("quant_inp", ActQuantConfig.signed(4), true);
+          final QuantConvTranspose2d up =
+              new QuantConvTranspose2d(
+                  "up",
+                  4,
+                  3,
+                  3,
+                  2,
+                  1,
+                  1,
+                  1,
+                  1,
+                  true,
+                  WeightQuantConfig.perTensorFloat(4),
+                  BiasQuantConfig.int32(),
+                  null,
+                  null,
+                  false);
 
-      @Override
-      public String modelName() {
-        return "Decoder";
-      }
+          @Override
+          public String modelName() {
+            return "Decoder";
+          }
 
-      @Override
-      public List<Module> layers() {
-        return List.of(quantInp, up);
-      }
+          @Override
+          public List<Module> layers() {
+            return List.of(quantInp, up);
+          }
 
-      @Override
-      public Tensor forward(Tensor x) {
-        return up.forward(quantInp.forwardQuant(x));
-      }
-    };
+          @Override
+          public Tensor forward(Tensor x) {
+            return up.forward(quantInp.forwardQuant(x));
+          }
+        };
     calibrated(model, 2, 2, 4, 5, 5);
     Tensor input = randomInput(9, 2, 4, 5, 5);
     for (boolean qonnx : new boolean[] {false, true}) {
@@ -289,9 +356,12 @@ class ZooLayersExportTest {
         QcdqExporter.export(model, new long[] {4, 5, 5}, file);
       }
       ModelProto onnx = readChecked(file);
-      assertThat(onnx.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList()).contains("ConvTranspose");
+      assertThat(onnx.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList())
+          .contains("ConvTranspose");
       ModelProto run = qonnx ? QonnxSemantics.lowered(onnx) : onnx;
-      assertMatchesAndCountExact((qonnx ? "QONNX" : "QCDQ") + " Decoder", javaForward(model, input),
+      assertMatchesAndCountExact(
+          (qonnx ? "QONNX" : "QCDQ") + " Decoder",
+          javaForward(model, input),
           runOrt(run, OptLevel.NO_OPT, "input", "output", input));
     }
   }

@@ -64,15 +64,23 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private final ModelGenerator generator = new ModelGenerator();
   private final AutoModelGenerator autoGenerator = new AutoModelGenerator();
   private AutoQuantizer autoQuantizer;
+
   /** Factories generated in this compilation, by binary name. */
   private final Set<String> factories = new TreeSet<>();
-  /** Models whose signatures mention types not generated yet (by another processor): retried next round. */
+
+  /**
+   * Models whose signatures mention types not generated yet (by another processor): retried next
+   * round.
+   */
   private final Set<String> deferred = new LinkedHashSet<>();
-  /** Runs before each model is processed; tests use it to make the processor fail as a bug would. */
+
+  /**
+   * Runs before each model is processed; tests use it to make the processor fail as a bug would.
+   */
   private final Consumer<TypeElement> beforeEachModel;
 
   public QuantModelProcessor() {
-    this(model -> { });
+    this(model -> {});
   }
 
   QuantModelProcessor(Consumer<TypeElement> beforeEachModel) {
@@ -113,7 +121,10 @@ public final class QuantModelProcessor extends AbstractProcessor {
     return Set.of(REQUIRE_COMPILED);
   }
 
-  /** {@code -Aqnn4j.requireCompiled=true}: a model whose training step cannot be compiled is an error, not a note. */
+  /**
+   * {@code -Aqnn4j.requireCompiled=true}: a model whose training step cannot be compiled is an
+   * error, not a note.
+   */
   public static final String REQUIRE_COMPILED = "qnn4j.requireCompiled";
 
   @Override
@@ -131,7 +142,8 @@ public final class QuantModelProcessor extends AbstractProcessor {
       }
     }
     deferred.clear();
-    TypeElement quantModel = processingEnv.getElementUtils().getTypeElement(ModelExtractor.QUANT_MODEL);
+    TypeElement quantModel =
+        processingEnv.getElementUtils().getTypeElement(ModelExtractor.QUANT_MODEL);
     if (quantModel != null) {
       for (Element e : round.getElementsAnnotatedWith(quantModel)) {
         if (e instanceof TypeElement t) {
@@ -139,7 +151,8 @@ public final class QuantModelProcessor extends AbstractProcessor {
         }
       }
     }
-    TypeElement quantizeFrom = processingEnv.getElementUtils().getTypeElement(ModelExtractor.QUANTIZE_FROM);
+    TypeElement quantizeFrom =
+        processingEnv.getElementUtils().getTypeElement(ModelExtractor.QUANTIZE_FROM);
     if (quantizeFrom != null) {
       for (Element e : round.getElementsAnnotatedWith(quantizeFrom)) {
         if (e instanceof TypeElement t) {
@@ -158,9 +171,14 @@ public final class QuantModelProcessor extends AbstractProcessor {
           process(model, !round.processingOver());
         }
       } catch (RuntimeException | LinkageError | AssertionError bug) {
-        // A bug in the processor: an error on the model, naming the exception, instead of a javac crash.
-        processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-            Messages.processorBug(model.getQualifiedName().toString(), bug), model);
+        // A bug in the processor: an error on the model, naming the exception, instead of a javac
+        // crash.
+        processingEnv
+            .getMessager()
+            .printMessage(
+                javax.tools.Diagnostic.Kind.ERROR,
+                Messages.processorBug(model.getQualifiedName().toString(), bug),
+                model);
       }
     }
     reportLayersOutsideModels(round);
@@ -185,8 +203,12 @@ public final class QuantModelProcessor extends AbstractProcessor {
       generator.generate(model, plan).writeTo(processingEnv.getFiler());
       factories.add(model.factoryBinaryName());
     } catch (IOException e) {
-      processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          Messages.cannotWrite(model.generatedSimpleName(), e.getMessage()), type);
+      processingEnv
+          .getMessager()
+          .printMessage(
+              javax.tools.Diagnostic.Kind.ERROR,
+              Messages.cannotWrite(model.generatedSimpleName(), e.getMessage()),
+              type);
     }
   }
 
@@ -197,17 +219,25 @@ public final class QuantModelProcessor extends AbstractProcessor {
     if (!mayGenerate || result.model() == null) {
       return;
     }
-    notCompiled(holder, result.model().modelName(), "models from @QuantizeFrom have no compiled step yet");
+    notCompiled(
+        holder, result.model().modelName(), "models from @QuantizeFrom have no compiled step yet");
     try {
       autoGenerator.generate(result.model()).writeTo(processingEnv.getFiler());
       factories.add(result.model().factoryBinaryName());
     } catch (IOException e) {
-      processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          Messages.cannotWrite(result.model().generatedSimpleName(), e.getMessage()), holder);
+      processingEnv
+          .getMessager()
+          .printMessage(
+              javax.tools.Diagnostic.Kind.ERROR,
+              Messages.cannotWrite(result.model().generatedSimpleName(), e.getMessage()),
+              holder);
     }
   }
 
-  /** The plan of the model's compiled training step, or empty after a note (or error) saying why there is none. */
+  /**
+   * The plan of the model's compiled training step, or empty after a note (or error) saying why
+   * there is none.
+   */
   private Optional<StepPlan> compiledStep(ModelDescriptor model, TypeElement type) {
     if (parser.isEmpty() || !model.declaresForward()) {
       notCompiled(type, model.modelName(), "its forward method is not declared in the model class");
@@ -233,16 +263,19 @@ public final class QuantModelProcessor extends AbstractProcessor {
   }
 
   private void notCompiled(TypeElement type, String modelName, String reason) {
-    javax.tools.Diagnostic.Kind kind = requireCompiled() ? javax.tools.Diagnostic.Kind.ERROR
-        : javax.tools.Diagnostic.Kind.NOTE;
-    processingEnv.getMessager().printMessage(kind, Messages.notCompiled(modelName, reason, requireCompiled()), type);
+    javax.tools.Diagnostic.Kind kind =
+        requireCompiled() ? javax.tools.Diagnostic.Kind.ERROR : javax.tools.Diagnostic.Kind.NOTE;
+    processingEnv
+        .getMessager()
+        .printMessage(kind, Messages.notCompiled(modelName, reason, requireCompiled()), type);
   }
 
   private boolean mentionsUngeneratedTypes(TypeElement type) {
     if (ModelExtractor.findAnnotation(type, ModelExtractor.QUANTIZE_FROM).isPresent()) {
       // The float model must be resolved, and its own signatures complete.
       TypeElement floatModel = AutoQuantizer.floatClass(type, processingEnv.getElementUtils());
-      return floatModel == null || (!floatModel.equals(type) && mentionsUngeneratedTypes(floatModel));
+      return floatModel == null
+          || (!floatModel.equals(type) && mentionsUngeneratedTypes(floatModel));
     }
     for (Element e : type.getEnclosedElements()) {
       if (e instanceof ExecutableElement m && ModelExtractor.isLayerMethod(m)) {
@@ -257,24 +290,41 @@ public final class QuantModelProcessor extends AbstractProcessor {
     return false;
   }
 
-  /** Layer annotations mean nothing outside a {@code @QuantModel} class: say so instead of ignoring them. */
+  /**
+   * Layer annotations mean nothing outside a {@code @QuantModel} class: say so instead of ignoring
+   * them.
+   */
   private void reportLayersOutsideModels(RoundEnvironment round) {
     for (String name : getSupportedAnnotationTypes()) {
       TypeElement annotation = processingEnv.getElementUtils().getTypeElement(name);
-      if (annotation == null || name.equals(ModelExtractor.QUANT_MODEL) || name.equals(ModelExtractor.QUANTIZE_FROM)) {
+      if (annotation == null
+          || name.equals(ModelExtractor.QUANT_MODEL)
+          || name.equals(ModelExtractor.QUANTIZE_FROM)) {
         continue;
       }
       for (Element e : round.getElementsAnnotatedWith(annotation)) {
         Element owner = e.getEnclosingElement();
-        boolean inModel = owner.getKind() == ElementKind.CLASS && owner.getAnnotationMirrors().stream()
-            .anyMatch(m -> ((TypeElement) m.getAnnotationType().asElement()).getQualifiedName()
-                .contentEquals(ModelExtractor.QUANT_MODEL));
+        boolean inModel =
+            owner.getKind() == ElementKind.CLASS
+                && owner.getAnnotationMirrors().stream()
+                    .anyMatch(
+                        m ->
+                            ((TypeElement) m.getAnnotationType().asElement())
+                                .getQualifiedName()
+                                .contentEquals(ModelExtractor.QUANT_MODEL));
         if (!inModel) {
-          AnnotationMirror mirror = e.getAnnotationMirrors().stream()
-              .filter(m -> m.getAnnotationType().asElement().equals(annotation)).findFirst().orElse(null);
-          processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-              Messages.layerOutsideModel(annotation.getSimpleName()),
-              e, mirror);
+          AnnotationMirror mirror =
+              e.getAnnotationMirrors().stream()
+                  .filter(m -> m.getAnnotationType().asElement().equals(annotation))
+                  .findFirst()
+                  .orElse(null);
+          processingEnv
+              .getMessager()
+              .printMessage(
+                  javax.tools.Diagnostic.Kind.ERROR,
+                  Messages.layerOutsideModel(annotation.getSimpleName()),
+                  e,
+                  mirror);
         }
       }
     }
@@ -288,7 +338,9 @@ public final class QuantModelProcessor extends AbstractProcessor {
     } else if (d.value() == null) {
       processingEnv.getMessager().printMessage(d.kind(), d.message(), d.element(), d.mirror());
     } else {
-      processingEnv.getMessager().printMessage(d.kind(), d.message(), d.element(), d.mirror(), d.value());
+      processingEnv
+          .getMessager()
+          .printMessage(d.kind(), d.message(), d.element(), d.mirror(), d.value());
     }
   }
 
@@ -299,7 +351,10 @@ public final class QuantModelProcessor extends AbstractProcessor {
   private void writeServicesFile() {
     Set<String> entries = new TreeSet<>(factories);
     try {
-      FileObject existing = processingEnv.getFiler().getResource(StandardLocation.CLASS_OUTPUT, "", ServicesFile.PATH);
+      FileObject existing =
+          processingEnv
+              .getFiler()
+              .getResource(StandardLocation.CLASS_OUTPUT, "", ServicesFile.PATH);
       try (Reader in = existing.openReader(true)) {
         for (String entry : ServicesFile.read(in)) {
           if (processingEnv.getElementUtils().getTypeElement(entry.replace('$', '.')) != null) {
@@ -314,13 +369,20 @@ public final class QuantModelProcessor extends AbstractProcessor {
       return;
     }
     try {
-      FileObject file = processingEnv.getFiler().createResource(StandardLocation.CLASS_OUTPUT, "", ServicesFile.PATH);
-      try (Writer out = new java.io.OutputStreamWriter(file.openOutputStream(), StandardCharsets.UTF_8)) {
+      FileObject file =
+          processingEnv
+              .getFiler()
+              .createResource(StandardLocation.CLASS_OUTPUT, "", ServicesFile.PATH);
+      try (Writer out =
+          new java.io.OutputStreamWriter(file.openOutputStream(), StandardCharsets.UTF_8)) {
         ServicesFile.write(entries, out);
       }
     } catch (IOException e) {
-      processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-          Messages.cannotWrite(ServicesFile.PATH, e.getMessage()));
+      processingEnv
+          .getMessager()
+          .printMessage(
+              javax.tools.Diagnostic.Kind.ERROR,
+              Messages.cannotWrite(ServicesFile.PATH, e.getMessage()));
     }
   }
 }

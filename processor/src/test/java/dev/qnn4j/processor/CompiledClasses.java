@@ -19,8 +19,8 @@ final class CompiledClasses extends ClassLoader {
 
   @Override
   protected Class<?> findClass(String name) throws ClassNotFoundException {
-    Optional<JavaFileObject> file = compilation.generatedFile(StandardLocation.CLASS_OUTPUT,
-        name.replace('.', '/') + ".class");
+    Optional<JavaFileObject> file =
+        compilation.generatedFile(StandardLocation.CLASS_OUTPUT, name.replace('.', '/') + ".class");
     if (file.isEmpty()) {
       throw new ClassNotFoundException(name);
     }

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
  * -Aqnn4j.requireCompiled=true} makes that an error.
  */
 class CompiledStepGenerationTest {
-  private static final TestSource FLOAT_MODEL = TestSource.model("Small", """
+  private static final TestSource FLOAT_MODEL =
+      TestSource.model(
+          "Small",
+          """
       @QuantModel(inputShape = {1, 8, 8})
       public abstract class Small {
         @Conv2d(inChannels = 1, outChannels = 2, kernelSize = 3)
@@ -30,7 +33,10 @@ class CompiledStepGenerationTest {
       }
       """);
 
-  private static final TestSource QUANT_MODEL = TestSource.model("SmallQuant", """
+  private static final TestSource QUANT_MODEL =
+      TestSource.model(
+          "SmallQuant",
+          """
       @QuantModel(inputShape = {4})
       public abstract class SmallQuant {
         @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
@@ -45,7 +51,10 @@ class CompiledStepGenerationTest {
       }
       """);
 
-  private static final TestSource RESIDUAL_MODEL = TestSource.model("Residual", """
+  private static final TestSource RESIDUAL_MODEL =
+      TestSource.model(
+          "Residual",
+          """
       @QuantModel(inputShape = {4})
       public abstract class Residual {
         @Linear(inFeatures = 4, outFeatures = 4)
@@ -60,35 +69,54 @@ class CompiledStepGenerationTest {
 
   @Test
   void aStraightLineFloatModelGetsACompiledStepWithoutANote() {
-    Compilation c = javac().withProcessors(new QuantModelProcessor())
-        .withOptions("-Aqnn4j.requireCompiled=true").compile(FLOAT_MODEL.file());
+    Compilation c =
+        javac()
+            .withProcessors(new QuantModelProcessor())
+            .withOptions("-Aqnn4j.requireCompiled=true")
+            .compile(FLOAT_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
-    assertThat(c.notes().stream().filter(d -> d.getMessage(null).contains("compiled training step")).toList())
+    assertThat(
+            c.notes().stream()
+                .filter(d -> d.getMessage(null).contains("compiled training step"))
+                .toList())
         .isEmpty();
     String source = generated(c, "test.QuantModel_Small");
     assertThat(source).contains("private final class Step implements CompiledStep");
     // Input [1, 8, 8], conv 3x3 -> [2, 6, 6], pool 2 -> [2, 3, 3], flatten -> 18, fc -> 4.
-    assertThat(source).contains("convGeometry = new ConvGeometry(n, 1, 8, 8, 3, 3, 1, 1, 0, 0, 1, 1);");
-    assertThat(source).contains("maxPool1Geometry = new ConvGeometry(n, 2, 6, 6, 2, 2, 2, 2, 0, 0, 1, 1);");
-    assertThat(source).contains("Dense.forward(maxPool1Out, n, 18, 4, fc.weight().data(), fc.bias().data(), fcOut);");
+    assertThat(source)
+        .contains("convGeometry = new ConvGeometry(n, 1, 8, 8, 3, 3, 1, 1, 0, 0, 1, 1);");
+    assertThat(source)
+        .contains("maxPool1Geometry = new ConvGeometry(n, 2, 6, 6, 2, 2, 2, 2, 0, 0, 1, 1);");
+    assertThat(source)
+        .contains(
+            "Dense.forward(maxPool1Out, n, 18, 4, fc.weight().data(), fc.bias().data(), fcOut);");
     // The backward pass runs in reverse order and skips the input's gradient.
-    assertThat(source.indexOf("Dense.backward(")).isLessThan(source.indexOf("Pooling.maxBackward("));
-    assertThat(source.indexOf("Pooling.maxBackward(")).isLessThan(source.indexOf("Activations.reluBackward("));
-    assertThat(source).contains("Convolution.backward(convGrad, input, convGeometry, 2, 1, conv.weight().data(), null,");
+    assertThat(source.indexOf("Dense.backward("))
+        .isLessThan(source.indexOf("Pooling.maxBackward("));
+    assertThat(source.indexOf("Pooling.maxBackward("))
+        .isLessThan(source.indexOf("Activations.reluBackward("));
+    assertThat(source)
+        .contains(
+            "Convolution.backward(convGrad, input, convGeometry, 2, 1, conv.weight().data(), null,");
   }
 
   @Test
   void aModelReturningQuantTensorsGetsANoteNamingTheLayer() {
     Compilation c = TestSource.compile(QUANT_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
-    assertThat(c).hadNoteContaining("SmallQuant has no compiled training step and trains on the autograd tape: "
-        + "@QuantReLU (relu) returns a QuantTensor, which has no compiled kernels yet");
+    assertThat(c)
+        .hadNoteContaining(
+            "SmallQuant has no compiled training step and trains on the autograd tape: "
+                + "@QuantReLU (relu) returns a QuantTensor, which has no compiled kernels yet");
     assertThat(generated(c, "test.QuantModel_SmallQuant")).doesNotContain("CompiledStep");
   }
 
   @Test
   void aLayerThatQuantizesItsBiasGetsANote() {
-    TestSource model = TestSource.model("BiasQuant", """
+    TestSource model =
+        TestSource.model(
+            "BiasQuant",
+            """
         @QuantModel(inputShape = {4})
         public abstract class BiasQuant {
           @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
@@ -105,7 +133,9 @@ class CompiledStepGenerationTest {
         """);
     Compilation c = TestSource.compile(model.file());
     assertThat(c).succeededWithoutWarnings();
-    assertThat(c).hadNoteContaining("@QuantIdentity (quantInp) returns a QuantTensor, which has no compiled kernels yet");
+    assertThat(c)
+        .hadNoteContaining(
+            "@QuantIdentity (quantInp) returns a QuantTensor, which has no compiled kernels yet");
   }
 
   @Test
@@ -117,11 +147,17 @@ class CompiledStepGenerationTest {
 
   @Test
   void requireCompiledTurnsTheNoteIntoAnError() {
-    Compilation c = javac().withProcessors(new QuantModelProcessor())
-        .withOptions("-Aqnn4j.requireCompiled=true").compile(QUANT_MODEL.file());
+    Compilation c =
+        javac()
+            .withProcessors(new QuantModelProcessor())
+            .withOptions("-Aqnn4j.requireCompiled=true")
+            .compile(QUANT_MODEL.file());
     assertThat(c).failed();
-    assertThat(c).hadErrorContaining("SmallQuant has no compiled training step (qnn4j.requireCompiled is set)");
-    assertThat(c.diagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).count()).isEqualTo(1);
+    assertThat(c)
+        .hadErrorContaining(
+            "SmallQuant has no compiled training step (qnn4j.requireCompiled is set)");
+    assertThat(c.diagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).count())
+        .isEqualTo(1);
   }
 
   private static String generated(Compilation c, String name) {

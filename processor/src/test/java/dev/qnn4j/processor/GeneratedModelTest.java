@@ -14,11 +14,14 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Generated models run: every layer kind and option of the DSL in one residual network whose forward
- * uses a loop, and the run-time shape check of a forward the processor cannot follow.
+ * Generated models run: every layer kind and option of the DSL in one residual network whose
+ * forward uses a loop, and the run-time shape check of a forward the processor cannot follow.
  */
 class GeneratedModelTest {
-  private static final TestSource RESIDUAL = TestSource.model("ResidualNet", """
+  private static final TestSource RESIDUAL =
+      TestSource.model(
+          "ResidualNet",
+          """
       @QuantModel(inputShape = {3, 8, 8})
       public abstract class ResidualNet {
         @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
@@ -82,29 +85,50 @@ class GeneratedModelTest {
     assertThat(logits.shape()).asList().containsExactly(2L, 2L).inOrder();
     assertThat(model.modelName()).isEqualTo("ResidualNet");
     assertThat(model.inputShape()).asList().containsExactly(3L, 8L, 8L).inOrder();
-    assertThat(model.layers().stream().map(Module::name).toList()).containsExactly("quant_inp", "stem", "bn", "relu",
-        "block", "add", "pool", "fc", "fc_relu", "unused_conv", "head").inOrder();
-    assertThat(model.stateDict().keySet()).containsAtLeast("stem.weight", "stem.bias", "bn.running_mean",
-        "fc.input_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value", "head.weight");
-    assertThat(model.toString()).isEqualTo(String.join("\n",
-        "ResidualNet(",
-        "  (quant_inp): QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=True)",
-        "  (stem): QuantConv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
-            + "weight_quant=Int4WeightPerChannelFloat, bias_quant=Int16Bias, output_quant=Int8ActPerTensorFloat)",
-        "  (bn): BatchNorm2d(4, eps=1.0E-5, momentum=0.1)",
-        "  (relu): QuantReLU(act_quant=Uint4ActPerTensorFixedPoint, return_quant_tensor=True)",
-        "  (block): QuantConv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=2, "
-            + "weight_quant=Int4WeightPerTensorFloat, return_quant_tensor=True)",
-        "  (add): QuantEltwiseAdd(output_quant=Int8ActPerTensorFloat)",
-        "  (pool): QuantMaxPool2d(kernel_size=2, stride=2, padding=0)",
-        "  (fc): QuantLinear(in_features=64, out_features=10, bias=True, input_quant=Int8ActPerTensorFloat, "
-            + "weight_quant=Int8WeightPerTensorFixedPoint, bias_quant=Int8Bias)",
-        "  (fc_relu): ReLU()",
-        "  (unused_conv): Conv2d(1, 1, kernel_size=(1, 1), stride=(1, 1))",
-        "  (head): Linear(in_features=10, out_features=2, bias=True)",
-        ")"));
+    assertThat(model.layers().stream().map(Module::name).toList())
+        .containsExactly(
+            "quant_inp",
+            "stem",
+            "bn",
+            "relu",
+            "block",
+            "add",
+            "pool",
+            "fc",
+            "fc_relu",
+            "unused_conv",
+            "head")
+        .inOrder();
+    assertThat(model.stateDict().keySet())
+        .containsAtLeast(
+            "stem.weight",
+            "stem.bias",
+            "bn.running_mean",
+            "fc.input_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value",
+            "head.weight");
+    assertThat(model.toString())
+        .isEqualTo(
+            String.join(
+                "\n",
+                "ResidualNet(",
+                "  (quant_inp): QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=True)",
+                "  (stem): QuantConv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
+                    + "weight_quant=Int4WeightPerChannelFloat, bias_quant=Int16Bias, output_quant=Int8ActPerTensorFloat)",
+                "  (bn): BatchNorm2d(4, eps=1.0E-5, momentum=0.1)",
+                "  (relu): QuantReLU(act_quant=Uint4ActPerTensorFixedPoint, return_quant_tensor=True)",
+                "  (block): QuantConv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=2, "
+                    + "weight_quant=Int4WeightPerTensorFloat, return_quant_tensor=True)",
+                "  (add): QuantEltwiseAdd(output_quant=Int8ActPerTensorFloat)",
+                "  (pool): QuantMaxPool2d(kernel_size=2, stride=2, padding=0)",
+                "  (fc): QuantLinear(in_features=64, out_features=10, bias=True, input_quant=Int8ActPerTensorFloat, "
+                    + "weight_quant=Int8WeightPerTensorFixedPoint, bias_quant=Int8Bias)",
+                "  (fc_relu): ReLU()",
+                "  (unused_conv): Conv2d(1, 1, kernel_size=(1, 1), stride=(1, 1))",
+                "  (head): Linear(in_features=10, out_features=2, bias=True)",
+                ")"));
 
-    ModelFactory factory = classes.create("test.QuantModel_ResidualNet$Factory", ModelFactory.class);
+    ModelFactory factory =
+        classes.create("test.QuantModel_ResidualNet$Factory", ModelFactory.class);
     assertThat(factory.modelName()).isEqualTo("ResidualNet");
     assertThat(factory.declaringClassName()).isEqualTo("test.ResidualNet");
     assertThat(factory.create()).isNotSameInstanceAs(model);
@@ -112,7 +136,10 @@ class GeneratedModelTest {
 
   @Test
   void shapeMismatchInALoopingForwardFailsAtTheFirstForward() throws Exception {
-    TestSource s = TestSource.model("Looping", """
+    TestSource s =
+        TestSource.model(
+            "Looping",
+            """
         @QuantModel(inputShape = {3, 32, 32})
         public abstract class Looping {
           @QuantConv2d(inChannels = 3, outChannels = 16, kernelSize = 5)
@@ -134,8 +161,11 @@ class GeneratedModelTest {
     assertThat(c).succeededWithoutWarnings();
     Model model = new CompiledClasses(c).create("test.QuantModel_Looping", Model.class);
 
-    LayerShapeException e = assertThrows(LayerShapeException.class, () -> model.forward(randomInput(1, 3, 32, 32)));
-    assertThat(e).hasMessageThat().isEqualTo("fc1: expected input [N, 256] (in_features = 256), got [1, 784]");
+    LayerShapeException e =
+        assertThrows(LayerShapeException.class, () -> model.forward(randomInput(1, 3, 32, 32)));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo("fc1: expected input [N, 256] (in_features = 256), got [1, 784]");
   }
 
   /** Standard normal values, seed 42: the input of every generated-model test. */

@@ -22,17 +22,26 @@ import org.junit.jupiter.params.provider.ValueSource;
  * review the diff.
  */
 class GoldenFileTest {
-  private static final Path SAMPLES = Path.of(System.getProperty("qnn4j.samples.sources", "../samples/src/main/java"));
+  private static final Path SAMPLES =
+      Path.of(System.getProperty("qnn4j.samples.sources", "../samples/src/main/java"));
 
   @ParameterizedTest
-  @ValueSource(strings = {"QuantWeightLeNet", "QuantWeightActLeNet", "QuantWeightActBiasLeNet", "FloatLeNet"})
+  @ValueSource(
+      strings = {
+        "QuantWeightLeNet",
+        "QuantWeightActLeNet",
+        "QuantWeightActBiasLeNet",
+        "FloatLeNet"
+      })
   void generatedSourceMatchesGoldenFile(String model) throws IOException {
     Compilation c = TestSource.compile(sample(model));
     assertThat(c).succeededWithoutWarnings();
     assertMatchesGoldenFile(c, model);
   }
 
-  /** {@code @QuantizeFrom(FloatLeNet.class)} with the seed's rules: compiled with its float model. */
+  /**
+   * {@code @QuantizeFrom(FloatLeNet.class)} with the seed's rules: compiled with its float model.
+   */
   @Test
   void autoQuantizedLeNetMatchesGoldenFile() throws IOException {
     Compilation c = TestSource.compile(sample("FloatLeNet"), sample("AutoLeNet"));
@@ -47,20 +56,24 @@ class GoldenFileTest {
 
   private static void assertMatchesGoldenFile(Compilation c, String model) throws IOException {
     String generatedName = "dev.qnn4j.samples.QuantModel_" + model;
-    String generated = c.generatedSourceFile(generatedName).orElseThrow().getCharContent(true).toString();
+    String generated =
+        c.generatedSourceFile(generatedName).orElseThrow().getCharContent(true).toString();
     String goldenResource = "golden/QuantModel_" + model + ".java";
     if (Boolean.getBoolean("qnn4j.updateGolden")) {
       Files.writeString(Path.of("src/test/resources", goldenResource), generated);
       return;
     }
     assertThat(generated).isEqualTo(readResource(goldenResource));
-    assertThat(c).generatedSourceFile(generatedName).hasSourceEquivalentTo(JavaFileObjects.forResource(goldenResource));
+    assertThat(c)
+        .generatedSourceFile(generatedName)
+        .hasSourceEquivalentTo(JavaFileObjects.forResource(goldenResource));
   }
 
   private static String readResource(String name) throws IOException {
     try (InputStream in = GoldenFileTest.class.getClassLoader().getResourceAsStream(name)) {
       if (in == null) {
-        throw new IOException(name + " is missing; run with -Dqnn4j.updateGolden=true to create it");
+        throw new IOException(
+            name + " is missing; run with -Dqnn4j.updateGolden=true to create it");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }

@@ -15,10 +15,13 @@ import org.junit.jupiter.api.Test;
  */
 class GradleIncrementalTest {
   private static List<String> lines(String resource) throws IOException {
-    try (InputStream in = QuantModelProcessor.class.getClassLoader().getResourceAsStream(resource)) {
+    try (InputStream in =
+        QuantModelProcessor.class.getClassLoader().getResourceAsStream(resource)) {
       assertThat(in).isNotNull();
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-          .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .lines()
+          .filter(l -> !l.isBlank() && !l.startsWith("#"))
+          .toList();
     }
   }
 

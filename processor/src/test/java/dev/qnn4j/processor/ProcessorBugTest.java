@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
 class ProcessorBugTest {
   /** A valid model named {@code name}: one linear layer. */
   private static TestSource model(String name) {
-    return TestSource.model(name, """
+    return TestSource.model(
+        name,
+        """
         @QuantModel
         public abstract class %s {
           @QuantLinear(inFeatures = 4, outFeatures = 2)
@@ -27,7 +29,8 @@ class ProcessorBugTest {
             return fc(x);
           }
         }
-        """.formatted(name));
+        """
+            .formatted(name));
   }
 
   @Test
@@ -35,18 +38,23 @@ class ProcessorBugTest {
     TestSource broken = model("Broken");
     TestSource healthy = model("Healthy");
     List<String> processed = new ArrayList<>();
-    QuantModelProcessor processor = new QuantModelProcessor(model -> {
-      processed.add(model.getSimpleName().toString());
-      if (model.getSimpleName().contentEquals("Broken")) {
-        throw new IllegalStateException("simulated bug");
-      }
-    });
+    QuantModelProcessor processor =
+        new QuantModelProcessor(
+            model -> {
+              processed.add(model.getSimpleName().toString());
+              if (model.getSimpleName().contentEquals("Broken")) {
+                throw new IllegalStateException("simulated bug");
+              }
+            });
     Compilation c = javac().withProcessors(processor).compile(broken.file(), healthy.file());
     assertThat(c).failed();
     assertThat(c).hadErrorCount(1);
-    assertThat(c).hadErrorContaining("qnn4j's annotation processor failed on test.Broken with"
-        + " java.lang.IllegalStateException: simulated bug at dev.qnn4j.processor.ProcessorBugTest")
-        .inFile(broken.file()).onLine(broken.lineOf("public abstract class Broken"));
+    assertThat(c)
+        .hadErrorContaining(
+            "qnn4j's annotation processor failed on test.Broken with"
+                + " java.lang.IllegalStateException: simulated bug at dev.qnn4j.processor.ProcessorBugTest")
+        .inFile(broken.file())
+        .onLine(broken.lineOf("public abstract class Broken"));
     assertThat(c).hadErrorContaining("this is a bug in qnn4j, please report it");
     // The next model was still processed, and without an error of its own.
     assertThat(processed).containsAtLeast("Broken", "Healthy");

@@ -6,15 +6,23 @@ import com.google.testing.compile.Compilation;
 import javax.tools.StandardLocation;
 import org.junit.jupiter.api.Test;
 
-/** The services file lists the factories of every model of the compilation, each exactly once, sorted. */
+/**
+ * The services file lists the factories of every model of the compilation, each exactly once,
+ * sorted.
+ */
 class ServicesFileTest {
   private static TestSource model(String pkg, String name, String body) {
-    return new TestSource(pkg + "." + name, "package " + pkg + ";\n\n" + TestSource.IMPORTS + "\n" + body);
+    return new TestSource(
+        pkg + "." + name, "package " + pkg + ";\n\n" + TestSource.IMPORTS + "\n" + body);
   }
 
   @Test
   void listsTheFactoriesOfAllModels() {
-    TestSource first = model("zoo.b", "Second", """
+    TestSource first =
+        model(
+            "zoo.b",
+            "Second",
+            """
         @QuantModel
         public abstract class Second {
           @ReLU
@@ -25,7 +33,11 @@ class ServicesFileTest {
           }
         }
         """);
-    TestSource second = model("zoo.a", "First", """
+    TestSource second =
+        model(
+            "zoo.a",
+            "First",
+            """
         @QuantModel
         public abstract class First {
           @QuantIdentity
@@ -48,9 +60,12 @@ class ServicesFileTest {
         """);
     Compilation c = TestSource.compile(first.file(), second.file());
     assertThat(c).succeededWithoutWarnings();
-    assertThat(c).generatedFile(StandardLocation.CLASS_OUTPUT, "META-INF/services/dev.qnn4j.runtime.nn.ModelFactory")
+    assertThat(c)
+        .generatedFile(
+            StandardLocation.CLASS_OUTPUT, "META-INF/services/dev.qnn4j.runtime.nn.ModelFactory")
         .contentsAsUtf8String()
-        .isEqualTo("zoo.a.QuantModel_First$Factory\nzoo.a.QuantModel_First_Inner$Factory\n"
-            + "zoo.b.QuantModel_Second$Factory\n");
+        .isEqualTo(
+            "zoo.a.QuantModel_First$Factory\nzoo.a.QuantModel_First_Inner$Factory\n"
+                + "zoo.b.QuantModel_Second$Factory\n");
   }
 }

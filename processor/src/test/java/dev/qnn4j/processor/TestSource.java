@@ -10,7 +10,8 @@ import javax.tools.JavaFileObject;
 
 /** A test's model source, with a way to find the line a diagnostic should point at. */
 record TestSource(String className, String text) {
-  static final String IMPORTS = """
+  static final String IMPORTS =
+      """
       import dev.qnn4j.annotations.*;
       import dev.qnn4j.runtime.F;
       import dev.qnn4j.runtime.QuantTensor;
@@ -33,7 +34,8 @@ record TestSource(String className, String text) {
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).contains(snippet)) {
         if (found >= 0) {
-          throw new IllegalArgumentException("\"" + snippet + "\" is on lines " + (found + 1) + " and " + (i + 1));
+          throw new IllegalArgumentException(
+              "\"" + snippet + "\" is on lines " + (found + 1) + " and " + (i + 1));
         }
         found = i;
       }

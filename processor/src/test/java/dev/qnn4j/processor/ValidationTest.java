@@ -13,14 +13,20 @@ class ValidationTest {
   private static void assertError(TestSource source, String message, String onLineWith) {
     Compilation c = source.compile();
     assertThat(c).failed();
-    assertThat(c).hadErrorContaining(message).inFile(source.file()).onLine(source.lineOf(onLineWith));
+    assertThat(c)
+        .hadErrorContaining(message)
+        .inFile(source.file())
+        .onLine(source.lineOf(onLineWith));
   }
 
   @Nested
   class Rule1BitWidths {
     @Test
     void weightBitWidthAbove32() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantConv2d(inChannels = 3, outChannels = 6, kernelSize = 5,
@@ -37,7 +43,10 @@ class ValidationTest {
 
     @Test
     void weightBitWidthAbove8IsNotExportable() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 2,
@@ -49,13 +58,19 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "fc1: weight bitWidth = 16 is outside 1..8: weights and activations are exported as QCDQ,"
-          + " which holds at most 8-bit integers", "bitWidth = 16");
+      assertError(
+          s,
+          "fc1: weight bitWidth = 16 is outside 1..8: weights and activations are exported as QCDQ,"
+              + " which holds at most 8-bit integers",
+          "bitWidth = 16");
     }
 
     @Test
     void activationBitWidthZero() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU(bitWidth = 0)
@@ -71,7 +86,10 @@ class ValidationTest {
 
     @Test
     void activationBitWidthAbove8() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantIdentity(bitWidth = 9)
@@ -82,13 +100,19 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "quant_inp: activation bitWidth = 9 is outside 1..8: weights and activations are exported as"
-          + " QCDQ", "@QuantIdentity(bitWidth = 9)");
+      assertError(
+          s,
+          "quant_inp: activation bitWidth = 9 is outside 1..8: weights and activations are exported as"
+              + " QCDQ",
+          "@QuantIdentity(bitWidth = 9)");
     }
 
     @Test
     void inputQuantizerBitWidthAbove8() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 2)
@@ -100,12 +124,16 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "fc1: @InputQuant bitWidth = 12 is outside 1..8", "@InputQuant(bitWidth = 12)");
+      assertError(
+          s, "fc1: @InputQuant bitWidth = 12 is outside 1..8", "@InputQuant(bitWidth = 12)");
     }
 
     @Test
     void accumulatorBitWidthAbove32() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 2,
@@ -125,7 +153,10 @@ class ValidationTest {
   class Rule2BiasQuantizers {
     @Test
     void biasQuantizerNeedsQuantTensorInput() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantIdentity(bitWidth = 4)
@@ -140,14 +171,20 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "conv1: @Int32Bias needs the input scale (bias scale = input scale x weight scale), but input x"
-          + " is a Tensor: declare it QuantTensor (from a layer with returnQuantTensor = true) or add @InputQuant;"
-          + " Brevitas fails at run time with \"Input scale required\"", "@Int32Bias");
+      assertError(
+          s,
+          "conv1: @Int32Bias needs the input scale (bias scale = input scale x weight scale), but input x"
+              + " is a Tensor: declare it QuantTensor (from a layer with returnQuantTensor = true) or add @InputQuant;"
+              + " Brevitas fails at run time with \"Input scale required\"",
+          "@Int32Bias");
     }
 
     @Test
     void biasQuantizerOnLayerWithoutBias() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 2, bias = false)
@@ -164,7 +201,10 @@ class ValidationTest {
 
     @Test
     void twoBiasQuantizers() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 2)
@@ -177,12 +217,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "fc1: two bias quantizers, @Int8Bias and @Int32Bias; a layer has one bias", "@Int32Bias");
+      assertError(
+          s,
+          "fc1: two bias quantizers, @Int8Bias and @Int32Bias; a layer has one bias",
+          "@Int32Bias");
     }
 
     @Test
     void biasQuantizerOnActivation() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU
@@ -199,7 +245,10 @@ class ValidationTest {
 
     @Test
     void inputQuantizerProvidesTheInputScale() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 2)
@@ -220,7 +269,10 @@ class ValidationTest {
   class Rule3Signatures {
     @Test
     void returnQuantTensorButReturnsTensor() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
@@ -231,13 +283,19 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "quant_inp: returnQuantTensor = true but the method returns Tensor; declare it to return"
-          + " QuantTensor", "returnQuantTensor = true");
+      assertError(
+          s,
+          "quant_inp: returnQuantTensor = true but the method returns Tensor; declare it to return"
+              + " QuantTensor",
+          "returnQuantTensor = true");
     }
 
     @Test
     void returnsQuantTensorWithoutReturnQuantTensor() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU(bitWidth = 4)
@@ -248,13 +306,19 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "relu1: returnQuantTensor = false but the method returns QuantTensor; set returnQuantTensor ="
-          + " true or return Tensor", "@QuantReLU(bitWidth = 4)");
+      assertError(
+          s,
+          "relu1: returnQuantTensor = false but the method returns QuantTensor; set returnQuantTensor ="
+              + " true or return Tensor",
+          "@QuantReLU(bitWidth = 4)");
     }
 
     @Test
     void parameterNeitherTensorNorQuantTensor() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 2)
@@ -266,13 +330,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "fc1: parameter features has type float[]; layer inputs are Tensor or QuantTensor",
+      assertError(
+          s,
+          "fc1: parameter features has type float[]; layer inputs are Tensor or QuantTensor",
           "float[] features");
     }
 
     @Test
     void returnTypeNeitherTensorNorQuantTensor() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @ReLU
@@ -283,12 +352,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "relu1: returns float[]; layers return Tensor or QuantTensor", "abstract float[] relu1");
+      assertError(
+          s,
+          "relu1: returns float[]; layers return Tensor or QuantTensor",
+          "abstract float[] relu1");
     }
 
     @Test
     void twoInputsWhereOneIsNeeded() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantConv2d(inChannels = 3, outChannels = 6, kernelSize = 5)
@@ -299,12 +374,16 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "conv1: @QuantConv2d takes one input, the method has 2 parameters", "@QuantConv2d");
+      assertError(
+          s, "conv1: @QuantConv2d takes one input, the method has 2 parameters", "@QuantConv2d");
     }
 
     @Test
     void oneInputWhereTwoAreNeeded() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantEltwiseAdd
@@ -315,12 +394,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "add: @QuantEltwiseAdd takes two inputs, the method has 1 parameter", "@QuantEltwiseAdd");
+      assertError(
+          s,
+          "add: @QuantEltwiseAdd takes two inputs, the method has 1 parameter",
+          "@QuantEltwiseAdd");
     }
 
     @Test
     void floatLayerCannotReturnQuantTensor() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @ReLU
@@ -339,8 +424,12 @@ class ValidationTest {
   class Rule4Structure {
     @Test
     void finalModelClass() {
-      // Not abstract either (javac itself rejects "abstract final"), so this also reports rule "abstract".
-      TestSource s = TestSource.model("Net", """
+      // Not abstract either (javac itself rejects "abstract final"), so this also reports rule
+      // "abstract".
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public final class Net {
             public Tensor forward(Tensor x) {
@@ -348,13 +437,19 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "@QuantModel class Net must not be final: the processor generates a subclass that"
-          + " implements it", "@QuantModel");
+      assertError(
+          s,
+          "@QuantModel class Net must not be final: the processor generates a subclass that"
+              + " implements it",
+          "@QuantModel");
     }
 
     @Test
     void modelClassNotAbstract() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public class Net {
             public Tensor forward(Tensor x) {
@@ -362,13 +457,19 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "@QuantModel class Net must be abstract: its layer methods are abstract and implemented by the"
-          + " generated subclass", "@QuantModel");
+      assertError(
+          s,
+          "@QuantModel class Net must be abstract: its layer methods are abstract and implemented by the"
+              + " generated subclass",
+          "@QuantModel");
     }
 
     @Test
     void layerMethodWithBody() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU
@@ -381,13 +482,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "relu1: a layer method must be abstract: the generated subclass implements it",
+      assertError(
+          s,
+          "relu1: a layer method must be abstract: the generated subclass implements it",
           "Tensor relu1(Tensor x)");
     }
 
     @Test
     void privateLayerMethod() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU
@@ -400,13 +506,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "relu1: a layer method must not be private: the generated subclass overrides it",
+      assertError(
+          s,
+          "relu1: a layer method must not be private: the generated subclass overrides it",
           "private Tensor relu1");
     }
 
     @Test
     void staticLayerMethod() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU
@@ -419,13 +530,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "relu1: a layer method must not be static: the generated subclass overrides it",
+      assertError(
+          s,
+          "relu1: a layer method must not be static: the generated subclass overrides it",
           "static Tensor relu1");
     }
 
     @Test
     void twoLayerAnnotations() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU
@@ -442,7 +558,10 @@ class ValidationTest {
 
     @Test
     void duplicateLayerNamesAfterSnakeCase() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantIdentity
@@ -469,18 +588,26 @@ class ValidationTest {
           }
           """);
       Compilation c = s.compile();
-      assertThat(c).hadErrorContaining("layer name quant_inp of method quant_inp duplicates that of method quantInp:"
-          + " layer names are method names in snake_case and must be unique in the state dict")
-          .inFile(s.file()).onLine(s.lineOf("Tensor quant_inp("));
-      assertThat(c).hadErrorContaining("layer name conv1 of method Conv1 duplicates that of method conv1")
-          .inFile(s.file()).onLine(s.lineOf("Tensor Conv1("));
+      assertThat(c)
+          .hadErrorContaining(
+              "layer name quant_inp of method quant_inp duplicates that of method quantInp:"
+                  + " layer names are method names in snake_case and must be unique in the state dict")
+          .inFile(s.file())
+          .onLine(s.lineOf("Tensor quant_inp("));
+      assertThat(c)
+          .hadErrorContaining("layer name conv1 of method Conv1 duplicates that of method conv1")
+          .inFile(s.file())
+          .onLine(s.lineOf("Tensor Conv1("));
       // fc_1 and fc1 stay distinct: digits never start a new word.
       assertThat(c).hadErrorCount(2);
     }
 
     @Test
     void layerAnnotationOutsideQuantModel() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           public abstract class Net {
             @QuantReLU
             abstract Tensor relu1(Tensor x);
@@ -491,15 +618,21 @@ class ValidationTest {
 
     @Test
     void missingForward() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU
             abstract Tensor relu1(Tensor x);
           }
           """);
-      assertError(s, "@QuantModel class Net must declare public Tensor forward(Tensor x), which implements"
-          + " Model.forward", "@QuantModel");
+      assertError(
+          s,
+          "@QuantModel class Net must declare public Tensor forward(Tensor x), which implements"
+              + " Model.forward",
+          "@QuantModel");
     }
   }
 
@@ -507,7 +640,10 @@ class ValidationTest {
   class Rule5Forward {
     @Test
     void linearInFeaturesAgainstFlattenedInputShape() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel(inputShape = {3, 32, 32})
           public abstract class Net {
             @QuantConv2d(inChannels = 3, outChannels = 16, kernelSize = 5)
@@ -524,12 +660,16 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "fc1: expected input [N, 256] (in_features = 256), got [N, 784]", "inFeatures = 256");
+      assertError(
+          s, "fc1: expected input [N, 256] (in_features = 256), got [N, 784]", "inFeatures = 256");
     }
 
     @Test
     void convInChannelsAgainstPreviousOutChannels() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantConv2d(inChannels = 3, outChannels = 6, kernelSize = 5)
@@ -548,12 +688,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "conv2: expected input [N, 8, H, W] (in_channels = 8), got [N, 6, ?, ?]", "inChannels = 8");
+      assertError(
+          s,
+          "conv2: expected input [N, 8, H, W] (in_channels = 8), got [N, 6, ?, ?]",
+          "inChannels = 8");
     }
 
     @Test
     void functionalOpOnWrongRankPointsAtTheCall() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel(inputShape = {400})
           public abstract class Net {
             @QuantLinear(inFeatures = 400, outFeatures = 10)
@@ -565,12 +711,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "maxPool2d: expected input a 4-d input [N, C, H, W], got [N, 10]", "F.maxPool2d(out, 2)");
+      assertError(
+          s,
+          "maxPool2d: expected input a 4-d input [N, C, H, W], got [N, 10]",
+          "F.maxPool2d(out, 2)");
     }
 
     @Test
     void statefulQuantizerCalledTwiceIsAWarning() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 10, outFeatures = 10)
@@ -590,14 +742,21 @@ class ValidationTest {
           """);
       Compilation c = s.compile();
       assertThat(c).succeeded();
-      assertThat(c).hadWarningContaining("relu (QuantReLU) is called at two places in forward: activation quantizers"
-          + " are stateful, each instance keeps its own statistics, so reusing one mixes the statistics of two"
-          + " places; declare one layer method per place").inFile(s.file()).onLine(s.lineOf("return relu(fc2(out))"));
+      assertThat(c)
+          .hadWarningContaining(
+              "relu (QuantReLU) is called at two places in forward: activation quantizers"
+                  + " are stateful, each instance keeps its own statistics, so reusing one mixes the statistics of two"
+                  + " places; declare one layer method per place")
+          .inFile(s.file())
+          .onLine(s.lineOf("return relu(fc2(out))"));
     }
 
     @Test
     void branchingForwardIsLeftToTheRuntime() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel(inputShape = {3, 32, 32})
           public abstract class Net {
             @QuantConv2d(inChannels = 3, outChannels = 16, kernelSize = 5)
@@ -626,7 +785,10 @@ class ValidationTest {
   class Rule6Accumulator {
     @Test
     void unsignedInputFromQuantReLU() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU(bitWidth = 8)
@@ -642,13 +804,19 @@ class ValidationTest {
           }
           """);
       // 400 * 255 * 127 = 12,954,000 < 2^24: 24 bits of magnitude plus a sign bit.
-      assertError(s, "fc1: the worst-case accumulator needs 25 bits, more than accumulatorBitWidth = 16 (fan-in 400,"
-          + " inputs up to 255 as 8-bit unsigned, weights up to 127 as 8-bit)", "accumulatorBitWidth = 16");
+      assertError(
+          s,
+          "fc1: the worst-case accumulator needs 25 bits, more than accumulatorBitWidth = 16 (fan-in 400,"
+              + " inputs up to 255 as 8-bit unsigned, weights up to 127 as 8-bit)",
+          "accumulatorBitWidth = 16");
     }
 
     @Test
     void signedInputFromQuantIdentity() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantIdentity(bitWidth = 4)
@@ -665,13 +833,18 @@ class ValidationTest {
           }
           """);
       // 75 * 8 * 7 = 4200 < 2^13: 13 bits plus a sign bit.
-      assertError(s, "conv1: the worst-case accumulator needs 14 bits, more than accumulatorBitWidth = 13",
+      assertError(
+          s,
+          "conv1: the worst-case accumulator needs 14 bits, more than accumulatorBitWidth = 13",
           "accumulatorBitWidth = 13");
     }
 
     @Test
     void ownInputQuantizerIsCheckedWhateverForwardLooksLike() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantLinear(inFeatures = 1000, outFeatures = 10, bitWidth = 8, accumulatorBitWidth = 20)
@@ -686,13 +859,18 @@ class ValidationTest {
             }
           }
           """);
-      assertError(s, "fc1: the worst-case accumulator needs 26 bits, more than accumulatorBitWidth = 20",
+      assertError(
+          s,
+          "fc1: the worst-case accumulator needs 26 bits, more than accumulatorBitWidth = 20",
           "accumulatorBitWidth = 20");
     }
 
     @Test
     void fitsByDefault() {
-      TestSource s = TestSource.model("Net", """
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
           @QuantModel
           public abstract class Net {
             @QuantReLU(bitWidth = 8)
@@ -712,7 +890,10 @@ class ValidationTest {
 
   @Test
   void reportsEveryErrorInOnePass() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel(inputShape = {3, 32, 32})
         public final class Net {
           @QuantIdentity(bitWidth = 12, returnQuantTensor = true)
@@ -732,15 +913,26 @@ class ValidationTest {
         """);
     Compilation c = s.compile();
     assertThat(c).failed();
-    assertThat(c).hadErrorContaining("must not be final").inFile(s.file()).onLine(s.lineOf("@QuantModel"));
-    assertThat(c).hadErrorContaining("quant_inp: activation bitWidth = 12 is outside 1..8")
-        .inFile(s.file()).onLine(s.lineOf("bitWidth = 12"));
-    assertThat(c).hadErrorContaining("quant_inp: returnQuantTensor = true but the method returns Tensor")
-        .inFile(s.file()).onLine(s.lineOf("bitWidth = 12"));
-    assertThat(c).hadErrorContaining("conv1: @Int32Bias needs the input scale")
-        .inFile(s.file()).onLine(s.lineOf("@Int32Bias"));
-    assertThat(c).hadErrorContaining("fc1: expected input [N, 100] (in_features = 100), got [N, 1176]")
-        .inFile(s.file()).onLine(s.lineOf("inFeatures = 100"));
+    assertThat(c)
+        .hadErrorContaining("must not be final")
+        .inFile(s.file())
+        .onLine(s.lineOf("@QuantModel"));
+    assertThat(c)
+        .hadErrorContaining("quant_inp: activation bitWidth = 12 is outside 1..8")
+        .inFile(s.file())
+        .onLine(s.lineOf("bitWidth = 12"));
+    assertThat(c)
+        .hadErrorContaining("quant_inp: returnQuantTensor = true but the method returns Tensor")
+        .inFile(s.file())
+        .onLine(s.lineOf("bitWidth = 12"));
+    assertThat(c)
+        .hadErrorContaining("conv1: @Int32Bias needs the input scale")
+        .inFile(s.file())
+        .onLine(s.lineOf("@Int32Bias"));
+    assertThat(c)
+        .hadErrorContaining("fc1: expected input [N, 100] (in_features = 100), got [N, 1176]")
+        .inFile(s.file())
+        .onLine(s.lineOf("inFeatures = 100"));
     // javac adds its own complaint about abstract methods in a final class.
     assertThat(c.errors().size()).isAtLeast(5);
   }

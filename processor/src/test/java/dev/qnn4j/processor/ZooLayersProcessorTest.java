@@ -10,16 +10,25 @@ import dev.qnn4j.runtime.nn.Module;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The layers of issue 17 (bnn_pynq zoo, mobile and image-to-image nets): generation, running, checks. */
+/**
+ * The layers of issue 17 (bnn_pynq zoo, mobile and image-to-image nets): generation, running,
+ * checks.
+ */
 class ZooLayersProcessorTest {
 
   private static void assertError(TestSource source, String message, String onLineWith) {
     Compilation c = source.compile();
     assertThat(c).failed();
-    assertThat(c).hadErrorContaining(message).inFile(source.file()).onLine(source.lineOf(onLineWith));
+    assertThat(c)
+        .hadErrorContaining(message)
+        .inFile(source.file())
+        .onLine(source.lineOf(onLineWith));
   }
 
-  static final TestSource TFC_LIKE = TestSource.model("TfcLike", """
+  static final TestSource TFC_LIKE =
+      TestSource.model(
+          "TfcLike",
+          """
       @QuantModel(inputShape = {1, 4, 4})
       public abstract class TfcLike {
         @QuantIdentity(bitWidth = 2, returnQuantTensor = true)
@@ -55,10 +64,19 @@ class ZooLayersProcessorTest {
     Compilation c = TFC_LIKE.compile();
     assertThat(c).succeededWithoutWarnings();
     Model model = new CompiledClasses(c).create("test.QuantModel_TfcLike", Model.class);
-    assertThat(model.layers().stream().map(Module::describe).toList()).containsAtLeast(
-        "BatchNorm1d(8, eps=1.0E-5, momentum=0.1)", "Dropout(p=0.2)", "TensorNorm(eps=1.0E-4, momentum=0.1)");
-    assertThat(model.stateDict().keySet()).containsAtLeast("bn0.running_var", "bn0.num_batches_tracked",
-        "norm.weight", "norm.bias", "norm.running_mean", "norm.running_var");
+    assertThat(model.layers().stream().map(Module::describe).toList())
+        .containsAtLeast(
+            "BatchNorm1d(8, eps=1.0E-5, momentum=0.1)",
+            "Dropout(p=0.2)",
+            "TensorNorm(eps=1.0E-4, momentum=0.1)");
+    assertThat(model.stateDict().keySet())
+        .containsAtLeast(
+            "bn0.running_var",
+            "bn0.num_batches_tracked",
+            "norm.weight",
+            "norm.bias",
+            "norm.running_mean",
+            "norm.running_var");
     assertThat(model.stateDict().keySet()).doesNotContain("norm.num_batches_tracked");
 
     Tensor input = randomInput(5, 1, 4, 4);
@@ -80,7 +98,10 @@ class ZooLayersProcessorTest {
 
   @Test
   void batchNorm1dFeaturesMustMatchTheInput() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel(inputShape = {16})
         public abstract class Net {
           @Linear(inFeatures = 16, outFeatures = 8)
@@ -94,12 +115,16 @@ class ZooLayersProcessorTest {
           }
         }
         """);
-    assertError(s, "bn0: expected input [N, 10] (num_features = 10), got [N, 8]", "numFeatures = 10");
+    assertError(
+        s, "bn0: expected input [N, 10] (num_features = 10), got [N, 8]", "numFeatures = 10");
   }
 
   @Test
   void batchNorm1dRefusesImages() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel(inputShape = {3, 8, 8})
         public abstract class Net {
           @BatchNorm1d(numFeatures = 3)
@@ -110,13 +135,18 @@ class ZooLayersProcessorTest {
           }
         }
         """);
-    assertError(s, "bn0: expected input a 2-d input [N, C] or 3-d input [N, C, L], got [N, 3, 8, 8]",
+    assertError(
+        s,
+        "bn0: expected input a 2-d input [N, C] or 3-d input [N, C, L], got [N, 3, 8, 8]",
         "@BatchNorm1d(numFeatures = 3)");
   }
 
   @Test
   void dropoutProbabilityMustBeBelowOne() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel
         public abstract class Net {
           @Dropout(p = 1.5)
@@ -130,7 +160,10 @@ class ZooLayersProcessorTest {
     assertError(s, "drop: dropout probability p must be in [0, 1), got 1.5", "@Dropout(p = 1.5)");
   }
 
-  static final TestSource UNET_LIKE = TestSource.model("UnetLike", """
+  static final TestSource UNET_LIKE =
+      TestSource.model(
+          "UnetLike",
+          """
       @QuantModel(inputShape = {2, 8, 8})
       public abstract class UnetLike {
         @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
@@ -167,19 +200,27 @@ class ZooLayersProcessorTest {
     Compilation c = UNET_LIKE.compile();
     assertThat(c).succeededWithoutWarnings();
     Model model = new CompiledClasses(c).create("test.QuantModel_UnetLike", Model.class);
-    assertThat(model.layers().stream().map(Module::describe).toList()).containsAtLeast(
-        "TruncAvgPool2d(kernel_size=2, stride=2, bit_width=8, trunc_quant=TruncTo8bit)",
-        "QuantUpsamplingNearest2d(scale_factor=2)", "QuantCat(dim=1)",
-        "TruncAdaptiveAvgPool2d(output_size=1, bit_width=8, trunc_quant=RoundTo8bit)");
+    assertThat(model.layers().stream().map(Module::describe).toList())
+        .containsAtLeast(
+            "TruncAvgPool2d(kernel_size=2, stride=2, bit_width=8, trunc_quant=TruncTo8bit)",
+            "QuantUpsamplingNearest2d(scale_factor=2)",
+            "QuantCat(dim=1)",
+            "TruncAdaptiveAvgPool2d(output_size=1, bit_width=8, trunc_quant=RoundTo8bit)");
     Tensor out = model.forward(randomInput(3, 2, 8, 8));
     assertThat(out.shape()).asList().containsExactly(3L, 4L).inOrder();
     model.eval();
-    assertThat(model.forward(randomInput(3, 2, 8, 8)).shape()).asList().containsExactly(3L, 4L).inOrder();
+    assertThat(model.forward(randomInput(3, 2, 8, 8)).shape())
+        .asList()
+        .containsExactly(3L, 4L)
+        .inOrder();
   }
 
   @Test
   void catOfDifferentlyQuantizedInputsIsAnError() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel(inputShape = {2, 4, 4})
         public abstract class Net {
           @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
@@ -197,13 +238,19 @@ class ZooLayersProcessorTest {
           }
         }
         """);
-    assertError(s, "cat: concatenates a 8-bit signed and a 4-bit unsigned QuantTensor; in evaluation Brevitas"
-        + " refuses QuantTensors whose scales, bit widths or signs differ", "@QuantCat");
+    assertError(
+        s,
+        "cat: concatenates a 8-bit signed and a 4-bit unsigned QuantTensor; in evaluation Brevitas"
+            + " refuses QuantTensors whose scales, bit widths or signs differ",
+        "@QuantCat");
   }
 
   @Test
   void catShapesMustAgreeButForTheChannels() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel(inputShape = {2, 4, 4})
         public abstract class Net {
           @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
@@ -221,13 +268,19 @@ class ZooLayersProcessorTest {
           }
         }
         """);
-    assertError(s, "cat: expected input two inputs equal in every dimension but the channels, the first [N, 2, 4, 4],"
-        + " got [N, 2, 2, 2]", "@QuantCat");
+    assertError(
+        s,
+        "cat: expected input two inputs equal in every dimension but the channels, the first [N, 2, 4, 4],"
+            + " got [N, 2, 2, 2]",
+        "@QuantCat");
   }
 
   @Test
   void upsampleNeedsAFactorOrASize() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel
         public abstract class Net {
           @QuantUpsample(scaleFactor = 2, height = 5)
@@ -238,13 +291,18 @@ class ZooLayersProcessorTest {
           }
         }
         """);
-    assertError(s, "up: @QuantUpsample needs scaleFactor >= 1, or height >= 1 and width >= 1 with scaleFactor = 0",
+    assertError(
+        s,
+        "up: @QuantUpsample needs scaleFactor >= 1, or height >= 1 and width >= 1 with scaleFactor = 0",
         "@QuantUpsample(scaleFactor = 2, height = 5)");
   }
 
   @Test
   void quantConv1dAndQuantConvTranspose2dGenerateAndRun() throws Exception {
-    TestSource s = TestSource.model("Convs", """
+    TestSource s =
+        TestSource.model(
+            "Convs",
+            """
         @QuantModel(inputShape = {4, 4, 4})
         public abstract class Convs {
           @QuantIdentity(bitWidth = 4, returnQuantTensor = true)
@@ -270,15 +328,24 @@ class ZooLayersProcessorTest {
     Compilation c = s.compile();
     assertThat(c).succeededWithoutWarnings();
     Model model = new CompiledClasses(c).create("test.QuantModel_Convs", Model.class);
-    assertThat(model.stateDict().get("up.weight").shape()).asList().containsExactly(4L, 3L, 3L, 3L).inOrder();
-    assertThat(model.stateDict().get("conv1d.weight").shape()).asList().containsExactly(6L, 3L, 3L).inOrder();
+    assertThat(model.stateDict().get("up.weight").shape())
+        .asList()
+        .containsExactly(4L, 3L, 3L, 3L)
+        .inOrder();
+    assertThat(model.stateDict().get("conv1d.weight").shape())
+        .asList()
+        .containsExactly(6L, 3L, 3L)
+        .inOrder();
     Tensor out = model.forward(randomInput(2, 4, 4, 4));
     assertThat(out.shape()).asList().containsExactly(2L, 6L, 32L).inOrder();
   }
 
   @Test
   void transposedConvOutputPaddingMustBeBelowTheStride() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel
         public abstract class Net {
           @QuantConvTranspose2d(inChannels = 4, outChannels = 2, kernelSize = 2, stride = 2,
@@ -290,12 +357,18 @@ class ZooLayersProcessorTest {
           }
         }
         """);
-    assertError(s, "up: outputPadding = 2 must be smaller than stride (2) or dilation (1)", "outputPadding = 2)");
+    assertError(
+        s,
+        "up: outputPadding = 2 must be smaller than stride (2) or dilation (1)",
+        "outputPadding = 2)");
   }
 
   @Test
   void conv1dChannelsMustMatchTheInput() {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel(inputShape = {5, 16})
         public abstract class Net {
           @QuantConv1d(inChannels = 4, outChannels = 2, kernelSize = 3)
@@ -306,12 +379,16 @@ class ZooLayersProcessorTest {
           }
         }
         """);
-    assertError(s, "conv: expected input [N, 4, L] (in_channels = 4), got [N, 5, 16]", "inChannels = 4");
+    assertError(
+        s, "conv: expected input [N, 4, L] (in_channels = 4), got [N, 5, 16]", "inChannels = 4");
   }
 
   @Test
   void functionalCatAndUpsampleShapesAreChecked() throws Exception {
-    TestSource s = TestSource.model("Net", """
+    TestSource s =
+        TestSource.model(
+            "Net",
+            """
         @QuantModel(inputShape = {2, 4, 4})
         public abstract class Net {
           @Conv2d(inChannels = 2, outChannels = 3, kernelSize = 1)
@@ -328,8 +405,12 @@ class ZooLayersProcessorTest {
         """);
     Compilation c = s.compile();
     assertThat(c).failed();
-    assertThat(c).hadErrorContaining("cat: expected input tensors equal in every dimension but the channels, the"
-        + " first [N, 2, 4, 4], got [N, 3, 2, 2]").inFile(s.file()).onLine(s.lineOf("Tensor y = F.cat"));
+    assertThat(c)
+        .hadErrorContaining(
+            "cat: expected input tensors equal in every dimension but the channels, the"
+                + " first [N, 2, 4, 4], got [N, 3, 2, 2]")
+        .inFile(s.file())
+        .onLine(s.lineOf("Tensor y = F.cat"));
   }
 
   private static Tensor randomInput(long... shape) {

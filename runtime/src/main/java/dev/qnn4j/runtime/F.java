@@ -24,13 +24,19 @@ public final class F {
   }
 
   public static Tensor maxPool2d(Tensor x, int kernelSize, int stride, int padding) {
-    return Tracer.op(Op.MAX_POOL, maxPoolValue(x, kernelSize, stride, padding),
-        new long[] {kernelSize, stride, padding}, x);
+    return Tracer.op(
+        Op.MAX_POOL,
+        maxPoolValue(x, kernelSize, stride, padding),
+        new long[] {kernelSize, stride, padding},
+        x);
   }
 
   public static QuantTensor maxPool2d(QuantTensor x, int kernelSize, int stride, int padding) {
-    return Tracer.op(Op.MAX_POOL, x.withValue(maxPoolValue(x, kernelSize, stride, padding)),
-        new long[] {kernelSize, stride, padding}, x);
+    return Tracer.op(
+        Op.MAX_POOL,
+        x.withValue(maxPoolValue(x, kernelSize, stride, padding)),
+        new long[] {kernelSize, stride, padding},
+        x);
   }
 
   /** Average pooling with a square window, stride = window, no padding. Not scale-preserving. */
@@ -40,8 +46,12 @@ public final class F {
 
   public static Tensor avgPool2d(Tensor x, int kernelSize, int stride, int padding) {
     Shapes.checkPoolInput("avgPool2d", x, kernelSize, stride, padding);
-    Tensor out = Ops.avgPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
-        new int[] {padding, padding});
+    Tensor out =
+        Ops.avgPool2d(
+            x,
+            new int[] {kernelSize, kernelSize},
+            new int[] {stride, stride},
+            new int[] {padding, padding});
     return Tracer.op(Op.AVG_POOL, out, new long[] {kernelSize, stride, padding}, x);
   }
 
@@ -58,7 +68,8 @@ public final class F {
   public static QuantTensor flatten(QuantTensor x) {
     checkFlattenable(x);
     if (!x.perTensor()) {
-      throw new IllegalArgumentException("flatten of a per-channel QuantTensor loses its channel axis");
+      throw new IllegalArgumentException(
+          "flatten of a per-channel QuantTensor loses its channel axis");
     }
     return Tracer.op(Op.FLATTEN, x.withValue(Ops.flatten(x)), new long[0], x);
   }
@@ -70,7 +81,8 @@ public final class F {
   /** Elementwise sum of two tensors of the same shape (a residual connection). */
   public static Tensor add(Tensor a, Tensor b) {
     if (!java.util.Arrays.equals(a.shape(), b.shape())) {
-      throw new LayerShapeException("add", "two tensors of shape " + java.util.Arrays.toString(a.shape()), b.shape());
+      throw new LayerShapeException(
+          "add", "two tensors of shape " + java.util.Arrays.toString(a.shape()), b.shape());
     }
     return Tracer.op(Op.ADD, Ops.add(a, b), new long[0], a, b);
   }
@@ -84,7 +96,10 @@ public final class F {
     return upsampleNearest(x, (int) x.size(2) * scaleFactor, (int) x.size(3) * scaleFactor);
   }
 
-  /** As {@link #upsampleNearest(Tensor, int)}; the QuantTensor keeps its scale, zero point and bit width. */
+  /**
+   * As {@link #upsampleNearest(Tensor, int)}; the QuantTensor keeps its scale, zero point and bit
+   * width.
+   */
   public static QuantTensor upsampleNearest(QuantTensor x, int scaleFactor) {
     checkUpsample(x, scaleFactor);
     return upsampleNearest(x, (int) x.size(2) * scaleFactor, (int) x.size(3) * scaleFactor);
@@ -93,16 +108,22 @@ public final class F {
   /** Nearest-neighbour resizing to {@code height x width} (PyTorch's {@code size=(h, w)}). */
   public static Tensor upsampleNearest(Tensor x, int height, int width) {
     checkUpsample(x, Math.min(height, width));
-    return Tracer.op(Op.UPSAMPLE_NEAREST, Ops.upsampleNearest(x, height, width), new long[] {height, width}, x);
+    return Tracer.op(
+        Op.UPSAMPLE_NEAREST, Ops.upsampleNearest(x, height, width), new long[] {height, width}, x);
   }
 
   public static QuantTensor upsampleNearest(QuantTensor x, int height, int width) {
     checkUpsample(x, Math.min(height, width));
-    return Tracer.op(Op.UPSAMPLE_NEAREST, x.withValue(Ops.upsampleNearest(x, height, width)),
-        new long[] {height, width}, x);
+    return Tracer.op(
+        Op.UPSAMPLE_NEAREST,
+        x.withValue(Ops.upsampleNearest(x, height, width)),
+        new long[] {height, width},
+        x);
   }
 
-  /** Concatenation of float tensors along the channels (dimension 1), as {@code torch.cat(xs, 1)}. */
+  /**
+   * Concatenation of float tensors along the channels (dimension 1), as {@code torch.cat(xs, 1)}.
+   */
   public static Tensor cat(Tensor... parts) {
     if (parts.length == 0) {
       throw new IllegalArgumentException("cat of no tensors");
@@ -110,8 +131,11 @@ public final class F {
     try {
       return Tracer.op(Op.CAT, Ops.cat(java.util.List.of(parts)), new long[0], parts);
     } catch (IllegalArgumentException e) {
-      throw new LayerShapeException("cat", "tensors equal in every dimension but 1, the first "
-          + java.util.Arrays.toString(parts[0].shape()), parts[parts.length - 1].shape());
+      throw new LayerShapeException(
+          "cat",
+          "tensors equal in every dimension but 1, the first "
+              + java.util.Arrays.toString(parts[0].shape()),
+          parts[parts.length - 1].shape());
     }
   }
 
@@ -121,19 +145,24 @@ public final class F {
     }
     Shapes.checkNotEmpty("upsampleNearest", x);
     if (size < 1) {
-      throw new IllegalArgumentException("upsampleNearest: scale factor and size must be at least 1, got " + size);
+      throw new IllegalArgumentException(
+          "upsampleNearest: scale factor and size must be at least 1, got " + size);
     }
   }
 
   private static Tensor maxPoolValue(Tensor x, int kernelSize, int stride, int padding) {
     Shapes.checkPoolInput("maxPool2d", x, kernelSize, stride, padding);
-    return Ops.maxPool2d(x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
+    return Ops.maxPool2d(
+        x,
+        new int[] {kernelSize, kernelSize},
+        new int[] {stride, stride},
         new int[] {padding, padding});
   }
 
   private static void checkFlattenable(Tensor x) {
     if (x.rank() < 1) {
-      throw new LayerShapeException("flatten", "an input with a batch dimension [N, ...]", x.shape());
+      throw new LayerShapeException(
+          "flatten", "an input with a batch dimension [N, ...]", x.shape());
     }
   }
 }

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * A tensor whose values are fake-quantized, carrying the metadata Brevitas' {@code QuantTensor}
- * carries: scale, zero point, bit width and signedness. The value is {@code (int - zeroPoint) * scale}
- * for integers {@code int} in the range the bit width and signedness allow.
+ * carries: scale, zero point, bit width and signedness. The value is {@code (int - zeroPoint) *
+ * scale} for integers {@code int} in the range the bit width and signedness allow.
  *
  * <p>The scale is itself a tensor that takes part in autograd: a bias quantizer derives its scale
  * from it, and gradients flow back into the activation quantizer that produced it, as in Brevitas.
@@ -32,7 +32,8 @@ public final class QuantTensor extends Tensor {
     }
     if (scale.numel() != 1 && scale.rank() != 1) {
       throw new IllegalArgumentException(
-          "a QuantTensor scale is 0-d or 1-d per channel, got shape " + Arrays.toString(scale.shape()));
+          "a QuantTensor scale is 0-d or 1-d per channel, got shape "
+              + Arrays.toString(scale.shape()));
     }
     this.scale = scale;
     this.zeroPoint = zeroPoint;
@@ -95,12 +96,19 @@ public final class QuantTensor extends Tensor {
 
   @Override
   public QuantTensor detach() {
-    return new QuantTensor(super.detach(), scale.detach(), zeroPoint, bitWidth, signed, channelAxis);
+    return new QuantTensor(
+        super.detach(), scale.detach(), zeroPoint, bitWidth, signed, channelAxis);
   }
 
   @Override
   public String toString() {
-    return "QuantTensor" + Arrays.toString(shape()) + "(bitWidth=" + bitWidth + ", signed=" + signed
-        + (perTensor() ? ", scale=" + scale.item() : ", per-channel scale") + ")";
+    return "QuantTensor"
+        + Arrays.toString(shape())
+        + "(bitWidth="
+        + bitWidth
+        + ", signed="
+        + signed
+        + (perTensor() ? ", scale=" + scale.item() : ", per-channel scale")
+        + ")";
   }
 }

@@ -51,7 +51,9 @@ public class Tensor {
     this.view = other.view;
   }
 
-  /** A leaf tensor that does not require a gradient, copying {@code value}: where ND4J arrays enter. */
+  /**
+   * A leaf tensor that does not require a gradient, copying {@code value}: where ND4J arrays enter.
+   */
   public static Tensor of(INDArray value) {
     return new Tensor(value, false);
   }
@@ -129,7 +131,10 @@ public class Tensor {
     return gradFn;
   }
 
-  /** The accumulated gradient of a leaf as a new ND4J array, or null before any backward pass reached it. */
+  /**
+   * The accumulated gradient of a leaf as a new ND4J array, or null before any backward pass
+   * reached it.
+   */
   public final INDArray grad() {
     return grad == null ? null : NdArrays.create(grad, shape);
   }
@@ -143,7 +148,10 @@ public class Tensor {
     grad = null;
   }
 
-  /** Adds {@code g}, a gradient of this tensor's shape, to this leaf's gradient (called by the backward pass). */
+  /**
+   * Adds {@code g}, a gradient of this tensor's shape, to this leaf's gradient (called by the
+   * backward pass).
+   */
   public final void accumulateGrad(float[] g) {
     if (g.length != data.length) {
       throw new IllegalStateException(
@@ -162,7 +170,8 @@ public class Tensor {
   public final void backward() {
     if (numel() != 1) {
       throw new IllegalStateException(
-          "backward() without an upstream gradient needs a scalar, got shape " + Arrays.toString(shape));
+          "backward() without an upstream gradient needs a scalar, got shape "
+              + Arrays.toString(shape));
     }
     dev.qnn4j.runtime.autograd.Autograd.backward(this, new float[] {1f});
   }
@@ -170,8 +179,11 @@ public class Tensor {
   /** Back-propagates {@code upstream}, the gradient of some scalar with respect to this tensor. */
   public final void backward(INDArray upstream) {
     if (!Arrays.equals(upstream.shape(), shape)) {
-      throw new IllegalArgumentException("upstream gradient of shape " + Arrays.toString(upstream.shape())
-          + " for a tensor of shape " + Arrays.toString(shape));
+      throw new IllegalArgumentException(
+          "upstream gradient of shape "
+              + Arrays.toString(upstream.shape())
+              + " for a tensor of shape "
+              + Arrays.toString(shape));
     }
     dev.qnn4j.runtime.autograd.Autograd.backward(this, NdArrays.read(upstream));
   }
@@ -184,7 +196,8 @@ public class Tensor {
   /** The single value of a tensor with one element. */
   public final float item() {
     if (numel() != 1) {
-      throw new IllegalStateException("item() needs one element, got shape " + Arrays.toString(shape));
+      throw new IllegalStateException(
+          "item() needs one element, got shape " + Arrays.toString(shape));
     }
     return data[0];
   }
@@ -209,7 +222,10 @@ public class Tensor {
     return "Tensor" + Arrays.toString(shape) + (requiresGrad ? "(requires_grad)" : "");
   }
 
-  /** Checks that {@code shape} has no negative dimension and, unless length is -1, holds {@code length} values. */
+  /**
+   * Checks that {@code shape} has no negative dimension and, unless length is -1, holds {@code
+   * length} values.
+   */
   static void checkLength(int length, long[] shape) {
     long n = 1;
     for (long d : shape) {

@@ -10,6 +10,13 @@ import dev.qnn4j.annotations.QuantizeFrom;
  * {@code conv1}'s input quantizer, and every ReLU a 4-bit QuantReLU returning QuantTensors. The
  * processor generates {@code QuantModel_AutoLeNet}, whose layers carry FloatLeNet's layer names.
  */
-@QuantizeFrom(value = FloatLeNet.class, rules = @QuantRules(weightBitWidth = 4, bias = BiasRule.INT32,
-    inputBitWidth = 4, reluBitWidth = 4, returnQuantTensor = true))
+@QuantizeFrom(
+    value = FloatLeNet.class,
+    rules =
+        @QuantRules(
+            weightBitWidth = 4,
+            bias = BiasRule.INT32,
+            inputBitWidth = 4,
+            reluBitWidth = 4,
+            returnQuantTensor = true))
 public abstract class AutoLeNet {}

@@ -8,8 +8,8 @@ import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.Tensor;
 
 /**
- * The seed's LeNet-5 in float, as PyTorch declares it: the starting point of automated
- * quantization ({@link AutoLeNet}). Train it, then carry its weights over by name.
+ * The seed's LeNet-5 in float, as PyTorch declares it: the starting point of automated quantization
+ * ({@link AutoLeNet}). Train it, then carry its weights over by name.
  */
 @QuantModel(inputShape = {3, 32, 32})
 public abstract class FloatLeNet {

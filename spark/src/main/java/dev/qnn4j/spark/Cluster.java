@@ -33,23 +33,24 @@ public final class Cluster implements AutoCloseable {
   }
 
   /**
-   * Starts (or joins, under {@code spark-submit}) a session on {@code master}, {@code local[N]} or a
-   * cluster's URL, with {@code partitions} tasks per job (0: Spark's default parallelism). A
-   * standalone master ({@code spark://HOST:PORT}) that does not accept a connection within 5 s fails
-   * at once instead of after Spark's retries.
+   * Starts (or joins, under {@code spark-submit}) a session on {@code master}, {@code local[N]} or
+   * a cluster's URL, with {@code partitions} tasks per job (0: Spark's default parallelism). A
+   * standalone master ({@code spark://HOST:PORT}) that does not accept a connection within 5 s
+   * fails at once instead of after Spark's retries.
    *
    * @throws SparkJobException if the master is unreachable or the session cannot start
    */
   public static Cluster connect(String master, int partitions) {
     checkReachable(master);
     try {
-      SparkSession session = SparkSession.builder()
-          .master(master)
-          .appName("qnn4j")
-          .config("spark.ui.showConsoleProgress", "false")
-          // In-process runs need no web UI (nor its port); a cluster run keeps it.
-          .config("spark.ui.enabled", Boolean.toString(!master.startsWith("local")))
-          .getOrCreate();
+      SparkSession session =
+          SparkSession.builder()
+              .master(master)
+              .appName("qnn4j")
+              .config("spark.ui.showConsoleProgress", "false")
+              // In-process runs need no web UI (nor its port); a cluster run keeps it.
+              .config("spark.ui.enabled", Boolean.toString(!master.startsWith("local")))
+              .getOrCreate();
       return new Cluster(session, partitions);
     } catch (RuntimeException e) {
       throw new SparkJobException("Spark master " + master + ": " + SparkErrors.message(e), e);
@@ -64,7 +65,8 @@ public final class Cluster implements AutoCloseable {
     for (String hostPort : master.substring("spark://".length()).split(",")) {
       URI uri = URI.create("spark://" + hostPort);
       if (uri.getHost() == null || uri.getPort() < 0) {
-        throw new SparkJobException("Spark master " + master + ": expected spark://HOST:PORT", null);
+        throw new SparkJobException(
+            "Spark master " + master + ": expected spark://HOST:PORT", null);
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
@@ -73,7 +75,8 @@ public final class Cluster implements AutoCloseable {
         last = e;
       }
     }
-    throw new SparkJobException("cannot reach the Spark master " + master + ": " + last.getMessage(), last);
+    throw new SparkJobException(
+        "cannot reach the Spark master " + master + ": " + last.getMessage(), last);
   }
 
   public int partitions() {
@@ -82,34 +85,54 @@ public final class Cluster implements AutoCloseable {
 
   /** "Spark 4.0.1 on local[2], 2 partitions". */
   public String describe() {
-    return "Spark " + context.version() + " on " + context.master() + ", " + partitions + " partitions";
+    return "Spark "
+        + context.version()
+        + " on "
+        + context.master()
+        + ", "
+        + partitions
+        + " partitions";
   }
 
   /** {@link SparkCalibration#calibrate} on this cluster. */
   public int calibrate(Model model, ModelSource source, DataSource data, int batchSize, int batches)
       throws IOException {
-    return run(() -> SparkCalibration.calibrate(context, model, source, data, batchSize, batches, partitions));
+    return run(
+        () ->
+            SparkCalibration.calibrate(
+                context, model, source, data, batchSize, batches, partitions));
   }
 
   /**
    * {@link SparkTrainer} on this cluster: synchronous, or with parameter averaging every {@code
    * localSteps} steps when {@code averaging} is not null.
    */
-  public TrainingState train(Model model, ModelSource source, Optimizer optimizer, TrainerConfig config,
-      List<TrainingListener> listeners, DataSource train, DataSource test, TrainingState from, int localSteps,
-      OptimizerFactory averaging) throws IOException {
-    return run(() -> {
-      SparkTrainer trainer = new SparkTrainer(context, model, source, optimizer, config, partitions);
-      if (averaging != null) {
-        trainer.withParameterAveraging(localSteps, averaging);
-      }
-      listeners.forEach(trainer::addListener);
-      try {
-        return trainer.fit(train, test, from);
-      } finally {
-        lastTimeSpent = trainer.timeSpent();
-      }
-    });
+  public TrainingState train(
+      Model model,
+      ModelSource source,
+      Optimizer optimizer,
+      TrainerConfig config,
+      List<TrainingListener> listeners,
+      DataSource train,
+      DataSource test,
+      TrainingState from,
+      int localSteps,
+      OptimizerFactory averaging)
+      throws IOException {
+    return run(
+        () -> {
+          SparkTrainer trainer =
+              new SparkTrainer(context, model, source, optimizer, config, partitions);
+          if (averaging != null) {
+            trainer.withParameterAveraging(localSteps, averaging);
+          }
+          listeners.forEach(trainer::addListener);
+          try {
+            return trainer.fit(train, test, from);
+          } finally {
+            lastTimeSpent = trainer.timeSpent();
+          }
+        });
   }
 
   /** Where the last {@link #train} spent the driver's time (see {@link SparkTrainer#timeSpent}). */
@@ -118,11 +141,15 @@ public final class Cluster implements AutoCloseable {
   }
 
   /** {@link SparkEvaluator#evaluate} on this cluster. */
-  public Evaluation evaluate(Model model, ModelSource source, DataSource data, int batchSize) throws IOException {
+  public Evaluation evaluate(Model model, ModelSource source, DataSource data, int batchSize)
+      throws IOException {
     return run(() -> SparkEvaluator.evaluate(context, model, source, data, batchSize, partitions));
   }
 
-  /** A job whose failure inside Spark becomes one line; the caller's own exceptions pass as they are. */
+  /**
+   * A job whose failure inside Spark becomes one line; the caller's own exceptions pass as they
+   * are.
+   */
   private <T> T run(Callable<T> job) throws IOException {
     try {
       return job.call();
@@ -131,8 +158,11 @@ public final class Cluster implements AutoCloseable {
     } catch (Exception e) {
       if (context.sc().isStopped()) {
         // E.g. a standalone master gave up on the application because its executors kept failing.
-        throw new SparkJobException("the Spark application was stopped while running (" + SparkErrors.message(e)
-            + "); the Spark master's and workers' logs say why", e);
+        throw new SparkJobException(
+            "the Spark application was stopped while running ("
+                + SparkErrors.message(e)
+                + "); the Spark master's and workers' logs say why",
+            e);
       }
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof SparkException) {

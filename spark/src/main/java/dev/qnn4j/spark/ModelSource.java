@@ -17,8 +17,8 @@ public interface ModelSource extends Serializable {
   Model create();
 
   /**
-   * The model registered under {@code name} by the annotation processor ({@link ModelFactory}, found
-   * with {@link ServiceLoader} on the executor's classpath).
+   * The model registered under {@code name} by the annotation processor ({@link ModelFactory},
+   * found with {@link ServiceLoader} on the executor's classpath).
    */
   static ModelSource named(String name) {
     return () -> {
@@ -29,8 +29,12 @@ public interface ModelSource extends Serializable {
         }
         known.add(f.modelName());
       }
-      throw new IllegalArgumentException("no model named " + name + " on this classpath (known: "
-          + (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
+      throw new IllegalArgumentException(
+          "no model named "
+              + name
+              + " on this classpath (known: "
+              + (known.isEmpty() ? "none" : String.join(", ", known))
+              + ")");
     };
   }
 }

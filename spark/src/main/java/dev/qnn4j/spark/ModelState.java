@@ -55,8 +55,12 @@ final class ModelState implements Serializable {
   /** Loads this state into {@code model} (and {@code optimizer}'s state, if not null). */
   void loadInto(Model model, Optimizer optimizer) {
     if (!model.modelName().equals(modelName)) {
-      throw new IllegalArgumentException("the executor's model is " + model.modelName() + " but the driver's is "
-          + modelName + "; both must build the same model");
+      throw new IllegalArgumentException(
+          "the executor's model is "
+              + model.modelName()
+              + " but the driver's is "
+              + modelName
+              + "; both must build the same model");
     }
     try {
       Path file = tempFile();
@@ -74,7 +78,8 @@ final class ModelState implements Serializable {
   /**
    * The element-wise mean of {@code states} (same model, same optimizer kind): every floating-point
    * tensor (parameters, buffers, optimizer moments) is summed in list order in double precision and
-   * divided by the count; integer entries (counters, optimizer step counts) must agree and are kept.
+   * divided by the count; integer entries (counters, optimizer step counts) must agree and are
+   * kept.
    */
   static ModelState average(List<ModelState> states) {
     try {
@@ -102,7 +107,8 @@ final class ModelState implements Serializable {
         } else {
           for (SafetensorsFile f : files) {
             if (!f.tensors().get(e.getKey()).equals(a)) {
-              throw new IllegalStateException("the partitions disagree on " + e.getKey() + ", which cannot be averaged");
+              throw new IllegalStateException(
+                  "the partitions disagree on " + e.getKey() + ", which cannot be averaged");
             }
           }
           mean.put(e.getKey(), a);

@@ -2,10 +2,10 @@ package dev.qnn4j.spark;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.quant.ActQuantizer;
-import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.train.ModelQuantizers;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +21,8 @@ import org.apache.spark.broadcast.Broadcast;
  * therefore computes, for a contiguous run of batches, every activation quantizer's statistic of
  * each batch on its own; the driver collects them in partition order (which is batch order) and
  * folds them into the quantizers one batch at a time with {@link ActQuantizer#accumulateStatistic},
- * the very update a single-process calibration makes. The scales are bit-identical to
- * {@link Calibration#calibrate} over the same batches in the same order.
+ * the very update a single-process calibration makes. The scales are bit-identical to {@link
+ * Calibration#calibrate} over the same batches in the same order.
  */
 public final class SparkCalibration {
   private SparkCalibration() {}
@@ -34,11 +34,22 @@ public final class SparkCalibration {
    *
    * @return the number of batches used (fewer if the data set is smaller)
    */
-  public static int calibrate(JavaSparkContext spark, Model model, ModelSource source, DataSource data,
-      int batchSize, int batches, int partitions) {
+  public static int calibrate(
+      JavaSparkContext spark,
+      Model model,
+      ModelSource source,
+      DataSource data,
+      int batchSize,
+      int batches,
+      int partitions) {
     if (batchSize <= 0 || batches <= 0 || partitions <= 0) {
-      throw new IllegalArgumentException("batch size, batches and partitions must be positive, got " + batchSize
-          + ", " + batches + " and " + partitions);
+      throw new IllegalArgumentException(
+          "batch size, batches and partitions must be positive, got "
+              + batchSize
+              + ", "
+              + batches
+              + " and "
+              + partitions);
     }
     Broadcast<Workers.DataRef> dataB = spark.broadcast(Workers.ref(data));
     Broadcast<ModelState> stateB = spark.broadcast(ModelState.of(model, null));
@@ -54,9 +65,11 @@ public final class SparkCalibration {
         int to = Math.min(from + batchSize, local.size());
         ranges.add(new int[] {from, to});
       }
-      List<float[]> stats = spark.parallelize(ranges, Math.min(partitions, n))
-          .map(r -> batchStatistics(stateB.value(), source, Workers.dataset(dataB), r[0], r[1]))
-          .collect();
+      List<float[]> stats =
+          spark
+              .parallelize(ranges, Math.min(partitions, n))
+              .map(r -> batchStatistics(stateB.value(), source, Workers.dataset(dataB), r[0], r[1]))
+              .collect();
       combine(model, stats);
       return n;
     } finally {
@@ -65,8 +78,12 @@ public final class SparkCalibration {
     }
   }
 
-  /** Every activation quantizer's statistic (in {@link ModelQuantizers#byPrefix} order) of examples [from, to). */
-  static float[] batchStatistics(ModelState state, ModelSource source, Dataset data, int from, int to) {
+  /**
+   * Every activation quantizer's statistic (in {@link ModelQuantizers#byPrefix} order) of examples
+   * [from, to).
+   */
+  static float[] batchStatistics(
+      ModelState state, ModelSource source, Dataset data, int from, int to) {
     Model model = source.create();
     state.loadInto(model, null);
     List<ActQuantizer> quantizers = new ArrayList<>(ModelQuantizers.byPrefix(model).values());
@@ -79,7 +96,9 @@ public final class SparkCalibration {
       indices[i] = from + i;
     }
     model.eval();
-    Calibration.calibrate(model, List.of(Tensor.of(Workers.images(data, indices), Workers.shape(data, indices.length))));
+    Calibration.calibrate(
+        model,
+        List.of(Tensor.of(Workers.images(data, indices), Workers.shape(data, indices.length))));
     float[] out = new float[quantizers.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = quantizers.get(i).buffer();
@@ -87,7 +106,9 @@ public final class SparkCalibration {
     return out;
   }
 
-  /** Folds per-batch statistics, in batch order, into the model's quantizers as calibration would. */
+  /**
+   * Folds per-batch statistics, in batch order, into the model's quantizers as calibration would.
+   */
   static void combine(Model model, List<float[]> statsPerBatch) {
     List<ActQuantizer> quantizers = new ArrayList<>(ModelQuantizers.byPrefix(model).values());
     for (Module m : model.layers()) {

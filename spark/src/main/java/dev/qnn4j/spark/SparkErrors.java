@@ -23,7 +23,8 @@ public final class SparkErrors {
       t = t.getCause();
     }
     String text = firstLine(String.valueOf(t != null ? t.getMessage() : e.getMessage()));
-    // "...most recent failure: Lost task 1.0 in stage 3.0 (TID 7) (host executor 1): java.lang.X: the message"
+    // "...most recent failure: Lost task 1.0 in stage 3.0 (TID 7) (host executor 1): java.lang.X:
+    // the message"
     int lost = text.indexOf("Lost task");
     if (lost >= 0) {
       String rest = text.substring(lost);

@@ -27,8 +27,13 @@ public final class SparkEvaluator {
     private static final long serialVersionUID = 1L;
   }
 
-  public static Evaluation evaluate(JavaSparkContext spark, Model model, ModelSource source, DataSource data,
-      int batchSize, int partitions) {
+  public static Evaluation evaluate(
+      JavaSparkContext spark,
+      Model model,
+      ModelSource source,
+      DataSource data,
+      int batchSize,
+      int partitions) {
     Broadcast<Workers.DataRef> dataB = spark.broadcast(Workers.ref(data));
     try {
       return evaluate(spark, model, source, dataB, batchSize, partitions);
@@ -37,11 +42,16 @@ public final class SparkEvaluator {
     }
   }
 
-  static Evaluation evaluate(JavaSparkContext spark, Model model, ModelSource source, Broadcast<Workers.DataRef> dataB,
-      int batchSize, int partitions) {
+  static Evaluation evaluate(
+      JavaSparkContext spark,
+      Model model,
+      ModelSource source,
+      Broadcast<Workers.DataRef> dataB,
+      int batchSize,
+      int partitions) {
     if (batchSize <= 0 || partitions <= 0) {
-      throw new IllegalArgumentException("batch size and partitions must be positive, got " + batchSize + " and "
-          + partitions);
+      throw new IllegalArgumentException(
+          "batch size and partitions must be positive, got " + batchSize + " and " + partitions);
     }
     Dataset local = Workers.dataset(dataB);
     if (local.size() == 0) {
@@ -54,9 +64,11 @@ public final class SparkEvaluator {
     Broadcast<ModelState> stateB = spark.broadcast(ModelState.of(model, null));
     List<BatchResult> batches;
     try {
-      batches = spark.parallelize(ranges, Math.min(partitions, ranges.size()))
-          .map(r -> evaluateBatch(stateB.value(), source, Workers.dataset(dataB), r[0], r[1]))
-          .collect();
+      batches =
+          spark
+              .parallelize(ranges, Math.min(partitions, ranges.size()))
+              .map(r -> evaluateBatch(stateB.value(), source, Workers.dataset(dataB), r[0], r[1]))
+              .collect();
     } finally {
       stateB.destroy();
     }
@@ -71,11 +83,14 @@ public final class SparkEvaluator {
       System.arraycopy(b.predictions(), 0, predictions, at, b.predictions().length);
       at += b.predictions().length;
     }
-    return new Evaluation(new EvalResult((double) correct / local.size(), lossSum / local.size(), correct, local.size()),
+    return new Evaluation(
+        new EvalResult(
+            (double) correct / local.size(), lossSum / local.size(), correct, local.size()),
         predictions);
   }
 
-  static BatchResult evaluateBatch(ModelState state, ModelSource source, Dataset data, int from, int to) {
+  static BatchResult evaluateBatch(
+      ModelState state, ModelSource source, Dataset data, int from, int to) {
     Model model = Workers.model(source, state.modelName());
     state.loadInto(model, null);
     model.eval();
@@ -86,8 +101,13 @@ public final class SparkEvaluator {
     float[] images = Workers.images(data, indices);
     for (int i = 0; i < images.length; i++) {
       if (!Float.isFinite(images[i])) {
-        throw new IllegalArgumentException("evaluating " + model.modelName() + ": input image "
-            + indices[i / data.imageSize()] + " of the data set contains " + images[i]);
+        throw new IllegalArgumentException(
+            "evaluating "
+                + model.modelName()
+                + ": input image "
+                + indices[i / data.imageSize()]
+                + " of the data set contains "
+                + images[i]);
       }
     }
     int[] labels = Workers.labels(data, indices);
@@ -95,14 +115,24 @@ public final class SparkEvaluator {
       Tensor logits = model.forward(Tensor.of(images, Workers.shape(data, indices.length)));
       float loss = CrossEntropyLoss.mean(logits, labels).item();
       if (!Float.isFinite(loss)) {
-        throw new IllegalStateException("evaluating " + model.modelName() + ": loss is " + loss
-            + " on data set examples " + from + ".." + (to - 1));
+        throw new IllegalStateException(
+            "evaluating "
+                + model.modelName()
+                + ": loss is "
+                + loss
+                + " on data set examples "
+                + from
+                + ".."
+                + (to - 1));
       }
       return new BatchResult(loss, Evaluator.countCorrect(logits, labels), argmax(logits));
     }
   }
 
-  /** The first maximum of each row of {@code logits [N, C]}, as {@link Evaluator#countCorrect} picks it. */
+  /**
+   * The first maximum of each row of {@code logits [N, C]}, as {@link Evaluator#countCorrect} picks
+   * it.
+   */
   static int[] argmax(Tensor logits) {
     float[] v = logits.toFloatArray();
     int c = (int) logits.size(1);

@@ -1,11 +1,11 @@
 package dev.qnn4j.spark;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.nn.BatchNorm2d;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
-import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.runtime.train.EpochMetrics;
@@ -52,28 +52,49 @@ public final class SparkTrainer {
   private final TrainerConfig config;
   private final int partitions;
   private final List<TrainingListener> listeners = new ArrayList<>();
-  /** Parameter averaging: local steps per round, and how executors build their optimizer; null for synchronous. */
+
+  /**
+   * Parameter averaging: local steps per round, and how executors build their optimizer; null for
+   * synchronous.
+   */
   private int localSteps;
+
   private OptimizerFactory optimizerFactory;
-  /** Where the driver's time went, in nanoseconds: state serialisation, Spark jobs, reduction and optimizer step. */
+
+  /**
+   * Where the driver's time went, in nanoseconds: state serialisation, Spark jobs, reduction and
+   * optimizer step.
+   */
   private long stateNanos;
+
   private long jobNanos;
   private long reduceNanos;
+
   /** Summed over the synchronous tasks: loading the broadcast state, forward and backward. */
   private long taskLoadNanos;
+
   private long taskComputeNanos;
-  /** Tests only: the wrong reduction (mean of the shards' means) that must make the comparison fail. */
+
+  /**
+   * Tests only: the wrong reduction (mean of the shards' means) that must make the comparison fail.
+   */
   boolean meanOfShardMeans;
 
   /**
    * @param model the driver's model (calibrated), updated in place
    * @param source builds the same model on the executors
    * @param optimizer steps {@code model}'s parameters on the driver
-   * @param config as for {@link Trainer}; {@code accumulationShards} is ignored (one shard per partition)
+   * @param config as for {@link Trainer}; {@code accumulationShards} is ignored (one shard per
+   *     partition)
    * @param partitions shards (tasks) per step
    */
-  public SparkTrainer(JavaSparkContext spark, Model model, ModelSource source, Optimizer optimizer,
-      TrainerConfig config, int partitions) {
+  public SparkTrainer(
+      JavaSparkContext spark,
+      Model model,
+      ModelSource source,
+      Optimizer optimizer,
+      TrainerConfig config,
+      int partitions) {
     if (partitions <= 0) {
       throw new IllegalArgumentException("partitions must be positive, got " + partitions);
     }
@@ -86,13 +107,14 @@ public final class SparkTrainer {
   }
 
   /**
-   * Switches to periodic parameter averaging: in each round every partition takes {@code localSteps}
-   * optimizer steps on its own copy, one per global batch, on its shard of that batch (loss: the
-   * shard's mean), then the driver averages the partitions' parameters and optimizer state in
-   * partition order ({@link ModelState#average}). One Spark job per {@code localSteps} steps instead of
-   * one per step, at the price of results that differ from single-process training (each partition
-   * sees a smaller batch and drifts from the others between averages). A batch with fewer examples
-   * than partitions (a tiny last batch) is skipped, so every partition takes the same steps.
+   * Switches to periodic parameter averaging: in each round every partition takes {@code
+   * localSteps} optimizer steps on its own copy, one per global batch, on its shard of that batch
+   * (loss: the shard's mean), then the driver averages the partitions' parameters and optimizer
+   * state in partition order ({@link ModelState#average}). One Spark job per {@code localSteps}
+   * steps instead of one per step, at the price of results that differ from single-process training
+   * (each partition sees a smaller batch and drifts from the others between averages). A batch with
+   * fewer examples than partitions (a tiny last batch) is skipped, so every partition takes the
+   * same steps.
    *
    * @param factory builds, on the executors, the same kind of optimizer as the driver's
    */
@@ -116,12 +138,13 @@ public final class SparkTrainer {
   }
 
   /**
-   * Trains from {@code from} (a state from {@link Checkpoint#load}, at an epoch boundary or mid-epoch)
-   * until the configured epochs or step limit.
+   * Trains from {@code from} (a state from {@link Checkpoint#load}, at an epoch boundary or
+   * mid-epoch) until the configured epochs or step limit.
    *
    * @param test evaluated (distributed) after each epoch; may be null
    */
-  public TrainingState fit(DataSource train, DataSource test, TrainingState from) throws IOException {
+  public TrainingState fit(DataSource train, DataSource test, TrainingState from)
+      throws IOException {
     checkTrainable();
     Broadcast<Workers.DataRef> trainB = spark.broadcast(Workers.ref(train));
     Broadcast<Workers.DataRef> testB = test == null ? null : spark.broadcast(Workers.ref(test));
@@ -135,10 +158,12 @@ public final class SparkTrainer {
     }
   }
 
-  private TrainingState run(Broadcast<Workers.DataRef> trainB, Broadcast<Workers.DataRef> testB, TrainingState from)
+  private TrainingState run(
+      Broadcast<Workers.DataRef> trainB, Broadcast<Workers.DataRef> testB, TrainingState from)
       throws IOException {
     Dataset trainData = Workers.dataset(trainB);
-    BatchLoader loader = new BatchLoader(trainData, config.batchSize(), config.shuffle(), config.seed());
+    BatchLoader loader =
+        new BatchLoader(trainData, config.batchSize(), config.shuffle(), config.seed());
     int batchesPerEpoch = loader.numBatches();
     long runStart = System.nanoTime();
     long step = from.step();
@@ -164,8 +189,11 @@ public final class SparkTrainer {
           }
           List<int[]> batchIndices = new ArrayList<>();
           for (int b = batch; b < batch + rounds; b++) {
-            int[] idx = Arrays.copyOfRange(order, b * config.batchSize(),
-                Math.min((b + 1) * config.batchSize(), order.length));
+            int[] idx =
+                Arrays.copyOfRange(
+                    order,
+                    b * config.batchSize(),
+                    Math.min((b + 1) * config.batchSize(), order.length));
             if (idx.length >= partitions) {
               batchIndices.add(idx);
             }
@@ -180,18 +208,32 @@ public final class SparkTrainer {
           }
           correct += r.correct();
           double epochSeconds = seconds(epochStart);
-          StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batch + 1, batchesPerEpoch,
-              batchIndices.isEmpty() ? 0 : batchIndices.get(0).length,
-              batchIndices.isEmpty() ? Float.NaN : (float) (r.lossSum() / partitions / batchIndices.size()),
-              lossSum / Math.max(1, batchesRun), (double) correct / Math.max(1, images), optimizer.lr(),
-              epochSeconds > 0 ? images / epochSeconds : 0, seconds(runStart));
+          StepMetrics m =
+              new StepMetrics(
+                  step,
+                  epoch + 1,
+                  config.epochs(),
+                  batch + 1,
+                  batchesPerEpoch,
+                  batchIndices.isEmpty() ? 0 : batchIndices.get(0).length,
+                  batchIndices.isEmpty()
+                      ? Float.NaN
+                      : (float) (r.lossSum() / partitions / batchIndices.size()),
+                  lossSum / Math.max(1, batchesRun),
+                  (double) correct / Math.max(1, images),
+                  optimizer.lr(),
+                  epochSeconds > 0 ? images / epochSeconds : 0,
+                  seconds(runStart));
           for (TrainingListener l : listeners) {
             l.onStep(m);
           }
           continue;
         }
-        int[] indices = Arrays.copyOfRange(order, batch * config.batchSize(),
-            Math.min((batch + 1) * config.batchSize(), order.length));
+        int[] indices =
+            Arrays.copyOfRange(
+                order,
+                batch * config.batchSize(),
+                Math.min((batch + 1) * config.batchSize(), order.length));
         List<GradientShards.Result> shards = step(trainB, indices);
         float lossValue = 0f;
         int batchCorrect = 0;
@@ -201,8 +243,17 @@ public final class SparkTrainer {
         }
         long failingStep = step + 1;
         if (!Float.isFinite(lossValue)) {
-          throw new IllegalStateException("training diverged at step " + failingStep + " (epoch " + (epoch + 1)
-              + ", batch " + (batch + 1) + " of " + batchesPerEpoch + "): loss is " + lossValue);
+          throw new IllegalStateException(
+              "training diverged at step "
+                  + failingStep
+                  + " (epoch "
+                  + (epoch + 1)
+                  + ", batch "
+                  + (batch + 1)
+                  + " of "
+                  + batchesPerEpoch
+                  + "): loss is "
+                  + lossValue);
         }
         long reduceStart = System.nanoTime();
         GradientShards.apply(model, shards);
@@ -214,15 +265,29 @@ public final class SparkTrainer {
         images += indices.length;
         correct += batchCorrect;
         double epochSeconds = seconds(epochStart);
-        StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batch + 1, batchesPerEpoch,
-            indices.length, lossValue, lossSum / batchesRun, (double) correct / images, optimizer.lr(),
-            epochSeconds > 0 ? images / epochSeconds : 0, seconds(runStart));
+        StepMetrics m =
+            new StepMetrics(
+                step,
+                epoch + 1,
+                config.epochs(),
+                batch + 1,
+                batchesPerEpoch,
+                indices.length,
+                lossValue,
+                lossSum / batchesRun,
+                (double) correct / images,
+                optimizer.lr(),
+                epochSeconds > 0 ? images / epochSeconds : 0,
+                seconds(runStart));
         for (TrainingListener l : listeners) {
           l.onStep(m);
         }
-        if (config.checkpoint() != null && config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0
+        if (config.checkpoint() != null
+            && config.checkpointEvery() > 0
+            && step % config.checkpointEvery() == 0
             && batch + 1 < batchesPerEpoch) {
-          Checkpoint.save(config.checkpoint(), model, optimizer, position(step, epoch, batch + 1, from));
+          Checkpoint.save(
+              config.checkpoint(), model, optimizer, position(step, epoch, batch + 1, from));
         }
       }
       if (batch < batchesPerEpoch) {
@@ -232,15 +297,25 @@ public final class SparkTrainer {
         }
         break;
       }
-      EvalResult result = testB == null ? null
-          : SparkEvaluator.evaluate(spark, model, source, testB, config.evalBatchSize(), partitions).eval();
+      EvalResult result =
+          testB == null
+              ? null
+              : SparkEvaluator.evaluate(
+                      spark, model, source, testB, config.evalBatchSize(), partitions)
+                  .eval();
       state = position(step, epoch + 1, 0, from);
       if (config.checkpoint() != null) {
         Checkpoint.save(config.checkpoint(), model, optimizer, state);
       }
-      EpochMetrics em = new EpochMetrics(epoch + 1, config.epochs(), step,
-          batchesRun == 0 ? Double.NaN : lossSum / batchesRun, images == 0 ? Double.NaN : (double) correct / images,
-          result, seconds(epochStart));
+      EpochMetrics em =
+          new EpochMetrics(
+              epoch + 1,
+              config.epochs(),
+              step,
+              batchesRun == 0 ? Double.NaN : lossSum / batchesRun,
+              images == 0 ? Double.NaN : (double) correct / images,
+              result,
+              seconds(epochStart));
       for (TrainingListener l : listeners) {
         l.onEpoch(em);
       }
@@ -267,10 +342,18 @@ public final class SparkTrainer {
     long t1 = System.nanoTime();
     stateNanos += t1 - t0;
     try {
-      List<ShardOutcome> results = spark.parallelize(shards, partitions)
-          .map(shard -> shardGradient(stateB.value(), src, Workers.dataset(trainB), shard,
-              wrong ? shard.length * parts : batchSize))
-          .collect();
+      List<ShardOutcome> results =
+          spark
+              .parallelize(shards, partitions)
+              .map(
+                  shard ->
+                      shardGradient(
+                          stateB.value(),
+                          src,
+                          Workers.dataset(trainB),
+                          shard,
+                          wrong ? shard.length * parts : batchSize))
+              .collect();
       jobNanos += System.nanoTime() - t1;
       List<GradientShards.Result> nonEmpty = new ArrayList<>();
       for (ShardOutcome r : results) {
@@ -286,7 +369,10 @@ public final class SparkTrainer {
     }
   }
 
-  /** What the partitions of one averaging round return: their states, loss sums (of shard means) and correct counts. */
+  /**
+   * What the partitions of one averaging round return: their states, loss sums (of shard means) and
+   * correct counts.
+   */
   record AveragingRound(double lossSum, long correct) {}
 
   /** One parameter-averaging round over {@code batches} (each cut into one shard per partition). */
@@ -307,9 +393,13 @@ public final class SparkTrainer {
     long t1 = System.nanoTime();
     stateNanos += t1 - t0;
     try {
-      List<LocalSteps> results = spark.parallelize(work, partitions)
-          .map(shards -> localSteps(stateB.value(), src, factory, Workers.dataset(trainB), shards))
-          .collect();
+      List<LocalSteps> results =
+          spark
+              .parallelize(work, partitions)
+              .map(
+                  shards ->
+                      localSteps(stateB.value(), src, factory, Workers.dataset(trainB), shards))
+              .collect();
       long t2 = System.nanoTime();
       jobNanos += t2 - t1;
       List<ModelState> states = new ArrayList<>();
@@ -332,12 +422,20 @@ public final class SparkTrainer {
   }
 
   /** A partition's result in averaging mode. */
-  record LocalSteps(ModelState state, double lossSum, long correct) implements java.io.Serializable {
+  record LocalSteps(ModelState state, double lossSum, long correct)
+      implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
   }
 
-  /** An executor's averaging task: one local optimizer step per shard, in order, from the broadcast state. */
-  static LocalSteps localSteps(ModelState state, ModelSource source, OptimizerFactory factory, Dataset data,
+  /**
+   * An executor's averaging task: one local optimizer step per shard, in order, from the broadcast
+   * state.
+   */
+  static LocalSteps localSteps(
+      ModelState state,
+      ModelSource source,
+      OptimizerFactory factory,
+      Dataset data,
       int[][] shards) {
     Workers.beforeTask();
     Model m = Workers.model(source, state.modelName());
@@ -347,8 +445,13 @@ public final class SparkTrainer {
     double loss = 0;
     long correct = 0;
     for (int[] shard : shards) {
-      GradientShards.Result r = GradientShards.compute(m, Workers.images(data, shard), Workers.labels(data, shard),
-          Workers.shape(data, shard.length), shard.length);
+      GradientShards.Result r =
+          GradientShards.compute(
+              m,
+              Workers.images(data, shard),
+              Workers.labels(data, shard),
+              Workers.shape(data, shard.length),
+              shard.length);
       GradientShards.apply(m, List.of(r));
       opt.step();
       loss += r.loss();
@@ -359,20 +462,33 @@ public final class SparkTrainer {
 
   /**
    * Seconds the driver spent so far serialising and broadcasting the state, waiting for the Spark
-   * jobs (task launch, the tasks' own work, result transfer) and reducing plus stepping (or averaging);
-   * in synchronous mode also the tasks' own time.
+   * jobs (task launch, the tasks' own work, result transfer) and reducing plus stepping (or
+   * averaging); in synchronous mode also the tasks' own time.
    */
   public String timeSpent() {
-    String driver = String.format(java.util.Locale.ROOT,
-        "state+broadcast %.1f s, Spark jobs %.1f s, reduce+step %.1f s", stateNanos / 1e9, jobNanos / 1e9,
-        reduceNanos / 1e9);
-    return taskComputeNanos == 0 ? driver : driver + String.format(java.util.Locale.ROOT,
-        "; in the tasks (summed over partitions): state load %.1f s, forward+backward %.1f s",
-        taskLoadNanos / 1e9, taskComputeNanos / 1e9);
+    String driver =
+        String.format(
+            java.util.Locale.ROOT,
+            "state+broadcast %.1f s, Spark jobs %.1f s, reduce+step %.1f s",
+            stateNanos / 1e9,
+            jobNanos / 1e9,
+            reduceNanos / 1e9);
+    return taskComputeNanos == 0
+        ? driver
+        : driver
+            + String.format(
+                java.util.Locale.ROOT,
+                "; in the tasks (summed over partitions): state load %.1f s, forward+backward %.1f s",
+                taskLoadNanos / 1e9,
+                taskComputeNanos / 1e9);
   }
 
-  /** An executor's task: the gradient of one shard; null for an empty shard (a batch smaller than the partition count). */
-  static ShardOutcome shardGradient(ModelState state, ModelSource source, Dataset data, int[] shard, int divisor) {
+  /**
+   * An executor's task: the gradient of one shard; null for an empty shard (a batch smaller than
+   * the partition count).
+   */
+  static ShardOutcome shardGradient(
+      ModelState state, ModelSource source, Dataset data, int[] shard, int divisor) {
     Workers.beforeTask();
     if (shard.length == 0) {
       return new ShardOutcome(null, 0, 0);
@@ -382,12 +498,20 @@ public final class SparkTrainer {
     state.loadInto(m, null);
     m.train();
     long loaded = System.nanoTime();
-    GradientShards.Result r = GradientShards.compute(m, Workers.images(data, shard), Workers.labels(data, shard),
-        Workers.shape(data, shard.length), divisor);
+    GradientShards.Result r =
+        GradientShards.compute(
+            m,
+            Workers.images(data, shard),
+            Workers.labels(data, shard),
+            Workers.shape(data, shard.length),
+            divisor);
     return new ShardOutcome(r, loaded - start, System.nanoTime() - loaded);
   }
 
-  /** A gradient task's result (null for an empty shard) and its own time: loading the state, computing. */
+  /**
+   * A gradient task's result (null for an empty shard) and its own time: loading the state,
+   * computing.
+   */
   record ShardOutcome(GradientShards.Result result, long loadNanos, long computeNanos)
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -401,16 +525,25 @@ public final class SparkTrainer {
   private void checkTrainable() {
     for (Module m : model.layers()) {
       if (m instanceof BatchNorm2d) {
-        throw new IllegalArgumentException(model.modelName() + " has BatchNorm layer " + m.name()
-            + ": data-parallel training on Spark does not update BatchNorm running statistics; fold or remove it");
+        throw new IllegalArgumentException(
+            model.modelName()
+                + " has BatchNorm layer "
+                + m.name()
+                + ": data-parallel training on Spark does not update BatchNorm running statistics; fold or remove it");
       }
     }
     for (Map.Entry<String, ActQuantizer> e : ModelQuantizers.byPrefix(model).entrySet()) {
       ActQuantizer q = e.getValue();
       if (q.counter() < q.collectStatsSteps()) {
-        throw new IllegalArgumentException(model.modelName() + ": activation quantizer " + e.getKey()
-            + " is still collecting statistics (" + q.counter() + " of " + q.collectStatsSteps()
-            + " steps); calibrate the model first (SparkCalibration, or --calibrate-batches)");
+        throw new IllegalArgumentException(
+            model.modelName()
+                + ": activation quantizer "
+                + e.getKey()
+                + " is still collecting statistics ("
+                + q.counter()
+                + " of "
+                + q.collectStatsSteps()
+                + " steps); calibrate the model first (SparkCalibration, or --calibrate-batches)");
       }
       if (q.counter() == q.collectStatsSteps()) {
         q.restoreState(q.counter() + 1, q.collectStatsSteps(), q.buffer(), q.buffer());
@@ -419,14 +552,18 @@ public final class SparkTrainer {
     List<Parameter> mine = model.parameters();
     for (Parameter p : optimizer.parameters()) {
       if (!mine.contains(p)) {
-        throw new IllegalArgumentException("the optimizer updates " + p.name() + ", which is not a parameter of "
-            + model.modelName());
+        throw new IllegalArgumentException(
+            "the optimizer updates "
+                + p.name()
+                + ", which is not a parameter of "
+                + model.modelName());
       }
     }
   }
 
   private TrainingState position(long step, int epoch, int batchInEpoch, TrainingState from) {
-    return new TrainingState(step, epoch, batchInEpoch, config.seed(), config.batchSize(), from.metadata());
+    return new TrainingState(
+        step, epoch, batchInEpoch, config.seed(), config.batchSize(), from.metadata());
   }
 
   private boolean limitReached(long step) {

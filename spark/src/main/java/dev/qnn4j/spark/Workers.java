@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.spark.broadcast.Broadcast;
 
-/** Executor-side helpers shared by the distributed jobs. Tasks have no side effects besides the data cache. */
+/**
+ * Executor-side helpers shared by the distributed jobs. Tasks have no side effects besides the data
+ * cache.
+ */
 final class Workers {
   private Workers() {}
 
@@ -27,15 +30,18 @@ final class Workers {
     return new DataRef(UUID.randomUUID().toString(), source);
   }
 
-  /** Data sets loaded on this JVM, by {@link DataRef#id}; the oldest is dropped beyond a few runs. */
-  private static final Map<String, Dataset> DATA = new LinkedHashMap<>(4, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
+  /**
+   * Data sets loaded on this JVM, by {@link DataRef#id}; the oldest is dropped beyond a few runs.
+   */
+  private static final Map<String, Dataset> DATA =
+      new LinkedHashMap<>(4, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
 
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Dataset> eldest) {
-      return size() > 4;
-    }
-  };
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Dataset> eldest) {
+          return size() > 4;
+        }
+      };
 
   /** Tests only: runs at the start of every training task, e.g. to make one attempt fail. */
   static volatile Runnable taskHook;
@@ -72,7 +78,8 @@ final class Workers {
     return m;
   }
 
-  private static final ThreadLocal<Map<String, Model>> MODELS = ThreadLocal.withInitial(HashMap::new);
+  private static final ThreadLocal<Map<String, Model>> MODELS =
+      ThreadLocal.withInitial(HashMap::new);
 
   static void beforeTask() {
     Runnable hook = taskHook;
@@ -81,7 +88,10 @@ final class Workers {
     }
   }
 
-  /** The images of examples {@code indices} of {@code data}, {@code [n, C, H, W]} row-major, as BatchLoader copies them. */
+  /**
+   * The images of examples {@code indices} of {@code data}, {@code [n, C, H, W]} row-major, as
+   * BatchLoader copies them.
+   */
   static float[] images(Dataset data, int[] indices) {
     int size = data.imageSize();
     float[] x = new float[indices.length * size];

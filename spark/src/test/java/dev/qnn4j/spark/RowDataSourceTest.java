@@ -101,7 +101,9 @@ class RowDataSourceTest {
       rows.add(RowFactory.create((long) i, pixelsOf(i), labels[i]));
     }
     Collections.shuffle(rows, new Random(11));
-    return session.createDataFrame(rows, schema(DataTypes.BinaryType, DataTypes.IntegerType)).repartition(partitions);
+    return session
+        .createDataFrame(rows, schema(DataTypes.BinaryType, DataTypes.IntegerType))
+        .repartition(partitions);
   }
 
   private static Model initialised() {
@@ -113,7 +115,8 @@ class RowDataSourceTest {
   @Test
   void binaryRowsCalibrateTrainAndEvaluateBitIdenticallyToTheNpyFiles() throws Exception {
     DataSource files = npySource();
-    DataSource rows = RowDataSource.fromIndexed(binaryRows(PARTITIONS), "id", "image", "label", SHAPE, 10);
+    DataSource rows =
+        RowDataSource.fromIndexed(binaryRows(PARTITIONS), "id", "image", "label", SHAPE, 10);
     Dataset fromFiles = files.load();
     Dataset fromRows = rows.load();
     assertThat(fromRows.images()).isEqualTo(fromFiles.images());
@@ -152,8 +155,8 @@ class RowDataSourceTest {
     }
     StructType schema = schema(DataTypes.BinaryType, DataTypes.LongType);
     for (int partitions : new int[] {1, 2, 7}) {
-      org.apache.spark.sql.Dataset<Row> df = session.createDataFrame(
-          spark.parallelize(rows, partitions), schema);
+      org.apache.spark.sql.Dataset<Row> df =
+          session.createDataFrame(spark.parallelize(rows, partitions), schema);
       Dataset loaded = RowDataSource.from(df, "image", "label", SHAPE, 10).load();
       assertThat(loaded.images()).isEqualTo(fromFiles.images());
       assertThat(loaded.labels()).isEqualTo(fromFiles.labels());
@@ -172,8 +175,11 @@ class RowDataSourceTest {
       }
       rows.add(RowFactory.create((long) i, image, data.label(i)));
     }
-    org.apache.spark.sql.Dataset<Row> df = session.createDataFrame(rows,
-        schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.IntegerType)).repartition(2);
+    org.apache.spark.sql.Dataset<Row> df =
+        session
+            .createDataFrame(
+                rows, schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.IntegerType))
+            .repartition(2);
     DataSource source = RowDataSource.fromIndexed(df, "id", "image", "label", SHAPE, 10);
     Dataset loaded = source.load();
     assertThat(loaded.images()).isEqualTo(x);
@@ -181,7 +187,8 @@ class RowDataSourceTest {
 
     Model m = initialised();
     SparkCalibration.calibrate(spark, m, LENET, DataSource.of(data), 30, 3, PARTITIONS);
-    Evaluation expected = SparkEvaluator.evaluate(spark, m, LENET, DataSource.of(data), 32, PARTITIONS);
+    Evaluation expected =
+        SparkEvaluator.evaluate(spark, m, LENET, DataSource.of(data), 32, PARTITIONS);
     Evaluation actual = SparkEvaluator.evaluate(spark, m, LENET, source, 32, 2);
     assertThat(actual.eval()).isEqualTo(expected.eval());
     assertThat(actual.predictions()).isEqualTo(expected.predictions());
@@ -189,14 +196,16 @@ class RowDataSourceTest {
 
   private static String failure(List<Row> rows, StructType schema, String index) {
     org.apache.spark.sql.Dataset<Row> df = session.createDataFrame(rows, schema);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> {
-          if (index == null) {
-            RowDataSource.from(df, "image", "label", SHAPE, 10);
-          } else {
-            RowDataSource.fromIndexed(df, index, "image", "label", SHAPE, 10);
-          }
-        });
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> {
+              if (index == null) {
+                RowDataSource.from(df, "image", "label", SHAPE, 10);
+              } else {
+                RowDataSource.fromIndexed(df, index, "image", "label", SHAPE, 10);
+              }
+            });
     assertThat(e.getMessage()).doesNotContain("\n");
     return e.getMessage();
   }
@@ -215,29 +224,35 @@ class RowDataSourceTest {
 
     List<Row> text = List.of(RowFactory.create(0L, "not an image", 1));
     assertThat(failure(text, schema(DataTypes.StringType, DataTypes.IntegerType), null))
-        .isEqualTo("image column 'image' is string, expected binary (uint8 pixels) or array<float>");
+        .isEqualTo(
+            "image column 'image' is string, expected binary (uint8 pixels) or array<float>");
     List<Row> doubles = List.of(RowFactory.create(0L, pixelsOf(0), 1.0));
     assertThat(failure(doubles, schema(DataTypes.BinaryType, DataTypes.DoubleType), null))
-        .isEqualTo("label column 'label' is double, expected an integer type (int, bigint, smallint, tinyint)");
+        .isEqualTo(
+            "label column 'label' is double, expected an integer type (int, bigint, smallint, tinyint)");
     assertThat(failure(goodRows(2), good, "missing"))
         .isEqualTo("the Dataset<Row> has no column 'missing' (columns: id, image, label)");
 
     List<Row> shortImage = goodRows(4);
     shortImage.set(2, RowFactory.create(2L, new byte[SIZE - 1], 3));
     assertThat(failure(shortImage, good, null))
-        .isEqualTo("image column 'image' of row 2 holds 3071 values, expected 3072 (imageShape [3, 32, 32])");
+        .isEqualTo(
+            "image column 'image' of row 2 holds 3071 values, expected 3072 (imageShape [3, 32, 32])");
 
     List<Row> nullLabel = goodRows(4);
     nullLabel.set(3, RowFactory.create(3L, pixelsOf(3), null));
-    assertThat(failure(nullLabel, good, "id")).isEqualTo("label column 'label' is null in row 3 (index 3)");
+    assertThat(failure(nullLabel, good, "id"))
+        .isEqualTo("label column 'label' is null in row 3 (index 3)");
 
     List<Row> outOfRange = goodRows(4);
     outOfRange.set(1, RowFactory.create(1L, pixelsOf(1), 10));
-    assertThat(failure(outOfRange, good, null)).isEqualTo("label column 'label' of row 1 is 10, outside 0..9");
+    assertThat(failure(outOfRange, good, null))
+        .isEqualTo("label column 'label' of row 1 is 10, outside 0..9");
 
     List<Row> twice = goodRows(3);
     twice.set(2, RowFactory.create(0L, pixelsOf(2), 1));
-    assertThat(failure(twice, good, "id")).isEqualTo("index column 'id' holds 0 twice (again in row 2)");
+    assertThat(failure(twice, good, "id"))
+        .isEqualTo("index column 'id' holds 0 twice (again in row 2)");
 
     List<Row> nullImage = goodRows(3);
     nullImage.set(0, RowFactory.create(0L, null, 1));
@@ -245,10 +260,15 @@ class RowDataSourceTest {
 
     List<Row> gap = goodRows(3);
     gap.set(1, RowFactory.create(5L, pixelsOf(1), 1));
-    assertThat(failure(gap, good, "id")).isEqualTo("index column 'id' of row 1 (index 5) is outside 0..2 (3 rows)");
+    assertThat(failure(gap, good, "id"))
+        .isEqualTo("index column 'id' of row 1 (index 5) is outside 0..2 (3 rows)");
 
     List<Row> nullValue = List.of(RowFactory.create(0L, new Float[] {1f, null}, 1));
-    assertThat(failure(nullValue, schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.IntegerType),
-        null)).isEqualTo("image column 'image' of row 0 holds a null value at 1");
+    assertThat(
+            failure(
+                nullValue,
+                schema(DataTypes.createArrayType(DataTypes.FloatType), DataTypes.IntegerType),
+                null))
+        .isEqualTo("image column 'image' of row 0 holds a null value at 1");
   }
 }

@@ -44,21 +44,25 @@ class SparkEvaluationTest {
   /** Fashion-MNIST's 10 000 test images: the same accuracy, loss and predictions as Evaluator. */
   @Test
   void evaluationOnFashionMnistEqualsSingleProcess() throws Exception {
-    assumeTrue(FashionMnist.isAvailable(FashionMnist.DEFAULT_DIR),
+    assumeTrue(
+        FashionMnist.isAvailable(FashionMnist.DEFAULT_DIR),
         "Fashion-MNIST is not installed at " + FashionMnist.DEFAULT_DIR);
     String dir = FashionMnist.DEFAULT_DIR.toString();
     Dataset train = FashionMnist.train();
     Model model = LENET.create();
     Trainer.initialize(model, 1);
-    SparkCalibration.calibrate(spark, model, LENET, () -> FashionMnist.train(java.nio.file.Path.of(dir)), 64, 8, 2);
+    SparkCalibration.calibrate(
+        spark, model, LENET, () -> FashionMnist.train(java.nio.file.Path.of(dir)), 64, 8, 2);
     // A short QAT run (single process) so the accuracy means something.
-    new Trainer(model, new Adam(model.parameters(), 2e-3f), TrainerConfig.of(1, 64, 1).withMaxSteps(60))
+    new Trainer(
+            model, new Adam(model.parameters(), 2e-3f), TrainerConfig.of(1, 64, 1).withMaxSteps(60))
         .fit(train, null);
 
     Dataset test = FashionMnist.test();
     EvalResult local = Evaluator.evaluate(model, test, 256);
-    Evaluation distributed = SparkEvaluator.evaluate(spark, model, LENET,
-        () -> FashionMnist.test(java.nio.file.Path.of(dir)), 256, 2);
+    Evaluation distributed =
+        SparkEvaluator.evaluate(
+            spark, model, LENET, () -> FashionMnist.test(java.nio.file.Path.of(dir)), 256, 2);
     assertThat(distributed.eval()).isEqualTo(local);
     assertThat(local.count()).isEqualTo(10_000);
     assertThat(local.accuracy()).isGreaterThan(0.5);
@@ -77,7 +81,8 @@ class SparkEvaluationTest {
 
   @Test
   void aBatchSmallerThanThePartitionCountLeavesAnEmptyShardAndStillMatches() throws Exception {
-    Dataset data = SparkTestSupport.images(129, 5); // batches of 64, 64 and 1: the last has an empty shard
+    Dataset data =
+        SparkTestSupport.images(129, 5); // batches of 64, 64 and 1: the last has an empty shard
     Model calibrated = LENET.create();
     Trainer.initialize(calibrated, 2);
     SparkCalibration.calibrate(spark, calibrated, LENET, DataSource.of(data), 64, 3, 2);
@@ -98,32 +103,55 @@ class SparkEvaluationTest {
     Model model = LENET.create();
     Dataset data = SparkTestSupport.images(16, 3);
     ModelSource other = () -> HandWiredLeNets.create("QuantWeightLeNet");
-    Exception e = assertThrows(Exception.class,
-        () -> SparkEvaluator.evaluate(spark, model, other, DataSource.of(data), 8, 2));
-    assertThat(SparkErrors.message(e)).isEqualTo(
-        "the executor's model is QuantWeightLeNet but the driver's is QuantWeightActBiasLeNet; both must build the"
-            + " same model");
+    Exception e =
+        assertThrows(
+            Exception.class,
+            () -> SparkEvaluator.evaluate(spark, model, other, DataSource.of(data), 8, 2));
+    assertThat(SparkErrors.message(e))
+        .isEqualTo(
+            "the executor's model is QuantWeightLeNet but the driver's is QuantWeightActBiasLeNet; both must build the"
+                + " same model");
   }
 
   @Test
   void anUncalibratedModelIsRefusedBeforeAnyJob() {
     Model model = LENET.create();
     Dataset data = SparkTestSupport.images(16, 3);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new SparkTrainer(spark, model, LENET, new Adam(model.parameters(), 1e-3f), TrainerConfig.of(1, 8, 1), 2)
-            .fit(DataSource.of(data), null));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new SparkTrainer(
+                        spark,
+                        model,
+                        LENET,
+                        new Adam(model.parameters(), 1e-3f),
+                        TrainerConfig.of(1, 8, 1),
+                        2)
+                    .fit(DataSource.of(data), null));
     assertThat(e).hasMessageThat().contains("is still collecting statistics");
   }
 
   @Test
   void aDataFileAnExecutorCannotReadIsOneClearLine() {
     Model model = LENET.create();
-    Exception e = assertThrows(Exception.class, () -> SparkEvaluator.evaluate(spark, model, LENET,
-        () -> FashionMnist.load(java.nio.file.Path.of("/nonexistent/images.gz"),
-            java.nio.file.Path.of("/nonexistent/labels.gz")), 8, 2));
-    // Both files are missing; the reader names the first one it opens (the labels, since the image cache).
+    Exception e =
+        assertThrows(
+            Exception.class,
+            () ->
+                SparkEvaluator.evaluate(
+                    spark,
+                    model,
+                    LENET,
+                    () ->
+                        FashionMnist.load(
+                            java.nio.file.Path.of("/nonexistent/images.gz"),
+                            java.nio.file.Path.of("/nonexistent/labels.gz")),
+                    8,
+                    2));
+    // Both files are missing; the reader names the first one it opens (the labels, since the image
+    // cache).
     assertThat(SparkErrors.message(e)).containsMatch("/nonexistent/(images|labels)\\.gz");
     assertThat(SparkErrors.message(e)).doesNotContain("\n");
   }
-
 }

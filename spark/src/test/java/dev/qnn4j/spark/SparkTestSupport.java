@@ -60,7 +60,10 @@ final class SparkTestSupport {
     return Dataset.of(x, y, 3, 32, 32, 10);
   }
 
-  /** Everything a checkpoint would hold of {@code model} and {@code optimizer}, for exact comparison. */
+  /**
+   * Everything a checkpoint would hold of {@code model} and {@code optimizer}, for exact
+   * comparison.
+   */
   static Map<String, ArrayData> state(Model model, Optimizer optimizer) {
     Map<String, ArrayData> s = new LinkedHashMap<>(Checkpoint.modelTensors(model));
     if (optimizer != null) {

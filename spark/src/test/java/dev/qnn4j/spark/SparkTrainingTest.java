@@ -4,15 +4,15 @@ import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 import static dev.qnn4j.spark.SparkTestSupport.LENET;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.train.Adam;
-import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.train.Trainer;
 import dev.qnn4j.runtime.train.TrainerConfig;
 import java.nio.file.Files;
@@ -75,12 +75,14 @@ class SparkTrainingTest {
       }
     }
     Calibration.calibrate(local, batches);
-    assertThat(SparkTestSupport.state(calibrated, null)).isEqualTo(SparkTestSupport.state(local, null));
+    assertThat(SparkTestSupport.state(calibrated, null))
+        .isEqualTo(SparkTestSupport.state(local, null));
     // Four batches over three partitions: the uneven split does not matter either.
     Model twoParts = LENET.create();
     Trainer.initialize(twoParts, 7);
     SparkCalibration.calibrate(spark, twoParts, LENET, DataSource.of(TRAIN), 64, 4, 2);
-    assertThat(SparkTestSupport.state(twoParts, null)).isEqualTo(SparkTestSupport.state(local, null));
+    assertThat(SparkTestSupport.state(twoParts, null))
+        .isEqualTo(SparkTestSupport.state(local, null));
     calibrated.eval();
     local.eval();
     try (GradMode.Scope ignored = GradMode.noGrad()) {
@@ -95,13 +97,15 @@ class SparkTrainingTest {
     Map<String, ArrayData> accumulated = localRun(PARTITIONS, STEPS);
     assertThat(spark1).isEqualTo(accumulated);
 
-    // The wrong reduction (mean of the shard means) is caught: shards of 21, 21 and 22 weigh differently.
+    // The wrong reduction (mean of the shard means) is caught: shards of 21, 21 and 22 weigh
+    // differently.
     Map<String, ArrayData> wrong = sparkRun(null, true, STEPS);
     assertThat(wrong).isNotEqualTo(accumulated);
 
     // Against plain whole-batch training only the summation order differs: the reference README's
     // training-step rule (made for 3 steps) on the update of every tensor: cosine >= 0.8, norm
-    // ratio 0.8..1.25. (Over all 20 steps the 4-bit roundings drift further: fc2.bias reaches 0.76.)
+    // ratio 0.8..1.25. (Over all 20 steps the 4-bit roundings drift further: fc2.bias reaches
+    // 0.76.)
     Map<String, ArrayData> threeSteps = sparkRun(null, false, 3);
     Map<String, ArrayData> plain = localRun(1, 3);
     Map<String, ArrayData> start = SparkTestSupport.state(calibrated, null);
@@ -129,7 +133,8 @@ class SparkTrainingTest {
       normSpark += na;
       normPlain += nb;
     }
-    assertThat(Math.sqrt(normSpark / normPlain)).isIn(com.google.common.collect.Range.closed(0.8, 1.25));
+    assertThat(Math.sqrt(normSpark / normPlain))
+        .isIn(com.google.common.collect.Range.closed(0.8, 1.25));
   }
 
   @Test
@@ -141,11 +146,12 @@ class SparkTrainingTest {
     sparkRun(second, false, STEPS);
     AtomicInteger calls = new AtomicInteger();
     // The seventh task throws (once): Spark runs it again, and the step's result is unchanged.
-    Workers.taskHook = () -> {
-      if (calls.incrementAndGet() == 7) {
-        throw new IllegalStateException("injected task failure");
-      }
-    };
+    Workers.taskHook =
+        () -> {
+          if (calls.incrementAndGet() == 7) {
+            throw new IllegalStateException("injected task failure");
+          }
+        };
     sparkRun(retried, false, STEPS);
     assertThat(calls.get()).isEqualTo(STEPS * PARTITIONS + 1);
     byte[] expected = Files.readAllBytes(first);
@@ -153,7 +159,10 @@ class SparkTrainingTest {
     assertThat(Files.readAllBytes(retried)).isEqualTo(expected);
   }
 
-  /** A driver restarted from the checkpoint of step 7 (mid-epoch) ends where the uninterrupted run ends. */
+  /**
+   * A driver restarted from the checkpoint of step 7 (mid-epoch) ends where the uninterrupted run
+   * ends.
+   */
   @Test
   void aRunResumedFromItsCheckpointEndsBitIdentical() throws Exception {
     Map<String, ArrayData> uninterrupted = sparkRun(null, false, 13);
@@ -161,13 +170,17 @@ class SparkTrainingTest {
     sparkRun(ckpt, false, 7);
     Model model = LENET.create();
     Adam adam = new Adam(model.parameters(), 2e-3f);
-    dev.qnn4j.runtime.train.TrainingState from = dev.qnn4j.runtime.train.Checkpoint.load(ckpt, model, adam);
+    dev.qnn4j.runtime.train.TrainingState from =
+        dev.qnn4j.runtime.train.Checkpoint.load(ckpt, model, adam);
     assertThat(from.step()).isEqualTo(7);
-    new SparkTrainer(spark, model, LENET, adam, config(null, 13), PARTITIONS).fit(DataSource.of(TRAIN), null, from);
+    new SparkTrainer(spark, model, LENET, adam, config(null, 13), PARTITIONS)
+        .fit(DataSource.of(TRAIN), null, from);
     assertThat(SparkTestSupport.state(model, adam)).isEqualTo(uninterrupted);
   }
 
-  /** One partition: k local steps then an "average" of one state is plain single-process training. */
+  /**
+   * One partition: k local steps then an "average" of one state is plain single-process training.
+   */
   @Test
   void averagingOnOnePartitionIsPlainTraining() throws Exception {
     Model model = SparkTestSupport.copy(calibrated);
@@ -195,7 +208,11 @@ class SparkTrainingTest {
     Model ref = SparkTestSupport.copy(calibrated);
     Adam refAdam = new Adam(ref.parameters(), 2e-3f);
     for (var q : dev.qnn4j.runtime.train.ModelQuantizers.byPrefix(ref).values()) {
-      q.restoreState(q.counter() + 1, q.collectStatsSteps(), q.buffer(), q.buffer()); // the first step's switch
+      q.restoreState(
+          q.counter() + 1,
+          q.collectStatsSteps(),
+          q.buffer(),
+          q.buffer()); // the first step's switch
     }
     int[] order = new BatchLoader(TRAIN, 64, true, 3).order(0);
     List<SparkTrainer.LocalSteps> last = null;
@@ -204,11 +221,13 @@ class SparkTrainingTest {
       for (int p = 0; p < PARTITIONS; p++) {
         int[][] shards = new int[2][];
         for (int b = 0; b < 2; b++) {
-          int[] batch = java.util.Arrays.copyOfRange(order, (round * 2 + b) * 64, (round * 2 + b + 1) * 64);
+          int[] batch =
+              java.util.Arrays.copyOfRange(order, (round * 2 + b) * 64, (round * 2 + b + 1) * 64);
           int[] bounds = dev.qnn4j.runtime.train.GradientShards.bounds(64, PARTITIONS);
           shards[b] = java.util.Arrays.copyOfRange(batch, bounds[p], bounds[p + 1]);
         }
-        results.add(SparkTrainer.localSteps(ModelState.of(ref, refAdam), LENET, factory, TRAIN, shards));
+        results.add(
+            SparkTrainer.localSteps(ModelState.of(ref, refAdam), LENET, factory, TRAIN, shards));
       }
       List<ModelState> states = new ArrayList<>();
       results.forEach(r -> states.add(r.state()));
@@ -233,13 +252,18 @@ class SparkTrainingTest {
 
   private static TrainerConfig config(Path checkpoint, int steps) {
     // 640 examples in batches of 64: 20 steps are two shuffled epochs.
-    return TrainerConfig.of(2, 64, 3).withMaxSteps(steps).withEvalBatchSize(128).withCheckpoint(checkpoint);
+    return TrainerConfig.of(2, 64, 3)
+        .withMaxSteps(steps)
+        .withEvalBatchSize(128)
+        .withCheckpoint(checkpoint);
   }
 
-  private Map<String, ArrayData> sparkRun(Path checkpoint, boolean wrongReduction, int steps) throws Exception {
+  private Map<String, ArrayData> sparkRun(Path checkpoint, boolean wrongReduction, int steps)
+      throws Exception {
     Model model = SparkTestSupport.copy(calibrated);
     Adam adam = new Adam(model.parameters(), 2e-3f);
-    SparkTrainer trainer = new SparkTrainer(spark, model, LENET, adam, config(checkpoint, steps), PARTITIONS);
+    SparkTrainer trainer =
+        new SparkTrainer(spark, model, LENET, adam, config(checkpoint, steps), PARTITIONS);
     trainer.meanOfShardMeans = wrongReduction;
     trainer.fit(DataSource.of(TRAIN), null);
     return SparkTestSupport.state(model, adam);

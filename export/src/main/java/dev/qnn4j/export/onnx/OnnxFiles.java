@@ -6,11 +6,11 @@ import dev.qnn4j.export.onnx.proto.AttributeProto;
 import dev.qnn4j.export.onnx.proto.ModelProto;
 import dev.qnn4j.export.onnx.proto.NodeProto;
 import dev.qnn4j.export.onnx.proto.TensorProto;
+import dev.qnn4j.runtime.io.AtomicFiles;
+import dev.qnn4j.runtime.io.FileErrors;
 import dev.qnn4j.runtime.io.FiniteValues;
 import dev.qnn4j.runtime.io.NonFiniteValueException;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
-import dev.qnn4j.runtime.io.AtomicFiles;
-import dev.qnn4j.runtime.io.FileErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -41,7 +41,11 @@ public final class OnnxFiles {
     for (NodeProto node : model.getGraph().getNodeList()) {
       for (AttributeProto a : node.getAttributeList()) {
         if (a.hasT()) {
-          requireFinite(path, a.getT().getName().isEmpty() ? node.getName() + "." + a.getName() : a.getT().getName(),
+          requireFinite(
+              path,
+              a.getT().getName().isEmpty()
+                  ? node.getName() + "." + a.getName()
+                  : a.getT().getName(),
               a.getT());
         }
       }
@@ -53,9 +57,13 @@ public final class OnnxFiles {
     requireFinite(path, t.getName(), t);
   }
 
-  private static void requireFinite(Path path, String name, TensorProto t) throws NonFiniteValueException {
+  private static void requireFinite(Path path, String name, TensorProto t)
+      throws NonFiniteValueException {
     if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
-      FiniteValues.requireFiniteToWrite(path, name, OnnxTensors.toFloatArray(t),
+      FiniteValues.requireFiniteToWrite(
+          path,
+          name,
+          OnnxTensors.toFloatArray(t),
           t.getDimsList().stream().mapToLong(Long::longValue).toArray());
     }
   }
@@ -66,18 +74,19 @@ public final class OnnxFiles {
    * missing file with a {@link NoSuchFileException}, {@code <path>: no such file}.
    *
    * <p>The file is read whole (at most 2 GiB, the format's limit) and parsed from memory, where
-   * protobuf-java checks every declared length against the bytes actually present before
-   * allocating and limits nesting to 100 levels, so a corrupt file cannot make the parse allocate
-   * what it merely declares. (Its stream decoder threw ArrayIndexOutOfBoundsException on a
-   * malformed varint at a buffer boundary, found by fuzzing; any such failure of the parser is
-   * reported as an invalid model too.)
+   * protobuf-java checks every declared length against the bytes actually present before allocating
+   * and limits nesting to 100 levels, so a corrupt file cannot make the parse allocate what it
+   * merely declares. (Its stream decoder threw ArrayIndexOutOfBoundsException on a malformed varint
+   * at a buffer boundary, found by fuzzing; any such failure of the parser is reported as an
+   * invalid model too.)
    */
   public static ModelProto read(Path path) throws IOException {
     String source = path.toString();
     ModelProto model;
     try {
       if (Files.size(path) > MAX_MODEL_BYTES) {
-        throw new Qnn4jFormatException(source, "not a valid ONNX model (larger than the 2 GiB protobuf limit)");
+        throw new Qnn4jFormatException(
+            source, "not a valid ONNX model (larger than the 2 GiB protobuf limit)");
       }
       CodedInputStream coded = CodedInputStream.newInstance(Files.readAllBytes(path));
       coded.setSizeLimit(Integer.MAX_VALUE);
@@ -90,8 +99,10 @@ public final class OnnxFiles {
     } catch (IOException e) {
       throw FileErrors.naming(source, e);
     } catch (RuntimeException e) {
-      throw new Qnn4jFormatException(source, "not a valid ONNX model (malformed protobuf: "
-          + e.getClass().getSimpleName() + ")", e);
+      throw new Qnn4jFormatException(
+          source,
+          "not a valid ONNX model (malformed protobuf: " + e.getClass().getSimpleName() + ")",
+          e);
     }
     if (!model.hasGraph()) {
       throw new Qnn4jFormatException(source, "not a valid ONNX model (no graph)");

@@ -1,6 +1,5 @@
 package dev.qnn4j.export.onnx;
 
-import dev.qnn4j.runtime.quant.IntRange;
 import com.google.protobuf.ByteString;
 import dev.qnn4j.export.onnx.proto.AttributeProto;
 import dev.qnn4j.export.onnx.proto.AttributeProto.AttributeType;
@@ -14,6 +13,7 @@ import dev.qnn4j.export.onnx.proto.TensorProto.DataType;
 import dev.qnn4j.export.onnx.proto.TensorShapeProto;
 import dev.qnn4j.export.onnx.proto.TypeProto;
 import dev.qnn4j.export.onnx.proto.ValueInfoProto;
+import dev.qnn4j.runtime.quant.IntRange;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,13 +41,13 @@ import java.util.Set;
  * What the three Brevitas LeNet reference exports show, and what the helpers here emit:
  *
  * <ul>
- *   <li><b>Activations</b> ({@link #activationQcdq}): {@code QuantizeLinear(x, scale, zp) -> Clip(q,
- *       min, max) -> DequantizeLinear(c, scale, zp)}. Scale is a float scalar, the zero point a
- *       scalar 0 of type int8 (signed) or uint8 (unsigned), and the Clip bounds are scalars of the
- *       same type: 4-bit signed input quantizer {@code -8..7} (int8), 4-bit QuantReLU {@code 0..15}
- *       (uint8), 3-bit QuantReLU {@code 0..7}. QuantReLU is a plain {@code Relu} followed by the
- *       QCDQ triple. Brevitas leaves the Clip out when the range is the storage type's full range
- *       (non-narrow 8 bits, non-narrow 32 bits), see {@link OnnxIntegers#needsClip}.
+ *   <li><b>Activations</b> ({@link #activationQcdq}): {@code QuantizeLinear(x, scale, zp) ->
+ *       Clip(q, min, max) -> DequantizeLinear(c, scale, zp)}. Scale is a float scalar, the zero
+ *       point a scalar 0 of type int8 (signed) or uint8 (unsigned), and the Clip bounds are scalars
+ *       of the same type: 4-bit signed input quantizer {@code -8..7} (int8), 4-bit QuantReLU {@code
+ *       0..15} (uint8), 3-bit QuantReLU {@code 0..7}. QuantReLU is a plain {@code Relu} followed by
+ *       the QCDQ triple. Brevitas leaves the Clip out when the range is the storage type's full
+ *       range (non-narrow 8 bits, non-narrow 32 bits), see {@link OnnxIntegers#needsClip}.
  *   <li><b>Weights</b> ({@link #weightQcdq}, {@link #weightQcdqPerChannel}): no QuantizeLinear; the
  *       integer weight is stored as an int8 tensor and goes {@code Clip(w_int, min, max) ->
  *       DequantizeLinear(c, scale, zp)}. 4-bit narrow weights clip to {@code -7..7}, 8-bit narrow
@@ -56,31 +56,34 @@ import java.util.Set;
  *       are 1-D of length {@code C_out} (the zero point expanded to the scale's shape) with {@code
  *       axis=0}.
  *   <li><b>Bias</b> ({@link #int32Bias}): an int32 tensor fed straight to {@code DequantizeLinear}
- *       (no Clip) with scale {@code input_scale * weight_scale} (float32 product) and an int32
- *       zero point 0; the result is the Conv/Gemm's third input. Unquantized biases are plain
- *       float initializers ({@link #floatBias}).
+ *       (no Clip) with scale {@code input_scale * weight_scale} (float32 product) and an int32 zero
+ *       point 0; the result is the Conv/Gemm's third input. Unquantized biases are plain float
+ *       initializers ({@link #floatBias}).
  *   <li><b>Layers</b>: {@code Conv} with explicit {@code dilations, group, kernel_shape, pads,
  *       strides}; {@code MaxPool} with {@code ceil_mode=0, kernel_shape, pads, strides}; {@code
  *       Gemm} with {@code alpha=1, beta=1, transB=1} (PyTorch Linear, weight {@code [out, in]});
  *       activations quantized after {@code Relu}. Brevitas' flatten is {@code Reshape(x, [1, -1])}
  *       with an int64 shape constant, which fixes the batch to the traced 1; {@link #flatten} emits
  *       {@code Flatten(axis=1)} instead so the batch stays dynamic.
- *   <li><b>Constants</b>: Brevitas emits every constant as a {@code Constant} node (and lets
- *       layers share equal ones); this builder uses named initializers, one set per quantizer.
+ *   <li><b>Constants</b>: Brevitas emits every constant as a {@code Constant} node (and lets layers
+ *       share equal ones); this builder uses named initializers, one set per quantizer.
  * </ul>
  *
- * <p>Reference op sequence, QuantWeightActBiasLeNet (Constant nodes omitted): {@code Q C DQ | C DQ |
- * DQ | Conv Relu Q C DQ MaxPool | C DQ | DQ | Conv Relu Q C DQ MaxPool Reshape | C DQ | DQ | Gemm
+ * <p>Reference op sequence, QuantWeightActBiasLeNet (Constant nodes omitted): {@code Q C DQ | C DQ
+ * | DQ | Conv Relu Q C DQ MaxPool | C DQ | DQ | Conv Relu Q C DQ MaxPool Reshape | C DQ | DQ | Gemm
  * Relu Q C DQ | C DQ | DQ | Gemm Relu Q C DQ | C DQ | DQ | Gemm}.
  */
 public final class OnnxGraphBuilder {
 
   /** ONNX IR version written: 8 (2021-07-30) pairs with opset 13 and ONNX Runtime 1.10+. */
   public static final long IR_VERSION = 8;
+
   /** Default-domain opset version written unless {@link #opsetVersion(int)} says otherwise. */
   public static final int DEFAULT_OPSET = 13;
+
   /** {@code ModelProto.producer_name}. */
   public static final String PRODUCER_NAME = "qnn4j";
+
   /** Symbolic name of the dynamic batch dimension of graph inputs and outputs. */
   public static final String BATCH_DIM = "N";
 
@@ -89,6 +92,7 @@ public final class OnnxGraphBuilder {
   private String producerVersion = "";
   private String docString = "";
   private final Map<String, String> metadata = new LinkedHashMap<>();
+
   /** Opset imports of domains other than the default one, in the order they were added. */
   private final Map<String, Integer> customOpsets = new LinkedHashMap<>();
 
@@ -99,8 +103,10 @@ public final class OnnxGraphBuilder {
 
   /** Value names that exist: graph inputs, initializers and node outputs. */
   private final Set<String> definedValues = new HashSet<>();
+
   /** Node names in use. */
   private final Set<String> nodeNames = new HashSet<>();
+
   /** Every name handed out or used, values and nodes alike, so generated names never collide. */
   private final Set<String> reservedNames = new HashSet<>();
 
@@ -190,7 +196,10 @@ public final class OnnxGraphBuilder {
   private void requireDefined(String name, String usedBy) {
     if (!definedValues.contains(name)) {
       throw new IllegalArgumentException(
-          usedBy + " uses '" + name + "', which is not a graph input, initializer or earlier node"
+          usedBy
+              + " uses '"
+              + name
+              + "', which is not a graph input, initializer or earlier node"
               + " output");
     }
   }
@@ -219,7 +228,8 @@ public final class OnnxGraphBuilder {
 
   /** A symbolic dimension such as {@value #BATCH_DIM}. */
   public static TensorShapeProto.Dimension dimParam(String name) {
-    return TensorShapeProto.Dimension.newBuilder().setDimParam(requireName(name, "dim_param"))
+    return TensorShapeProto.Dimension.newBuilder()
+        .setDimParam(requireName(name, "dim_param"))
         .build();
   }
 
@@ -232,11 +242,11 @@ public final class OnnxGraphBuilder {
   public static ValueInfoProto tensorValueInfo(
       String name, DataType elemType, List<TensorShapeProto.Dimension> dims) {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addAllDim(dims);
-    TypeProto type = TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder()
-            .setElemType(elemType.getNumber())
-            .setShape(shape))
-        .build();
+    TypeProto type =
+        TypeProto.newBuilder()
+            .setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(elemType.getNumber()).setShape(shape))
+            .build();
     return ValueInfoProto.newBuilder().setName(name).setType(type).build();
   }
 
@@ -279,7 +289,8 @@ public final class OnnxGraphBuilder {
     out.add(dimParam(BATCH_DIM));
     for (long d : dims) {
       if (d < 0 && !allowUnknown) {
-        throw new IllegalArgumentException("input dimensions must be fixed: " + Arrays.toString(dims));
+        throw new IllegalArgumentException(
+            "input dimensions must be fixed: " + Arrays.toString(dims));
       }
       out.add(d < 0 ? unknownDim() : dim(d));
     }
@@ -343,24 +354,26 @@ public final class OnnxGraphBuilder {
   private String addIntInitializer(String name, DataType type, long[] values, long... dims) {
     switch (type) {
       case INT8:
-      case UINT8: {
-        long lo = type == DataType.INT8 ? Byte.MIN_VALUE : 0;
-        long hi = type == DataType.INT8 ? Byte.MAX_VALUE : 255;
-        byte[] bytes = new byte[values.length];
-        for (int i = 0; i < values.length; i++) {
-          bytes[i] = (byte) checkRange(name, values[i], lo, hi);
+      case UINT8:
+        {
+          long lo = type == DataType.INT8 ? Byte.MIN_VALUE : 0;
+          long hi = type == DataType.INT8 ? Byte.MAX_VALUE : 255;
+          byte[] bytes = new byte[values.length];
+          for (int i = 0; i < values.length; i++) {
+            bytes[i] = (byte) checkRange(name, values[i], lo, hi);
+          }
+          return type == DataType.INT8
+              ? addInt8Initializer(name, bytes, dims)
+              : addUint8Initializer(name, bytes, dims);
         }
-        return type == DataType.INT8
-            ? addInt8Initializer(name, bytes, dims)
-            : addUint8Initializer(name, bytes, dims);
-      }
-      case INT32: {
-        int[] ints = new int[values.length];
-        for (int i = 0; i < values.length; i++) {
-          ints[i] = (int) checkRange(name, values[i], Integer.MIN_VALUE, Integer.MAX_VALUE);
+      case INT32:
+        {
+          int[] ints = new int[values.length];
+          for (int i = 0; i < values.length; i++) {
+            ints[i] = (int) checkRange(name, values[i], Integer.MIN_VALUE, Integer.MAX_VALUE);
+          }
+          return addInt32Initializer(name, ints, dims);
         }
-        return addInt32Initializer(name, ints, dims);
-      }
       default:
         throw new IllegalArgumentException(type + " is not an integer storage type");
     }
@@ -379,14 +392,13 @@ public final class OnnxGraphBuilder {
 
   /** An INT attribute. */
   public static AttributeProto intAttr(String name, long value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeType.INT).setI(value)
-        .build();
+    return AttributeProto.newBuilder().setName(name).setType(AttributeType.INT).setI(value).build();
   }
 
   /** An INTS attribute. */
   public static AttributeProto intsAttr(String name, long... values) {
-    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name)
-        .setType(AttributeType.INTS);
+    AttributeProto.Builder a =
+        AttributeProto.newBuilder().setName(name).setType(AttributeType.INTS);
     for (long v : values) {
       a.addInts(v);
     }
@@ -395,14 +407,17 @@ public final class OnnxGraphBuilder {
 
   /** A FLOAT attribute. */
   public static AttributeProto floatAttr(String name, float value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeType.FLOAT).setF(value)
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeType.FLOAT)
+        .setF(value)
         .build();
   }
 
   /** A FLOATS attribute. */
   public static AttributeProto floatsAttr(String name, float... values) {
-    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name)
-        .setType(AttributeType.FLOATS);
+    AttributeProto.Builder a =
+        AttributeProto.newBuilder().setName(name).setType(AttributeType.FLOATS);
     for (float v : values) {
       a.addFloats(v);
     }
@@ -411,13 +426,19 @@ public final class OnnxGraphBuilder {
 
   /** A STRING attribute (UTF-8). */
   public static AttributeProto stringAttr(String name, String value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeType.STRING)
-        .setS(ByteString.copyFrom(value, StandardCharsets.UTF_8)).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeType.STRING)
+        .setS(ByteString.copyFrom(value, StandardCharsets.UTF_8))
+        .build();
   }
 
   /** A TENSOR attribute (e.g. a Constant node's {@code value}). */
   public static AttributeProto tensorAttr(String name, TensorProto value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeType.TENSOR).setT(value)
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeType.TENSOR)
+        .setT(value)
         .build();
   }
 
@@ -428,14 +449,23 @@ public final class OnnxGraphBuilder {
    * Adds a node with explicit names (default domain). Every non-empty input must be defined; an
    * empty input name marks an omitted optional input. Outputs must be new value names.
    */
-  public NodeProto addNode(String opType, String nodeName, List<String> nodeInputs,
-      List<String> nodeOutputs, AttributeProto... attributes) {
+  public NodeProto addNode(
+      String opType,
+      String nodeName,
+      List<String> nodeInputs,
+      List<String> nodeOutputs,
+      AttributeProto... attributes) {
     return addNode("", opType, nodeName, nodeInputs, nodeOutputs, attributes);
   }
 
   /** Like {@link #addNode(String, String, List, List, AttributeProto...)} in {@code domain}. */
-  public NodeProto addNode(String domain, String opType, String nodeName, List<String> nodeInputs,
-      List<String> nodeOutputs, AttributeProto... attributes) {
+  public NodeProto addNode(
+      String domain,
+      String opType,
+      String nodeName,
+      List<String> nodeInputs,
+      List<String> nodeOutputs,
+      AttributeProto... attributes) {
     if (!domain.isEmpty() && !customOpsets.containsKey(domain)) {
       throw new IllegalArgumentException(
           "node '" + nodeName + "': domain '" + domain + "' has not been imported");
@@ -457,12 +487,13 @@ public final class OnnxGraphBuilder {
     for (String out : nodeOutputs) {
       defineValue(out, "output of node '" + nodeName + "'");
     }
-    NodeProto.Builder node = NodeProto.newBuilder()
-        .setName(nodeName)
-        .setOpType(opType)
-        .addAllInput(nodeInputs)
-        .addAllOutput(nodeOutputs)
-        .addAllAttribute(Arrays.asList(attributes));
+    NodeProto.Builder node =
+        NodeProto.newBuilder()
+            .setName(nodeName)
+            .setOpType(opType)
+            .addAllInput(nodeInputs)
+            .addAllOutput(nodeOutputs)
+            .addAllAttribute(Arrays.asList(attributes));
     if (!domain.isEmpty()) {
       node.setDomain(domain);
     }
@@ -475,13 +506,19 @@ public final class OnnxGraphBuilder {
    * Adds a single-output node named {@code <scope>.<opType>} (made unique) and returns its output
    * name, {@code <node name>_output_0}.
    */
-  public String op(String scope, String opType, List<String> nodeInputs,
-      AttributeProto... attributes) {
+  public String op(
+      String scope, String opType, List<String> nodeInputs, AttributeProto... attributes) {
     return op(scope, "", opType, nodeInputs, attributes);
   }
 
-  /** Like {@link #op(String, String, List, AttributeProto...)} for an operator of {@code domain}. */
-  public String op(String scope, String domain, String opType, List<String> nodeInputs,
+  /**
+   * Like {@link #op(String, String, List, AttributeProto...)} for an operator of {@code domain}.
+   */
+  public String op(
+      String scope,
+      String domain,
+      String opType,
+      List<String> nodeInputs,
       AttributeProto... attributes) {
     String nodeName = uniqueName(scoped(scope, opType));
     String output = uniqueName(nodeName + "_output_0");
@@ -514,8 +551,8 @@ public final class OnnxGraphBuilder {
       node.getOutputList().forEach(out -> edited.addOutput(out.equals(oldName) ? newName : out));
       nodes.set(i, edited.build());
     }
-    outputs.replaceAll(out -> out.getName().equals(oldName)
-        ? out.toBuilder().setName(newName).build() : out);
+    outputs.replaceAll(
+        out -> out.getName().equals(oldName) ? out.toBuilder().setName(newName).build() : out);
     definedValues.remove(oldName);
     definedValues.add(newName);
     reservedNames.add(newName);
@@ -530,10 +567,21 @@ public final class OnnxGraphBuilder {
    * convolutions take 2-element kernel/strides/dilations and 4-element pads {@code [top, left,
    * bottom, right]}.
    */
-  public String conv(String scope, String x, String w, String bias, long[] kernelShape,
-      long[] strides, long[] pads, long[] dilations, long group) {
+  public String conv(
+      String scope,
+      String x,
+      String w,
+      String bias,
+      long[] kernelShape,
+      long[] strides,
+      long[] pads,
+      long[] dilations,
+      long group) {
     List<String> in = bias == null ? List.of(x, w) : List.of(x, w, bias);
-    return op(scope, "Conv", in,
+    return op(
+        scope,
+        "Conv",
+        in,
         intsAttr("dilations", dilations),
         intAttr("group", group),
         intsAttr("kernel_shape", kernelShape),
@@ -544,10 +592,8 @@ public final class OnnxGraphBuilder {
   /** PyTorch Linear: {@code Gemm(a, w, bias)} with {@code w} as {@code [out, in]} (transB=1). */
   public String gemm(String scope, String a, String w, String bias) {
     List<String> in = bias == null ? List.of(a, w) : List.of(a, w, bias);
-    return op(scope, "Gemm", in,
-        floatAttr("alpha", 1.0f),
-        floatAttr("beta", 1.0f),
-        intAttr("transB", 1));
+    return op(
+        scope, "Gemm", in, floatAttr("alpha", 1.0f), floatAttr("beta", 1.0f), intAttr("transB", 1));
   }
 
   /** {@code Relu(x)}. */
@@ -562,7 +608,10 @@ public final class OnnxGraphBuilder {
 
   /** {@code MaxPool} with {@code ceil_mode=0}. */
   public String maxPool(String scope, String x, long[] kernelShape, long[] strides, long[] pads) {
-    return op(scope, "MaxPool", List.of(x),
+    return op(
+        scope,
+        "MaxPool",
+        List.of(x),
         intAttr("ceil_mode", 0),
         intsAttr("kernel_shape", kernelShape),
         intsAttr("pads", pads),
@@ -570,9 +619,17 @@ public final class OnnxGraphBuilder {
   }
 
   /** {@code AveragePool} with {@code ceil_mode=0}. */
-  public String averagePool(String scope, String x, long[] kernelShape, long[] strides,
-      long[] pads, boolean countIncludePad) {
-    return op(scope, "AveragePool", List.of(x),
+  public String averagePool(
+      String scope,
+      String x,
+      long[] kernelShape,
+      long[] strides,
+      long[] pads,
+      boolean countIncludePad) {
+    return op(
+        scope,
+        "AveragePool",
+        List.of(x),
         intAttr("ceil_mode", 0),
         intAttr("count_include_pad", countIncludePad ? 1 : 0),
         intsAttr("kernel_shape", kernelShape),
@@ -587,8 +644,7 @@ public final class OnnxGraphBuilder {
 
   /** {@code Reshape(x, shape)} with the shape as an int64 initializer {@code <scope>.shape}. */
   public String reshape(String scope, String x, long... shape) {
-    String shapeName = addInt64Initializer(uniqueName(scoped(scope, "shape")), shape,
-        shape.length);
+    String shapeName = addInt64Initializer(uniqueName(scoped(scope, "shape")), shape, shape.length);
     return op(scope, "Reshape", List.of(x, shapeName));
   }
 
@@ -604,8 +660,8 @@ public final class OnnxGraphBuilder {
    * @param scope name prefix, e.g. {@code relu1.act_quant}
    * @param bitWidth 2 to 8 (QuantizeLinear produces 8-bit integers only in opset 13)
    */
-  public String activationQcdq(String scope, String input, float scale, int bitWidth,
-      boolean signed, boolean narrowRange) {
+  public String activationQcdq(
+      String scope, String input, float scale, int bitWidth, boolean signed, boolean narrowRange) {
     IntRange range = OnnxIntegers.range(bitWidth, signed, narrowRange);
     if (bitWidth > 8) {
       throw new IllegalArgumentException(
@@ -625,30 +681,50 @@ public final class OnnxGraphBuilder {
    * @param intWeights integer weights, one byte each, row-major with shape {@code dims}
    * @param bitWidth 2 to 8
    */
-  public String weightQcdq(String scope, byte[] intWeights, long[] dims, float scale,
-      int bitWidth, boolean narrowRange) {
+  public String weightQcdq(
+      String scope,
+      byte[] intWeights,
+      long[] dims,
+      float scale,
+      int bitWidth,
+      boolean narrowRange) {
     return weightQcdq(scope, intWeights, dims, new float[] {scale}, false, bitWidth, narrowRange);
   }
 
   /**
-   * Per-output-channel weight fake quantization: like {@link #weightQcdq} but with a 1-D scale
-   * of length {@code dims[0]}, a matching 1-D int8 zero point and {@code axis=0} on the
+   * Per-output-channel weight fake quantization: like {@link #weightQcdq} but with a 1-D scale of
+   * length {@code dims[0]}, a matching 1-D int8 zero point and {@code axis=0} on the
    * DequantizeLinear.
    */
-  public String weightQcdqPerChannel(String scope, byte[] intWeights, long[] dims, float[] scales,
-      int bitWidth, boolean narrowRange) {
+  public String weightQcdqPerChannel(
+      String scope,
+      byte[] intWeights,
+      long[] dims,
+      float[] scales,
+      int bitWidth,
+      boolean narrowRange) {
     if (dims.length == 0 || dims[0] != scales.length) {
-      throw new IllegalArgumentException(scope + ": " + scales.length
-          + " per-channel scales for weight dims " + Arrays.toString(dims));
+      throw new IllegalArgumentException(
+          scope
+              + ": "
+              + scales.length
+              + " per-channel scales for weight dims "
+              + Arrays.toString(dims));
     }
     return weightQcdq(scope, intWeights, dims, scales.clone(), true, bitWidth, narrowRange);
   }
 
-  private String weightQcdq(String scope, byte[] intWeights, long[] dims, float[] scales,
-      boolean perChannel, int bitWidth, boolean narrowRange) {
+  private String weightQcdq(
+      String scope,
+      byte[] intWeights,
+      long[] dims,
+      float[] scales,
+      boolean perChannel,
+      int bitWidth,
+      boolean narrowRange) {
     if (bitWidth > 8) {
-      throw new IllegalArgumentException(scope + ": integer weights are int8, bit width "
-          + bitWidth + " does not fit");
+      throw new IllegalArgumentException(
+          scope + ": integer weights are int8, bit width " + bitWidth + " does not fit");
     }
     IntRange range = OnnxIntegers.range(bitWidth, true, narrowRange);
     for (float s : scales) {
@@ -656,8 +732,15 @@ public final class OnnxGraphBuilder {
     }
     for (int i = 0; i < intWeights.length; i++) {
       if (!range.contains(intWeights[i])) {
-        throw new IllegalArgumentException(scope + ": integer weight " + intWeights[i]
-            + " at flat index " + i + " is outside the " + range + " range");
+        throw new IllegalArgumentException(
+            scope
+                + ": integer weight "
+                + intWeights[i]
+                + " at flat index "
+                + i
+                + " is outside the "
+                + range
+                + " range");
       }
     }
     String weight = addInt8Initializer(uniqueName(scope + ".int_weight"), intWeights, dims);
@@ -667,14 +750,19 @@ public final class OnnxGraphBuilder {
 
   /**
    * Quantized bias: int32 initializer {@code <scope>.int_bias} {@code -> DequantizeLinear(scale,
-   * int32 0)}, no Clip, with scale {@code inputScale * weightScales[i]} ({@link #biasScales}).
-   * One weight scale gives a scalar bias scale, {@code intBias.length} of them a per-channel scale
-   * with {@code axis=0}. Returns the dequantized float bias.
+   * int32 0)}, no Clip, with scale {@code inputScale * weightScales[i]} ({@link #biasScales}). One
+   * weight scale gives a scalar bias scale, {@code intBias.length} of them a per-channel scale with
+   * {@code axis=0}. Returns the dequantized float bias.
    */
   public String int32Bias(String scope, int[] intBias, float inputScale, float[] weightScales) {
     if (weightScales.length != 1 && weightScales.length != intBias.length) {
-      throw new IllegalArgumentException(scope + ": " + weightScales.length
-          + " weight scales for a bias of " + intBias.length + " elements");
+      throw new IllegalArgumentException(
+          scope
+              + ": "
+              + weightScales.length
+              + " weight scales for a bias of "
+              + intBias.length
+              + " elements");
     }
     float[] scales = biasScales(inputScale, weightScales);
     String bias = addInt32Initializer(uniqueName(scope + ".int_bias"), intBias, intBias.length);
@@ -705,11 +793,12 @@ public final class OnnxGraphBuilder {
     return clip(scope, value, OnnxIntegers.storageType(range), range.min(), range.max());
   }
 
-  private String dequantize(String scope, String value, float[] scales, boolean perChannel,
-      DataType zeroPointType) {
-    QuantParams params = perChannel
-        ? perAxisQuantParams(scope, scales, zeroPointType)
-        : quantParams(scope, scales[0], zeroPointType, 0);
+  private String dequantize(
+      String scope, String value, float[] scales, boolean perChannel, DataType zeroPointType) {
+    QuantParams params =
+        perChannel
+            ? perAxisQuantParams(scope, scales, zeroPointType)
+            : quantParams(scope, scales[0], zeroPointType, 0);
     return dequantizeLinear(scope, value, params);
   }
 
@@ -727,8 +816,8 @@ public final class OnnxGraphBuilder {
    * Per-tensor parameters: a float scalar {@code <scope>.scale} and a scalar {@code
    * <scope>.zero_point} of {@code zeroPointType} (INT8, UINT8 or INT32, range-checked).
    */
-  public QuantParams quantParams(String scope, float scale, DataType zeroPointType,
-      long zeroPoint) {
+  public QuantParams quantParams(
+      String scope, float scale, DataType zeroPointType, long zeroPoint) {
     requirePositive(scope, scale);
     String scaleName = addFloatScalar(uniqueName(scope + ".scale"), scale);
     String zp = addIntScalar(uniqueName(scope + ".zero_point"), zeroPointType, zeroPoint);
@@ -736,28 +825,35 @@ public final class OnnxGraphBuilder {
   }
 
   /**
-   * Per-axis parameters along axis 0 (output channels): a 1-D float {@code <scope>.scale} and a
-   * 1-D zero point of zeros of {@code zeroPointType}, both of length {@code scales.length}.
+   * Per-axis parameters along axis 0 (output channels): a 1-D float {@code <scope>.scale} and a 1-D
+   * zero point of zeros of {@code zeroPointType}, both of length {@code scales.length}.
    */
   public QuantParams perAxisQuantParams(String scope, float[] scales, DataType zeroPointType) {
     for (float v : scales) {
       requirePositive(scope, v);
     }
     String scaleName = addFloatInitializer(uniqueName(scope + ".scale"), scales, scales.length);
-    String zp = addIntInitializer(uniqueName(scope + ".zero_point"), zeroPointType,
-        new long[scales.length], scales.length);
+    String zp =
+        addIntInitializer(
+            uniqueName(scope + ".zero_point"),
+            zeroPointType,
+            new long[scales.length],
+            scales.length);
     return new QuantParams(scaleName, zp, 0);
   }
 
   /** {@code QuantizeLinear(x, scale, zero_point)}: float to the zero point's integer type. */
   public String quantizeLinear(String scope, String x, QuantParams params) {
-    return op(scope, "QuantizeLinear", List.of(x, params.scale(), params.zeroPoint()),
-        axisAttrs(params));
+    return op(
+        scope, "QuantizeLinear", List.of(x, params.scale(), params.zeroPoint()), axisAttrs(params));
   }
 
   /** {@code DequantizeLinear(x, scale, zero_point)}: integers back to float. */
   public String dequantizeLinear(String scope, String x, QuantParams params) {
-    return op(scope, "DequantizeLinear", List.of(x, params.scale(), params.zeroPoint()),
+    return op(
+        scope,
+        "DequantizeLinear",
+        List.of(x, params.scale(), params.zeroPoint()),
         axisAttrs(params));
   }
 
@@ -782,8 +878,8 @@ public final class OnnxGraphBuilder {
 
   private static void requirePositive(String scope, float scale) {
     if (!(scale > 0) || Float.isInfinite(scale)) {
-      throw new IllegalArgumentException(scope + ": scale " + scale + " is not a positive finite"
-          + " float");
+      throw new IllegalArgumentException(
+          scope + ": scale " + scale + " is not a positive finite" + " float");
     }
   }
 
@@ -799,33 +895,38 @@ public final class OnnxGraphBuilder {
     if (outputs.isEmpty()) {
       throw new IllegalStateException("graph '" + graphName + "' has no output");
     }
-    GraphProto graph = GraphProto.newBuilder()
-        .setName(graphName)
-        .addAllInput(inputs)
-        .addAllOutput(outputs)
-        .addAllInitializer(initializers)
-        .addAllNode(nodes)
-        .build();
-    ModelProto.Builder model = ModelProto.newBuilder()
-        .setIrVersion(IR_VERSION)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opsetVersion))
-        .setProducerName(PRODUCER_NAME)
-        .setGraph(graph);
-    customOpsets.forEach((domain, version) -> model.addOpsetImport(
-        OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName(graphName)
+            .addAllInput(inputs)
+            .addAllOutput(outputs)
+            .addAllInitializer(initializers)
+            .addAllNode(nodes)
+            .build();
+    ModelProto.Builder model =
+        ModelProto.newBuilder()
+            .setIrVersion(IR_VERSION)
+            .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opsetVersion))
+            .setProducerName(PRODUCER_NAME)
+            .setGraph(graph);
+    customOpsets.forEach(
+        (domain, version) ->
+            model.addOpsetImport(
+                OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
     if (!producerVersion.isEmpty()) {
       model.setProducerVersion(producerVersion);
     }
     if (!docString.isEmpty()) {
       model.setDocString(docString);
     }
-    metadata.forEach((k, v) ->
-        model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+    metadata.forEach(
+        (k, v) ->
+            model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
     ModelProto built = model.build();
     List<String> problems = OnnxModelChecker.check(built);
     if (!problems.isEmpty()) {
-      throw new IllegalStateException("invalid ONNX graph '" + graphName + "':\n  "
-          + String.join("\n  ", problems));
+      throw new IllegalStateException(
+          "invalid ONNX graph '" + graphName + "':\n  " + String.join("\n  ", problems));
     }
     return built;
   }

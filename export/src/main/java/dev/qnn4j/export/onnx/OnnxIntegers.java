@@ -22,7 +22,9 @@ public final class OnnxIntegers {
     }
     if (!signed && bitWidth > 8) {
       throw new IllegalArgumentException(
-          "unsigned quantization above 8 bits has no ONNX storage type (bit width " + bitWidth + ")");
+          "unsigned quantization above 8 bits has no ONNX storage type (bit width "
+              + bitWidth
+              + ")");
     }
     return new IntRange(bitWidth, signed, narrow);
   }

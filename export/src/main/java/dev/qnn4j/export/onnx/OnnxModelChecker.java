@@ -41,28 +41,55 @@ import java.util.Set;
  *       value's type with {@code min <= max}.
  * </ul>
  *
- * Element types are followed through the graph from inputs, initializers and Constant nodes
- * across QuantizeLinear, Clip, DequantizeLinear and type-preserving operators, and the shapes of
- * constants through Clip; where a type or shape is not known the rules that need it are skipped.
+ * Element types are followed through the graph from inputs, initializers and Constant nodes across
+ * QuantizeLinear, Clip, DequantizeLinear and type-preserving operators, and the shapes of constants
+ * through Clip; where a type or shape is not known the rules that need it are skipped.
  */
 public final class OnnxModelChecker {
 
   /** Operators whose output has the element type of their first input. */
-  private static final Set<String> TYPE_PRESERVING = Set.of(
-      "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div", "Neg", "Abs",
-      "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape",
-      "Transpose", "Identity", "Squeeze", "Unsqueeze", "Concat", "Conv", "Gemm", "MatMul",
-      "BatchNormalization", "Softmax", "Pad");
+  private static final Set<String> TYPE_PRESERVING =
+      Set.of(
+          "Relu",
+          "LeakyRelu",
+          "Sigmoid",
+          "Tanh",
+          "Add",
+          "Sub",
+          "Mul",
+          "Div",
+          "Neg",
+          "Abs",
+          "MaxPool",
+          "AveragePool",
+          "GlobalAveragePool",
+          "GlobalMaxPool",
+          "Flatten",
+          "Reshape",
+          "Transpose",
+          "Identity",
+          "Squeeze",
+          "Unsqueeze",
+          "Concat",
+          "Conv",
+          "Gemm",
+          "MatMul",
+          "BatchNormalization",
+          "Softmax",
+          "Pad");
 
   private static final java.util.regex.Pattern CONTROL =
       java.util.regex.Pattern.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]");
 
   private final ModelProto model;
   private final List<String> problems = new ArrayList<>();
+
   /** Element type (TensorProto.DataType number) of every value whose type is known. */
   private final Map<String, Integer> elemTypes = new HashMap<>();
+
   /** Tensors of every value whose contents are known: initializers and Constant outputs. */
   private final Map<String, TensorProto> constants = new HashMap<>();
+
   /** Dims of constants and of values computed from one by a shape-preserving Clip. */
   private final Map<String, List<Long>> shapes = new HashMap<>();
 
@@ -80,8 +107,10 @@ public final class OnnxModelChecker {
   private void problem(String message) {
     // Names come from the file: escape control and line-separator characters so that each
     // problem stays on one line (found by OnnxReadFuzzTest).
-    problems.add(CONTROL.matcher(message)
-        .replaceAll(m -> String.format("\\\\u%04x", (int) m.group().charAt(0))));
+    problems.add(
+        CONTROL
+            .matcher(message)
+            .replaceAll(m -> String.format("\\\\u%04x", (int) m.group().charAt(0))));
   }
 
   private void run() {
@@ -165,8 +194,12 @@ public final class OnnxModelChecker {
       checkTensorData(label, init);
       Integer inputType = elemTypes.get(init.getName());
       if (inputType != null && inputType != init.getDataType()) {
-        problem(label + ": is " + OnnxTensors.typeName(init.getDataType())
-            + " but the graph input of that name is " + OnnxTensors.typeName(inputType));
+        problem(
+            label
+                + ": is "
+                + OnnxTensors.typeName(init.getDataType())
+                + " but the graph input of that name is "
+                + OnnxTensors.typeName(inputType));
       }
       defined.add(init.getName());
       elemTypes.put(init.getName(), init.getDataType());
@@ -199,11 +232,19 @@ public final class OnnxModelChecker {
           continue;
         }
         if (producedAnywhere.contains(in)) {
-          problem(label + ": input '" + in + "' is only produced by a later node (nodes are not"
-              + " in topological order)");
+          problem(
+              label
+                  + ": input '"
+                  + in
+                  + "' is only produced by a later node (nodes are not"
+                  + " in topological order)");
         } else {
-          problem(label + ": input '" + in + "' is not a graph input, initializer or output of an"
-              + " earlier node");
+          problem(
+              label
+                  + ": input '"
+                  + in
+                  + "' is not a graph input, initializer or output of an"
+                  + " earlier node");
         }
       }
       if (node.getOutputCount() == 0) {
@@ -241,8 +282,12 @@ public final class OnnxModelChecker {
       Integer known = elemTypes.get(out.getName());
       int declared = out.getType().getTensorType().getElemType();
       if (known != null && declared != 0 && known != declared) {
-        problem(label + ": declared " + OnnxTensors.typeName(declared) + " but the value is "
-            + OnnxTensors.typeName(known));
+        problem(
+            label
+                + ": declared "
+                + OnnxTensors.typeName(declared)
+                + " but the value is "
+                + OnnxTensors.typeName(known));
       }
     }
   }
@@ -290,25 +335,27 @@ public final class OnnxModelChecker {
     switch (node.getOpType()) {
       case "Constant":
         return; // recorded by checkConstant
-      case "QuantizeLinear": {
-        Integer zp = node.getInputCount() > 2 ? elemTypes.get(node.getInput(2)) : null;
-        elemTypes.put(out, zp != null ? zp : DataType.UINT8_VALUE);
-        return;
-      }
+      case "QuantizeLinear":
+        {
+          Integer zp = node.getInputCount() > 2 ? elemTypes.get(node.getInput(2)) : null;
+          elemTypes.put(out, zp != null ? zp : DataType.UINT8_VALUE);
+          return;
+        }
       case "DequantizeLinear":
         elemTypes.put(out, DataType.FLOAT_VALUE);
         return;
-      case "Clip": {
-        List<Long> shape = node.getInputCount() > 0 ? shapes.get(node.getInput(0)) : null;
-        if (shape != null) {
-          shapes.put(out, shape);
+      case "Clip":
+        {
+          List<Long> shape = node.getInputCount() > 0 ? shapes.get(node.getInput(0)) : null;
+          if (shape != null) {
+            shapes.put(out, shape);
+          }
+          Integer t = node.getInputCount() > 0 ? elemTypes.get(node.getInput(0)) : null;
+          if (t != null) {
+            elemTypes.put(out, t);
+          }
+          return;
         }
-        Integer t = node.getInputCount() > 0 ? elemTypes.get(node.getInput(0)) : null;
-        if (t != null) {
-          elemTypes.put(out, t);
-        }
-        return;
-      }
       default:
         if (TYPE_PRESERVING.contains(node.getOpType()) && node.getInputCount() > 0) {
           Integer t = elemTypes.get(node.getInput(0));
@@ -340,9 +387,13 @@ public final class OnnxModelChecker {
     }
     long count = OnnxTensors.elementCount(t);
     String what = OnnxTensors.typeName(type) + " " + t.getDimsList();
-    int typedFields = (t.getFloatDataCount() > 0 ? 1 : 0) + (t.getInt32DataCount() > 0 ? 1 : 0)
-        + (t.getInt64DataCount() > 0 ? 1 : 0) + (t.getDoubleDataCount() > 0 ? 1 : 0)
-        + (t.getUint64DataCount() > 0 ? 1 : 0) + (t.getStringDataCount() > 0 ? 1 : 0);
+    int typedFields =
+        (t.getFloatDataCount() > 0 ? 1 : 0)
+            + (t.getInt32DataCount() > 0 ? 1 : 0)
+            + (t.getInt64DataCount() > 0 ? 1 : 0)
+            + (t.getDoubleDataCount() > 0 ? 1 : 0)
+            + (t.getUint64DataCount() > 0 ? 1 : 0)
+            + (t.getStringDataCount() > 0 ? 1 : 0);
     if (t.hasRawData()) {
       if (typedFields > 0) {
         problem(label + ": has both raw_data and a typed data field");
@@ -352,8 +403,14 @@ public final class OnnxModelChecker {
       if (type == DataType.STRING_VALUE) {
         problem(label + ": STRING tensors cannot use raw_data");
       } else if (size.isPresent() && t.getRawData().size() != count * size.getAsInt()) {
-        problem(label + ": raw_data has " + t.getRawData().size() + " bytes, expected "
-            + count * size.getAsInt() + " for " + what);
+        problem(
+            label
+                + ": raw_data has "
+                + t.getRawData().size()
+                + " bytes, expected "
+                + count * size.getAsInt()
+                + " for "
+                + what);
       }
       return;
     }
@@ -372,8 +429,17 @@ public final class OnnxModelChecker {
         actual = t.getFloatDataCount();
         expected = 2 * count;
         break;
-      case INT8: case UINT8: case INT16: case UINT16: case INT32: case BOOL: case FLOAT16:
-      case BFLOAT16: case FLOAT8E4M3FN: case FLOAT8E4M3FNUZ: case FLOAT8E5M2:
+      case INT8:
+      case UINT8:
+      case INT16:
+      case UINT16:
+      case INT32:
+      case BOOL:
+      case FLOAT16:
+      case BFLOAT16:
+      case FLOAT8E4M3FN:
+      case FLOAT8E4M3FNUZ:
+      case FLOAT8E5M2:
       case FLOAT8E5M2FNUZ:
         actual = t.getInt32DataCount();
         break;
@@ -387,7 +453,8 @@ public final class OnnxModelChecker {
         actual = t.getDoubleDataCount();
         expected = 2 * count;
         break;
-      case UINT32: case UINT64:
+      case UINT32:
+      case UINT64:
         actual = t.getUint64DataCount();
         break;
       case STRING:
@@ -396,8 +463,13 @@ public final class OnnxModelChecker {
       default:
         return; // packed sub-byte types: element count not checked
     }
-    long fieldTotal = t.getFloatDataCount() + t.getInt32DataCount() + t.getInt64DataCount()
-        + t.getDoubleDataCount() + t.getUint64DataCount() + t.getStringDataCount();
+    long fieldTotal =
+        t.getFloatDataCount()
+            + t.getInt32DataCount()
+            + t.getInt64DataCount()
+            + t.getDoubleDataCount()
+            + t.getUint64DataCount()
+            + t.getStringDataCount();
     if (fieldTotal != actual) {
       problem(label + ": data is in a field that does not match data_type " + what);
     } else if (actual != expected) {
@@ -432,16 +504,20 @@ public final class OnnxModelChecker {
     String x = node.getInput(0);
     Integer xType = elemTypes.get(x);
     if (xType != null && xType != DataType.FLOAT_VALUE) {
-      problem(label + ": input '" + x + "' is " + OnnxTensors.typeName(xType)
-          + ", expected FLOAT");
+      problem(label + ": input '" + x + "' is " + OnnxTensors.typeName(xType) + ", expected FLOAT");
     }
     checkScale(label, node.getInput(1));
     if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
       String zp = node.getInput(2);
       Integer zpType = elemTypes.get(zp);
       if (zpType != null && zpType != DataType.INT8_VALUE && zpType != DataType.UINT8_VALUE) {
-        problem(label + ": zero point '" + zp + "' is " + OnnxTensors.typeName(zpType)
-            + ", expected INT8 or UINT8");
+        problem(
+            label
+                + ": zero point '"
+                + zp
+                + "' is "
+                + OnnxTensors.typeName(zpType)
+                + ", expected INT8 or UINT8");
       }
       checkScaleAndZeroPointShapes(label, node.getInput(1), zp);
     }
@@ -455,18 +531,33 @@ public final class OnnxModelChecker {
     }
     String x = node.getInput(0);
     Integer xType = elemTypes.get(x);
-    if (xType != null && xType != DataType.INT8_VALUE && xType != DataType.UINT8_VALUE
+    if (xType != null
+        && xType != DataType.INT8_VALUE
+        && xType != DataType.UINT8_VALUE
         && xType != DataType.INT32_VALUE) {
-      problem(label + ": input '" + x + "' is " + OnnxTensors.typeName(xType)
-          + ", expected INT8, UINT8 or INT32");
+      problem(
+          label
+              + ": input '"
+              + x
+              + "' is "
+              + OnnxTensors.typeName(xType)
+              + ", expected INT8, UINT8 or INT32");
     }
     checkScale(label, node.getInput(1));
     if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
       String zp = node.getInput(2);
       Integer zpType = elemTypes.get(zp);
       if (zpType != null && xType != null && !zpType.equals(xType)) {
-        problem(label + ": zero point '" + zp + "' is " + OnnxTensors.typeName(zpType)
-            + " but input '" + x + "' is " + OnnxTensors.typeName(xType));
+        problem(
+            label
+                + ": zero point '"
+                + zp
+                + "' is "
+                + OnnxTensors.typeName(zpType)
+                + " but input '"
+                + x
+                + "' is "
+                + OnnxTensors.typeName(xType));
       }
       if (xType != null && xType == DataType.INT32_VALUE && constants.containsKey(zp)) {
         for (int v : OnnxTensors.toIntArray(constants.get(zp))) {
@@ -484,13 +575,18 @@ public final class OnnxModelChecker {
   private void checkScale(String label, String scale) {
     Integer type = elemTypes.get(scale);
     if (type != null && type != DataType.FLOAT_VALUE) {
-      problem(label + ": scale '" + scale + "' is " + OnnxTensors.typeName(type)
-          + ", expected FLOAT");
+      problem(
+          label + ": scale '" + scale + "' is " + OnnxTensors.typeName(type) + ", expected FLOAT");
     }
     TensorProto t = constants.get(scale);
     if (t != null && t.getDimsCount() > 1) {
-      problem(label + ": scale '" + scale + "' has dims " + t.getDimsList()
-          + ", expected a scalar or 1-D tensor");
+      problem(
+          label
+              + ": scale '"
+              + scale
+              + "' has dims "
+              + t.getDimsList()
+              + ", expected a scalar or 1-D tensor");
     }
   }
 
@@ -498,8 +594,16 @@ public final class OnnxModelChecker {
     TensorProto s = constants.get(scale);
     TensorProto z = constants.get(zp);
     if (s != null && z != null && !s.getDimsList().equals(z.getDimsList())) {
-      problem(label + ": zero point '" + zp + "' has dims " + z.getDimsList()
-          + " but scale '" + scale + "' has dims " + s.getDimsList());
+      problem(
+          label
+              + ": zero point '"
+              + zp
+              + "' has dims "
+              + z.getDimsList()
+              + " but scale '"
+              + scale
+              + "' has dims "
+              + s.getDimsList());
     }
   }
 
@@ -521,8 +625,18 @@ public final class OnnxModelChecker {
     if (normalized < 0 || normalized >= rank) {
       problem(label + ": axis " + axis + " is out of range for input '" + x + "' of rank " + rank);
     } else if (dims.get((int) normalized) != s.getDims(0)) {
-      problem(label + ": scale '" + scale + "' has " + s.getDims(0) + " elements but axis "
-          + axis + " of input '" + x + "' has " + dims.get((int) normalized));
+      problem(
+          label
+              + ": scale '"
+              + scale
+              + "' has "
+              + s.getDims(0)
+              + " elements but axis "
+              + axis
+              + " of input '"
+              + x
+              + "' has "
+              + dims.get((int) normalized));
     }
   }
 
@@ -543,14 +657,31 @@ public final class OnnxModelChecker {
       String which = i == 1 ? "min" : "max";
       Integer boundType = elemTypes.get(bound);
       if (boundType != null && xType != null && !boundType.equals(xType)) {
-        problem(label + ": " + which + " '" + bound + "' is " + OnnxTensors.typeName(boundType)
-            + " but input '" + x + "' is " + OnnxTensors.typeName(xType));
+        problem(
+            label
+                + ": "
+                + which
+                + " '"
+                + bound
+                + "' is "
+                + OnnxTensors.typeName(boundType)
+                + " but input '"
+                + x
+                + "' is "
+                + OnnxTensors.typeName(xType));
       }
       TensorProto t = constants.get(bound);
       if (t != null) {
         if (OnnxTensors.elementCount(t) != 1 || t.getDimsCount() > 1) {
-          problem(label + ": " + which + " '" + bound + "' has dims " + t.getDimsList()
-              + ", expected a scalar");
+          problem(
+              label
+                  + ": "
+                  + which
+                  + " '"
+                  + bound
+                  + "' has dims "
+                  + t.getDimsList()
+                  + ", expected a scalar");
         } else if (isIntegerStorage(t.getDataType())) {
           // A tensor whose data does not match its dims is reported by the initializer check.
           int[] values = OnnxTensors.toIntArray(t);
@@ -570,7 +701,12 @@ public final class OnnxModelChecker {
   }
 
   private static boolean isIntegerStorage(int type) {
-    return Arrays.asList(DataType.INT8_VALUE, DataType.UINT8_VALUE, DataType.INT16_VALUE,
-        DataType.UINT16_VALUE, DataType.INT32_VALUE).contains(type);
+    return Arrays.asList(
+            DataType.INT8_VALUE,
+            DataType.UINT8_VALUE,
+            DataType.INT16_VALUE,
+            DataType.UINT16_VALUE,
+            DataType.INT32_VALUE)
+        .contains(type);
   }
 }

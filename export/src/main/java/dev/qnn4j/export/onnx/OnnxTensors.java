@@ -12,8 +12,8 @@ import java.util.OptionalInt;
  * Creates and reads {@link TensorProto}s.
  *
  * <p>Tensors created here always keep their elements in {@code raw_data} (fixed width,
- * little-endian, row-major), as PyTorch and Brevitas write them. The readers accept both
- * {@code raw_data} and the typed {@code *_data} fields, so tensors from any ONNX writer can be read.
+ * little-endian, row-major), as PyTorch and Brevitas write them. The readers accept both {@code
+ * raw_data} and the typed {@code *_data} fields, so tensors from any ONNX writer can be read.
  */
 public final class OnnxTensors {
 
@@ -68,8 +68,15 @@ public final class OnnxTensors {
     long expected = elementCount(dims);
     if (expected != count) {
       throw new IllegalArgumentException(
-          "tensor '" + name + "': " + count + " values do not fill dims " + Arrays.toString(dims)
-              + " (" + expected + " elements)");
+          "tensor '"
+              + name
+              + "': "
+              + count
+              + " values do not fill dims "
+              + Arrays.toString(dims)
+              + " ("
+              + expected
+              + " elements)");
     }
     data.rewind();
     TensorProto.Builder t = TensorProto.newBuilder().setDataType(type.getNumber());
@@ -167,8 +174,8 @@ public final class OnnxTensors {
   }
 
   /**
-   * The elements of an INT8, UINT8, INT16, UINT16 or INT32 tensor as ints (UINT8 read as
-   * unsigned, 0..255).
+   * The elements of an INT8, UINT8, INT16, UINT16 or INT32 tensor as ints (UINT8 read as unsigned,
+   * 0..255).
    */
   public static int[] toIntArray(TensorProto t) {
     DataType type = DataType.forNumber(t.getDataType());
@@ -177,7 +184,11 @@ public final class OnnxTensors {
     }
     if (!t.hasRawData()) {
       switch (type) {
-        case INT8: case UINT8: case INT16: case UINT16: case INT32:
+        case INT8:
+        case UINT8:
+        case INT16:
+        case UINT16:
+        case INT32:
           return t.getInt32DataList().stream().mapToInt(Integer::intValue).toArray();
         default:
           throw new IllegalArgumentException(describe(t) + " is " + type + ", not an integer type");
@@ -185,34 +196,38 @@ public final class OnnxTensors {
     }
     ByteBuffer b = rawLittleEndian(t);
     switch (type) {
-      case INT8: {
-        int[] out = new int[b.remaining()];
-        for (int i = 0; i < out.length; i++) {
-          out[i] = b.get(i);
+      case INT8:
+        {
+          int[] out = new int[b.remaining()];
+          for (int i = 0; i < out.length; i++) {
+            out[i] = b.get(i);
+          }
+          return out;
         }
-        return out;
-      }
-      case UINT8: {
-        int[] out = new int[b.remaining()];
-        for (int i = 0; i < out.length; i++) {
-          out[i] = b.get(i) & 0xFF;
+      case UINT8:
+        {
+          int[] out = new int[b.remaining()];
+          for (int i = 0; i < out.length; i++) {
+            out[i] = b.get(i) & 0xFF;
+          }
+          return out;
         }
-        return out;
-      }
       case INT16:
-      case UINT16: {
-        int[] out = new int[b.remaining() / 2];
-        for (int i = 0; i < out.length; i++) {
-          short s = b.getShort(2 * i);
-          out[i] = type == DataType.INT16 ? s : s & 0xFFFF;
+      case UINT16:
+        {
+          int[] out = new int[b.remaining() / 2];
+          for (int i = 0; i < out.length; i++) {
+            short s = b.getShort(2 * i);
+            out[i] = type == DataType.INT16 ? s : s & 0xFFFF;
+          }
+          return out;
         }
-        return out;
-      }
-      case INT32: {
-        int[] out = new int[b.remaining() / Integer.BYTES];
-        b.asIntBuffer().get(out);
-        return out;
-      }
+      case INT32:
+        {
+          int[] out = new int[b.remaining() / Integer.BYTES];
+          b.asIntBuffer().get(out);
+          return out;
+        }
       default:
         throw new IllegalArgumentException(describe(t) + " is " + type + ", not an integer type");
     }

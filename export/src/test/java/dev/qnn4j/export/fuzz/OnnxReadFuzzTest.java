@@ -38,17 +38,33 @@ class OnnxReadFuzzTest {
         throw new UncheckedIOException(e);
       }
       Path d = dir;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        d.resolve("input.onnx").toFile().delete();
-        d.toFile().delete();
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    d.resolve("input.onnx").toFile().delete();
+                    d.toFile().delete();
+                  }));
     }
     return dir.resolve("input.onnx");
   }
 
   @FuzzTest(maxDuration = "10s")
-  @DictionaryEntries({"QuantizeLinear", "DequantizeLinear", "Clip", "Conv", "Gemm", "Relu",
-      "MaxPool", "Flatten", "ai.onnx", "qonnx.custom_op.general", "Quant", "axis", "kernel_shape"})
+  @DictionaryEntries({
+    "QuantizeLinear",
+    "DequantizeLinear",
+    "Clip",
+    "Conv",
+    "Gemm",
+    "Relu",
+    "MaxPool",
+    "Flatten",
+    "ai.onnx",
+    "qonnx.custom_op.general",
+    "Quant",
+    "axis",
+    "kernel_shape"
+  })
   void read(byte[] data) throws IOException {
     Path file = file();
     Files.write(file, data);
@@ -69,6 +85,8 @@ class OnnxReadFuzzTest {
     for (String problem : OnnxModelChecker.check(model)) {
       assertWithMessage("checker problem").that(problem).doesNotContainMatch("[\\r\\n]");
     }
-    assertWithMessage("round trip").that(ModelProto.parseFrom(model.toByteArray())).isEqualTo(model);
+    assertWithMessage("round trip")
+        .that(ModelProto.parseFrom(model.toByteArray()))
+        .isEqualTo(model);
   }
 }

@@ -10,9 +10,9 @@ import java.util.Arrays;
 
 /**
  * Writes the seed corpus of {@link OnnxReadFuzzTest}: a small QCDQ model from the graph builder,
- * the Brevitas reference LeNet export, and corrupt versions of them. The corpus is checked in;
- * this tool documents and reproduces it. It is not a test: run it from the repository root with
- * {@code ./write-fuzz-seeds.sh} (see RELIABILITY.md).
+ * the Brevitas reference LeNet export, and corrupt versions of them. The corpus is checked in; this
+ * tool documents and reproduces it. It is not a test: run it from the repository root with {@code
+ * ./write-fuzz-seeds.sh} (see RELIABILITY.md).
  */
 public final class OnnxSeedsWriter {
   private static final Path DIR =
@@ -29,16 +29,24 @@ public final class OnnxSeedsWriter {
     byte[] small = b.build().toByteArray();
     Files.write(DIR.resolve("valid_small_qcdq.onnx"), small);
     byte[] lenet;
-    try (InputStream in = OnnxSeedsWriter.class.getResourceAsStream("/reference/brevitas/lenet_weight.qcdq.onnx")) {
+    try (InputStream in =
+        OnnxSeedsWriter.class.getResourceAsStream("/reference/brevitas/lenet_weight.qcdq.onnx")) {
       lenet = in.readAllBytes();
     }
     Files.write(DIR.resolve("valid_brevitas_lenet.onnx"), lenet);
     Files.write(DIR.resolve("bad_truncated_lenet.onnx"), Arrays.copyOf(lenet, 4096));
     Files.write(DIR.resolve("bad_truncated_small.onnx"), Arrays.copyOf(small, small.length - 3));
-    Files.write(DIR.resolve("bad_no_graph.onnx"), ModelProto.newBuilder().setIrVersion(8).build().toByteArray());
-    Files.write(DIR.resolve("bad_garbage.onnx"), new byte[] {0x0a, (byte) 0xff, (byte) 0xff, 0x7f, 1, 2, 3});
+    Files.write(
+        DIR.resolve("bad_no_graph.onnx"),
+        ModelProto.newBuilder().setIrVersion(8).build().toByteArray());
+    Files.write(
+        DIR.resolve("bad_garbage.onnx"),
+        new byte[] {0x0a, (byte) 0xff, (byte) 0xff, 0x7f, 1, 2, 3});
     // A graph field declaring 2 GiB of content.
-    Files.write(DIR.resolve("bad_huge_length.onnx"),
-        new byte[] {0x3a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 0x0a, 0x01, 0x67});
+    Files.write(
+        DIR.resolve("bad_huge_length.onnx"),
+        new byte[] {
+          0x3a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 0x0a, 0x01, 0x67
+        });
   }
 }

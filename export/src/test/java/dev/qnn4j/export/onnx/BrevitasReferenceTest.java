@@ -34,11 +34,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 public class BrevitasReferenceTest {
 
   private static final String[] MODELS = {
-      "lenet_weight", "lenet_weight_act", "lenet_weight_act_bias"};
+    "lenet_weight", "lenet_weight_act", "lenet_weight_act_bias"
+  };
 
   static Path path(String model) throws Exception {
-    return Path.of(BrevitasReferenceTest.class
-        .getResource("/reference/brevitas/" + model + ".qcdq.onnx").toURI());
+    return Path.of(
+        BrevitasReferenceTest.class
+            .getResource("/reference/brevitas/" + model + ".qcdq.onnx")
+            .toURI());
   }
 
   public static ModelProto load(String model) throws Exception {
@@ -106,35 +109,51 @@ public class BrevitasReferenceTest {
   void opSequences() throws Exception {
     for (String name : MODELS) {
       ModelProto m = load(name);
-      long constants = m.getGraph().getNodeList().stream()
-          .filter(n -> n.getOpType().equals("Constant")).count();
-      System.out.println(name + " (" + constants + " Constant nodes): "
-          + String.join(" ", abbreviate(opTypes(m))));
+      long constants =
+          m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Constant")).count();
+      System.out.println(
+          name
+              + " ("
+              + constants
+              + " Constant nodes): "
+              + String.join(" ", abbreviate(opTypes(m))));
     }
-    String weightOnly = "C DQ Conv Relu MaxPool C DQ Conv Relu MaxPool Reshape C DQ Gemm Relu"
-        + " C DQ Gemm Relu C DQ Gemm";
-    String weightAct = "Q C DQ C DQ Conv Relu Q C DQ MaxPool C DQ Conv Relu Q C DQ MaxPool"
-        + " Reshape C DQ Gemm Relu Q C DQ C DQ Gemm Relu Q C DQ C DQ Gemm";
-    String weightActBias = "Q C DQ C DQ DQ Conv Relu Q C DQ MaxPool C DQ DQ Conv Relu Q C DQ"
-        + " MaxPool Reshape C DQ DQ Gemm Relu Q C DQ C DQ DQ Gemm Relu Q C DQ C DQ DQ Gemm";
-    assertThat(String.join(" ", abbreviate(opTypes(load("lenet_weight")))))
-        .isEqualTo(weightOnly);
+    String weightOnly =
+        "C DQ Conv Relu MaxPool C DQ Conv Relu MaxPool Reshape C DQ Gemm Relu"
+            + " C DQ Gemm Relu C DQ Gemm";
+    String weightAct =
+        "Q C DQ C DQ Conv Relu Q C DQ MaxPool C DQ Conv Relu Q C DQ MaxPool"
+            + " Reshape C DQ Gemm Relu Q C DQ C DQ Gemm Relu Q C DQ C DQ Gemm";
+    String weightActBias =
+        "Q C DQ C DQ DQ Conv Relu Q C DQ MaxPool C DQ DQ Conv Relu Q C DQ"
+            + " MaxPool Reshape C DQ DQ Gemm Relu Q C DQ C DQ DQ Gemm Relu Q C DQ C DQ DQ Gemm";
+    assertThat(String.join(" ", abbreviate(opTypes(load("lenet_weight"))))).isEqualTo(weightOnly);
     assertThat(String.join(" ", abbreviate(opTypes(load("lenet_weight_act")))))
         .isEqualTo(weightAct);
     assertThat(String.join(" ", abbreviate(opTypes(load("lenet_weight_act_bias")))))
         .isEqualTo(weightActBias);
     assertThat(opTypes(load("lenet_weight_act_bias")).subList(0, 6))
-        .containsExactly("QuantizeLinear", "Clip", "DequantizeLinear", "Clip",
-            "DequantizeLinear", "DequantizeLinear").inOrder();
+        .containsExactly(
+            "QuantizeLinear",
+            "Clip",
+            "DequantizeLinear",
+            "Clip",
+            "DequantizeLinear",
+            "DequantizeLinear")
+        .inOrder();
   }
 
   private static List<String> abbreviate(List<String> ops) {
-    return ops.stream().map(op -> switch (op) {
-      case "QuantizeLinear" -> "Q";
-      case "DequantizeLinear" -> "DQ";
-      case "Clip" -> "C";
-      default -> op;
-    }).collect(Collectors.toList());
+    return ops.stream()
+        .map(
+            op ->
+                switch (op) {
+                  case "QuantizeLinear" -> "Q";
+                  case "DequantizeLinear" -> "DQ";
+                  case "Clip" -> "C";
+                  default -> op;
+                })
+        .collect(Collectors.toList());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -157,8 +176,12 @@ public class BrevitasReferenceTest {
         assertThat(min.getDimsCount()).isEqualTo(0);
         assertThat(max.getDataType()).isEqualTo(min.getDataType());
         NodeProto source = producers.get(n.getInput(0));
-        String range = OnnxTensors.typeName(min.getDataType()) + " "
-            + OnnxTensors.toIntArray(min)[0] + ".." + OnnxTensors.toIntArray(max)[0];
+        String range =
+            OnnxTensors.typeName(min.getDataType())
+                + " "
+                + OnnxTensors.toIntArray(min)[0]
+                + ".."
+                + OnnxTensors.toIntArray(max)[0];
         if (source.getOpType().equals("QuantizeLinear")) {
           // Clip bounds have the type of the QuantizeLinear zero point.
           assertThat(max.getDataType()).isEqualTo(constants.get(source.getInput(2)).getDataType());
@@ -171,10 +194,12 @@ public class BrevitasReferenceTest {
       }
     }
     // 4-bit signed input, 4-bit QuantReLUs; 4-bit narrow weights.
-    assertThat(actRanges).containsExactly("INT8 -8..7", "UINT8 0..15", "UINT8 0..15",
-        "UINT8 0..15", "UINT8 0..15").inOrder();
-    assertThat(weightRanges).containsExactly("INT8 -7..7", "INT8 -7..7", "INT8 -7..7",
-        "INT8 -7..7", "INT8 -7..7").inOrder();
+    assertThat(actRanges)
+        .containsExactly("INT8 -8..7", "UINT8 0..15", "UINT8 0..15", "UINT8 0..15", "UINT8 0..15")
+        .inOrder();
+    assertThat(weightRanges)
+        .containsExactly("INT8 -7..7", "INT8 -7..7", "INT8 -7..7", "INT8 -7..7", "INT8 -7..7")
+        .inOrder();
     // Every QuantizeLinear is followed by a Clip (no activation is a full-range 8-bit one).
     for (NodeProto n : g.getNodeList()) {
       if (n.getOpType().equals("QuantizeLinear")) {
@@ -182,12 +207,16 @@ public class BrevitasReferenceTest {
       }
     }
     // lenet_weight_act's fc3 has 8-bit narrow weights: still clipped, to -127..127.
-    List<NodeProto> clips = load("lenet_weight_act").getGraph().getNodeList().stream()
-        .filter(n -> n.getName().equals("/fc3/weight_quant/export_handler/Clip")).toList();
+    List<NodeProto> clips =
+        load("lenet_weight_act").getGraph().getNodeList().stream()
+            .filter(n -> n.getName().equals("/fc3/weight_quant/export_handler/Clip"))
+            .toList();
     Map<String, TensorProto> actConstants = constants(load("lenet_weight_act").getGraph());
-    assertThat(OnnxTensors.toIntArray(actConstants.get(clips.get(0).getInput(1)))).asList()
+    assertThat(OnnxTensors.toIntArray(actConstants.get(clips.get(0).getInput(1))))
+        .asList()
         .containsExactly(-127);
-    assertThat(OnnxTensors.toIntArray(actConstants.get(clips.get(0).getInput(2)))).asList()
+    assertThat(OnnxTensors.toIntArray(actConstants.get(clips.get(0).getInput(2))))
+        .asList()
         .containsExactly(127);
 
     // Bias: int32 Constant -> DequantizeLinear(scale = input scale * weight scale, int32 zp 0).
@@ -198,10 +227,12 @@ public class BrevitasReferenceTest {
     TensorProto zp = constants.get(conv1Bias.getInput(2));
     assertThat(zp.getDataType()).isEqualTo(DataType.INT32_VALUE);
     assertThat(OnnxTensors.toIntArray(zp)).asList().containsExactly(0);
-    float inputScale = scalar(constants,
-        node(g, "/quant_inp/act_quant/export_handler/QuantizeLinear").getInput(1));
-    float weightScale = scalar(constants,
-        node(g, "/conv1/weight_quant/export_handler/DequantizeLinear").getInput(1));
+    float inputScale =
+        scalar(
+            constants, node(g, "/quant_inp/act_quant/export_handler/QuantizeLinear").getInput(1));
+    float weightScale =
+        scalar(
+            constants, node(g, "/conv1/weight_quant/export_handler/DequantizeLinear").getInput(1));
     assertThat(scalar(constants, conv1Bias.getInput(1)))
         .isEqualTo(OnnxGraphBuilder.biasScales(inputScale, new float[] {weightScale})[0]);
     assertThat(consumers(g, conv1Bias.getOutput(0))).containsExactly("Conv");
@@ -213,8 +244,10 @@ public class BrevitasReferenceTest {
 
     // Flatten is Reshape with a constant int64 shape [1, -1] (the traced batch of 1).
     NodeProto reshape = node(g, "/Reshape");
-    assertThat(OnnxTensors.toLongArray(constants.get(reshape.getInput(1)))).asList()
-        .containsExactly(1L, -1L).inOrder();
+    assertThat(OnnxTensors.toLongArray(constants.get(reshape.getInput(1))))
+        .asList()
+        .containsExactly(1L, -1L)
+        .inOrder();
     // Gemm as PyTorch Linear.
     assertThat(attributes(node(g, "/fc1/Gemm"))).isEqualTo("alpha=1.0 beta=1.0 transB=1");
     assertThat(attributes(node(g, "/conv1/Conv")))
@@ -224,23 +257,33 @@ public class BrevitasReferenceTest {
   }
 
   private static NodeProto node(GraphProto g, String name) {
-    return g.getNodeList().stream().filter(n -> n.getName().equals(name)).findFirst()
+    return g.getNodeList().stream()
+        .filter(n -> n.getName().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no node " + name));
   }
 
   private static List<String> consumers(GraphProto g, String value) {
-    return g.getNodeList().stream().filter(n -> n.getInputList().contains(value))
-        .map(NodeProto::getOpType).toList();
+    return g.getNodeList().stream()
+        .filter(n -> n.getInputList().contains(value))
+        .map(NodeProto::getOpType)
+        .toList();
   }
 
   static String attributes(NodeProto n) {
-    return n.getAttributeList().stream().map(a -> a.getName() + "=" + switch (a.getType()) {
-      case INT -> String.valueOf(a.getI());
-      case INTS -> a.getIntsList().toString();
-      case FLOAT -> String.valueOf(a.getF());
-      case STRING -> a.getS().toStringUtf8();
-      default -> a.getType().toString();
-    }).collect(Collectors.joining(" "));
+    return n.getAttributeList().stream()
+        .map(
+            a ->
+                a.getName()
+                    + "="
+                    + switch (a.getType()) {
+                      case INT -> String.valueOf(a.getI());
+                      case INTS -> a.getIntsList().toString();
+                      case FLOAT -> String.valueOf(a.getF());
+                      case STRING -> a.getS().toStringUtf8();
+                      default -> a.getType().toString();
+                    })
+        .collect(Collectors.joining(" "));
   }
 
   /** Constant node outputs and initializers by value name. */
@@ -265,9 +308,9 @@ public class BrevitasReferenceTest {
   // Rebuilding the reference models with the builder's helpers
 
   /**
-   * Translates each Brevitas export into builder calls, taking the integer weights, scales and
-   * clip ranges from its Constant nodes, then runs both models in ONNX Runtime on the same input.
-   * The builder's graph (initializers, Flatten, dynamic batch) must compute the same logits.
+   * Translates each Brevitas export into builder calls, taking the integer weights, scales and clip
+   * ranges from its Constant nodes, then runs both models in ONNX Runtime on the same input. The
+   * builder's graph (initializers, Flatten, dynamic batch) must compute the same logits.
    */
   @ParameterizedTest
   @ValueSource(strings = {"lenet_weight", "lenet_weight_act", "lenet_weight_act_bias"})
@@ -287,12 +330,22 @@ public class BrevitasReferenceTest {
       input[i] = (float) random.nextGaussian();
     }
     String refInput = reference.getGraph().getInput(0).getName();
-    float[] want = OrtRunner.run(reference, OptLevel.NO_OPT,
-        Map.of(refInput, new FloatTensor(input, new long[] {1, 3, 32, 32})))
-        .values().iterator().next().data();
-    float[] got = OrtRunner.run(rebuilt, OptLevel.NO_OPT,
-        Map.of("input", new FloatTensor(input, new long[] {1, 3, 32, 32})))
-        .get("logits").data();
+    float[] want =
+        OrtRunner.run(
+                reference,
+                OptLevel.NO_OPT,
+                Map.of(refInput, new FloatTensor(input, new long[] {1, 3, 32, 32})))
+            .values()
+            .iterator()
+            .next()
+            .data();
+    float[] got =
+        OrtRunner.run(
+                rebuilt,
+                OptLevel.NO_OPT,
+                Map.of("input", new FloatTensor(input, new long[] {1, 3, 32, 32})))
+            .get("logits")
+            .data();
     System.out.println(name + " logits, reference " + Arrays.toString(want));
     assertWithMessage(name).that(got).usingExactEquality().containsExactly(want).inOrder();
   }
@@ -302,10 +355,13 @@ public class BrevitasReferenceTest {
     private final GraphProto ref;
     private final Map<String, TensorProto> constants;
     private final OnnxGraphBuilder b = new OnnxGraphBuilder("lenet");
+
     /** Reference value name -> builder value name. */
     private final Map<String, String> values = new HashMap<>();
+
     /** Reference Clip/QuantizeLinear outputs not yet dequantized -> their input and bounds. */
     private final Map<String, NodeProto> pending = new HashMap<>();
+
     private float lastActScale = Float.NaN;
     private float lastWeightScale = Float.NaN;
 
@@ -319,14 +375,23 @@ public class BrevitasReferenceTest {
       for (NodeProto n : ref.getNodeList()) {
         String scope = scope(n.getName());
         switch (n.getOpType()) {
-          case "Constant" -> { }
+          case "Constant" -> {}
           case "QuantizeLinear", "Clip" -> pending.put(n.getOutput(0), n);
           case "DequantizeLinear" -> dequantize(scope, n);
           case "Conv" -> {
             Map<String, AttributeProto> a = attrs(n);
-            values.put(n.getOutput(0), b.conv(scope, in(n, 0), in(n, 1), bias(scope, n),
-                ints(a, "kernel_shape"), ints(a, "strides"), ints(a, "pads"),
-                ints(a, "dilations"), a.get("group").getI()));
+            values.put(
+                n.getOutput(0),
+                b.conv(
+                    scope,
+                    in(n, 0),
+                    in(n, 1),
+                    bias(scope, n),
+                    ints(a, "kernel_shape"),
+                    ints(a, "strides"),
+                    ints(a, "pads"),
+                    ints(a, "dilations"),
+                    a.get("group").getI()));
           }
           case "Gemm" -> {
             String out = b.gemm(scope, in(n, 0), in(n, 1), bias(scope, n));
@@ -335,8 +400,10 @@ public class BrevitasReferenceTest {
           case "Relu" -> values.put(n.getOutput(0), b.relu(scope, in(n, 0)));
           case "MaxPool" -> {
             Map<String, AttributeProto> a = attrs(n);
-            values.put(n.getOutput(0), b.maxPool(scope, in(n, 0), ints(a, "kernel_shape"),
-                ints(a, "strides"), ints(a, "pads")));
+            values.put(
+                n.getOutput(0),
+                b.maxPool(
+                    scope, in(n, 0), ints(a, "kernel_shape"), ints(a, "strides"), ints(a, "pads")));
           }
           case "Reshape" -> values.put(n.getOutput(0), b.flatten("flatten", in(n, 0)));
           default -> throw new AssertionError("unexpected op " + n.getOpType());
@@ -362,11 +429,13 @@ public class BrevitasReferenceTest {
       if (source != null) {
         // Activation: QuantizeLinear -> Clip -> DequantizeLinear.
         boolean signed = min < 0;
-        int bits = signed ? 32 - Integer.numberOfLeadingZeros(max) + 1
-            : 32 - Integer.numberOfLeadingZeros(max);
+        int bits =
+            signed
+                ? 32 - Integer.numberOfLeadingZeros(max) + 1
+                : 32 - Integer.numberOfLeadingZeros(max);
         boolean narrow = signed && min == -max;
-        values.put(dq.getOutput(0),
-            b.activationQcdq(scope, in(source, 0), scale, bits, signed, narrow));
+        values.put(
+            dq.getOutput(0), b.activationQcdq(scope, in(source, 0), scale, bits, signed, narrow));
         lastActScale = scale;
       } else {
         // Weight: int8 Constant -> Clip -> DequantizeLinear.
@@ -377,8 +446,9 @@ public class BrevitasReferenceTest {
           bytes[i] = (byte) ints[i];
         }
         int bits = 32 - Integer.numberOfLeadingZeros(max) + 1;
-        values.put(dq.getOutput(0), b.weightQcdq(scope, bytes, OnnxTensors.dims(w), scale, bits,
-            min == -max));
+        values.put(
+            dq.getOutput(0),
+            b.weightQcdq(scope, bytes, OnnxTensors.dims(w), scale, bits, min == -max));
         lastWeightScale = scale;
       }
     }
@@ -388,8 +458,12 @@ public class BrevitasReferenceTest {
       NodeProto dq = pending.remove(ref);
       if (dq != null) {
         TensorProto intBias = constants.get(dq.getInput(0));
-        String out = b.int32Bias(scope(dq.getName()), OnnxTensors.toIntArray(intBias),
-            lastActScale, new float[] {lastWeightScale});
+        String out =
+            b.int32Bias(
+                scope(dq.getName()),
+                OnnxTensors.toIntArray(intBias),
+                lastActScale,
+                new float[] {lastWeightScale});
         // The builder's float32 product must equal the scale Brevitas stored.
         assertThat(OnnxGraphBuilder.biasScales(lastActScale, new float[] {lastWeightScale})[0])
             .isEqualTo(OnnxTensors.toFloatArray(constants.get(dq.getInput(1)))[0]);

@@ -53,10 +53,18 @@ class OnnxFilesTest {
   @Test
   void failureWhileWritingLeavesNoFile() {
     Path file = dir.resolve("model.onnx");
-    IOException e = assertThrows(IOException.class, () -> dev.qnn4j.runtime.io.AtomicFiles.write(file, out -> {
-      out.write(new byte[100_000]); // more than the buffer: bytes reach the temporary file
-      throw new IOException("disk full");
-    }));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                dev.qnn4j.runtime.io.AtomicFiles.write(
+                    file,
+                    out -> {
+                      out.write(
+                          new byte
+                              [100_000]); // more than the buffer: bytes reach the temporary file
+                      throw new IOException("disk full");
+                    }));
     // The failure names the file (a full disk's "No space left on device" names none).
     assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": disk full");
     assertThat(Files.exists(file)).isFalse();
@@ -68,10 +76,15 @@ class OnnxFilesTest {
     Path file = dir.resolve("model.onnx");
     ModelProto first = model("first");
     OnnxFiles.write(first, file);
-    assertThrows(IllegalStateException.class, () -> dev.qnn4j.runtime.io.AtomicFiles.write(file, out -> {
-      out.write(1);
-      throw new IllegalStateException("serializer bug");
-    }));
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            dev.qnn4j.runtime.io.AtomicFiles.write(
+                file,
+                out -> {
+                  out.write(1);
+                  throw new IllegalStateException("serializer bug");
+                }));
     assertThat(listing()).containsExactly("model.onnx");
     assertThat(OnnxFiles.read(file)).isEqualTo(first);
   }
@@ -91,8 +104,9 @@ class OnnxFilesTest {
   void missingDirectoryFailsWithoutLeavingAnything() {
     Path file = dir.resolve("no/such/dir/model.onnx");
     IOException e = assertThrows(IOException.class, () -> OnnxFiles.write(model("m"), file));
-    assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": directory " + file.getParent()
-        + " does not exist");
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo("cannot write " + file + ": directory " + file.getParent() + " does not exist");
     assertThat(dir.toFile().list()).isEmpty();
   }
 

@@ -58,24 +58,28 @@ class OnnxGraphBuilderTest {
     for (int i = 0; i < want.length; i++) {
       double tol = relTol * Math.max(1.0, Math.abs(want[i]));
       assertWithMessage("%s[%s]: got %s, want %s", what, i, got[i], want[i])
-          .that(Math.abs(got[i] - want[i]) <= tol).isTrue();
+          .that(Math.abs(got[i] - want[i]) <= tol)
+          .isTrue();
     }
   }
 
   private static List<String> opTypes(ModelProto model) {
-    return model.getGraph().getNodeList().stream().map(NodeProto::getOpType)
+    return model.getGraph().getNodeList().stream()
+        .map(NodeProto::getOpType)
         .collect(Collectors.toList());
   }
 
   private static TensorProto initializer(ModelProto model, String name) {
     return model.getGraph().getInitializerList().stream()
-        .filter(t -> t.getName().equals(name)).findFirst()
+        .filter(t -> t.getName().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no initializer " + name));
   }
 
   private static NodeProto node(ModelProto model, String name) {
     return model.getGraph().getNodeList().stream()
-        .filter(n -> n.getName().equals(name)).findFirst()
+        .filter(n -> n.getName().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no node " + name));
   }
 
@@ -84,11 +88,12 @@ class OnnxGraphBuilderTest {
 
   @Test
   void modelHeaderInputsAndOutputs() {
-    OnnxGraphBuilder b = new OnnxGraphBuilder("tiny")
-        .producerVersion("0.1.0")
-        .docString("a test model")
-        .metadata("qnn4j.model", "Tiny")
-        .metadata("qnn4j.seed", "0");
+    OnnxGraphBuilder b =
+        new OnnxGraphBuilder("tiny")
+            .producerVersion("0.1.0")
+            .docString("a test model")
+            .metadata("qnn4j.model", "Tiny")
+            .metadata("qnn4j.seed", "0");
     String x = b.addFloatInput("x", 3, 32, 32);
     String y = b.relu("relu1", x);
     b.addFloatOutput(y, 3, -1, 32);
@@ -101,20 +106,22 @@ class OnnxGraphBuilderTest {
     assertThat(m.getOpsetImportCount()).isEqualTo(1);
     assertThat(m.getOpsetImport(0).getDomain()).isEmpty();
     assertThat(m.getOpsetImport(0).getVersion()).isEqualTo(13);
-    assertThat(m.getMetadataPropsList().stream().map(e -> e.getKey() + "=" + e.getValue())
-        .toList()).containsExactly("qnn4j.model=Tiny", "qnn4j.seed=0").inOrder();
+    assertThat(m.getMetadataPropsList().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+        .containsExactly("qnn4j.model=Tiny", "qnn4j.seed=0")
+        .inOrder();
 
     GraphProto g = m.getGraph();
     assertThat(g.getName()).isEqualTo("tiny");
-    List<TensorShapeProto.Dimension> in = g.getInput(0).getType().getTensorType().getShape()
-        .getDimList();
+    List<TensorShapeProto.Dimension> in =
+        g.getInput(0).getType().getTensorType().getShape().getDimList();
     assertThat(g.getInput(0).getType().getTensorType().getElemType())
         .isEqualTo(DataType.FLOAT_VALUE);
     assertThat(in.get(0).getDimParam()).isEqualTo("N");
     assertThat(in.subList(1, 4).stream().map(TensorShapeProto.Dimension::getDimValue).toList())
-        .containsExactly(3L, 32L, 32L).inOrder();
-    List<TensorShapeProto.Dimension> out = g.getOutput(0).getType().getTensorType().getShape()
-        .getDimList();
+        .containsExactly(3L, 32L, 32L)
+        .inOrder();
+    List<TensorShapeProto.Dimension> out =
+        g.getOutput(0).getType().getTensorType().getShape().getDimList();
     assertThat(out.get(0).getDimParam()).isEqualTo("N");
     assertThat(out.get(2).hasDimValue()).isFalse();
     assertThat(out.get(2).hasDimParam()).isFalse();
@@ -142,7 +149,8 @@ class OnnxGraphBuilderTest {
     b.addIntScalar("zp", DataType.UINT8, 15);
 
     assertThrows(IllegalArgumentException.class, () -> b.addIntScalar("bad", DataType.INT8, 128));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> b.addInt8Initializer("wrong_dims", new byte[5], 2, 3));
     assertThrows(IllegalArgumentException.class, () -> b.addFloatScalar("s", 1f));
 
@@ -154,14 +162,19 @@ class OnnxGraphBuilderTest {
     assertThat(f.getRawData().toByteArray())
         .isEqualTo(new byte[] {0, 0, (byte) 0x80, 0x3f, 0, 0, 0x20, (byte) 0xc0});
     assertThat(initializer(m, "i8").getDimsList()).containsExactly(2L, 3L).inOrder();
-    assertThat(OnnxTensors.toIntArray(initializer(m, "i8"))).asList()
-        .containsExactly(-7, 0, 7, 1, 2, 3).inOrder();
-    assertThat(OnnxTensors.toIntArray(initializer(m, "u8"))).asList()
-        .containsExactly(255, 15).inOrder();
-    assertThat(initializer(m, "i32").getRawData().toByteArray())
-        .isEqualTo(new byte[] {4, 3, 2, 1});
-    assertThat(OnnxTensors.toLongArray(initializer(m, "i64"))).asList()
-        .containsExactly(1L, -1L).inOrder();
+    assertThat(OnnxTensors.toIntArray(initializer(m, "i8")))
+        .asList()
+        .containsExactly(-7, 0, 7, 1, 2, 3)
+        .inOrder();
+    assertThat(OnnxTensors.toIntArray(initializer(m, "u8")))
+        .asList()
+        .containsExactly(255, 15)
+        .inOrder();
+    assertThat(initializer(m, "i32").getRawData().toByteArray()).isEqualTo(new byte[] {4, 3, 2, 1});
+    assertThat(OnnxTensors.toLongArray(initializer(m, "i64")))
+        .asList()
+        .containsExactly(1L, -1L)
+        .inOrder();
     assertThat(initializer(m, "s").getDimsCount()).isEqualTo(0);
     assertThat(initializer(m, "zp").getDataType()).isEqualTo(DataType.UINT8_VALUE);
     assertThat(initializer(m, "zp").getDimsCount()).isEqualTo(0);
@@ -186,10 +199,11 @@ class OnnxGraphBuilderTest {
 
     assertThrows(IllegalArgumentException.class, () -> b.relu("bad", "missing"));
     assertThrows(IllegalArgumentException.class, () -> b.addFloatInput("x", 4));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> b.addNode("Relu", "act.Relu", List.of(x), List.of("fresh")));
-    assertThrows(IllegalArgumentException.class,
-        () -> b.addNode("Relu", "other", List.of(x), List.of(r1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> b.addNode("Relu", "other", List.of(x), List.of(r1)));
     assertThrows(IllegalArgumentException.class, () -> b.addFloatOutput("missing", 4));
     assertThrows(IllegalStateException.class, b::build); // no output yet
 
@@ -203,12 +217,15 @@ class OnnxGraphBuilderTest {
   @Test
   void buildRejectsWhatTheCheckerRejects() {
     OnnxGraphBuilder b = new OnnxGraphBuilder("g");
-    TensorProto truncated = OnnxTensors.int8Tensor("w", new byte[6], 2, 3).toBuilder()
-        .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[5])).build();
+    TensorProto truncated =
+        OnnxTensors.int8Tensor("w", new byte[6], 2, 3).toBuilder()
+            .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[5]))
+            .build();
     b.addInitializer(truncated);
     b.addFloatOutput(b.relu("r", b.addFloatInput("x", 2)), 2);
     IllegalStateException e = assertThrows(IllegalStateException.class, b::build);
-    assertThat(e).hasMessageThat()
+    assertThat(e)
+        .hasMessageThat()
         .contains("initializer 'w': raw_data has 5 bytes, expected 6 for INT8 [2, 3]");
   }
 
@@ -225,14 +242,17 @@ class OnnxGraphBuilderTest {
     assertThat(opTypes(m)).containsExactly("QuantizeLinear", "Clip", "DequantizeLinear").inOrder();
     assertThat(y).isEqualTo("relu1.act_quant.DequantizeLinear_output_0");
     assertThat(node(m, "relu1.act_quant.QuantizeLinear").getInputList())
-        .containsExactly("x", "relu1.act_quant.scale", "relu1.act_quant.zero_point").inOrder();
-    assertThat(node(m, "relu1.act_quant.Clip").getInputList()).containsExactly(
-        "relu1.act_quant.QuantizeLinear_output_0", "relu1.act_quant.clip_min",
-        "relu1.act_quant.clip_max").inOrder();
+        .containsExactly("x", "relu1.act_quant.scale", "relu1.act_quant.zero_point")
+        .inOrder();
+    assertThat(node(m, "relu1.act_quant.Clip").getInputList())
+        .containsExactly(
+            "relu1.act_quant.QuantizeLinear_output_0",
+            "relu1.act_quant.clip_min",
+            "relu1.act_quant.clip_max")
+        .inOrder();
     assertThat(initializer(m, "relu1.act_quant.zero_point").getDataType())
         .isEqualTo(DataType.UINT8_VALUE);
-    assertThat(OnnxTensors.toIntArray(initializer(m, "relu1.act_quant.clip_max"))[0])
-        .isEqualTo(15);
+    assertThat(OnnxTensors.toIntArray(initializer(m, "relu1.act_quant.clip_max"))[0]).isEqualTo(15);
     assertThat(OnnxTensors.toFloatArray(initializer(m, "relu1.act_quant.scale"))[0])
         .isEqualTo(0.25f);
   }
@@ -250,7 +270,8 @@ class OnnxGraphBuilderTest {
     assertThat(clipRange(8, false, false)).isEqualTo("none");
 
     assertThat(OnnxIntegers.needsClip(OnnxIntegers.range(32, true, false))).isFalse();
-    assertThat(OnnxIntegers.storageType(OnnxIntegers.range(16, true, false))).isEqualTo(DataType.INT32);
+    assertThat(OnnxIntegers.storageType(OnnxIntegers.range(16, true, false)))
+        .isEqualTo(DataType.INT32);
     assertThrows(IllegalArgumentException.class, () -> OnnxIntegers.range(1, true, false));
     assertThrows(IllegalArgumentException.class, () -> OnnxIntegers.range(16, false, false));
   }
@@ -258,8 +279,7 @@ class OnnxGraphBuilderTest {
   /** The Clip an activation QCDQ gets, as "TYPE min..max", or "none". */
   private static String clipRange(int bits, boolean signed, boolean narrow) {
     OnnxGraphBuilder b = new OnnxGraphBuilder("g");
-    b.addFloatOutput(b.activationQcdq("q", b.addFloatInput("x", 4), 0.1f, bits, signed, narrow),
-        4);
+    b.addFloatOutput(b.activationQcdq("q", b.addFloatInput("x", 4), 0.1f, bits, signed, narrow), 4);
     ModelProto m = b.build();
     if (!opTypes(m).contains("Clip")) {
       assertThat(opTypes(m)).containsExactly("QuantizeLinear", "DequantizeLinear").inOrder();
@@ -269,23 +289,32 @@ class OnnxGraphBuilderTest {
     TensorProto max = initializer(m, "q.clip_max");
     assertThat(max.getDataType()).isEqualTo(min.getDataType());
     assertThat(initializer(m, "q.zero_point").getDataType()).isEqualTo(min.getDataType());
-    return OnnxTensors.typeName(min.getDataType()) + " " + OnnxTensors.toIntArray(min)[0] + ".."
+    return OnnxTensors.typeName(min.getDataType())
+        + " "
+        + OnnxTensors.toIntArray(min)[0]
+        + ".."
         + OnnxTensors.toIntArray(max)[0];
   }
 
   @Test
   void weightQcdqValidatesItsIntegers() {
     OnnxGraphBuilder b = new OnnxGraphBuilder("g");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> b.weightQcdq("conv1.weight_quant", new byte[] {0, -8}, new long[] {2}, 0.1f, 4,
-            true));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                b.weightQcdq(
+                    "conv1.weight_quant", new byte[] {0, -8}, new long[] {2}, 0.1f, 4, true));
     assertThat(e).hasMessageThat().contains("-8 at flat index 1");
-    assertThrows(IllegalArgumentException.class,
-        () -> b.weightQcdqPerChannel("w", new byte[4], new long[] {2, 2}, new float[] {1f}, 4,
-            true));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            b.weightQcdqPerChannel("w", new byte[4], new long[] {2, 2}, new float[] {1f}, 4, true));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> b.weightQcdq("w", new byte[1], new long[] {1}, 0f, 4, true));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> b.activationQcdq("a", "missing", 0.1f, 4, true, false));
   }
 
@@ -293,13 +322,14 @@ class OnnxGraphBuilderTest {
   // (a) activation QCDQ, 4-bit unsigned, in ONNX Runtime: exactly fake quantization
 
   @ParameterizedTest
-  @EnumSource(value = OptLevel.class, names = {"NO_OPT", "ALL_OPT"})
+  @EnumSource(
+      value = OptLevel.class,
+      names = {"NO_OPT", "ALL_OPT"})
   void activationQcdqMatchesFakeQuantizationExactly(OptLevel optLevel) throws Exception {
     for (float scale : new float[] {0.25f, 0.1234567f, 0.03f}) {
       OnnxGraphBuilder b = new OnnxGraphBuilder("act");
       String x = b.addFloatInput("x", 64);
-      b.addFloatOutput(b.rename(b.activationQcdq("act_quant", x, scale, 4, false, false), "y"),
-          64);
+      b.addFloatOutput(b.rename(b.activationQcdq("act_quant", x, scale, 4, false, false), "y"), 64);
       ModelProto model = b.build();
 
       int batch = 3;
@@ -317,11 +347,16 @@ class OnnxGraphBuilderTest {
       for (int i = 0; i < input.length; i++) {
         want[i] = fakeQuant(input[i], scale, 0, 15);
       }
-      FloatTensor got = OrtRunner.run(model, optLevel,
-          Map.of("x", new FloatTensor(input, new long[] {batch, 64}))).get("y");
+      FloatTensor got =
+          OrtRunner.run(
+                  model, optLevel, Map.of("x", new FloatTensor(input, new long[] {batch, 64})))
+              .get("y");
       assertThat(got.shape()).isEqualTo(new long[] {batch, 64});
-      assertWithMessage("scale %s", scale).that(got.data()).usingExactEquality()
-          .containsExactly(want).inOrder();
+      assertWithMessage("scale %s", scale)
+          .that(got.data())
+          .usingExactEquality()
+          .containsExactly(want)
+          .inOrder();
     }
   }
 
@@ -331,7 +366,14 @@ class OnnxGraphBuilderTest {
   @Test
   void quantConvNetMatchesJavaReference() throws Exception {
     Random random = new Random(42);
-    final int c = 3, h = 12, w = 12, oc = 6, k = 5, oh = h - k + 1, ph = oh / 2, feat = oc * ph * ph;
+    final int c = 3,
+        h = 12,
+        w = 12,
+        oc = 6,
+        k = 5,
+        oh = h - k + 1,
+        ph = oh / 2,
+        feat = oc * ph * ph;
     final int classes = 10;
     float inScale = 0.37f;
     float wScale = 0.05f;
@@ -347,11 +389,20 @@ class OnnxGraphBuilderTest {
     OnnxGraphBuilder b = new OnnxGraphBuilder("qconv");
     String x = b.addFloatInput("input", c, h, w);
     String xq = b.activationQcdq("quant_inp.act_quant", x, inScale, 4, true, false);
-    String wq = b.weightQcdq("conv1.weight_quant", convW, new long[] {oc, c, k, k}, wScale, 4,
-        true);
+    String wq =
+        b.weightQcdq("conv1.weight_quant", convW, new long[] {oc, c, k, k}, wScale, 4, true);
     String bq = b.int32Bias("conv1.bias_quant", convB, inScale, new float[] {wScale});
-    String y = b.conv("conv1", xq, wq, bq, new long[] {k, k}, new long[] {1, 1},
-        new long[] {0, 0, 0, 0}, new long[] {1, 1}, 1);
+    String y =
+        b.conv(
+            "conv1",
+            xq,
+            wq,
+            bq,
+            new long[] {k, k},
+            new long[] {1, 1},
+            new long[] {0, 0, 0, 0},
+            new long[] {1, 1},
+            1);
     y = b.relu("relu1", y);
     y = b.maxPool("pool1", y, new long[] {2, 2}, new long[] {2, 2}, new long[] {0, 0, 0, 0});
     y = b.flatten("flatten", y);
@@ -360,25 +411,36 @@ class OnnxGraphBuilderTest {
     b.addFloatOutput(b.rename(y, "logits"), classes);
     ModelProto model = b.build();
 
-    assertThat(opTypes(model)).containsExactly(
-        "QuantizeLinear", "Clip", "DequantizeLinear", // input, 4-bit signed
-        "Clip", "DequantizeLinear",                   // conv1 weight, 4-bit narrow
-        "DequantizeLinear",                           // conv1 int32 bias
-        "Conv", "Relu", "MaxPool", "Flatten",
-        "Clip", "DequantizeLinear",                   // fc1 weight, 8-bit narrow: still clipped
-        "Gemm").inOrder();
+    assertThat(opTypes(model))
+        .containsExactly(
+            "QuantizeLinear",
+            "Clip",
+            "DequantizeLinear", // input, 4-bit signed
+            "Clip",
+            "DequantizeLinear", // conv1 weight, 4-bit narrow
+            "DequantizeLinear", // conv1 int32 bias
+            "Conv",
+            "Relu",
+            "MaxPool",
+            "Flatten",
+            "Clip",
+            "DequantizeLinear", // fc1 weight, 8-bit narrow: still clipped
+            "Gemm")
+        .inOrder();
     TensorProto biasScale = initializer(model, "conv1.bias_quant.scale");
     assertThat(OnnxTensors.toFloatArray(biasScale)[0]).isEqualTo(inScale * wScale);
     assertThat(initializer(model, "conv1.bias_quant.zero_point").getDataType())
         .isEqualTo(DataType.INT32_VALUE);
     assertThat(initializer(model, "conv1.bias_quant.int_bias").getDataType())
         .isEqualTo(DataType.INT32_VALUE);
-    assertThat(node(model, "conv1.Conv").getInputList()).containsExactly(
-        "quant_inp.act_quant.DequantizeLinear_output_0",
-        "conv1.weight_quant.DequantizeLinear_output_0",
-        "conv1.bias_quant.DequantizeLinear_output_0").inOrder();
-    assertThat(BrevitasReferenceTest.attributes(node(model, "conv1.Conv"))).isEqualTo(
-        "dilations=[1, 1] group=1 kernel_shape=[5, 5] pads=[0, 0, 0, 0] strides=[1, 1]");
+    assertThat(node(model, "conv1.Conv").getInputList())
+        .containsExactly(
+            "quant_inp.act_quant.DequantizeLinear_output_0",
+            "conv1.weight_quant.DequantizeLinear_output_0",
+            "conv1.bias_quant.DequantizeLinear_output_0")
+        .inOrder();
+    assertThat(BrevitasReferenceTest.attributes(node(model, "conv1.Conv")))
+        .isEqualTo("dilations=[1, 1] group=1 kernel_shape=[5, 5] pads=[0, 0, 0, 0] strides=[1, 1]");
 
     for (int batch : new int[] {2, 1}) {
       float[] input = randomGaussian(random, batch * c * h * w, 1.5);
@@ -411,9 +473,10 @@ class OnnxGraphBuilderTest {
           }
           for (int i = 0; i < ph; i++) {
             for (int j = 0; j < ph; j++) {
-              pooled[(o * ph + i) * ph + j] = Math.max(
-                  Math.max(act[2 * i][2 * j], act[2 * i][2 * j + 1]),
-                  Math.max(act[2 * i + 1][2 * j], act[2 * i + 1][2 * j + 1]));
+              pooled[(o * ph + i) * ph + j] =
+                  Math.max(
+                      Math.max(act[2 * i][2 * j], act[2 * i][2 * j + 1]),
+                      Math.max(act[2 * i + 1][2 * j], act[2 * i + 1][2 * j + 1]));
             }
           }
         }
@@ -443,12 +506,13 @@ class OnnxGraphBuilderTest {
     OnnxGraphBuilder b = new OnnxGraphBuilder("per_channel");
     String x = b.addFloatInput("x", 3);
     String xq = b.activationQcdq("quant_inp.act_quant", x, inScale, 8, true, false);
-    String wq = b.weightQcdqPerChannel("fc.weight_quant", wInt, new long[] {4, 3}, scales, 3,
-        true);
+    String wq = b.weightQcdqPerChannel("fc.weight_quant", wInt, new long[] {4, 3}, scales, 3, true);
     String bq = b.int32Bias("fc.bias_quant", bInt, inScale, scales);
     String y = b.gemm("fc", xq, wq, bq);
     b.addFloatOutput(b.rename(y, "y"), 4);
-    b.addOutput(b.rename(wq, "w"), DataType.FLOAT,
+    b.addOutput(
+        b.rename(wq, "w"),
+        DataType.FLOAT,
         List.of(OnnxGraphBuilder.dim(4), OnnxGraphBuilder.dim(3)));
     b.addOutput(b.rename(bq, "b"), DataType.FLOAT, List.of(OnnxGraphBuilder.dim(4)));
     ModelProto model = b.build();
@@ -468,7 +532,8 @@ class OnnxGraphBuilderTest {
     assertThat(initializer(model, "fc.bias_quant.zero_point").getDimsList()).containsExactly(4L);
     // 8-bit full-range input quantizer: no Clip before the weight's.
     assertThat(opTypes(model).subList(0, 3))
-        .containsExactly("QuantizeLinear", "DequantizeLinear", "Clip").inOrder();
+        .containsExactly("QuantizeLinear", "DequantizeLinear", "Clip")
+        .inOrder();
 
     int batch = 5;
     float[] input = randomGaussian(random, batch * 3, 2.0);
@@ -510,14 +575,22 @@ class OnnxGraphBuilderTest {
     String r = b.relu("branch_b", x);
     String q = b.activationQcdq("branch_b.act_quant", r, scaleB, 8, false, false);
     String sum = b.add("add", a, q);
-    String y = b.averagePool("pool", sum, new long[] {2, 2}, new long[] {2, 2},
-        new long[] {0, 0, 0, 0}, false);
+    String y =
+        b.averagePool(
+            "pool", sum, new long[] {2, 2}, new long[] {2, 2}, new long[] {0, 0, 0, 0}, false);
     b.addFloatOutput(b.rename(y, "y"), 2, 2, 2);
     ModelProto model = b.build();
-    assertThat(opTypes(model)).containsExactly(
-        "QuantizeLinear", "Clip", "DequantizeLinear",
-        "Relu", "QuantizeLinear", "DequantizeLinear", // 8-bit unsigned: no Clip
-        "Add", "AveragePool").inOrder();
+    assertThat(opTypes(model))
+        .containsExactly(
+            "QuantizeLinear",
+            "Clip",
+            "DequantizeLinear",
+            "Relu",
+            "QuantizeLinear",
+            "DequantizeLinear", // 8-bit unsigned: no Clip
+            "Add",
+            "AveragePool")
+        .inOrder();
     assertThat(initializer(model, "branch_b.act_quant.zero_point").getDataType())
         .isEqualTo(DataType.UINT8_VALUE);
 
@@ -528,8 +601,7 @@ class OnnxGraphBuilderTest {
 
     float[] s = new float[input.length];
     for (int i = 0; i < input.length; i++) {
-      s[i] = fakeQuant(input[i], scaleA, -8, 7)
-          + fakeQuant(Math.max(0f, input[i]), scaleB, 0, 255);
+      s[i] = fakeQuant(input[i], scaleA, -8, 7) + fakeQuant(Math.max(0f, input[i]), scaleB, 0, 255);
     }
     List<Float> want = new ArrayList<>();
     for (int nc = 0; nc < batch * 2; nc++) {
@@ -551,7 +623,8 @@ class OnnxGraphBuilderTest {
   void customDomainNodesNeedTheirOpsetImported() {
     OnnxGraphBuilder b = new OnnxGraphBuilder("g");
     String x = b.addFloatInput("x", 4);
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> b.op("q", "qonnx.custom_op.general", "Quant", List.of(x)));
     b.importOpset("qonnx.custom_op.general", 1);
     String y = b.op("q", "qonnx.custom_op.general", "Quant", List.of(x));
@@ -571,8 +644,7 @@ class OnnxGraphBuilderTest {
     String q = b.clip("q", b.quantizeLinear("q", x, p), DataType.INT8, -128, 100);
     b.addFloatOutput(b.rename(b.dequantizeLinear("q", q, p), "y"), 4);
     ModelProto m = b.build();
-    float[] got = OrtRunner.run(m, "x", new float[] {-1f, 3.2f, 64f, 200f}, 1, 4)
-        .get("y").data();
+    float[] got = OrtRunner.run(m, "x", new float[] {-1f, 3.2f, 64f, 200f}, 1, 4).get("y").data();
     assertThat(got).usingExactEquality().containsExactly(0f, 3f, 64f, 114f).inOrder();
   }
 }

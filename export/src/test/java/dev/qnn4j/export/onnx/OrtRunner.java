@@ -21,14 +21,14 @@ public final class OrtRunner {
   private OrtRunner() {}
 
   /** Runs {@code model} with ORT's full graph optimizations on one input. */
-  public static Map<String, FloatTensor> run(ModelProto model, String input, float[] data,
-      long... shape) throws OrtException {
+  public static Map<String, FloatTensor> run(
+      ModelProto model, String input, float[] data, long... shape) throws OrtException {
     return run(model, OptLevel.ALL_OPT, Map.of(input, new FloatTensor(data, shape)));
   }
 
   /** Runs {@code model}; returns every graph output by name, in graph order. */
-  public static Map<String, FloatTensor> run(ModelProto model, OptLevel optLevel,
-      Map<String, FloatTensor> inputs) throws OrtException {
+  public static Map<String, FloatTensor> run(
+      ModelProto model, OptLevel optLevel, Map<String, FloatTensor> inputs) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -37,8 +37,10 @@ public final class OrtRunner {
       options.setIntraOpNumThreads(1);
       try (OrtSession session = env.createSession(model.toByteArray(), options)) {
         for (Map.Entry<String, FloatTensor> e : inputs.entrySet()) {
-          feeds.put(e.getKey(), OnnxTensor.createTensor(
-              env, FloatBuffer.wrap(e.getValue().data()), e.getValue().shape()));
+          feeds.put(
+              e.getKey(),
+              OnnxTensor.createTensor(
+                  env, FloatBuffer.wrap(e.getValue().data()), e.getValue().shape()));
         }
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         try (OrtSession.Result result = session.run(feeds)) {

@@ -21,8 +21,15 @@ class ReadBackHardeningTest {
     String y = b.activationQcdq("q", b.addFloatInput("x", 4), 0.5f, 4, false, false);
     b.addFloatOutput(y, 4);
     ModelProto model = b.build();
-    ModelProto broken = model.toBuilder().setGraph(model.getGraph().toBuilder().setNode(1,
-        model.getGraph().getNode(1).toBuilder().setInput(0, "q.Quantize\nLinear\u2028out"))).build();
+    ModelProto broken =
+        model.toBuilder()
+            .setGraph(
+                model.getGraph().toBuilder()
+                    .setNode(
+                        1,
+                        model.getGraph().getNode(1).toBuilder()
+                            .setInput(0, "q.Quantize\nLinear\u2028out")))
+            .build();
     Path file = dir.resolve("broken.onnx");
     Files.write(file, broken.toByteArray());
 
@@ -42,8 +49,10 @@ class ReadBackHardeningTest {
   void writeFailureNamesTheTargetNotTheTemporaryFile() throws Exception {
     Path notADir = Files.writeString(dir.resolve("plain"), "x");
     Path target = notADir.resolve("model.onnx");
-    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-        () -> OnnxFiles.write(ModelProto.getDefaultInstance(), target));
+    java.io.IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.io.IOException.class,
+            () -> OnnxFiles.write(ModelProto.getDefaultInstance(), target));
     assertThat(e).hasMessageThat().startsWith("cannot write " + target.toAbsolutePath() + ": ");
     assertThat(e).hasMessageThat().doesNotContain(".tmp");
   }
@@ -51,10 +60,15 @@ class ReadBackHardeningTest {
   @Test
   void fullDiskDuringWriteNamesTheTarget() {
     Path file = dir.resolve("model.onnx");
-    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-        () -> dev.qnn4j.runtime.io.AtomicFiles.write(file, out -> {
-          throw new java.io.IOException("No space left on device");
-        }));
+    java.io.IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.io.IOException.class,
+            () ->
+                dev.qnn4j.runtime.io.AtomicFiles.write(
+                    file,
+                    out -> {
+                      throw new java.io.IOException("No space left on device");
+                    }));
     assertThat(e).hasMessageThat().isEqualTo("cannot write " + file + ": No space left on device");
   }
 }

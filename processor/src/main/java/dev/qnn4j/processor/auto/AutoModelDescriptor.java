@@ -37,8 +37,15 @@ public record AutoModelDescriptor(
 
   /** One statement of the regenerated {@code forward}. */
   public record Line(Kind kind, String variable, boolean quantTensor, Expr expr) {
-    /** {@code T variable = expr;}, {@code variable = expr;}, {@code expr;} or {@code return expr;}. */
-    public enum Kind { DECLARE, ASSIGN, EVALUATE, RETURN }
+    /**
+     * {@code T variable = expr;}, {@code variable = expr;}, {@code expr;} or {@code return expr;}.
+     */
+    public enum Kind {
+      DECLARE,
+      ASSIGN,
+      EVALUATE,
+      RETURN
+    }
   }
 
   public String qualifiedName() {

@@ -1,6 +1,5 @@
 package dev.qnn4j.processor.auto;
 
-import dev.qnn4j.processor.validation.Messages;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.Tree;
 import dev.qnn4j.processor.auto.QuantizedFlow.Flow;
@@ -17,6 +16,7 @@ import dev.qnn4j.processor.model.ModelExtractor;
 import dev.qnn4j.processor.model.QuantizeFromSpec;
 import dev.qnn4j.processor.model.QuantizeFromSpec.LayerRuleSpec;
 import dev.qnn4j.processor.validation.Diagnostic;
+import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.processor.validation.Validator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,8 +32,8 @@ import javax.lang.model.util.Types;
 import javax.tools.Diagnostic.Kind;
 
 /**
- * Automated quantization at compile time, in steps: the {@code @QuantizeFrom} type and its rules are
- * checked ({@link HolderChecks}, {@link RuleChecks}); the rules give each float layer a {@link
+ * Automated quantization at compile time, in steps: the {@code @QuantizeFrom} type and its rules
+ * are checked ({@link HolderChecks}, {@link RuleChecks}); the rules give each float layer a {@link
  * LayerPlan}; the float model's {@link ForwardProgram} is followed with the planned layers ({@link
  * QuantizedFlow}) to find the compute layers whose input is a float {@code Tensor}; each layer is
  * derived and checked ({@link Derivation}); forward is rewritten with typed values ({@link
@@ -47,7 +47,8 @@ public final class AutoQuantizer {
   private final Validator validator;
   private final Optional<ForwardParser> parser;
 
-  public AutoQuantizer(Elements elements, Types types, Validator validator, Optional<ForwardParser> parser) {
+  public AutoQuantizer(
+      Elements elements, Types types, Validator validator, Optional<ForwardParser> parser) {
     this.elements = elements;
     this.types = types;
     this.extractor = new ModelExtractor(elements);
@@ -58,11 +59,17 @@ public final class AutoQuantizer {
   /** The derived model, or null when there are errors; and every diagnostic. */
   public record Result(AutoModelDescriptor model, List<Diagnostic> diagnostics) {}
 
-  /** The float model a {@code @QuantizeFrom} type names, or null when it is not (yet) a resolved class. */
+  /**
+   * The float model a {@code @QuantizeFrom} type names, or null when it is not (yet) a resolved
+   * class.
+   */
   public static TypeElement floatClass(TypeElement holder, Elements elements) {
     TypeMirror t = new ModelExtractor(elements).quantizeFromValue(holder);
-    return t != null && t.getKind() == TypeKind.DECLARED && ((DeclaredType) t).asElement() instanceof TypeElement e
-        ? e : null;
+    return t != null
+            && t.getKind() == TypeKind.DECLARED
+            && ((DeclaredType) t).asElement() instanceof TypeElement e
+        ? e
+        : null;
   }
 
   public Result derive(TypeElement holder) {
@@ -75,8 +82,12 @@ public final class AutoQuantizer {
     HolderChecks.check(holder, elements, report);
     QuantizeFromSpec spec = report.spec;
     TypeElement floatType = floatClass(holder, elements);
-    if (floatType == null || ModelExtractor.findAnnotation(floatType, ModelExtractor.QUANT_MODEL).isEmpty()) {
-      String named = floatType == null ? String.valueOf(spec.floatModel()) : floatType.getSimpleName().toString();
+    if (floatType == null
+        || ModelExtractor.findAnnotation(floatType, ModelExtractor.QUANT_MODEL).isEmpty()) {
+      String named =
+          floatType == null
+              ? String.valueOf(spec.floatModel())
+              : floatType.getSimpleName().toString();
       report.error(Messages.notAFloatModel(named), report.at("value"));
       return null;
     }
@@ -90,7 +101,9 @@ public final class AutoQuantizer {
     Map<String, LayerRuleSpec> layerRules = RuleChecks.layerRules(floatModel, report);
     Map<String, LayerPlan> plans = new LinkedHashMap<>();
     for (LayerDescriptor layer : floatModel.layers()) {
-      plans.put(layer.methodName(), LayerPlan.of(layer, layerRules.get(layer.layerName()), spec.rules(), report));
+      plans.put(
+          layer.methodName(),
+          LayerPlan.of(layer, layerRules.get(layer.layerName()), spec.rules(), report));
     }
     ForwardProgram program = program(floatModel, plans, report);
     if (program == null || report.hasErrors()) {
@@ -112,14 +125,22 @@ public final class AutoQuantizer {
     boolean isInterface = holder.getKind() == ElementKind.INTERFACE;
     TypeElement model = elements.getTypeElement(HolderChecks.MODEL);
     boolean isModel = model != null && types.isAssignable(holder.asType(), model.asType());
-    return new AutoModelDescriptor(holder, isInterface, isModel,
-        elements.getPackageOf(holder).getQualifiedName().toString(), holder.getSimpleName().toString(),
-        "QuantModel_" + ModelExtractor.nestedName(holder), floatModel, layers, program.parameter(),
+    return new AutoModelDescriptor(
+        holder,
+        isInterface,
+        isModel,
+        elements.getPackageOf(holder).getQualifiedName().toString(),
+        holder.getSimpleName().toString(),
+        "QuantModel_" + ModelExtractor.nestedName(holder),
+        floatModel,
+        layers,
+        program.parameter(),
         ForwardRewriter.rewrite(program, flows));
   }
 
   /** The float model's forward, or null (reported) when it cannot be regenerated. */
-  private ForwardProgram program(ModelDescriptor floatModel, Map<String, LayerPlan> plans, Reporter report) {
+  private ForwardProgram program(
+      ModelDescriptor floatModel, Map<String, LayerPlan> plans, Reporter report) {
     String floatName = floatModel.modelName();
     if (parser.isEmpty()) {
       report.error(Messages.noTreeApi(floatName), report.annotation());
@@ -127,8 +148,10 @@ public final class AutoQuantizer {
     }
     ForwardProgram program;
     try {
-      program = floatModel.forward() == null ? null
-          : parser.get().parse(floatModel.forward(), floatModel.type(), plans.keySet());
+      program =
+          floatModel.forward() == null
+              ? null
+              : parser.get().parse(floatModel.forward(), floatModel.type(), plans.keySet());
       if (program != null) {
         checkRegenerable(program);
       }
@@ -137,7 +160,9 @@ public final class AutoQuantizer {
       return null;
     }
     if (program == null) {
-      report.error(Messages.forwardNotCompiled(floatName, report.holder.getSimpleName()), report.at("value"));
+      report.error(
+          Messages.forwardNotCompiled(floatName, report.holder.getSimpleName()),
+          report.at("value"));
     }
     return program;
   }
@@ -145,10 +170,14 @@ public final class AutoQuantizer {
   /** Regenerated code calls only the {@code F} functions it knows, with constant sizes. */
   private static void checkRegenerable(ForwardProgram program) throws Unsupported {
     for (ForwardProgram.Stmt s : program.statements()) {
-      Expr e = s instanceof ForwardProgram.Declare d ? d.init()
-          : s instanceof ForwardProgram.Assign a ? a.value()
-          : s instanceof ForwardProgram.Evaluate v ? v.expr()
-          : ((ForwardProgram.Return) s).value();
+      Expr e =
+          s instanceof ForwardProgram.Declare d
+              ? d.init()
+              : s instanceof ForwardProgram.Assign a
+                  ? a.value()
+                  : s instanceof ForwardProgram.Evaluate v
+                      ? v.expr()
+                      : ((ForwardProgram.Return) s).value();
       if (e != null) {
         checkRegenerable(e);
       }
@@ -162,7 +191,8 @@ public final class AutoQuantizer {
       }
     } else if (e instanceof FCall f) {
       if (!f.known()) {
-        throw new Unsupported(Messages.callsUnknownMethod(((MethodInvocationTree) f.tree()).getMethodSelect()),
+        throw new Unsupported(
+            Messages.callsUnknownMethod(((MethodInvocationTree) f.tree()).getMethodSelect()),
             f.tree());
       }
       for (Expr a : f.tensors()) {
@@ -170,18 +200,27 @@ public final class AutoQuantizer {
       }
       for (Size size : f.sizes()) {
         if (size.value() == null) {
-          throw new Unsupported(Messages.notIntegerConstant(size.tree(), f.function()), size.tree());
+          throw new Unsupported(
+              Messages.notIntegerConstant(size.tree(), f.function()), size.tree());
         }
       }
     }
   }
 
-  private void unsupported(Unsupported e, ModelDescriptor floatModel, ForwardProgram program, Reporter report) {
-    report.error(Messages.forwardNotStraightLine(floatModel.modelName(), e.getMessage()), report.at("value"));
+  private void unsupported(
+      Unsupported e, ModelDescriptor floatModel, ForwardProgram program, Reporter report) {
+    report.error(
+        Messages.forwardNotStraightLine(floatModel.modelName(), e.getMessage()),
+        report.at("value"));
     Tree tree = e.tree();
     if (tree != null) {
-      report.add(Diagnostic.atTree(Kind.NOTE, Messages.cannotFollow(report.holder.getSimpleName()),
-          floatModel.forward(), tree, parser.get().unitOf(floatModel.forward())));
+      report.add(
+          Diagnostic.atTree(
+              Kind.NOTE,
+              Messages.cannotFollow(report.holder.getSimpleName()),
+              floatModel.forward(),
+              tree,
+              parser.get().unitOf(floatModel.forward())));
     }
   }
 }

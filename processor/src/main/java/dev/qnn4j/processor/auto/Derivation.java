@@ -1,6 +1,5 @@
 package dev.qnn4j.processor.auto;
 
-import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.annotations.BiasRule;
 import dev.qnn4j.processor.auto.QuantizedFlow.Flow;
 import dev.qnn4j.processor.model.ActQuantSpec;
@@ -16,6 +15,7 @@ import dev.qnn4j.processor.model.ValueType;
 import dev.qnn4j.processor.model.WeightQuantSpec;
 import dev.qnn4j.processor.validation.Diagnostic;
 import dev.qnn4j.processor.validation.Diagnostics;
+import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.processor.validation.Validator;
 import java.util.List;
 import java.util.Optional;
@@ -51,17 +51,40 @@ final class Derivation {
     String name = p.source().layerName();
     int places = flow.callsOf(p.source().methodName()).size();
     if (places > 1) {
-      report.add(new Diagnostic(Kind.WARNING, Messages.quantizedReluCalledTwice(name, floatName, places),
-          report.holder, report.quantizeFrom, null, null, null));
+      report.add(
+          new Diagnostic(
+              Kind.WARNING,
+              Messages.quantizedReluCalledTwice(name, floatName, places),
+              report.holder,
+              report.quantizeFrom,
+              null,
+              null,
+              null));
     }
     LayerDescriptor s = p.source();
-    LayerSpec spec = new LayerSpec(LayerKind.QUANT_RELU, Geometry.NONE, Optional.empty(),
-        Optional.of(new ActQuantSpec(p.reluBits(), false, rules.activationScaling(), Anchor.NONE)),
-        p.returnQuantTensor(), Anchor.NONE);
+    LayerSpec spec =
+        new LayerSpec(
+            LayerKind.QUANT_RELU,
+            Geometry.NONE,
+            Optional.empty(),
+            Optional.of(
+                new ActQuantSpec(p.reluBits(), false, rules.activationScaling(), Anchor.NONE)),
+            p.returnQuantTensor(),
+            Anchor.NONE);
     ValueType returned = p.returnQuantTensor() ? ValueType.QUANT_TENSOR : ValueType.TENSOR;
-    return new LayerDescriptor(s.method(), s.methodName(), s.layerName(), Optional.of(spec), List.of(),
-        s.parameters(), returned, p.returnQuantTensor() ? ValueType.QUANT_TENSOR_NAME : ValueType.TENSOR_NAME,
-        List.of(), Optional.empty(), Optional.empty(), List.of());
+    return new LayerDescriptor(
+        s.method(),
+        s.methodName(),
+        s.layerName(),
+        Optional.of(spec),
+        List.of(),
+        s.parameters(),
+        returned,
+        p.returnQuantTensor() ? ValueType.QUANT_TENSOR_NAME : ValueType.TENSOR_NAME,
+        List.of(),
+        Optional.empty(),
+        Optional.empty(),
+        List.of());
   }
 
   private LayerDescriptor compute(LayerPlan p) {
@@ -70,7 +93,8 @@ final class Derivation {
     boolean floatInput = inputs.stream().anyMatch(f -> !f.quantTensor());
     boolean inputQuant = floatInput && p.inputBits() > 0;
     if (p.bias() != BiasRule.FLOAT && floatInput && !inputQuant) {
-      report.error(Messages.derivedBiasWithoutInputScale(name, p.bias(), floatName), p.biasAnchor());
+      report.error(
+          Messages.derivedBiasWithoutInputScale(name, p.bias(), floatName), p.biasAnchor());
     }
     LayerDescriptor derived = quantized(p, inputQuant);
     for (Flow in : inputs) {
@@ -87,17 +111,43 @@ final class Derivation {
 
   private LayerDescriptor quantized(LayerPlan p, boolean inputQuant) {
     LayerDescriptor s = p.source();
-    LayerKind kind = s.requireKind() == LayerKind.CONV2D ? LayerKind.QUANT_CONV2D : LayerKind.QUANT_LINEAR;
-    WeightQuantSpec weight = new WeightQuantSpec(p.weightBits(), rules.weightPerChannel(), rules.weightScaling(),
-        rules.accumulatorBitWidth());
-    LayerSpec spec = new LayerSpec(kind, s.requireSpec().geometry(), Optional.of(weight), Optional.empty(), false,
-        Anchor.NONE);
-    List<BiasSpec> biases = p.bias() == BiasRule.FLOAT ? List.of()
-        : List.of(new BiasSpec(Companion.valueOf(p.bias().name() + "_BIAS"), null));
-    Optional<ActQuantSpec> input = inputQuant
-        ? Optional.of(new ActQuantSpec(p.inputBits(), true, rules.activationScaling(), Anchor.NONE))
-        : Optional.empty();
-    return new LayerDescriptor(s.method(), s.methodName(), s.layerName(), Optional.of(spec), List.of(),
-        s.parameters(), ValueType.TENSOR, ValueType.TENSOR_NAME, biases, input, Optional.empty(), List.of());
+    LayerKind kind =
+        s.requireKind() == LayerKind.CONV2D ? LayerKind.QUANT_CONV2D : LayerKind.QUANT_LINEAR;
+    WeightQuantSpec weight =
+        new WeightQuantSpec(
+            p.weightBits(),
+            rules.weightPerChannel(),
+            rules.weightScaling(),
+            rules.accumulatorBitWidth());
+    LayerSpec spec =
+        new LayerSpec(
+            kind,
+            s.requireSpec().geometry(),
+            Optional.of(weight),
+            Optional.empty(),
+            false,
+            Anchor.NONE);
+    List<BiasSpec> biases =
+        p.bias() == BiasRule.FLOAT
+            ? List.of()
+            : List.of(new BiasSpec(Companion.valueOf(p.bias().name() + "_BIAS"), null));
+    Optional<ActQuantSpec> input =
+        inputQuant
+            ? Optional.of(
+                new ActQuantSpec(p.inputBits(), true, rules.activationScaling(), Anchor.NONE))
+            : Optional.empty();
+    return new LayerDescriptor(
+        s.method(),
+        s.methodName(),
+        s.layerName(),
+        Optional.of(spec),
+        List.of(),
+        s.parameters(),
+        ValueType.TENSOR,
+        ValueType.TENSOR_NAME,
+        biases,
+        input,
+        Optional.empty(),
+        List.of());
   }
 }

@@ -20,14 +20,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes the float model's forward with one declared type per variable, from the types the quantized
- * layers give each value: a variable that holds both Tensors and QuantTensors gets a fresh name at
- * each assignment, so that every {@code F.maxPool2d}/{@code F.flatten} sees its argument's real type.
+ * Writes the float model's forward with one declared type per variable, from the types the
+ * quantized layers give each value: a variable that holds both Tensors and QuantTensors gets a
+ * fresh name at each assignment, so that every {@code F.maxPool2d}/{@code F.flatten} sees its
+ * argument's real type.
  */
 final class ForwardRewriter {
   private ForwardRewriter() {}
 
-  /** {@code flows} holds the value of each statement of {@code program}, as {@link ForwardProgram#run} returns them. */
+  /**
+   * {@code flows} holds the value of each statement of {@code program}, as {@link
+   * ForwardProgram#run} returns them.
+   */
   static List<Line> rewrite(ForwardProgram program, List<Flow> flows) {
     Map<String, Set<Boolean>> assigned = new HashMap<>();
     assigned.computeIfAbsent(program.parameter(), k -> new HashSet<>()).add(false);
@@ -88,9 +92,14 @@ final class ForwardRewriter {
       return new Var(current.getOrDefault(v.name(), v.name()), v.tree());
     }
     if (e instanceof LayerCall c) {
-      return new LayerCall(c.method(), c.args().stream().map(a -> rename(a, current)).toList(), c.tree());
+      return new LayerCall(
+          c.method(), c.args().stream().map(a -> rename(a, current)).toList(), c.tree());
     }
     FCall f = (FCall) e;
-    return new FCall(f.function(), f.tensors().stream().map(a -> rename(a, current)).toList(), f.sizes(), f.tree());
+    return new FCall(
+        f.function(),
+        f.tensors().stream().map(a -> rename(a, current)).toList(),
+        f.sizes(),
+        f.tree());
   }
 }

@@ -1,8 +1,8 @@
 package dev.qnn4j.processor.auto;
 
-import dev.qnn4j.processor.validation.Messages;
 import dev.qnn4j.processor.model.ModelExtractor;
 import dev.qnn4j.processor.validation.Diagnostic;
+import dev.qnn4j.processor.validation.Messages;
 import java.util.List;
 import java.util.Set;
 import javax.lang.model.element.Element;
@@ -13,10 +13,14 @@ import javax.lang.model.element.TypeElement;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 
-/** What the type annotated {@code @QuantizeFrom} must be for the generated model to extend or implement it. */
+/**
+ * What the type annotated {@code @QuantizeFrom} must be for the generated model to extend or
+ * implement it.
+ */
 final class HolderChecks {
   static final String MODEL = "dev.qnn4j.runtime.nn.Model";
-  private static final Set<String> GENERATED_METHODS = Set.of("forward", "modelName", "layers", "inputShape");
+  private static final Set<String> GENERATED_METHODS =
+      Set.of("forward", "modelName", "layers", "inputShape");
 
   private HolderChecks() {}
 
@@ -42,9 +46,12 @@ final class HolderChecks {
       report.error(Messages.quantizeFromInnerOrPrivate(name), anchor);
     }
     if (!isInterface) {
-      List<ExecutableElement> constructors = ElementFilter.constructorsIn(holder.getEnclosedElements());
-      boolean noArg = constructors.stream()
-          .anyMatch(c -> c.getParameters().isEmpty() && !c.getModifiers().contains(Modifier.PRIVATE));
+      List<ExecutableElement> constructors =
+          ElementFilter.constructorsIn(holder.getEnclosedElements());
+      boolean noArg =
+          constructors.stream()
+              .anyMatch(
+                  c -> c.getParameters().isEmpty() && !c.getModifiers().contains(Modifier.PRIVATE));
       if (!noArg) {
         report.error(Messages.quantizeFromConstructor(name), anchor);
       }
@@ -55,12 +62,17 @@ final class HolderChecks {
       if (ownerName.equals("java.lang.Object") || ownerName.equals(MODEL)) {
         continue;
       }
-      if (GENERATED_METHODS.contains(m.getSimpleName().toString()) && !m.getModifiers().contains(Modifier.STATIC)) {
-        report.add(Diagnostic.error(Messages.quantizeFromDeclaresGenerated(name, m.getSimpleName(), generated),
-            owner.equals(holder) ? m : holder));
+      if (GENERATED_METHODS.contains(m.getSimpleName().toString())
+          && !m.getModifiers().contains(Modifier.STATIC)) {
+        report.add(
+            Diagnostic.error(
+                Messages.quantizeFromDeclaresGenerated(name, m.getSimpleName(), generated),
+                owner.equals(holder) ? m : holder));
       } else if (m.getModifiers().contains(Modifier.ABSTRACT)) {
-        report.add(Diagnostic.error(Messages.quantizeFromAbstractMethod(name, m.getSimpleName()),
-            owner.equals(holder) ? m : holder));
+        report.add(
+            Diagnostic.error(
+                Messages.quantizeFromAbstractMethod(name, m.getSimpleName()),
+                owner.equals(holder) ? m : holder));
       }
     }
   }

@@ -1,6 +1,5 @@
 package dev.qnn4j.processor.auto;
 
-import dev.qnn4j.processor.validation.Messages;
 import com.sun.source.tree.Tree;
 import dev.qnn4j.processor.forward.ForwardProgram;
 import dev.qnn4j.processor.forward.ForwardProgram.FCall;
@@ -10,6 +9,7 @@ import dev.qnn4j.processor.forward.ForwardProgram.Var;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.Parameter;
 import dev.qnn4j.processor.model.ValueType;
+import dev.qnn4j.processor.validation.Messages;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -74,7 +74,8 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
     List<Parameter> params = p.source().parameters();
     for (int i = 0; i < Math.min(params.size(), args.size()); i++) {
       if (params.get(i).type() == ValueType.QUANT_TENSOR && !args.get(i).quantTensor()) {
-        throw new Unsupported(Messages.quantTensorInputLost(p.source().methodName(), params.get(i).name()),
+        throw new Unsupported(
+            Messages.quantTensorInputLost(p.source().methodName(), params.get(i).name()),
             call.tree());
       }
     }
@@ -93,12 +94,16 @@ final class QuantizedFlow implements ForwardProgram.Semantics<QuantizedFlow.Flow
     boolean qt = l.returnsQuantTensor();
     return switch (l.requireKind()) {
       case RELU -> x.plain();
-      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH -> new Flow(qt, l.requireSpec().activation().bitWidth(),
-          l.requireSpec().activation().signed());
+      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH ->
+          new Flow(
+              qt, l.requireSpec().activation().bitWidth(), l.requireSpec().activation().signed());
       case QUANT_MAX_POOL2D, QUANT_UPSAMPLE, QUANT_CAT -> new Flow(qt, x.bits(), x.signed());
-      case TRUNC_AVG_POOL2D, TRUNC_ADAPTIVE_AVG_POOL2D -> new Flow(qt, l.requireSpec().trunc().bitWidth(), x.signed());
-      case QUANT_CONV2D, QUANT_CONV1D, QUANT_CONV_TRANSPOSE2D, QUANT_LINEAR, QUANT_ELTWISE_ADD -> l.outputQuant()
-          .map(q -> new Flow(qt, q.bitWidth(), q.signed())).orElse(new Flow(qt, null, false));
+      case TRUNC_AVG_POOL2D, TRUNC_ADAPTIVE_AVG_POOL2D ->
+          new Flow(qt, l.requireSpec().trunc().bitWidth(), x.signed());
+      case QUANT_CONV2D, QUANT_CONV1D, QUANT_CONV_TRANSPOSE2D, QUANT_LINEAR, QUANT_ELTWISE_ADD ->
+          l.outputQuant()
+              .map(q -> new Flow(qt, q.bitWidth(), q.signed()))
+              .orElse(new Flow(qt, null, false));
       default -> Flow.FLOAT;
     };
   }

@@ -28,7 +28,8 @@ final class Reporter {
 
   Reporter(TypeElement holder, QuantizeFromSpec spec) {
     this.holder = holder;
-    this.quantizeFrom = ModelExtractor.findAnnotation(holder, ModelExtractor.QUANTIZE_FROM).orElseThrow();
+    this.quantizeFrom =
+        ModelExtractor.findAnnotation(holder, ModelExtractor.QUANTIZE_FROM).orElseThrow();
     this.spec = spec;
   }
 
@@ -42,9 +43,13 @@ final class Reporter {
     return Position.of(spec.anchor(), attribute);
   }
 
-  /** An attribute of {@code @QuantRules}, or {@code @QuantizeFrom} when the rules are the defaults. */
+  /**
+   * An attribute of {@code @QuantRules}, or {@code @QuantizeFrom} when the rules are the defaults.
+   */
   Position rules(String attribute) {
-    return spec.anchor().isExplicit("rules") ? Position.of(spec.rules().anchor(), attribute) : annotation();
+    return spec.anchor().isExplicit("rules")
+        ? Position.of(spec.rules().anchor(), attribute)
+        : annotation();
   }
 
   void error(String message, Position position) {

@@ -1,6 +1,5 @@
 package dev.qnn4j.processor.forward;
 
-import dev.qnn4j.processor.validation.Messages;
 import com.sun.source.tree.AssignmentTree;
 import com.sun.source.tree.BinaryTree;
 import com.sun.source.tree.CompilationUnitTree;
@@ -32,6 +31,7 @@ import dev.qnn4j.processor.forward.ForwardProgram.Size;
 import dev.qnn4j.processor.forward.ForwardProgram.Stmt;
 import dev.qnn4j.processor.forward.ForwardProgram.Unsupported;
 import dev.qnn4j.processor.forward.ForwardProgram.Var;
+import dev.qnn4j.processor.validation.Messages;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -44,7 +44,10 @@ import javax.lang.model.element.VariableElement;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 
-/** Reads a {@code forward} method's javac tree into a {@link ForwardProgram}: the only reader of forward's trees. */
+/**
+ * Reads a {@code forward} method's javac tree into a {@link ForwardProgram}: the only reader of
+ * forward's trees.
+ */
 public final class ForwardParser {
   static final String F_CLASS = "dev.qnn4j.runtime.F";
   private static final String RUNTIME_PACKAGE = "dev.qnn4j.runtime";
@@ -57,18 +60,23 @@ public final class ForwardParser {
     this.elements = elements;
   }
 
-  /** The compilation unit holding {@code forward}'s source, or null when it is not in this compilation. */
+  /**
+   * The compilation unit holding {@code forward}'s source, or null when it is not in this
+   * compilation.
+   */
   public CompilationUnitTree unitOf(ExecutableElement forward) {
     TreePath path = trees.getPath(forward);
-    return path == null || !(path.getLeaf() instanceof MethodTree) ? null : path.getCompilationUnit();
+    return path == null || !(path.getLeaf() instanceof MethodTree)
+        ? null
+        : path.getCompilationUnit();
   }
 
   /**
    * Reads {@code forward}, a method of {@code model} whose layer methods are {@code layerMethods}.
    * Returns null when its source is not in this compilation; throws when it leaves the subset.
    */
-  public ForwardProgram parse(ExecutableElement forward, TypeElement model, Set<String> layerMethods)
-      throws Unsupported {
+  public ForwardProgram parse(
+      ExecutableElement forward, TypeElement model, Set<String> layerMethods) throws Unsupported {
     TreePath path = trees.getPath(forward);
     if (path == null || !(path.getLeaf() instanceof MethodTree method)) {
       return null;
@@ -129,12 +137,15 @@ public final class ForwardParser {
           Expr init = v.getInitializer() == null ? null : expr(v.getInitializer());
           locals.add(name);
           out.add(new Declare(name, init));
-        } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof AssignmentTree a) {
-          if (!(a.getVariable() instanceof IdentifierTree target) || !locals.contains(target.getName().toString())) {
+        } else if (s instanceof ExpressionStatementTree e
+            && e.getExpression() instanceof AssignmentTree a) {
+          if (!(a.getVariable() instanceof IdentifierTree target)
+              || !locals.contains(target.getName().toString())) {
             throw new Unsupported(Messages.assignsNonLocal(a.getVariable()), a);
           }
           out.add(new Assign(target.getName().toString(), expr(a.getExpression())));
-        } else if (s instanceof ExpressionStatementTree e && e.getExpression() instanceof MethodInvocationTree call) {
+        } else if (s instanceof ExpressionStatementTree e
+            && e.getExpression() instanceof MethodInvocationTree call) {
           out.add(new Evaluate(expr(call)));
         } else if (s instanceof ReturnTree r && r.getExpression() != null) {
           out.add(new Return(expr(r.getExpression())));
@@ -214,7 +225,8 @@ public final class ForwardParser {
       if (e instanceof ParenthesizedTree p) {
         return constant(p.getExpression());
       }
-      if (e instanceof LiteralTree l && (l.getValue() instanceof Integer || l.getValue() instanceof Long)) {
+      if (e instanceof LiteralTree l
+          && (l.getValue() instanceof Integer || l.getValue() instanceof Long)) {
         return ((Number) l.getValue()).longValue();
       }
       if (e instanceof IdentifierTree id) {
@@ -223,7 +235,8 @@ public final class ForwardParser {
           return n.longValue();
         }
       }
-      if (e instanceof UnaryTree u && (e.getKind() == Tree.Kind.UNARY_MINUS || e.getKind() == Tree.Kind.UNARY_PLUS)) {
+      if (e instanceof UnaryTree u
+          && (e.getKind() == Tree.Kind.UNARY_MINUS || e.getKind() == Tree.Kind.UNARY_PLUS)) {
         long v = constant(u.getExpression());
         return e.getKind() == Tree.Kind.UNARY_MINUS ? -v : v;
       }

@@ -22,12 +22,33 @@ import javax.lang.model.element.ExecutableElement;
  * @param locals the parameter and every local variable
  */
 public record ForwardProgram(
-    ExecutableElement method, CompilationUnitTree unit, String parameter, List<Stmt> statements,
+    ExecutableElement method,
+    CompilationUnitTree unit,
+    String parameter,
+    List<Stmt> statements,
     Set<String> locals) {
 
-  /** {@code F} functions and how many of their leading arguments are tensors; the rest are sizes. */
-  public static final Map<String, Integer> FUNCTIONS = Map.of("maxPool2d", 1, "avgPool2d", 1, "relu", 1,
-      "flatten", 1, "reshape", 1, "add", 2, "upsampleNearest", 1, "cat", 2);
+  /**
+   * {@code F} functions and how many of their leading arguments are tensors; the rest are sizes.
+   */
+  public static final Map<String, Integer> FUNCTIONS =
+      Map.of(
+          "maxPool2d",
+          1,
+          "avgPool2d",
+          1,
+          "relu",
+          1,
+          "flatten",
+          1,
+          "reshape",
+          1,
+          "add",
+          2,
+          "upsampleNearest",
+          1,
+          "cat",
+          2);
 
   public ForwardProgram {
     statements = List.copyOf(statements);
@@ -36,7 +57,10 @@ public record ForwardProgram(
 
   /** An expression of the subset. */
   public sealed interface Expr permits Var, LayerCall, FCall {
-    /** The source expression, or null for one the processor wrote (a renamed variable keeps its tree). */
+    /**
+     * The source expression, or null for one the processor wrote (a renamed variable keeps its
+     * tree).
+     */
     Tree tree();
   }
 
@@ -54,7 +78,8 @@ public record ForwardProgram(
    * A call {@code F.<function>(tensors..., sizes...)}. A function not in {@link #FUNCTIONS} is kept
    * (its first argument as the tensor) so that the checks can go on past it; {@link #known} says.
    */
-  public record FCall(String function, List<Expr> tensors, List<Size> sizes, Tree tree) implements Expr {
+  public record FCall(String function, List<Expr> tensors, List<Size> sizes, Tree tree)
+      implements Expr {
     public FCall {
       tensors = List.copyOf(tensors);
       sizes = List.copyOf(sizes);
@@ -70,7 +95,10 @@ public record ForwardProgram(
     }
   }
 
-  /** A size argument of an {@code F} call: its value when an integer compile-time constant, else null. */
+  /**
+   * A size argument of an {@code F} call: its value when an integer compile-time constant, else
+   * null.
+   */
   public record Size(Long value, Tree tree) {}
 
   /** A statement of the subset. */
@@ -86,7 +114,10 @@ public record ForwardProgram(
 
   public record Return(Expr value) implements Stmt {}
 
-  /** The body leaves the subset (or an analysis cannot follow it) at {@code tree}; the message says how. */
+  /**
+   * The body leaves the subset (or an analysis cannot follow it) at {@code tree}; the message says
+   * how.
+   */
   public static final class Unsupported extends Exception {
     private static final long serialVersionUID = 1L;
     private final transient Tree tree;
@@ -146,7 +177,8 @@ public record ForwardProgram(
     return out;
   }
 
-  private static <V> V eval(Expr e, Map<String, V> values, Semantics<V> semantics) throws Unsupported {
+  private static <V> V eval(Expr e, Map<String, V> values, Semantics<V> semantics)
+      throws Unsupported {
     if (e instanceof Var v) {
       V value = values.get(v.name());
       return value != null ? value : semantics.unassigned(v);

@@ -24,8 +24,8 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
   public record Quant(int bits, boolean signed) {}
 
   /**
-   * What is known of a value: its shape without the batch ({@code null} = unknown rank, -1 = unknown
-   * dimension) and its quantization ({@code null} = float or unknown).
+   * What is known of a value: its shape without the batch ({@code null} = unknown rank, -1 =
+   * unknown dimension) and its quantization ({@code null} = float or unknown).
    */
   public record Value(long[] dims, Quant quant) {
     public static final Value UNKNOWN = new Value(null, null);
@@ -40,16 +40,19 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
 
     /** {@code [N, C, H, W]}, an unknown dimension written {@code ?}. */
     public String shape() {
-      return "[N" + Arrays.stream(dims).mapToObj(d -> ", " + (d < 0 ? "?" : Long.toString(d)))
-          .collect(Collectors.joining()) + "]";
+      return "[N"
+          + Arrays.stream(dims)
+              .mapToObj(d -> ", " + (d < 0 ? "?" : Long.toString(d)))
+              .collect(Collectors.joining())
+          + "]";
     }
   }
 
   /** What following the values finds. */
   public interface Listener {
     /**
-     * {@code layer}'s input {@code actual} is not {@code expected} (words for a message);
-     * {@code attribute} is the layer attribute it contradicts, or null.
+     * {@code layer}'s input {@code actual} is not {@code expected} (words for a message); {@code
+     * attribute} is the layer attribute it contradicts, or null.
      */
     void layerMismatch(LayerDescriptor layer, String expected, Value actual, String attribute);
 
@@ -119,12 +122,19 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
           yield new Value(null, outputQuant(layer));
         }
         if (in.rank() != 2 || (in.dims[0] >= 0 && in.dims[0] != g.inChannels())) {
-          listener.layerMismatch(layer, "[N, " + g.inChannels() + ", L] (in_channels = " + g.inChannels() + ")", in,
+          listener.layerMismatch(
+              layer,
+              "[N, " + g.inChannels() + ", L] (in_channels = " + g.inChannels() + ")",
+              in,
               in.rank() == 2 ? "inChannels" : null);
           yield new Value(null, outputQuant(layer));
         }
-        long l = in.dims[1] < 0 ? -1
-            : (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
+        long l =
+            in.dims[1] < 0
+                ? -1
+                : (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1)
+                        / g.stride()
+                    + 1;
         yield new Value(new long[] {g.outChannels(), l}, outputQuant(layer));
       }
       case QUANT_CONV_TRANSPOSE2D -> {
@@ -134,14 +144,23 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
           yield new Value(null, outputQuant(layer));
         }
         if (in.rank() != 3 || (in.dims[0] >= 0 && in.dims[0] != g.inChannels())) {
-          listener.layerMismatch(layer, "[N, " + g.inChannels() + ", H, W] (in_channels = " + g.inChannels() + ")",
-              in, in.rank() == 3 ? "inChannels" : null);
+          listener.layerMismatch(
+              layer,
+              "[N, " + g.inChannels() + ", H, W] (in_channels = " + g.inChannels() + ")",
+              in,
+              in.rank() == 3 ? "inChannels" : null);
           yield new Value(null, outputQuant(layer));
         }
         long[] d = {g.outChannels(), -1, -1};
         for (int i = 1; i <= 2; i++) {
-          d[i] = in.dims[i] < 0 ? -1 : (in.dims[i] - 1) * g.stride() - 2L * g.padding()
-              + (long) g.dilation() * (g.kernelSize() - 1) + g.outputPadding() + 1;
+          d[i] =
+              in.dims[i] < 0
+                  ? -1
+                  : (in.dims[i] - 1) * g.stride()
+                      - 2L * g.padding()
+                      + (long) g.dilation() * (g.kernelSize() - 1)
+                      + g.outputPadding()
+                      + 1;
         }
         yield new Value(d, outputQuant(layer));
       }
@@ -151,7 +170,8 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         }
         int features = layer.requireSpec().dense().inFeatures();
         if (in.dims != null && (in.rank() != 1 || (in.dims[0] >= 0 && in.dims[0] != features))) {
-          listener.layerMismatch(layer, "[N, " + features + "] (in_features = " + features + ")", in, "inFeatures");
+          listener.layerMismatch(
+              layer, "[N, " + features + "] (in_features = " + features + ")", in, "inFeatures");
         }
         yield new Value(new long[] {layer.requireSpec().dense().outFeatures()}, outputQuant(layer));
       }
@@ -165,7 +185,11 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         if (in.dims != null && in.rank() != 3) {
           listener.layerMismatch(layer, "a 4-d input [N, C, H, W]", in, null);
         } else if (in.dims != null && in.dims[0] >= 0 && in.dims[0] != features) {
-          listener.layerMismatch(layer, "[N, " + features + ", H, W] (num_features = " + features + ")", in, "numFeatures");
+          listener.layerMismatch(
+              layer,
+              "[N, " + features + ", H, W] (num_features = " + features + ")",
+              in,
+              "numFeatures");
         }
         yield new Value(in.dims, null);
       }
@@ -174,7 +198,8 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         if (in.dims != null && in.rank() != 1 && in.rank() != 2) {
           listener.layerMismatch(layer, "a 2-d input [N, C] or 3-d input [N, C, L]", in, null);
         } else if (in.dims != null && in.dims[0] >= 0 && in.dims[0] != features) {
-          listener.layerMismatch(layer, "[N, " + features + "] (num_features = " + features + ")", in, "numFeatures");
+          listener.layerMismatch(
+              layer, "[N, " + features + "] (num_features = " + features + ")", in, "numFeatures");
         }
         yield new Value(in.dims, null);
       }
@@ -187,15 +212,19 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
           yield new Value(null, q);
         }
         if (t.outputSize() > 0) {
-          yield new Value(in.dims == null ? null : new long[] {in.dims[0], t.outputSize(), t.outputSize()}, q);
+          yield new Value(
+              in.dims == null ? null : new long[] {in.dims[0], t.outputSize(), t.outputSize()}, q);
         }
         yield new Value(pool(in.dims, t.kernelSize(), t.effectiveStride(), 0), q);
       }
       case ADAPTIVE_AVG_POOL2D -> {
         int out = layer.requireSpec().adaptive().outputSize();
-        if (in.dims != null && (in.rank() != 3 || (in.dims[1] >= 0 && in.dims[1] % out != 0)
-            || (in.dims[2] >= 0 && in.dims[2] % out != 0))) {
-          listener.layerMismatch(layer, "[N, C, H, W] with H and W multiples of outputSize " + out, in, "outputSize");
+        if (in.dims != null
+            && (in.rank() != 3
+                || (in.dims[1] >= 0 && in.dims[1] % out != 0)
+                || (in.dims[2] >= 0 && in.dims[2] % out != 0))) {
+          listener.layerMismatch(
+              layer, "[N, C, H, W] with H and W multiples of outputSize " + out, in, "outputSize");
           yield Value.UNKNOWN;
         }
         yield new Value(in.dims == null ? null : new long[] {in.dims[0], out, out}, null);
@@ -209,9 +238,12 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         if (in.dims == null) {
           yield in;
         }
-        yield in.withDims(u.scaleFactor() > 0
-            ? new long[] {in.dims[0], times(in.dims[1], u.scaleFactor()), times(in.dims[2], u.scaleFactor())}
-            : new long[] {in.dims[0], u.height(), u.width()});
+        yield in.withDims(
+            u.scaleFactor() > 0
+                ? new long[] {
+                  in.dims[0], times(in.dims[1], u.scaleFactor()), times(in.dims[2], u.scaleFactor())
+                }
+                : new long[] {in.dims[0], u.height(), u.width()});
       }
       case QUANT_CAT -> {
         Value b = args.get(1);
@@ -221,10 +253,16 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         if (in.dims == null || b.dims == null) {
           yield new Value(null, in.quant);
         }
-        if (in.rank() != b.rank() || in.rank() < 1
-            || !Arrays.equals(Arrays.copyOfRange(in.dims, 1, in.rank()), Arrays.copyOfRange(b.dims, 1, b.rank()))) {
-          listener.layerMismatch(layer, "two inputs equal in every dimension but the channels, the first "
-              + in.shape(), b, null);
+        if (in.rank() != b.rank()
+            || in.rank() < 1
+            || !Arrays.equals(
+                Arrays.copyOfRange(in.dims, 1, in.rank()),
+                Arrays.copyOfRange(b.dims, 1, b.rank()))) {
+          listener.layerMismatch(
+              layer,
+              "two inputs equal in every dimension but the channels, the first " + in.shape(),
+              b,
+              null);
           yield new Value(null, in.quant);
         }
         long[] d = in.dims.clone();
@@ -242,9 +280,14 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
       case QUANT_ELTWISE_ADD -> {
         Value b = args.get(1);
         if (!sameShape(in, b)) {
-          listener.layerMismatch(layer, "two inputs of the same shape, the first " + in.shape(), b, null);
+          listener.layerMismatch(
+              layer, "two inputs of the same shape, the first " + in.shape(), b, null);
         }
-        Quant q = layer.outputQuant().map(o -> new Quant(o.bitWidth(), o.signed())).orElse(sum(in.quant, b.quant));
+        Quant q =
+            layer
+                .outputQuant()
+                .map(o -> new Quant(o.bitWidth(), o.signed()))
+                .orElse(sum(in.quant, b.quant));
         yield new Value(in.dims, q);
       }
     };
@@ -266,7 +309,11 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
       return new long[] {outChannels, -1, -1};
     }
     if (in.dims[0] >= 0 && in.dims[0] != inChannels) {
-      listener.layerMismatch(layer, "[N, " + inChannels + ", H, W] (in_channels = " + inChannels + ")", in, "inChannels");
+      listener.layerMismatch(
+          layer,
+          "[N, " + inChannels + ", H, W] (in_channels = " + inChannels + ")",
+          in,
+          "inChannels");
     }
     int k = geometry.kernelSize();
     int stride = geometry.stride();
@@ -278,7 +325,11 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
     long oh = (in.dims[1] + 2L * pad - (long) dilation * (k - 1) - 1) / stride + 1;
     long ow = (in.dims[2] + 2L * pad - (long) dilation * (k - 1) - 1) / stride + 1;
     if (oh < 1 || ow < 1) {
-      listener.layerMismatch(layer, "an input of at least the kernel's extent " + k + "x" + k + " after padding", in, null);
+      listener.layerMismatch(
+          layer,
+          "an input of at least the kernel's extent " + k + "x" + k + " after padding",
+          in,
+          null);
       return new long[] {outChannels, -1, -1};
     }
     return new long[] {outChannels, oh, ow};
@@ -337,7 +388,10 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         }
         if (call.sizes().size() == 1 && call.size(0) != null) {
           long f = call.size(0);
-          return x.withDims(new long[] {x.dims[0], x.dims[1] < 0 ? -1 : x.dims[1] * f, x.dims[2] < 0 ? -1 : x.dims[2] * f});
+          return x.withDims(
+              new long[] {
+                x.dims[0], x.dims[1] < 0 ? -1 : x.dims[1] * f, x.dims[2] < 0 ? -1 : x.dims[2] * f
+              });
         }
         if (call.sizes().size() == 2 && call.size(0) != null && call.size(1) != null) {
           return x.withDims(new long[] {x.dims[0], call.size(0), call.size(1)});
@@ -352,10 +406,15 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
         if (x.dims == null || b.dims == null) {
           return Value.UNKNOWN;
         }
-        if (x.rank() != b.rank() || x.rank() < 1
-            || !Arrays.equals(Arrays.copyOfRange(x.dims, 1, x.rank()), Arrays.copyOfRange(b.dims, 1, b.rank()))) {
-          listener.functionMismatch(call, "cat", "tensors equal in every dimension but the channels, the first "
-              + x.shape(), b);
+        if (x.rank() != b.rank()
+            || x.rank() < 1
+            || !Arrays.equals(
+                Arrays.copyOfRange(x.dims, 1, x.rank()), Arrays.copyOfRange(b.dims, 1, b.rank()))) {
+          listener.functionMismatch(
+              call,
+              "cat",
+              "tensors equal in every dimension but the channels, the first " + x.shape(),
+              b);
           return Value.UNKNOWN;
         }
         long[] d = x.dims.clone();
@@ -396,6 +455,8 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
 
   /** The sum of two quantized values needs one more bit than the wider one. */
   private Quant sum(Quant a, Quant b) {
-    return a == null || b == null ? null : new Quant(Math.max(a.bits, b.bits) + 1, a.signed || b.signed);
+    return a == null || b == null
+        ? null
+        : new Quant(Math.max(a.bits, b.bits) + 1, a.signed || b.signed);
   }
 }

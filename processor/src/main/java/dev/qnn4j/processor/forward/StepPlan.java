@@ -16,11 +16,12 @@ import java.util.Map;
 /**
  * A {@link ForwardProgram} as the sequence of kernel calls a compiled training step makes: every
  * value with its static per-sample size, produced by one {@link Op}. {@link #of} throws {@link
- * Unsupported}, saying why, for a forward the compiled step cannot follow yet (the model then trains
- * on the tape): a layer kind without compiled kernels, a size unknown at compile time, or a value
- * used twice (whose gradient would be a sum).
+ * Unsupported}, saying why, for a forward the compiled step cannot follow yet (the model then
+ * trains on the tape): a layer kind without compiled kernels, a size unknown at compile time, or a
+ * value used twice (whose gradient would be a sum).
  *
- * @param nodes the values in the order forward computes them; the first is the input, the last the result
+ * @param nodes the values in the order forward computes them; the first is the input, the last the
+ *     result
  */
 public record StepPlan(List<Node> nodes) {
   /** How a value is computed. */
@@ -34,7 +35,10 @@ public record StepPlan(List<Node> nodes) {
    */
   public record Conv(String field, Geometry.Conv geometry, boolean quantWeight) implements Op {}
 
-  /** A {@code @Linear} layer held in field {@code field}, or a {@code @QuantLinear} with a weight quantizer only. */
+  /**
+   * A {@code @Linear} layer held in field {@code field}, or a {@code @QuantLinear} with a weight
+   * quantizer only.
+   */
   public record Dense(String field, Geometry.Dense geometry, boolean quantWeight) implements Op {}
 
   /** A {@code @ReLU} layer (its field) or {@code F.relu} (field null). */
@@ -52,7 +56,8 @@ public record StepPlan(List<Node> nodes) {
   public record Flatten() implements Op {}
 
   /**
-   * One value: {@code name} (unique, for its buffers), its shape without the batch, the op and its input.
+   * One value: {@code name} (unique, for its buffers), its shape without the batch, the op and its
+   * input.
    */
   public record Node(String name, long[] dims, Op op, Node input) {
     public long size() {
@@ -73,7 +78,8 @@ public record StepPlan(List<Node> nodes) {
   }
 
   /** The plan of {@code program}, whose return value is the model's output. */
-  public static StepPlan of(ForwardProgram program, long[] inputShape, Map<String, LayerDescriptor> layers)
+  public static StepPlan of(
+      ForwardProgram program, long[] inputShape, Map<String, LayerDescriptor> layers)
       throws Unsupported {
     if (inputShape == null) {
       throw new Unsupported("the model declares no inputShape", null);
@@ -81,16 +87,19 @@ public record StepPlan(List<Node> nodes) {
     Builder builder = new Builder(inputShape, layers);
     List<Node> results = program.run(builder);
     Node out = results.get(results.size() - 1);
-    if (!(program.statements().get(program.statements().size() - 1) instanceof ForwardProgram.Return)) {
+    if (!(program.statements().get(program.statements().size() - 1)
+        instanceof ForwardProgram.Return)) {
       throw new Unsupported("forward does not end with a return", null);
     }
     Map<Node, Integer> uses = new IdentityHashMap<>();
     for (Node n : builder.nodes) {
       if (n.input != null && uses.merge(n.input, 1, Integer::sum) > 1) {
-        throw new Unsupported("the value " + n.input.name + " is used twice (a residual sum of gradients)", null);
+        throw new Unsupported(
+            "the value " + n.input.name + " is used twice (a residual sum of gradients)", null);
       }
     }
-    // Only the chain that leads to the result is computed; anything else forward evaluates is a value
+    // Only the chain that leads to the result is computed; anything else forward evaluates is a
+    // value
     // the compiled step would drop, which would change what the tape records.
     List<Node> chain = new ArrayList<>();
     for (Node n = out; n != null; n = n.input) {
@@ -123,7 +132,8 @@ public record StepPlan(List<Node> nodes) {
 
     @Override
     public Node unassigned(Var variable) throws Unsupported {
-      throw new Unsupported("the local " + variable.name() + " is read before it is assigned", variable.tree());
+      throw new Unsupported(
+          "the local " + variable.name() + " is read before it is assigned", variable.tree());
     }
 
     @Override
@@ -143,16 +153,25 @@ public record StepPlan(List<Node> nodes) {
         case CONV2D, QUANT_CONV2D -> {
           Geometry.Conv g = layer.requireSpec().conv();
           if (in.dims.length != 3 || in.dims[0] != g.inChannels()) {
-            throw new Unsupported(field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
+            throw new Unsupported(
+                field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
           }
-          long oh = (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
-          long ow = (in.dims[2] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1) / g.stride() + 1;
-          yield add(field, new long[] {g.outChannels(), oh, ow}, new Conv(field, g, quantWeight), in);
+          long oh =
+              (in.dims[1] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1)
+                      / g.stride()
+                  + 1;
+          long ow =
+              (in.dims[2] + 2L * g.padding() - (long) g.dilation() * (g.kernelSize() - 1) - 1)
+                      / g.stride()
+                  + 1;
+          yield add(
+              field, new long[] {g.outChannels(), oh, ow}, new Conv(field, g, quantWeight), in);
         }
         case LINEAR, QUANT_LINEAR -> {
           Geometry.Dense g = layer.requireSpec().dense();
           if (in.dims.length != 1 || in.dims[0] != g.inFeatures()) {
-            throw new Unsupported(field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
+            throw new Unsupported(
+                field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
           }
           yield add(field, new long[] {g.outFeatures()}, new Dense(field, g, quantWeight), in);
         }
@@ -160,37 +179,54 @@ public record StepPlan(List<Node> nodes) {
         case QUANT_RELU, QUANT_IDENTITY -> {
           String what = "@" + kind.simpleName() + " (" + field + ")";
           if (layer.returnsQuantTensor()) {
-            throw new Unsupported(what + " returns a QuantTensor, which has no compiled kernels yet", call.tree());
+            throw new Unsupported(
+                what + " returns a QuantTensor, which has no compiled kernels yet", call.tree());
           }
           if (layer.requireSpec().activation().powerOfTwo()) {
-            throw new Unsupported(what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
+            throw new Unsupported(
+                what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
           }
-          if (layer.requireSpec().activation().fromRange() || layer.requireSpec().activation().narrowRange()) {
-            throw new Unsupported(what + " has a constant, learned-from-range or narrow-range scale, which has no"
-                + " compiled kernels yet", call.tree());
+          if (layer.requireSpec().activation().fromRange()
+              || layer.requireSpec().activation().narrowRange()) {
+            throw new Unsupported(
+                what
+                    + " has a constant, learned-from-range or narrow-range scale, which has no"
+                    + " compiled kernels yet",
+                call.tree());
           }
           yield add(field, in.dims, new ActQuant(field, kind == LayerKind.QUANT_RELU), in);
         }
-        default -> throw new Unsupported("@" + kind.simpleName() + " (" + field + ") has no compiled kernels yet",
-            call.tree());
+        default ->
+            throw new Unsupported(
+                "@" + kind.simpleName() + " (" + field + ") has no compiled kernels yet",
+                call.tree());
       };
     }
 
     /** A quantized conv/linear compiles when only its weight is quantized, with float scales. */
-    private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call) throws Unsupported {
+    private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call)
+        throws Unsupported {
       String what = "@" + layer.requireKind().simpleName() + " (" + layer.methodName() + ")";
       if (layer.bias().isPresent()) {
-        throw new Unsupported(what + " quantizes its bias, which has no compiled kernels yet", call.tree());
+        throw new Unsupported(
+            what + " quantizes its bias, which has no compiled kernels yet", call.tree());
       }
-      if (layer.inputQuant().isPresent() || layer.outputQuant().isPresent() || layer.returnsQuantTensor()) {
-        throw new Unsupported(what + " quantizes its input or output, which has no compiled kernels yet", call.tree());
+      if (layer.inputQuant().isPresent()
+          || layer.outputQuant().isPresent()
+          || layer.returnsQuantTensor()) {
+        throw new Unsupported(
+            what + " quantizes its input or output, which has no compiled kernels yet",
+            call.tree());
       }
       if (layer.requireSpec().weight().powerOfTwo()) {
-        throw new Unsupported(what + " has power-of-two weight scales, which have no compiled kernels yet", call.tree());
+        throw new Unsupported(
+            what + " has power-of-two weight scales, which have no compiled kernels yet",
+            call.tree());
       }
       if (layer.requireSpec().weight().scalingImpl() != dev.qnn4j.annotations.ScalingImpl.STATS
           || !layer.requireSpec().weight().narrowRange()) {
-        throw new Unsupported(what + " has constant or wide-range weight scales, which have no compiled kernels yet",
+        throw new Unsupported(
+            what + " has constant or wide-range weight scales, which have no compiled kernels yet",
             call.tree());
       }
     }
@@ -208,8 +244,11 @@ public record StepPlan(List<Node> nodes) {
           }
           long oh = (x.dims[1] + 2 * p - k) / s + 1;
           long ow = (x.dims[2] + 2 * p - k) / s + 1;
-          return add("maxPool", new long[] {x.dims[0], oh, ow},
-              new MaxPool(k.intValue(), s.intValue(), p.intValue()), x);
+          return add(
+              "maxPool",
+              new long[] {x.dims[0], oh, ow},
+              new MaxPool(k.intValue(), s.intValue(), p.intValue()),
+              x);
         }
         case "relu" -> {
           return add("relu", x.dims, new Relu(null), x);
@@ -221,14 +260,19 @@ public record StepPlan(List<Node> nodes) {
           }
           return add("flatten", new long[] {n}, new Flatten(), x);
         }
-        default -> throw new Unsupported("F." + call.function() + " has no compiled kernels yet", call.tree());
+        default ->
+            throw new Unsupported(
+                "F." + call.function() + " has no compiled kernels yet", call.tree());
       }
     }
 
     private Node add(String base, long[] dims, Op op, Node input) {
       int count = names.merge(base, 1, Integer::sum);
-      boolean layerField = op instanceof Conv || op instanceof Dense || op instanceof ActQuant
-          || (op instanceof Relu r && r.field() != null);
+      boolean layerField =
+          op instanceof Conv
+              || op instanceof Dense
+              || op instanceof ActQuant
+              || (op instanceof Relu r && r.field() != null);
       String name = !layerField ? base + count : count == 1 ? base : base + "Call" + count;
       Node n = new Node(name, dims, op, input);
       nodes.add(n);

@@ -37,14 +37,20 @@ public final class AutoModelGenerator {
     ClassName declared = ClassName.get(model.holder());
     ClassName floatModel = ClassName.get(model.floatModel().type());
     ClassName generated = ClassName.get(model.packageName(), model.generatedSimpleName());
-    TypeSpec.Builder type = TypeSpec.classBuilder(generated)
-        .addJavadoc("The generated implementation of {@link $T}: {@link $T} quantized by the rules of its\n"
-            + "{@code @QuantizeFrom}, its layers named as in the float model's state dict.\n", declared, floatModel)
-        .addAnnotation(AnnotationSpec.builder(ModelGenerator.GENERATED)
-            .addMember("value", "$S", ModelGenerator.PROCESSOR).build())
-        .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-        .addOriginatingElement(model.holder())
-        .addOriginatingElement(model.floatModel().type());
+    TypeSpec.Builder type =
+        TypeSpec.classBuilder(generated)
+            .addJavadoc(
+                "The generated implementation of {@link $T}: {@link $T} quantized by the rules of its\n"
+                    + "{@code @QuantizeFrom}, its layers named as in the float model's state dict.\n",
+                declared,
+                floatModel)
+            .addAnnotation(
+                AnnotationSpec.builder(ModelGenerator.GENERATED)
+                    .addMember("value", "$S", ModelGenerator.PROCESSOR)
+                    .build())
+            .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+            .addOriginatingElement(model.holder())
+            .addOriginatingElement(model.floatModel().type());
     if (model.holderIsInterface()) {
       type.addSuperinterface(declared);
     } else {
@@ -67,7 +73,8 @@ public final class AutoModelGenerator {
       type.addMethod(ModelGenerator.inputShapeMethod(model.floatModel().inputShape()));
     }
     type.addMethod(ModelGenerator.toStringMethod(model.modelName()));
-    type.addType(ModelGenerator.factory(model.modelName(), model.qualifiedName(), declared, generated));
+    type.addType(
+        ModelGenerator.factory(model.modelName(), model.qualifiedName(), declared, generated));
     return JavaFile.builder(model.packageName(), type.build())
         .skipJavaLangImports(true)
         .indent("  ")
@@ -75,17 +82,22 @@ public final class AutoModelGenerator {
   }
 
   private static MethodSpec forward(AutoModelDescriptor model, ClassName floatModel) {
-    MethodSpec.Builder m = MethodSpec.methodBuilder("forward")
-        .addJavadoc("{@link $T#forward}, with each value typed by what the quantized layers return, so that\n"
-            + "{@code F.maxPool2d} and {@code F.flatten} keep a {@code QuantTensor}'s metadata.\n", floatModel)
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC)
-        .returns(TENSOR)
-        .addParameter(TENSOR, model.parameter());
+    MethodSpec.Builder m =
+        MethodSpec.methodBuilder("forward")
+            .addJavadoc(
+                "{@link $T#forward}, with each value typed by what the quantized layers return, so that\n"
+                    + "{@code F.maxPool2d} and {@code F.flatten} keep a {@code QuantTensor}'s metadata.\n",
+                floatModel)
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .returns(TENSOR)
+            .addParameter(TENSOR, model.parameter());
     for (Line line : model.forward()) {
       CodeBlock value = expression(line.expr());
       switch (line.kind()) {
-        case DECLARE -> m.addStatement("$T $N = $L", line.quantTensor() ? QUANT_TENSOR : TENSOR, line.variable(), value);
+        case DECLARE ->
+            m.addStatement(
+                "$T $N = $L", line.quantTensor() ? QUANT_TENSOR : TENSOR, line.variable(), value);
         case ASSIGN -> m.addStatement("$N = $L", line.variable(), value);
         case EVALUATE -> m.addStatement("$L", value);
         case RETURN -> m.addStatement("return $L", value);
@@ -111,17 +123,25 @@ public final class AutoModelGenerator {
     return CodeBlock.of("$T.$N($L)", F, f.function(), CodeBlock.join(args, ", "));
   }
 
-  /** {@code private <T> name(<inputs>)}, calling the layer's {@code forward} or {@code forwardQuant}. */
+  /**
+   * {@code private <T> name(<inputs>)}, calling the layer's {@code forward} or {@code
+   * forwardQuant}.
+   */
   private static MethodSpec layerMethod(LayerDescriptor layer) {
-    MethodSpec.Builder m = MethodSpec.methodBuilder(layer.methodName())
-        .addModifiers(Modifier.PRIVATE)
-        .returns(layer.returnsQuantTensor() ? QUANT_TENSOR : TENSOR);
+    MethodSpec.Builder m =
+        MethodSpec.methodBuilder(layer.methodName())
+            .addModifiers(Modifier.PRIVATE)
+            .returns(layer.returnsQuantTensor() ? QUANT_TENSOR : TENSOR);
     List<String> names = new ArrayList<>();
     for (Parameter p : layer.parameters()) {
       m.addParameter(TypeName.get(p.element().asType()), p.name());
       names.add(p.name());
     }
-    return m.addStatement("return $N.$N($L)", layer.methodName(),
-        layer.returnsQuantTensor() ? "forwardQuant" : "forward", String.join(", ", names)).build();
+    return m.addStatement(
+            "return $N.$N($L)",
+            layer.methodName(),
+            layer.returnsQuantTensor() ? "forwardQuant" : "forward",
+            String.join(", ", names))
+        .build();
   }
 }

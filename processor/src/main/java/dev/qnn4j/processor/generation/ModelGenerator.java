@@ -13,8 +13,8 @@ import dev.qnn4j.processor.model.ActQuantSpec;
 import dev.qnn4j.processor.model.Geometry;
 import dev.qnn4j.processor.model.LayerDescriptor;
 import dev.qnn4j.processor.model.LayerSpec;
-import dev.qnn4j.processor.model.WeightQuantSpec;
 import dev.qnn4j.processor.model.ModelDescriptor;
+import dev.qnn4j.processor.model.WeightQuantSpec;
 import java.util.List;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
@@ -23,8 +23,8 @@ import javax.lang.model.element.Modifier;
  * Writes {@code QuantModel_<Name>} for a validated {@link ModelDescriptor}: one field per layer
  * holding the runtime layer built with constants from its annotation, one delegating method per
  * layer method, the {@code Model} accessors, a Brevitas-style {@code toString}, and a nested {@code
- * Factory} for {@link java.util.ServiceLoader}. Runtime types are named, never linked: the processor
- * does not depend on the runtime.
+ * Factory} for {@link java.util.ServiceLoader}. Runtime types are named, never linked: the
+ * processor does not depend on the runtime.
  */
 public final class ModelGenerator {
   public static final String PROCESSOR = "dev.qnn4j.processor.QuantModelProcessor";
@@ -48,18 +48,26 @@ public final class ModelGenerator {
     return generate(model, java.util.Optional.empty());
   }
 
-  /** As {@link #generate(ModelDescriptor)}, with the compiled training step of {@code plan} when present. */
-  public JavaFile generate(ModelDescriptor model, java.util.Optional<dev.qnn4j.processor.forward.StepPlan> plan) {
+  /**
+   * As {@link #generate(ModelDescriptor)}, with the compiled training step of {@code plan} when
+   * present.
+   */
+  public JavaFile generate(
+      ModelDescriptor model, java.util.Optional<dev.qnn4j.processor.forward.StepPlan> plan) {
     ClassName declared = ClassName.get(model.type());
     ClassName generated = ClassName.get(model.packageName(), model.generatedSimpleName());
-    TypeSpec.Builder type = TypeSpec.classBuilder(generated)
-        .addJavadoc("The generated implementation of {@link $T}: its layers as runtime modules, named as in\n"
-            + "its PyTorch state dict.\n", declared)
-        .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", PROCESSOR).build())
-        .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-        .superclass(declared)
-        .addSuperinterface(MODEL)
-        .addOriginatingElement(model.type());
+    TypeSpec.Builder type =
+        TypeSpec.classBuilder(generated)
+            .addJavadoc(
+                "The generated implementation of {@link $T}: its layers as runtime modules, named as in\n"
+                    + "its PyTorch state dict.\n",
+                declared)
+            .addAnnotation(
+                AnnotationSpec.builder(GENERATED).addMember("value", "$S", PROCESSOR).build())
+            .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+            .superclass(declared)
+            .addSuperinterface(MODEL)
+            .addOriginatingElement(model.type());
 
     for (LayerDescriptor layer : model.layers()) {
       type.addField(layerField(layer));
@@ -106,8 +114,9 @@ public final class ModelGenerator {
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .returns(long[].class)
-        .addStatement("return new long[] {$L}", inputShape.stream().map(String::valueOf)
-            .collect(Collectors.joining(", ")))
+        .addStatement(
+            "return new long[] {$L}",
+            inputShape.stream().map(String::valueOf).collect(Collectors.joining(", ")))
         .build();
   }
 
@@ -117,11 +126,15 @@ public final class ModelGenerator {
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .returns(STRING)
-        .addStatement("$T description = new $T($S)", StringBuilder.class, StringBuilder.class,
+        .addStatement(
+            "$T description = new $T($S)",
+            StringBuilder.class,
+            StringBuilder.class,
             modelName + "(\n")
         .beginControlFlow("for ($T layer : layers)", MODULE)
-        .addStatement("description.append(\"  (\").append(layer.name()).append(\"): \")"
-            + ".append(layer.describe()).append('\\n')")
+        .addStatement(
+            "description.append(\"  (\").append(layer.name()).append(\"): \")"
+                + ".append(layer.describe()).append('\\n')")
         .endControlFlow()
         .addStatement("return description.append(')').toString()")
         .build();
@@ -129,43 +142,53 @@ public final class ModelGenerator {
 
   /** The {@code layers} field: every layer field, in declaration order. */
   static FieldSpec layersField(List<LayerDescriptor> layers) {
-    return FieldSpec.builder(ParameterizedTypeName.get(LIST, MODULE), "layers", Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("$T.of($L)", LIST, layers.stream().map(LayerDescriptor::methodName)
-            .collect(Collectors.joining(", ")))
+    return FieldSpec.builder(
+            ParameterizedTypeName.get(LIST, MODULE), "layers", Modifier.PRIVATE, Modifier.FINAL)
+        .initializer(
+            "$T.of($L)",
+            LIST,
+            layers.stream().map(LayerDescriptor::methodName).collect(Collectors.joining(", ")))
         .build();
   }
 
   /** A field holding the runtime layer of {@code layer}, built with constants. */
   static FieldSpec layerField(LayerDescriptor layer) {
-    return FieldSpec.builder(runtimeClass(layer), layer.methodName(), Modifier.PRIVATE, Modifier.FINAL)
+    return FieldSpec.builder(
+            runtimeClass(layer), layer.methodName(), Modifier.PRIVATE, Modifier.FINAL)
         .initializer(construction(layer))
         .build();
   }
 
-  static TypeSpec factory(String modelName, String declaringClassName, ClassName declared, ClassName generated) {
+  static TypeSpec factory(
+      String modelName, String declaringClassName, ClassName declared, ClassName generated) {
     return TypeSpec.classBuilder("Factory")
-        .addJavadoc("Creates {@link $T}; registered in {@code META-INF/services/$L}.\n", declared,
+        .addJavadoc(
+            "Creates {@link $T}; registered in {@code META-INF/services/$L}.\n",
+            declared,
             MODEL_FACTORY.canonicalName())
         .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
         .addSuperinterface(MODEL_FACTORY)
-        .addMethod(MethodSpec.methodBuilder("modelName")
-            .addAnnotation(Override.class)
-            .addModifiers(Modifier.PUBLIC)
-            .returns(STRING)
-            .addStatement("return $S", modelName)
-            .build())
-        .addMethod(MethodSpec.methodBuilder("declaringClassName")
-            .addAnnotation(Override.class)
-            .addModifiers(Modifier.PUBLIC)
-            .returns(STRING)
-            .addStatement("return $S", declaringClassName)
-            .build())
-        .addMethod(MethodSpec.methodBuilder("create")
-            .addAnnotation(Override.class)
-            .addModifiers(Modifier.PUBLIC)
-            .returns(MODEL)
-            .addStatement("return new $T()", generated)
-            .build())
+        .addMethod(
+            MethodSpec.methodBuilder("modelName")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(STRING)
+                .addStatement("return $S", modelName)
+                .build())
+        .addMethod(
+            MethodSpec.methodBuilder("declaringClassName")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(STRING)
+                .addStatement("return $S", declaringClassName)
+                .build())
+        .addMethod(
+            MethodSpec.methodBuilder("create")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(MODEL)
+                .addStatement("return new $T()", generated)
+                .build())
         .build();
   }
 
@@ -178,7 +201,8 @@ public final class ModelGenerator {
   /** {@code forward} or {@code forwardQuant}, by the declared return type. */
   private static MethodSpec delegation(LayerDescriptor layer) {
     String target = layer.returnsQuantTensor() ? "forwardQuant" : "forward";
-    String arguments = layer.parameters().stream().map(p -> p.name()).collect(Collectors.joining(", "));
+    String arguments =
+        layer.parameters().stream().map(p -> p.name()).collect(Collectors.joining(", "));
     return MethodSpec.overriding(layer.method())
         .addStatement("return $N.$N($L)", layer.methodName(), target, arguments)
         .build();
@@ -189,49 +213,138 @@ public final class ModelGenerator {
     String name = layer.layerName();
     LayerSpec spec = layer.requireSpec();
     return switch (spec.kind()) {
-      case QUANT_CONV2D -> quantizers(CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(spec.conv())),
-          layer);
-      case QUANT_CONV1D -> quantizers(CodeBlock.of("$T.builder($S, $L, $L, $L, $L, $L, $L, $L)", type, name,
-          spec.conv().inChannels(), spec.conv().outChannels(), spec.conv().kernelSize(), spec.conv().stride(),
-          spec.conv().padding(), spec.conv().dilation(), spec.conv().groups()), layer);
-      case QUANT_CONV_TRANSPOSE2D -> quantizers(CodeBlock.of("$T.builder($S, $L, $L, $L, $L, $L, $L, $L, $L)", type,
-          name, spec.convTranspose().inChannels(), spec.convTranspose().outChannels(),
-          spec.convTranspose().kernelSize(), spec.convTranspose().stride(), spec.convTranspose().padding(),
-          spec.convTranspose().outputPadding(), spec.convTranspose().dilation(), spec.convTranspose().groups()), layer);
-      case QUANT_LINEAR -> quantizers(CodeBlock.of("$T.builder($S, $L, $L)", type, name,
-          spec.dense().inFeatures(), spec.dense().outFeatures()), layer);
-      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH -> spec.returnQuantTensor()
-          ? CodeBlock.of("$T.returningQuantTensor($S, $L)", type, name, actQuant(spec.activation()))
-          : CodeBlock.of("new $T($S, $L)", type, name, actQuant(spec.activation()));
-      case QUANT_ELTWISE_ADD -> CodeBlock.of("new $T($S, $L, $L)", type, name,
-          layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")), spec.returnQuantTensor());
-      case TRUNC_AVG_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L, $T.$L)", type, name, spec.trunc().kernelSize(),
-          spec.trunc().effectiveStride(), spec.trunc().bitWidth(), ROUNDING, spec.trunc().floor() ? "FLOOR" : "ROUND");
-      case TRUNC_ADAPTIVE_AVG_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $T.$L)", type, name,
-          spec.trunc().outputSize(), spec.trunc().bitWidth(), ROUNDING, spec.trunc().floor() ? "FLOOR" : "ROUND");
-      case ADAPTIVE_AVG_POOL2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.adaptive().outputSize());
-      case QUANT_UPSAMPLE -> spec.upsample().scaleFactor() > 0
-          ? CodeBlock.of("$T.byFactor($S, $L)", type, name, spec.upsample().scaleFactor())
-          : CodeBlock.of("$T.toSize($S, $L, $L)", type, name, spec.upsample().height(), spec.upsample().width());
+      case QUANT_CONV2D ->
+          quantizers(
+              CodeBlock.of("$T.builder($S, $L)", type, name, convOptions(spec.conv())), layer);
+      case QUANT_CONV1D ->
+          quantizers(
+              CodeBlock.of(
+                  "$T.builder($S, $L, $L, $L, $L, $L, $L, $L)",
+                  type,
+                  name,
+                  spec.conv().inChannels(),
+                  spec.conv().outChannels(),
+                  spec.conv().kernelSize(),
+                  spec.conv().stride(),
+                  spec.conv().padding(),
+                  spec.conv().dilation(),
+                  spec.conv().groups()),
+              layer);
+      case QUANT_CONV_TRANSPOSE2D ->
+          quantizers(
+              CodeBlock.of(
+                  "$T.builder($S, $L, $L, $L, $L, $L, $L, $L, $L)",
+                  type,
+                  name,
+                  spec.convTranspose().inChannels(),
+                  spec.convTranspose().outChannels(),
+                  spec.convTranspose().kernelSize(),
+                  spec.convTranspose().stride(),
+                  spec.convTranspose().padding(),
+                  spec.convTranspose().outputPadding(),
+                  spec.convTranspose().dilation(),
+                  spec.convTranspose().groups()),
+              layer);
+      case QUANT_LINEAR ->
+          quantizers(
+              CodeBlock.of(
+                  "$T.builder($S, $L, $L)",
+                  type,
+                  name,
+                  spec.dense().inFeatures(),
+                  spec.dense().outFeatures()),
+              layer);
+      case QUANT_RELU, QUANT_IDENTITY, QUANT_HARD_TANH, QUANT_SIGMOID, QUANT_TANH ->
+          spec.returnQuantTensor()
+              ? CodeBlock.of(
+                  "$T.returningQuantTensor($S, $L)", type, name, actQuant(spec.activation()))
+              : CodeBlock.of("new $T($S, $L)", type, name, actQuant(spec.activation()));
+      case QUANT_ELTWISE_ADD ->
+          CodeBlock.of(
+              "new $T($S, $L, $L)",
+              type,
+              name,
+              layer.outputQuant().map(ModelGenerator::actQuant).orElse(CodeBlock.of("null")),
+              spec.returnQuantTensor());
+      case TRUNC_AVG_POOL2D ->
+          CodeBlock.of(
+              "new $T($S, $L, $L, $L, $T.$L)",
+              type,
+              name,
+              spec.trunc().kernelSize(),
+              spec.trunc().effectiveStride(),
+              spec.trunc().bitWidth(),
+              ROUNDING,
+              spec.trunc().floor() ? "FLOOR" : "ROUND");
+      case TRUNC_ADAPTIVE_AVG_POOL2D ->
+          CodeBlock.of(
+              "new $T($S, $L, $L, $T.$L)",
+              type,
+              name,
+              spec.trunc().outputSize(),
+              spec.trunc().bitWidth(),
+              ROUNDING,
+              spec.trunc().floor() ? "FLOOR" : "ROUND");
+      case ADAPTIVE_AVG_POOL2D ->
+          CodeBlock.of("new $T($S, $L)", type, name, spec.adaptive().outputSize());
+      case QUANT_UPSAMPLE ->
+          spec.upsample().scaleFactor() > 0
+              ? CodeBlock.of("$T.byFactor($S, $L)", type, name, spec.upsample().scaleFactor())
+              : CodeBlock.of(
+                  "$T.toSize($S, $L, $L)",
+                  type,
+                  name,
+                  spec.upsample().height(),
+                  spec.upsample().width());
       case QUANT_CAT -> CodeBlock.of("new $T($S)", type, name);
-      case QUANT_MAX_POOL2D -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.pool().kernelSize(),
-          spec.pool().effectiveStride(), spec.pool().padding());
-      case CONV2D -> CodeBlock.of("new $T($S, $L)", type, name, spec.hasBias() ? convOptions(spec.conv())
-          : CodeBlock.of("$L.withBias(false)", convOptions(spec.conv())));
-      case LINEAR -> CodeBlock.of("new $T($S, $L, $L, $L)", type, name, spec.dense().inFeatures(),
-          spec.dense().outFeatures(), spec.dense().bias());
+      case QUANT_MAX_POOL2D ->
+          CodeBlock.of(
+              "new $T($S, $L, $L, $L)",
+              type,
+              name,
+              spec.pool().kernelSize(),
+              spec.pool().effectiveStride(),
+              spec.pool().padding());
+      case CONV2D ->
+          CodeBlock.of(
+              "new $T($S, $L)",
+              type,
+              name,
+              spec.hasBias()
+                  ? convOptions(spec.conv())
+                  : CodeBlock.of("$L.withBias(false)", convOptions(spec.conv())));
+      case LINEAR ->
+          CodeBlock.of(
+              "new $T($S, $L, $L, $L)",
+              type,
+              name,
+              spec.dense().inFeatures(),
+              spec.dense().outFeatures(),
+              spec.dense().bias());
       case RELU -> CodeBlock.of("new $T($S)", type, name);
-      case BATCH_NORM2D, BATCH_NORM1D -> CodeBlock.of("new $T($S, $L, $Lf, $Lf)", type, name,
-          spec.batchNorm().numFeatures(), (float) spec.batchNorm().eps(), (float) spec.batchNorm().momentum());
-      case TENSOR_NORM -> CodeBlock.of("new $T($S, $Lf, $Lf)", type, name, (float) spec.batchNorm().eps(),
-          (float) spec.batchNorm().momentum());
+      case BATCH_NORM2D, BATCH_NORM1D ->
+          CodeBlock.of(
+              "new $T($S, $L, $Lf, $Lf)",
+              type,
+              name,
+              spec.batchNorm().numFeatures(),
+              (float) spec.batchNorm().eps(),
+              (float) spec.batchNorm().momentum());
+      case TENSOR_NORM ->
+          CodeBlock.of(
+              "new $T($S, $Lf, $Lf)",
+              type,
+              name,
+              (float) spec.batchNorm().eps(),
+              (float) spec.batchNorm().momentum());
       case DROPOUT -> CodeBlock.of("new $T($S, $Lf)", type, name, (float) spec.dropout().p());
     };
   }
 
   /**
-   * A quantized conv/linear's builder with one named call per quantizer it has, as Brevitas' keyword
-   * arguments: {@code .weightQuant(WeightQuantConfig.perTensorFloat(4)).biasQuant(BiasQuantConfig.int32())}.
+   * A quantized conv/linear's builder with one named call per quantizer it has, as Brevitas'
+   * keyword arguments: {@code
+   * .weightQuant(WeightQuantConfig.perTensorFloat(4)).biasQuant(BiasQuantConfig.int32())}.
    */
   private static CodeBlock quantizers(CodeBlock builder, LayerDescriptor layer) {
     LayerSpec spec = layer.requireSpec();
@@ -241,7 +354,9 @@ public final class ModelGenerator {
       code.add("\n.withoutBias()");
     }
     code.add("\n.weightQuant($L)", weightQuant(spec.weight()));
-    layer.bias().ifPresent(b -> code.add("\n.biasQuant($T.int$L())", BIAS_QUANT_CONFIG, b.bitWidth()));
+    layer
+        .bias()
+        .ifPresent(b -> code.add("\n.biasQuant($T.int$L())", BIAS_QUANT_CONFIG, b.bitWidth()));
     layer.inputQuant().ifPresent(q -> code.add("\n.inputQuant($L)", actQuant(q)));
     layer.outputQuant().ifPresent(q -> code.add("\n.outputQuant($L)", actQuant(q)));
     if (spec.returnQuantTensor()) {
@@ -251,12 +366,18 @@ public final class ModelGenerator {
   }
 
   /**
-   * PyTorch's reading of a square convolution, {@code Conv2d(in, out, kernel)}, then only what differs
-   * from its defaults: {@code Conv2dOptions.of(6, 16, 3).withStride(2).withPadding(1)}.
+   * PyTorch's reading of a square convolution, {@code Conv2d(in, out, kernel)}, then only what
+   * differs from its defaults: {@code Conv2dOptions.of(6, 16, 3).withStride(2).withPadding(1)}.
    */
   private static CodeBlock convOptions(Geometry.Conv conv) {
-    CodeBlock.Builder code = CodeBlock.builder().add("$T.of($L, $L, $L)", CONV2D_OPTIONS,
-        conv.inChannels(), conv.outChannels(), conv.kernelSize());
+    CodeBlock.Builder code =
+        CodeBlock.builder()
+            .add(
+                "$T.of($L, $L, $L)",
+                CONV2D_OPTIONS,
+                conv.inChannels(),
+                conv.outChannels(),
+                conv.kernelSize());
     if (conv.stride() != 1) {
       code.add(".withStride($L)", conv.stride());
     }
@@ -273,20 +394,30 @@ public final class ModelGenerator {
   }
 
   /**
-   * Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the fixed-point (power-of-two) variant;
-   * bnn_pynq's constant-scale CommonWeightQuant: {@code WeightQuantConfig.constant(2, true, 1.0f)}.
+   * Brevitas' Int<b>WeightPerTensorFloat / PerChannelFloat, or the fixed-point (power-of-two)
+   * variant; bnn_pynq's constant-scale CommonWeightQuant: {@code WeightQuantConfig.constant(2,
+   * true, 1.0f)}.
    */
   private static CodeBlock weightQuant(WeightQuantSpec w) {
     CodeBlock config;
     if (w.scalingImpl() == ScalingImpl.CONST) {
-      config = CodeBlock.of("$T.constant($L, $L, $Lf)", WEIGHT_QUANT_CONFIG, w.bitWidth(), w.narrowRange(),
-          w.scalingConst());
+      config =
+          CodeBlock.of(
+              "$T.constant($L, $L, $Lf)",
+              WEIGHT_QUANT_CONFIG,
+              w.bitWidth(),
+              w.narrowRange(),
+              w.scalingConst());
       if (w.perChannel()) {
         config = CodeBlock.of("$L.withPerChannel(true)", config);
       }
     } else {
-      config = CodeBlock.of("$T.$L($L)", WEIGHT_QUANT_CONFIG,
-          w.perChannel() ? "perChannelFloat" : "perTensorFloat", w.bitWidth());
+      config =
+          CodeBlock.of(
+              "$T.$L($L)",
+              WEIGHT_QUANT_CONFIG,
+              w.perChannel() ? "perChannelFloat" : "perTensorFloat",
+              w.bitWidth());
       if (!w.narrowRange()) {
         config = CodeBlock.of("$L.withNarrowRange(false)", config);
       }
@@ -300,11 +431,21 @@ public final class ModelGenerator {
   private static CodeBlock actQuant(ActQuantSpec q) {
     if (q.fromRange()) {
       // bnn_pynq's CommonActQuant and the MinMaxInit quantizers: the scale from [minVal, maxVal].
-      return CodeBlock.of("$T.fromRange($L, $T.$L, $Lf, $Lf, $L, $T.$L)", ACT_QUANT_CONFIG, q.bitWidth(),
-          SCALING_IMPL, q.scalingImpl(), q.minVal(), q.maxVal(), q.narrowRange(), SCALE_RESTRICTION,
+      return CodeBlock.of(
+          "$T.fromRange($L, $T.$L, $Lf, $Lf, $L, $T.$L)",
+          ACT_QUANT_CONFIG,
+          q.bitWidth(),
+          SCALING_IMPL,
+          q.scalingImpl(),
+          q.minVal(),
+          q.maxVal(),
+          q.narrowRange(),
+          SCALE_RESTRICTION,
           q.powerOfTwo() ? "POWER_OF_TWO" : "FLOAT");
     }
-    CodeBlock config = CodeBlock.of("$T.$L($L)", ACT_QUANT_CONFIG, q.signed() ? "signed" : "unsigned", q.bitWidth());
+    CodeBlock config =
+        CodeBlock.of(
+            "$T.$L($L)", ACT_QUANT_CONFIG, q.signed() ? "signed" : "unsigned", q.bitWidth());
     if (q.narrowRange()) {
       config = CodeBlock.of("$L.withNarrowRange(true)", config);
     }

@@ -21,56 +21,78 @@ import javax.lang.model.element.Modifier;
  */
 final class StepGenerator {
   private static final String KERNELS = "dev.qnn4j.runtime.kernels";
-  private static final ClassName COMPILED_STEP = ClassName.get("dev.qnn4j.runtime.nn", "CompiledStep");
+  private static final ClassName COMPILED_STEP =
+      ClassName.get("dev.qnn4j.runtime.nn", "CompiledStep");
   private static final ClassName CONV_GEOMETRY = ClassName.get(KERNELS, "ConvGeometry");
   private static final ClassName CONVOLUTION = ClassName.get(KERNELS, "Convolution");
   private static final ClassName DENSE = ClassName.get(KERNELS, "Dense");
   private static final ClassName ACTIVATIONS = ClassName.get(KERNELS, "Activations");
   private static final ClassName POOLING = ClassName.get(KERNELS, "Pooling");
-  private static final ClassName CROSS_ENTROPY = ClassName.get("dev.qnn4j.runtime.train", "CrossEntropyLoss");
-  private static final ClassName STEP_RECORD = ClassName.get("dev.qnn4j.runtime.quant", "ActQuantizer", "StepRecord");
+  private static final ClassName CROSS_ENTROPY =
+      ClassName.get("dev.qnn4j.runtime.train", "CrossEntropyLoss");
+  private static final ClassName STEP_RECORD =
+      ClassName.get("dev.qnn4j.runtime.quant", "ActQuantizer", "StepRecord");
   private static final ClassName OPTIONAL = ClassName.get("java.util", "Optional");
 
   private StepGenerator() {}
 
   /** The {@code step} field and {@code compiledStep()} method of the model class. */
   static void addTo(TypeSpec.Builder model, StepPlan plan) {
-    model.addField(FieldSpec.builder(ClassName.get("", "Step"), "step", Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("new Step()").build());
-    model.addMethod(MethodSpec.methodBuilder("compiledStep")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PUBLIC)
-        .returns(ParameterizedTypeName.get(OPTIONAL, COMPILED_STEP))
-        .addStatement("return $T.of(step)", OPTIONAL)
-        .build());
+    model.addField(
+        FieldSpec.builder(ClassName.get("", "Step"), "step", Modifier.PRIVATE, Modifier.FINAL)
+            .initializer("new Step()")
+            .build());
+    model.addMethod(
+        MethodSpec.methodBuilder("compiledStep")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .returns(ParameterizedTypeName.get(OPTIONAL, COMPILED_STEP))
+            .addStatement("return $T.of(step)", OPTIONAL)
+            .build());
     model.addType(step(plan));
   }
 
   private static TypeSpec step(StepPlan plan) {
-    TypeSpec.Builder type = TypeSpec.classBuilder("Step")
-        .addJavadoc("The compiled forward and backward pass: the kernels the tape would call, in the same order.\n")
-        .addModifiers(Modifier.PRIVATE, Modifier.FINAL)
-        .addSuperinterface(COMPILED_STEP);
-    type.addField(FieldSpec.builder(int.class, "batch", Modifier.PRIVATE).initializer("-1").build());
-    type.addField(FieldSpec.builder(float[].class, "input", Modifier.PRIVATE)
-        .addJavadoc("The last forward's input, which the backward pass reads.\n").build());
+    TypeSpec.Builder type =
+        TypeSpec.classBuilder("Step")
+            .addJavadoc(
+                "The compiled forward and backward pass: the kernels the tape would call, in the same order.\n")
+            .addModifiers(Modifier.PRIVATE, Modifier.FINAL)
+            .addSuperinterface(COMPILED_STEP);
+    type.addField(
+        FieldSpec.builder(int.class, "batch", Modifier.PRIVATE).initializer("-1").build());
+    type.addField(
+        FieldSpec.builder(float[].class, "input", Modifier.PRIVATE)
+            .addJavadoc("The last forward's input, which the backward pass reads.\n")
+            .build());
     type.addField(int[].class, "labels", Modifier.PRIVATE);
     type.addField(float[].class, "softmax", Modifier.PRIVATE);
-    MethodSpec.Builder allocate = MethodSpec.methodBuilder("allocate")
-        .addJavadoc("Sizes every buffer for {@code n} samples, once per batch size.\n")
-        .addModifiers(Modifier.PRIVATE)
-        .addParameter(int.class, "n")
-        .beginControlFlow("if (n == batch)").addStatement("return").endControlFlow()
-        .addStatement("batch = n");
-    MethodSpec.Builder forward = MethodSpec.methodBuilder("forward")
-        .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(float[].class)
-        .addParameter(float[].class, "input").addParameter(int.class, "n")
-        .beginControlFlow("if (input.length != n * $L)", plan.input().size())
-        .addStatement("throw new $T($S + $L + $S + input.length)", IllegalArgumentException.class,
-            "expected ", "n * " + plan.input().size(), " input values, got ")
-        .endControlFlow()
-        .addStatement("allocate(n)")
-        .addStatement("this.input = input");
+    MethodSpec.Builder allocate =
+        MethodSpec.methodBuilder("allocate")
+            .addJavadoc("Sizes every buffer for {@code n} samples, once per batch size.\n")
+            .addModifiers(Modifier.PRIVATE)
+            .addParameter(int.class, "n")
+            .beginControlFlow("if (n == batch)")
+            .addStatement("return")
+            .endControlFlow()
+            .addStatement("batch = n");
+    MethodSpec.Builder forward =
+        MethodSpec.methodBuilder("forward")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .returns(float[].class)
+            .addParameter(float[].class, "input")
+            .addParameter(int.class, "n")
+            .beginControlFlow("if (input.length != n * $L)", plan.input().size())
+            .addStatement(
+                "throw new $T($S + $L + $S + input.length)",
+                IllegalArgumentException.class,
+                "expected ",
+                "n * " + plan.input().size(),
+                " input values, got ")
+            .endControlFlow()
+            .addStatement("allocate(n)")
+            .addStatement("this.input = input");
     List<CodeBlock> backwardSteps = new ArrayList<>();
     for (Node node : plan.nodes()) {
       if (node.op() instanceof StepPlan.Input) {
@@ -89,46 +111,107 @@ final class StepGenerator {
       }
       CodeBlock.Builder back = CodeBlock.builder();
       if (node.op() instanceof StepPlan.Conv c) {
-          var g = c.geometry();
-          long[] d = node.input().dims();
-          String geometry = c.field() + "Geometry";
-          String partials = c.field() + "WeightPartials";
-          type.addField(CONV_GEOMETRY, geometry, Modifier.PRIVATE);
-          type.addField(float[][].class, partials, Modifier.PRIVATE);
-          addGradientBuffers(type, allocate, c.field(), g.bias());
-          allocate.addStatement("$L = new $T(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", geometry, CONV_GEOMETRY,
-              d[0], d[1], d[2], g.kernelSize(), g.kernelSize(), g.stride(), g.stride(), g.padding(), g.padding(),
-              g.dilation(), g.dilation());
-          allocate.addStatement("$L = new float[$T.partials($L, $L, $L)][$L.weight().data().length]", partials,
-              CONVOLUTION, geometry, g.outChannels(), g.groups(), c.field());
-          String weight = weightOperand(type, allocate, forward, c.field(), c.quantWeight(), g.outChannels());
-          forward.addStatement("$T.forward($L, $L, $L, $L, $L, $L, $L)", CONVOLUTION, in, geometry,
-              g.outChannels(), g.groups(), weight, g.bias() ? c.field() + ".bias().data()" : "null", out);
-          back.addStatement("$T.backward($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
-              CONVOLUTION, gradOut, in, geometry, g.outChannels(), g.groups(), weight, gradIn,
-              weightGradient(c.field(), c.quantWeight()), g.bias() ? c.field() + "BiasGrad" : "null", partials);
-          quantizerBackward(back, c.field(), c.quantWeight());
-          accumulate(back, c.field(), g.bias());
+        var g = c.geometry();
+        long[] d = node.input().dims();
+        String geometry = c.field() + "Geometry";
+        String partials = c.field() + "WeightPartials";
+        type.addField(CONV_GEOMETRY, geometry, Modifier.PRIVATE);
+        type.addField(float[][].class, partials, Modifier.PRIVATE);
+        addGradientBuffers(type, allocate, c.field(), g.bias());
+        allocate.addStatement(
+            "$L = new $T(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
+            geometry,
+            CONV_GEOMETRY,
+            d[0],
+            d[1],
+            d[2],
+            g.kernelSize(),
+            g.kernelSize(),
+            g.stride(),
+            g.stride(),
+            g.padding(),
+            g.padding(),
+            g.dilation(),
+            g.dilation());
+        allocate.addStatement(
+            "$L = new float[$T.partials($L, $L, $L)][$L.weight().data().length]",
+            partials,
+            CONVOLUTION,
+            geometry,
+            g.outChannels(),
+            g.groups(),
+            c.field());
+        String weight =
+            weightOperand(type, allocate, forward, c.field(), c.quantWeight(), g.outChannels());
+        forward.addStatement(
+            "$T.forward($L, $L, $L, $L, $L, $L, $L)",
+            CONVOLUTION,
+            in,
+            geometry,
+            g.outChannels(),
+            g.groups(),
+            weight,
+            g.bias() ? c.field() + ".bias().data()" : "null",
+            out);
+        back.addStatement(
+            "$T.backward($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
+            CONVOLUTION,
+            gradOut,
+            in,
+            geometry,
+            g.outChannels(),
+            g.groups(),
+            weight,
+            gradIn,
+            weightGradient(c.field(), c.quantWeight()),
+            g.bias() ? c.field() + "BiasGrad" : "null",
+            partials);
+        quantizerBackward(back, c.field(), c.quantWeight());
+        accumulate(back, c.field(), g.bias());
       } else if (node.op() instanceof StepPlan.Dense dn) {
-          var g = dn.geometry();
-          addGradientBuffers(type, allocate, dn.field(), g.bias());
-          String weight = weightOperand(type, allocate, forward, dn.field(), dn.quantWeight(), g.outFeatures());
-          forward.addStatement("$T.forward($L, n, $L, $L, $L, $L, $L)", DENSE, in, g.inFeatures(),
-              g.outFeatures(), weight, g.bias() ? dn.field() + ".bias().data()" : "null", out);
-          back.addStatement("$T.backward($L, $L, batch, $L, $L, $L, $L, $L, $L)", DENSE,
-              gradOut, in, g.inFeatures(), g.outFeatures(), weight, gradIn, weightGradient(dn.field(), dn.quantWeight()),
-              g.bias() ? dn.field() + "BiasGrad" : "null");
-          quantizerBackward(back, dn.field(), dn.quantWeight());
-          accumulate(back, dn.field(), g.bias());
+        var g = dn.geometry();
+        addGradientBuffers(type, allocate, dn.field(), g.bias());
+        String weight =
+            weightOperand(type, allocate, forward, dn.field(), dn.quantWeight(), g.outFeatures());
+        forward.addStatement(
+            "$T.forward($L, n, $L, $L, $L, $L, $L)",
+            DENSE,
+            in,
+            g.inFeatures(),
+            g.outFeatures(),
+            weight,
+            g.bias() ? dn.field() + ".bias().data()" : "null",
+            out);
+        back.addStatement(
+            "$T.backward($L, $L, batch, $L, $L, $L, $L, $L, $L)",
+            DENSE,
+            gradOut,
+            in,
+            g.inFeatures(),
+            g.outFeatures(),
+            weight,
+            gradIn,
+            weightGradient(dn.field(), dn.quantWeight()),
+            g.bias() ? dn.field() + "BiasGrad" : "null");
+        quantizerBackward(back, dn.field(), dn.quantWeight());
+        accumulate(back, dn.field(), g.bias());
       } else if (node.op() instanceof StepPlan.Relu) {
-          forward.addStatement("$T.relu($L, $L, n * $L)", ACTIVATIONS, in, out, node.size());
-          if (!gradIn.equals("null")) {
-            back.addStatement("$T.reluBackward($L, $L, $L, batch * $L)", ACTIVATIONS, gradOut, out, gradIn, node.size());
-          }
+        forward.addStatement("$T.relu($L, $L, n * $L)", ACTIVATIONS, in, out, node.size());
+        if (!gradIn.equals("null")) {
+          back.addStatement(
+              "$T.reluBackward($L, $L, $L, batch * $L)",
+              ACTIVATIONS,
+              gradOut,
+              out,
+              gradIn,
+              node.size());
+        }
       } else if (node.op() instanceof StepPlan.ActQuant a) {
         String record = a.field() + "Record";
-        type.addField(FieldSpec.builder(STEP_RECORD, record, Modifier.PRIVATE, Modifier.FINAL)
-            .initializer("new $T()", STEP_RECORD).build());
+        type.addField(
+            FieldSpec.builder(STEP_RECORD, record, Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new $T()", STEP_RECORD)
+                .build());
         String quantized = in;
         String quantizedGrad = gradIn;
         if (a.relu()) {
@@ -143,27 +226,59 @@ final class StepGenerator {
             allocate.addStatement("$L = new float[n * $L]", quantizedGrad, node.size());
           }
         }
-        forward.addStatement("$L.quantizer().forwardInto($L, $L.isTraining(), $L, $L)", a.field(), quantized, a.field(),
-            out, record);
-        back.addStatement("$L.quantizer().backwardInto($L, $L, $L, $L)", a.field(), quantized, gradOut, record,
+        forward.addStatement(
+            "$L.quantizer().forwardInto($L, $L.isTraining(), $L, $L)",
+            a.field(),
+            quantized,
+            a.field(),
+            out,
+            record);
+        back.addStatement(
+            "$L.quantizer().backwardInto($L, $L, $L, $L)",
+            a.field(),
+            quantized,
+            gradOut,
+            record,
             quantizedGrad);
         if (a.relu() && !gradIn.equals("null")) {
-          back.addStatement("$T.reluBackward($L, $L, $L, batch * $L)", ACTIVATIONS, quantizedGrad, quantized, gradIn,
+          back.addStatement(
+              "$T.reluBackward($L, $L, $L, batch * $L)",
+              ACTIVATIONS,
+              quantizedGrad,
+              quantized,
+              gradIn,
               node.size());
         }
       } else if (node.op() instanceof StepPlan.MaxPool p) {
-          long[] d = node.input().dims();
-          String geometry = node.name() + "Geometry";
-          String argmax = node.name() + "Argmax";
-          type.addField(CONV_GEOMETRY, geometry, Modifier.PRIVATE);
-          type.addField(int[].class, argmax, Modifier.PRIVATE);
-          allocate.addStatement("$L = new $T(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, 1, 1)", geometry, CONV_GEOMETRY,
-              d[0], d[1], d[2], p.kernel(), p.kernel(), p.stride(), p.stride(), p.padding(), p.padding());
-          allocate.addStatement("$L = new int[n * $L]", argmax, node.size());
-          forward.addStatement("$T.maxForward($L, $L, $L, $L)", POOLING, in, geometry, argmax, out);
-          if (!gradIn.equals("null")) {
-            back.addStatement("$T.maxBackward($L, $L, batch * $L, $L)", POOLING, gradOut, argmax, node.size(), gradIn);
-          }
+        long[] d = node.input().dims();
+        String geometry = node.name() + "Geometry";
+        String argmax = node.name() + "Argmax";
+        type.addField(CONV_GEOMETRY, geometry, Modifier.PRIVATE);
+        type.addField(int[].class, argmax, Modifier.PRIVATE);
+        allocate.addStatement(
+            "$L = new $T(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, 1, 1)",
+            geometry,
+            CONV_GEOMETRY,
+            d[0],
+            d[1],
+            d[2],
+            p.kernel(),
+            p.kernel(),
+            p.stride(),
+            p.stride(),
+            p.padding(),
+            p.padding());
+        allocate.addStatement("$L = new int[n * $L]", argmax, node.size());
+        forward.addStatement("$T.maxForward($L, $L, $L, $L)", POOLING, in, geometry, argmax, out);
+        if (!gradIn.equals("null")) {
+          back.addStatement(
+              "$T.maxBackward($L, $L, batch * $L, $L)",
+              POOLING,
+              gradOut,
+              argmax,
+              node.size(),
+              gradIn);
+        }
       }
       // A flatten computes nothing: row-major values read the same in any shape.
       backwardSteps.add(0, back.build());
@@ -173,29 +288,47 @@ final class StepGenerator {
     allocate.addStatement("softmax = new float[n * $L]", classes);
     forward.addStatement("return $L", logits);
     type.addMethod(forward.build());
-    type.addMethod(MethodSpec.methodBuilder("loss")
-        .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(float.class)
-        .addParameter(int[].class, "labels")
-        .beginControlFlow("if (labels.length != batch)")
-        .addStatement("throw new $T($S + batch + $S + labels.length)", IllegalArgumentException.class,
-            "cross entropy: expected ", " labels, got ")
-        .endControlFlow()
-        .addStatement("this.labels = labels")
-        .addStatement("return $T.forward($L, batch, $L, labels, softmax)", CROSS_ENTROPY, logits, classes)
-        .build());
-    MethodSpec.Builder backward = MethodSpec.methodBuilder("backward")
-        .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-        .addStatement("$T.backward(softmax, batch, $L, labels, 1f, $L)", CROSS_ENTROPY, classes, grad(plan.output()));
+    type.addMethod(
+        MethodSpec.methodBuilder("loss")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .returns(float.class)
+            .addParameter(int[].class, "labels")
+            .beginControlFlow("if (labels.length != batch)")
+            .addStatement(
+                "throw new $T($S + batch + $S + labels.length)",
+                IllegalArgumentException.class,
+                "cross entropy: expected ",
+                " labels, got ")
+            .endControlFlow()
+            .addStatement("this.labels = labels")
+            .addStatement(
+                "return $T.forward($L, batch, $L, labels, softmax)", CROSS_ENTROPY, logits, classes)
+            .build());
+    MethodSpec.Builder backward =
+        MethodSpec.methodBuilder("backward")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .addStatement(
+                "$T.backward(softmax, batch, $L, labels, 1f, $L)",
+                CROSS_ENTROPY,
+                classes,
+                grad(plan.output()));
     backwardSteps.forEach(backward::addCode);
     type.addMethod(backward.build());
-    type.addMethod(MethodSpec.methodBuilder("classes")
-        .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(int.class)
-        .addStatement("return $L", classes).build());
+    type.addMethod(
+        MethodSpec.methodBuilder("classes")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .returns(int.class)
+            .addStatement("return $L", classes)
+            .build());
     type.addMethod(allocate.build());
     return type.build();
   }
 
-  private static void addGradientBuffers(TypeSpec.Builder type, MethodSpec.Builder allocate, String field, boolean bias) {
+  private static void addGradientBuffers(
+      TypeSpec.Builder type, MethodSpec.Builder allocate, String field, boolean bias) {
     type.addField(float[].class, field + "WeightGrad", Modifier.PRIVATE);
     allocate.addStatement("$LWeightGrad = new float[$L.weight().data().length]", field, field);
     if (bias) {
@@ -208,8 +341,13 @@ final class StepGenerator {
    * The weight the layer's kernel reads: the parameter's values, or for a quantized weight its
    * fake-quantized copy, computed once per step at the start of forward and kept for backward.
    */
-  private static String weightOperand(TypeSpec.Builder type, MethodSpec.Builder allocate, MethodSpec.Builder forward,
-      String field, boolean quantized, int channels) {
+  private static String weightOperand(
+      TypeSpec.Builder type,
+      MethodSpec.Builder allocate,
+      MethodSpec.Builder forward,
+      String field,
+      boolean quantized,
+      int channels) {
     if (!quantized) {
       return field + ".weight().data()";
     }
@@ -218,15 +356,29 @@ final class StepGenerator {
     }
     allocate.addStatement("$LQuantWeight = new float[$L.weight().data().length]", field, field);
     allocate.addStatement("$LQuantWeightGrad = new float[$L.weight().data().length]", field, field);
-    allocate.addStatement("$LWeightStats = new float[$L.weightQuantizer().config().perChannel() ? $L : 1]", field,
-        field, channels);
+    allocate.addStatement(
+        "$LWeightStats = new float[$L.weightQuantizer().config().perChannel() ? $L : 1]",
+        field,
+        field,
+        channels);
     allocate.addStatement("$LWeightScale = new float[$LWeightStats.length]", field, field);
-    forward.beginControlFlow("if (!$L.weightQuantizer().enabled())", field)
-        .addStatement("throw new $T($S)", IllegalStateException.class,
-            field + ": the compiled step does not run in calibration mode; calibration runs on the tape")
+    forward
+        .beginControlFlow("if (!$L.weightQuantizer().enabled())", field)
+        .addStatement(
+            "throw new $T($S)",
+            IllegalStateException.class,
+            field
+                + ": the compiled step does not run in calibration mode; calibration runs on the tape")
         .endControlFlow();
-    forward.addStatement("$L.weightQuantizer().quantizeInto($L.weight().data(), $L, $LWeightStats, $LWeightScale, "
-        + "$LQuantWeight)", field, field, channels, field, field, field);
+    forward.addStatement(
+        "$L.weightQuantizer().quantizeInto($L.weight().data(), $L, $LWeightStats, $LWeightScale, "
+            + "$LQuantWeight)",
+        field,
+        field,
+        channels,
+        field,
+        field,
+        field);
     return field + "QuantWeight";
   }
 
@@ -236,8 +388,15 @@ final class StepGenerator {
 
   private static void quantizerBackward(CodeBlock.Builder back, String field, boolean quantized) {
     if (quantized) {
-      back.addStatement("$L.weightQuantizer().backwardInto($L.weight().data(), $LWeightStats, $LWeightScale, "
-          + "$LQuantWeightGrad, $LWeightGrad)", field, field, field, field, field, field);
+      back.addStatement(
+          "$L.weightQuantizer().backwardInto($L.weight().data(), $LWeightStats, $LWeightScale, "
+              + "$LQuantWeightGrad, $LWeightGrad)",
+          field,
+          field,
+          field,
+          field,
+          field,
+          field);
     }
   }
 
@@ -257,7 +416,8 @@ final class StepGenerator {
   }
 
   private static boolean readsInput(Node node) {
-    return node.op() instanceof StepPlan.Input || (node.op() instanceof StepPlan.Flatten && readsInput(node.input()));
+    return node.op() instanceof StepPlan.Input
+        || (node.op() instanceof StepPlan.Flatten && readsInput(node.input()));
   }
 
   private static String grad(Node node) {

@@ -11,8 +11,15 @@ import dev.qnn4j.annotations.ScalingImpl;
  *
  * @param anchor the annotation it was read from, for diagnostics ({@link Anchor#NONE} when derived)
  */
-public record ActQuantSpec(int bitWidth, boolean signed, Scaling scaling, Anchor anchor,
-    ScalingImpl scalingImpl, float minVal, float maxVal, boolean narrowRange) {
+public record ActQuantSpec(
+    int bitWidth,
+    boolean signed,
+    Scaling scaling,
+    Anchor anchor,
+    ScalingImpl scalingImpl,
+    float minVal,
+    float maxVal,
+    boolean narrowRange) {
 
   /** A statistics-scaled, wide-range quantizer (Brevitas' {@code Int8ActPerTensorFloat} family). */
   public ActQuantSpec(int bitWidth, boolean signed, Scaling scaling, Anchor anchor) {

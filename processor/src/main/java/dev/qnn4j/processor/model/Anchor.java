@@ -12,7 +12,8 @@ import javax.lang.model.element.AnnotationValue;
  *
  * @param explicit the attributes written in source (a defaulted value has no position of its own)
  */
-public record Anchor(AnnotationMirror mirror, Map<String, AnnotationValue> values, Set<String> explicit) {
+public record Anchor(
+    AnnotationMirror mirror, Map<String, AnnotationValue> values, Set<String> explicit) {
   public static final Anchor NONE = new Anchor(null, Map.of(), Set.of());
 
   public Anchor {

@@ -25,8 +25,8 @@ final class AnnotationReader {
 
   AnnotationReader(AnnotationMirror mirror, Elements elements) {
     this.mirror = mirror;
-    for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e
-        : elements.getElementValuesWithDefaults(mirror).entrySet()) {
+    for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e :
+        elements.getElementValuesWithDefaults(mirror).entrySet()) {
       values.put(e.getKey().getSimpleName().toString(), e.getValue());
     }
     mirror.getElementValues().keySet().forEach(e -> explicit.add(e.getSimpleName().toString()));

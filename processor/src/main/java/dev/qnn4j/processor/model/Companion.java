@@ -4,7 +4,9 @@ import java.lang.annotation.Annotation;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** Annotations that refine a layer annotation on the same method: bias, input and output quantizers. */
+/**
+ * Annotations that refine a layer annotation on the same method: bias, input and output quantizers.
+ */
 public enum Companion {
   INT8_BIAS(dev.qnn4j.annotations.Int8Bias.class, 8),
   INT16_BIAS(dev.qnn4j.annotations.Int16Bias.class, 16),
@@ -38,6 +40,8 @@ public enum Companion {
   }
 
   public static Optional<Companion> forAnnotation(String qualifiedName) {
-    return Arrays.stream(values()).filter(c -> c.annotationName().equals(qualifiedName)).findFirst();
+    return Arrays.stream(values())
+        .filter(c -> c.annotationName().equals(qualifiedName))
+        .findFirst();
   }
 }

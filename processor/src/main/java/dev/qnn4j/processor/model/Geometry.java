@@ -1,6 +1,9 @@
 package dev.qnn4j.processor.model;
 
-/** The sizes a layer annotation declares, by kind of layer; what the shape checks and the generator read. */
+/**
+ * The sizes a layer annotation declares, by kind of layer; what the shape checks and the generator
+ * read.
+ */
 public sealed interface Geometry {
   /** Layers without sizes of their own (activations, the element-wise add). */
   Geometry NONE = new None();
@@ -8,8 +11,16 @@ public sealed interface Geometry {
   record None() implements Geometry {}
 
   /** {@code @Conv2d}, {@code @QuantConv2d}: a square kernel, PyTorch's meaning of each field. */
-  record Conv(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation, int groups,
-      boolean bias) implements Geometry {
+  record Conv(
+      int inChannels,
+      int outChannels,
+      int kernelSize,
+      int stride,
+      int padding,
+      int dilation,
+      int groups,
+      boolean bias)
+      implements Geometry {
     /** Inputs summed per output: {@code inChannels / groups * kernelSize^2}. */
     public long fanIn() {
       return (long) (inChannels / Math.max(1, groups)) * kernelSize * kernelSize;
@@ -22,9 +33,21 @@ public sealed interface Geometry {
   }
 
   /** {@code @QuantConvTranspose2d}: a square kernel, PyTorch's meaning of each field. */
-  record ConvTranspose(int inChannels, int outChannels, int kernelSize, int stride, int padding, int outputPadding,
-      int dilation, int groups, boolean bias) implements Geometry {
-    /** Products per output as Brevitas counts them: {@code max(ceil(k / stride), 1)^2 * inChannels / groups}. */
+  record ConvTranspose(
+      int inChannels,
+      int outChannels,
+      int kernelSize,
+      int stride,
+      int padding,
+      int outputPadding,
+      int dilation,
+      int groups,
+      boolean bias)
+      implements Geometry {
+    /**
+     * Products per output as Brevitas counts them: {@code max(ceil(k / stride), 1)^2 * inChannels /
+     * groups}.
+     */
     public long fanIn() {
       long perDim = Math.max((kernelSize + Math.max(1, stride) - 1) / Math.max(1, stride), 1);
       return perDim * perDim * (inChannels / Math.max(1, groups));
@@ -48,7 +71,8 @@ public sealed interface Geometry {
    * {@code @TruncAvgPool2d} (a kernel, stride 0 = kernel) and {@code @TruncAdaptiveAvgPool2d} (an
    * output size, kernel 0); {@code floor} for {@code TruncTo8bit}.
    */
-  record Trunc(int kernelSize, int stride, int outputSize, int bitWidth, boolean floor) implements Geometry {
+  record Trunc(int kernelSize, int stride, int outputSize, int bitWidth, boolean floor)
+      implements Geometry {
     public int effectiveStride() {
       return stride == 0 ? kernelSize : stride;
     }

@@ -41,7 +41,8 @@ public record LayerDescriptor(
 
   /** The layer spec of a descriptor that passed validation. */
   public LayerSpec requireSpec() {
-    return spec.orElseThrow(() -> new IllegalStateException(methodName + " has no layer annotation"));
+    return spec.orElseThrow(
+        () -> new IllegalStateException(methodName + " has no layer annotation"));
   }
 
   public LayerKind requireKind() {

@@ -4,7 +4,9 @@ import java.lang.annotation.Annotation;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The kinds of layer the DSL declares: one per layer annotation, each backed by a runtime class. */
+/**
+ * The kinds of layer the DSL declares: one per layer annotation, each backed by a runtime class.
+ */
 public enum LayerKind {
   QUANT_CONV2D(dev.qnn4j.annotations.QuantConv2d.class, Role.QUANT_WEIGHT, 1),
   QUANT_LINEAR(dev.qnn4j.annotations.QuantLinear.class, Role.QUANT_WEIGHT, 1),
@@ -25,7 +27,8 @@ public enum LayerKind {
   TENSOR_NORM(dev.qnn4j.annotations.TensorNorm.class, Role.FLOAT, 1),
   DROPOUT(dev.qnn4j.annotations.Dropout.class, Role.FLOAT, 1),
   TRUNC_AVG_POOL2D(dev.qnn4j.annotations.TruncAvgPool2d.class, Role.QUANT_OTHER, 1),
-  TRUNC_ADAPTIVE_AVG_POOL2D(dev.qnn4j.annotations.TruncAdaptiveAvgPool2d.class, Role.QUANT_OTHER, 1),
+  TRUNC_ADAPTIVE_AVG_POOL2D(
+      dev.qnn4j.annotations.TruncAdaptiveAvgPool2d.class, Role.QUANT_OTHER, 1),
   ADAPTIVE_AVG_POOL2D(dev.qnn4j.annotations.AdaptiveAvgPool2d.class, Role.FLOAT, 1),
   QUANT_UPSAMPLE(dev.qnn4j.annotations.QuantUpsample.class, Role.QUANT_OTHER, 1),
   QUANT_CAT(dev.qnn4j.annotations.QuantCat.class, Role.QUANT_OTHER, 2);
@@ -80,6 +83,8 @@ public enum LayerKind {
   }
 
   public static Optional<LayerKind> forAnnotation(String qualifiedName) {
-    return Arrays.stream(values()).filter(k -> k.annotationName().equals(qualifiedName)).findFirst();
+    return Arrays.stream(values())
+        .filter(k -> k.annotationName().equals(qualifiedName))
+        .findFirst();
   }
 }

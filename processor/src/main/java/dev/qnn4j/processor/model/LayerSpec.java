@@ -3,9 +3,9 @@ package dev.qnn4j.processor.model;
 import java.util.Optional;
 
 /**
- * A layer annotation read once into typed values: the layer's kind, its sizes, its own quantizers and
- * whether it returns a QuantTensor. Validation, the forward analysis and generation read this, never
- * the annotation; the {@link Anchor} only positions diagnostics.
+ * A layer annotation read once into typed values: the layer's kind, its sizes, its own quantizers
+ * and whether it returns a QuantTensor. Validation, the forward analysis and generation read this,
+ * never the annotation; the {@link Anchor} only positions diagnostics.
  *
  * @param weightQuant present for layers with quantized weights
  * @param activationQuant present for {@code @QuantReLU} and {@code @QuantIdentity}
@@ -55,11 +55,13 @@ public record LayerSpec(
   }
 
   public WeightQuantSpec weight() {
-    return weightQuant.orElseThrow(() -> new IllegalStateException(kind + " has no weight quantizer"));
+    return weightQuant.orElseThrow(
+        () -> new IllegalStateException(kind + " has no weight quantizer"));
   }
 
   public ActQuantSpec activation() {
-    return activationQuant.orElseThrow(() -> new IllegalStateException(kind + " has no activation quantizer"));
+    return activationQuant.orElseThrow(
+        () -> new IllegalStateException(kind + " has no activation quantizer"));
   }
 
   /** Whether a conv or linear layer has a bias; false for other kinds. */

@@ -10,7 +10,8 @@ import javax.lang.model.element.TypeElement;
  * implements. Immutable.
  *
  * @param modelName the simple name of the class (the model's name for tools)
- * @param generatedSimpleName {@code QuantModel_<Name>}, or {@code QuantModel_<Outer>_<Name>} when nested
+ * @param generatedSimpleName {@code QuantModel_<Name>}, or {@code QuantModel_<Outer>_<Name>} when
+ *     nested
  * @param anchor the {@code @QuantModel} annotation, for diagnostics
  * @param inputShape the declared input shape without batch; empty when undeclared
  * @param forward the {@code forward(Tensor)} method, or null when the class has none
@@ -51,10 +52,14 @@ public record ModelDescriptor(
 
   /** {@link #inputShape} as an array, or null when undeclared. */
   public long[] inputShapeOrNull() {
-    return inputShape.isEmpty() ? null : inputShape.stream().mapToLong(Integer::longValue).toArray();
+    return inputShape.isEmpty()
+        ? null
+        : inputShape.stream().mapToLong(Integer::longValue).toArray();
   }
 
-  /** Whether {@code forward} is declared in the model class itself (the one the processor can read). */
+  /**
+   * Whether {@code forward} is declared in the model class itself (the one the processor can read).
+   */
   public boolean declaresForward() {
     return forward != null && forward.getEnclosingElement().equals(type);
   }

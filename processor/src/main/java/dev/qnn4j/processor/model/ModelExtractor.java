@@ -5,8 +5,8 @@ import dev.qnn4j.annotations.LayerRule;
 import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.QuantizeFrom;
 import dev.qnn4j.annotations.Scaling;
-import dev.qnn4j.annotations.TruncRounding;
 import dev.qnn4j.annotations.ScalingImpl;
+import dev.qnn4j.annotations.TruncRounding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,9 +23,9 @@ import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 
 /**
- * Reads a {@code @QuantModel} class into a {@link ModelDescriptor}. Extraction never fails: whatever
- * is wrong (a missing forward, a method with two layer annotations) is kept in the descriptor for
- * the validator to report, so that all problems surface in one compilation.
+ * Reads a {@code @QuantModel} class into a {@link ModelDescriptor}. Extraction never fails:
+ * whatever is wrong (a missing forward, a method with two layer annotations) is kept in the
+ * descriptor for the validator to report, so that all problems surface in one compilation.
  */
 public final class ModelExtractor {
   public static final String QUANT_MODEL = QuantModel.class.getCanonicalName();
@@ -38,8 +38,10 @@ public final class ModelExtractor {
   }
 
   public ModelDescriptor extract(TypeElement type) {
-    AnnotationMirror quantModel = findAnnotation(type, QUANT_MODEL)
-        .orElseThrow(() -> new IllegalArgumentException(type + " is not annotated @QuantModel"));
+    AnnotationMirror quantModel =
+        findAnnotation(type, QUANT_MODEL)
+            .orElseThrow(
+                () -> new IllegalArgumentException(type + " is not annotated @QuantModel"));
     AnnotationReader model = new AnnotationReader(quantModel, elements);
     List<LayerDescriptor> layers = new ArrayList<>();
     for (ExecutableElement method : ElementFilter.methodsIn(type.getEnclosedElements())) {
@@ -47,9 +49,15 @@ public final class ModelExtractor {
         layers.add(layer(method));
       }
     }
-    return new ModelDescriptor(type, elements.getPackageOf(type).getQualifiedName().toString(),
-        type.getSimpleName().toString(), "QuantModel_" + nestedName(type), model.anchor(),
-        model.intList("inputShape"), layers, findForward(type));
+    return new ModelDescriptor(
+        type,
+        elements.getPackageOf(type).getQualifiedName().toString(),
+        type.getSimpleName().toString(),
+        "QuantModel_" + nestedName(type),
+        model.anchor(),
+        model.intList("inputShape"),
+        layers,
+        findForward(type));
   }
 
   /** Whether {@code method} carries a layer or companion annotation. */
@@ -94,102 +102,185 @@ public final class ModelExtractor {
     }
     List<Parameter> parameters = new ArrayList<>();
     for (VariableElement p : method.getParameters()) {
-      parameters.add(new Parameter(p, p.getSimpleName().toString(), ValueType.of(p.asType()), p.asType().toString()));
+      parameters.add(
+          new Parameter(
+              p, p.getSimpleName().toString(), ValueType.of(p.asType()), p.asType().toString()));
     }
     String methodName = method.getSimpleName().toString();
-    return new LayerDescriptor(method, methodName, LayerNames.snakeCase(methodName), Optional.ofNullable(spec),
-        extraLayers, parameters, ValueType.of(method.getReturnType()),
-        method.getReturnType().toString(), biases, Optional.ofNullable(inputQuant),
-        Optional.ofNullable(outputQuant), companions);
+    return new LayerDescriptor(
+        method,
+        methodName,
+        LayerNames.snakeCase(methodName),
+        Optional.ofNullable(spec),
+        extraLayers,
+        parameters,
+        ValueType.of(method.getReturnType()),
+        method.getReturnType().toString(),
+        biases,
+        Optional.ofNullable(inputQuant),
+        Optional.ofNullable(outputQuant),
+        companions);
   }
 
   /** The one place a layer annotation's values are read. */
   private static LayerSpec layerSpec(LayerKind kind, AnnotationReader a) {
-    Geometry geometry = switch (kind) {
-      case QUANT_CONV_TRANSPOSE2D -> new Geometry.ConvTranspose(a.intValue("inChannels"), a.intValue("outChannels"),
-          a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"), a.intValue("outputPadding"),
-          a.intValue("dilation"), a.intValue("groups"), a.booleanValue("bias"));
-      case QUANT_CONV2D, CONV2D, QUANT_CONV1D -> new Geometry.Conv(a.intValue("inChannels"), a.intValue("outChannels"),
-          a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"), a.intValue("dilation"),
-          a.intValue("groups"), a.booleanValue("bias"));
-      case QUANT_LINEAR, LINEAR -> new Geometry.Dense(a.intValue("inFeatures"), a.intValue("outFeatures"),
-          a.booleanValue("bias"));
-      case QUANT_MAX_POOL2D -> new Geometry.Pool(a.intValue("kernelSize"), a.intValue("stride"),
-          a.intValue("padding"));
-      case BATCH_NORM2D, BATCH_NORM1D -> new Geometry.BatchNorm(a.intValue("numFeatures"), a.doubleValue("eps"),
-          a.doubleValue("momentum"));
-      case TENSOR_NORM -> new Geometry.BatchNorm(1, a.doubleValue("eps"), a.doubleValue("momentum"));
-      case DROPOUT -> new Geometry.Dropout(a.doubleValue("p"));
-      case TRUNC_AVG_POOL2D -> new Geometry.Trunc(a.intValue("kernelSize"), a.intValue("stride"), 0,
-          a.intValue("bitWidth"), a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
-      case TRUNC_ADAPTIVE_AVG_POOL2D -> new Geometry.Trunc(0, 0, a.intValue("outputSize"), a.intValue("bitWidth"),
-          a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
-      case ADAPTIVE_AVG_POOL2D -> new Geometry.Adaptive(a.intValue("outputSize"));
-      case QUANT_UPSAMPLE -> new Geometry.Upsample(a.intValue("scaleFactor"), a.intValue("height"),
-          a.intValue("width"));
-      default -> Geometry.NONE;
-    };
-    Optional<WeightQuantSpec> weight = kind.hasWeightQuantizer()
-        ? Optional.of(new WeightQuantSpec(a.intValue("bitWidth"), a.booleanValue("perChannel"),
-            a.enumValue("scaling", Scaling.class), a.intValue("accumulatorBitWidth"),
-            a.enumValue("scalingImpl", ScalingImpl.class), (float) a.doubleValue("scalingConst"),
-            a.booleanValue("narrowRange")))
-        : Optional.empty();
-    Optional<ActQuantSpec> activation = kind.role() == LayerKind.Role.QUANT_ACTIVATION
-        ? Optional.of(activationSpec(kind, a))
-        : Optional.empty();
+    Geometry geometry =
+        switch (kind) {
+          case QUANT_CONV_TRANSPOSE2D ->
+              new Geometry.ConvTranspose(
+                  a.intValue("inChannels"),
+                  a.intValue("outChannels"),
+                  a.intValue("kernelSize"),
+                  a.intValue("stride"),
+                  a.intValue("padding"),
+                  a.intValue("outputPadding"),
+                  a.intValue("dilation"),
+                  a.intValue("groups"),
+                  a.booleanValue("bias"));
+          case QUANT_CONV2D, CONV2D, QUANT_CONV1D ->
+              new Geometry.Conv(
+                  a.intValue("inChannels"),
+                  a.intValue("outChannels"),
+                  a.intValue("kernelSize"),
+                  a.intValue("stride"),
+                  a.intValue("padding"),
+                  a.intValue("dilation"),
+                  a.intValue("groups"),
+                  a.booleanValue("bias"));
+          case QUANT_LINEAR, LINEAR ->
+              new Geometry.Dense(
+                  a.intValue("inFeatures"), a.intValue("outFeatures"), a.booleanValue("bias"));
+          case QUANT_MAX_POOL2D ->
+              new Geometry.Pool(
+                  a.intValue("kernelSize"), a.intValue("stride"), a.intValue("padding"));
+          case BATCH_NORM2D, BATCH_NORM1D ->
+              new Geometry.BatchNorm(
+                  a.intValue("numFeatures"), a.doubleValue("eps"), a.doubleValue("momentum"));
+          case TENSOR_NORM ->
+              new Geometry.BatchNorm(1, a.doubleValue("eps"), a.doubleValue("momentum"));
+          case DROPOUT -> new Geometry.Dropout(a.doubleValue("p"));
+          case TRUNC_AVG_POOL2D ->
+              new Geometry.Trunc(
+                  a.intValue("kernelSize"),
+                  a.intValue("stride"),
+                  0,
+                  a.intValue("bitWidth"),
+                  a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
+          case TRUNC_ADAPTIVE_AVG_POOL2D ->
+              new Geometry.Trunc(
+                  0,
+                  0,
+                  a.intValue("outputSize"),
+                  a.intValue("bitWidth"),
+                  a.enumValue("rounding", TruncRounding.class) == TruncRounding.FLOOR);
+          case ADAPTIVE_AVG_POOL2D -> new Geometry.Adaptive(a.intValue("outputSize"));
+          case QUANT_UPSAMPLE ->
+              new Geometry.Upsample(
+                  a.intValue("scaleFactor"), a.intValue("height"), a.intValue("width"));
+          default -> Geometry.NONE;
+        };
+    Optional<WeightQuantSpec> weight =
+        kind.hasWeightQuantizer()
+            ? Optional.of(
+                new WeightQuantSpec(
+                    a.intValue("bitWidth"),
+                    a.booleanValue("perChannel"),
+                    a.enumValue("scaling", Scaling.class),
+                    a.intValue("accumulatorBitWidth"),
+                    a.enumValue("scalingImpl", ScalingImpl.class),
+                    (float) a.doubleValue("scalingConst"),
+                    a.booleanValue("narrowRange")))
+            : Optional.empty();
+    Optional<ActQuantSpec> activation =
+        kind.role() == LayerKind.Role.QUANT_ACTIVATION
+            ? Optional.of(activationSpec(kind, a))
+            : Optional.empty();
     boolean returnQuantTensor = kind.hasReturnQuantTensor() && a.booleanValue("returnQuantTensor");
     return new LayerSpec(kind, geometry, weight, activation, returnQuantTensor, a.anchor());
   }
 
   /**
-   * The quantizer of an activation layer. Sigmoid, Tanh, HardTanh and the range attributes exist only
-   * on some annotations; signedness follows Brevitas: Identity and Tanh signed, ReLU and Sigmoid
-   * unsigned, a quantizer from a range signed when {@code minVal < 0}.
+   * The quantizer of an activation layer. Sigmoid, Tanh, HardTanh and the range attributes exist
+   * only on some annotations; signedness follows Brevitas: Identity and Tanh signed, ReLU and
+   * Sigmoid unsigned, a quantizer from a range signed when {@code minVal < 0}.
    */
   private static ActQuantSpec activationSpec(LayerKind kind, AnnotationReader a) {
-    boolean rangeAttributes = kind == LayerKind.QUANT_IDENTITY || kind == LayerKind.QUANT_RELU
-        || kind == LayerKind.QUANT_HARD_TANH;
-    ScalingImpl scalingImpl = rangeAttributes ? a.enumValue("scalingImpl", ScalingImpl.class) : ScalingImpl.STATS;
+    boolean rangeAttributes =
+        kind == LayerKind.QUANT_IDENTITY
+            || kind == LayerKind.QUANT_RELU
+            || kind == LayerKind.QUANT_HARD_TANH;
+    ScalingImpl scalingImpl =
+        rangeAttributes ? a.enumValue("scalingImpl", ScalingImpl.class) : ScalingImpl.STATS;
     float minVal = rangeAttributes ? (float) a.doubleValue("minVal") : Float.NaN;
     float maxVal = rangeAttributes ? (float) a.doubleValue("maxVal") : Float.NaN;
-    boolean signed = switch (kind) {
-      case QUANT_RELU, QUANT_SIGMOID -> false;
-      case QUANT_HARD_TANH -> minVal < 0;
-      default -> scalingImpl == ScalingImpl.STATS || minVal < 0;
-    };
-    return new ActQuantSpec(a.intValue("bitWidth"), signed, a.enumValue("scaling", Scaling.class), a.anchor(),
-        scalingImpl, minVal, maxVal, rangeAttributes && a.booleanValue("narrowRange"));
+    boolean signed =
+        switch (kind) {
+          case QUANT_RELU, QUANT_SIGMOID -> false;
+          case QUANT_HARD_TANH -> minVal < 0;
+          default -> scalingImpl == ScalingImpl.STATS || minVal < 0;
+        };
+    return new ActQuantSpec(
+        a.intValue("bitWidth"),
+        signed,
+        a.enumValue("scaling", Scaling.class),
+        a.anchor(),
+        scalingImpl,
+        minVal,
+        maxVal,
+        rangeAttributes && a.booleanValue("narrowRange"));
   }
 
   private static ActQuantSpec actQuant(AnnotationReader a) {
-    return new ActQuantSpec(a.intValue("bitWidth"), a.booleanValue("signed"), a.enumValue("scaling", Scaling.class),
+    return new ActQuantSpec(
+        a.intValue("bitWidth"),
+        a.booleanValue("signed"),
+        a.enumValue("scaling", Scaling.class),
         a.anchor());
   }
 
-  /** The float model class a {@code @QuantizeFrom} names, or null when javac could not resolve it. */
+  /**
+   * The float model class a {@code @QuantizeFrom} names, or null when javac could not resolve it.
+   */
   public TypeMirror quantizeFromValue(TypeElement holder) {
-    return findAnnotation(holder, QUANTIZE_FROM).map(m -> new AnnotationReader(m, elements).typeValue("value"))
+    return findAnnotation(holder, QUANTIZE_FROM)
+        .map(m -> new AnnotationReader(m, elements).typeValue("value"))
         .orElse(null);
   }
 
   /** Reads the {@code @QuantizeFrom} of {@code holder}, which must have one. */
   public QuantizeFromSpec extractQuantizeFrom(TypeElement holder) {
-    AnnotationReader a = new AnnotationReader(findAnnotation(holder, QUANTIZE_FROM).orElseThrow(
-        () -> new IllegalArgumentException(holder + " is not annotated @QuantizeFrom")), elements);
+    AnnotationReader a =
+        new AnnotationReader(
+            findAnnotation(holder, QUANTIZE_FROM)
+                .orElseThrow(
+                    () -> new IllegalArgumentException(holder + " is not annotated @QuantizeFrom")),
+            elements);
     AnnotationReader r = new AnnotationReader(a.annotationValue("rules"), elements);
-    QuantizeFromSpec.Rules rules = new QuantizeFromSpec.Rules(r.intValue("weightBitWidth"),
-        r.booleanValue("weightPerChannel"), r.enumValue("weightScaling", Scaling.class),
-        r.enumValue("bias", BiasRule.class), r.intValue("inputBitWidth"), r.intValue("reluBitWidth"),
-        r.enumValue("activationScaling", Scaling.class), r.booleanValue("returnQuantTensor"),
-        r.intValue("accumulatorBitWidth"), r.anchor());
+    QuantizeFromSpec.Rules rules =
+        new QuantizeFromSpec.Rules(
+            r.intValue("weightBitWidth"),
+            r.booleanValue("weightPerChannel"),
+            r.enumValue("weightScaling", Scaling.class),
+            r.enumValue("bias", BiasRule.class),
+            r.intValue("inputBitWidth"),
+            r.intValue("reluBitWidth"),
+            r.enumValue("activationScaling", Scaling.class),
+            r.booleanValue("returnQuantTensor"),
+            r.intValue("accumulatorBitWidth"),
+            r.anchor());
     List<QuantizeFromSpec.LayerRuleSpec> layerRules = new ArrayList<>();
     for (AnnotationMirror m : a.annotationList("layers")) {
       AnnotationReader l = new AnnotationReader(m, elements);
       BiasRule bias = l.enumValue("bias", BiasRule.class);
-      layerRules.add(new QuantizeFromSpec.LayerRuleSpec(l.stringValue("name"), l.booleanValue("keepFloat"),
-          inherited(l.intValue("weightBitWidth")), bias == BiasRule.INHERIT ? Optional.empty() : Optional.of(bias),
-          inherited(l.intValue("inputBitWidth")), inherited(l.intValue("reluBitWidth")), l.anchor()));
+      layerRules.add(
+          new QuantizeFromSpec.LayerRuleSpec(
+              l.stringValue("name"),
+              l.booleanValue("keepFloat"),
+              inherited(l.intValue("weightBitWidth")),
+              bias == BiasRule.INHERIT ? Optional.empty() : Optional.of(bias),
+              inherited(l.intValue("inputBitWidth")),
+              inherited(l.intValue("reluBitWidth")),
+              l.anchor()));
     }
     return new QuantizeFromSpec(a.typeValue("value"), rules, layerRules, a.anchor());
   }
@@ -201,7 +292,8 @@ public final class ModelExtractor {
   /** {@code forward(Tensor)} declared in the class or inherited (not from Object). */
   private ExecutableElement findForward(TypeElement type) {
     for (ExecutableElement m : ElementFilter.methodsIn(elements.getAllMembers(type))) {
-      if (m.getSimpleName().contentEquals("forward") && m.getParameters().size() == 1
+      if (m.getSimpleName().contentEquals("forward")
+          && m.getParameters().size() == 1
           && ValueType.of(m.getParameters().get(0).asType()) == ValueType.TENSOR) {
         return m;
       }

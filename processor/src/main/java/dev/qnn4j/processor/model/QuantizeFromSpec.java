@@ -13,7 +13,8 @@ import javax.lang.model.type.TypeMirror;
  *
  * @param floatModel the {@code value} class, or null when javac could not resolve it
  */
-public record QuantizeFromSpec(TypeMirror floatModel, Rules rules, List<LayerRuleSpec> layerRules, Anchor anchor) {
+public record QuantizeFromSpec(
+    TypeMirror floatModel, Rules rules, List<LayerRuleSpec> layerRules, Anchor anchor) {
   public QuantizeFromSpec {
     layerRules = List.copyOf(layerRules);
   }
@@ -32,8 +33,8 @@ public record QuantizeFromSpec(TypeMirror floatModel, Rules rules, List<LayerRul
       Anchor anchor) {}
 
   /**
-   * {@code @LayerRule}: one layer's exceptions to the rules; an attribute left at {@code INHERIT} is
-   * empty.
+   * {@code @LayerRule}: one layer's exceptions to the rules; an attribute left at {@code INHERIT}
+   * is empty.
    */
   public record LayerRuleSpec(
       String name,
@@ -44,7 +45,10 @@ public record QuantizeFromSpec(TypeMirror floatModel, Rules rules, List<LayerRul
       OptionalInt reluBitWidth,
       Anchor anchor) {
 
-    /** The attributes this rule sets, by name (for messages), among those that only some layers take. */
+    /**
+     * The attributes this rule sets, by name (for messages), among those that only some layers
+     * take.
+     */
     public List<String> setAttributes() {
       List<String> set = new java.util.ArrayList<>();
       weightBitWidth.ifPresent(v -> set.add("weightBitWidth"));

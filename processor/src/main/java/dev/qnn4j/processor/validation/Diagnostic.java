@@ -13,8 +13,13 @@ import javax.tools.Diagnostic.Kind;
  * body, to the expression (a javac tree).
  */
 public record Diagnostic(
-    Kind kind, String message, Element element, AnnotationMirror mirror, AnnotationValue value,
-    Tree tree, CompilationUnitTree unit) {
+    Kind kind,
+    String message,
+    Element element,
+    AnnotationMirror mirror,
+    AnnotationValue value,
+    Tree tree,
+    CompilationUnitTree unit) {
 
   public static Diagnostic error(String message, Element element) {
     return new Diagnostic(Kind.ERROR, message, element, null, null, null, null);
@@ -30,7 +35,8 @@ public record Diagnostic(
   }
 
   /** A finding at an expression in a method body; {@code element} is the method. */
-  public static Diagnostic atTree(Kind kind, String message, Element element, Tree tree, CompilationUnitTree unit) {
+  public static Diagnostic atTree(
+      Kind kind, String message, Element element, Tree tree, CompilationUnitTree unit) {
     return new Diagnostic(kind, message, element, null, null, tree, unit);
   }
 

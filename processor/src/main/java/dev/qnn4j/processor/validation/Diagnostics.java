@@ -5,7 +5,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Collects diagnostics in the order found, dropping exact repeats (a layer called twice with the same bad input). */
+/**
+ * Collects diagnostics in the order found, dropping exact repeats (a layer called twice with the
+ * same bad input).
+ */
 public final class Diagnostics {
   private final List<Diagnostic> all = new ArrayList<>();
   private final Set<List<Object>> seen = new LinkedHashSet<>();

@@ -20,8 +20,8 @@ import javax.tools.Diagnostic.Kind;
  * StaticShapes} and reports
  *
  * <ul>
- *   <li>shape mismatches between consecutive layers, with the runtime's message format
- *       ({@code <layer>: expected input <expected>, got <actual>}, batch written {@code N});
+ *   <li>shape mismatches between consecutive layers, with the runtime's message format ({@code
+ *       <layer>: expected input <expected>, got <actual>}, batch written {@code N});
  *   <li>a stateful activation quantizer (QuantReLU, QuantIdentity) called at two places (warning);
  *   <li>the worst-case accumulator of each quantized conv/linear whose input bit width is known.
  * </ul>
@@ -66,36 +66,59 @@ public final class ForwardAnalyzer {
     }
 
     @Override
-    public void layerMismatch(LayerDescriptor layer, String expected, Value actual, String attribute) {
-      all.add(Diagnostic.error(Messages.shapeMismatch(layer.layerName(), expected, actual.shape()), layer.method(),
-          layer.mirror(), attribute == null ? null : layer.anchor().value(attribute)));
+    public void layerMismatch(
+        LayerDescriptor layer, String expected, Value actual, String attribute) {
+      all.add(
+          Diagnostic.error(
+              Messages.shapeMismatch(layer.layerName(), expected, actual.shape()),
+              layer.method(),
+              layer.mirror(),
+              attribute == null ? null : layer.anchor().value(attribute)));
     }
 
     @Override
     public void functionMismatch(FCall call, String function, String expected, Value actual) {
-      all.add(Diagnostic.atTree(Kind.ERROR, Messages.shapeMismatch(function, expected, actual.shape()),
-          program.method(), call.tree(), program.unit()));
+      all.add(
+          Diagnostic.atTree(
+              Kind.ERROR,
+              Messages.shapeMismatch(function, expected, actual.shape()),
+              program.method(),
+              call.tree(),
+              program.unit()));
     }
 
     @Override
     public void layerCalled(LayerCall call, LayerDescriptor layer, int count) {
       LayerKind kind = layer.requireKind();
       if (count == 2 && kind.role() == LayerKind.Role.QUANT_ACTIVATION) {
-        all.add(Diagnostic.atTree(Kind.WARNING, Messages.activationCalledTwice(layer.layerName(), kind),
-            program.method(), call.tree(), program.unit()));
+        all.add(
+            Diagnostic.atTree(
+                Kind.WARNING,
+                Messages.activationCalledTwice(layer.layerName(), kind),
+                program.method(),
+                call.tree(),
+                program.unit()));
       }
     }
 
     @Override
-    public void quantizationMismatch(LayerDescriptor layer, StaticShapes.Quant first, StaticShapes.Quant other) {
-      all.add(Diagnostic.error(Messages.catQuantizationMismatch(layer.layerName(), first.bits(), first.signed(),
-          other.bits(), other.signed()), layer.method(), layer.mirror()));
+    public void quantizationMismatch(
+        LayerDescriptor layer, StaticShapes.Quant first, StaticShapes.Quant other) {
+      all.add(
+          Diagnostic.error(
+              Messages.catQuantizationMismatch(
+                  layer.layerName(), first.bits(), first.signed(), other.bits(), other.signed()),
+              layer.method(),
+              layer.mirror()));
     }
 
     @Override
     public void quantizedInput(LayerDescriptor layer, Value input) {
-      // A layer with its own input quantizer is checked by the Validator whatever forward looks like.
-      if (layer.inputQuant().isEmpty() && input.quant() != null && Validator.isValidBits(input.quant().bits(), true)) {
+      // A layer with its own input quantizer is checked by the Validator whatever forward looks
+      // like.
+      if (layer.inputQuant().isEmpty()
+          && input.quant() != null
+          && Validator.isValidBits(input.quant().bits(), true)) {
         Diagnostics d = new Diagnostics();
         Validator.checkAccumulator(layer, input.quant().bits(), input.quant().signed(), d);
         all.addAll(d.all());

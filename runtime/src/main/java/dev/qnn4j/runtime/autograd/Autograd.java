@@ -21,8 +21,11 @@ public final class Autograd {
    */
   public static void backward(Tensor root, float[] upstream) {
     if (upstream.length != root.numel()) {
-      throw new IllegalArgumentException("upstream gradient of " + upstream.length
-          + " values for a tensor of shape " + Arrays.toString(root.shape()));
+      throw new IllegalArgumentException(
+          "upstream gradient of "
+              + upstream.length
+              + " values for a tensor of shape "
+              + Arrays.toString(root.shape()));
     }
     if (!root.requiresGrad()) {
       throw new IllegalStateException("backward() on a tensor that does not require a gradient");
@@ -48,8 +51,14 @@ public final class Autograd {
           continue;
         }
         if (inputGrads[i].length != in.numel()) {
-          throw new IllegalStateException(fn + " returned a gradient of " + inputGrads[i].length
-              + " values for input " + i + " of shape " + Arrays.toString(in.shape()));
+          throw new IllegalStateException(
+              fn
+                  + " returned a gradient of "
+                  + inputGrads[i].length
+                  + " values for input "
+                  + i
+                  + " of shape "
+                  + Arrays.toString(in.shape()));
         }
         // Accumulate out of place: a backward step may hand the same array to several inputs.
         grads.merge(in, inputGrads[i], Autograd::sum);

@@ -3,8 +3,8 @@ package dev.qnn4j.runtime.autograd;
 import dev.qnn4j.runtime.Tensor;
 
 /**
- * The backward step of one differentiable operation: given the gradient of the loss with respect
- * to the operation's output, it returns the gradients with respect to each input.
+ * The backward step of one differentiable operation: given the gradient of the loss with respect to
+ * the operation's output, it returns the gradients with respect to each input.
  */
 public abstract class GradFn {
   private final String name;

@@ -13,12 +13,11 @@ import dev.qnn4j.runtime.kernels.Resize;
 import dev.qnn4j.runtime.kernels.Statistics;
 import java.util.Arrays;
 import java.util.List;
-import dev.qnn4j.runtime.kernels.Workspace;
 
 /**
- * Differentiable operations on {@link Tensor}s. Each computes its result with the kernels of
- * {@code dev.qnn4j.runtime.kernels} and records how to propagate gradients back. Shapes are
- * checked by the layers that call these, which know the layer's name for the message.
+ * Differentiable operations on {@link Tensor}s. Each computes its result with the kernels of {@code
+ * dev.qnn4j.runtime.kernels} and records how to propagate gradients back. Shapes are checked by the
+ * layers that call these, which know the layer's name for the message.
  */
 public final class Ops {
   private Ops() {}
@@ -29,11 +28,17 @@ public final class Ops {
     float[] v = x.data();
     float[] out = new float[v.length];
     Activations.relu(v, out, v.length);
-    return Tensor.result(out, x.shape(), GradFn.of("Relu", g -> {
-      float[] gx = new float[g.length];
-      Activations.reluBackward(g, out, gx, g.length);
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Relu",
+            g -> {
+              float[] gx = new float[g.length];
+              Activations.reluBackward(g, out, gx, g.length);
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /**
@@ -90,9 +95,18 @@ public final class Ops {
     for (int i = 0; i < n; i++) {
       out[i] = av[i] * bv[i];
     }
-    return Tensor.result(out, big.shape(), GradFn.of("Mul", g -> new float[][] {
-        a.requiresGrad() ? productReducedTo(g, bv, a) : null,
-        b.requiresGrad() ? productReducedTo(g, av, b) : null}, a, b));
+    return Tensor.result(
+        out,
+        big.shape(),
+        GradFn.of(
+            "Mul",
+            g ->
+                new float[][] {
+                  a.requiresGrad() ? productReducedTo(g, bv, a) : null,
+                  b.requiresGrad() ? productReducedTo(g, av, b) : null
+                },
+            a,
+            b));
   }
 
   /** {@code x + c} for a constant c. */
@@ -112,16 +126,24 @@ public final class Ops {
     for (int i = 0; i < v.length; i++) {
       out[i] = v[i] / c;
     }
-    return Tensor.result(out, x.shape(), GradFn.of("Div", g -> {
-      float[] gx = new float[g.length];
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = g[i] / c;
-      }
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Div",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = g[i] / c;
+              }
+              return new float[][] {gx};
+            },
+            x));
   }
 
-  /** {@code max(x, min)} with a straight-through gradient (Brevitas' {@code scalar_clamp_min_ste}). */
+  /**
+   * {@code max(x, min)} with a straight-through gradient (Brevitas' {@code scalar_clamp_min_ste}).
+   */
   public static Tensor clampMinSte(Tensor x, float min) {
     float[] v = x.data();
     float[] out = new float[v.length];
@@ -131,20 +153,29 @@ public final class Ops {
     return Tensor.result(out, x.shape(), GradFn.of("ClampMinSte", g -> new float[][] {g}, x));
   }
 
-  /** {@code |x|} whose gradient uses sign(x) with sign(0) = +1 (Brevitas' {@code abs_binary_sign_grad}). */
+  /**
+   * {@code |x|} whose gradient uses sign(x) with sign(0) = +1 (Brevitas' {@code
+   * abs_binary_sign_grad}).
+   */
   public static Tensor absBinarySignGrad(Tensor x) {
     float[] v = x.data();
     float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = Math.abs(v[i]);
     }
-    return Tensor.result(out, x.shape(), GradFn.of("AbsBinarySignGrad", g -> {
-      float[] gx = new float[g.length];
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = v[i] >= 0f ? g[i] : g[i] * -1f;
-      }
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "AbsBinarySignGrad",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = v[i] >= 0f ? g[i] : g[i] * -1f;
+              }
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /** {@code log2(x)}, for power-of-two scales. */
@@ -154,13 +185,19 @@ public final class Ops {
     for (int i = 0; i < v.length; i++) {
       out[i] = (float) (Math.log(v[i]) / Math.log(2));
     }
-    return Tensor.result(out, x.shape(), GradFn.of("Log2", g -> {
-      float[] gx = new float[g.length];
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = (float) (g[i] / (v[i] * Math.log(2)));
-      }
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Log2",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = (float) (g[i] / (v[i] * Math.log(2)));
+              }
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /** {@code ceil(x)} with a straight-through gradient (Brevitas' {@code ceil_ste}). */
@@ -180,16 +217,25 @@ public final class Ops {
     for (int i = 0; i < v.length; i++) {
       out[i] = (float) Math.pow(2, v[i]);
     }
-    return Tensor.result(out, x.shape(), GradFn.of("Pow2", g -> {
-      float[] gx = new float[g.length];
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = (float) (g[i] * out[i] * Math.log(2));
-      }
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Pow2",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = (float) (g[i] * out[i] * Math.log(2));
+              }
+              return new float[][] {gx};
+            },
+            x));
   }
 
-  /** {@code round(x)} (half to even, as torch) with a straight-through gradient (Brevitas' {@code round_ste}). */
+  /**
+   * {@code round(x)} (half to even, as torch) with a straight-through gradient (Brevitas' {@code
+   * round_ste}).
+   */
   public static Tensor roundSte(Tensor x) {
     float[] v = x.data();
     float[] out = new float[v.length];
@@ -206,13 +252,19 @@ public final class Ops {
     for (int i = 0; i < v.length; i++) {
       out[i] = (float) (1.0 / (1.0 + Math.exp(-v[i])));
     }
-    return Tensor.result(out, x.shape(), GradFn.of("Sigmoid", g -> {
-      float[] gx = new float[g.length];
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = (g[i] * (1f - out[i])) * out[i];
-      }
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Sigmoid",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = (g[i] * (1f - out[i])) * out[i];
+              }
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /** {@code tanh(x)}, gradient {@code 1 - y^2}. */
@@ -222,18 +274,24 @@ public final class Ops {
     for (int i = 0; i < v.length; i++) {
       out[i] = (float) Math.tanh(v[i]);
     }
-    return Tensor.result(out, x.shape(), GradFn.of("Tanh", g -> {
-      float[] gx = new float[g.length];
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = g[i] * (1f - out[i] * out[i]);
-      }
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Tanh",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = g[i] * (1f - out[i] * out[i]);
+              }
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /**
-   * Brevitas' {@code TensorClamp} to {@code [-bound, bound]}: the gradient passes where x lies within
-   * the bounds (inclusive) and is zero where the clamp acted.
+   * Brevitas' {@code TensorClamp} to {@code [-bound, bound]}: the gradient passes where x lies
+   * within the bounds (inclusive) and is zero where the clamp acted.
    */
   public static Tensor clampMasked(Tensor x, float bound) {
     float[] v = x.data();
@@ -241,18 +299,25 @@ public final class Ops {
     for (int i = 0; i < v.length; i++) {
       out[i] = v[i] > bound ? bound : (v[i] < -bound ? -bound : v[i]);
     }
-    return Tensor.result(out, x.shape(), GradFn.of("TensorClamp", g -> {
-      float[] gx = new float[g.length];
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = (v[i] > bound || v[i] < -bound) ? 0f : g[i];
-      }
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "TensorClamp",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = (v[i] > bound || v[i] < -bound) ? 0f : g[i];
+              }
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /**
-   * Binary quantization {@code sign(x) * s} with sign(0) = +1 and a straight-through sign (Brevitas'
-   * {@code binary_sign_ste}): the gradient reaches x unchanged; the scale gets {@code sum(g * sign)}.
+   * Binary quantization {@code sign(x) * s} with sign(0) = +1 and a straight-through sign
+   * (Brevitas' {@code binary_sign_ste}): the gradient reaches x unchanged; the scale gets {@code
+   * sum(g * sign)}.
    */
   public static Tensor binarySign(Tensor x, Tensor scale) {
     float[] v = x.data();
@@ -261,19 +326,27 @@ public final class Ops {
     for (int i = 0; i < v.length; i++) {
       out[i] = (v[i] >= 0f ? 1f : -1f) * s;
     }
-    return Tensor.result(out, x.shape(), GradFn.of("BinarySignSte", g -> {
-      float[] gx = new float[g.length];
-      double gs = 0;
-      for (int i = 0; i < g.length; i++) {
-        gx[i] = g[i] * s;
-        gs += (double) g[i] * (v[i] >= 0f ? 1f : -1f);
-      }
-      // d(sign_ste(x) * s)/dx = s; Brevitas' constant binary scales are 1 in bnn_pynq, and the
-      // product keeps the chain right for any other constant.
-      float[] gScale = new float[scale.data().length];
-      gScale[0] = (float) gs;
-      return new float[][] {gx, gScale};
-    }, x, scale));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "BinarySignSte",
+            g -> {
+              float[] gx = new float[g.length];
+              double gs = 0;
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = g[i] * s;
+                gs += (double) g[i] * (v[i] >= 0f ? 1f : -1f);
+              }
+              // d(sign_ste(x) * s)/dx = s; Brevitas' constant binary scales are 1 in bnn_pynq, and
+              // the
+              // product keeps the chain right for any other constant.
+              float[] gScale = new float[scale.data().length];
+              gScale[0] = (float) gs;
+              return new float[][] {gx, gScale};
+            },
+            x,
+            scale));
   }
 
   // ---------------------------------------------------------------- statistics
@@ -282,11 +355,17 @@ public final class Ops {
   public static Tensor absMax(Tensor x) {
     float[] v = x.data();
     float m = Statistics.absMax(v);
-    return Tensor.result(new float[] {m}, new long[0], GradFn.of("AbsMax", g -> {
-      float[] gx = new float[v.length];
-      Statistics.absMaxBackward(v, m, g[0], gx);
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        new float[] {m},
+        new long[0],
+        GradFn.of(
+            "AbsMax",
+            g -> {
+              float[] gx = new float[v.length];
+              Statistics.absMaxBackward(v, m, g[0], gx);
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /** {@code max |x|} over everything but dimension 0, as a 1-d tensor (per output channel). */
@@ -294,11 +373,17 @@ public final class Ops {
     float[] v = x.data();
     int rows = (int) x.size(0);
     float[] m = Statistics.absMaxPerRow(v, rows);
-    return Tensor.result(m, new long[] {rows}, GradFn.of("AbsMaxPerChannel", g -> {
-      float[] gx = new float[v.length];
-      Statistics.absMaxPerRowBackward(v, m, g, gx);
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        m,
+        new long[] {rows},
+        GradFn.of(
+            "AbsMaxPerChannel",
+            g -> {
+              float[] gx = new float[v.length];
+              Statistics.absMaxPerRowBackward(v, m, g, gx);
+              return new float[][] {gx};
+            },
+            x));
   }
 
   /**
@@ -310,11 +395,17 @@ public final class Ops {
     int k = Statistics.percentileRank(q, v.length);
     int idx = Statistics.kthSmallestAbsIndex(v, k);
     float value = Math.abs(v[idx]);
-    return Tensor.result(new float[] {value}, new long[0], GradFn.of("AbsPercentile", g -> {
-      float[] gx = new float[v.length];
-      gx[idx] = g[0] * Math.signum(v[idx]);
-      return new float[][] {gx};
-    }, x));
+    return Tensor.result(
+        new float[] {value},
+        new long[0],
+        GradFn.of(
+            "AbsPercentile",
+            g -> {
+              float[] gx = new float[v.length];
+              gx[idx] = g[0] * Math.signum(v[idx]);
+              return new float[][] {gx};
+            },
+            x));
   }
 
   // ---------------------------------------------------------------- fake quantization
@@ -327,8 +418,8 @@ public final class Ops {
    */
   public static Tensor truncQuant(Tensor x, Tensor scale, int shift, boolean floor) {
     if (scale.numel() != 1) {
-      throw new IllegalArgumentException("truncation needs a per-tensor scale, got shape "
-          + Arrays.toString(scale.shape()));
+      throw new IllegalArgumentException(
+          "truncation needs a per-tensor scale, got shape " + Arrays.toString(scale.shape()));
     }
     float s = scale.data()[0];
     float divisor = (float) Math.pow(2, shift);
@@ -340,37 +431,58 @@ public final class Ops {
       truncated[i] = floor ? (float) Math.floor(y) : (float) Math.rint(y);
       out[i] = truncated[i] * s;
     }
-    return Tensor.result(out, x.shape(), GradFn.of("TruncQuant", g -> {
-      float[] gx = new float[g.length];
-      double gs = 0;
-      for (int i = 0; i < g.length; i++) {
-        // backwards through * s, the straight-through trunc, / 2^shift, the straight-through round, / s
-        float gy = g[i] * s / divisor;
-        gx[i] = gy / s;
-        gs += (double) g[i] * truncated[i] - (double) gy * ((xv[i] / s) / s);
-      }
-      return new float[][] {gx, scale.requiresGrad() ? new float[] {(float) gs} : null};
-    }, x, scale));
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "TruncQuant",
+            g -> {
+              float[] gx = new float[g.length];
+              double gs = 0;
+              for (int i = 0; i < g.length; i++) {
+                // backwards through * s, the straight-through trunc, / 2^shift, the
+                // straight-through round, / s
+                float gy = g[i] * s / divisor;
+                gx[i] = gy / s;
+                gs += (double) g[i] * truncated[i] - (double) gy * ((xv[i] / s) / s);
+              }
+              return new float[][] {gx, scale.requiresGrad() ? new float[] {(float) gs} : null};
+            },
+            x,
+            scale));
   }
 
   /**
    * Fake quantization {@code (clamp(round(x / s + z), min, max) - z) * s} with a straight-through
-   * round. {@code scale} is 0-d or has one entry per channel along {@code channelAxis} of x.
-   * {@code steClamp} selects Brevitas' {@code TensorClampSte} (weights) over {@code TensorClamp}.
+   * round. {@code scale} is 0-d or has one entry per channel along {@code channelAxis} of x. {@code
+   * steClamp} selects Brevitas' {@code TensorClampSte} (weights) over {@code TensorClamp}.
    */
   public static Tensor fakeQuant(
-      Tensor x, Tensor scale, float zeroPoint, float min, float max, boolean steClamp, int channelAxis) {
+      Tensor x,
+      Tensor scale,
+      float zeroPoint,
+      float min,
+      float max,
+      boolean steClamp,
+      int channelAxis) {
     long[] shape = x.shape();
     float[] v = x.data();
     float[] s = scale.data();
     long inner = innerSize(shape, channelAxis, s.length);
     float[] out = new float[v.length];
     FakeQuant.forward(v, s, inner, zeroPoint, min, max, out);
-    return Tensor.result(out, shape, GradFn.of("FakeQuant", g -> {
-      float[] gx = x.requiresGrad() ? new float[v.length] : null;
-      float[] gs = FakeQuant.backward(v, s, inner, zeroPoint, min, max, g, steClamp, gx);
-      return new float[][] {gx, gs};
-    }, x, scale));
+    return Tensor.result(
+        out,
+        shape,
+        GradFn.of(
+            "FakeQuant",
+            g -> {
+              float[] gx = x.requiresGrad() ? new float[v.length] : null;
+              float[] gs = FakeQuant.backward(v, s, inner, zeroPoint, min, max, g, steClamp, gx);
+              return new float[][] {gx, gs};
+            },
+            x,
+            scale));
   }
 
   // ---------------------------------------------------------------- compute layers
@@ -382,18 +494,34 @@ public final class Ops {
    * than kept. Weight gradients are summed per core and combined in a fixed order, so results do
    * not depend on timing.
    */
-  public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+  public static Tensor conv2d(
+      Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
     long[] xs = x.shape();
     long[] ws = w.shape();
     int n = (int) xs[0];
     int outC = (int) ws[0];
-    ConvGeometry full = new ConvGeometry(n, (int) xs[1], (int) xs[2], (int) xs[3], (int) ws[2], (int) ws[3],
-        stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]);
+    ConvGeometry full =
+        new ConvGeometry(
+            n,
+            (int) xs[1],
+            (int) xs[2],
+            (int) xs[3],
+            (int) ws[2],
+            (int) ws[3],
+            stride[0],
+            stride[1],
+            padding[0],
+            padding[1],
+            dilation[0],
+            dilation[1]);
     int oh = full.outHeight();
     int ow = full.outWidth();
     if (oh <= 0 || ow <= 0) {
-      throw new IllegalArgumentException("convolution output would be empty for input " + Arrays.toString(xs)
-          + " and kernel " + Arrays.toString(ws));
+      throw new IllegalArgumentException(
+          "convolution output would be empty for input "
+              + Arrays.toString(xs)
+              + " and kernel "
+              + Arrays.toString(ws));
     }
     float[] xv = x.data();
     float[] wv = w.data();
@@ -401,14 +529,22 @@ public final class Ops {
     float[] out = new float[n * outC * oh * ow];
     Convolution.forward(xv, full, outC, groups, wv, bv, out);
     long[] outShape = {n, outC, oh, ow};
-    return Tensor.result(out, outShape, GradFn.of("Conv2d", g -> {
-      float[] gx = x.requiresGrad() ? new float[xv.length] : null;
-      float[] gb = bias == null ? null : new float[outC];
-      float[] gw = new float[wv.length];
-      float[][] partialGw = new float[Convolution.partials(full, outC, groups)][wv.length];
-      Convolution.backward(g, xv, full, outC, groups, wv, gx, gw, gb, partialGw);
-      return new float[][] {gx, gw, gb};
-    }, x, w, bias));
+    return Tensor.result(
+        out,
+        outShape,
+        GradFn.of(
+            "Conv2d",
+            g -> {
+              float[] gx = x.requiresGrad() ? new float[xv.length] : null;
+              float[] gb = bias == null ? null : new float[outC];
+              float[] gw = new float[wv.length];
+              float[][] partialGw = new float[Convolution.partials(full, outC, groups)][wv.length];
+              Convolution.backward(g, xv, full, outC, groups, wv, gx, gw, gb, partialGw);
+              return new float[][] {gx, gw, gb};
+            },
+            x,
+            w,
+            bias));
   }
 
   /** {@code x W^T + b} for {@code x [n, in]}, {@code w [out, in]}, optional {@code b [out]}. */
@@ -421,35 +557,72 @@ public final class Ops {
     float[] bv = bias == null ? null : bias.data();
     float[] prod = new float[n * out];
     Dense.forward(xv, n, in, out, wv, bv, prod);
-    return Tensor.result(prod, new long[] {n, out}, GradFn.of("Linear", g -> {
-      float[] gx = x.requiresGrad() ? new float[n * in] : null;
-      float[] gw = new float[out * in];
-      float[] gb = bias == null ? null : new float[out];
-      Dense.backward(g, xv, n, in, out, wv, gx, gw, gb);
-      return new float[][] {gx, gw, gb};
-    }, x, w, bias));
+    return Tensor.result(
+        prod,
+        new long[] {n, out},
+        GradFn.of(
+            "Linear",
+            g -> {
+              float[] gx = x.requiresGrad() ? new float[n * in] : null;
+              float[] gw = new float[out * in];
+              float[] gb = bias == null ? null : new float[out];
+              Dense.backward(g, xv, n, in, out, wv, gx, gw, gb);
+              return new float[][] {gx, gw, gb};
+            },
+            x,
+            w,
+            bias));
   }
 
   /**
    * PyTorch's {@code conv_transpose2d}: weight {@code [Cin, Cout/groups, kh, kw]}, output size
    * {@code (in - 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1}.
    */
-  public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding,
-      int[] outputPadding, int[] dilation, int groups) {
+  public static Tensor convTranspose2d(
+      Tensor x,
+      Tensor w,
+      Tensor bias,
+      int[] stride,
+      int[] padding,
+      int[] outputPadding,
+      int[] dilation,
+      int groups) {
     long[] xs = x.shape();
     long[] ws = w.shape();
-    ConvTranspose.Geometry geo = new ConvTranspose.Geometry((int) xs[0], (int) xs[1], (int) xs[2], (int) xs[3],
-        (int) ws[1] * groups, (int) ws[2], (int) ws[3], stride, padding, outputPadding, dilation, groups);
+    ConvTranspose.Geometry geo =
+        new ConvTranspose.Geometry(
+            (int) xs[0],
+            (int) xs[1],
+            (int) xs[2],
+            (int) xs[3],
+            (int) ws[1] * groups,
+            (int) ws[2],
+            (int) ws[3],
+            stride,
+            padding,
+            outputPadding,
+            dilation,
+            groups);
     if (geo.outHeight() <= 0 || geo.outWidth() <= 0) {
-      throw new IllegalArgumentException("transposed convolution output would be empty for input "
-          + Arrays.toString(xs) + " and kernel " + Arrays.toString(ws));
+      throw new IllegalArgumentException(
+          "transposed convolution output would be empty for input "
+              + Arrays.toString(xs)
+              + " and kernel "
+              + Arrays.toString(ws));
     }
     float[] xv = x.data();
     float[] wv = w.data();
     float[] out = ConvTranspose.forward(xv, wv, bias == null ? null : bias.data(), geo);
     long[] shape = {xs[0], geo.outC(), geo.outHeight(), geo.outWidth()};
-    return Tensor.result(out, shape, GradFn.of("ConvTranspose2d",
-        g -> ConvTranspose.backward(g, xv, wv, bias != null, geo), x, w, bias));
+    return Tensor.result(
+        out,
+        shape,
+        GradFn.of(
+            "ConvTranspose2d",
+            g -> ConvTranspose.backward(g, xv, wv, bias != null, geo),
+            x,
+            w,
+            bias));
   }
 
   /** Nearest-neighbour resizing of NCHW {@code x} to {@code outH x outW} (PyTorch's 'nearest'). */
@@ -459,8 +632,13 @@ public final class Ops {
     int h = (int) xs[2];
     int w = (int) xs[3];
     float[] out = Resize.nearestForward(x.data(), planes, h, w, outH, outW);
-    return Tensor.result(out, new long[] {xs[0], xs[1], outH, outW}, GradFn.of("UpsampleNearest",
-        g -> new float[][] {Resize.nearestBackward(g, planes, h, w, outH, outW)}, x));
+    return Tensor.result(
+        out,
+        new long[] {xs[0], xs[1], outH, outW},
+        GradFn.of(
+            "UpsampleNearest",
+            g -> new float[][] {Resize.nearestBackward(g, planes, h, w, outH, outW)},
+            x));
   }
 
   /** Concatenation of tensors along dimension 1 ({@code [N, C_i, ...]}, equal other dimensions). */
@@ -469,10 +647,15 @@ public final class Ops {
     long channels = 0;
     for (Tensor t : parts) {
       long[] s = t.shape();
-      if (s.length != first.length || s[0] != first[0]
-          || !Arrays.equals(Arrays.copyOfRange(s, 2, s.length), Arrays.copyOfRange(first, 2, first.length))) {
-        throw new IllegalArgumentException("cat along dimension 1 of shapes " + Arrays.toString(first) + " and "
-            + Arrays.toString(s));
+      if (s.length != first.length
+          || s[0] != first[0]
+          || !Arrays.equals(
+              Arrays.copyOfRange(s, 2, s.length), Arrays.copyOfRange(first, 2, first.length))) {
+        throw new IllegalArgumentException(
+            "cat along dimension 1 of shapes "
+                + Arrays.toString(first)
+                + " and "
+                + Arrays.toString(s));
       }
       channels += s[1];
     }
@@ -492,20 +675,26 @@ public final class Ops {
       offset += row;
     }
     Tensor[] inputs = parts.toArray(new Tensor[0]);
-    return Tensor.result(out, shape, GradFn.of("Cat", g -> {
-      float[][] grads = new float[inputs.length][];
-      int off = 0;
-      for (int i = 0; i < inputs.length; i++) {
-        int row = (int) inputs[i].size(1) * inner;
-        float[] gi = new float[n * row];
-        for (int s = 0; s < n; s++) {
-          System.arraycopy(g, s * rowOut + off, gi, s * row, row);
-        }
-        grads[i] = gi;
-        off += row;
-      }
-      return grads;
-    }, inputs));
+    return Tensor.result(
+        out,
+        shape,
+        GradFn.of(
+            "Cat",
+            g -> {
+              float[][] grads = new float[inputs.length][];
+              int off = 0;
+              for (int i = 0; i < inputs.length; i++) {
+                int row = (int) inputs[i].size(1) * inner;
+                float[] gi = new float[n * row];
+                for (int s = 0; s < n; s++) {
+                  System.arraycopy(g, s * rowOut + off, gi, s * row, row);
+                }
+                grads[i] = gi;
+                off += row;
+              }
+              return grads;
+            },
+            inputs));
   }
 
   public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
@@ -514,7 +703,9 @@ public final class Ops {
     float[] xv = x.data();
     int[] argmax = new int[(int) (xs[0] * xs[1]) * geo.outPixels()];
     float[] out = Pooling.maxForward(xv, geo, argmax);
-    return Tensor.result(out, new long[] {xs[0], xs[1], geo.outHeight(), geo.outWidth()},
+    return Tensor.result(
+        out,
+        new long[] {xs[0], xs[1], geo.outHeight(), geo.outWidth()},
         GradFn.of("MaxPool2d", g -> new float[][] {Pooling.maxBackward(g, argmax, xv.length)}, x));
   }
 
@@ -522,30 +713,54 @@ public final class Ops {
     long[] xs = x.shape();
     ConvGeometry geo = poolGeometry(xs, kernel, stride, padding);
     float[] out = Pooling.avgForward(x.data(), geo);
-    return Tensor.result(out, new long[] {xs[0], xs[1], geo.outHeight(), geo.outWidth()},
+    return Tensor.result(
+        out,
+        new long[] {xs[0], xs[1], geo.outHeight(), geo.outWidth()},
         GradFn.of("AvgPool2d", g -> new float[][] {Pooling.avgBackward(g, geo)}, x));
   }
 
   // ---------------------------------------------------------------- helpers
 
   static ConvGeometry poolGeometry(long[] xs, int[] kernel, int[] stride, int[] padding) {
-    ConvGeometry geo = new ConvGeometry((int) xs[0], (int) xs[1], (int) xs[2], (int) xs[3],
-        kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1);
+    ConvGeometry geo =
+        new ConvGeometry(
+            (int) xs[0],
+            (int) xs[1],
+            (int) xs[2],
+            (int) xs[3],
+            kernel[0],
+            kernel[1],
+            stride[0],
+            stride[1],
+            padding[0],
+            padding[1],
+            1,
+            1);
     if (geo.outHeight() <= 0 || geo.outWidth() <= 0) {
-      throw new IllegalArgumentException("pooling window " + Arrays.toString(kernel)
-          + " does not fit input " + Arrays.toString(xs));
+      throw new IllegalArgumentException(
+          "pooling window "
+              + Arrays.toString(kernel)
+              + " does not fit input "
+              + Arrays.toString(xs));
     }
     return geo;
   }
 
-  /** Elements per channel block for a per-channel scale along {@code axis}; 1 block when per tensor. */
+  /**
+   * Elements per channel block for a per-channel scale along {@code axis}; 1 block when per tensor.
+   */
   static long innerSize(long[] shape, int axis, int scaleLength) {
     if (scaleLength == 1) {
       return 1;
     }
     if (axis >= shape.length || shape[axis] != scaleLength) {
-      throw new IllegalArgumentException("a per-channel scale of " + scaleLength
-          + " values does not match axis " + axis + " of shape " + Arrays.toString(shape));
+      throw new IllegalArgumentException(
+          "a per-channel scale of "
+              + scaleLength
+              + " values does not match axis "
+              + axis
+              + " of shape "
+              + Arrays.toString(shape));
     }
     long inner = 1;
     for (int d = axis + 1; d < shape.length; d++) {
@@ -585,8 +800,12 @@ public final class Ops {
 
   private static void requireSameShape(String op, Tensor a, Tensor b) {
     if (!Arrays.equals(a.shape(), b.shape())) {
-      throw new IllegalArgumentException(op + " needs equal shapes, got "
-          + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+      throw new IllegalArgumentException(
+          op
+              + " needs equal shapes, got "
+              + Arrays.toString(a.shape())
+              + " and "
+              + Arrays.toString(b.shape()));
     }
   }
 }

@@ -7,16 +7,16 @@ import java.util.SplittableRandom;
 /**
  * Cuts a {@link Dataset} into mini-batches, one pass ("epoch") at a time.
  *
- * <p>With {@code shuffle} the order of an epoch is a Fisher-Yates permutation drawn from a generator
- * seeded with {@code seed} and the epoch index only, so a run can be reproduced, or resumed at any
- * epoch, from its seed. Without {@code shuffle} batches follow the data set order. The last, partial
- * batch is kept unless {@code dropLast} is set.
+ * <p>With {@code shuffle} the order of an epoch is a Fisher-Yates permutation drawn from a
+ * generator seeded with {@code seed} and the epoch index only, so a run can be reproduced, or
+ * resumed at any epoch, from its seed. Without {@code shuffle} batches follow the data set order.
+ * The last, partial batch is kept unless {@code dropLast} is set.
  *
  * <p>Only the examples of the batch being cut are read, so a memory-mapped data set is paged in
  * batch by batch.
  *
- * <p>Every {@link Batch} gets freshly allocated arrays that the receiver owns, so batches stay valid
- * when kept (e.g. by an asynchronous prefetcher).
+ * <p>Every {@link Batch} gets freshly allocated arrays that the receiver owns, so batches stay
+ * valid when kept (e.g. by an asynchronous prefetcher).
  */
 public final class BatchLoader {
 
@@ -116,8 +116,12 @@ public final class BatchLoader {
         indices[b] = index;
       }
       next += size;
-      return new Batch(images, labels, indices,
-          new long[] {size, dataset.channels(), dataset.height(), dataset.width()}, dataset.alwaysFinite());
+      return new Batch(
+          images,
+          labels,
+          indices,
+          new long[] {size, dataset.channels(), dataset.height(), dataset.width()},
+          dataset.alwaysFinite());
     }
   }
 

@@ -33,13 +33,18 @@ public final class Cifar10 {
   public static final int IMAGE_BYTES = CHANNELS * SIDE * SIDE;
   public static final int RECORD_BYTES = 1 + IMAGE_BYTES;
 
-  public static final List<String> TRAIN_FILES = List.of(
-      "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
-      "data_batch_5.bin");
+  public static final List<String> TRAIN_FILES =
+      List.of(
+          "data_batch_1.bin",
+          "data_batch_2.bin",
+          "data_batch_3.bin",
+          "data_batch_4.bin",
+          "data_batch_5.bin");
   public static final List<String> TEST_FILES = List.of("test_batch.bin");
 
-  public static final List<String> CLASS_NAMES = List.of(
-      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+  public static final List<String> CLASS_NAMES =
+      List.of(
+          "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
   /** Records converted per read; bounds the temporary byte buffer. */
   private static final int RECORDS_PER_READ = 1000;
@@ -62,50 +67,69 @@ public final class Cifar10 {
     for (Path file : files) {
       long size = Files.size(file);
       if (size % RECORD_BYTES != 0) {
-        throw new Qnn4jFormatException(file.toString(), "size " + size + " is not a multiple of the "
-            + RECORD_BYTES + "-byte CIFAR-10 record (1 label byte + " + IMAGE_BYTES
-            + " pixel bytes); truncated or not the binary version");
+        throw new Qnn4jFormatException(
+            file.toString(),
+            "size "
+                + size
+                + " is not a multiple of the "
+                + RECORD_BYTES
+                + "-byte CIFAR-10 record (1 label byte + "
+                + IMAGE_BYTES
+                + " pixel bytes); truncated or not the binary version");
       }
       totalRecords += size / RECORD_BYTES;
     }
     if (totalRecords == 0) {
-      throw new Qnn4jFormatException(files.get(0).toString(), "holds no CIFAR-10 records (an empty file)");
+      throw new Qnn4jFormatException(
+          files.get(0).toString(), "holds no CIFAR-10 records (an empty file)");
     }
     if (totalRecords > ArrayData.MAX_ELEMENTS) {
-      throw new IOException(dir + ": " + totalRecords + " CIFAR-10 records are more than one data set can index");
+      throw new IOException(
+          dir + ": " + totalRecords + " CIFAR-10 records are more than one data set can index");
     }
     String name = "cifar10-" + (names.equals(TEST_FILES) ? "test" : "train");
     int n = (int) totalRecords;
     ImageCache.Spec spec = new ImageCache.Spec(n, CHANNELS, SIDE, SIDE, NUM_CLASSES, "");
-    return ImageCache.load(name, files, LAYOUT, spec, out -> {
-      byte[] labels = new byte[n];
-      byte[] buffer = new byte[RECORDS_PER_READ * RECORD_BYTES];
-      int record = 0;
-      for (Path file : files) {
-        long recordsInFile = Files.size(file) / RECORD_BYTES;
-        try (InputStream in = Files.newInputStream(file)) {
-          for (long done = 0; done < recordsInFile; ) {
-            int batch = (int) Math.min(RECORDS_PER_READ, recordsInFile - done);
-            int got = in.readNBytes(buffer, 0, batch * RECORD_BYTES);
-            if (got != batch * RECORD_BYTES) {
-              throw new Qnn4jFormatException(file.toString(), "file shrank while being read");
-            }
-            for (int r = 0; r < batch; r++, record++) {
-              int base = r * RECORD_BYTES;
-              int label = buffer[base] & 0xFF;
-              if (label >= NUM_CLASSES) {
-                throw new Qnn4jFormatException(file.toString(), "record " + (done + r) + " has label "
-                    + label + ", expected 0.." + (NUM_CLASSES - 1));
+    return ImageCache.load(
+        name,
+        files,
+        LAYOUT,
+        spec,
+        out -> {
+          byte[] labels = new byte[n];
+          byte[] buffer = new byte[RECORDS_PER_READ * RECORD_BYTES];
+          int record = 0;
+          for (Path file : files) {
+            long recordsInFile = Files.size(file) / RECORD_BYTES;
+            try (InputStream in = Files.newInputStream(file)) {
+              for (long done = 0; done < recordsInFile; ) {
+                int batch = (int) Math.min(RECORDS_PER_READ, recordsInFile - done);
+                int got = in.readNBytes(buffer, 0, batch * RECORD_BYTES);
+                if (got != batch * RECORD_BYTES) {
+                  throw new Qnn4jFormatException(file.toString(), "file shrank while being read");
+                }
+                for (int r = 0; r < batch; r++, record++) {
+                  int base = r * RECORD_BYTES;
+                  int label = buffer[base] & 0xFF;
+                  if (label >= NUM_CLASSES) {
+                    throw new Qnn4jFormatException(
+                        file.toString(),
+                        "record "
+                            + (done + r)
+                            + " has label "
+                            + label
+                            + ", expected 0.."
+                            + (NUM_CLASSES - 1));
+                  }
+                  labels[record] = (byte) label;
+                  out.write(buffer, base + 1, IMAGE_BYTES);
+                }
+                done += batch;
               }
-              labels[record] = (byte) label;
-              out.write(buffer, base + 1, IMAGE_BYTES);
             }
-            done += batch;
           }
-        }
-      }
-      return labels;
-    });
+          return labels;
+        });
   }
 
   /** Describes the cached layout: a change to it must change this, to rebuild old caches. */
@@ -125,11 +149,17 @@ public final class Cifar10 {
     }
     if (!missing.isEmpty()) {
       String expected = String.join(", ", TRAIN_FILES) + ", " + String.join(", ", TEST_FILES);
-      String problem = Files.isDirectory(dir)
-          ? "CIFAR-10 file(s) missing: " + String.join(", ", missing)
-          : "CIFAR-10 directory does not exist";
-      throw new NoSuchFileException(dir.toString(), null, problem + " (expected the binary version's "
-          + expected + ", from cifar-10-binary.tar.gz at https://www.cs.toronto.edu/~kriz/cifar.html)");
+      String problem =
+          Files.isDirectory(dir)
+              ? "CIFAR-10 file(s) missing: " + String.join(", ", missing)
+              : "CIFAR-10 directory does not exist";
+      throw new NoSuchFileException(
+          dir.toString(),
+          null,
+          problem
+              + " (expected the binary version's "
+              + expected
+              + ", from cifar-10-binary.tar.gz at https://www.cs.toronto.edu/~kriz/cifar.html)");
     }
     return files;
   }

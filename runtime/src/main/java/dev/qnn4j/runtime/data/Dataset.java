@@ -14,11 +14,12 @@ import java.util.Arrays;
 /**
  * An immutable labelled image data set: images float32 {@code [N, C, H, W]} (row-major, one image
  * after the other) and class labels {@code 0 .. numClasses()-1}. The images live in Java arrays or
- * in a memory-mapped file ({@link #fromNpy}, {@link ImageCache}), which may be larger than the heap.
+ * in a memory-mapped file ({@link #fromNpy}, {@link ImageCache}), which may be larger than the
+ * heap.
  *
- * <p>Images decoded from 8-bit pixels (Fashion-MNIST, CIFAR-10) are held as one byte per value
- * and a 256-entry table of the normalised floats, a quarter of the memory of floats (Fashion-MNIST
- * as 3x32x32: 184 MB instead of 737 MB); they decode into each batch as it is cut.
+ * <p>Images decoded from 8-bit pixels (Fashion-MNIST, CIFAR-10) are held as one byte per value and
+ * a 256-entry table of the normalised floats, a quarter of the memory of floats (Fashion-MNIST as
+ * 3x32x32: 184 MB instead of 737 MB); they decode into each batch as it is cut.
  *
  * <p>It deliberately knows nothing of ND4J; {@link BatchLoader} cuts it into mini-batches and the
  * training loop turns those into tensors.
@@ -38,31 +39,56 @@ public final class Dataset {
   }
 
   /**
-   * Images held as bytes: value {@code i} of the data set is {@code palette[codes[i] & 0xFF]}. Takes
-   * ownership of the arrays, like the float constructor.
+   * Images held as bytes: value {@code i} of the data set is {@code palette[codes[i] & 0xFF]}.
+   * Takes ownership of the arrays, like the float constructor.
    */
-  Dataset(byte[] codes, float[] palette, int[] labels, int channels, int height, int width, int numClasses) {
+  Dataset(
+      byte[] codes,
+      float[] palette,
+      int[] labels,
+      int channels,
+      int height,
+      int width,
+      int numClasses) {
     this(ImageValues.ofCodes(codes, palette), labels, channels, height, width, numClasses);
   }
 
   Dataset(ImageValues values, int[] labels, int channels, int height, int width, int numClasses) {
     if (channels <= 0 || height <= 0 || width <= 0) {
-      throw new IllegalArgumentException("image dimensions must be positive, got C=" + channels
-          + " H=" + height + " W=" + width);
+      throw new IllegalArgumentException(
+          "image dimensions must be positive, got C=" + channels + " H=" + height + " W=" + width);
     }
     if ((long) channels * height * width > ArrayData.MAX_ELEMENTS) {
-      throw new IllegalArgumentException("images of " + channels + "x" + height + "x" + width
-          + " exceed the " + ArrayData.MAX_ELEMENTS + "-element limit of a Java array");
+      throw new IllegalArgumentException(
+          "images of "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width
+              + " exceed the "
+              + ArrayData.MAX_ELEMENTS
+              + "-element limit of a Java array");
     }
     long expected = (long) labels.length * channels * height * width;
     if (values.count() != expected) {
-      throw new IllegalArgumentException(labels.length + " labels of " + channels + "x" + height
-          + "x" + width + " images need " + expected + " values, got " + values.count());
+      throw new IllegalArgumentException(
+          labels.length
+              + " labels of "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width
+              + " images need "
+              + expected
+              + " values, got "
+              + values.count());
     }
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= numClasses) {
-        throw new IllegalArgumentException("label " + labels[i] + " of example " + i
-            + " is outside 0.." + (numClasses - 1));
+        throw new IllegalArgumentException(
+            "label " + labels[i] + " of example " + i + " is outside 0.." + (numClasses - 1));
       }
     }
     this.values = values;
@@ -77,8 +103,8 @@ public final class Dataset {
    * A data set from copies of {@code images} ({@code [N, channels, height, width]}, row-major) and
    * {@code labels} ({@code N} values in {@code 0..numClasses-1}).
    */
-  public static Dataset of(float[] images, int[] labels, int channels, int height, int width,
-      int numClasses) {
+  public static Dataset of(
+      float[] images, int[] labels, int channels, int height, int width, int numClasses) {
     return new Dataset(images.clone(), labels.clone(), channels, height, width, numClasses);
   }
 
@@ -93,10 +119,12 @@ public final class Dataset {
     try {
       long[] shape = images.shape();
       int[] classes = checkedLabels(images.dtype(), shape, "images", labels, "labels");
-      ImageValues values = images.dtype() == DType.UINT8
-          ? ImageValues.ofCodes(images.bytes(), Pixels.palette())
-          : ImageValues.ofFloats(images.floats());
-      return new Dataset(values, classes, (int) shape[1], (int) shape[2], (int) shape[3], numClasses(classes));
+      ImageValues values =
+          images.dtype() == DType.UINT8
+              ? ImageValues.ofCodes(images.bytes(), Pixels.palette())
+              : ImageValues.ofFloats(images.floats());
+      return new Dataset(
+          values, classes, (int) shape[1], (int) shape[2], (int) shape[3], numClasses(classes));
     } catch (Qnn4jFormatException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -124,57 +152,75 @@ public final class Dataset {
     ImageValues values;
     try (FileChannel channel = FileChannel.open(images, StandardOpenOption.READ)) {
       // A mapping stays valid after its channel is closed.
-      values = ImageValues.mapped(channel, x.dataOffset(), x.dataBytes() / x.dtype().byteSize(),
-          x.dtype() == DType.UINT8 ? Pixels.palette() : null);
+      values =
+          ImageValues.mapped(
+              channel,
+              x.dataOffset(),
+              x.dataBytes() / x.dtype().byteSize(),
+              x.dtype() == DType.UINT8 ? Pixels.palette() : null);
     } catch (IOException e) {
       throw FileErrors.naming(images.toString(), e);
     }
-    return new Dataset(values, classes, (int) shape[1], (int) shape[2], (int) shape[3], numClasses(classes));
+    return new Dataset(
+        values, classes, (int) shape[1], (int) shape[2], (int) shape[3], numClasses(classes));
   }
 
-  /** Checks images of {@code dtype} and {@code shape} against {@code labels}; returns the labels. */
-  private static int[] checkedLabels(DType dtype, long[] shape, String imagesSource, ArrayData labels,
-      String labelsSource) throws Qnn4jFormatException {
+  /**
+   * Checks images of {@code dtype} and {@code shape} against {@code labels}; returns the labels.
+   */
+  private static int[] checkedLabels(
+      DType dtype, long[] shape, String imagesSource, ArrayData labels, String labelsSource)
+      throws Qnn4jFormatException {
     if (dtype != DType.FLOAT32 && dtype != DType.UINT8) {
-      throw new Qnn4jFormatException(imagesSource, "images must be float32 or uint8, found " + dtype
-          + " (convert with astype('float32'))");
+      throw new Qnn4jFormatException(
+          imagesSource,
+          "images must be float32 or uint8, found " + dtype + " (convert with astype('float32'))");
     }
     if (shape.length != 4) {
-      throw new Qnn4jFormatException(imagesSource, "images must have rank 4 [N, C, H, W], found shape "
-          + Arrays.toString(shape));
+      throw new Qnn4jFormatException(
+          imagesSource,
+          "images must have rank 4 [N, C, H, W], found shape " + Arrays.toString(shape));
     }
     if (labels.dtype().isFloatingPoint()) {
-      throw new Qnn4jFormatException(labelsSource, "labels must be integers (int64), found "
-          + labels.dtype());
+      throw new Qnn4jFormatException(
+          labelsSource, "labels must be integers (int64), found " + labels.dtype());
     }
     if (labels.rank() != 1) {
-      throw new Qnn4jFormatException(labelsSource, "labels must have rank 1 [N], found shape "
-          + Arrays.toString(labels.shape()));
+      throw new Qnn4jFormatException(
+          labelsSource,
+          "labels must have rank 1 [N], found shape " + Arrays.toString(labels.shape()));
     }
     if (shape[0] == 0) {
       // Also keeps C*H*W within an int: with N >= 1 it is bounded by the file size, while an
       // empty array may declare any image size.
-      throw new Qnn4jFormatException(imagesSource, "images hold no examples (shape "
-          + Arrays.toString(shape) + ")");
+      throw new Qnn4jFormatException(
+          imagesSource, "images hold no examples (shape " + Arrays.toString(shape) + ")");
     }
     if (shape[0] != labels.numElements()) {
-      throw new Qnn4jFormatException(labelsSource, labels.numElements() + " labels for "
-          + shape[0] + " images in " + imagesSource);
+      throw new Qnn4jFormatException(
+          labelsSource,
+          labels.numElements() + " labels for " + shape[0] + " images in " + imagesSource);
     }
     if (shape[1] == 0 || shape[2] == 0 || shape[3] == 0) {
-      throw new Qnn4jFormatException(imagesSource, "images have an empty dimension in shape "
-          + Arrays.toString(shape));
+      throw new Qnn4jFormatException(
+          imagesSource, "images have an empty dimension in shape " + Arrays.toString(shape));
     }
     if (shape[1] * shape[2] * shape[3] > ArrayData.MAX_ELEMENTS) {
-      throw new Qnn4jFormatException(imagesSource, "one image of shape " + Arrays.toString(shape)
-          + " exceeds the " + ArrayData.MAX_ELEMENTS + "-element limit of a Java array");
+      throw new Qnn4jFormatException(
+          imagesSource,
+          "one image of shape "
+              + Arrays.toString(shape)
+              + " exceeds the "
+              + ArrayData.MAX_ELEMENTS
+              + "-element limit of a Java array");
     }
     long[] wide = labels.toLongArray();
     int[] narrow = new int[wide.length];
     for (int i = 0; i < wide.length; i++) {
       if (wide[i] < 0 || wide[i] > Integer.MAX_VALUE - 1) {
-        throw new Qnn4jFormatException(labelsSource, "label " + wide[i] + " at index " + i
-            + " is not a class index (must be non-negative)");
+        throw new Qnn4jFormatException(
+            labelsSource,
+            "label " + wide[i] + " at index " + i + " is not a class index (must be non-negative)");
       }
       narrow[i] = (int) wide[i];
     }
@@ -232,8 +278,11 @@ public final class Dataset {
   /** A copy of all images, {@code [N, C, H, W]} row-major. */
   public float[] images() {
     if (values.count() > ArrayData.MAX_ELEMENTS) {
-      throw new IllegalStateException(this + " holds " + values.count()
-          + " values, more than one Java array can; read it by batches (BatchLoader)");
+      throw new IllegalStateException(
+          this
+              + " holds "
+              + values.count()
+              + " values, more than one Java array can; read it by batches (BatchLoader)");
     }
     float[] out = new float[(int) values.count()];
     values.copy(0, out, 0, out.length);
@@ -263,17 +312,31 @@ public final class Dataset {
   /** Examples {@code from} (inclusive) to {@code to} (exclusive), e.g. for a quick smoke run. */
   public Dataset subset(int from, int to) {
     if (from < 0 || to > size() || from > to) {
-      throw new IndexOutOfBoundsException("subset [" + from + ", " + to + ") of " + size()
-          + " examples");
+      throw new IndexOutOfBoundsException(
+          "subset [" + from + ", " + to + ") of " + size() + " examples");
     }
     int[] labelRange = Arrays.copyOfRange(labels, from, to);
-    return new Dataset(values.slice((long) from * imageSize(), (long) to * imageSize()), labelRange,
-        channels, height, width, numClasses);
+    return new Dataset(
+        values.slice((long) from * imageSize(), (long) to * imageSize()),
+        labelRange,
+        channels,
+        height,
+        width,
+        numClasses);
   }
 
   @Override
   public String toString() {
-    return "Dataset[" + size() + " x " + channels + "x" + height + "x" + width + ", "
-        + numClasses + " classes]";
+    return "Dataset["
+        + size()
+        + " x "
+        + channels
+        + "x"
+        + height
+        + "x"
+        + width
+        + ", "
+        + numClasses
+        + " classes]";
   }
 }

@@ -19,8 +19,8 @@ import java.util.List;
  *
  * <ol>
  *   <li>scale bytes to [0, 1]: {@code x = p / 255};
- *   <li>zero-pad the 28x28 image to 32x32, 2 pixels on each side. The padding is applied to the
- *       [0, 1] image, i.e. it is black, like the background of Fashion-MNIST images; after
+ *   <li>zero-pad the 28x28 image to 32x32, 2 pixels on each side. The padding is applied to the [0,
+ *       1] image, i.e. it is black, like the background of Fashion-MNIST images; after
  *       normalisation padded pixels are therefore {@code -1}, not {@code 0};
  *   <li>replicate the gray channel to 3 identical channels;
  *   <li>normalise to [-1, 1]: {@code (x - 0.5) / 0.5} (the same as {@link Cifar10}).
@@ -44,9 +44,18 @@ public final class FashionMnist {
   public static final int CHANNELS = 3;
   private static final int PAD = (SIDE - SOURCE_SIDE) / 2;
 
-  public static final List<String> CLASS_NAMES = List.of(
-      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-      "Ankle boot");
+  public static final List<String> CLASS_NAMES =
+      List.of(
+          "T-shirt/top",
+          "Trouser",
+          "Pullover",
+          "Dress",
+          "Coat",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "Bag",
+          "Ankle boot");
 
   private FashionMnist() {}
 
@@ -87,22 +96,30 @@ public final class FashionMnist {
   public static Dataset load(Path imagesFile, Path labelsFile) throws IOException {
     ArrayData labels = Idx.read(labelsFile);
     long[] shape = Idx.dimensions(imagesFile);
-    byte[] classes = checkedLabels(DType.UINT8, shape, imagesFile.toString(), labels, labelsFile.toString());
+    byte[] classes =
+        checkedLabels(DType.UINT8, shape, imagesFile.toString(), labels, labelsFile.toString());
     String name = imagesFile.getFileName().toString().replaceFirst("\\.gz$", "");
     ImageCache.Spec spec = new ImageCache.Spec(shape[0], CHANNELS, SIDE, SIDE, NUM_CLASSES, "");
-    return ImageCache.load(name, List.of(imagesFile, labelsFile), LAYOUT, spec, out -> {
-      Idx.stream(imagesFile, payload -> {
-        byte[] source = new byte[SOURCE_SIDE * SOURCE_SIDE];
-        byte[] padded = new byte[CHANNELS * SIDE * SIDE];
-        for (long i = 0; i < shape[0]; i++) {
-          payload.readFully(source, 0, source.length);
-          pad(source, 0, padded, 0);
-          out.write(padded);
-        }
-        return null;
-      });
-      return classes;
-    });
+    return ImageCache.load(
+        name,
+        List.of(imagesFile, labelsFile),
+        LAYOUT,
+        spec,
+        out -> {
+          Idx.stream(
+              imagesFile,
+              payload -> {
+                byte[] source = new byte[SOURCE_SIDE * SOURCE_SIDE];
+                byte[] padded = new byte[CHANNELS * SIDE * SIDE];
+                for (long i = 0; i < shape[0]; i++) {
+                  payload.readFully(source, 0, source.length);
+                  pad(source, 0, padded, 0);
+                  out.write(padded);
+                }
+                return null;
+              });
+          return classes;
+        });
   }
 
   /** Describes the cached preprocessing: a change to it must change this, to rebuild old caches. */
@@ -127,20 +144,26 @@ public final class FashionMnist {
     Path labelsFile = dir.resolve(labelsName);
     for (Path file : List.of(imagesFile, labelsFile)) {
       if (!Files.isRegularFile(file)) {
-        String problem = Files.isDirectory(dir)
-            ? "Fashion-MNIST file " + file.getFileName() + " is missing"
-            : "Fashion-MNIST directory does not exist";
-        throw new NoSuchFileException(dir.toString(), null, problem
-            + "; install it with `apt-get install dataset-fashion-mnist` or pass a directory holding "
-            + String.join(", ", TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS));
+        String problem =
+            Files.isDirectory(dir)
+                ? "Fashion-MNIST file " + file.getFileName() + " is missing"
+                : "Fashion-MNIST directory does not exist";
+        throw new NoSuchFileException(
+            dir.toString(),
+            null,
+            problem
+                + "; install it with `apt-get install dataset-fashion-mnist` or pass a directory holding "
+                + String.join(", ", TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS));
       }
     }
     return load(imagesFile, labelsFile);
   }
 
-  private static Dataset preprocess(ArrayData images, String imagesSource, ArrayData labels,
-      String labelsSource) throws Qnn4jFormatException {
-    byte[] labelBytes = checkedLabels(images.dtype(), images.shape(), imagesSource, labels, labelsSource);
+  private static Dataset preprocess(
+      ArrayData images, String imagesSource, ArrayData labels, String labelsSource)
+      throws Qnn4jFormatException {
+    byte[] labelBytes =
+        checkedLabels(images.dtype(), images.shape(), imagesSource, labels, labelsSource);
     int n = labelBytes.length;
     int[] classes = new int[n];
     for (int i = 0; i < n; i++) {
@@ -154,33 +177,44 @@ public final class FashionMnist {
     return new Dataset(out, Pixels.palette(), classes, CHANNELS, SIDE, SIDE, NUM_CLASSES);
   }
 
-  /** Checks images of {@code dtype} and {@code shape} against {@code labels}; returns the labels. */
-  private static byte[] checkedLabels(DType dtype, long[] shape, String imagesSource, ArrayData labels,
-      String labelsSource) throws Qnn4jFormatException {
-    if (dtype != DType.UINT8 || shape.length != 3 || shape[1] != SOURCE_SIDE
+  /**
+   * Checks images of {@code dtype} and {@code shape} against {@code labels}; returns the labels.
+   */
+  private static byte[] checkedLabels(
+      DType dtype, long[] shape, String imagesSource, ArrayData labels, String labelsSource)
+      throws Qnn4jFormatException {
+    if (dtype != DType.UINT8
+        || shape.length != 3
+        || shape[1] != SOURCE_SIDE
         || shape[2] != SOURCE_SIDE) {
-      throw new Qnn4jFormatException(imagesSource, "expected UINT8 images [N, 28, 28], found "
-          + dtype + " " + Arrays.toString(shape));
+      throw new Qnn4jFormatException(
+          imagesSource,
+          "expected UINT8 images [N, 28, 28], found " + dtype + " " + Arrays.toString(shape));
     }
     if (labels.dtype() != DType.UINT8 || labels.rank() != 1) {
-      throw new Qnn4jFormatException(labelsSource, "expected UINT8 labels [N], found "
-          + labels.dtype() + " " + Arrays.toString(labels.shape()));
+      throw new Qnn4jFormatException(
+          labelsSource,
+          "expected UINT8 labels [N], found "
+              + labels.dtype()
+              + " "
+              + Arrays.toString(labels.shape()));
     }
     long n = shape[0];
     if (n == 0) {
-      throw new Qnn4jFormatException(imagesSource, "images hold no examples (IDX dimensions "
-          + Arrays.toString(shape) + ")");
+      throw new Qnn4jFormatException(
+          imagesSource, "images hold no examples (IDX dimensions " + Arrays.toString(shape) + ")");
     }
     if (labels.numElements() != n) {
-      throw new Qnn4jFormatException(labelsSource, labels.numElements() + " labels for " + n
-          + " images in " + imagesSource);
+      throw new Qnn4jFormatException(
+          labelsSource, labels.numElements() + " labels for " + n + " images in " + imagesSource);
     }
     byte[] labelBytes = labels.bytes();
     for (int i = 0; i < n; i++) {
       int label = labelBytes[i] & 0xFF;
       if (label >= NUM_CLASSES) {
-        throw new Qnn4jFormatException(labelsSource, "label " + label + " at index " + i
-            + " is outside 0.." + (NUM_CLASSES - 1));
+        throw new Qnn4jFormatException(
+            labelsSource,
+            "label " + label + " at index " + i + " is outside 0.." + (NUM_CLASSES - 1));
       }
     }
     return labelBytes;
@@ -194,7 +228,8 @@ public final class FashionMnist {
     int plane = SIDE * SIDE;
     java.util.Arrays.fill(dst, dstOffset, dstOffset + plane, (byte) 0);
     for (int y = 0; y < SOURCE_SIDE; y++) {
-      System.arraycopy(src, srcOffset + y * SOURCE_SIDE, dst, dstOffset + (y + PAD) * SIDE + PAD, SOURCE_SIDE);
+      System.arraycopy(
+          src, srcOffset + y * SOURCE_SIDE, dst, dstOffset + (y + PAD) * SIDE + PAD, SOURCE_SIDE);
     }
     for (int c = 1; c < CHANNELS; c++) {
       System.arraycopy(dst, dstOffset, dst, dstOffset + c * plane, plane);

@@ -22,8 +22,8 @@ import java.util.zip.ZipException;
  * <p>An IDX file is a big-endian magic {@code 0x0000TTDD} (TT the element type, DD the number of
  * dimensions), DD big-endian 32-bit dimension sizes, then the elements in row-major order. Only the
  * two layouts those data sets use are accepted: unsigned-byte labels {@code 0x00000801} (1-d) and
- * unsigned-byte images {@code 0x00000803} (3-d). Files are gunzipped when their name ends in
- * {@code .gz} or they start with the gzip magic, so both the downloaded and the unpacked files work.
+ * unsigned-byte images {@code 0x00000803} (3-d). Files are gunzipped when their name ends in {@code
+ * .gz} or they start with the gzip magic, so both the downloaded and the unpacked files work.
  */
 public final class Idx {
 
@@ -36,30 +36,35 @@ public final class Idx {
 
   /** Reads an IDX file as a UINT8 array whose shape is the file's dimensions. */
   public static ArrayData read(Path file) throws IOException {
-    return stream(file, payload -> {
-      // With compressed input the payload size is known only once it is decompressed, so read in
-      // chunks rather than trusting the header with one large allocation.
-      List<byte[]> chunks = new ArrayList<>();
-      long expected = payload.bytes();
-      for (long received = 0; received < expected; ) {
-        byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, expected - received)];
-        payload.readFully(chunk, 0, chunk.length);
-        chunks.add(chunk);
-        received += chunk.length;
-      }
-      byte[] data = chunks.size() == 1 ? chunks.get(0) : new byte[(int) expected];
-      if (chunks.size() != 1) {
-        int offset = 0;
-        for (byte[] chunk : chunks) {
-          System.arraycopy(chunk, 0, data, offset, chunk.length);
-          offset += chunk.length;
-        }
-      }
-      return ArrayData.ofUnsignedBytes(data, payload.shape());
-    });
+    return stream(
+        file,
+        payload -> {
+          // With compressed input the payload size is known only once it is decompressed, so read
+          // in
+          // chunks rather than trusting the header with one large allocation.
+          List<byte[]> chunks = new ArrayList<>();
+          long expected = payload.bytes();
+          for (long received = 0; received < expected; ) {
+            byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, expected - received)];
+            payload.readFully(chunk, 0, chunk.length);
+            chunks.add(chunk);
+            received += chunk.length;
+          }
+          byte[] data = chunks.size() == 1 ? chunks.get(0) : new byte[(int) expected];
+          if (chunks.size() != 1) {
+            int offset = 0;
+            for (byte[] chunk : chunks) {
+              System.arraycopy(chunk, 0, data, offset, chunk.length);
+              offset += chunk.length;
+            }
+          }
+          return ArrayData.ofUnsignedBytes(data, payload.shape());
+        });
   }
 
-  /** The dimensions an IDX file's header declares (the header is checked, the payload is not read). */
+  /**
+   * The dimensions an IDX file's header declares (the header is checked, the payload is not read).
+   */
   static long[] dimensions(Path file) throws IOException {
     return open(file, Payload::shape, false);
   }
@@ -81,7 +86,8 @@ public final class Idx {
   }
 
   /** Opens {@code file}, checks its header and hands the payload to {@code reader}. */
-  private static <T> T open(Path file, PayloadReader<T> reader, boolean wholePayload) throws IOException {
+  private static <T> T open(Path file, PayloadReader<T> reader, boolean wholePayload)
+      throws IOException {
     String source = file.toString();
     try {
       long fileSize = Files.size(file);
@@ -96,8 +102,8 @@ public final class Idx {
           return result;
         } catch (ZipException | EOFException e) {
           // Thrown by the inflater for corrupt or cut-off compressed data.
-          throw new Qnn4jFormatException(source, "corrupt or truncated gzip data: "
-              + e.getMessage(), e);
+          throw new Qnn4jFormatException(
+              source, "corrupt or truncated gzip data: " + e.getMessage(), e);
         }
       }
     } catch (IOException e) {
@@ -139,7 +145,8 @@ public final class Idx {
       int got = in.readNBytes(b, offset, length);
       received += got;
       if (got < length) {
-        throw new Qnn4jFormatException(source, payloadMismatch(shape, headerBytes, bytes, received));
+        throw new Qnn4jFormatException(
+            source, payloadMismatch(shape, headerBytes, bytes, received));
       }
     }
 
@@ -148,8 +155,12 @@ public final class Idx {
         throw new IllegalStateException("the payload was not read to its end");
       }
       if (in.read() >= 0) {
-        throw new Qnn4jFormatException(source, "unexpected data after the " + bytes
-            + " payload bytes of IDX dimensions " + Arrays.toString(shape));
+        throw new Qnn4jFormatException(
+            source,
+            "unexpected data after the "
+                + bytes
+                + " payload bytes of IDX dimensions "
+                + Arrays.toString(shape));
       }
     }
   }
@@ -158,28 +169,36 @@ public final class Idx {
   private static Payload open(InputStream in, String source, long size) throws IOException {
     byte[] magicBytes = in.readNBytes(4);
     if (magicBytes.length < 4) {
-      throw new Qnn4jFormatException(source, "only " + magicBytes.length
-          + " bytes, too short for an IDX header");
+      throw new Qnn4jFormatException(
+          source, "only " + magicBytes.length + " bytes, too short for an IDX header");
     }
     int magic = ByteBuffer.wrap(magicBytes).getInt();
     if (magic != MAGIC_UBYTE_1D && magic != MAGIC_UBYTE_3D) {
-      throw new Qnn4jFormatException(source, String.format(
-          "bad IDX magic 0x%08x (expected 0x%08x for ubyte labels or 0x%08x for ubyte images)",
-          magic, MAGIC_UBYTE_1D, MAGIC_UBYTE_3D));
+      throw new Qnn4jFormatException(
+          source,
+          String.format(
+              "bad IDX magic 0x%08x (expected 0x%08x for ubyte labels or 0x%08x for ubyte images)",
+              magic, MAGIC_UBYTE_1D, MAGIC_UBYTE_3D));
     }
     int rank = magic & 0xFF;
     byte[] dimBytes = in.readNBytes(4 * rank);
     if (dimBytes.length < 4 * rank) {
-      throw new Qnn4jFormatException(source, "truncated IDX header: " + rank
-          + " dimensions need " + (4 + 4 * rank) + " bytes, found " + (4 + dimBytes.length));
+      throw new Qnn4jFormatException(
+          source,
+          "truncated IDX header: "
+              + rank
+              + " dimensions need "
+              + (4 + 4 * rank)
+              + " bytes, found "
+              + (4 + dimBytes.length));
     }
     long[] shape = new long[rank];
     ByteBuffer dims = ByteBuffer.wrap(dimBytes);
     for (int i = 0; i < rank; i++) {
       shape[i] = dims.getInt();
       if (shape[i] < 0) {
-        throw new Qnn4jFormatException(source, "negative dimension in IDX header "
-            + Arrays.toString(shape));
+        throw new Qnn4jFormatException(
+            source, "negative dimension in IDX header " + Arrays.toString(shape));
       }
     }
     long headerBytes = 4 + 4L * rank;
@@ -190,16 +209,23 @@ public final class Idx {
       throw new Qnn4jFormatException(source, "IDX header " + e.getMessage());
     }
     if (size >= 0 && size - headerBytes != expected) {
-      throw new Qnn4jFormatException(source, payloadMismatch(shape, headerBytes, expected,
-          size - headerBytes));
+      throw new Qnn4jFormatException(
+          source, payloadMismatch(shape, headerBytes, expected, size - headerBytes));
     }
     return new Payload(in, source, shape, headerBytes, expected);
   }
 
-  private static String payloadMismatch(long[] shape, long headerBytes, long expected, long actual) {
-    return (actual < expected ? "truncated" : "oversized") + ": IDX dimensions "
-        + Arrays.toString(shape) + " need " + expected + " payload bytes after the " + headerBytes
-        + "-byte header, found " + actual;
+  private static String payloadMismatch(
+      long[] shape, long headerBytes, long expected, long actual) {
+    return (actual < expected ? "truncated" : "oversized")
+        + ": IDX dimensions "
+        + Arrays.toString(shape)
+        + " need "
+        + expected
+        + " payload bytes after the "
+        + headerBytes
+        + "-byte header, found "
+        + actual;
   }
 
   private static boolean startsWithGzipMagic(InputStream in) throws IOException {

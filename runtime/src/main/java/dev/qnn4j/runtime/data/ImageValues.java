@@ -34,7 +34,8 @@ abstract sealed class ImageValues {
   /** Value {@code i} is {@code palette[codes[i] & 0xFF]}. */
   static ImageValues ofCodes(byte[] codes, float[] palette) {
     if (palette.length != 256) {
-      throw new IllegalArgumentException("a byte-coded data set needs 256 palette entries, got " + palette.length);
+      throw new IllegalArgumentException(
+          "a byte-coded data set needs 256 palette entries, got " + palette.length);
     }
     return new Codes(codes, palette);
   }
@@ -48,8 +49,11 @@ abstract sealed class ImageValues {
     return new Mapped(channel, offset, count, palette, Mapped.SEGMENT_BYTES);
   }
 
-  /** {@link #mapped} in segments of {@code segmentBytes} (a multiple of 4), to test segment edges. */
-  static ImageValues mapped(FileChannel channel, long offset, long count, float[] palette, long segmentBytes)
+  /**
+   * {@link #mapped} in segments of {@code segmentBytes} (a multiple of 4), to test segment edges.
+   */
+  static ImageValues mapped(
+      FileChannel channel, long offset, long count, float[] palette, long segmentBytes)
       throws java.io.IOException {
     return new Mapped(channel, offset, count, palette, segmentBytes);
   }
@@ -106,7 +110,8 @@ abstract sealed class ImageValues {
 
     @Override
     ImageValues slice(long from, long to) {
-      return new Codes(Arrays.copyOfRange(codes, Math.toIntExact(from), Math.toIntExact(to)), palette);
+      return new Codes(
+          Arrays.copyOfRange(codes, Math.toIntExact(from), Math.toIntExact(to)), palette);
     }
 
     @Override
@@ -116,8 +121,8 @@ abstract sealed class ImageValues {
   }
 
   /**
-   * A file region mapped in segments of at most {@link #SEGMENT_BYTES} (one mapping is limited to
-   * 2 GiB). Reads use absolute bulk gets only, so concurrent batches may read at the same time.
+   * A file region mapped in segments of at most {@link #SEGMENT_BYTES} (one mapping is limited to 2
+   * GiB). Reads use absolute bulk gets only, so concurrent batches may read at the same time.
    */
   private static final class Mapped extends ImageValues {
     /** A multiple of 4, so that no float straddles two segments. */
@@ -132,7 +137,9 @@ abstract sealed class ImageValues {
 
     Mapped(FileChannel channel, long offset, long count, float[] palette, long segmentBytes)
         throws java.io.IOException {
-      if (segmentBytes <= 0 || segmentBytes % Float.BYTES != 0 || segmentBytes > Integer.MAX_VALUE) {
+      if (segmentBytes <= 0
+          || segmentBytes % Float.BYTES != 0
+          || segmentBytes > Integer.MAX_VALUE) {
         throw new IllegalArgumentException("segment size " + segmentBytes);
       }
       this.segmentBytes = segmentBytes;
@@ -145,8 +152,11 @@ abstract sealed class ImageValues {
       floatSegments = palette == null ? new FloatBuffer[n] : null;
       for (int s = 0; s < n; s++) {
         long start = s * segmentBytes;
-        MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, offset + start,
-            Math.min(segmentBytes, bytes - start));
+        MappedByteBuffer m =
+            channel.map(
+                FileChannel.MapMode.READ_ONLY,
+                offset + start,
+                Math.min(segmentBytes, bytes - start));
         segments[s] = m.order(ByteOrder.LITTLE_ENDIAN);
         if (floatSegments != null) {
           floatSegments[s] = segments[s].asFloatBuffer();

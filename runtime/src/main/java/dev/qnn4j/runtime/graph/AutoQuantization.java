@@ -1,10 +1,7 @@
 package dev.qnn4j.runtime.graph;
 
-import dev.qnn4j.runtime.quant.ActQuantConfig;
-import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Conv2d;
-import dev.qnn4j.runtime.graph.ForwardGraph;
 import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
@@ -13,8 +10,9 @@ import dev.qnn4j.runtime.nn.QuantLinear;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.ReLU;
-import dev.qnn4j.runtime.graph.TracedModel;
 import dev.qnn4j.runtime.nn.WeightLayer;
+import dev.qnn4j.runtime.quant.ActQuantConfig;
+import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -66,8 +64,17 @@ public final class AutoQuantization {
           problems.add(layerOf(key) + key + " is in " + from + " but not in " + to);
         }
       } else if (!Arrays.equals(t.shape(), e.getValue().shape())) {
-        problems.add(layerOf(key) + key + " has shape " + Arrays.toString(e.getValue().shape()) + " in " + from
-            + " but " + Arrays.toString(t.shape()) + " in " + to);
+        problems.add(
+            layerOf(key)
+                + key
+                + " has shape "
+                + Arrays.toString(e.getValue().shape())
+                + " in "
+                + from
+                + " but "
+                + Arrays.toString(t.shape())
+                + " in "
+                + to);
       }
     }
     for (String key : target.keySet()) {
@@ -76,8 +83,8 @@ public final class AutoQuantization {
       }
     }
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("cannot carry " + from + "'s weights over to " + to + ": "
-          + String.join("; ", problems));
+      throw new IllegalArgumentException(
+          "cannot carry " + from + "'s weights over to " + to + ": " + String.join("; ", problems));
     }
     Map<String, Tensor> shared = new LinkedHashMap<>(source);
     shared.keySet().retainAll(target.keySet());
@@ -96,7 +103,8 @@ public final class AutoQuantization {
    * {@code conv1}: {@code renamed(state, Map.of("quant_inp.act_quant.", "conv1.input_quant."))}.
    * Keys without a listed prefix are kept.
    */
-  public static Map<String, Tensor> renamed(Map<String, Tensor> state, Map<String, String> prefixes) {
+  public static Map<String, Tensor> renamed(
+      Map<String, Tensor> state, Map<String, String> prefixes) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, Tensor> e : state.entrySet()) {
       String key = e.getKey();
@@ -113,17 +121,25 @@ public final class AutoQuantization {
     return out;
   }
 
-  /** {@link #quantize(Model, QuantizationRules, String, Tensor)} named {@code Quant<FloatName>}, traced on zeros of the model's input shape. */
+  /**
+   * {@link #quantize(Model, QuantizationRules, String, Tensor)} named {@code Quant<FloatName>},
+   * traced on zeros of the model's input shape.
+   */
   public static TracedModel quantize(Model floatModel, QuantizationRules rules) {
     return quantize(floatModel, rules, "Quant" + floatModel.modelName());
   }
 
-  /** {@link #quantize(Model, QuantizationRules, String, Tensor)} traced on zeros of the model's input shape (batch 1). */
+  /**
+   * {@link #quantize(Model, QuantizationRules, String, Tensor)} traced on zeros of the model's
+   * input shape (batch 1).
+   */
   public static TracedModel quantize(Model floatModel, QuantizationRules rules, String modelName) {
     long[] shape = floatModel.inputShape();
     if (shape.length == 0) {
-      throw new IllegalArgumentException(floatModel.modelName() + " declares no input shape; pass an example"
-          + " input to AutoQuantization.quantize");
+      throw new IllegalArgumentException(
+          floatModel.modelName()
+              + " declares no input shape; pass an example"
+              + " input to AutoQuantization.quantize");
     }
     long[] batch = new long[shape.length + 1];
     batch[0] = 1;
@@ -142,44 +158,60 @@ public final class AutoQuantization {
    *     float model may hold {@code Conv2d}, {@code Linear} and {@code ReLU} layers), a rule for an
    *     unknown layer, or a quantized bias whose input is float and not quantized
    */
-  public static TracedModel quantize(Model floatModel, QuantizationRules rules, String modelName, Tensor example) {
+  public static TracedModel quantize(
+      Model floatModel, QuantizationRules rules, String modelName, Tensor example) {
     String floatName = floatModel.modelName();
     Set<String> names = new TreeSet<>();
     for (Module m : floatModel.layers()) {
       names.add(m.name());
-      if (m instanceof QuantWeightLayer || !(m instanceof Conv2d || m instanceof Linear || m instanceof ReLU)) {
-        throw new IllegalArgumentException(m.name() + ": AutoQuantization.quantize converts float models of Conv2d,"
-            + " Linear and ReLU layers, but " + m.name() + " is a " + m.getClass().getSimpleName()
-            + "; declare the model with @QuantModel and quantize it with @QuantizeFrom instead");
+      if (m instanceof QuantWeightLayer
+          || !(m instanceof Conv2d || m instanceof Linear || m instanceof ReLU)) {
+        throw new IllegalArgumentException(
+            m.name()
+                + ": AutoQuantization.quantize converts float models of Conv2d,"
+                + " Linear and ReLU layers, but "
+                + m.name()
+                + " is a "
+                + m.getClass().getSimpleName()
+                + "; declare the model with @QuantModel and quantize it with @QuantizeFrom instead");
       }
     }
     for (String name : rules.layerNames()) {
       if (!names.contains(name)) {
-        throw new IllegalArgumentException("a rule names layer " + name + ", but " + floatName + " has no layer "
-            + name + "; its layers are " + String.join(", ", names));
+        throw new IllegalArgumentException(
+            "a rule names layer "
+                + name
+                + ", but "
+                + floatName
+                + " has no layer "
+                + name
+                + "; its layers are "
+                + String.join(", ", names));
       }
     }
     ForwardGraph graph = ForwardGraph.trace(floatModel, example);
 
-    // Which values are QuantTensors once the ReLUs are quantized (compute layers return plain tensors).
+    // Which values are QuantTensors once the ReLUs are quantized (compute layers return plain
+    // tensors).
     List<ForwardGraph.Step> steps = graph.steps();
     boolean[] quantTensor = new boolean[steps.size() + 1];
     Map<Module, Boolean> floatInput = new IdentityHashMap<>();
     for (int i = 0; i < steps.size(); i++) {
       ForwardGraph.Step s = steps.get(i);
       boolean in = quantTensor[s.inputs().get(0)];
-      quantTensor[i + 1] = switch (s.op()) {
-        case LAYER -> {
-          if (s.layer() instanceof ReLU) {
-            QuantizationRules r = rules.forLayer(s.layer().name());
-            yield !r.keepFloat() && r.reluBitWidth() > 0 && r.returnQuantTensor();
-          }
-          floatInput.merge(s.layer(), !in, Boolean::logicalOr);
-          yield false;
-        }
-        case MAX_POOL, FLATTEN -> in;
-        default -> false;
-      };
+      quantTensor[i + 1] =
+          switch (s.op()) {
+            case LAYER -> {
+              if (s.layer() instanceof ReLU) {
+                QuantizationRules r = rules.forLayer(s.layer().name());
+                yield !r.keepFloat() && r.reluBitWidth() > 0 && r.returnQuantTensor();
+              }
+              floatInput.merge(s.layer(), !in, Boolean::logicalOr);
+              yield false;
+            }
+            case MAX_POOL, FLATTEN -> in;
+            default -> false;
+          };
     }
 
     Map<Module, Module> quantized = new IdentityHashMap<>();
@@ -189,38 +221,58 @@ public final class AutoQuantization {
       quantized.put(m, q);
       layers.add(q);
     }
-    TracedModel model = new TracedModel(modelName, floatModel.inputShape(), layers,
-        graph.mapLayers(quantized::get));
+    TracedModel model =
+        new TracedModel(
+            modelName, floatModel.inputShape(), layers, graph.mapLayers(quantized::get));
     if (!floatModel.isTraining()) {
       model.eval();
     }
     return carryOver(floatModel, model);
   }
 
-  private static Module convert(Module m, QuantizationRules r, boolean floatInput, String floatName) {
+  private static Module convert(
+      Module m, QuantizationRules r, boolean floatInput, String floatName) {
     String name = m.name();
     if (m instanceof ReLU) {
-      return r.keepFloat() || r.reluBitWidth() == 0 ? new ReLU(name) : new QuantReLU(name, r.reluQuant(),
-          r.returnQuantTensor());
+      return r.keepFloat() || r.reluBitWidth() == 0
+          ? new ReLU(name)
+          : new QuantReLU(name, r.reluQuant(), r.returnQuantTensor());
     }
     Conv2d layer = m instanceof Conv2d c ? c : null;
     boolean hasBias = ((WeightLayer) m).bias() != null;
     if (r.keepFloat()) {
-      return m instanceof Conv2d c ? new Conv2d(name, c.options())
+      return m instanceof Conv2d c
+          ? new Conv2d(name, c.options())
           : new Linear(name, ((Linear) m).inFeatures(), ((Linear) m).outFeatures(), hasBias);
     }
     ActQuantConfig input = floatInput ? r.inputQuant() : null;
     BiasQuantConfig bias = hasBias ? r.bias() : null;
     if (bias != null && floatInput && input == null) {
-      throw new IllegalArgumentException(name + ": an Int" + bias.bitWidth() + " bias needs the input scale (bias"
-          + " scale = input scale x weight scale), but the input of " + name + " in " + floatName + ".forward is a"
-          + " float Tensor and inputBitWidth = 0 adds no input quantizer");
+      throw new IllegalArgumentException(
+          name
+              + ": an Int"
+              + bias.bitWidth()
+              + " bias needs the input scale (bias"
+              + " scale = input scale x weight scale), but the input of "
+              + name
+              + " in "
+              + floatName
+              + ".forward is a"
+              + " float Tensor and inputBitWidth = 0 adds no input quantizer");
     }
     if (layer != null) {
       return new QuantConv2d(name, layer.options(), r.weightQuant(), bias, input, null, false);
     }
     Linear linear = (Linear) m;
-    return new QuantLinear(name, linear.inFeatures(), linear.outFeatures(), hasBias, r.weightQuant(), bias, input,
-        null, false);
+    return new QuantLinear(
+        name,
+        linear.inFeatures(),
+        linear.outFeatures(),
+        hasBias,
+        r.weightQuant(),
+        bias,
+        input,
+        null,
+        false);
   }
 }

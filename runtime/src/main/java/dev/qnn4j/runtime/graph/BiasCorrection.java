@@ -7,9 +7,9 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantLinear;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
-import dev.qnn4j.runtime.quant.BiasQuantizer;
 import dev.qnn4j.runtime.nn.TraceEvent;
 import dev.qnn4j.runtime.nn.Tracer;
+import dev.qnn4j.runtime.quant.BiasQuantizer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,9 +34,10 @@ import java.util.Map;
  * </ol>
  *
  * Differences from Brevitas: a layer without a bias is skipped (Brevitas adds one; these layers
- * cannot grow a parameter), and during the measurement each layer receives the quantized model's own
- * activations, i.e. the inputs it sees at inference, whereas Brevitas feeds each corrected layer's
- * float output downstream. Run it after {@link Calibration#calibrate} so activation scales are set.
+ * cannot grow a parameter), and during the measurement each layer receives the quantized model's
+ * own activations, i.e. the inputs it sees at inference, whereas Brevitas feeds each corrected
+ * layer's float output downstream. Run it after {@link Calibration#calibrate} so activation scales
+ * are set.
  */
 public final class BiasCorrection {
   private BiasCorrection() {}
@@ -54,7 +55,9 @@ public final class BiasCorrection {
     try (GradMode.Scope ignored = GradMode.noGrad()) {
       for (Tensor batch : batches) {
         for (TraceEvent e : Tracer.trace(() -> model.forward(batch))) {
-          if (e.op() == TraceEvent.Op.LAYER && e.layer() instanceof QuantWeightLayer w && corrects(w)) {
+          if (e.op() == TraceEvent.Op.LAYER
+              && e.layer() instanceof QuantWeightLayer w
+              && corrects(w)) {
             double[] error = meanError(w, e.inputs().get(0));
             double[] sum = sums.computeIfAbsent(w, k -> new double[error.length]);
             for (int c = 0; c < error.length; c++) {
@@ -95,8 +98,10 @@ public final class BiasCorrection {
     Tensor in = w.inputQuantizer() == null ? x : w.inputQuantizer().forward(x, false);
     Tensor weight = w.quantWeight();
     Tensor bias = w.bias();
-    if (w.biasQuantizer() != null && w.biasQuantizer().enabled()
-        && in instanceof QuantTensor qin && weight instanceof QuantTensor qw) {
+    if (w.biasQuantizer() != null
+        && w.biasQuantizer().enabled()
+        && in instanceof QuantTensor qin
+        && weight instanceof QuantTensor qw) {
       bias = w.biasQuantizer().quantize(bias, BiasQuantizer.scale(qin, qw));
     }
     Tensor quantOut = w.compute(in, weight, bias);

@@ -7,8 +7,8 @@ import dev.qnn4j.runtime.nn.Module;
 
 /**
  * Post-training calibration with Brevitas' {@code calibration_mode} semantics: weights and biases
- * stay float and activations pass through unquantized while every activation quantizer averages
- * its statistic over the batches; afterwards evaluation uses the averages as scales.
+ * stay float and activations pass through unquantized while every activation quantizer averages its
+ * statistic over the batches; afterwards evaluation uses the averages as scales.
  */
 public final class Calibration {
   private Calibration() {}

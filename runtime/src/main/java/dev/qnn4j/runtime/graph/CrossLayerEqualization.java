@@ -2,16 +2,16 @@ package dev.qnn4j.runtime.graph;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
-import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.Conv2d;
 import dev.qnn4j.runtime.nn.Linear;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantMaxPool2d;
 import dev.qnn4j.runtime.nn.QuantReLU;
 import dev.qnn4j.runtime.nn.ReLU;
-import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.nn.TraceEvent;
 import dev.qnn4j.runtime.nn.Tracer;
+import dev.qnn4j.runtime.nn.WeightLayer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -25,24 +25,26 @@ import java.util.Map;
  *
  * <p>For a source layer feeding a sink layer through operations that commute with a positive
  * per-channel scale (ReLU, max or average pooling, flatten): with {@code r1[c] = max|W1[c, ...]|}
- * over output channel c of the source and {@code r2[c] = max|W2[:, c, ...]|} over the sink's
- * input channel c (after flatten, the block of input features that channel c became), the scale
- * {@code s[c] = sqrt(r1[c] / r2[c])} divides the source's output channel c (weights and bias) and
+ * over output channel c of the source and {@code r2[c] = max|W2[:, c, ...]|} over the sink's input
+ * channel c (after flatten, the block of input features that channel c became), the scale {@code
+ * s[c] = sqrt(r1[c] / r2[c])} divides the source's output channel c (weights and bias) and
  * multiplies the sink's input channel c. Since {@code relu(x / s) = relu(x) / s} for {@code s > 0},
  * the network computes the same function, and both ranges become {@code sqrt(r1[c] r2[c])}.
  * Channels with a zero range are left alone.
  *
- * <p>Pairs are found by tracing one forward pass: the source's output and every intermediate
- * tensor must feed only the next step (no residual branch), both layers must be a {@link Conv2d}
- * with one group or a {@link Linear} (float or quantized), and each called once. Because equalizing a pair changes the
- * ranges of its neighbours in a chain, all pairs are swept repeatedly until the scales converge (or
- * {@code iterations} sweeps). Ranges are the symmetric max-abs ranges and biases do not enter them
- * (Brevitas' {@code equalize} with {@code merge_bias=False}). Run it on float weights, before
- * calibration: activation quantizers between the layers see rescaled values afterwards.
+ * <p>Pairs are found by tracing one forward pass: the source's output and every intermediate tensor
+ * must feed only the next step (no residual branch), both layers must be a {@link Conv2d} with one
+ * group or a {@link Linear} (float or quantized), and each called once. Because equalizing a pair
+ * changes the ranges of its neighbours in a chain, all pairs are swept repeatedly until the scales
+ * converge (or {@code iterations} sweeps). Ranges are the symmetric max-abs ranges and biases do
+ * not enter them (Brevitas' {@code equalize} with {@code merge_bias=False}). Run it on float
+ * weights, before calibration: activation quantizers between the layers see rescaled values
+ * afterwards.
  */
 public final class CrossLayerEqualization {
   /** Sweeps when not given; chains converge in a few. */
   public static final int DEFAULT_ITERATIONS = 20;
+
   /** A sweep whose scales all lie within this of 1 ends the iteration. */
   private static final double CONVERGED = 1e-4;
 
@@ -112,8 +114,10 @@ public final class CrossLayerEqualization {
     }
     List<Link> links = new ArrayList<>();
     for (TraceEvent e : events) {
-      if (e.op() != TraceEvent.Op.LAYER || !(e.layer() instanceof WeightLayer sink)
-          || !supported(sink) || calls.get(sink) != 1) {
+      if (e.op() != TraceEvent.Op.LAYER
+          || !(e.layer() instanceof WeightLayer sink)
+          || !supported(sink)
+          || calls.get(sink) != 1) {
         continue;
       }
       Link link = walkBack(sink, e.inputs().get(0), producer, uses, calls);
@@ -125,8 +129,12 @@ public final class CrossLayerEqualization {
   }
 
   /** Follows {@code t} back through scale-commuting steps to the layer that produced it. */
-  private static Link walkBack(WeightLayer sink, Tensor t, Map<Tensor, TraceEvent> producer,
-      Map<Tensor, Integer> uses, Map<Module, Integer> calls) {
+  private static Link walkBack(
+      WeightLayer sink,
+      Tensor t,
+      Map<Tensor, TraceEvent> producer,
+      Map<Tensor, Integer> uses,
+      Map<Module, Integer> calls) {
     int block = 1;
     while (true) {
       if (uses.getOrDefault(t, 0) != 1) {
@@ -138,7 +146,8 @@ public final class CrossLayerEqualization {
       }
       if (p.op() == TraceEvent.Op.LAYER && p.layer() instanceof WeightLayer source) {
         return supported(source) && calls.get(source) == 1 && fits(source, sink, block)
-            ? new Link(source, sink, block) : null;
+            ? new Link(source, sink, block)
+            : null;
       }
       if (p.op() == TraceEvent.Op.FLATTEN) {
         long[] shape = p.inputs().get(0).shape();
@@ -155,7 +164,10 @@ public final class CrossLayerEqualization {
   private static boolean commutesWithScale(TraceEvent p) {
     return switch (p.op()) {
       case RELU, MAX_POOL, AVG_POOL -> true;
-      case LAYER -> p.layer() instanceof ReLU || p.layer() instanceof QuantReLU || p.layer() instanceof QuantMaxPool2d;
+      case LAYER ->
+          p.layer() instanceof ReLU
+              || p.layer() instanceof QuantReLU
+              || p.layer() instanceof QuantMaxPool2d;
       default -> false;
     };
   }

@@ -1,25 +1,25 @@
 package dev.qnn4j.runtime.graph;
 
-import dev.qnn4j.runtime.nn.Module;
-import dev.qnn4j.runtime.nn.AdaptiveAvgPool2d;
-import dev.qnn4j.runtime.nn.BatchNorm;
-import dev.qnn4j.runtime.nn.Dropout;
-import dev.qnn4j.runtime.nn.QuantCat;
-import dev.qnn4j.runtime.nn.QuantUpsample;
-import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
-import dev.qnn4j.runtime.nn.TruncAvgPool2d;
-import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.nn.QuantActivation;
-import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
-import dev.qnn4j.runtime.nn.QuantMaxPool2d;
-import dev.qnn4j.runtime.nn.ReLU;
-import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.nn.AdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.BatchNorm;
+import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
+import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantCat;
+import dev.qnn4j.runtime.nn.QuantEltwiseAdd;
+import dev.qnn4j.runtime.nn.QuantMaxPool2d;
+import dev.qnn4j.runtime.nn.QuantUpsample;
+import dev.qnn4j.runtime.nn.ReLU;
 import dev.qnn4j.runtime.nn.TraceEvent;
 import dev.qnn4j.runtime.nn.Tracer;
+import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
+import dev.qnn4j.runtime.nn.TruncAvgPool2d;
+import dev.qnn4j.runtime.nn.WeightLayer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -29,15 +29,16 @@ import java.util.function.Function;
 /**
  * The topology of one forward pass of a model, recorded with {@link Tracer} (as Brevitas' graph
  * quantization traces a model with FX): the layer calls and {@code F} operations in call order,
- * connected by value. {@link #run} replays it on a new input, possibly with other layers
- * ({@link #mapLayers}); each operation dispatches on the run-time type of its input, so {@code
- * F.maxPool2d} and {@code F.flatten} keep a {@code QuantTensor}'s metadata.
+ * connected by value. {@link #run} replays it on a new input, possibly with other layers ({@link
+ * #mapLayers}); each operation dispatches on the run-time type of its input, so {@code F.maxPool2d}
+ * and {@code F.flatten} keep a {@code QuantTensor}'s metadata.
  *
  * <p>Like an FX trace, the graph is the path one input took: a {@code forward} whose steps depend
  * on the data is recorded for that data only. {@code F.reshape}'s target shape is replayed as
  * recorded, except that a leading size equal to the traced batch size follows the batch size.
  *
- * @param steps the recorded steps; value 0 is the input, step {@code i} produces value {@code i + 1}
+ * @param steps the recorded steps; value 0 is the input, step {@code i} produces value {@code i +
+ *     1}
  * @param result the value {@code forward} returned
  * @param tracedBatch the batch size of the example input
  */
@@ -69,7 +70,8 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
   /**
    * A traced graph with the tensors its values took on the example input.
    *
-   * @param values value {@code i} of the graph as a tensor: the example input, then each step's result
+   * @param values value {@code i} of the graph as a tensor: the example input, then each step's
+   *     result
    */
   public record Trace(ForwardGraph graph, List<Tensor> values) {
     public Trace {
@@ -109,7 +111,9 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
     return traceValues(model, example).graph();
   }
 
-  /** As {@link #trace}, keeping the tensors each value took (for export, which reads their shapes). */
+  /**
+   * As {@link #trace}, keeping the tensors each value took (for export, which reads their shapes).
+   */
   @SuppressWarnings("try") // the no-grad scope is only opened and closed
   public static Trace traceValues(Model model, Tensor example) {
     Map<Module, Boolean> training = new IdentityHashMap<>();
@@ -134,8 +138,12 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
       for (Tensor t : e.inputs()) {
         Integer id = ids.get(t);
         if (id == null) {
-          throw new UntracedTensorException(stepName(e), "input " + inputs.size() + " is neither the model input"
-              + " nor the result of a traced layer or F operation (computed with Ops or created inside forward?)");
+          throw new UntracedTensorException(
+              stepName(e),
+              "input "
+                  + inputs.size()
+                  + " is neither the model input"
+                  + " nor the result of a traced layer or F operation (computed with Ops or created inside forward?)");
         }
         inputs.add(id);
       }
@@ -145,10 +153,12 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
     }
     Integer result = ids.get(returned[0]);
     if (result == null) {
-      throw new UntracedTensorException(model.modelName(), "forward returned a tensor that no traced layer or F"
-          + " operation produced");
+      throw new UntracedTensorException(
+          model.modelName(),
+          "forward returned a tensor that no traced layer or F" + " operation produced");
     }
-    return new Trace(new ForwardGraph(steps, result, example.rank() == 0 ? 1 : example.size(0)), values);
+    return new Trace(
+        new ForwardGraph(steps, result, example.rank() == 0 ? 1 : example.size(0)), values);
   }
 
   /** The layer's name, or the {@code F} operation ({@code F.maxPool2d}). */
@@ -191,21 +201,25 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       Tensor x = values[s.inputs().get(0)];
-      values[i + 1] = switch (s.op()) {
-        case LAYER -> call(s.layer(), s.inputs().stream().map(k -> values[k]).toArray(Tensor[]::new));
-        case MAX_POOL -> x instanceof QuantTensor q
-            ? F.maxPool2d(q, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2])
-            : F.maxPool2d(x, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2]);
-        case AVG_POOL -> F.avgPool2d(x, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2]);
-        case RELU -> F.relu(x);
-        case FLATTEN -> x instanceof QuantTensor q ? F.flatten(q) : F.flatten(x);
-        case RESHAPE -> F.reshape(x, batchShape(s.ints, input));
-        case ADD -> F.add(x, values[s.inputs().get(1)]);
-        case UPSAMPLE_NEAREST -> x instanceof QuantTensor q
-            ? F.upsampleNearest(q, (int) s.ints[0], (int) s.ints[1])
-            : F.upsampleNearest(x, (int) s.ints[0], (int) s.ints[1]);
-        case CAT -> F.cat(s.inputs().stream().map(k -> values[k]).toArray(Tensor[]::new));
-      };
+      values[i + 1] =
+          switch (s.op()) {
+            case LAYER ->
+                call(s.layer(), s.inputs().stream().map(k -> values[k]).toArray(Tensor[]::new));
+            case MAX_POOL ->
+                x instanceof QuantTensor q
+                    ? F.maxPool2d(q, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2])
+                    : F.maxPool2d(x, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2]);
+            case AVG_POOL -> F.avgPool2d(x, (int) s.ints[0], (int) s.ints[1], (int) s.ints[2]);
+            case RELU -> F.relu(x);
+            case FLATTEN -> x instanceof QuantTensor q ? F.flatten(q) : F.flatten(x);
+            case RESHAPE -> F.reshape(x, batchShape(s.ints, input));
+            case ADD -> F.add(x, values[s.inputs().get(1)]);
+            case UPSAMPLE_NEAREST ->
+                x instanceof QuantTensor q
+                    ? F.upsampleNearest(q, (int) s.ints[0], (int) s.ints[1])
+                    : F.upsampleNearest(x, (int) s.ints[0], (int) s.ints[1]);
+            case CAT -> F.cat(s.inputs().stream().map(k -> values[k]).toArray(Tensor[]::new));
+          };
     }
     return values[result];
   }
@@ -253,7 +267,8 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
       QuantTensor[] parts = new QuantTensor[in.length];
       for (int i = 0; i < in.length; i++) {
         if (!(in[i] instanceof QuantTensor q)) {
-          throw new IllegalStateException(layer.name() + ": input " + i + " of a QuantCat is not a QuantTensor");
+          throw new IllegalStateException(
+              layer.name() + ": input " + i + " of a QuantCat is not a QuantTensor");
         }
         parts[i] = q;
       }
@@ -265,6 +280,7 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
     if (layer instanceof QuantEltwiseAdd e) {
       return e.forward(x, y);
     }
-    throw new IllegalStateException(layer.name() + ": a traced graph cannot call a " + layer.getClass().getSimpleName());
+    throw new IllegalStateException(
+        layer.name() + ": a traced graph cannot call a " + layer.getClass().getSimpleName());
   }
 }

@@ -1,15 +1,15 @@
 package dev.qnn4j.runtime.graph;
 
-import dev.qnn4j.runtime.nn.Module;
-import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.nn.Module;
 import java.util.List;
 
 /**
- * A model whose {@code forward} replays a {@link ForwardGraph}, e.g. a float model's traced
- * forward with quantized layers ({@code dev.qnn4j.runtime.graph.AutoQuantization#quantize}).
- * Training, calibration, parameters and state dicts come from {@link Model}'s defaults, as for a
- * generated model.
+ * A model whose {@code forward} replays a {@link ForwardGraph}, e.g. a float model's traced forward
+ * with quantized layers ({@code dev.qnn4j.runtime.graph.AutoQuantization#quantize}). Training,
+ * calibration, parameters and state dicts come from {@link Model}'s defaults, as for a generated
+ * model.
  */
 public final class TracedModel implements Model {
   private final String name;
@@ -27,8 +27,11 @@ public final class TracedModel implements Model {
     this.graph = graph;
     for (ForwardGraph.Step s : graph.steps()) {
       if (s.layer() != null && this.layers.stream().noneMatch(l -> l == s.layer())) {
-        throw new IllegalArgumentException(name + ": the graph calls " + s.layer().name()
-            + ", which is not one of the model's layers");
+        throw new IllegalArgumentException(
+            name
+                + ": the graph calls "
+                + s.layer().name()
+                + ", which is not one of the model's layers");
       }
     }
   }
@@ -62,7 +65,12 @@ public final class TracedModel implements Model {
   public String toString() {
     StringBuilder description = new StringBuilder(name + "(\n");
     for (Module layer : layers) {
-      description.append("  (").append(layer.name()).append("): ").append(layer.describe()).append('\n');
+      description
+          .append("  (")
+          .append(layer.name())
+          .append("): ")
+          .append(layer.describe())
+          .append('\n');
     }
     return description.append(')').toString();
   }

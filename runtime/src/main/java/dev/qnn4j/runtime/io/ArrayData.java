@@ -40,7 +40,10 @@ public final class ArrayData {
       return byteSize;
     }
 
-    /** The NumPy type descriptor, little-endian, as written in {@code .npy} headers (e.g. {@code <f4}). */
+    /**
+     * The NumPy type descriptor, little-endian, as written in {@code .npy} headers (e.g. {@code
+     * <f4}).
+     */
     public String npyDescr() {
       return npyDescr;
     }
@@ -71,6 +74,7 @@ public final class ArrayData {
 
   private final DType dtype;
   private final long[] shape;
+
   /** float[], long[], int[], byte[] (UINT8 and INT8) or double[], matching {@link #dtype}. */
   private final Object data;
 
@@ -80,8 +84,14 @@ public final class ArrayData {
     long expected = checkedElementCount(this.shape);
     if (expected != length) {
       throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " holds " + expected + " elements but the "
-              + dtype + " data has " + length);
+          "shape "
+              + Arrays.toString(shape)
+              + " holds "
+              + expected
+              + " elements but the "
+              + dtype
+              + " data has "
+              + length);
     }
     this.data = data;
   }
@@ -135,7 +145,10 @@ public final class ArrayData {
       // Divide rather than multiply so that the check itself cannot overflow.
       if (d != 0 && count > MAX_ELEMENTS / d) {
         throw new IllegalArgumentException(
-            "shape " + Arrays.toString(shape) + " exceeds the " + MAX_ELEMENTS
+            "shape "
+                + Arrays.toString(shape)
+                + " exceeds the "
+                + MAX_ELEMENTS
                 + "-element limit of a Java array");
       }
       count *= d;
@@ -240,8 +253,9 @@ public final class ArrayData {
         byte[] d = (byte[]) data;
         for (int i = 0; i < n; i++) out[i] = d[i];
       }
-      case FLOAT32, FLOAT64 -> throw new IllegalStateException(
-          "toLongArray() needs an integer array, this one is " + dtype);
+      case FLOAT32, FLOAT64 ->
+          throw new IllegalStateException(
+              "toLongArray() needs an integer array, this one is " + dtype);
     }
     return out;
   }
@@ -254,12 +268,18 @@ public final class ArrayData {
   private Object dataOf(DType wanted) {
     if (dtype != wanted) {
       throw new IllegalStateException(
-          "this array is " + dtype + ", not " + wanted + "; use toFloatArray() or toLongArray() to convert");
+          "this array is "
+              + dtype
+              + ", not "
+              + wanted
+              + "; use toFloatArray() or toLongArray() to convert");
     }
     return data;
   }
 
-  /** Equal dtype, shape and elements (floating-point elements compared bitwise, so NaN equals NaN). */
+  /**
+   * Equal dtype, shape and elements (floating-point elements compared bitwise, so NaN equals NaN).
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) return true;

@@ -42,8 +42,8 @@ public final class AtomicFiles {
   /**
    * Atomically replaces (or creates) {@code target} with the bytes {@code body} writes.
    *
-   * <p>The stream given to {@code body} is buffered; {@code body} need not flush or close it (closing
-   * it is harmless).
+   * <p>The stream given to {@code body} is buffered; {@code body} need not flush or close it
+   * (closing it is harmless).
    *
    * @throws IOException if the directory is missing or not writable, or writing fails (e.g. the
    *     disk is full), with a one-line message naming the path; or whatever unchecked exception
@@ -73,7 +73,8 @@ public final class AtomicFiles {
         // empty or partial file under the final name.
         channel.force(true);
       }
-      Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (Throwable t) {
       try {
         Files.deleteIfExists(temp);
@@ -81,7 +82,9 @@ public final class AtomicFiles {
         t.addSuppressed(deleteFailure);
       }
       // A format error comes from a file the body reads, not from this write: passed on as it is.
-      if (t instanceof IOException e && !(t instanceof FileSystemException) && !(t instanceof Qnn4jFormatException)) {
+      if (t instanceof IOException e
+          && !(t instanceof FileSystemException)
+          && !(t instanceof Qnn4jFormatException)) {
         // e.g. "No space left on device" from a write or the fsync, which names no file.
         throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
       }
@@ -107,11 +110,14 @@ public final class AtomicFiles {
     String name = absolute.getFileName().toString();
     String prefix = "." + name + ".";
     int deleted = 0;
-    DirectoryStream.Filter<Path> leftover = p -> {
-      String f = p.getFileName().toString();
-      return f.length() == prefix.length() + 12 + 4 && f.startsWith(prefix) && f.endsWith(".tmp")
-          && f.substring(prefix.length(), prefix.length() + 12).matches("[0-9a-f]{12}");
-    };
+    DirectoryStream.Filter<Path> leftover =
+        p -> {
+          String f = p.getFileName().toString();
+          return f.length() == prefix.length() + 12 + 4
+              && f.startsWith(prefix)
+              && f.endsWith(".tmp")
+              && f.substring(prefix.length(), prefix.length() + 12).matches("[0-9a-f]{12}");
+        };
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, leftover)) {
       for (Path p : entries) {
         if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(p)) {
@@ -142,10 +148,21 @@ public final class AtomicFiles {
             "cannot write " + target + ": directory " + dir + " is not writable", e);
       } catch (FileSystemException e) {
         // e.g. a read-only file system; the reason is the OS's one-line description.
-        String reason = e.getReason() != null ? e.getReason()
-            : e instanceof NoSuchFileException ? "No such file or directory" : e.getClass().getSimpleName();
-        throw new IOException("cannot write " + target + ": cannot create a file in directory "
-            + dir + " (" + reason + ")", e);
+        String reason =
+            e.getReason() != null
+                ? e.getReason()
+                : e instanceof NoSuchFileException
+                    ? "No such file or directory"
+                    : e.getClass().getSimpleName();
+        throw new IOException(
+            "cannot write "
+                + target
+                + ": cannot create a file in directory "
+                + dir
+                + " ("
+                + reason
+                + ")",
+            e);
       }
     }
   }

@@ -30,16 +30,27 @@ public final class FiniteValues {
   /**
    * Refuses to write {@code file} if tensor {@code name} holds a NaN or an infinity.
    *
-   * @throws NonFiniteValueException {@code cannot write F: tensor 'N' holds NaN at element I of shape
-   *     [..]; non-finite values are never saved}
+   * @throws NonFiniteValueException {@code cannot write F: tensor 'N' holds NaN at element I of
+   *     shape [..]; non-finite values are never saved}
    */
   public static void requireFiniteToWrite(Path file, String name, float[] values, long[] shape)
       throws NonFiniteValueException {
     int bad = firstNonFinite(values);
     if (bad >= 0) {
-      throw new NonFiniteValueException("cannot write " + file + ": tensor " + Qnn4jFormatException.quote(name)
-          + " holds " + values[bad] + " at element " + bad + " of shape " + Arrays.toString(shape)
-          + "; non-finite values are never saved", name, bad);
+      throw new NonFiniteValueException(
+          "cannot write "
+              + file
+              + ": tensor "
+              + Qnn4jFormatException.quote(name)
+              + " holds "
+              + values[bad]
+              + " at element "
+              + bad
+              + " of shape "
+              + Arrays.toString(shape)
+              + "; non-finite values are never saved",
+          name,
+          bad);
     }
   }
 }

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -24,8 +23,8 @@ import java.util.StringJoiner;
  * Reader and writer of NumPy {@code .npy} files.
  *
  * <p>Reads format versions 1.0, 2.0 and 3.0; writes 1.0 (2.0 only if the header would not fit),
- * exactly like {@code numpy.save}. Supported dtypes: {@code <f4 <f8 <i8 <i4 |u1 |i1}. One-byte types
- * accept any byte-order character ({@code | < > =}); multi-byte types must be little-endian
+ * exactly like {@code numpy.save}. Supported dtypes: {@code <f4 <f8 <i8 <i4 |u1 |i1}. One-byte
+ * types accept any byte-order character ({@code | < > =}); multi-byte types must be little-endian
  * ({@code <}): {@code >} (big-endian) is rejected, and so is {@code =} (native order of the machine
  * that wrote the file, which the file does not record).
  *
@@ -40,11 +39,17 @@ import java.util.StringJoiner;
 public final class Npy {
 
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+
   /** numpy pads the header so that the data starts at a multiple of this. */
   private static final int ALIGNMENT = 64;
+
   private static final int GROWTH_AXIS_MAX_DIGITS = 21;
-  /** Real headers are well under 1 KiB; the cap bounds what a corrupt length field can make us read. */
+
+  /**
+   * Real headers are well under 1 KiB; the cap bounds what a corrupt length field can make us read.
+   */
   private static final int MAX_HEADER_BYTES = 1 << 20;
+
   private static final int STREAM_CHUNK_BYTES = 1 << 24;
 
   private Npy() {}
@@ -71,7 +76,8 @@ public final class Npy {
    * Where a {@code .npy} file's data lies, for memory-mapping it: {@code dataBytes} bytes of {@code
    * dtype} (little-endian) from byte {@code dataOffset}, in C order unless {@code fortranOrder}.
    */
-  public record Layout(DType dtype, long[] shape, boolean fortranOrder, long dataOffset, long dataBytes) {
+  public record Layout(
+      DType dtype, long[] shape, boolean fortranOrder, long dataOffset, long dataBytes) {
     public Layout {
       shape = shape.clone();
     }
@@ -84,8 +90,8 @@ public final class Npy {
 
   /**
    * Reads and validates only the header of a {@code .npy} file, like {@link #read(Path)} (the data
-   * size must match the header exactly), without reading the data; there is no limit on the
-   * element count, so arrays larger than the heap can be mapped.
+   * size must match the header exactly), without reading the data; there is no limit on the element
+   * count, so arrays larger than the heap can be mapped.
    */
   public static Layout layout(Path file) throws IOException {
     String source = file.toString();
@@ -93,15 +99,16 @@ public final class Npy {
       long fileSize = channel.size();
       Header header = readHeader(n -> readNext(channel, n), source, fileSize);
       long dataBytes = checkPayloadBytes(header, fileSize - header.dataOffset(), source);
-      return new Layout(header.dtype(), header.shape(), header.fortranOrder(), header.dataOffset(), dataBytes);
+      return new Layout(
+          header.dtype(), header.shape(), header.fortranOrder(), header.dataOffset(), dataBytes);
     } catch (IOException e) {
       throw FileErrors.naming(source, e);
     }
   }
 
   /**
-   * Reads a {@code .npy} array from {@code in}, which must end right after the array data.
-   * {@code sourceName} names the stream in error messages. The stream is not closed.
+   * Reads a {@code .npy} array from {@code in}, which must end right after the array data. {@code
+   * sourceName} names the stream in error messages. The stream is not closed.
    */
   public static ArrayData read(InputStream in, String sourceName) throws IOException {
     Header header = readHeader(in::readNBytes, sourceName, -1);
@@ -121,13 +128,26 @@ public final class Npy {
       chunks.add(chunk);
     }
     if (received < expectedBytes) {
-      throw new Qnn4jFormatException(sourceName, "truncated: header declares shape "
-          + shapeString(header.shape()) + " of " + header.dtype().npyDescr() + " = " + expectedBytes
-          + " data bytes, found " + received);
+      throw new Qnn4jFormatException(
+          sourceName,
+          "truncated: header declares shape "
+              + shapeString(header.shape())
+              + " of "
+              + header.dtype().npyDescr()
+              + " = "
+              + expectedBytes
+              + " data bytes, found "
+              + received);
     }
     if (in.read() >= 0) {
-      throw new Qnn4jFormatException(sourceName, "unexpected bytes after the " + expectedBytes
-          + " data bytes of shape " + shapeString(header.shape()) + " " + header.dtype().npyDescr());
+      throw new Qnn4jFormatException(
+          sourceName,
+          "unexpected bytes after the "
+              + expectedBytes
+              + " data bytes of shape "
+              + shapeString(header.shape())
+              + " "
+              + header.dtype().npyDescr());
     }
     int count = (int) (expectedBytes / header.dtype().byteSize());
     Object data = Payloads.allocate(header.dtype(), count);
@@ -139,13 +159,17 @@ public final class Npy {
     return toArray(header, data);
   }
 
-  /** Writes {@code array} as a version 1.0 {@code .npy} file, atomically (see {@link AtomicFiles}). */
+  /**
+   * Writes {@code array} as a version 1.0 {@code .npy} file, atomically (see {@link AtomicFiles}).
+   */
   public static void write(Path file, ArrayData array) throws IOException {
     byte[] preamble = preamble(array);
-    AtomicFiles.write(file, out -> {
-      out.write(preamble);
-      Payloads.write(out, array);
-    });
+    AtomicFiles.write(
+        file,
+        out -> {
+          out.write(preamble);
+          Payloads.write(out, array);
+        });
   }
 
   /** Writes {@code array} in {@code .npy} format to {@code out} (not closed). */
@@ -167,18 +191,25 @@ public final class Npy {
     byte[] start = in.read(MAGIC.length + 2);
     int compared = Math.min(start.length, MAGIC.length);
     if (!Arrays.equals(start, 0, compared, MAGIC, 0, compared)) {
-      throw new Qnn4jFormatException(source, "not a .npy file: bad magic " + hex(start, MAGIC.length)
-          + " (expected 93 4e 55 4d 50 59, i.e. \\x93NUMPY)");
+      throw new Qnn4jFormatException(
+          source,
+          "not a .npy file: bad magic "
+              + hex(start, MAGIC.length)
+              + " (expected 93 4e 55 4d 50 59, i.e. \\x93NUMPY)");
     }
     if (start.length < MAGIC.length + 2) {
-      throw new Qnn4jFormatException(source, "not a .npy file: only " + start.length
-          + " bytes, too short for the \\x93NUMPY preamble");
+      throw new Qnn4jFormatException(
+          source,
+          "not a .npy file: only "
+              + start.length
+              + " bytes, too short for the \\x93NUMPY preamble");
     }
     int major = start[6] & 0xFF;
     int minor = start[7] & 0xFF;
     if (minor != 0 || major < 1 || major > 3) {
-      throw new Qnn4jFormatException(source, "unsupported .npy format version " + major + "." + minor
-          + " (supported: 1.0, 2.0, 3.0)");
+      throw new Qnn4jFormatException(
+          source,
+          "unsupported .npy format version " + major + "." + minor + " (supported: 1.0, 2.0, 3.0)");
     }
     int lengthFieldBytes = major == 1 ? 2 : 4;
     byte[] lengthField = in.read(lengthFieldBytes);
@@ -186,32 +217,45 @@ public final class Npy {
       throw new Qnn4jFormatException(source, "truncated in the header length field");
     }
     ByteBuffer lengthBuffer = ByteBuffer.wrap(lengthField).order(ByteOrder.LITTLE_ENDIAN);
-    long headerLength = major == 1
-        ? Short.toUnsignedInt(lengthBuffer.getShort())
-        : Integer.toUnsignedLong(lengthBuffer.getInt());
+    long headerLength =
+        major == 1
+            ? Short.toUnsignedInt(lengthBuffer.getShort())
+            : Integer.toUnsignedLong(lengthBuffer.getInt());
     long dataOffset = MAGIC.length + 2 + lengthFieldBytes + headerLength;
     if (fileSize >= 0 && dataOffset > fileSize) {
-      throw new Qnn4jFormatException(source, "header length " + headerLength
-          + " runs past the end of the file (" + fileSize + " bytes)");
+      throw new Qnn4jFormatException(
+          source,
+          "header length "
+              + headerLength
+              + " runs past the end of the file ("
+              + fileSize
+              + " bytes)");
     }
     if (headerLength > MAX_HEADER_BYTES) {
-      throw new Qnn4jFormatException(source, "header length " + headerLength
-          + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
+      throw new Qnn4jFormatException(
+          source,
+          "header length " + headerLength + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
     }
     byte[] headerBytes = in.read((int) headerLength);
     if (headerBytes.length < headerLength) {
-      throw new Qnn4jFormatException(source, "truncated header: length field says " + headerLength
-          + " bytes, found " + headerBytes.length);
+      throw new Qnn4jFormatException(
+          source,
+          "truncated header: length field says "
+              + headerLength
+              + " bytes, found "
+              + headerBytes.length);
     }
     // Versions 1 and 2 store the header in latin-1, version 3 in UTF-8.
     String text;
     if (major == 3) {
       try {
-        text = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(headerBytes))
-            .toString();
+        text =
+            StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(headerBytes))
+                .toString();
       } catch (CharacterCodingException e) {
         throw new Qnn4jFormatException(source, "version 3.0 header is not valid UTF-8");
       }
@@ -227,8 +271,12 @@ public final class Npy {
     try {
       dict = new HeaderParser(text).parseDict();
     } catch (IllegalArgumentException e) {
-      throw new Qnn4jFormatException(source, "malformed header: " + e.getMessage()
-          + " in " + Qnn4jFormatException.quote(abbreviate(text.strip())));
+      throw new Qnn4jFormatException(
+          source,
+          "malformed header: "
+              + e.getMessage()
+              + " in "
+              + Qnn4jFormatException.quote(abbreviate(text.strip())));
     }
     for (String key : List.of("descr", "fortran_order", "shape")) {
       if (!dict.containsKey(key)) {
@@ -240,30 +288,38 @@ public final class Npy {
       extra.removeAll(List.of("descr", "fortran_order", "shape"));
       StringJoiner names = new StringJoiner(", ", "[", "]");
       extra.stream().sorted().limit(5).forEach(k -> names.add(Qnn4jFormatException.quote(k)));
-      throw new Qnn4jFormatException(source, "header has unexpected entries " + names
-          + (extra.size() > 5 ? " and " + (extra.size() - 5) + " more" : "")
-          + " (expected only 'descr', 'fortran_order', 'shape')");
+      throw new Qnn4jFormatException(
+          source,
+          "header has unexpected entries "
+              + names
+              + (extra.size() > 5 ? " and " + (extra.size() - 5) + " more" : "")
+              + " (expected only 'descr', 'fortran_order', 'shape')");
     }
     if (dict.get("descr") instanceof StructuredDescr structured) {
-      throw new Qnn4jFormatException(source, "structured dtypes are not supported (descr is "
-          + Qnn4jFormatException.quote(structured.text()) + ")");
+      throw new Qnn4jFormatException(
+          source,
+          "structured dtypes are not supported (descr is "
+              + Qnn4jFormatException.quote(structured.text())
+              + ")");
     }
     if (!(dict.get("descr") instanceof String descr)) {
-      throw new Qnn4jFormatException(source, "header 'descr' must be a string, not "
-          + describe(dict.get("descr")));
+      throw new Qnn4jFormatException(
+          source, "header 'descr' must be a string, not " + describe(dict.get("descr")));
     }
     if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
-      throw new Qnn4jFormatException(source, "header 'fortran_order' must be True or False, not "
-          + describe(dict.get("fortran_order")));
+      throw new Qnn4jFormatException(
+          source,
+          "header 'fortran_order' must be True or False, not "
+              + describe(dict.get("fortran_order")));
     }
     if (!(dict.get("shape") instanceof long[] shape)) {
-      throw new Qnn4jFormatException(source, "header 'shape' must be a tuple of integers, not "
-          + describe(dict.get("shape")));
+      throw new Qnn4jFormatException(
+          source, "header 'shape' must be a tuple of integers, not " + describe(dict.get("shape")));
     }
     for (long d : shape) {
       if (d < 0) {
-        throw new Qnn4jFormatException(source, "header shape " + shapeString(shape)
-            + " has a negative dimension");
+        throw new Qnn4jFormatException(
+            source, "header shape " + shapeString(shape) + " has a negative dimension");
       }
     }
     return new Header(parseDescr(descr, source), fortran, shape, dataOffset);
@@ -273,27 +329,41 @@ public final class Npy {
     char order = descr.isEmpty() ? '?' : descr.charAt(0);
     boolean hasOrder = order == '<' || order == '>' || order == '=' || order == '|';
     String kind = hasOrder ? descr.substring(1) : descr;
-    DType dtype = switch (kind) {
-      case "f4" -> DType.FLOAT32;
-      case "f8" -> DType.FLOAT64;
-      case "i8" -> DType.INT64;
-      case "i4" -> DType.INT32;
-      case "u1" -> DType.UINT8;
-      case "i1" -> DType.INT8;
-      default -> null;
-    };
+    DType dtype =
+        switch (kind) {
+          case "f4" -> DType.FLOAT32;
+          case "f8" -> DType.FLOAT64;
+          case "i8" -> DType.INT64;
+          case "i4" -> DType.INT32;
+          case "u1" -> DType.UINT8;
+          case "i1" -> DType.INT8;
+          default -> null;
+        };
     if (dtype == null) {
-      throw new Qnn4jFormatException(source, "unsupported dtype " + Qnn4jFormatException.quote(descr)
-          + " (supported: <f4, <f8, <i8, <i4, |u1, |i1)");
+      throw new Qnn4jFormatException(
+          source,
+          "unsupported dtype "
+              + Qnn4jFormatException.quote(descr)
+              + " (supported: <f4, <f8, <i8, <i4, |u1, |i1)");
     }
     if (dtype.byteSize() > 1) {
       if (order == '>') {
-        throw new Qnn4jFormatException(source, "big-endian dtype " + Qnn4jFormatException.quote(descr)
-            + " is not supported; convert with a.astype('" + dtype.npyDescr() + "')");
+        throw new Qnn4jFormatException(
+            source,
+            "big-endian dtype "
+                + Qnn4jFormatException.quote(descr)
+                + " is not supported; convert with a.astype('"
+                + dtype.npyDescr()
+                + "')");
       }
       if (order != '<') {
-        throw new Qnn4jFormatException(source, "dtype " + Qnn4jFormatException.quote(descr)
-            + " does not state its byte order; expected '" + dtype.npyDescr() + "'");
+        throw new Qnn4jFormatException(
+            source,
+            "dtype "
+                + Qnn4jFormatException.quote(descr)
+                + " does not state its byte order; expected '"
+                + dtype.npyDescr()
+                + "'");
       }
     }
     return dtype;
@@ -308,8 +378,13 @@ public final class Npy {
       }
       return bytes;
     } catch (ArithmeticException e) {
-      throw new Qnn4jFormatException(source, "header shape " + shapeString(header.shape())
-          + " of " + header.dtype().npyDescr() + " is too large (byte count overflows)");
+      throw new Qnn4jFormatException(
+          source,
+          "header shape "
+              + shapeString(header.shape())
+              + " of "
+              + header.dtype().npyDescr()
+              + " is too large (byte count overflows)");
     }
   }
 
@@ -334,10 +409,18 @@ public final class Npy {
       throws Qnn4jFormatException {
     long expected = expectedBytes(header, source);
     if (expected != dataBytes) {
-      throw new Qnn4jFormatException(source, (dataBytes < expected ? "truncated" : "oversized")
-          + ": header declares shape " + shapeString(header.shape()) + " of "
-          + header.dtype().npyDescr() + " = " + expected + " data bytes, but the file has "
-          + dataBytes + " bytes after the header");
+      throw new Qnn4jFormatException(
+          source,
+          (dataBytes < expected ? "truncated" : "oversized")
+              + ": header declares shape "
+              + shapeString(header.shape())
+              + " of "
+              + header.dtype().npyDescr()
+              + " = "
+              + expected
+              + " data bytes, but the file has "
+              + dataBytes
+              + " bytes after the header");
     }
     return expected;
   }
@@ -417,8 +500,12 @@ public final class Npy {
 
   private static byte[] preamble(ArrayData array) {
     long[] shape = array.shape();
-    String dict = "{'descr': '" + array.dtype().npyDescr() + "', 'fortran_order': False, 'shape': "
-        + shapeString(shape) + ", }";
+    String dict =
+        "{'descr': '"
+            + array.dtype().npyDescr()
+            + "', 'fortran_order': False, 'shape': "
+            + shapeString(shape)
+            + ", }";
     if (shape.length > 0) {
       // numpy leaves room for the first dimension to grow to 21 digits so that appending writers
       // can rewrite the header in place; doing the same makes our files byte-identical to np.save.
@@ -510,9 +597,9 @@ public final class Npy {
 
   /**
    * Parser for the subset of Python literal syntax numpy writes in headers: a dict whose keys are
-   * strings and whose values are strings, {@code True}/{@code False}, or tuples of integers.
-   * A list (the descr of a structured dtype) is kept as a {@link StructuredDescr} so that the caller
-   * can reject it with a clear message.
+   * strings and whose values are strings, {@code True}/{@code False}, or tuples of integers. A list
+   * (the descr of a structured dtype) is kept as a {@link StructuredDescr} so that the caller can
+   * reject it with a clear message.
    */
   private static final class HeaderParser {
     private final String text;
@@ -574,7 +661,10 @@ public final class Npy {
       throw error("unexpected value");
     }
 
-    /** Skips a (possibly nested) list, returning its text; only descr values of structured dtypes are lists. */
+    /**
+     * Skips a (possibly nested) list, returning its text; only descr values of structured dtypes
+     * are lists.
+     */
     private String skipBracketed() {
       int start = pos;
       int depth = 0;

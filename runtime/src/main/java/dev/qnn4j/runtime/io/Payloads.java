@@ -49,8 +49,8 @@ final class Payloads {
 
   /**
    * Reads {@code count} elements from {@code channel} at byte {@code position}. The caller has
-   * already checked that the file holds these bytes; a shorter read means the file changed under
-   * us and is reported as truncation.
+   * already checked that the file holds these bytes; a shorter read means the file changed under us
+   * and is reported as truncation.
    */
   static Object read(FileChannel channel, long position, DType dtype, int count, String source)
       throws IOException {
@@ -67,8 +67,12 @@ final class Payloads {
         if (n < 0) {
           throw new Qnn4jFormatException(
               source,
-              "data truncated: expected " + totalBytes + " bytes at offset " + position
-                  + ", found " + (done + buffer.position()));
+              "data truncated: expected "
+                  + totalBytes
+                  + " bytes at offset "
+                  + position
+                  + ", found "
+                  + (done + buffer.position()));
         }
       }
       buffer.flip();
@@ -85,8 +89,14 @@ final class Payloads {
   static void checkFitsInHeap(String source, long bytes) throws Qnn4jFormatException {
     long max = Runtime.getRuntime().maxMemory();
     if (max != Long.MAX_VALUE && bytes > max) {
-      throw new Qnn4jFormatException(source, "its " + bytes + " bytes of array data do not fit in "
-          + "this JVM's maximum heap of " + max + " bytes; raise -Xmx");
+      throw new Qnn4jFormatException(
+          source,
+          "its "
+              + bytes
+              + " bytes of array data do not fit in "
+              + "this JVM's maximum heap of "
+              + max
+              + " bytes; raise -Xmx");
     }
   }
 

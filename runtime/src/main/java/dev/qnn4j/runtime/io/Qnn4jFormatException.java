@@ -14,6 +14,7 @@ public class Qnn4jFormatException extends IOException {
 
   /** Longest name {@link #quote} shows in full. */
   private static final int MAX_QUOTED = 100;
+
   /** Longest problem text a message carries; longer ones are cut (a backstop, see quote). */
   private static final int MAX_PROBLEM = 800;
 
@@ -47,7 +48,8 @@ public class Qnn4jFormatException extends IOException {
   public static String quote(String name) {
     if (name.length() > MAX_QUOTED) {
       // Keep messages short whatever a file contains; the start is what identifies a name.
-      int cut = Character.isHighSurrogate(name.charAt(MAX_QUOTED - 1)) ? MAX_QUOTED - 1 : MAX_QUOTED;
+      int cut =
+          Character.isHighSurrogate(name.charAt(MAX_QUOTED - 1)) ? MAX_QUOTED - 1 : MAX_QUOTED;
       return quote(name.substring(0, cut)) + "... (" + name.length() + " characters)";
     }
     StringBuilder sb = new StringBuilder(name.length() + 2).append('\'');

@@ -16,9 +16,9 @@ import java.util.Map;
 /**
  * A Python pickle reader (protocols 0-5, written from the protocol's opcode definitions) that only
  * builds what a PyTorch state dict is made of: None, bool, int, float, str, bytes, tuple, list,
- * dict, {@code collections.OrderedDict}, the storage types {@code torch.<Dtype>Storage},
- * {@code torch._utils._rebuild_tensor_v2} and {@code _rebuild_parameter}, and persistent ids
- * (resolved by the caller to storages).
+ * dict, {@code collections.OrderedDict}, the storage types {@code torch.<Dtype>Storage}, {@code
+ * torch._utils._rebuild_tensor_v2} and {@code _rebuild_parameter}, and persistent ids (resolved by
+ * the caller to storages).
  *
  * <p>Nothing in the file is ever executed: a global outside that list (e.g. {@code os.system}, or a
  * user's module class in a whole-model pickle) is refused as soon as it is read, naming the global,
@@ -92,9 +92,13 @@ final class RestrictedUnpickler {
 
   /** Deepest tuple nesting accepted in a dict key (a state dict's keys are flat strings). */
   private static final int MAX_KEY_DEPTH = 64;
+
   /** Longest integer (LONG1/LONG4) accepted, in bytes; torch's magic number has 10. */
   private static final int MAX_LONG_BYTES = 64;
-  /** Memo entries allowed (a pickle memoizes each object once; this bounds the map, not the file). */
+
+  /**
+   * Memo entries allowed (a pickle memoizes each object once; this bounds the map, not the file).
+   */
   private static final int MAX_MEMO = 1 << 24;
 
   private final ByteBuffer in;
@@ -105,8 +109,8 @@ final class RestrictedUnpickler {
   private final Map<Long, Object> memo = new HashMap<>();
 
   /**
-   * @param in the pickle bytes, read from its position on; left after the STOP opcode of each {@link
-   *     #load}, so consecutive pickles can be read one after the other
+   * @param in the pickle bytes, read from its position on; left after the STOP opcode of each
+   *     {@link #load}, so consecutive pickles can be read one after the other
    */
   RestrictedUnpickler(ByteBuffer in, String source, PersistentLoader persistentLoader) {
     this.in = in;
@@ -160,12 +164,15 @@ final class RestrictedUnpickler {
       case 'L' -> push(textLong(line())); // LONG
       case 'G' -> push(in.order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
       case 'F' -> push(textFloat(line())); // FLOAT
-      case 'X' -> push(utf8(length(in.order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL))); // BINUNICODE
+      case 'X' ->
+          push(
+              utf8(length(in.order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL))); // BINUNICODE
       case 0x8c -> push(utf8(u8())); // SHORT_BINUNICODE
       case 0x8d -> push(utf8(length(in.order(ByteOrder.LITTLE_ENDIAN).getLong()))); // BINUNICODE8
       case 'T' -> push(latin1(length(in.order(ByteOrder.LITTLE_ENDIAN).getInt()))); // BINSTRING
       case 'U' -> push(latin1(u8())); // SHORT_BINSTRING
-      case 'B' -> push(bytes(length(in.order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL))); // BINBYTES
+      case 'B' ->
+          push(bytes(length(in.order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL))); // BINBYTES
       case 'C' -> push(bytes(u8())); // SHORT_BINBYTES
       case ')' -> push(new Tuple(List.of())); // EMPTY_TUPLE
       case 0x85 -> push(tuple(1)); // TUPLE1
@@ -203,7 +210,8 @@ final class RestrictedUnpickler {
       case 'p' -> memoize(textLong(line()).longValue()); // PUT
       case 0x94 -> memoize(memo.size()); // MEMOIZE
       case 'h' -> push(recall(u8())); // BINGET
-      case 'j' -> push(recall(in.order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL)); // LONG_BINGET
+      case 'j' ->
+          push(recall(in.order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL)); // LONG_BINGET
       case 'g' -> push(recall(textLong(line()).longValue())); // GET
       case 'c' -> { // GLOBAL
         String module = line();
@@ -214,7 +222,11 @@ final class RestrictedUnpickler {
         Object name = pop();
         Object module = pop();
         if (!(module instanceof String m) || !(name instanceof String n)) {
-          throw fail("STACK_GLOBAL needs two strings, found " + typeName(module) + " and " + typeName(name));
+          throw fail(
+              "STACK_GLOBAL needs two strings, found "
+                  + typeName(module)
+                  + " and "
+                  + typeName(name));
         }
         push(global(m, n));
       }
@@ -234,8 +246,11 @@ final class RestrictedUnpickler {
         }
         push(persistentLoader.load(t));
       }
-      default -> throw fail(String.format("pickle opcode 0x%02x%s is not allowed: a state dict does not need it",
-          op, op >= 0x20 && op < 0x7f ? " ('" + (char) op + "')" : ""));
+      default ->
+          throw fail(
+              String.format(
+                  "pickle opcode 0x%02x%s is not allowed: a state dict does not need it",
+                  op, op >= 0x20 && op < 0x7f ? " ('" + (char) op + "')" : ""));
     }
   }
 
@@ -255,16 +270,26 @@ final class RestrictedUnpickler {
         return new StorageType(dtype);
       }
     }
-    throw new Qnn4jFormatException(source, "refused the Python global " + Qnn4jFormatException.quote(full)
-        + ": only a state dict's tensors, storages and plain values are read, nothing in the file is run"
-        + " (for a pickled model object, save model.state_dict() instead)");
+    throw new Qnn4jFormatException(
+        source,
+        "refused the Python global "
+            + Qnn4jFormatException.quote(full)
+            + ": only a state dict's tensors, storages and plain values are read, nothing in the file is run"
+            + " (for a pickled model object, save model.state_dict() instead)");
   }
 
   private Object call(Object callable, Object args) throws Qnn4jFormatException {
     if (!(callable instanceof Callable c)) {
-      throw fail("refused to call a " + typeName(callable) + ": only "
-          + Callable.REBUILD_TENSOR_V2.pythonName + ", " + Callable.REBUILD_PARAMETER.pythonName + " and "
-          + Callable.ORDERED_DICT.pythonName + " are called");
+      throw fail(
+          "refused to call a "
+              + typeName(callable)
+              + ": only "
+              + Callable.REBUILD_TENSOR_V2.pythonName
+              + ", "
+              + Callable.REBUILD_PARAMETER.pythonName
+              + " and "
+              + Callable.ORDERED_DICT.pythonName
+              + " are called");
     }
     if (!(args instanceof Tuple t)) {
       throw fail(c.pythonName + " needs a tuple of arguments, found " + typeName(args));
@@ -287,15 +312,25 @@ final class RestrictedUnpickler {
       case REBUILD_TENSOR_V2 -> {
         // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
         if (a.size() < 4) {
-          throw fail(c.pythonName + " is called with " + a.size() + " arguments, expected at least 4");
+          throw fail(
+              c.pythonName + " is called with " + a.size() + " arguments, expected at least 4");
         }
         if (!(a.get(1) instanceof Long offset) || offset < 0) {
-          throw fail(c.pythonName + ": storage offset " + describe(a.get(1)) + " is not a non-negative int");
+          throw fail(
+              c.pythonName
+                  + ": storage offset "
+                  + describe(a.get(1))
+                  + " is not a non-negative int");
         }
         long[] size = longs(a.get(2), "size");
         long[] stride = longs(a.get(3), "stride");
         if (size.length != stride.length) {
-          throw fail(c.pythonName + ": size has " + size.length + " dimensions but stride has " + stride.length);
+          throw fail(
+              c.pythonName
+                  + ": size has "
+                  + size.length
+                  + " dimensions but stride has "
+                  + stride.length);
         }
         return new TensorRef(a.get(0), offset, size, stride);
       }
@@ -303,7 +338,10 @@ final class RestrictedUnpickler {
     }
   }
 
-  /** BUILD: sets an object's state. Only the attribute dict of an OrderedDict (its _metadata) is accepted. */
+  /**
+   * BUILD: sets an object's state. Only the attribute dict of an OrderedDict (its _metadata) is
+   * accepted.
+   */
   private void build(Object target, Object state) throws Qnn4jFormatException {
     boolean dictState = state == null || state instanceof Map;
     if (target instanceof Map && dictState) {
@@ -317,14 +355,24 @@ final class RestrictedUnpickler {
 
   private long[] longs(Object value, String what) throws Qnn4jFormatException {
     if (!(value instanceof Tuple t)) {
-      throw fail(Callable.REBUILD_TENSOR_V2.pythonName + ": " + what + " is a " + typeName(value)
-          + ", expected a tuple of ints");
+      throw fail(
+          Callable.REBUILD_TENSOR_V2.pythonName
+              + ": "
+              + what
+              + " is a "
+              + typeName(value)
+              + ", expected a tuple of ints");
     }
     long[] out = new long[t.items().size()];
     for (int i = 0; i < out.length; i++) {
       if (!(t.items().get(i) instanceof Long v) || v < 0) {
-        throw fail(Callable.REBUILD_TENSOR_V2.pythonName + ": " + what + " holds " + describe(t.items().get(i))
-            + ", expected non-negative ints");
+        throw fail(
+            Callable.REBUILD_TENSOR_V2.pythonName
+                + ": "
+                + what
+                + " holds "
+                + describe(t.items().get(i))
+                + ", expected non-negative ints");
       }
       out[i] = v;
     }
@@ -410,8 +458,12 @@ final class RestrictedUnpickler {
       for (Object item : t.items()) {
         checkHashable(item, depth + 1);
       }
-    } else if (!(key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
-        || key instanceof Double || key instanceof Boolean)) {
+    } else if (!(key == null
+        || key instanceof String
+        || key instanceof Long
+        || key instanceof BigInteger
+        || key instanceof Double
+        || key instanceof Boolean)) {
       throw fail("dict key is a " + typeName(key) + ", which is not hashable");
     }
   }
@@ -447,7 +499,8 @@ final class RestrictedUnpickler {
   /** A declared length, checked against the bytes left. */
   private int length(long n) throws Qnn4jFormatException {
     if (n < 0 || n > in.remaining()) {
-      throw fail("pickle declares a " + n + "-byte value but only " + in.remaining() + " bytes are left");
+      throw fail(
+          "pickle declares a " + n + "-byte value but only " + in.remaining() + " bytes are left");
     }
     return (int) n;
   }
@@ -461,10 +514,12 @@ final class RestrictedUnpickler {
   private String utf8(int n) throws Qnn4jFormatException {
     byte[] b = bytes(n);
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(b)).toString();
+          .decode(ByteBuffer.wrap(b))
+          .toString();
     } catch (CharacterCodingException e) {
       throw fail("pickle holds a string that is not valid UTF-8");
     }
@@ -491,7 +546,8 @@ final class RestrictedUnpickler {
   /** Little-endian two's-complement integer of {@code n} bytes; a long where it fits. */
   private Object longOf(int n) throws Qnn4jFormatException {
     if (n < 0 || n > MAX_LONG_BYTES) {
-      throw fail("pickle holds a " + n + "-byte integer, more than the " + MAX_LONG_BYTES + " accepted");
+      throw fail(
+          "pickle holds a " + n + "-byte integer, more than the " + MAX_LONG_BYTES + " accepted");
     }
     byte[] le = bytes(n);
     if (n == 0) {
@@ -540,7 +596,10 @@ final class RestrictedUnpickler {
 
   /** A value for a message: short, never the content of a container. */
   static String describe(Object o) {
-    if (o instanceof Long || o instanceof Boolean || o instanceof Double || o instanceof BigInteger) {
+    if (o instanceof Long
+        || o instanceof Boolean
+        || o instanceof Double
+        || o instanceof BigInteger) {
       return o.toString();
     }
     if (o instanceof String s) {

@@ -31,15 +31,15 @@ import java.util.Set;
  * format, the weight format of the PyTorch reference models.
  *
  * <p>Layout: an unsigned 64-bit little-endian header length N, N bytes of UTF-8 JSON mapping each
- * tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end]}} (plus an optional
- * {@code "__metadata__"} string-to-string map), then the data blob; offsets are relative to the blob
- * and data is little-endian, row-major.
+ * tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end]}} (plus an optional {@code
+ * "__metadata__"} string-to-string map), then the data blob; offsets are relative to the blob and
+ * data is little-endian, row-major.
  *
  * <p>Reading validates as strictly as the reference implementation, so that any file accepted here
- * also loads in PyTorch: the JSON must be well-formed with no duplicate names, every dtype supported
- * (F32, F64, I64, I32, U8, I8), every byte range must match its shape, and the tensors must tile the
- * blob exactly (no overlap, no gap, no trailing bytes). Each failure is a one-line {@link
- * Qnn4jFormatException} naming the file and, where there is one, the tensor.
+ * also loads in PyTorch: the JSON must be well-formed with no duplicate names, every dtype
+ * supported (F32, F64, I64, I32, U8, I8), every byte range must match its shape, and the tensors
+ * must tile the blob exactly (no overlap, no gap, no trailing bytes). Each failure is a one-line
+ * {@link Qnn4jFormatException} naming the file and, where there is one, the tensor.
  */
 public final class Safetensors {
 
@@ -72,20 +72,29 @@ public final class Safetensors {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long fileSize = channel.size();
       if (fileSize < 8) {
-        throw new Qnn4jFormatException(source, "only " + fileSize
-            + " bytes, too short for the 8-byte header length of a safetensors file");
+        throw new Qnn4jFormatException(
+            source,
+            "only "
+                + fileSize
+                + " bytes, too short for the 8-byte header length of a safetensors file");
       }
       ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(channel, lengthField, 0);
       long headerLength = lengthField.flip().getLong();
       // Unsigned in the format; a negative long is a length beyond 2^63, equally impossible.
       if (headerLength < 0 || headerLength > fileSize - 8) {
-        throw new Qnn4jFormatException(source, "header length " + Long.toUnsignedString(headerLength)
-            + " exceeds the file size (" + fileSize + " bytes); not a safetensors file or truncated");
+        throw new Qnn4jFormatException(
+            source,
+            "header length "
+                + Long.toUnsignedString(headerLength)
+                + " exceeds the file size ("
+                + fileSize
+                + " bytes); not a safetensors file or truncated");
       }
       if (headerLength > MAX_HEADER_BYTES) {
-        throw new Qnn4jFormatException(source, "header length " + headerLength
-            + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
+        throw new Qnn4jFormatException(
+            source,
+            "header length " + headerLength + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
       }
       ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
       readFully(channel, headerBytes, 8);
@@ -109,19 +118,22 @@ public final class Safetensors {
   }
 
   /**
-   * Writes {@code tensors}, in the map's iteration order, and {@code metadata} (omitted if empty) as
-   * a safetensors file, atomically (see {@link AtomicFiles}).
+   * Writes {@code tensors}, in the map's iteration order, and {@code metadata} (omitted if empty)
+   * as a safetensors file, atomically (see {@link AtomicFiles}).
    */
   public static void write(Path file, Map<String, ArrayData> tensors, Map<String, String> metadata)
       throws IOException {
     byte[] header = encodeHeader(tensors, metadata);
-    AtomicFiles.write(file, out -> {
-      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
-      out.write(header);
-      for (ArrayData tensor : tensors.values()) {
-        Payloads.write(out, tensor);
-      }
-    });
+    AtomicFiles.write(
+        file,
+        out -> {
+          out.write(
+              ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+          out.write(header);
+          for (ArrayData tensor : tensors.values()) {
+            Payloads.write(out, tensor);
+          }
+        });
   }
 
   /** Writes {@code tensors} without metadata. */
@@ -145,9 +157,13 @@ public final class Safetensors {
         String name = reader.nextName();
         current = name;
         if (!seen.add(name)) {
-          throw new Qnn4jFormatException(source, "header lists "
-              + (name.equals(METADATA_KEY) ? METADATA_KEY : "tensor " + Qnn4jFormatException.quote(name))
-              + " twice");
+          throw new Qnn4jFormatException(
+              source,
+              "header lists "
+                  + (name.equals(METADATA_KEY)
+                      ? METADATA_KEY
+                      : "tensor " + Qnn4jFormatException.quote(name))
+                  + " twice");
         }
         if (name.equals(METADATA_KEY)) {
           parseMetadata(reader, metadata, source);
@@ -163,9 +179,13 @@ public final class Safetensors {
     } catch (Qnn4jFormatException e) {
       throw e;
     } catch (IOException | IllegalStateException | NumberFormatException e) {
-      throw new Qnn4jFormatException(source, "header is not valid JSON"
-          + (current == null ? "" : " (in tensor " + Qnn4jFormatException.quote(current) + ")")
-          + ": " + gsonDetail(e), e);
+      throw new Qnn4jFormatException(
+          source,
+          "header is not valid JSON"
+              + (current == null ? "" : " (in tensor " + Qnn4jFormatException.quote(current) + ")")
+              + ": "
+              + gsonDetail(e),
+          e);
     }
     return entries;
   }
@@ -182,28 +202,35 @@ public final class Safetensors {
   private static void parseMetadata(JsonReader reader, Map<String, String> metadata, String source)
       throws IOException {
     if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-      throw new Qnn4jFormatException(source, METADATA_KEY + " must be an object of strings, found "
-          + reader.peek());
+      throw new Qnn4jFormatException(
+          source, METADATA_KEY + " must be an object of strings, found " + reader.peek());
     }
     reader.beginObject();
     while (reader.hasNext()) {
       String key = reader.nextName();
       if (reader.peek() != JsonToken.STRING) {
-        throw new Qnn4jFormatException(source, METADATA_KEY + " value of "
-            + Qnn4jFormatException.quote(key) + " must be a string, found " + reader.peek());
+        throw new Qnn4jFormatException(
+            source,
+            METADATA_KEY
+                + " value of "
+                + Qnn4jFormatException.quote(key)
+                + " must be a string, found "
+                + reader.peek());
       }
       if (metadata.put(key, reader.nextString()) != null) {
-        throw new Qnn4jFormatException(source, METADATA_KEY + " lists "
-            + Qnn4jFormatException.quote(key) + " twice");
+        throw new Qnn4jFormatException(
+            source, METADATA_KEY + " lists " + Qnn4jFormatException.quote(key) + " twice");
       }
     }
     reader.endObject();
   }
 
-  private static Entry parseEntry(JsonReader reader, String name, String source) throws IOException {
+  private static Entry parseEntry(JsonReader reader, String name, String source)
+      throws IOException {
     String tensor = "tensor " + Qnn4jFormatException.quote(name);
     if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-      throw new Qnn4jFormatException(source, tensor + " must be a JSON object, found " + reader.peek());
+      throw new Qnn4jFormatException(
+          source, tensor + " must be a JSON object, found " + reader.peek());
     }
     String dtypeName = null;
     long[] shape = null;
@@ -220,8 +247,13 @@ public final class Safetensors {
         }
         case "shape" -> shape = readLongArray(reader, source, tensor + " shape");
         case "data_offsets" -> offsets = readLongArray(reader, source, tensor + " data_offsets");
-        default -> throw new Qnn4jFormatException(source, tensor + " has unknown field "
-            + Qnn4jFormatException.quote(field) + " (expected dtype, shape, data_offsets)");
+        default ->
+            throw new Qnn4jFormatException(
+                source,
+                tensor
+                    + " has unknown field "
+                    + Qnn4jFormatException.quote(field)
+                    + " (expected dtype, shape, data_offsets)");
       }
     }
     reader.endObject();
@@ -232,37 +264,49 @@ public final class Safetensors {
     }
     DType dtype = DType.fromSafetensorsName(dtypeName);
     if (dtype == null) {
-      throw new Qnn4jFormatException(source, tensor + " has unsupported dtype "
-          + Qnn4jFormatException.quote(dtypeName) + " (supported: F32, F64, I64, I32, U8, I8)");
+      throw new Qnn4jFormatException(
+          source,
+          tensor
+              + " has unsupported dtype "
+              + Qnn4jFormatException.quote(dtypeName)
+              + " (supported: F32, F64, I64, I32, U8, I8)");
     }
     if (offsets.length != 2) {
-      throw new Qnn4jFormatException(source, tensor + " data_offsets must be [begin, end], found "
-          + offsets.length + " numbers");
+      throw new Qnn4jFormatException(
+          source,
+          tensor + " data_offsets must be [begin, end], found " + offsets.length + " numbers");
     }
     long begin = offsets[0];
     long end = offsets[1];
     if (begin > end) {
-      throw new Qnn4jFormatException(source, tensor + " data_offsets [" + begin + ", " + end
-          + "] end before they begin");
+      throw new Qnn4jFormatException(
+          source, tensor + " data_offsets [" + begin + ", " + end + "] end before they begin");
     }
     long elements = 1;
     for (long d : shape) {
       // Shapes whose byte count overflows cannot match any real offsets either.
       if (d != 0 && elements > Long.MAX_VALUE / dtype.byteSize() / d) {
-        throw new Qnn4jFormatException(source, tensor + " shape " + Arrays.toString(shape)
-            + " is too large");
+        throw new Qnn4jFormatException(
+            source, tensor + " shape " + Arrays.toString(shape) + " is too large");
       }
       elements *= d;
     }
     long expectedBytes = elements * dtype.byteSize();
     if (end - begin != expectedBytes) {
-      throw new Qnn4jFormatException(source, tensor + " declares " + elements
-          + " elements but its data_offsets span " + (end - begin) + " bytes (expected "
-          + expectedBytes + ")");
+      throw new Qnn4jFormatException(
+          source,
+          tensor
+              + " declares "
+              + elements
+              + " elements but its data_offsets span "
+              + (end - begin)
+              + " bytes (expected "
+              + expectedBytes
+              + ")");
     }
     if (elements > ArrayData.MAX_ELEMENTS) {
-      throw new Qnn4jFormatException(source, tensor + " has " + elements
-          + " elements, more than a Java array can hold");
+      throw new Qnn4jFormatException(
+          source, tensor + " has " + elements + " elements, more than a Java array can hold");
     }
     return new Entry(name, dtype, shape, begin, end);
   }
@@ -271,22 +315,24 @@ public final class Safetensors {
   private static long[] readLongArray(JsonReader reader, String source, String what)
       throws IOException {
     if (reader.peek() != JsonToken.BEGIN_ARRAY) {
-      throw new Qnn4jFormatException(source, what + " must be an array of integers, found "
-          + reader.peek());
+      throw new Qnn4jFormatException(
+          source, what + " must be an array of integers, found " + reader.peek());
     }
     List<Long> values = new ArrayList<>();
     reader.beginArray();
     while (reader.hasNext()) {
       if (reader.peek() != JsonToken.NUMBER) {
-        throw new Qnn4jFormatException(source, what + " must contain integers, found " + reader.peek());
+        throw new Qnn4jFormatException(
+            source, what + " must contain integers, found " + reader.peek());
       }
       String text = reader.nextString();
       long value;
       try {
         value = Long.parseLong(text);
       } catch (NumberFormatException e) {
-        throw new Qnn4jFormatException(source, what + " contains " + Qnn4jFormatException.quote(text)
-            + ", not an integer in range");
+        throw new Qnn4jFormatException(
+            source,
+            what + " contains " + Qnn4jFormatException.quote(text) + ", not an integer in range");
       }
       if (value < 0) {
         throw new Qnn4jFormatException(source, what + " contains the negative value " + value);
@@ -307,24 +353,50 @@ public final class Safetensors {
     for (Entry e : byOffset) {
       String tensor = "tensor " + Qnn4jFormatException.quote(e.name());
       if (e.end() > blobSize) {
-        throw new Qnn4jFormatException(source, tensor + " data_offsets [" + e.begin() + ", "
-            + e.end() + "] run past the end of the " + blobSize + "-byte data section");
+        throw new Qnn4jFormatException(
+            source,
+            tensor
+                + " data_offsets ["
+                + e.begin()
+                + ", "
+                + e.end()
+                + "] run past the end of the "
+                + blobSize
+                + "-byte data section");
       }
       if (e.begin() < covered) {
-        throw new Qnn4jFormatException(source, tensor + " data_offsets [" + e.begin() + ", "
-            + e.end() + "] overlap tensor " + Qnn4jFormatException.quote(previous.name())
-            + " [" + previous.begin() + ", " + previous.end() + "]");
+        throw new Qnn4jFormatException(
+            source,
+            tensor
+                + " data_offsets ["
+                + e.begin()
+                + ", "
+                + e.end()
+                + "] overlap tensor "
+                + Qnn4jFormatException.quote(previous.name())
+                + " ["
+                + previous.begin()
+                + ", "
+                + previous.end()
+                + "]");
       }
       if (e.begin() > covered) {
-        throw new Qnn4jFormatException(source, "data bytes [" + covered + ", " + e.begin()
-            + ") belong to no tensor (gap before tensor " + Qnn4jFormatException.quote(e.name()) + ")");
+        throw new Qnn4jFormatException(
+            source,
+            "data bytes ["
+                + covered
+                + ", "
+                + e.begin()
+                + ") belong to no tensor (gap before tensor "
+                + Qnn4jFormatException.quote(e.name())
+                + ")");
       }
       covered = e.end();
       previous = e;
     }
     if (covered != blobSize) {
-      throw new Qnn4jFormatException(source, "data section has " + blobSize
-          + " bytes but the tensors cover only " + covered);
+      throw new Qnn4jFormatException(
+          source, "data section has " + blobSize + " bytes but the tensors cover only " + covered);
     }
   }
 
@@ -385,7 +457,8 @@ public final class Safetensors {
 
   private static String decodeUtf8(ByteBuffer bytes, String source) throws Qnn4jFormatException {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(bytes)

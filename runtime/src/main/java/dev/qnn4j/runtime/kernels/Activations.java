@@ -1,6 +1,9 @@
 package dev.qnn4j.runtime.kernels;
 
-/** Elementwise activations and their gradients on caller-owned arrays (the tape and compiled steps share them). */
+/**
+ * Elementwise activations and their gradients on caller-owned arrays (the tape and compiled steps
+ * share them).
+ */
 public final class Activations {
   private Activations() {}
 
@@ -8,26 +11,35 @@ public final class Activations {
   public static void relu(float[] x, float[] out, int length) {
     // Math.max keeps NaN (as PyTorch does) and compiles without a branch, which matters: on
     // activations about half positive, a branch per element mispredicts and was 50x slower.
-    Parallel.forRange(length, 1, (chunk, from, to) -> {
-      for (int i = from; i < to; i++) {
-        out[i] = Math.max(x[i], 0f);
-      }
-    });
-  }
-
-  /** {@code gx = y > 0 ? g : 0} from the ReLU's output {@code y}, over the first {@code length} values. */
-  public static void reluBackward(float[] g, float[] y, float[] gx, int length) {
-    Parallel.forRange(length, 1, (chunk, from, to) -> {
-      for (int i = from; i < to; i++) {
-        gx[i] = passWherePositive(g[i], y[i]);
-      }
-    });
+    Parallel.forRange(
+        length,
+        1,
+        (chunk, from, to) -> {
+          for (int i = from; i < to; i++) {
+            out[i] = Math.max(x[i], 0f);
+          }
+        });
   }
 
   /**
-   * {@code y > 0 ? g : 0} without a branch: as integers, the bits of a float y lie in (0, 0x7f800000]
-   * exactly when y is above zero (NaN and negative values fall outside), which gives an all-ones or
-   * all-zeros mask for g's bits.
+   * {@code gx = y > 0 ? g : 0} from the ReLU's output {@code y}, over the first {@code length}
+   * values.
+   */
+  public static void reluBackward(float[] g, float[] y, float[] gx, int length) {
+    Parallel.forRange(
+        length,
+        1,
+        (chunk, from, to) -> {
+          for (int i = from; i < to; i++) {
+            gx[i] = passWherePositive(g[i], y[i]);
+          }
+        });
+  }
+
+  /**
+   * {@code y > 0 ? g : 0} without a branch: as integers, the bits of a float y lie in (0,
+   * 0x7f800000] exactly when y is above zero (NaN and negative values fall outside), which gives an
+   * all-ones or all-zeros mask for g's bits.
    */
   public static float passWherePositive(float g, float y) {
     int bits = Float.floatToRawIntBits(y);

@@ -1,13 +1,22 @@
 package dev.qnn4j.runtime.kernels;
 
 /**
- * The shape arithmetic of a 2-d convolution or pooling window over an NCHW input:
- * {@code out = floor((in + 2 * pad - dilation * (k - 1) - 1) / stride) + 1}, as PyTorch computes it.
+ * The shape arithmetic of a 2-d convolution or pooling window over an NCHW input: {@code out =
+ * floor((in + 2 * pad - dilation * (k - 1) - 1) / stride) + 1}, as PyTorch computes it.
  */
 public record ConvGeometry(
-    int batch, int inChannels, int inHeight, int inWidth,
-    int kernelHeight, int kernelWidth,
-    int strideH, int strideW, int padH, int padW, int dilationH, int dilationW) {
+    int batch,
+    int inChannels,
+    int inHeight,
+    int inWidth,
+    int kernelHeight,
+    int kernelWidth,
+    int strideH,
+    int strideW,
+    int padH,
+    int padW,
+    int dilationH,
+    int dilationW) {
 
   // Floor division, as PyTorch: a window that does not fit gives a size of 0 or less, never 1.
   public int outHeight() {

@@ -11,8 +11,19 @@ public final class ConvTranspose {
   private ConvTranspose() {}
 
   /** The geometry; {@code [0]} height, {@code [1]} width where a pair is given. */
-  public record Geometry(int n, int inC, int h, int w, int outC, int kh, int kw, int[] stride, int[] padding,
-      int[] outputPadding, int[] dilation, int groups) {
+  public record Geometry(
+      int n,
+      int inC,
+      int h,
+      int w,
+      int outC,
+      int kh,
+      int kw,
+      int[] stride,
+      int[] padding,
+      int[] outputPadding,
+      int[] dilation,
+      int groups) {
     public int outHeight() {
       return (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outputPadding[0] + 1;
     }
@@ -48,8 +59,9 @@ public final class ConvTranspose {
                   float col = 0f;
                   for (int icl = 0; icl < cinG; icl++) {
                     int ic = grp * cinG + icl;
-                    col += x[(s * g.inC() + ic) * hw + iy * g.w() + ix]
-                        * w[((ic * coutG + oc) * g.kh() + ky) * g.kw() + kx];
+                    col +=
+                        x[(s * g.inC() + ic) * hw + iy * g.w() + ix]
+                            * w[((ic * coutG + oc) * g.kh() + ky) * g.kw() + kx];
                   }
                   out[outBase + oy * ow + ox] += col;
                 }
@@ -69,7 +81,8 @@ public final class ConvTranspose {
   }
 
   /** Gradients {@code {input, weight, bias}} (bias null when {@code hasBias} is false). */
-  public static float[][] backward(float[] gOut, float[] x, float[] w, boolean hasBias, Geometry g) {
+  public static float[][] backward(
+      float[] gOut, float[] x, float[] w, boolean hasBias, Geometry g) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int cinG = g.inC() / g.groups();

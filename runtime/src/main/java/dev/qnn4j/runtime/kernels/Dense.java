@@ -22,10 +22,19 @@ public final class Dense {
 
   /**
    * The gradients for output gradient {@code gy [n, out]}, each overwritten: {@code gx} (null when
-   * the input needs none), {@code gw}, {@code gb} (null without bias; each sum in double, in order).
+   * the input needs none), {@code gw}, {@code gb} (null without bias; each sum in double, in
+   * order).
    */
-  public static void backward(float[] gy, float[] x, int n, int in, int out, float[] w,
-      float[] gx, float[] gw, float[] gb) {
+  public static void backward(
+      float[] gy,
+      float[] x,
+      int n,
+      int in,
+      int out,
+      float[] w,
+      float[] gx,
+      float[] gw,
+      float[] gb) {
     if (gx != null) {
       Gemm.multiply(false, false, n, in, out, gy, w, gx);
     }

@@ -1,43 +1,55 @@
 package dev.qnn4j.runtime.kernels;
 
 /**
- * Integer fake quantization in one pass, as Brevitas' {@code IntQuant} computes it:
- * {@code y = x / s + z; q = clamp(round(y), min, max); out = (q - z) * s}, rounding half to even
- * ({@code torch.round}). The scale is per tensor, or per channel with channel {@code c = (i / inner) %
+ * Integer fake quantization in one pass, as Brevitas' {@code IntQuant} computes it: {@code y = x /
+ * s + z; q = clamp(round(y), min, max); out = (q - z) * s}, rounding half to even ({@code
+ * torch.round}). The scale is per tensor, or per channel with channel {@code c = (i / inner) %
  * channels} for element {@code i}.
  *
  * <p>Integer ranges up to 2^21 wide (every weight and activation bit width up to 21) take a
  * branch-free path: on data that straddles the clamp bounds, a branch per element mispredicts about
  * half the time and made these kernels ten times slower. It clamps y to {@code [min - 1, max + 1]}
- * first, which changes no result (anything beyond still rounds outside {@code [min, max]}) and keeps
- * |y| below 2^22, where adding and subtracting 1.5 * 2^23 rounds exactly like {@code torch.round}.
- * On purpose, a zero keeps no sign there: torch gives -0 for inputs in (-0.5, 0), which compares
- * equal. Wider ranges (Int32 biases) take the exact element-by-element path.
+ * first, which changes no result (anything beyond still rounds outside {@code [min, max]}) and
+ * keeps |y| below 2^22, where adding and subtracting 1.5 * 2^23 rounds exactly like {@code
+ * torch.round}. On purpose, a zero keeps no sign there: torch gives -0 for inputs in (-0.5, 0),
+ * which compares equal. Wider ranges (Int32 biases) take the exact element-by-element path.
  */
 public final class FakeQuant {
   private FakeQuant() {}
 
-  /** The widest integer range of the branch-free path: |y| then stays below 2^22 (see the class notes). */
+  /**
+   * The widest integer range of the branch-free path: |y| then stays below 2^22 (see the class
+   * notes).
+   */
   private static final float FAST_PATH_LIMIT = 2097152f;
 
-  /** Writes the dequantized values {@code (clamp(round(x / s + z), min, max) - z) * s} to {@code out}. */
-  public static void forward(float[] x, float[] scale, long inner, float zeroPoint, float min, float max, float[] out) {
+  /**
+   * Writes the dequantized values {@code (clamp(round(x / s + z), min, max) - z) * s} to {@code
+   * out}.
+   */
+  public static void forward(
+      float[] x, float[] scale, long inner, float zeroPoint, float min, float max, float[] out) {
     boolean fast = isNarrow(min, max);
-    forEachBlock(x.length, scale.length, inner, (chunk, from, to, c) -> {
-      float s = scale[c];
-      if (fast) {
-        forwardNarrow(x, from, to, s, zeroPoint, min, max, out);
-        return;
-      }
-      for (int i = from; i < to; i++) {
-        float q = Math.max(min, Math.min(max, roundHalfEven(x[i] / s + zeroPoint)));
-        // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
-        out[i] = (q - zeroPoint) * s;
-      }
-    });
+    forEachBlock(
+        x.length,
+        scale.length,
+        inner,
+        (chunk, from, to, c) -> {
+          float s = scale[c];
+          if (fast) {
+            forwardNarrow(x, from, to, s, zeroPoint, min, max, out);
+            return;
+          }
+          for (int i = from; i < to; i++) {
+            float q = Math.max(min, Math.min(max, roundHalfEven(x[i] / s + zeroPoint)));
+            // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
+            out[i] = (q - zeroPoint) * s;
+          }
+        });
   }
 
-  private static void forwardNarrow(float[] x, int from, int to, float s, float z, float min, float max, float[] out) {
+  private static void forwardNarrow(
+      float[] x, int from, int to, float s, float z, float min, float max, float[] out) {
     float lo = min - 1f;
     float hi = max + 1f;
     for (int i = from; i < to; i++) {
@@ -64,7 +76,8 @@ public final class FakeQuant {
   }
 
   /** The integers {@code clamp(round(x / s + z), min, max)}. */
-  public static float[] toInt(float[] x, float[] scale, long inner, float zeroPoint, float min, float max) {
+  public static float[] toInt(
+      float[] x, float[] scale, long inner, float zeroPoint, float min, float max) {
     int channels = scale.length;
     float[] q = new float[x.length];
     for (int i = 0; i < x.length; i++) {
@@ -79,23 +92,35 @@ public final class FakeQuant {
    * Gradients of the fake quantization with a straight-through round. With {@code steClamp} the
    * clamp passes gradients everywhere (Brevitas' {@code TensorClampSte}, used for weights);
    * otherwise only where the rounded value lies within [min, max] (Brevitas' {@code TensorClamp},
-   * used for activations and biases). Writes the input gradient to {@code gradX} (when not null) and
-   * returns the scale gradient, one value per scale entry, following PyTorch's chain: {@code out = q
-   * * s} gives {@code dq = g * s, ds += g * q}; {@code y = x / s} gives {@code dx = dy / s, ds += -dy
-   * * x / s^2}. The scale gradient is summed in double, per core in index order.
+   * used for activations and biases). Writes the input gradient to {@code gradX} (when not null)
+   * and returns the scale gradient, one value per scale entry, following PyTorch's chain: {@code
+   * out = q * s} gives {@code dq = g * s, ds += g * q}; {@code y = x / s} gives {@code dx = dy / s,
+   * ds += -dy * x / s^2}. The scale gradient is summed in double, per core in index order.
    */
   public static float[] backward(
-      float[] x, float[] scale, long inner, float zeroPoint, float min, float max,
-      float[] gradOut, boolean steClamp, float[] gradX) {
+      float[] x,
+      float[] scale,
+      long inner,
+      float zeroPoint,
+      float min,
+      float max,
+      float[] gradOut,
+      boolean steClamp,
+      float[] gradX) {
     int channels = scale.length;
     boolean fast = isNarrow(min, max);
     double[][] partial = new double[Parallel.chunks(x.length, 1)][channels];
-    forEachBlock(x.length, channels, inner, (chunk, from, to, c) -> {
-      float s = scale[c];
-      partial[chunk][c] += fast
-          ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
-          : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
-    });
+    forEachBlock(
+        x.length,
+        channels,
+        inner,
+        (chunk, from, to, c) -> {
+          float s = scale[c];
+          partial[chunk][c] +=
+              fast
+                  ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
+                  : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
+        });
     float[] result = new float[channels];
     for (int c = 0; c < channels; c++) {
       double sum = 0;
@@ -107,8 +132,17 @@ public final class FakeQuant {
     return result;
   }
 
-  private static double backwardNarrow(float[] x, int from, int to, float s, float z, float min, float max,
-      float[] gradOut, boolean steClamp, float[] gradX) {
+  private static double backwardNarrow(
+      float[] x,
+      int from,
+      int to,
+      float s,
+      float z,
+      float min,
+      float max,
+      float[] gradOut,
+      boolean steClamp,
+      float[] gradX) {
     float lo = min - 1f;
     float hi = max + 1f;
     float sSquared = s * s;
@@ -146,7 +180,9 @@ public final class FakeQuant {
     return sumOfPairs(byQ, byX, from, to);
   }
 
-  /** {@code sum(a[i] + b[i])} over {@code [from, to)} in double, with four independent partial sums. */
+  /**
+   * {@code sum(a[i] + b[i])} over {@code [from, to)} in double, with four independent partial sums.
+   */
   private static double sumOfPairs(float[] a, float[] b, int from, int to) {
     double s0 = 0;
     double s1 = 0;
@@ -165,8 +201,17 @@ public final class FakeQuant {
     return (s0 + s1) + (s2 + s3);
   }
 
-  private static double backwardWide(float[] x, int from, int to, float s, float z, float min, float max,
-      float[] gradOut, boolean steClamp, float[] gradX) {
+  private static double backwardWide(
+      float[] x,
+      int from,
+      int to,
+      float s,
+      float z,
+      float min,
+      float max,
+      float[] gradOut,
+      boolean steClamp,
+      float[] gradX) {
     double gradScale = 0;
     for (int i = from; i < to; i++) {
       float r = roundHalfEven(x[i] / s + z);
@@ -187,7 +232,9 @@ public final class FakeQuant {
     return min >= -FAST_PATH_LIMIT && max <= FAST_PATH_LIMIT;
   }
 
-  /** A run of elements {@code [from, to)} that share channel {@code c}, in core chunk {@code chunk}. */
+  /**
+   * A run of elements {@code [from, to)} that share channel {@code c}, in core chunk {@code chunk}.
+   */
   @FunctionalInterface
   private interface Block {
     void run(int chunk, int from, int to, int c);
@@ -195,18 +242,21 @@ public final class FakeQuant {
 
   /** Splits {@code [0, n)} over the cores, then each chunk into runs of one channel. */
   private static void forEachBlock(int n, int channels, long inner, Block body) {
-    Parallel.forRange(n, 1, (chunk, from, to) -> {
-      if (channels == 1) {
-        body.run(chunk, from, to, 0);
-        return;
-      }
-      int i = from;
-      while (i < to) {
-        long block = i / inner;
-        int end = (int) Math.min(to, (block + 1) * inner);
-        body.run(chunk, i, end, (int) (block % channels));
-        i = end;
-      }
-    });
+    Parallel.forRange(
+        n,
+        1,
+        (chunk, from, to) -> {
+          if (channels == 1) {
+            body.run(chunk, from, to, 0);
+            return;
+          }
+          int i = from;
+          while (i < to) {
+            long block = i / inner;
+            int end = (int) Math.min(to, (block + 1) * inner);
+            body.run(chunk, i, end, (int) (block % channels));
+            i = end;
+          }
+        });
   }
 }

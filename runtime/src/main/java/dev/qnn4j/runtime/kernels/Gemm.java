@@ -10,9 +10,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * the LeNet's small products 5-30% slower. Transposed operands are handled by BLAS itself (ND4J's
  * own gemm copies them and was ten times slower here).
  *
- * <p>Products with few rows and long ones ({@code op(b)} not transposed, at least {@link
- * #LONG_ROW} columns: the LeNet's first convolution, forward and input gradient) run in Java
- * instead, twice as fast as OpenBLAS at that shape: see {@link #multiplyLongRows}.
+ * <p>Products with few rows and long ones ({@code op(b)} not transposed, at least {@link #LONG_ROW}
+ * columns: the LeNet's first convolution, forward and input gradient) run in Java instead, twice as
+ * fast as OpenBLAS at that shape: see {@link #multiplyLongRows}.
  */
 public final class Gemm {
   private static final int ROW_MAJOR = 101;
@@ -40,19 +40,28 @@ public final class Gemm {
 
   /** Rows at least this long take the Java kernel, when there are few of them. */
   static final int LONG_ROW = 512;
+
   /** At most this many rows take the Java kernel, whose accumulator rows must stay in cache. */
   private static final int MAX_ROWS = 128;
+
   private static final long MAX_ACCUMULATED_VALUES = 1 << 17;
 
   private Gemm() {}
 
   /**
    * {@code c = op(a) x op(b)} for row-major matrices, where {@code op(a)} is {@code [m, k]} and
-   * {@code op(b)} is {@code [k, n]}; {@code a} is stored {@code [k, m]} when transposed, likewise b.
-   * {@code c} must hold at least {@code m * n} values; its first {@code m * n} are overwritten.
+   * {@code op(b)} is {@code [k, n]}; {@code a} is stored {@code [k, m]} when transposed, likewise
+   * b. {@code c} must hold at least {@code m * n} values; its first {@code m * n} are overwritten.
    */
   public static void multiply(
-      boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, float[] b, float[] c) {
+      boolean transposeA,
+      boolean transposeB,
+      int m,
+      int n,
+      int k,
+      float[] a,
+      float[] b,
+      float[] c) {
     if (m == 0 || n == 0) {
       return;
     }
@@ -77,7 +86,8 @@ public final class Gemm {
    * accumulates in an array of its own and each row of b is first copied to a staging array: then
    * all run at index j. Four rows of c share one pass over the staged row. Sums run in kk order.
    */
-  static void multiplyLongRows(boolean transposeA, int m, int n, int k, float[] a, float[] b, float[] c) {
+  static void multiplyLongRows(
+      boolean transposeA, int m, int n, int k, float[] a, float[] b, float[] c) {
     float[][] acc = Workspace.rows(Workspace.Slot.LONG_ROW_ACCUMULATORS, m, n);
     float[] t = Workspace.floats(Workspace.Slot.LONG_ROW_STAGING, n);
     for (int o = 0; o < m; o++) {
@@ -121,14 +131,22 @@ public final class Gemm {
   }
 
   /** A new {@code m x n} product array. */
-  public static float[] multiply(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, float[] b) {
+  public static float[] multiply(
+      boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, float[] b) {
     float[] c = new float[m * n];
     multiply(transposeA, transposeB, m, n, k, a, b, c);
     return c;
   }
 
-  private static void product(boolean transposeA, boolean transposeB, int m, int n, int k,
-      float[] a, float[] b, float[] c) {
+  private static void product(
+      boolean transposeA,
+      boolean transposeB,
+      int m,
+      int n,
+      int k,
+      float[] a,
+      float[] b,
+      float[] c) {
     int sizeA = m * k;
     int sizeB = k * n;
     int sizeC = m * n;
@@ -136,8 +154,21 @@ public final class Gemm {
     FloatPointer pa = s.get(0, sizeA).put(a, 0, sizeA);
     FloatPointer pb = s.get(1, sizeB).put(b, 0, sizeB);
     FloatPointer pc = s.get(2, sizeC);
-    openblas_nolapack.cblas_sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS,
-        m, n, k, 1f, pa, transposeA ? m : k, pb, transposeB ? k : n, 0f, pc, n);
+    openblas_nolapack.cblas_sgemm(
+        ROW_MAJOR,
+        transposeA ? TRANS : NO_TRANS,
+        transposeB ? TRANS : NO_TRANS,
+        m,
+        n,
+        k,
+        1f,
+        pa,
+        transposeA ? m : k,
+        pb,
+        transposeB ? k : n,
+        0f,
+        pc,
+        n);
     pc.get(c, 0, sizeC);
   }
 }

@@ -2,14 +2,17 @@ package dev.qnn4j.runtime.kernels;
 
 /**
  * Unfolds convolution windows into a matrix so a convolution becomes one matrix product, and folds
- * gradients back. For channels {@code [c0, c0 + cs)} of an NCHW input, the column matrix has
- * {@code cs * kh * kw} rows (channel-major, then kernel row, then kernel column, matching the
- * weight layout {@code [out, in, kh, kw]}) and {@code batch * outH * outW} columns (sample-major).
+ * gradients back. For channels {@code [c0, c0 + cs)} of an NCHW input, the column matrix has {@code
+ * cs * kh * kw} rows (channel-major, then kernel row, then kernel column, matching the weight
+ * layout {@code [out, in, kh, kw]}) and {@code batch * outH * outW} columns (sample-major).
  */
 public final class Im2Col {
   private Im2Col() {}
 
-  /** Writes the column matrix into the first {@code rows * cols} entries of {@code out}, padding included. */
+  /**
+   * Writes the column matrix into the first {@code rows * cols} entries of {@code out}, padding
+   * included.
+   */
   public static void unfold(float[] input, ConvGeometry g, int c0, int cs, float[] out) {
     unfold(input, 0, g, c0, cs, out);
   }
@@ -18,7 +21,8 @@ public final class Im2Col {
    * As {@link #unfold(float[], ConvGeometry, int, int, float[])} for the {@code g.batch()} samples
    * that start at {@code inputOffset} in {@code input} (a chunk of a larger batch).
    */
-  public static void unfold(float[] input, int inputOffset, ConvGeometry g, int c0, int cs, float[] out) {
+  public static void unfold(
+      float[] input, int inputOffset, ConvGeometry g, int c0, int cs, float[] out) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -27,47 +31,57 @@ public final class Im2Col {
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
     // Channels write disjoint rows: split them across cores.
-    Parallel.forRange(cs, (long) kh * kw * cols, (chunk, cFrom, cTo) -> {
-      for (int c = cFrom; c < cTo; c++) {
-        for (int ki = 0; ki < kh; ki++) {
-          for (int kj = 0; kj < kw; kj++) {
-            int rowBase = ((c * kh + ki) * kw + kj) * cols;
-            int shift = kj * g.dilationW() - g.padW();
-            for (int n = 0; n < g.batch(); n++) {
-              int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
-              int outBase = rowBase + n * p;
-              for (int y = 0; y < oh; y++) {
-                int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
-                int o = outBase + y * ow;
-                if (iy < 0 || iy >= g.inHeight()) {
-                  java.util.Arrays.fill(out, o, o + ow, 0f);
-                  continue;
-                }
-                int inRow = inBase + iy * g.inWidth();
-                if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
-                  // Unit stride inside the image: the row is one contiguous copy.
-                  System.arraycopy(input, inRow + shift, out, o, ow);
-                  continue;
-                }
-                for (int x = 0; x < ow; x++) {
-                  int ix = x * g.strideW() + shift;
-                  out[o + x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
+    Parallel.forRange(
+        cs,
+        (long) kh * kw * cols,
+        (chunk, cFrom, cTo) -> {
+          for (int c = cFrom; c < cTo; c++) {
+            for (int ki = 0; ki < kh; ki++) {
+              for (int kj = 0; kj < kw; kj++) {
+                int rowBase = ((c * kh + ki) * kw + kj) * cols;
+                int shift = kj * g.dilationW() - g.padW();
+                for (int n = 0; n < g.batch(); n++) {
+                  int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
+                  int outBase = rowBase + n * p;
+                  for (int y = 0; y < oh; y++) {
+                    int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+                    int o = outBase + y * ow;
+                    if (iy < 0 || iy >= g.inHeight()) {
+                      java.util.Arrays.fill(out, o, o + ow, 0f);
+                      continue;
+                    }
+                    int inRow = inBase + iy * g.inWidth();
+                    if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                      // Unit stride inside the image: the row is one contiguous copy.
+                      System.arraycopy(input, inRow + shift, out, o, ow);
+                      continue;
+                    }
+                    for (int x = 0; x < ow; x++) {
+                      int ix = x * g.strideW() + shift;
+                      out[o + x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
+                    }
+                  }
                 }
               }
             }
           }
-        }
-      }
-    });
+        });
   }
 
-  /** Adds the column-matrix gradient {@code cols} back into {@code gradInput} (the adjoint of unfold). */
+  /**
+   * Adds the column-matrix gradient {@code cols} back into {@code gradInput} (the adjoint of
+   * unfold).
+   */
   public static void fold(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput) {
     fold(cols, g, c0, cs, gradInput, 0);
   }
 
-  /** As {@link #fold(float[], ConvGeometry, int, int, float[])} into samples starting at {@code inputOffset}. */
-  public static void fold(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput, int inputOffset) {
+  /**
+   * As {@link #fold(float[], ConvGeometry, int, int, float[])} into samples starting at {@code
+   * inputOffset}.
+   */
+  public static void fold(
+      float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput, int inputOffset) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -76,41 +90,44 @@ public final class Im2Col {
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
     // Each channel adds into its own input planes only, so channels can run in parallel.
-    Parallel.forRange(cs, (long) kh * kw * ncols, (chunk, cFrom, cTo) -> {
-      for (int c = cFrom; c < cTo; c++) {
-        for (int ki = 0; ki < kh; ki++) {
-          for (int kj = 0; kj < kw; kj++) {
-            int rowBase = ((c * kh + ki) * kw + kj) * ncols;
-            int shift = kj * g.dilationW() - g.padW();
-            for (int n = 0; n < g.batch(); n++) {
-              int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
-              int colBase = rowBase + n * p;
-              for (int y = 0; y < oh; y++) {
-                int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
-                if (iy < 0 || iy >= g.inHeight()) {
-                  continue;
-                }
-                int inRow = inBase + iy * g.inWidth();
-                int o = colBase + y * ow;
-                if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
-                  int dst = inRow + shift;
-                  for (int x = 0; x < ow; x++) {
-                    gradInput[dst + x] += cols[o + x];
-                  }
-                  continue;
-                }
-                for (int x = 0; x < ow; x++) {
-                  int ix = x * g.strideW() + shift;
-                  if (ix >= 0 && ix < g.inWidth()) {
-                    gradInput[inRow + ix] += cols[o + x];
+    Parallel.forRange(
+        cs,
+        (long) kh * kw * ncols,
+        (chunk, cFrom, cTo) -> {
+          for (int c = cFrom; c < cTo; c++) {
+            for (int ki = 0; ki < kh; ki++) {
+              for (int kj = 0; kj < kw; kj++) {
+                int rowBase = ((c * kh + ki) * kw + kj) * ncols;
+                int shift = kj * g.dilationW() - g.padW();
+                for (int n = 0; n < g.batch(); n++) {
+                  int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
+                  int colBase = rowBase + n * p;
+                  for (int y = 0; y < oh; y++) {
+                    int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+                    if (iy < 0 || iy >= g.inHeight()) {
+                      continue;
+                    }
+                    int inRow = inBase + iy * g.inWidth();
+                    int o = colBase + y * ow;
+                    if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                      int dst = inRow + shift;
+                      for (int x = 0; x < ow; x++) {
+                        gradInput[dst + x] += cols[o + x];
+                      }
+                      continue;
+                    }
+                    for (int x = 0; x < ow; x++) {
+                      int ix = x * g.strideW() + shift;
+                      if (ix >= 0 && ix < g.inWidth()) {
+                        gradInput[inRow + ix] += cols[o + x];
+                      }
+                    }
                   }
                 }
               }
             }
           }
-        }
-      }
-    });
+        });
   }
 
   /**
@@ -119,17 +136,22 @@ public final class Im2Col {
    * out with the input's row length (see there).
    */
   public static boolean canFoldFullWidth(ConvGeometry g) {
-    return g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
-        && g.padH() == 0 && g.padW() == 0;
+    return g.strideH() == 1
+        && g.strideW() == 1
+        && g.dilationH() == 1
+        && g.dilationW() == 1
+        && g.padH() == 0
+        && g.padW() == 0;
   }
 
   /**
    * {@link #fold} for one sample from column rows of {@code outHeight * inWidth} values: output row
-   * y at {@code y * inWidth}, its last {@code inWidth - outWidth} values zero. Each of the {@code cs
-   * * kh * kw} rows then adds to its input plane as one contiguous run instead of outHeight runs of
-   * outWidth values, which were too short for the JIT to vectorize (3x slower for the LeNet).
+   * y at {@code y * inWidth}, its last {@code inWidth - outWidth} values zero. Each of the {@code
+   * cs * kh * kw} rows then adds to its input plane as one contiguous run instead of outHeight runs
+   * of outWidth values, which were too short for the JIT to vectorize (3x slower for the LeNet).
    */
-  public static void foldFullWidth(float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput, int inputOffset) {
+  public static void foldFullWidth(
+      float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput, int inputOffset) {
     int w = g.inWidth();
     int hw = g.inHeight() * w;
     int rowLength = g.outHeight() * w;

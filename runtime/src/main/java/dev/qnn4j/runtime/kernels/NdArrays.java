@@ -29,12 +29,18 @@ public final class NdArrays {
 
   /** A new C-ordered array holding {@code data}. */
   public static INDArray create(float[] data, long... shape) {
-    INDArray a = shape.length == 0
-        ? Nd4j.scalar(DataType.FLOAT, 0f)
-        : Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+    INDArray a =
+        shape.length == 0
+            ? Nd4j.scalar(DataType.FLOAT, 0f)
+            : Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
     if (a.length() != data.length) {
-      throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs "
-          + a.length() + " values, got " + data.length);
+      throw new IllegalArgumentException(
+          "shape "
+              + java.util.Arrays.toString(shape)
+              + " needs "
+              + a.length()
+              + " values, got "
+              + data.length);
     }
     a.data().asNioFloat().put(0, data, 0, data.length);
     return a;

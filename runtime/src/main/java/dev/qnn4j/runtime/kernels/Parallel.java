@@ -18,13 +18,15 @@ public final class Parallel {
   /** Below this many elements a loop runs on the calling thread: the hand-off would cost more. */
   public static final int MIN_PARALLEL_WORK = 1 << 15;
 
-  private static final int THREADS = Math.max(1, Integer.getInteger("qnn4j.threads",
-      Runtime.getRuntime().availableProcessors()));
+  private static final int THREADS =
+      Math.max(1, Integer.getInteger("qnn4j.threads", Runtime.getRuntime().availableProcessors()));
 
   /** How long an idle worker spins for the next loop before parking. */
   private static final long SPIN_NANOS = 50_000;
 
-  /** Set while a thread runs a chunk: nested loops then run inline instead of waiting on the pool. */
+  /**
+   * Set while a thread runs a chunk: nested loops then run inline instead of waiting on the pool.
+   */
   private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
   private static final ReentrantLock OWNER = new ReentrantLock();
@@ -32,6 +34,7 @@ public final class Parallel {
 
   /** The loop being run: written by the owner before {@link #generation} is incremented. */
   private static Chunk body;
+
   private static int loopSize;
   private static int loopChunks;
   private static volatile long generation;
@@ -169,7 +172,8 @@ public final class Parallel {
         int chunks = loopChunks;
         if (index < chunks) {
           try {
-            runInside(body, index, bound(loopSize, chunks, index), bound(loopSize, chunks, index + 1));
+            runInside(
+                body, index, bound(loopSize, chunks, index), bound(loopSize, chunks, index + 1));
           } catch (Throwable t) {
             failure = t;
           }

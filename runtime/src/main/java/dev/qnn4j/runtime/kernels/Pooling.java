@@ -20,17 +20,27 @@ public final class Pooling {
     int ow = g.outWidth();
     int planes = g.batch() * g.inChannels();
     int hw = g.inHeight() * g.inWidth();
-    boolean plain2x2 = g.kernelHeight() == 2 && g.kernelWidth() == 2 && g.strideH() == 2 && g.strideW() == 2
-        && g.padH() == 0 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1;
-    Parallel.forRange(planes, hw, (chunk, from, to) -> {
-      for (int pl = from; pl < to; pl++) {
-        if (plain2x2) {
-          max2x2(x, pl * hw, g.inWidth(), oh, ow, out, argmax, pl * oh * ow);
-        } else {
-          maxPlane(x, pl * hw, g, out, argmax, pl * oh * ow);
-        }
-      }
-    });
+    boolean plain2x2 =
+        g.kernelHeight() == 2
+            && g.kernelWidth() == 2
+            && g.strideH() == 2
+            && g.strideW() == 2
+            && g.padH() == 0
+            && g.padW() == 0
+            && g.dilationH() == 1
+            && g.dilationW() == 1;
+    Parallel.forRange(
+        planes,
+        hw,
+        (chunk, from, to) -> {
+          for (int pl = from; pl < to; pl++) {
+            if (plain2x2) {
+              max2x2(x, pl * hw, g.inWidth(), oh, ow, out, argmax, pl * oh * ow);
+            } else {
+              maxPlane(x, pl * hw, g, out, argmax, pl * oh * ow);
+            }
+          }
+        });
   }
 
   /**
@@ -39,7 +49,8 @@ public final class Pooling {
    * enough to make this four times slower). Which of two values wins is read from the sign bit of
    * their difference; a NaN difference (NaN or infinities in the window) takes the exact path.
    */
-  private static void max2x2(float[] x, int base, int w, int oh, int ow, float[] out, int[] argmax, int o) {
+  private static void max2x2(
+      float[] x, int base, int w, int oh, int ow, float[] out, int[] argmax, int o) {
     for (int y = 0; y < oh; y++) {
       int r0 = base + 2 * y * w;
       int r1 = r0 + w;
@@ -86,7 +97,8 @@ public final class Pooling {
     argmax[o] = best;
   }
 
-  private static void maxPlane(float[] x, int base, ConvGeometry g, float[] out, int[] argmax, int o0) {
+  private static void maxPlane(
+      float[] x, int base, ConvGeometry g, float[] out, int[] argmax, int o0) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     for (int y = 0; y < oh; y++) {
@@ -128,7 +140,10 @@ public final class Pooling {
     return gx;
   }
 
-  /** The input gradient of max pooling into {@code gx} (overwritten) from {@code outputs} output gradients. */
+  /**
+   * The input gradient of max pooling into {@code gx} (overwritten) from {@code outputs} output
+   * gradients.
+   */
   public static void maxBackward(float[] gradOut, int[] argmax, int outputs, float[] gx) {
     java.util.Arrays.fill(gx, 0f);
     for (int o = 0; o < outputs; o++) {
@@ -136,7 +151,9 @@ public final class Pooling {
     }
   }
 
-  /** Average pooling counting padded positions in the divisor (PyTorch's count_include_pad=True). */
+  /**
+   * Average pooling counting padded positions in the divisor (PyTorch's count_include_pad=True).
+   */
   public static float[] avgForward(float[] x, ConvGeometry g) {
     int oh = g.outHeight();
     int ow = g.outWidth();

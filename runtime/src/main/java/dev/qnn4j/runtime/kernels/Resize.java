@@ -1,9 +1,10 @@
 package dev.qnn4j.runtime.kernels;
 
 /**
- * Nearest-neighbour resizing of NCHW arrays as PyTorch's {@code interpolate(mode='nearest')}: output
- * row {@code i} reads input row {@code min(floor(i * scale), in - 1)} with the float32 {@code scale =
- * in / out}. The backward step sums each output gradient into the input element it read.
+ * Nearest-neighbour resizing of NCHW arrays as PyTorch's {@code interpolate(mode='nearest')}:
+ * output row {@code i} reads input row {@code min(floor(i * scale), in - 1)} with the float32
+ * {@code scale = in / out}. The backward step sums each output gradient into the input element it
+ * read.
  */
 public final class Resize {
   private Resize() {}

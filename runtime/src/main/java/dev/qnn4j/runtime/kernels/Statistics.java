@@ -17,8 +17,8 @@ public final class Statistics {
   }
 
   /**
-   * Gradient of {@code max |x|}: PyTorch's full reduction splits the upstream gradient evenly
-   * among all elements attaining the maximum, times the sign of each (the derivative of abs, 0 at 0).
+   * Gradient of {@code max |x|}: PyTorch's full reduction splits the upstream gradient evenly among
+   * all elements attaining the maximum, times the sign of each (the derivative of abs, 0 at 0).
    */
   public static void absMaxBackward(float[] x, float max, float grad, float[] gradX) {
     int ties = 0;
@@ -67,8 +67,8 @@ public final class Statistics {
   }
 
   /**
-   * Brevitas' {@code AbsPercentile}: the k-th smallest |x| with {@code k = floor(0.01 * q * n + 0.5)}
-   * (1-based, at least 1), computed as Brevitas computes it in double precision.
+   * Brevitas' {@code AbsPercentile}: the k-th smallest |x| with {@code k = floor(0.01 * q * n +
+   * 0.5)} (1-based, at least 1), computed as Brevitas computes it in double precision.
    */
   public static int percentileRank(double q, long n) {
     int k = (int) Math.floor(.01 * q * n + 0.5);
@@ -89,11 +89,14 @@ public final class Statistics {
       int chunks = Parallel.chunks(n, 1);
       float[][] tops = new float[chunks][];
       int[] firstNaN = new int[chunks];
-      Parallel.forRange(n, 1, (chunk, from, to) -> {
-        float[] top = new float[fromTop];
-        firstNaN[chunk] = largestAbs(x, from, to, top);
-        tops[chunk] = top;
-      });
+      Parallel.forRange(
+          n,
+          1,
+          (chunk, from, to) -> {
+            float[] top = new float[fromTop];
+            firstNaN[chunk] = largestAbs(x, from, to, top);
+            tops[chunk] = top;
+          });
       for (int c = 0; c < chunks; c++) {
         if (firstNaN[c] >= 0) {
           return firstNaN[c];
@@ -121,15 +124,18 @@ public final class Statistics {
   private static int indexOfValue(float[] x, float absValue) {
     int chunks = Parallel.chunks(x.length, 1);
     int[] found = new int[chunks];
-    Parallel.forRange(x.length, 1, (chunk, from, to) -> {
-      found[chunk] = -1;
-      for (int i = from; i < to; i++) {
-        if (Math.abs(x[i]) == absValue) {
-          found[chunk] = i;
-          return;
-        }
-      }
-    });
+    Parallel.forRange(
+        x.length,
+        1,
+        (chunk, from, to) -> {
+          found[chunk] = -1;
+          for (int i = from; i < to; i++) {
+            if (Math.abs(x[i]) == absValue) {
+              found[chunk] = i;
+              return;
+            }
+          }
+        });
     for (int f : found) {
       if (f >= 0) {
         return f;

@@ -12,12 +12,22 @@ import java.util.Map;
 public final class Workspace {
   /** What a scratch array is for; one live array per slot and thread. */
   public enum Slot {
-    COLUMNS, PRODUCT, GRADIENT_ROWS, OUTPUT_GRADIENT, WIDE_OUTPUT_GRADIENT, SCALE_TERMS_Q, SCALE_TERMS_X, GRADIENT_SCRATCH,
-    LONG_ROW_STAGING, LONG_ROW_ACCUMULATORS
+    COLUMNS,
+    PRODUCT,
+    GRADIENT_ROWS,
+    OUTPUT_GRADIENT,
+    WIDE_OUTPUT_GRADIENT,
+    SCALE_TERMS_Q,
+    SCALE_TERMS_X,
+    GRADIENT_SCRATCH,
+    LONG_ROW_STAGING,
+    LONG_ROW_ACCUMULATORS
   }
 
-  private static final ThreadLocal<Map<Slot, float[]>> ARRAYS = ThreadLocal.withInitial(() -> new EnumMap<>(Slot.class));
-  private static final ThreadLocal<Map<Slot, float[][]>> ROWS = ThreadLocal.withInitial(() -> new EnumMap<>(Slot.class));
+  private static final ThreadLocal<Map<Slot, float[]>> ARRAYS =
+      ThreadLocal.withInitial(() -> new EnumMap<>(Slot.class));
+  private static final ThreadLocal<Map<Slot, float[][]>> ROWS =
+      ThreadLocal.withInitial(() -> new EnumMap<>(Slot.class));
 
   private Workspace() {}
 
@@ -32,7 +42,9 @@ public final class Workspace {
     return a;
   }
 
-  /** At least {@code count} separate arrays of at least {@code length} floats, unspecified contents. */
+  /**
+   * At least {@code count} separate arrays of at least {@code length} floats, unspecified contents.
+   */
   public static float[][] rows(Slot slot, int count, int length) {
     Map<Slot, float[][]> m = ROWS.get();
     float[][] r = m.get(slot);

@@ -3,7 +3,6 @@ package dev.qnn4j.runtime.nn;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradFn;
-import dev.qnn4j.runtime.kernels.NdArrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +80,12 @@ public abstract class BatchNorm extends Module {
     return used;
   }
 
-  private void copyInto(Map<String, Tensor> state, String key, float[] dst, java.util.Set<String> used, boolean strict) {
+  private void copyInto(
+      Map<String, Tensor> state,
+      String key,
+      float[] dst,
+      java.util.Set<String> used,
+      boolean strict) {
     Tensor t = state.get(key);
     if (t == null) {
       if (strict) {
@@ -90,7 +94,8 @@ public abstract class BatchNorm extends Module {
       return;
     }
     if (t.numel() != dst.length) {
-      throw new IllegalArgumentException(key + ": expected " + dst.length + " values, got " + t.numel());
+      throw new IllegalArgumentException(
+          key + ": expected " + dst.length + " values, got " + t.numel());
     }
     System.arraycopy(t.toFloatArray(), 0, dst, 0, dst.length);
     used.add(key);
@@ -101,7 +106,10 @@ public abstract class BatchNorm extends Module {
     return dev.qnn4j.runtime.nn.Tracer.layer(this, normalise(x), x);
   }
 
-  /** Throws a {@link LayerShapeException} unless {@code x} has a rank and channel count this layer takes. */
+  /**
+   * Throws a {@link LayerShapeException} unless {@code x} has a rank and channel count this layer
+   * takes.
+   */
   protected abstract void checkInput(Tensor x);
 
   public float momentum() {
@@ -109,8 +117,8 @@ public abstract class BatchNorm extends Module {
   }
 
   /**
-   * How the input's values group into channels: {@code {n, inner}} for a row-major layout
-   * {@code [n, numFeatures, inner]}; by default {@code [N, C, ...]} with the trailing dimensions
+   * How the input's values group into channels: {@code {n, inner}} for a row-major layout {@code
+   * [n, numFeatures, inner]}; by default {@code [N, C, ...]} with the trailing dimensions
    * flattened.
    */
   protected int[] layout(long[] shape) {
@@ -183,44 +191,53 @@ public abstract class BatchNorm extends Module {
         }
       }
     }
-    return Tensor.result(out, shape, GradFn.of(getClass().getSimpleName(), g -> {
-      float[] gv = g;
-      float[] gx = new float[xv.length];
-      float[] gGamma = new float[c];
-      float[] gBeta = new float[c];
-      for (int ch = 0; ch < c; ch++) {
-        double sumG = 0;
-        double sumGH = 0;
-        for (int s = 0; s < n; s++) {
-          int base = (s * c + ch) * hw;
-          for (int j = 0; j < hw; j++) {
-            sumG += gv[base + j];
-            sumGH += (double) gv[base + j] * xhat[base + j];
-          }
-        }
-        gBeta[ch] = (float) sumG;
-        gGamma[ch] = (float) sumGH;
-        for (int s = 0; s < n; s++) {
-          int base = (s * c + ch) * hw;
-          for (int j = 0; j < hw; j++) {
-            if (batchStats) {
-              double dxhat = (double) gv[base + j] * gamma[ch];
-              double meanDxhat = sumG * gamma[ch] / m;
-              double meanDxhatH = sumGH * gamma[ch] / m;
-              gx[base + j] = (float) (invStd[ch] * (dxhat - meanDxhat - xhat[base + j] * meanDxhatH));
-            } else {
-              gx[base + j] = gv[base + j] * gamma[ch] * invStd[ch];
-            }
-          }
-        }
-      }
-      return new float[][] {gx, gGamma, gBeta};
-    }, x, weight, bias));
+    return Tensor.result(
+        out,
+        shape,
+        GradFn.of(
+            getClass().getSimpleName(),
+            g -> {
+              float[] gv = g;
+              float[] gx = new float[xv.length];
+              float[] gGamma = new float[c];
+              float[] gBeta = new float[c];
+              for (int ch = 0; ch < c; ch++) {
+                double sumG = 0;
+                double sumGH = 0;
+                for (int s = 0; s < n; s++) {
+                  int base = (s * c + ch) * hw;
+                  for (int j = 0; j < hw; j++) {
+                    sumG += gv[base + j];
+                    sumGH += (double) gv[base + j] * xhat[base + j];
+                  }
+                }
+                gBeta[ch] = (float) sumG;
+                gGamma[ch] = (float) sumGH;
+                for (int s = 0; s < n; s++) {
+                  int base = (s * c + ch) * hw;
+                  for (int j = 0; j < hw; j++) {
+                    if (batchStats) {
+                      double dxhat = (double) gv[base + j] * gamma[ch];
+                      double meanDxhat = sumG * gamma[ch] / m;
+                      double meanDxhatH = sumGH * gamma[ch] / m;
+                      gx[base + j] =
+                          (float) (invStd[ch] * (dxhat - meanDxhat - xhat[base + j] * meanDxhatH));
+                    } else {
+                      gx[base + j] = gv[base + j] * gamma[ch] * invStd[ch];
+                    }
+                  }
+                }
+              }
+              return new float[][] {gx, gGamma, gBeta};
+            },
+            x,
+            weight,
+            bias));
   }
 
   /**
-   * The per-channel factors {@code k = gamma / sqrt(var + eps)} that folding multiplies the preceding
-   * layer's output channels by (its weights, and its bias after subtracting the mean).
+   * The per-channel factors {@code k = gamma / sqrt(var + eps)} that folding multiplies the
+   * preceding layer's output channels by (its weights, and its bias after subtracting the mean).
    */
   public float[] foldFactors() {
     float[] gamma = weight.toFloatArray();
@@ -232,13 +249,13 @@ public abstract class BatchNorm extends Module {
   }
 
   /**
-   * The bias folding gives the preceding layer whose bias is {@code convBias}: {@code (b - mean)
-   * * k + beta} with {@code k} from {@link #foldFactors}. Does not change this layer.
+   * The bias folding gives the preceding layer whose bias is {@code convBias}: {@code (b - mean) *
+   * k + beta} with {@code k} from {@link #foldFactors}. Does not change this layer.
    */
   public float[] foldedBias(float[] convBias) {
     if (convBias.length != numFeatures) {
-      throw new IllegalArgumentException(name() + ": " + convBias.length + " bias values for "
-          + numFeatures + " channels");
+      throw new IllegalArgumentException(
+          name() + ": " + convBias.length + " bias values for " + numFeatures + " channels");
     }
     float[] k = foldFactors();
     float[] beta = bias.toFloatArray();

@@ -20,8 +20,16 @@ public final class BatchNorm1d extends BatchNorm {
   protected void checkInput(Tensor x) {
     long[] s = x.shape();
     if ((s.length != 2 && s.length != 3) || s[1] != numFeatures()) {
-      throw new LayerShapeException(name(), "[N, " + numFeatures() + "] or [N, " + numFeatures()
-          + ", L] (num_features = " + numFeatures() + ")", s);
+      throw new LayerShapeException(
+          name(),
+          "[N, "
+              + numFeatures()
+              + "] or [N, "
+              + numFeatures()
+              + ", L] (num_features = "
+              + numFeatures()
+              + ")",
+          s);
     }
     Shapes.checkNotEmpty(name(), x);
   }

@@ -20,23 +20,33 @@ public final class BatchNorm2d extends BatchNorm {
   protected void checkInput(Tensor x) {
     Shapes.checkRank(name(), x, 4, "[N, C, H, W]");
     if (x.size(1) != numFeatures()) {
-      throw new LayerShapeException(name(), "[N, " + numFeatures() + ", H, W] (num_features = " + numFeatures() + ")",
+      throw new LayerShapeException(
+          name(),
+          "[N, " + numFeatures() + ", H, W] (num_features = " + numFeatures() + ")",
           x.shape());
     }
   }
 
   /**
-   * Folds this layer's evaluation-mode transform into {@code conv}'s weight and bias:
-   * {@code w' = w * gamma / sqrt(var + eps)}, {@code b' = (b - mean) * gamma / sqrt(var + eps) + beta}.
-   * The convolution must have a bias to receive the shift.
+   * Folds this layer's evaluation-mode transform into {@code conv}'s weight and bias: {@code w' = w
+   * * gamma / sqrt(var + eps)}, {@code b' = (b - mean) * gamma / sqrt(var + eps) + beta}. The
+   * convolution must have a bias to receive the shift.
    */
   public void foldInto(Conv2d conv) {
     if (conv.options().outChannels() != numFeatures()) {
-      throw new IllegalArgumentException(name() + ": cannot fold " + numFeatures() + " channels into "
-          + conv.name() + " with " + conv.options().outChannels() + " output channels");
+      throw new IllegalArgumentException(
+          name()
+              + ": cannot fold "
+              + numFeatures()
+              + " channels into "
+              + conv.name()
+              + " with "
+              + conv.options().outChannels()
+              + " output channels");
     }
     if (conv.bias() == null) {
-      throw new IllegalArgumentException(name() + ": folding into " + conv.name() + " needs a conv bias");
+      throw new IllegalArgumentException(
+          name() + ": folding into " + conv.name() + " needs a conv bias");
     }
     float[] w = conv.weight().toFloatArray();
     float[] k = foldFactors();

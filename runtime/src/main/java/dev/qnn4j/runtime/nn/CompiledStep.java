@@ -8,13 +8,19 @@ package dev.qnn4j.runtime.nn;
  * The buffers it returns are its own and are overwritten by the next call.
  */
 public interface CompiledStep {
-  /** The forward pass of {@code batch} samples (row-major {@code [batch, inputShape...]}): the logits {@code [batch, classes]}. */
+  /**
+   * The forward pass of {@code batch} samples (row-major {@code [batch, inputShape...]}): the
+   * logits {@code [batch, classes]}.
+   */
   float[] forward(float[] input, int batch);
 
   /** The mean cross-entropy of the last forward's logits against {@code labels}. */
   float loss(int[] labels);
 
-  /** The backward pass of the last {@link #loss}: adds each parameter's gradient, as the tape's backward does. */
+  /**
+   * The backward pass of the last {@link #loss}: adds each parameter's gradient, as the tape's
+   * backward does.
+   */
   void backward();
 
   /** The number of logits per sample. */

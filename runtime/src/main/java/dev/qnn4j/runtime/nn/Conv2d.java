@@ -28,7 +28,13 @@ public class Conv2d extends WeightLayer {
 
   @Override
   public Tensor compute(Tensor input, Tensor weight, Tensor bias) {
-    return Ops.conv2d(input, weight, bias, options.stride(), options.padding(), options.dilation(),
+    return Ops.conv2d(
+        input,
+        weight,
+        bias,
+        options.stride(),
+        options.padding(),
+        options.dilation(),
         options.groups());
   }
 

@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * Dropout as PyTorch's {@code nn.Dropout(p)}: in training each element is zeroed with probability
- * {@code p} and the kept ones are multiplied by {@code 1 / (1 - p)} (inverted dropout, so evaluation
- * is the identity); in evaluation the input is returned unchanged.
+ * {@code p} and the kept ones are multiplied by {@code 1 / (1 - p)} (inverted dropout, so
+ * evaluation is the identity); in evaluation the input is returned unchanged.
  *
  * <p>The mask comes from this layer's own {@link SplittableRandom}, seeded at construction (by
  * default from the layer name), so a training run is reproducible. The masks are not PyTorch's:
@@ -21,7 +21,8 @@ public final class Dropout extends Module {
   public Dropout(String name, float p, long seed) {
     super(name);
     if (!(p >= 0f && p <= 1f)) {
-      throw new IllegalArgumentException(name + ": dropout probability must be in [0, 1], got " + p);
+      throw new IllegalArgumentException(
+          name + ": dropout probability must be in [0, 1], got " + p);
     }
     this.p = p;
     this.random = new SplittableRandom(seed);

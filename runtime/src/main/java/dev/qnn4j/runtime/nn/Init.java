@@ -3,9 +3,9 @@ package dev.qnn4j.runtime.nn;
 import java.util.Random;
 
 /**
- * PyTorch's default initialisation of convolution and linear layers: weights from
- * {@code kaiming_uniform_(a = sqrt(5))}, i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)), and biases from the
- * same bound. The distributions are PyTorch's; the random stream is Java's, seeded.
+ * PyTorch's default initialisation of convolution and linear layers: weights from {@code
+ * kaiming_uniform_(a = sqrt(5))}, i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)), and biases from the same
+ * bound. The distributions are PyTorch's; the random stream is Java's, seeded.
  */
 public final class Init {
   private Init() {}

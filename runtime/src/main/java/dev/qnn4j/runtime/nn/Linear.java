@@ -47,7 +47,14 @@ public class Linear extends WeightLayer {
 
   @Override
   public String describe() {
-    return getClass().getSimpleName() + "(in_features=" + inFeatures + ", out_features=" + outFeatures
-        + ", bias=" + (hasBias ? "True" : "False") + quantDescription() + ")";
+    return getClass().getSimpleName()
+        + "(in_features="
+        + inFeatures
+        + ", out_features="
+        + outFeatures
+        + ", bias="
+        + (hasBias ? "True" : "False")
+        + quantDescription()
+        + ")";
   }
 }

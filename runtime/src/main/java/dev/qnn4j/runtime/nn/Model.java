@@ -24,14 +24,18 @@ public interface Model {
 
   Tensor forward(Tensor x);
 
-  /** The input shape without the batch dimension, as declared by {@code @QuantModel(inputShape)}; empty if undeclared. */
+  /**
+   * The input shape without the batch dimension, as declared by {@code @QuantModel(inputShape)};
+   * empty if undeclared.
+   */
   default long[] inputShape() {
     return new long[0];
   }
 
   /**
-   * The forward and backward pass the annotation processor compiled for this model, or empty when its
-   * forward could not be compiled (the tape computes it then). The step is the model's own: one per model.
+   * The forward and backward pass the annotation processor compiled for this model, or empty when
+   * its forward could not be compiled (the tape computes it then). The step is the model's own: one
+   * per model.
    */
   default Optional<CompiledStep> compiledStep() {
     return Optional.empty();
@@ -76,9 +80,9 @@ public interface Model {
   }
 
   /**
-   * Loads parameters by PyTorch-style name. With {@code strict}, every parameter must be present and
-   * every entry must be used; otherwise missing ones keep their values (e.g. float weights into a
-   * quantized model). An unknown entry is always reported.
+   * Loads parameters by PyTorch-style name. With {@code strict}, every parameter must be present
+   * and every entry must be used; otherwise missing ones keep their values (e.g. float weights into
+   * a quantized model). An unknown entry is always reported.
    */
   default void loadStateDict(Map<String, Tensor> state, boolean strict) {
     Set<String> used = new HashSet<>();
@@ -89,7 +93,8 @@ public interface Model {
     unknown.removeAll(used);
     unknown.removeIf(k -> !strict && k.contains("_quant."));
     if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException(modelName() + " has no parameter named " + String.join(", ", unknown));
+      throw new IllegalArgumentException(
+          modelName() + " has no parameter named " + String.join(", ", unknown));
     }
   }
 

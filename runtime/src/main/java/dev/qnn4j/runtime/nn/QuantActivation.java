@@ -68,7 +68,10 @@ public abstract class QuantActivation extends Module {
 
   @Override
   public String describe() {
-    return getClass().getSimpleName() + "(act_quant=" + ActQuantizers.describe(quantizer.config())
-        + (returnQuantTensor ? ", return_quant_tensor=True" : "") + ")";
+    return getClass().getSimpleName()
+        + "(act_quant="
+        + ActQuantizers.describe(quantizer.config())
+        + (returnQuantTensor ? ", return_quant_tensor=True" : "")
+        + ")";
   }
 }

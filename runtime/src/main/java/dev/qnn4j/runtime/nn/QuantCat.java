@@ -32,8 +32,11 @@ public class QuantCat extends Module {
     try {
       value = Ops.cat(List.of(inputs));
     } catch (IllegalArgumentException e) {
-      throw new LayerShapeException(name(), "QuantTensors equal in every dimension but 1, the first "
-          + Arrays.toString(inputs[0].shape()), inputs[inputs.length - 1].shape());
+      throw new LayerShapeException(
+          name(),
+          "QuantTensors equal in every dimension but 1, the first "
+              + Arrays.toString(inputs[0].shape()),
+          inputs[inputs.length - 1].shape());
     }
     QuantTensor first = inputs[0];
     QuantTensor out;
@@ -50,29 +53,51 @@ public class QuantCat extends Module {
       }
       scale = Ops.div(scale, inputs.length);
       // Brevitas' mean bit width may be fractional; the integer metadata rounds it up.
-      out = new QuantTensor(value, scale, (float) (zeroPoint / inputs.length),
-          (int) Math.ceil(bits / inputs.length), signed);
+      out =
+          new QuantTensor(
+              value,
+              scale,
+              (float) (zeroPoint / inputs.length),
+              (int) Math.ceil(bits / inputs.length),
+              signed);
     } else {
       float s0 = first.scale().item();
       for (int i = 1; i < inputs.length; i++) {
         float s = inputs[i].scale().item();
         if (!(Math.abs(s0 - s) <= 1e-8 + 1e-5 * Math.abs(s))) {
-          throw new IllegalArgumentException(name() + ": Scaling factors are different (" + s0 + " and " + s
-              + " at input " + i + "); in evaluation concatenated QuantTensors must share one scale, e.g."
-              + " come from one quantizer");
+          throw new IllegalArgumentException(
+              name()
+                  + ": Scaling factors are different ("
+                  + s0
+                  + " and "
+                  + s
+                  + " at input "
+                  + i
+                  + "); in evaluation concatenated QuantTensors must share one scale, e.g."
+                  + " come from one quantizer");
         }
-        if (inputs[i].zeroPoint() != first.zeroPoint() || inputs[i].bitWidth() != first.bitWidth()
+        if (inputs[i].zeroPoint() != first.zeroPoint()
+            || inputs[i].bitWidth() != first.bitWidth()
             || inputs[i].signed() != first.signed()) {
-          throw new IllegalArgumentException(name() + ": input " + i + " differs from input 0 in zero point,"
-              + " bit width or sign; concatenated QuantTensors must be quantized alike");
+          throw new IllegalArgumentException(
+              name()
+                  + ": input "
+                  + i
+                  + " differs from input 0 in zero point,"
+                  + " bit width or sign; concatenated QuantTensors must be quantized alike");
         }
       }
-      out = new QuantTensor(value, first.scale(), first.zeroPoint(), first.bitWidth(), first.signed());
+      out =
+          new QuantTensor(
+              value, first.scale(), first.zeroPoint(), first.bitWidth(), first.signed());
     }
     return Tracer.layer(this, out, inputs);
   }
 
-  /** The same as {@link #forward}, under the name generated layer methods returning a QuantTensor call. */
+  /**
+   * The same as {@link #forward}, under the name generated layer methods returning a QuantTensor
+   * call.
+   */
   public QuantTensor forwardQuant(QuantTensor... inputs) {
     return forward(inputs);
   }

@@ -8,27 +8,62 @@ import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import java.util.List;
 
 /**
- * A 1-d convolution with quantized weights (Brevitas' {@code QuantConv1d}): the float {@link Conv1d}
- * with a weight quantizer (required) and bias, input and output quantizers (optional, null = float
- * bias / no quantization).
+ * A 1-d convolution with quantized weights (Brevitas' {@code QuantConv1d}): the float {@link
+ * Conv1d} with a weight quantizer (required) and bias, input and output quantizers (optional, null
+ * = float bias / no quantization).
  */
 public class QuantConv1d extends Conv1d implements QuantWeightLayer {
   private final WeightLayerQuantizers quantizers;
 
-  public QuantConv1d(String name, int inChannels, int outChannels, int kernelSize, int stride, int padding,
-      int dilation, int groups, boolean bias, WeightQuantConfig weightQuant, BiasQuantConfig biasQuant,
-      ActQuantConfig inputQuant, ActQuantConfig outputQuant, boolean returnQuantTensor) {
+  public QuantConv1d(
+      String name,
+      int inChannels,
+      int outChannels,
+      int kernelSize,
+      int stride,
+      int padding,
+      int dilation,
+      int groups,
+      boolean bias,
+      WeightQuantConfig weightQuant,
+      BiasQuantConfig biasQuant,
+      ActQuantConfig inputQuant,
+      ActQuantConfig outputQuant,
+      boolean returnQuantTensor) {
     super(name, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias);
-    this.quantizers = new WeightLayerQuantizers(this, weightQuant, biasQuant, inputQuant, outputQuant,
-        returnQuantTensor);
+    this.quantizers =
+        new WeightLayerQuantizers(
+            this, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor);
   }
 
   /** A builder naming the quantizers, with a bias unless {@code withoutBias()}. */
-  public static WeightLayerBuilder<QuantConv1d> builder(String name, int inChannels, int outChannels, int kernelSize,
-      int stride, int padding, int dilation, int groups) {
-    return new WeightLayerBuilder<>(name, (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor)
-        -> new QuantConv1d(name, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias,
-            weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor));
+  public static WeightLayerBuilder<QuantConv1d> builder(
+      String name,
+      int inChannels,
+      int outChannels,
+      int kernelSize,
+      int stride,
+      int padding,
+      int dilation,
+      int groups) {
+    return new WeightLayerBuilder<>(
+        name,
+        (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor) ->
+            new QuantConv1d(
+                name,
+                inChannels,
+                outChannels,
+                kernelSize,
+                stride,
+                padding,
+                dilation,
+                groups,
+                bias,
+                weightQuant,
+                biasQuant,
+                inputQuant,
+                outputQuant,
+                returnQuantTensor));
   }
 
   @Override

@@ -8,19 +8,25 @@ import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import java.util.List;
 
 /**
- * A 2-d convolution with quantized weights (Brevitas' {@code QuantConv2d}): the float {@link Conv2d}
- * with a weight quantizer (required) and bias, input and output quantizers (optional, null = float
- * bias / no quantization).
+ * A 2-d convolution with quantized weights (Brevitas' {@code QuantConv2d}): the float {@link
+ * Conv2d} with a weight quantizer (required) and bias, input and output quantizers (optional, null
+ * = float bias / no quantization).
  */
 public class QuantConv2d extends Conv2d implements QuantWeightLayer {
   private final WeightLayerQuantizers quantizers;
 
   public QuantConv2d(
-      String name, Conv2dOptions options, WeightQuantConfig weightQuant, BiasQuantConfig biasQuant,
-      ActQuantConfig inputQuant, ActQuantConfig outputQuant, boolean returnQuantTensor) {
+      String name,
+      Conv2dOptions options,
+      WeightQuantConfig weightQuant,
+      BiasQuantConfig biasQuant,
+      ActQuantConfig inputQuant,
+      ActQuantConfig outputQuant,
+      boolean returnQuantTensor) {
     super(name, options);
-    this.quantizers = new WeightLayerQuantizers(this, weightQuant, biasQuant, inputQuant, outputQuant,
-        returnQuantTensor);
+    this.quantizers =
+        new WeightLayerQuantizers(
+            this, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor);
   }
 
   /** Brevitas' defaults: weight quantization only, at {@code bitWidth}. */
@@ -28,11 +34,21 @@ public class QuantConv2d extends Conv2d implements QuantWeightLayer {
     this(name, options, WeightQuantConfig.perTensorFloat(weightBitWidth), null, null, null, false);
   }
 
-  /** A builder naming the quantizers; {@code withoutBias()} there overrides {@code options.bias()}. */
+  /**
+   * A builder naming the quantizers; {@code withoutBias()} there overrides {@code options.bias()}.
+   */
   public static WeightLayerBuilder<QuantConv2d> builder(String name, Conv2dOptions options) {
-    return new WeightLayerBuilder<>(name, (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor)
-        -> new QuantConv2d(name, bias ? options : options.withBias(false), weightQuant, biasQuant, inputQuant,
-            outputQuant, returnQuantTensor));
+    return new WeightLayerBuilder<>(
+        name,
+        (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor) ->
+            new QuantConv2d(
+                name,
+                bias ? options : options.withBias(false),
+                weightQuant,
+                biasQuant,
+                inputQuant,
+                outputQuant,
+                returnQuantTensor));
   }
 
   @Override

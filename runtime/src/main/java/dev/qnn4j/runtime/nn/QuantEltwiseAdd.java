@@ -20,8 +20,10 @@ public final class QuantEltwiseAdd extends Module {
 
   public QuantEltwiseAdd(String name, ActQuantConfig outputQuant, boolean returnQuantTensor) {
     super(name);
-    this.outputQuant = outputQuant == null ? null
-        : new ActQuantizer(name + ".output_quant" + ActQuantizers.VALUE_SUFFIX, outputQuant);
+    this.outputQuant =
+        outputQuant == null
+            ? null
+            : new ActQuantizer(name + ".output_quant" + ActQuantizers.VALUE_SUFFIX, outputQuant);
     this.returnQuantTensor = returnQuantTensor;
   }
 
@@ -59,8 +61,10 @@ public final class QuantEltwiseAdd extends Module {
     }
     if (!(a instanceof QuantTensor qa) || !(b instanceof QuantTensor qb)) {
       if (returnQuantTensor && !calibrating) {
-        throw new IllegalStateException(name() + ": adding float tensors cannot return a QuantTensor "
-            + "without an output quantizer");
+        throw new IllegalStateException(
+            name()
+                + ": adding float tensors cannot return a QuantTensor "
+                + "without an output quantizer");
       }
       return sum;
     }
@@ -68,11 +72,21 @@ public final class QuantEltwiseAdd extends Module {
       if (calibrating) {
         return sum;
       }
-      throw new IllegalStateException(name() + ": inputs have different scales (" + qa.scale().item()
-          + " and " + qb.scale().item() + "); give the layer an output quantizer to requantize");
+      throw new IllegalStateException(
+          name()
+              + ": inputs have different scales ("
+              + qa.scale().item()
+              + " and "
+              + qb.scale().item()
+              + "); give the layer an output quantizer to requantize");
     }
-    QuantTensor q = new QuantTensor(sum, qa.scale(), 0f, Math.max(qa.bitWidth(), qb.bitWidth()) + 1,
-        qa.signed() || qb.signed());
+    QuantTensor q =
+        new QuantTensor(
+            sum,
+            qa.scale(),
+            0f,
+            Math.max(qa.bitWidth(), qb.bitWidth()) + 1,
+            qa.signed() || qb.signed());
     return returnQuantTensor ? q : WeightLayer.plain(q);
   }
 
@@ -86,7 +100,10 @@ public final class QuantEltwiseAdd extends Module {
 
   @Override
   public String describe() {
-    return "QuantEltwiseAdd(" + (outputQuant == null ? "" : "output_quant="
-        + ActQuantizers.describe(outputQuant.config())) + ")";
+    return "QuantEltwiseAdd("
+        + (outputQuant == null
+            ? ""
+            : "output_quant=" + ActQuantizers.describe(outputQuant.config()))
+        + ")";
   }
 }

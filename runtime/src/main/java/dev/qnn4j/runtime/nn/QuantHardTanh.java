@@ -25,10 +25,16 @@ public final class QuantHardTanh extends QuantActivation {
     return new QuantHardTanh(name, config, true);
   }
 
-  /** Brevitas' default quantizer at {@code bitWidth} for {@code [minVal, maxVal]}; returns a plain {@code Tensor}. */
+  /**
+   * Brevitas' default quantizer at {@code bitWidth} for {@code [minVal, maxVal]}; returns a plain
+   * {@code Tensor}.
+   */
   public QuantHardTanh(String name, int bitWidth, float minVal, float maxVal) {
-    this(name, ActQuantConfig.fromRange(bitWidth, ScalingImpl.PARAMETER, minVal, maxVal, false,
-        ScaleRestriction.FLOAT), false);
+    this(
+        name,
+        ActQuantConfig.fromRange(
+            bitWidth, ScalingImpl.PARAMETER, minVal, maxVal, false, ScaleRestriction.FLOAT),
+        false);
   }
 
   @Override

@@ -3,7 +3,10 @@ package dev.qnn4j.runtime.nn;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 
-/** Signed quantization of its input (Brevitas' {@code QuantIdentity}, {@code Int8ActPerTensorFloat}). */
+/**
+ * Signed quantization of its input (Brevitas' {@code QuantIdentity}, {@code
+ * Int8ActPerTensorFloat}).
+ */
 public final class QuantIdentity extends QuantActivation {
   public QuantIdentity(String name, ActQuantConfig config, boolean returnQuantTensor) {
     super(name, config, returnQuantTensor);

@@ -15,25 +15,51 @@ public class QuantLinear extends Linear implements QuantWeightLayer {
   private final WeightLayerQuantizers quantizers;
 
   public QuantLinear(
-      String name, int inFeatures, int outFeatures, boolean bias, WeightQuantConfig weightQuant,
-      BiasQuantConfig biasQuant, ActQuantConfig inputQuant, ActQuantConfig outputQuant,
+      String name,
+      int inFeatures,
+      int outFeatures,
+      boolean bias,
+      WeightQuantConfig weightQuant,
+      BiasQuantConfig biasQuant,
+      ActQuantConfig inputQuant,
+      ActQuantConfig outputQuant,
       boolean returnQuantTensor) {
     super(name, inFeatures, outFeatures, bias);
-    this.quantizers = new WeightLayerQuantizers(this, weightQuant, biasQuant, inputQuant, outputQuant,
-        returnQuantTensor);
+    this.quantizers =
+        new WeightLayerQuantizers(
+            this, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor);
   }
 
   /** Brevitas' defaults: weight quantization only, at {@code bitWidth}. */
   public QuantLinear(String name, int inFeatures, int outFeatures, int weightBitWidth) {
-    this(name, inFeatures, outFeatures, true, WeightQuantConfig.perTensorFloat(weightBitWidth), null, null,
-        null, false);
+    this(
+        name,
+        inFeatures,
+        outFeatures,
+        true,
+        WeightQuantConfig.perTensorFloat(weightBitWidth),
+        null,
+        null,
+        null,
+        false);
   }
 
   /** A builder naming the quantizers, with a bias unless {@code withoutBias()}. */
-  public static WeightLayerBuilder<QuantLinear> builder(String name, int inFeatures, int outFeatures) {
-    return new WeightLayerBuilder<>(name, (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor)
-        -> new QuantLinear(name, inFeatures, outFeatures, bias, weightQuant, biasQuant, inputQuant, outputQuant,
-            returnQuantTensor));
+  public static WeightLayerBuilder<QuantLinear> builder(
+      String name, int inFeatures, int outFeatures) {
+    return new WeightLayerBuilder<>(
+        name,
+        (bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor) ->
+            new QuantLinear(
+                name,
+                inFeatures,
+                outFeatures,
+                bias,
+                weightQuant,
+                biasQuant,
+                inputQuant,
+                outputQuant,
+                returnQuantTensor));
   }
 
   @Override

@@ -5,8 +5,8 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 
 /**
- * Max pooling that keeps quantization metadata: the maximum of quantized values is a quantized value
- * of the same scale (Brevitas' {@code QuantMaxPool2d}).
+ * Max pooling that keeps quantization metadata: the maximum of quantized values is a quantized
+ * value of the same scale (Brevitas' {@code QuantMaxPool2d}).
  */
 public final class QuantMaxPool2d extends Module {
   private final int[] kernel;
@@ -35,7 +35,8 @@ public final class QuantMaxPool2d extends Module {
   public Tensor forward(Tensor x) {
     Shapes.checkPoolInput(name(), x, kernel[0], stride[0], padding[0]);
     Tensor out = Ops.maxPool2d(x, kernel, stride, padding);
-    return dev.qnn4j.runtime.nn.Tracer.layer(this, x instanceof QuantTensor q ? q.withValue(out) : out, x);
+    return dev.qnn4j.runtime.nn.Tracer.layer(
+        this, x instanceof QuantTensor q ? q.withValue(out) : out, x);
   }
 
   public QuantTensor forwardQuant(QuantTensor x) {
@@ -44,6 +45,12 @@ public final class QuantMaxPool2d extends Module {
 
   @Override
   public String describe() {
-    return "QuantMaxPool2d(kernel_size=" + kernel[0] + ", stride=" + stride[0] + ", padding=" + padding[0] + ")";
+    return "QuantMaxPool2d(kernel_size="
+        + kernel[0]
+        + ", stride="
+        + stride[0]
+        + ", padding="
+        + padding[0]
+        + ")";
   }
 }

@@ -4,7 +4,10 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 
-/** The logistic sigmoid followed by unsigned quantization (Brevitas' {@code QuantSigmoid}, {@code Uint8ActPerTensorFloat}). */
+/**
+ * The logistic sigmoid followed by unsigned quantization (Brevitas' {@code QuantSigmoid}, {@code
+ * Uint8ActPerTensorFloat}).
+ */
 public final class QuantSigmoid extends QuantActivation {
   public QuantSigmoid(String name, ActQuantConfig config, boolean returnQuantTensor) {
     super(name, config, returnQuantTensor);
@@ -20,7 +23,9 @@ public final class QuantSigmoid extends QuantActivation {
     return new QuantSigmoid(name, config, true);
   }
 
-  /** Brevitas' default quantizer for this layer at {@code bitWidth}; returns a plain {@code Tensor}. */
+  /**
+   * Brevitas' default quantizer for this layer at {@code bitWidth}; returns a plain {@code Tensor}.
+   */
   public QuantSigmoid(String name, int bitWidth) {
     this(name, ActQuantConfig.unsigned(bitWidth), false);
   }

@@ -4,7 +4,10 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 
-/** The hyperbolic tangent followed by signed quantization (Brevitas' {@code QuantTanh}, {@code Int8ActPerTensorFloat}). */
+/**
+ * The hyperbolic tangent followed by signed quantization (Brevitas' {@code QuantTanh}, {@code
+ * Int8ActPerTensorFloat}).
+ */
 public final class QuantTanh extends QuantActivation {
   public QuantTanh(String name, ActQuantConfig config, boolean returnQuantTensor) {
     super(name, config, returnQuantTensor);
@@ -20,7 +23,9 @@ public final class QuantTanh extends QuantActivation {
     return new QuantTanh(name, config, true);
   }
 
-  /** Brevitas' default quantizer for this layer at {@code bitWidth}; returns a plain {@code Tensor}. */
+  /**
+   * Brevitas' default quantizer for this layer at {@code bitWidth}; returns a plain {@code Tensor}.
+   */
   public QuantTanh(String name, int bitWidth) {
     this(name, ActQuantConfig.signed(bitWidth), false);
   }

@@ -17,20 +17,27 @@ public final class Shapes {
     }
     checkNotEmpty(layer, x);
     if (s[1] != o.inChannels()) {
-      throw new LayerShapeException(layer, "[N, " + o.inChannels() + ", H, W] (in_channels = "
-          + o.inChannels() + ")", s);
+      throw new LayerShapeException(
+          layer, "[N, " + o.inChannels() + ", H, W] (in_channels = " + o.inChannels() + ")", s);
     }
     int[] out = o.outputSize(s[2], s[3]);
     if (out[0] < 1 || out[1] < 1) {
-      throw new LayerShapeException(layer, "an input of at least the kernel's extent "
-          + o.kernelHeight() + "x" + o.kernelWidth() + " after padding", s);
+      throw new LayerShapeException(
+          layer,
+          "an input of at least the kernel's extent "
+              + o.kernelHeight()
+              + "x"
+              + o.kernelWidth()
+              + " after padding",
+          s);
     }
   }
 
   public static void checkLinearInput(String layer, Tensor x, int inFeatures) {
     long[] s = x.shape();
     if (s.length != 2 || s[1] != inFeatures) {
-      throw new LayerShapeException(layer, "[N, " + inFeatures + "] (in_features = " + inFeatures + ")", s);
+      throw new LayerShapeException(
+          layer, "[N, " + inFeatures + "] (in_features = " + inFeatures + ")", s);
     }
     checkNotEmpty(layer, x);
   }
@@ -50,14 +57,29 @@ public final class Shapes {
     }
     checkNotEmpty(op, x);
     if (kernel < 1 || stride < 1 || padding < 0 || 2 * padding > kernel) {
-      throw new IllegalArgumentException(op + ": kernel " + kernel + ", stride " + stride + " and padding "
-          + padding + " are not a valid pooling window (kernel and stride >= 1, padding <= kernel / 2)");
+      throw new IllegalArgumentException(
+          op
+              + ": kernel "
+              + kernel
+              + ", stride "
+              + stride
+              + " and padding "
+              + padding
+              + " are not a valid pooling window (kernel and stride >= 1, padding <= kernel / 2)");
     }
     long outH = Math.floorDiv(s[2] + 2L * padding - kernel, stride) + 1;
     long outW = Math.floorDiv(s[3] + 2L * padding - kernel, stride) + 1;
     if (outH < 1 || outW < 1) {
-      throw new LayerShapeException(op, "[N, C, H, W] with H and W at least " + (kernel - 2 * padding)
-          + " for a " + kernel + "x" + kernel + " window", s);
+      throw new LayerShapeException(
+          op,
+          "[N, C, H, W] with H and W at least "
+              + (kernel - 2 * padding)
+              + " for a "
+              + kernel
+              + "x"
+              + kernel
+              + " window",
+          s);
     }
   }
 
@@ -70,8 +92,10 @@ public final class Shapes {
 
   public static void checkSame(String layer, Tensor a, Tensor b) {
     if (!Arrays.equals(a.shape(), b.shape())) {
-      throw new LayerShapeException(layer, "two inputs of the same shape, the first "
-          + Arrays.toString(a.shape()), b.shape());
+      throw new LayerShapeException(
+          layer,
+          "two inputs of the same shape, the first " + Arrays.toString(a.shape()),
+          b.shape());
     }
   }
 }

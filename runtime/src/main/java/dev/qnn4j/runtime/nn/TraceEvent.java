@@ -11,13 +11,21 @@ import java.util.List;
  * @param layer the layer for {@link Op#LAYER}, else null
  * @param inputs the tensors passed in, in order
  * @param output the tensor returned
- * @param ints integer attributes of functional operations: kernel, stride, padding for pooling;
- *     the target shape for reshape; the output height and width for nearest upsampling; empty otherwise
+ * @param ints integer attributes of functional operations: kernel, stride, padding for pooling; the
+ *     target shape for reshape; the output height and width for nearest upsampling; empty otherwise
  */
 public record TraceEvent(Op op, Module layer, List<Tensor> inputs, Tensor output, long[] ints) {
 
   /** The kinds of step. */
   public enum Op {
-    LAYER, MAX_POOL, AVG_POOL, RELU, FLATTEN, RESHAPE, ADD, UPSAMPLE_NEAREST, CAT
+    LAYER,
+    MAX_POOL,
+    AVG_POOL,
+    RELU,
+    FLATTEN,
+    RESHAPE,
+    ADD,
+    UPSAMPLE_NEAREST,
+    CAT
   }
 }

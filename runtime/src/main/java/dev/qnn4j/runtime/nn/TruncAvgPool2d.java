@@ -5,17 +5,22 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 
 /**
- * Brevitas' {@code TruncAvgPool2d} (its {@code QuantAvgPool2d}): average pooling of a QuantTensor as
- * integer hardware does it. The window sum of the input integers needs {@code acc = ceil(log2((2^b -
- * 1) * k^2))} bits; it is shifted right by {@code acc - bitWidth} (left when negative) and floored
- * ({@code TruncTo8bit}, Brevitas' default for this layer) or rounded ({@code RoundTo8bit}). The output
- * keeps the input's scale and has {@code bitWidth} bits, so its value is the shifted window sum times
- * the scale, not the average (for 4-bit inputs and a 4x4 window the shift is 0: the plain sum). A
- * float input is average-pooled, as in Brevitas.
+ * Brevitas' {@code TruncAvgPool2d} (its {@code QuantAvgPool2d}): average pooling of a QuantTensor
+ * as integer hardware does it. The window sum of the input integers needs {@code acc =
+ * ceil(log2((2^b - 1) * k^2))} bits; it is shifted right by {@code acc - bitWidth} (left when
+ * negative) and floored ({@code TruncTo8bit}, Brevitas' default for this layer) or rounded ({@code
+ * RoundTo8bit}). The output keeps the input's scale and has {@code bitWidth} bits, so its value is
+ * the shifted window sum times the scale, not the average (for 4-bit inputs and a 4x4 window the
+ * shift is 0: the plain sum). A float input is average-pooled, as in Brevitas.
  */
 public class TruncAvgPool2d extends Module {
-  /** How the shifted-out bits are dropped: Brevitas' {@code TruncTo8bit} and {@code RoundTo8bit}. */
-  public enum Rounding { FLOOR, ROUND }
+  /**
+   * How the shifted-out bits are dropped: Brevitas' {@code TruncTo8bit} and {@code RoundTo8bit}.
+   */
+  public enum Rounding {
+    FLOOR,
+    ROUND
+  }
 
   private final int kernelSize;
   private final int stride;
@@ -26,8 +31,14 @@ public class TruncAvgPool2d extends Module {
   public TruncAvgPool2d(String name, int kernelSize, int stride, int bitWidth, Rounding rounding) {
     super(name);
     if (kernelSize < 1 || stride < 0 || bitWidth < 1 || bitWidth > 32) {
-      throw new IllegalArgumentException(name + ": kernel size >= 1, stride >= 0 and bit width 1..32 expected, got "
-          + kernelSize + ", " + stride + ", " + bitWidth);
+      throw new IllegalArgumentException(
+          name
+              + ": kernel size >= 1, stride >= 0 and bit width 1..32 expected, got "
+              + kernelSize
+              + ", "
+              + stride
+              + ", "
+              + bitWidth);
     }
     this.kernelSize = kernelSize;
     this.stride = stride == 0 ? kernelSize : stride;
@@ -67,27 +78,37 @@ public class TruncAvgPool2d extends Module {
 
   public Tensor forward(Tensor x) {
     Shapes.checkPoolInput(name(), x, kernelSize, stride, 0);
-    return Tracer.layer(this, pool(name(), x, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
-        bitWidth, rounding), x);
+    return Tracer.layer(
+        this,
+        pool(
+            name(),
+            x,
+            new int[] {kernelSize, kernelSize},
+            new int[] {stride, stride},
+            bitWidth,
+            rounding),
+        x);
   }
 
   /** The result as a QuantTensor; the input must be one. */
   public QuantTensor forwardQuant(Tensor x) {
     if (!(x instanceof QuantTensor)) {
-      throw new IllegalArgumentException(name() + ": truncated average pooling needs a QuantTensor input");
+      throw new IllegalArgumentException(
+          name() + ": truncated average pooling needs a QuantTensor input");
     }
     return (QuantTensor) forward(x);
   }
 
   /** The truncated average pooling of {@code x} (plain average pooling for a float input). */
-  static Tensor pool(String layer, Tensor x, int[] kernel, int[] step, int bitWidth, Rounding rounding) {
+  static Tensor pool(
+      String layer, Tensor x, int[] kernel, int[] step, int bitWidth, Rounding rounding) {
     Tensor avg = Ops.avgPool2d(x, kernel, step, new int[] {0, 0});
     if (!(x instanceof QuantTensor q)) {
       return avg;
     }
     if (!q.perTensor() || q.zeroPoint() != 0f) {
-      throw new IllegalArgumentException(layer + ": truncated average pooling needs a per-tensor scale and"
-          + " zero point 0");
+      throw new IllegalArgumentException(
+          layer + ": truncated average pooling needs a per-tensor scale and" + " zero point 0");
     }
     int window = kernel[0] * kernel[1];
     // Brevitas multiplies the average back by the window size: the sum of the window.
@@ -99,7 +120,14 @@ public class TruncAvgPool2d extends Module {
 
   @Override
   public String describe() {
-    return "TruncAvgPool2d(kernel_size=" + kernelSize + ", stride=" + stride + ", bit_width=" + bitWidth
-        + ", trunc_quant=" + (rounding == Rounding.FLOOR ? "TruncTo8bit" : "RoundTo8bit") + ")";
+    return "TruncAvgPool2d(kernel_size="
+        + kernelSize
+        + ", stride="
+        + stride
+        + ", bit_width="
+        + bitWidth
+        + ", trunc_quant="
+        + (rounding == Rounding.FLOOR ? "TruncTo8bit" : "RoundTo8bit")
+        + ")";
   }
 }

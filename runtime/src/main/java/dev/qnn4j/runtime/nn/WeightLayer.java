@@ -21,7 +21,8 @@ public abstract class WeightLayer extends Module {
 
   protected WeightLayer(String name, long[] weightShape, int biasSize, int fanIn) {
     super(name);
-    this.weight = new Parameter(name + ".weight", new float[(int) NdArrays.numel(weightShape)], weightShape);
+    this.weight =
+        new Parameter(name + ".weight", new float[(int) NdArrays.numel(weightShape)], weightShape);
     this.bias = biasSize > 0 ? new Parameter(name + ".bias", new float[biasSize], biasSize) : null;
     this.fanIn = fanIn;
     resetParameters(new Random(0));
@@ -75,7 +76,9 @@ public abstract class WeightLayer extends Module {
     return Tracer.layer(this, forwardUntraced(x), x);
   }
 
-  /** The layer's result, without recording the call; the quantized layers add their quantizers here. */
+  /**
+   * The layer's result, without recording the call; the quantized layers add their quantizers here.
+   */
   protected Tensor forwardUntraced(Tensor x) {
     checkInput(x);
     return compute(x, weight, bias);

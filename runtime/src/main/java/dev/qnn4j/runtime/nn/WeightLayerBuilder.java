@@ -5,10 +5,10 @@ import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 
 /**
- * Builds a layer with quantized weights ({@link QuantConv2d#builder}, {@link QuantLinear#builder}) by
- * naming its quantizers, as Brevitas' keyword arguments do: the weight quantizer is required; a bias,
- * input or output quantizer only when set (otherwise a float bias, no quantization); a bias unless
- * {@link #withoutBias}; a plain {@code Tensor} output unless {@link #returnQuantTensor}.
+ * Builds a layer with quantized weights ({@link QuantConv2d#builder}, {@link QuantLinear#builder})
+ * by naming its quantizers, as Brevitas' keyword arguments do: the weight quantizer is required; a
+ * bias, input or output quantizer only when set (otherwise a float bias, no quantization); a bias
+ * unless {@link #withoutBias}; a plain {@code Tensor} output unless {@link #returnQuantTensor}.
  *
  * @param <L> the layer built
  */
@@ -16,8 +16,13 @@ public final class WeightLayerBuilder<L extends WeightLayer> {
   /** Makes the layer once its configuration is complete. */
   @FunctionalInterface
   interface Factory<L> {
-    L create(boolean bias, WeightQuantConfig weightQuant, BiasQuantConfig biasQuant, ActQuantConfig inputQuant,
-        ActQuantConfig outputQuant, boolean returnQuantTensor);
+    L create(
+        boolean bias,
+        WeightQuantConfig weightQuant,
+        BiasQuantConfig biasQuant,
+        ActQuantConfig inputQuant,
+        ActQuantConfig outputQuant,
+        boolean returnQuantTensor);
   }
 
   private final String name;
@@ -68,7 +73,8 @@ public final class WeightLayerBuilder<L extends WeightLayer> {
 
   public L build() {
     if (weightQuant == null) {
-      throw new IllegalStateException(name + ": a layer with quantized weights needs a weight quantizer");
+      throw new IllegalStateException(
+          name + ": a layer with quantized weights needs a weight quantizer");
     }
     return factory.create(bias, weightQuant, biasQuant, inputQuant, outputQuant, returnQuantTensor);
   }

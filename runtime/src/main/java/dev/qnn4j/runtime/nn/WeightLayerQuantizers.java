@@ -15,10 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The quantizers a {@link QuantWeightLayer} adds to its float layer, and the quantized forward
- * they make, as Brevitas' {@code QuantWeightBiasInputOutputLayer} quantizes: input quantizer,
- * weight quantizer, bias quantizer with scale = input scale x weight scale, output quantizer.
- * Every quantizer but the weight's is optional (null).
+ * The quantizers a {@link QuantWeightLayer} adds to its float layer, and the quantized forward they
+ * make, as Brevitas' {@code QuantWeightBiasInputOutputLayer} quantizes: input quantizer, weight
+ * quantizer, bias quantizer with scale = input scale x weight scale, output quantizer. Every
+ * quantizer but the weight's is optional (null).
  */
 public final class WeightLayerQuantizers {
   private final WeightLayer layer;
@@ -29,8 +29,13 @@ public final class WeightLayerQuantizers {
   private final boolean returnQuantTensor;
   private boolean calibrating;
 
-  WeightLayerQuantizers(WeightLayer layer, WeightQuantConfig weightQuant, BiasQuantConfig biasQuant,
-      ActQuantConfig inputQuant, ActQuantConfig outputQuant, boolean returnQuantTensor) {
+  WeightLayerQuantizers(
+      WeightLayer layer,
+      WeightQuantConfig weightQuant,
+      BiasQuantConfig biasQuant,
+      ActQuantConfig inputQuant,
+      ActQuantConfig outputQuant,
+      boolean returnQuantTensor) {
     String name = layer.name();
     if (biasQuant != null && layer.bias() == null) {
       throw new IllegalArgumentException(name + ": a bias quantizer needs bias = true");
@@ -38,10 +43,14 @@ public final class WeightLayerQuantizers {
     this.layer = layer;
     this.weightQuant = weightQuant == null ? null : new WeightQuantizer(weightQuant);
     this.biasQuant = biasQuant == null ? null : new BiasQuantizer(biasQuant);
-    this.inputQuant = inputQuant == null ? null
-        : new ActQuantizer(name + ".input_quant" + ActQuantizers.VALUE_SUFFIX, inputQuant);
-    this.outputQuant = outputQuant == null ? null
-        : new ActQuantizer(name + ".output_quant" + ActQuantizers.VALUE_SUFFIX, outputQuant);
+    this.inputQuant =
+        inputQuant == null
+            ? null
+            : new ActQuantizer(name + ".input_quant" + ActQuantizers.VALUE_SUFFIX, inputQuant);
+    this.outputQuant =
+        outputQuant == null
+            ? null
+            : new ActQuantizer(name + ".output_quant" + ActQuantizers.VALUE_SUFFIX, outputQuant);
     this.returnQuantTensor = returnQuantTensor;
   }
 
@@ -96,7 +105,9 @@ public final class WeightLayerQuantizers {
     }
   }
 
-  /** The fake-quantized weight (a QuantTensor) or the float weight when unquantized or calibrating. */
+  /**
+   * The fake-quantized weight (a QuantTensor) or the float weight when unquantized or calibrating.
+   */
   public Tensor quantWeight() {
     return weightQuant == null ? layer.weight() : weightQuant.apply(layer.weight());
   }
@@ -109,12 +120,17 @@ public final class WeightLayerQuantizers {
     Tensor b = layer.bias();
     if (b != null && biasQuant != null && biasQuant.enabled()) {
       if (!(in instanceof QuantTensor qin)) {
-        throw new IllegalStateException(layer.name() + ": input scale required: the "
-            + "Int" + biasQuant.config().bitWidth() + "Bias quantizer takes its scale from a QuantTensor input, "
-            + "but the input is a float Tensor");
+        throw new IllegalStateException(
+            layer.name()
+                + ": input scale required: the "
+                + "Int"
+                + biasQuant.config().bitWidth()
+                + "Bias quantizer takes its scale from a QuantTensor input, "
+                + "but the input is a float Tensor");
       }
       if (!(w instanceof QuantTensor qw)) {
-        throw new IllegalStateException(layer.name() + ": bias quantization needs a quantized weight");
+        throw new IllegalStateException(
+            layer.name() + ": bias quantization needs a quantized weight");
       }
       b = biasQuant.quantize(b, BiasQuantizer.scale(qin, qw));
     }
@@ -126,13 +142,20 @@ public final class WeightLayerQuantizers {
     if (returnQuantTensor) {
       if (in instanceof QuantTensor qin && w instanceof QuantTensor qw && qin.perTensor()) {
         Tensor scale = Ops.mul(qw.scale(), qin.scale());
-        int biasBits = b != null && biasQuant != null && biasQuant.enabled() ? biasQuant.config().bitWidth() : 0;
-        int bits = Accumulators.brevitasOutputBits(layer.accumulatorPatch(), qin.bitWidth(), qw.bitWidth(), biasBits);
+        int biasBits =
+            b != null && biasQuant != null && biasQuant.enabled()
+                ? biasQuant.config().bitWidth()
+                : 0;
+        int bits =
+            Accumulators.brevitasOutputBits(
+                layer.accumulatorPatch(), qin.bitWidth(), qw.bitWidth(), biasBits);
         return new QuantTensor(out, scale, 0f, bits, true, layer.outputChannelAxis());
       }
       if (!calibrating) {
-        throw new IllegalStateException(layer.name() + ": returnQuantTensor needs a quantized input and weight "
-            + "or an output quantizer");
+        throw new IllegalStateException(
+            layer.name()
+                + ": returnQuantTensor needs a quantized input and weight "
+                + "or an output quantizer");
       }
     }
     return out;

@@ -1,32 +1,33 @@
 package dev.qnn4j.runtime.quant;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Statistics;
-import dev.qnn4j.runtime.Parameter;
 
 /**
- * An activation quantizer with a scale learned from runtime statistics, as Brevitas'
- * {@code ParameterFromRuntimeStatsScaling} (with {@code IntQuant} and {@code TensorClamp}).
+ * An activation quantizer with a scale learned from runtime statistics, as Brevitas' {@code
+ * ParameterFromRuntimeStatsScaling} (with {@code IntQuant} and {@code TensorClamp}).
  *
  * <ul>
- *   <li>Training, first {@code collectStatsSteps} calls: the scale is the batch's percentile statistic
- *       divided by the threshold, with gradients through the statistic; a running statistic (the first
- *       value, then an exponential average with momentum 0.1, or a true average during calibration) is
- *       kept in {@link #buffer()}.
+ *   <li>Training, first {@code collectStatsSteps} calls: the scale is the batch's percentile
+ *       statistic divided by the threshold, with gradients through the statistic; a running
+ *       statistic (the first value, then an exponential average with momentum 0.1, or a true
+ *       average during calibration) is kept in {@link #buffer()}.
  *   <li>The next training call copies the running statistic into the learned parameter {@link
  *       #value()}; from then on the scale is {@code |value| / threshold} and {@code value} learns.
- *   <li>Evaluation uses the running statistic until the parameter was initialised, then the parameter.
+ *   <li>Evaluation uses the running statistic until the parameter was initialised, then the
+ *       parameter.
  * </ul>
  *
- * During calibration ({@link #setObserverOnly}) statistics are collected but the input passes through
- * unquantized, as in Brevitas' {@code calibration_mode}.
+ * During calibration ({@link #setObserverOnly}) statistics are collected but the input passes
+ * through unquantized, as in Brevitas' {@code calibration_mode}.
  *
- * <p>A {@link ScalingImpl#CONST} scale is {@code R(max(|min|,|max|)) / R(threshold)} in training and
- * evaluation alike (Brevitas' {@code ConstScaling}); a {@link ScalingImpl#PARAMETER} scale is that
- * with the value learned from the first step (Brevitas' {@code ParameterScaling}: power-of-two
+ * <p>A {@link ScalingImpl#CONST} scale is {@code R(max(|min|,|max|)) / R(threshold)} in training
+ * and evaluation alike (Brevitas' {@code ConstScaling}); a {@link ScalingImpl#PARAMETER} scale is
+ * that with the value learned from the first step (Brevitas' {@code ParameterScaling}: power-of-two
  * scales store {@code log2} of the value and round it with a straight-through gradient). One-bit
  * constant quantizers are binary: clamp to {@code [-scale, scale]} with a masking gradient, then
  * {@code sign * scale} (Brevitas' {@code ClampedBinaryQuant}).
@@ -53,7 +54,9 @@ public final class ActQuantizer {
       return 1f;
     }
     float v = config.rangeMagnitude();
-    return config.restriction() == ScaleRestriction.POWER_OF_TWO ? (float) (Math.log(v) / Math.log(2)) : v;
+    return config.restriction() == ScaleRestriction.POWER_OF_TWO
+        ? (float) (Math.log(v) / Math.log(2))
+        : v;
   }
 
   /** The learned parameters: none for a constant scale, else {@link #value()}. */
@@ -99,7 +102,9 @@ public final class ActQuantizer {
     this.value.set(new float[] {value});
   }
 
-  /** Enters calibration: unbounded statistics steps, a true average, no quantization of the output. */
+  /**
+   * Enters calibration: unbounded statistics steps, a true average, no quantization of the output.
+   */
   public void beginCalibration() {
     // Brevitas uses sys.maxsize; one below Long.MAX_VALUE leaves room for the step that switches
     // to the learned parameter after calibration (PTQ followed by QAT) without overflowing.
@@ -126,14 +131,18 @@ public final class ActQuantizer {
    * {@code x} itself while observing only.
    */
   public QuantTensor forward(Tensor x, boolean training) {
-    Tensor scale = config.scaling() != ScalingImpl.STATS ? rangeScale()
-        : training ? trainingScale(x) : evalScale();
+    Tensor scale =
+        config.scaling() != ScalingImpl.STATS
+            ? rangeScale()
+            : training ? trainingScale(x) : evalScale();
     if (config.binary()) {
       Tensor out = observerOnly ? x : Ops.binarySign(Ops.clampMasked(x, scale.item()), scale);
       return new QuantTensor(out, scale, 0f, 1, true);
     }
-    Tensor out = observerOnly ? x
-        : Ops.fakeQuant(x, scale, 0f, (float) range.min(), (float) range.max(), false, 1);
+    Tensor out =
+        observerOnly
+            ? x
+            : Ops.fakeQuant(x, scale, 0f, (float) range.min(), (float) range.max(), false, 1);
     return new QuantTensor(out, scale, 0f, config.bitWidth(), config.signed());
   }
 
@@ -142,9 +151,7 @@ public final class ActQuantizer {
     if (config.scaling() != ScalingImpl.STATS) {
       return rangeScale();
     }
-    Tensor raw = counter <= collectStatsSteps
-        ? Tensor.scalar(buffer)
-        : value;
+    Tensor raw = counter <= collectStatsSteps ? Tensor.scalar(buffer) : value;
     return finish(raw);
   }
 
@@ -169,17 +176,28 @@ public final class ActQuantizer {
     String quantizer = proxy >= 0 ? name.substring(0, proxy) : name;
     int dot = quantizer.lastIndexOf('.');
     String layer = dot > 0 ? quantizer.substring(0, dot) : quantizer;
-    return new NonFiniteStatisticException(layer, "layer " + layer + ": the activation statistic of "
-        + quantizer.substring(dot + 1) + " became non-finite at statistics step " + step + " (batch statistic "
-        + statistic + ", the " + config.percentile() + "th percentile of |x|); the quantizer keeps its last"
-        + " finite statistic " + buffer);
+    return new NonFiniteStatisticException(
+        layer,
+        "layer "
+            + layer
+            + ": the activation statistic of "
+            + quantizer.substring(dot + 1)
+            + " became non-finite at statistics step "
+            + step
+            + " (batch statistic "
+            + statistic
+            + ", the "
+            + config.percentile()
+            + "th percentile of |x|); the quantizer keeps its last"
+            + " finite statistic "
+            + buffer);
   }
 
   /**
    * Folds one batch's statistic {@code s} into the running statistic exactly as a statistics step
    * does (the first value, then the average or exponential average) and counts the step. Lets
-   * statistics computed elsewhere, one batch each (e.g. on the workers of a cluster), be combined in
-   * batch order with the same result as collecting them here.
+   * statistics computed elsewhere, one batch each (e.g. on the workers of a cluster), be combined
+   * in batch order with the same result as collecting them here.
    */
   public void accumulateStatistic(float s) {
     long next = counter + 1;
@@ -206,11 +224,13 @@ public final class ActQuantizer {
   private Tensor rangeScale() {
     float threshold = config.binary() ? 1f : range.threshold();
     if (config.scaling() == ScalingImpl.CONST) {
-      return Tensor.scalar(ScaleFunctions.constant(config.rangeMagnitude(), threshold, config.restriction()));
+      return Tensor.scalar(
+          ScaleFunctions.constant(config.rangeMagnitude(), threshold, config.restriction()));
     }
     boolean pow2 = config.restriction() == ScaleRestriction.POWER_OF_TWO;
     Tensor restricted = pow2 ? Ops.pow2(Ops.roundSte(value)) : value;
-    Tensor positive = Ops.absBinarySignGrad(Ops.clampMinSte(restricted, ActQuantConfig.SCALING_MIN_VAL));
+    Tensor positive =
+        Ops.absBinarySignGrad(Ops.clampMinSte(restricted, ActQuantConfig.SCALING_MIN_VAL));
     return Ops.div(positive, pow2 ? ScaleFunctions.powerOfTwo(threshold) : threshold);
   }
 
@@ -221,7 +241,8 @@ public final class ActQuantizer {
 
   private Tensor restrict(Tensor raw) {
     if (config.restriction() == ScaleRestriction.POWER_OF_TWO) {
-      Tensor log = Ops.addConstant(Ops.log2(raw), (float) -(Math.log(range.threshold()) / Math.log(2)));
+      Tensor log =
+          Ops.addConstant(Ops.log2(raw), (float) -(Math.log(range.threshold()) / Math.log(2)));
       return Ops.pow2(Ops.ceilSte(log));
     }
     return Ops.div(raw, range.threshold());
@@ -229,14 +250,23 @@ public final class ActQuantizer {
 
   // ---------------------------------------------------------------- compiled steps
 
-  /** What a compiled step's forward through this quantizer keeps for its backward pass; one per call site. */
+  /**
+   * What a compiled step's forward through this quantizer keeps for its backward pass; one per call
+   * site.
+   */
   public static final class StepRecord {
-    private enum Phase { EVAL, STATISTICS, LEARNED }
+    private enum Phase {
+      EVAL,
+      STATISTICS,
+      LEARNED
+    }
 
     private Phase phase = Phase.EVAL;
     private int index;
+
     /** The scale before its absolute value (the sign the gradient of abs reads). */
     private float signed;
+
     private final float[] scale = new float[1];
 
     /** The scale the last forward used. */
@@ -248,15 +278,17 @@ public final class ActQuantizer {
   /**
    * For compiled steps: {@link #forward} on {@code x} (already through the activation function),
    * writing the fake-quantized values to {@code out}: the same scale, statistics update and switch
-   * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division by
-   * the threshold, absolute value). Float scales only; never in calibration.
+   * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division
+   * by the threshold, absolute value). Float scales only; never in calibration.
    */
   public void forwardInto(float[] x, boolean training, float[] out, StepRecord r) {
     if (observerOnly) {
-      throw new IllegalStateException("compiled steps do not run in calibration mode; calibration runs on the tape");
+      throw new IllegalStateException(
+          "compiled steps do not run in calibration mode; calibration runs on the tape");
     }
     if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
-      throw new IllegalStateException("compiled steps support float statistics-based activation scales only");
+      throw new IllegalStateException(
+          "compiled steps support float statistics-based activation scales only");
     }
     float threshold = range.threshold();
     if (!training) {
@@ -264,7 +296,9 @@ public final class ActQuantizer {
       r.phase = StepRecord.Phase.EVAL;
       r.signed = Math.max(raw / threshold, ActQuantConfig.SCALING_MIN_VAL);
     } else if (counter < collectStatsSteps) {
-      int index = Statistics.kthSmallestAbsIndex(x, Statistics.percentileRank(config.percentile(), x.length));
+      int index =
+          Statistics.kthSmallestAbsIndex(
+              x, Statistics.percentileRank(config.percentile(), x.length));
       float clamped = Math.max(Math.abs(x[index]), ActQuantConfig.SCALING_MIN_VAL);
       accumulateStatistic(clamped);
       r.phase = StepRecord.Phase.STATISTICS;
@@ -288,9 +322,12 @@ public final class ActQuantizer {
    * through the percentile statistic, and the learned parameter's, added to its gradient.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx) {
-    float[] gs = FakeQuant.backward(x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
+    float[] gs =
+        FakeQuant.backward(
+            x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
     float threshold = range.threshold();
-    // The gradient of |s| is sign(s) with sign(0) = +1, then the division; the clamp passes it through.
+    // The gradient of |s| is sign(s) with sign(0) = +1, then the division; the clamp passes it
+    // through.
     float throughScale = (r.signed >= 0f ? gs[0] : gs[0] * -1f) / threshold;
     if (r.phase == StepRecord.Phase.STATISTICS && gx != null) {
       gx[r.index] += throughScale * Math.signum(x[r.index]);

@@ -21,7 +21,9 @@ public record BiasQuantConfig(int bitWidth) {
     return new BiasQuantConfig(32);
   }
 
-  /** Brevitas' name for this quantizer: {@code Int8Bias}, {@code Int16Bias} or {@code Int32Bias}. */
+  /**
+   * Brevitas' name for this quantizer: {@code Int8Bias}, {@code Int16Bias} or {@code Int32Bias}.
+   */
   public String brevitasName() {
     return "Int" + bitWidth + "Bias";
   }

@@ -6,8 +6,8 @@ import dev.qnn4j.runtime.autograd.Ops;
 
 /**
  * Fake-quantizes a bias with scale = input scale x weight scale, as Brevitas' {@code IntBias}
- * quantizers ({@code PrescaledRestrictIntQuant} with {@code TensorClamp}). Gradients reach the
- * bias (straight-through round) and the scale, and through it the quantizers that produced it.
+ * quantizers ({@code PrescaledRestrictIntQuant} with {@code TensorClamp}). Gradients reach the bias
+ * (straight-through round) and the scale, and through it the quantizers that produced it.
  */
 public final class BiasQuantizer {
   private final BiasQuantConfig config;
@@ -40,7 +40,8 @@ public final class BiasQuantizer {
   }
 
   public QuantTensor quantize(Tensor bias, Tensor scale) {
-    Tensor value = Ops.fakeQuant(bias, scale, 0f, (float) range.min(), (float) range.max(), false, 0);
+    Tensor value =
+        Ops.fakeQuant(bias, scale, 0f, (float) range.min(), (float) range.max(), false, 0);
     return new QuantTensor(value, scale, 0f, config.bitWidth(), true, 0);
   }
 }

@@ -2,8 +2,8 @@ package dev.qnn4j.runtime.quant;
 
 /**
  * The integer range of a bit width, as Brevitas' {@code min_int}, {@code max_int} and {@code
- * IntScaling} define it: signed narrow {@code [-(2^(b-1)-1), 2^(b-1)-1]}, signed
- * {@code [-2^(b-1), 2^(b-1)-1]}, unsigned {@code [0, 2^b-1]} (narrow unsigned {@code [0, 2^b-2]}).
+ * IntScaling} define it: signed narrow {@code [-(2^(b-1)-1), 2^(b-1)-1]}, signed {@code [-2^(b-1),
+ * 2^(b-1)-1]}, unsigned {@code [0, 2^b-1]} (narrow unsigned {@code [0, 2^b-2]}).
  */
 public record IntRange(int bitWidth, boolean signed, boolean narrowRange) {
   public IntRange {
@@ -50,7 +50,14 @@ public record IntRange(int bitWidth, boolean signed, boolean narrowRange) {
 
   @Override
   public String toString() {
-    return (signed ? "signed " : "unsigned ") + bitWidth + "-bit" + (narrowRange ? " narrow" : "")
-        + " [" + min() + ", " + max() + "]";
+    return (signed ? "signed " : "unsigned ")
+        + bitWidth
+        + "-bit"
+        + (narrowRange ? " narrow" : "")
+        + " ["
+        + min()
+        + ", "
+        + max()
+        + "]";
   }
 }

@@ -12,7 +12,8 @@ final class ScaleFunctions {
    * are {@code 2^ceil(log2(stat) - log2(threshold))}; then clamped below by {@code minVal} with a
    * straight-through gradient.
    */
-  static Tensor restrictAndClamp(Tensor stat, float threshold, ScaleRestriction restriction, float minVal) {
+  static Tensor restrictAndClamp(
+      Tensor stat, float threshold, ScaleRestriction restriction, float minVal) {
     Tensor combined;
     if (restriction == ScaleRestriction.POWER_OF_TWO) {
       Tensor log = Ops.log2(stat);
@@ -37,7 +38,10 @@ final class ScaleFunctions {
     return value / t;
   }
 
-  /** {@code 2^round(log2(v))}, rounding half to even as torch does, in float as Brevitas computes it. */
+  /**
+   * {@code 2^round(log2(v))}, rounding half to even as torch does, in float as Brevitas computes
+   * it.
+   */
   static float powerOfTwo(float v) {
     float log = (float) (Math.log(v) / Math.log(2));
     return (float) Math.pow(2, Math.rint(log));

@@ -4,7 +4,10 @@ package dev.qnn4j.runtime.quant;
 public enum ScalingImpl {
   /** From statistics of the tensor: AbsMax of the weights, a percentile of activations. */
   STATS,
-  /** A constant: {@code scaling_const} for weights, {@code max(|min_val|, |max_val|)} for activations. */
+  /**
+   * A constant: {@code scaling_const} for weights, {@code max(|min_val|, |max_val|)} for
+   * activations.
+   */
   CONST,
   /** A learned parameter initialised from {@code max(|min_val|, |max_val|)}. */
   PARAMETER

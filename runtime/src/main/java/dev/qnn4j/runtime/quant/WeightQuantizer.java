@@ -10,11 +10,11 @@ import dev.qnn4j.runtime.kernels.Statistics;
  * Fake-quantizes a weight tensor {@code [out, ...]} as Brevitas' {@code StatsFromParameterScaling}
  * with AbsMax statistics does: {@code scale = max(absmax(w) / threshold, 1e-10)} (per tensor, or
  * per output channel), recomputed at every call so gradients reach the weights through the
- * statistic too; round half to even with a straight-through gradient, clamp with
- * straight-through gradient (Brevitas' {@code TensorClampSte}: weight gradients pass unchanged).
- * A constant scale ({@link ScalingImpl#CONST}, bnn_pynq's {@code CommonWeightQuant}) is fixed:
- * integers clamp with the same straight-through gradient; at one bit the quantizer is binary,
- * {@code sign(w) * scale} with sign(0) = +1 and a straight-through sign.
+ * statistic too; round half to even with a straight-through gradient, clamp with straight-through
+ * gradient (Brevitas' {@code TensorClampSte}: weight gradients pass unchanged). A constant scale
+ * ({@link ScalingImpl#CONST}, bnn_pynq's {@code CommonWeightQuant}) is fixed: integers clamp with
+ * the same straight-through gradient; at one bit the quantizer is binary, {@code sign(w) * scale}
+ * with sign(0) = +1 and a straight-through sign.
  */
 public final class WeightQuantizer {
   private final WeightQuantConfig config;
@@ -44,11 +44,12 @@ public final class WeightQuantizer {
     if (config.scaling() == ScalingImpl.CONST) {
       // A binary quantizer has no integer threshold: its scale is the constant itself.
       float threshold = config.binary() ? 1f : range.threshold();
-      return Tensor.scalar(ScaleFunctions.constant(config.scalingConst(), threshold, config.restriction()));
+      return Tensor.scalar(
+          ScaleFunctions.constant(config.scalingConst(), threshold, config.restriction()));
     }
     Tensor stats = config.perChannel() ? Ops.absMaxPerChannel(weight) : Ops.absMax(weight);
-    return ScaleFunctions.restrictAndClamp(stats, range.threshold(), config.restriction(),
-        WeightQuantConfig.SCALING_MIN_VAL);
+    return ScaleFunctions.restrictAndClamp(
+        stats, range.threshold(), config.restriction(), WeightQuantConfig.SCALING_MIN_VAL);
   }
 
   /** The fake-quantized weight, or the weight itself while quantization is disabled. */
@@ -65,7 +66,8 @@ public final class WeightQuantizer {
     if (config.binary()) {
       return new QuantTensor(Ops.binarySign(weight, scale), scale, 0f, 1, true, 0);
     }
-    Tensor value = Ops.fakeQuant(weight, scale, 0f, (float) range.min(), (float) range.max(), true, 0);
+    Tensor value =
+        Ops.fakeQuant(weight, scale, 0f, (float) range.min(), (float) range.max(), true, 0);
     return new QuantTensor(value, scale, 0f, config.bitWidth(), true, 0);
   }
 
@@ -95,12 +97,13 @@ public final class WeightQuantizer {
   /**
    * For compiled steps: the weight gradient {@code gw} (overwritten) from the quantized weight's
    * gradient {@code gwq}: the straight-through part of {@link FakeQuant#backward} plus the part
-   * through the scale (clamp straight through, division by the threshold, the statistic's gradient),
-   * as the tape sums them.
+   * through the scale (clamp straight through, division by the threshold, the statistic's
+   * gradient), as the tape sums them.
    */
   public void backwardInto(float[] w, float[] stats, float[] scale, float[] gwq, float[] gw) {
-    float[] gScale = FakeQuant.backward(w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(),
-        gwq, true, gw);
+    float[] gScale =
+        FakeQuant.backward(
+            w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
     float threshold = range.threshold();
     for (int c = 0; c < gScale.length; c++) {
       gScale[c] = gScale[c] / threshold;
@@ -118,8 +121,11 @@ public final class WeightQuantizer {
 
   private void requireFloatScale() {
     if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
-      throw new IllegalStateException("compiled steps support float statistics-based weight scales only, not "
-          + config.restriction() + " " + config.scaling());
+      throw new IllegalStateException(
+          "compiled steps support float statistics-based weight scales only, not "
+              + config.restriction()
+              + " "
+              + config.scaling());
     }
   }
 }

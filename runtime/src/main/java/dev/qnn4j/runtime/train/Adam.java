@@ -1,8 +1,8 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.kernels.Parallel;
-import dev.qnn4j.runtime.Parameter;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * Adam as PyTorch's {@code torch.optim.Adam} (betas 0.9/0.999, eps 1e-8, L2 weight decay added to
- * the gradient): {@code m = b1 m + (1-b1) g}, {@code v = b2 v + (1-b2) g^2},
- * {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)}.
+ * the gradient): {@code m = b1 m + (1-b1) g}, {@code v = b2 v + (1-b2) g^2}, {@code p -= lr / (1 -
+ * b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)}.
  *
  * <p>Its state, per parameter, uses PyTorch's names: {@code exp_avg} (m), {@code exp_avg_sq} (v)
  * and {@code step} (t).
@@ -37,7 +37,13 @@ public final class Adam implements Optimizer {
     }
   }
 
-  public Adam(List<Parameter> parameters, float lr, float beta1, float beta2, float eps, float weightDecay) {
+  public Adam(
+      List<Parameter> parameters,
+      float lr,
+      float beta1,
+      float beta2,
+      float eps,
+      float weightDecay) {
     this.parameters = List.copyOf(parameters);
     this.lr = lr;
     this.beta1 = beta1;
@@ -92,8 +98,9 @@ public final class Adam implements Optimizer {
 
   @Override
   public void loadStateDict(Map<String, ArrayData> state) {
-    Map<Parameter, Map<String, ArrayData>> grouped = OptimizerStates.group(name(), parameters, state,
-        Set.of("exp_avg", "exp_avg_sq", "step"), Set.of("step"));
+    Map<Parameter, Map<String, ArrayData>> grouped =
+        OptimizerStates.group(
+            name(), parameters, state, Set.of("exp_avg", "exp_avg_sq", "step"), Set.of("step"));
     states.clear();
     for (Map.Entry<Parameter, Map<String, ArrayData>> g : grouped.entrySet()) {
       State s = new State((int) g.getKey().numel());
@@ -120,15 +127,18 @@ public final class Adam implements Optimizer {
       float[] m = s.m;
       float[] v = s.v;
       // Element-wise, so splitting over the cores changes no value.
-      Parallel.forRange(w.length, 8, (chunk, from, to) -> {
-        for (int i = from; i < to; i++) {
-          float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
-          m[i] = beta1 * m[i] + (1 - beta1) * gi;
-          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-          float denom = (float) (Math.sqrt(v[i]) / bias2Sqrt) + eps;
-          w[i] = w[i] - stepSize * m[i] / denom;
-        }
-      });
+      Parallel.forRange(
+          w.length,
+          8,
+          (chunk, from, to) -> {
+            for (int i = from; i < to; i++) {
+              float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
+              m[i] = beta1 * m[i] + (1 - beta1) * gi;
+              v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+              float denom = (float) (Math.sqrt(v[i]) / bias2Sqrt) + eps;
+              w[i] = w[i] - stepSize * m[i] / denom;
+            }
+          });
       p.set(w);
     }
   }

@@ -26,31 +26,32 @@ import java.util.Map;
  *       layout ({@code conv1.weight} F32 {@code [out, in, kh, kw]}, {@code fc1.weight} F32 {@code
  *       [out, in]}, biases, BatchNorm {@code running_mean}/{@code running_var} F32 and {@code
  *       num_batches_tracked} I64 0-d), including each activation quantizer's learned scale under
- *       Brevitas' name {@code <layer>.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value}
- *       (F32 0-d). This part loads into the corresponding PyTorch/Brevitas module.
+ *       Brevitas' name {@code
+ *       <layer>.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value} (F32 0-d).
+ *       This part loads into the corresponding PyTorch/Brevitas module.
  *   <li><b>Quantizer state</b>: for every activation quantizer, next to its {@code value}, with the
  *       same prefix {@code <p> = ....scaling_impl}: {@code <p>.buffer} (F32 0-d, the running
  *       statistic, Brevitas' buffer of that name), {@code <p>.counter} and {@code
  *       <p>.collect_stats_steps} (I64 0-d, Brevitas' attributes of those names). {@code value} is
- *       saved as it is, so during the statistics phase ({@code counter <= collect_stats_steps}) it is
- *       the untrained initial value, where Brevitas' own state_dict would store the buffer.
+ *       saved as it is, so during the statistics phase ({@code counter <= collect_stats_steps}) it
+ *       is the untrained initial value, where Brevitas' own state_dict would store the buffer.
  *   <li><b>Optimizer state</b>: {@code optimizer.<parameter name>.<field>} with PyTorch's field
  *       names: Adam {@code exp_avg}, {@code exp_avg_sq} (F32, the parameter's shape), {@code step}
  *       (I64 0-d); SGD {@code momentum_buffer}.
  *   <li><b>Header metadata</b>: {@code qnn4j.format} ("1"), {@code qnn4j.model} ({@link
  *       Model#modelName()}), {@code qnn4j.model_class}, {@code qnn4j.step}, {@code qnn4j.epoch}
  *       (completed epochs), {@code qnn4j.batch_in_epoch}, {@code qnn4j.batch_size}, {@code
- *       qnn4j.seed}, {@code qnn4j.optimizer} (name or "none") and {@code qnn4j.optimizer.<hyperparameter>},
- *       plus the caller's {@link TrainingState#metadata()} entries; a mid-epoch checkpoint of {@link
- *       Trainer} also has the epoch's running sums {@code qnn4j.epoch_loss_sum}, {@code
- *       qnn4j.epoch_correct} and {@code qnn4j.epoch_images}.
+ *       qnn4j.seed}, {@code qnn4j.optimizer} (name or "none") and {@code
+ *       qnn4j.optimizer.<hyperparameter>}, plus the caller's {@link TrainingState#metadata()}
+ *       entries; a mid-epoch checkpoint of {@link Trainer} also has the epoch's running sums {@code
+ *       qnn4j.epoch_loss_sum}, {@code qnn4j.epoch_correct} and {@code qnn4j.epoch_images}.
  * </ul>
  *
  * <p>Files are written atomically, so an interrupted save leaves the previous checkpoint intact.
  * Loading validates every name, dtype and shape before changing the model, so a failed load leaves
- * model and optimizer untouched; failures are one-line {@link Qnn4jFormatException}s naming the file
- * and tensor. To use a checkpoint in PyTorch, load it with {@code safetensors.torch.load_file} and
- * keep the entries the module's state_dict knows.
+ * model and optimizer untouched; failures are one-line {@link Qnn4jFormatException}s naming the
+ * file and tensor. To use a checkpoint in PyTorch, load it with {@code safetensors.torch.load_file}
+ * and keep the entries the module's state_dict knows.
  */
 public final class Checkpoint {
   /** The version written to {@code qnn4j.format}; loading refuses any other. */
@@ -68,6 +69,7 @@ public final class Checkpoint {
 
   /** Prefix of optimizer-state tensors. */
   public static final String OPTIMIZER_PREFIX = "optimizer.";
+
   public static final String BUFFER = ".buffer";
   public static final String COUNTER = ".counter";
   public static final String COLLECT_STATS_STEPS = ".collect_stats_steps";
@@ -84,7 +86,8 @@ public final class Checkpoint {
    * @throws NonFiniteValueException naming the tensor, before anything is written, if a weight, a
    *     scale or an optimizer moment is NaN or infinite (an existing file is left unchanged)
    */
-  public static void save(Path file, Model model, Optimizer optimizer, TrainingState state) throws IOException {
+  public static void save(Path file, Model model, Optimizer optimizer, TrainingState state)
+      throws IOException {
     Map<String, ArrayData> tensors = modelTensors(model);
     if (optimizer != null) {
       for (Map.Entry<String, ArrayData> e : optimizer.stateDict().entrySet()) {
@@ -110,7 +113,8 @@ public final class Checkpoint {
     }
     for (Map.Entry<String, ArrayData> e : tensors.entrySet()) {
       if (e.getValue().dtype() == ArrayData.DType.FLOAT32) {
-        FiniteValues.requireFiniteToWrite(file, e.getKey(), e.getValue().floats(), e.getValue().shape());
+        FiniteValues.requireFiniteToWrite(
+            file, e.getKey(), e.getValue().floats(), e.getValue().shape());
       }
     }
     Safetensors.write(file, tensors, metadata);
@@ -126,31 +130,40 @@ public final class Checkpoint {
       String name = e.getKey();
       Tensor t = e.getValue();
       if (name.startsWith(OPTIMIZER_PREFIX)) {
-        throw new IllegalArgumentException(model.modelName() + ": state entry " + name
-            + " clashes with the checkpoint's optimizer prefix; rename the layer");
+        throw new IllegalArgumentException(
+            model.modelName()
+                + ": state entry "
+                + name
+                + " clashes with the checkpoint's optimizer prefix; rename the layer");
       }
       // PyTorch keeps the BatchNorm batch counter as int64; everything else is float32.
-      put(tensors, name, name.endsWith(NUM_BATCHES_TRACKED)
-          ? ArrayData.ofLongs(new long[] {(long) t.item()})
-          : ArrayData.ofFloats(t.toFloatArray(), t.shape()));
+      put(
+          tensors,
+          name,
+          name.endsWith(NUM_BATCHES_TRACKED)
+              ? ArrayData.ofLongs(new long[] {(long) t.item()})
+              : ArrayData.ofFloats(t.toFloatArray(), t.shape()));
     }
     for (Map.Entry<String, ActQuantizer> e : ModelQuantizers.byPrefix(model).entrySet()) {
       ActQuantizer q = e.getValue();
       put(tensors, e.getKey() + BUFFER, ArrayData.ofFloats(new float[] {q.buffer()}));
       put(tensors, e.getKey() + COUNTER, ArrayData.ofLongs(new long[] {q.counter()}));
-      put(tensors, e.getKey() + COLLECT_STATS_STEPS, ArrayData.ofLongs(new long[] {q.collectStatsSteps()}));
+      put(
+          tensors,
+          e.getKey() + COLLECT_STATS_STEPS,
+          ArrayData.ofLongs(new long[] {q.collectStatsSteps()}));
     }
     return tensors;
   }
 
   /**
-   * Restores a checkpoint written by {@link #save} into {@code model} (and {@code optimizer}, if not
-   * null; null ignores the saved optimizer state). Every model tensor and quantizer entry must be
-   * present; nothing is changed if anything does not fit.
+   * Restores a checkpoint written by {@link #save} into {@code model} (and {@code optimizer}, if
+   * not null; null ignores the saved optimizer state). Every model tensor and quantizer entry must
+   * be present; nothing is changed if anything does not fit.
    *
    * @return the saved training position and the header metadata
-   * @throws Qnn4jFormatException naming the file: not a qnn4j checkpoint, another model or optimizer,
-   *     a missing, unknown or misshapen tensor
+   * @throws Qnn4jFormatException naming the file: not a qnn4j checkpoint, another model or
+   *     optimizer, a missing, unknown or misshapen tensor
    */
   public static TrainingState load(Path file, Model model, Optimizer optimizer) throws IOException {
     String source = file.toString();
@@ -158,26 +171,44 @@ public final class Checkpoint {
     Map<String, String> meta = f.metadata();
     String format = meta.get(FORMAT_KEY);
     if (format == null) {
-      throw new Qnn4jFormatException(source, "not a qnn4j checkpoint (no " + FORMAT_KEY
-          + " in the header metadata); load plain PyTorch weights with Checkpoint.loadWeights");
+      throw new Qnn4jFormatException(
+          source,
+          "not a qnn4j checkpoint (no "
+              + FORMAT_KEY
+              + " in the header metadata); load plain PyTorch weights with Checkpoint.loadWeights");
     }
     if (!format.equals(FORMAT_VERSION)) {
-      throw new Qnn4jFormatException(source, "checkpoint format " + Qnn4jFormatException.quote(format)
-          + " is not supported (this version reads format " + FORMAT_VERSION + ")");
+      throw new Qnn4jFormatException(
+          source,
+          "checkpoint format "
+              + Qnn4jFormatException.quote(format)
+              + " is not supported (this version reads format "
+              + FORMAT_VERSION
+              + ")");
     }
     checkModel(source, meta, model);
     String savedOptimizer = meta.getOrDefault(OPTIMIZER_KEY, NO_OPTIMIZER);
     Plan plan = plan(source, f, model, true);
-    if (optimizer != null && !plan.optimizerState.isEmpty() && !savedOptimizer.equals(optimizer.name())) {
-      throw new Qnn4jFormatException(source, "checkpoint holds " + savedOptimizer
-          + " optimizer state, cannot load it into " + optimizer.name());
+    if (optimizer != null
+        && !plan.optimizerState.isEmpty()
+        && !savedOptimizer.equals(optimizer.name())) {
+      throw new Qnn4jFormatException(
+          source,
+          "checkpoint holds "
+              + savedOptimizer
+              + " optimizer state, cannot load it into "
+              + optimizer.name());
     }
     TrainingState state;
     try {
-      state = new TrainingState(
-          longEntry(source, meta, STEP_KEY), (int) longEntry(source, meta, EPOCH_KEY),
-          (int) longEntry(source, meta, BATCH_IN_EPOCH_KEY), longEntry(source, meta, SEED_KEY),
-          (int) longEntry(source, meta, BATCH_SIZE_KEY), meta);
+      state =
+          new TrainingState(
+              longEntry(source, meta, STEP_KEY),
+              (int) longEntry(source, meta, EPOCH_KEY),
+              (int) longEntry(source, meta, BATCH_IN_EPOCH_KEY),
+              longEntry(source, meta, SEED_KEY),
+              (int) longEntry(source, meta, BATCH_SIZE_KEY),
+              meta);
     } catch (IllegalArgumentException e) {
       throw new Qnn4jFormatException(source, "checkpoint header: " + e.getMessage(), e);
     }
@@ -195,12 +226,13 @@ public final class Checkpoint {
   }
 
   /**
-   * Loads float weights, e.g. a PyTorch or Brevitas {@code state_dict} saved with {@code torch.save}
-   * ({@code .pth}, read by {@link dev.qnn4j.runtime.io.TorchFiles}) or with safetensors, or the
-   * model part of a checkpoint; the format is told by content (see {@link WeightFiles}). Entries the file lacks keep their values (a float model's file
-   * has no quantizer scales); every entry in the file must belong to the model with the same shape
-   * (0-d and one-element shapes are interchangeable). A loaded quantizer {@code value} without a
-   * {@code counter} marks the scale as trained, as Brevitas does: its statistics phase is skipped.
+   * Loads float weights, e.g. a PyTorch or Brevitas {@code state_dict} saved with {@code
+   * torch.save} ({@code .pth}, read by {@link dev.qnn4j.runtime.io.TorchFiles}) or with
+   * safetensors, or the model part of a checkpoint; the format is told by content (see {@link
+   * WeightFiles}). Entries the file lacks keep their values (a float model's file has no quantizer
+   * scales); every entry in the file must belong to the model with the same shape (0-d and
+   * one-element shapes are interchangeable). A loaded quantizer {@code value} without a {@code
+   * counter} marks the scale as trained, as Brevitas does: its statistics phase is skipped.
    * Optimizer entries of a checkpoint are ignored.
    *
    * @throws Qnn4jFormatException naming the file and the first unknown or misshapen tensor
@@ -232,9 +264,16 @@ public final class Checkpoint {
     }
     if (!saved.equals(model.modelName())) {
       String savedClass = meta.get(MODEL_CLASS_KEY);
-      throw new Qnn4jFormatException(source, "checkpoint holds model " + Qnn4jFormatException.quote(saved)
-          + (savedClass == null ? "" : " (" + savedClass + ")") + ", cannot load it into "
-          + model.modelName() + " (" + model.getClass().getName() + ")");
+      throw new Qnn4jFormatException(
+          source,
+          "checkpoint holds model "
+              + Qnn4jFormatException.quote(saved)
+              + (savedClass == null ? "" : " (" + savedClass + ")")
+              + ", cannot load it into "
+              + model.modelName()
+              + " ("
+              + model.getClass().getName()
+              + ")");
     }
   }
 
@@ -303,34 +342,52 @@ public final class Checkpoint {
         continue;
       }
       if (!quantizerEntry(source, plan, quantizers, name, a)) {
-        throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-            + " does not belong to model " + model.modelName());
+        throw new Qnn4jFormatException(
+            source,
+            "tensor "
+                + Qnn4jFormatException.quote(name)
+                + " does not belong to model "
+                + model.modelName());
       }
     }
     if (strict) {
       for (String name : expected.keySet()) {
         if (!plan.modelState.containsKey(name)) {
-          throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-              + " of model " + model.modelName() + " is missing");
+          throw new Qnn4jFormatException(
+              source,
+              "tensor "
+                  + Qnn4jFormatException.quote(name)
+                  + " of model "
+                  + model.modelName()
+                  + " is missing");
         }
       }
     }
     for (Map.Entry<String, ActQuantizer> q : quantizers.entrySet()) {
       QuantizerEntries s = plan.quantizers.get(q.getValue());
-      boolean anyState = s != null && (s.buffer != null || s.counter != null || s.collectStatsSteps != null);
-      boolean allState = s != null && s.buffer != null && s.counter != null && s.collectStatsSteps != null;
+      boolean anyState =
+          s != null && (s.buffer != null || s.counter != null || s.collectStatsSteps != null);
+      boolean allState =
+          s != null && s.buffer != null && s.counter != null && s.collectStatsSteps != null;
       if ((strict || anyState) && !allState) {
-        String missing = s == null || s.buffer == null ? BUFFER : s.counter == null ? COUNTER : COLLECT_STATS_STEPS;
-        throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(q.getKey() + missing)
-            + " (activation quantizer state) is missing");
+        String missing =
+            s == null || s.buffer == null
+                ? BUFFER
+                : s.counter == null ? COUNTER : COLLECT_STATS_STEPS;
+        throw new Qnn4jFormatException(
+            source,
+            "tensor "
+                + Qnn4jFormatException.quote(q.getKey() + missing)
+                + " (activation quantizer state) is missing");
       }
     }
     return plan;
   }
 
   /** Records {@code name} if it is a quantizer-state entry; false if it is not one. */
-  private static boolean quantizerEntry(String source, Plan plan, Map<String, ActQuantizer> quantizers,
-      String name, ArrayData a) throws Qnn4jFormatException {
+  private static boolean quantizerEntry(
+      String source, Plan plan, Map<String, ActQuantizer> quantizers, String name, ArrayData a)
+      throws Qnn4jFormatException {
     for (String suffix : new String[] {BUFFER, COUNTER, COLLECT_STATS_STEPS}) {
       if (!name.endsWith(suffix)) {
         continue;
@@ -340,8 +397,12 @@ public final class Checkpoint {
         return false;
       }
       if (a.numElements() != 1) {
-        throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-            + " must be a scalar, has shape " + Arrays.toString(a.shape()));
+        throw new Qnn4jFormatException(
+            source,
+            "tensor "
+                + Qnn4jFormatException.quote(name)
+                + " must be a scalar, has shape "
+                + Arrays.toString(a.shape()));
       }
       QuantizerEntries s = entries(plan, q);
       if (suffix.equals(BUFFER)) {
@@ -350,16 +411,20 @@ public final class Checkpoint {
         s.buffer = buffer[0];
       } else {
         if (a.dtype().isFloatingPoint()) {
-          throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-              + " must be an integer (I64), is " + a.dtype());
+          throw new Qnn4jFormatException(
+              source,
+              "tensor "
+                  + Qnn4jFormatException.quote(name)
+                  + " must be an integer (I64), is "
+                  + a.dtype());
         }
         long v = a.toLongArray()[0];
         if (suffix.equals(COUNTER)) {
           // Any value the runtime produced must round-trip, so the counter is not range-checked.
           s.counter = v;
         } else if (v < 1) {
-          throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-              + " must be positive, is " + v);
+          throw new Qnn4jFormatException(
+              source, "tensor " + Qnn4jFormatException.quote(name) + " must be positive, is " + v);
         } else {
           s.collectStatsSteps = v;
         }
@@ -376,14 +441,27 @@ public final class Checkpoint {
   private static Tensor toTensor(String source, String name, ArrayData a, Tensor like, Model model)
       throws Qnn4jFormatException {
     long[] shape = like.shape();
-    boolean sameShape = Arrays.equals(a.shape(), shape) || (a.numElements() == 1 && like.numel() == 1);
+    boolean sameShape =
+        Arrays.equals(a.shape(), shape) || (a.numElements() == 1 && like.numel() == 1);
     if (!sameShape) {
-      throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name) + " has shape "
-          + Arrays.toString(a.shape()) + ", model " + model.modelName() + " expects " + Arrays.toString(shape));
+      throw new Qnn4jFormatException(
+          source,
+          "tensor "
+              + Qnn4jFormatException.quote(name)
+              + " has shape "
+              + Arrays.toString(a.shape())
+              + ", model "
+              + model.modelName()
+              + " expects "
+              + Arrays.toString(shape));
     }
     if (!a.dtype().isFloatingPoint() && !name.endsWith(NUM_BATCHES_TRACKED)) {
-      throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-          + " must be floating point, is " + a.dtype());
+      throw new Qnn4jFormatException(
+          source,
+          "tensor "
+              + Qnn4jFormatException.quote(name)
+              + " must be floating point, is "
+              + a.dtype());
     }
     float[] values = a.toFloatArray();
     checkFinite(source, name, a, values);
@@ -400,11 +478,21 @@ public final class Checkpoint {
     int i = FiniteValues.firstNonFinite(values);
     if (i >= 0) {
       double original = a.dtype() == ArrayData.DType.FLOAT64 ? a.doubles()[i] : values[i];
-      String value = Double.isFinite(original) ? original + " (beyond float32's range)"
-          : Double.toString(original);
-      throw new Qnn4jFormatException(source, "tensor " + Qnn4jFormatException.quote(name)
-          + " holds " + value + " at element " + i + " of shape " + Arrays.toString(a.shape())
-          + "; only finite values can be loaded");
+      String value =
+          Double.isFinite(original)
+              ? original + " (beyond float32's range)"
+              : Double.toString(original);
+      throw new Qnn4jFormatException(
+          source,
+          "tensor "
+              + Qnn4jFormatException.quote(name)
+              + " holds "
+              + value
+              + " at element "
+              + i
+              + " of shape "
+              + Arrays.toString(a.shape())
+              + "; only finite values can be loaded");
     }
   }
 
@@ -422,8 +510,13 @@ public final class Checkpoint {
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new Qnn4jFormatException(source, "checkpoint header entry " + key + " = "
-          + Qnn4jFormatException.quote(v) + " is not a valid number");
+      throw new Qnn4jFormatException(
+          source,
+          "checkpoint header entry "
+              + key
+              + " = "
+              + Qnn4jFormatException.quote(v)
+              + " is not a valid number");
     }
   }
 

@@ -4,9 +4,9 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.TraceEvent;
-import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Tracer;
 import java.util.Arrays;
 import java.util.List;
@@ -31,9 +31,12 @@ public final class Evaluator {
     long[] expected = model.inputShape();
     long[] actual = {data.channels(), data.height(), data.width()};
     if (expected.length > 0 && !Arrays.equals(expected, actual)) {
-      throw new IllegalArgumentException(model.modelName() + " expects inputs of shape "
-          + Arrays.toString(expected) + " but the evaluation data set has images of shape "
-          + Arrays.toString(actual));
+      throw new IllegalArgumentException(
+          model.modelName()
+              + " expects inputs of shape "
+              + Arrays.toString(expected)
+              + " but the evaluation data set has images of shape "
+              + Arrays.toString(actual));
     }
     boolean wasTraining = model.isTraining();
     model.eval();
@@ -65,7 +68,8 @@ public final class Evaluator {
         model.train();
       }
     }
-    return new EvalResult((double) correct / data.size(), lossSum / data.size(), correct, data.size());
+    return new EvalResult(
+        (double) correct / data.size(), lossSum / data.size(), correct, data.size());
   }
 
   private static void checkFiniteInput(Model model, BatchLoader.Batch batch) {
@@ -73,9 +77,18 @@ public final class Evaluator {
     int perImage = x.length / batch.size();
     for (int i = 0; i < x.length; i++) {
       if (!Float.isFinite(x[i])) {
-        throw new IllegalArgumentException("evaluating " + model.modelName() + ": input image "
-            + batch.indices()[i / perImage] + " of the data set contains " + x[i]
-            + " (at flat position " + i % perImage + " of its " + perImage + " values)");
+        throw new IllegalArgumentException(
+            "evaluating "
+                + model.modelName()
+                + ": input image "
+                + batch.indices()[i / perImage]
+                + " of the data set contains "
+                + x[i]
+                + " (at flat position "
+                + i % perImage
+                + " of its "
+                + perImage
+                + " values)");
       }
     }
   }
@@ -84,23 +97,37 @@ public final class Evaluator {
    * Finite inputs gave a non-finite loss: re-runs the batch with tracing to name the first layer
    * (or functional operation) whose output is not finite.
    */
-  static IllegalStateException nonFiniteOutput(Model model, Tensor input, BatchLoader.Batch batch,
-      float loss) {
+  static IllegalStateException nonFiniteOutput(
+      Model model, Tensor input, BatchLoader.Batch batch, float loss) {
     String where = "the loss (the logits are finite)";
     for (TraceEvent e : Tracer.trace(() -> model.forward(input))) {
       String bad = firstNonFinite(e.output());
       if (bad != null) {
-        where = (e.layer() != null
-            ? "layer " + e.layer().name() + " (" + e.layer().getClass().getSimpleName() + ")"
-            : "operation " + e.op().name().toLowerCase(Locale.ROOT))
-            + ", whose output contains " + bad;
+        where =
+            (e.layer() != null
+                    ? "layer "
+                        + e.layer().name()
+                        + " ("
+                        + e.layer().getClass().getSimpleName()
+                        + ")"
+                    : "operation " + e.op().name().toLowerCase(Locale.ROOT))
+                + ", whose output contains "
+                + bad;
         break;
       }
     }
     int[] idx = batch.indices();
-    return new IllegalStateException("evaluating " + model.modelName() + ": loss is " + loss
-        + " on data set examples " + idx[0] + ".." + idx[idx.length - 1]
-        + " although their inputs are finite; the first non-finite value comes from " + where);
+    return new IllegalStateException(
+        "evaluating "
+            + model.modelName()
+            + ": loss is "
+            + loss
+            + " on data set examples "
+            + idx[0]
+            + ".."
+            + idx[idx.length - 1]
+            + " although their inputs are finite; the first non-finite value comes from "
+            + where);
   }
 
   /** The first NaN or infinite value of {@code t} as text, or null. */
@@ -112,9 +139,12 @@ public final class Evaluator {
     for (TraceEvent e : trace) {
       String bad = firstNonFinite(e.output());
       if (bad != null) {
-        return "; the first non-finite output is at " + (e.layer() != null
-            ? "layer " + e.layer().name() + " (" + e.layer().getClass().getSimpleName() + ")"
-            : "operation " + e.op().name().toLowerCase(Locale.ROOT)) + ", which contains " + bad;
+        return "; the first non-finite output is at "
+            + (e.layer() != null
+                ? "layer " + e.layer().name() + " (" + e.layer().getClass().getSimpleName() + ")"
+                : "operation " + e.op().name().toLowerCase(Locale.ROOT))
+            + ", which contains "
+            + bad;
       }
     }
     return "";
@@ -129,7 +159,9 @@ public final class Evaluator {
     return null;
   }
 
-  /** How many rows of {@code logits [N, C]} have their maximum at the label (first maximum on ties). */
+  /**
+   * How many rows of {@code logits [N, C]} have their maximum at the label (first maximum on ties).
+   */
   public static int countCorrect(Tensor logits, int[] labels) {
     return countCorrect(logits.toFloatArray(), (int) logits.size(1), labels);
   }

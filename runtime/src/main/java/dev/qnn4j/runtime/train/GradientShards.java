@@ -1,8 +1,8 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.Parameter;
 import java.io.Serializable;
 import java.util.List;
 
@@ -20,13 +20,14 @@ public final class GradientShards {
 
   /**
    * Where each of {@code shards} contiguous shards of a batch of {@code batchSize} examples starts,
-   * plus the end: shard {@code i} is {@code [b[i], b[i+1])} with {@code b[i] = floor(i * batchSize /
-   * shards)}, so sizes differ by at most one (and a shard is empty if the batch has fewer examples
-   * than shards).
+   * plus the end: shard {@code i} is {@code [b[i], b[i+1])} with {@code b[i] = floor(i * batchSize
+   * / shards)}, so sizes differ by at most one (and a shard is empty if the batch has fewer
+   * examples than shards).
    */
   public static int[] bounds(int batchSize, int shards) {
     if (batchSize < 0 || shards <= 0) {
-      throw new IllegalArgumentException("cannot cut a batch of " + batchSize + " into " + shards + " shards");
+      throw new IllegalArgumentException(
+          "cannot cut a batch of " + batchSize + " into " + shards + " shards");
     }
     int[] b = new int[shards + 1];
     for (int i = 0; i <= shards; i++) {
@@ -36,11 +37,12 @@ public final class GradientShards {
   }
 
   /**
-   * One shard's contribution: per parameter (in {@link Model#parameters()} order) its gradient, null
-   * for a parameter the loss does not reach; its share of the batch loss; how many of its examples
-   * were classified correctly; its size.
+   * One shard's contribution: per parameter (in {@link Model#parameters()} order) its gradient,
+   * null for a parameter the loss does not reach; its share of the batch loss; how many of its
+   * examples were classified correctly; its size.
    */
-  public record Result(float[][] gradients, float loss, int correct, int size) implements Serializable {
+  public record Result(float[][] gradients, float loss, int correct, int size)
+      implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
@@ -49,7 +51,8 @@ public final class GradientShards {
    * {@code batchSize} examples, with the model in its current mode (training, for QAT). Clears the
    * model's gradients before and after.
    */
-  public static Result compute(Model model, float[] images, int[] labels, long[] shape, int batchSize) {
+  public static Result compute(
+      Model model, float[] images, int[] labels, long[] shape, int batchSize) {
     List<Parameter> parameters = model.parameters();
     model.zeroGrad();
     Tensor logits = model.forward(Tensor.of(images, shape));
@@ -76,8 +79,13 @@ public final class GradientShards {
     model.zeroGrad();
     for (Result r : shards) {
       if (r.gradients().length != parameters.size()) {
-        throw new IllegalArgumentException("a shard has gradients for " + r.gradients().length + " parameters but "
-            + model.modelName() + " has " + parameters.size());
+        throw new IllegalArgumentException(
+            "a shard has gradients for "
+                + r.gradients().length
+                + " parameters but "
+                + model.modelName()
+                + " has "
+                + parameters.size());
       }
       for (int i = 0; i < parameters.size(); i++) {
         if (r.gradients()[i] != null) {

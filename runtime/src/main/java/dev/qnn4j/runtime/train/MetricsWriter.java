@@ -31,6 +31,7 @@ import java.nio.file.StandardOpenOption;
 public final class MetricsWriter implements TrainingListener, Closeable {
   private final Path file;
   private final FileChannel out;
+
   /** The file's length up to the end of the last complete line. */
   private long complete;
 
@@ -41,10 +42,15 @@ public final class MetricsWriter implements TrainingListener, Closeable {
    */
   public MetricsWriter(Path file, boolean append) throws IOException {
     this.file = file;
-    this.out = append
-        ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)
-        : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING);
+    this.out =
+        append
+            ? FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)
+            : FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
     try {
       complete = append ? endOfLastLine(out) : 0;
       out.truncate(complete);
@@ -116,8 +122,10 @@ public final class MetricsWriter implements TrainingListener, Closeable {
       } catch (IOException truncateFailure) {
         e.addSuppressed(truncateFailure);
       }
-      // The cause's message names the file (the command line reports the cause of an UncheckedIOException).
-      throw new UncheckedIOException(new IOException("cannot write metrics to " + file + ": " + e.getMessage(), e));
+      // The cause's message names the file (the command line reports the cause of an
+      // UncheckedIOException).
+      throw new UncheckedIOException(
+          new IOException("cannot write metrics to " + file + ": " + e.getMessage(), e));
     }
   }
 
@@ -126,7 +134,8 @@ public final class MetricsWriter implements TrainingListener, Closeable {
   }
 
   private static com.google.gson.JsonElement number(float v) {
-    // Through Float so the line shows the float's shortest form (2.3025851), not its double expansion.
+    // Through Float so the line shows the float's shortest form (2.3025851), not its double
+    // expansion.
     return Float.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
   }
 

@@ -18,9 +18,9 @@ public final class ModelQuantizers {
   private ModelQuantizers() {}
 
   /**
-   * Every statistics-scaled activation quantizer of {@code model}, in layer order, keyed by the name of its learned
-   * scale without the trailing {@code .value} (Brevitas'
-   * {@code <layer>.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl}).
+   * Every statistics-scaled activation quantizer of {@code model}, in layer order, keyed by the
+   * name of its learned scale without the trailing {@code .value} (Brevitas' {@code
+   * <layer>.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl}).
    */
   public static Map<String, ActQuantizer> byPrefix(Model model) {
     Map<String, ActQuantizer> out = new LinkedHashMap<>();
@@ -38,12 +38,14 @@ public final class ModelQuantizers {
     return out;
   }
 
-  private static void add(Map<String, ActQuantizer> out, Map<ActQuantizer, Boolean> seen, ActQuantizer q) {
+  private static void add(
+      Map<String, ActQuantizer> out, Map<ActQuantizer, Boolean> seen, ActQuantizer q) {
     // A layer listed twice (shared) holds the same quantizer; it is saved once.
     if (q == null || seen.put(q, Boolean.TRUE) != null) {
       return;
     }
-    // Constant and learned (PARAMETER) scales keep no statistics: a learned one is in the state dict.
+    // Constant and learned (PARAMETER) scales keep no statistics: a learned one is in the state
+    // dict.
     if (q.config().scaling() != ScalingImpl.STATS) {
       return;
     }

@@ -1,7 +1,7 @@
 package dev.qnn4j.runtime.train;
 
-import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.Parameter;
+import dev.qnn4j.runtime.io.ArrayData;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +18,9 @@ public interface Optimizer {
     }
   }
 
-  /** A short name recorded in checkpoints (PyTorch's class name, e.g. {@code Adam}, {@code SGD}). */
+  /**
+   * A short name recorded in checkpoints (PyTorch's class name, e.g. {@code Adam}, {@code SGD}).
+   */
   default String name() {
     return getClass().getSimpleName();
   }
@@ -28,7 +30,9 @@ public interface Optimizer {
     return Float.NaN;
   }
 
-  /** Hyperparameters by PyTorch's names ({@code lr}, {@code momentum}...), for checkpoint metadata. */
+  /**
+   * Hyperparameters by PyTorch's names ({@code lr}, {@code momentum}...), for checkpoint metadata.
+   */
   default Map<String, String> hyperparameters() {
     return Map.of();
   }
@@ -46,11 +50,13 @@ public interface Optimizer {
    * Replaces the per-parameter state with {@code state} (as {@link #stateDict()} returns it).
    * Validates every entry before changing anything.
    *
-   * @throws IllegalArgumentException naming the offending entry if a name, field or shape does not fit
+   * @throws IllegalArgumentException naming the offending entry if a name, field or shape does not
+   *     fit
    */
   default void loadStateDict(Map<String, ArrayData> state) {
     if (!state.isEmpty()) {
-      throw new IllegalArgumentException(name() + " keeps no state, but got " + state.keySet().iterator().next());
+      throw new IllegalArgumentException(
+          name() + " keeps no state, but got " + state.keySet().iterator().next());
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.qnn4j.runtime.train;
 
-import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.Parameter;
+import dev.qnn4j.runtime.io.ArrayData;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Stochastic gradient descent as PyTorch's {@code torch.optim.SGD}: {@code g += wd * p};
- * momentum buffer {@code b = mu * b + g} (b = g at the first step); {@code p -= lr * b}.
+ * Stochastic gradient descent as PyTorch's {@code torch.optim.SGD}: {@code g += wd * p}; momentum
+ * buffer {@code b = mu * b + g} (b = g at the first step); {@code p -= lr * b}.
  *
  * <p>Its state is PyTorch's {@code momentum_buffer} per parameter (none without momentum).
  */
@@ -70,8 +70,8 @@ public final class Sgd implements Optimizer {
 
   @Override
   public void loadStateDict(Map<String, ArrayData> state) {
-    Map<Parameter, Map<String, ArrayData>> grouped = OptimizerStates.group(name(), parameters, state,
-        Set.of("momentum_buffer"), Set.of());
+    Map<Parameter, Map<String, ArrayData>> grouped =
+        OptimizerStates.group(name(), parameters, state, Set.of("momentum_buffer"), Set.of());
     buffers.clear();
     for (Map.Entry<Parameter, Map<String, ArrayData>> g : grouped.entrySet()) {
       buffers.put(g.getKey(), g.getValue().get("momentum_buffer").toFloatArray());

@@ -17,5 +17,15 @@ package dev.qnn4j.runtime.train;
  * @param elapsedSeconds wall time since the run (or resume) started
  */
 public record StepMetrics(
-    long step, int epoch, int epochs, int batch, int batchesPerEpoch, int batchSize, float loss,
-    double runningLoss, double runningAccuracy, float lr, double imagesPerSecond, double elapsedSeconds) {}
+    long step,
+    int epoch,
+    int epochs,
+    int batch,
+    int batchesPerEpoch,
+    int batchSize,
+    float loss,
+    double runningLoss,
+    double runningAccuracy,
+    float lr,
+    double imagesPerSecond,
+    double elapsedSeconds) {}

@@ -1,15 +1,15 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
-import dev.qnn4j.runtime.Parameter;
-import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.nn.TraceEvent;
-import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Tracer;
+import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.quant.NonFiniteStatisticException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,30 +22,35 @@ import java.util.Random;
 
 /**
  * Quantization-aware training: mini-batch gradient descent on the mean cross-entropy, with the
- * model's fake quantization in the forward pass and straight-through gradients in the backward pass.
+ * model's fake quantization in the forward pass and straight-through gradients in the backward
+ * pass.
  *
  * <p>Each step: clear gradients, forward in training mode, loss, backward, optimizer step. After
  * each epoch the test set (if any) is evaluated and a checkpoint (if configured) is written; with
  * {@link TrainerConfig#checkpointEvery()} also every that many steps, mid-epoch. A mid-epoch
- * checkpoint carries the epoch's running loss and accuracy sums in its header, so a run resumed from
- * it reports the same epoch results as the uninterrupted run.
+ * checkpoint carries the epoch's running loss and accuracy sums in its header, so a run resumed
+ * from it reports the same epoch results as the uninterrupted run.
  *
  * <p>Runs are deterministic: with the same seed, data and configuration, two runs produce
  * bit-identical parameters, and a run resumed from a checkpoint continues exactly as the
  * uninterrupted run would have ({@link #initialize} seeds the parameters; shuffling depends on the
  * seed and epoch only).
  *
- * <p>With {@link TrainerConfig#accumulationShards()} above 1 each batch's gradient is computed shard
- * by shard and summed in order ({@link GradientShards}) before the optimizer's one step.
+ * <p>With {@link TrainerConfig#accumulationShards()} above 1 each batch's gradient is computed
+ * shard by shard and summed in order ({@link GradientShards}) before the optimizer's one step.
  *
  * <p>A NaN or infinite input, loss or gradient stops the run with a {@link
  * TrainingDivergedException} naming the step, before the parameters are updated; so does an update
- * that makes a parameter NaN or infinite (then the parameters in memory are not usable any more, but
- * no checkpoint is written with them).
+ * that makes a parameter NaN or infinite (then the parameters in memory are not usable any more,
+ * but no checkpoint is written with them).
  */
 public final class Trainer {
-  /** Header entries of a mid-epoch checkpoint: the epoch's running sums so far (see the class comment). */
+  /**
+   * Header entries of a mid-epoch checkpoint: the epoch's running sums so far (see the class
+   * comment).
+   */
   static final String EPOCH_LOSS_SUM_KEY = "qnn4j.epoch_loss_sum";
+
   static final String EPOCH_CORRECT_KEY = "qnn4j.epoch_correct";
   static final String EPOCH_IMAGES_KEY = "qnn4j.epoch_images";
 
@@ -103,7 +108,8 @@ public final class Trainer {
     if (test != null) {
       checkInputShape(test);
     }
-    BatchLoader loader = new BatchLoader(train, config.batchSize(), config.shuffle(), config.seed());
+    BatchLoader loader =
+        new BatchLoader(train, config.batchSize(), config.shuffle(), config.seed());
     int batchesPerEpoch = loader.numBatches();
     long runStart = System.nanoTime();
     long step = from.step();
@@ -144,8 +150,14 @@ public final class Trainer {
         // Byte-coded images (uint8 files, IDX, CIFAR-10) cannot hold NaN: no scan on that path.
         String inputProblem = batch.knownFinite() ? null : nonFiniteInput(batch);
         if (inputProblem != null) {
-          throw diverged(inputProblem, failingStep, epoch + 1, batchNumber,
-              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          throw diverged(
+              inputProblem,
+              failingStep,
+              epoch + 1,
+              batchNumber,
+              batchesPerEpoch,
+              lastCheckpoint,
+              lastCheckpointStep);
         }
         model.zeroGrad();
         optimizer.zeroGrad();
@@ -160,8 +172,14 @@ public final class Trainer {
             batchCorrect += r.correct();
           }
           if (!Float.isFinite(lossValue)) {
-            throw diverged("loss is " + lossValue, failingStep, epoch + 1, batchNumber, batchesPerEpoch,
-                lastCheckpoint, lastCheckpointStep);
+            throw diverged(
+                "loss is " + lossValue,
+                failingStep,
+                epoch + 1,
+                batchNumber,
+                batchesPerEpoch,
+                lastCheckpoint,
+                lastCheckpointStep);
           }
           GradientShards.apply(model, shards);
         } else if (compiled != null) {
@@ -170,15 +188,30 @@ public final class Trainer {
           try {
             logits = compiled.forward(batch.images(), batch.size());
           } catch (NonFiniteStatisticException e) {
-            throw diverged(e.getMessage(), failingStep, epoch + 1, batchNumber, batchesPerEpoch, lastCheckpoint,
+            throw diverged(
+                e.getMessage(),
+                failingStep,
+                epoch + 1,
+                batchNumber,
+                batchesPerEpoch,
+                lastCheckpoint,
                 lastCheckpointStep);
           }
           lossValue = compiled.loss(batch.labels());
           if (!Float.isFinite(lossValue)) {
-            // A compiled model keeps no state in its forward, so the tape may re-run it to name the layer.
+            // A compiled model keeps no state in its forward, so the tape may re-run it to name the
+            // layer.
             Tensor input = Tensor.of(batch.images(), batch.shape());
-            throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(Tracer.trace(() -> model.forward(input))),
-                failingStep, epoch + 1, batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+            throw diverged(
+                "loss is "
+                    + lossValue
+                    + Evaluator.firstNonFiniteStep(Tracer.trace(() -> model.forward(input))),
+                failingStep,
+                epoch + 1,
+                batchNumber,
+                batchesPerEpoch,
+                lastCheckpoint,
+                lastCheckpointStep);
           }
           batchCorrect = Evaluator.countCorrect(logits, compiled.classes(), batch.labels());
           compiled.backward();
@@ -192,30 +225,55 @@ public final class Trainer {
           } catch (NonFiniteStatisticException e) {
             // Caught while the quantizers collect statistics, before it becomes a scale; the layers
             // traced so far show where the non-finite values came from.
-            throw diverged(e.getMessage() + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1, batchNumber,
-                batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+            throw diverged(
+                e.getMessage() + Evaluator.firstNonFiniteStep(trace),
+                failingStep,
+                epoch + 1,
+                batchNumber,
+                batchesPerEpoch,
+                lastCheckpoint,
+                lastCheckpointStep);
           }
           Tensor logits = logitsHolder[0];
           Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
           lossValue = loss.item();
           if (!Float.isFinite(lossValue)) {
-            throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), failingStep, epoch + 1,
-                batchNumber, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+            throw diverged(
+                "loss is " + lossValue + Evaluator.firstNonFiniteStep(trace),
+                failingStep,
+                epoch + 1,
+                batchNumber,
+                batchesPerEpoch,
+                lastCheckpoint,
+                lastCheckpointStep);
           }
           batchCorrect = Evaluator.countCorrect(logits, batch.labels());
           loss.backward();
         }
         String gradProblem = nonFiniteGradient();
         if (gradProblem != null) {
-          throw diverged(gradProblem, failingStep, epoch + 1, batchNumber,
-              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          throw diverged(
+              gradProblem,
+              failingStep,
+              epoch + 1,
+              batchNumber,
+              batchesPerEpoch,
+              lastCheckpoint,
+              lastCheckpointStep);
         }
         optimizer.step();
         String paramProblem = nonFiniteParameter();
         if (paramProblem != null) {
-          // Too large a step (e.g. the learning rate): never saved, so the last checkpoint stays good.
-          throw diverged(paramProblem, failingStep, epoch + 1, batchNumber,
-              batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+          // Too large a step (e.g. the learning rate): never saved, so the last checkpoint stays
+          // good.
+          throw diverged(
+              paramProblem,
+              failingStep,
+              epoch + 1,
+              batchNumber,
+              batchesPerEpoch,
+              lastCheckpoint,
+              lastCheckpointStep);
         }
         step = failingStep;
         batchIndex++;
@@ -224,16 +282,33 @@ public final class Trainer {
         images += batch.size();
         correct += batchCorrect;
         double epochSeconds = seconds(epochStart);
-        StepMetrics m = new StepMetrics(step, epoch + 1, config.epochs(), batchNumber, batchesPerEpoch,
-            batch.size(), lossValue, lossSum / batchesRun, (double) correct / images, optimizer.lr(),
-            epochSeconds > 0 ? images / epochSeconds : 0, seconds(runStart));
+        StepMetrics m =
+            new StepMetrics(
+                step,
+                epoch + 1,
+                config.epochs(),
+                batchNumber,
+                batchesPerEpoch,
+                batch.size(),
+                lossValue,
+                lossSum / batchesRun,
+                (double) correct / images,
+                optimizer.lr(),
+                epochSeconds > 0 ? images / epochSeconds : 0,
+                seconds(runStart));
         for (TrainingListener l : listeners) {
           l.onStep(m);
         }
         // Periodic mid-epoch checkpoint (the end of the epoch saves below, after the evaluation).
-        if (config.checkpoint() != null && config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0
-            && batchIndex < batchesPerEpoch && !limitReached(step)) {
-          Checkpoint.save(config.checkpoint(), model, optimizer,
+        if (config.checkpoint() != null
+            && config.checkpointEvery() > 0
+            && step % config.checkpointEvery() == 0
+            && batchIndex < batchesPerEpoch
+            && !limitReached(step)) {
+          Checkpoint.save(
+              config.checkpoint(),
+              model,
+              optimizer,
               position(step, epoch, batchIndex, from, lossSum, correct, images));
           lastCheckpoint = config.checkpoint();
           lastCheckpointStep = step;
@@ -243,16 +318,23 @@ public final class Trainer {
         state = position(step, epoch, batchIndex, from, lossSum, correct, images);
         break;
       }
-      EvalResult result = test == null ? null : Evaluator.evaluate(model, test, config.evalBatchSize());
+      EvalResult result =
+          test == null ? null : Evaluator.evaluate(model, test, config.evalBatchSize());
       state = position(step, epoch + 1, 0, from, 0, 0, 0);
       if (config.checkpoint() != null) {
         Checkpoint.save(config.checkpoint(), model, optimizer, state);
         lastCheckpoint = config.checkpoint();
         lastCheckpointStep = step;
       }
-      EpochMetrics em = new EpochMetrics(epoch + 1, config.epochs(), step,
-          batchesRun == 0 ? Double.NaN : lossSum / batchesRun, images == 0 ? Double.NaN : (double) correct / images,
-          result, seconds(epochStart));
+      EpochMetrics em =
+          new EpochMetrics(
+              epoch + 1,
+              config.epochs(),
+              step,
+              batchesRun == 0 ? Double.NaN : lossSum / batchesRun,
+              images == 0 ? Double.NaN : (double) correct / images,
+              result,
+              seconds(epochStart));
       for (TrainingListener l : listeners) {
         l.onEpoch(em);
       }
@@ -267,7 +349,9 @@ public final class Trainer {
     return state;
   }
 
-  /** The gradients of the batch's {@link TrainerConfig#accumulationShards()} shards, in shard order. */
+  /**
+   * The gradients of the batch's {@link TrainerConfig#accumulationShards()} shards, in shard order.
+   */
   private List<GradientShards.Result> shardGradients(BatchLoader.Batch batch) {
     int[] bounds = GradientShards.bounds(batch.size(), config.accumulationShards());
     int imageSize = batch.images().length / batch.size();
@@ -280,8 +364,13 @@ public final class Trainer {
         continue; // a batch smaller than the shard count leaves some shards empty
       }
       shape[0] = to - from;
-      shards.add(GradientShards.compute(model, Arrays.copyOfRange(batch.images(), from * imageSize, to * imageSize),
-          Arrays.copyOfRange(batch.labels(), from, to), shape.clone(), batch.size()));
+      shards.add(
+          GradientShards.compute(
+              model,
+              Arrays.copyOfRange(batch.images(), from * imageSize, to * imageSize),
+              Arrays.copyOfRange(batch.labels(), from, to),
+              shape.clone(),
+              batch.size()));
     }
     return shards;
   }
@@ -290,8 +379,14 @@ public final class Trainer {
    * The state after {@code step}: {@code batchInEpoch} batches into epoch {@code epoch} (0 at a
    * boundary), with the epoch's running sums in the metadata when mid-epoch.
    */
-  private TrainingState position(long step, int epoch, int batchInEpoch, TrainingState from, double lossSum,
-      long correct, long images) {
+  private TrainingState position(
+      long step,
+      int epoch,
+      int batchInEpoch,
+      TrainingState from,
+      double lossSum,
+      long correct,
+      long images) {
     Map<String, String> meta = new LinkedHashMap<>(from.metadata());
     meta.remove(EPOCH_LOSS_SUM_KEY);
     meta.remove(EPOCH_CORRECT_KEY);
@@ -304,10 +399,17 @@ public final class Trainer {
     return new TrainingState(step, epoch, batchInEpoch, config.seed(), config.batchSize(), meta);
   }
 
-  private TrainingDivergedException diverged(String problem, long step, int epoch, int batch, int batchesPerEpoch,
-      Path lastCheckpoint, long lastCheckpointStep) {
-    TrainingDivergedException e = new TrainingDivergedException(problem, step, epoch, batch, batchesPerEpoch,
-        lastCheckpoint, lastCheckpointStep);
+  private TrainingDivergedException diverged(
+      String problem,
+      long step,
+      int epoch,
+      int batch,
+      int batchesPerEpoch,
+      Path lastCheckpoint,
+      long lastCheckpointStep) {
+    TrainingDivergedException e =
+        new TrainingDivergedException(
+            problem, step, epoch, batch, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
     for (TrainingListener l : listeners) {
       l.onDiverged(e);
     }
@@ -320,12 +422,19 @@ public final class Trainer {
 
   private void checkResumable(TrainingState from) {
     if (from.seed() != config.seed()) {
-      throw new IllegalArgumentException("the state to resume was trained with seed " + from.seed()
-          + " but the configuration has seed " + config.seed() + "; the data order would differ");
+      throw new IllegalArgumentException(
+          "the state to resume was trained with seed "
+              + from.seed()
+              + " but the configuration has seed "
+              + config.seed()
+              + "; the data order would differ");
     }
     if (from.midEpoch() && from.batchSize() != config.batchSize()) {
-      throw new IllegalArgumentException("the state to resume stopped mid-epoch with batch size "
-          + from.batchSize() + " but the configuration has batch size " + config.batchSize());
+      throw new IllegalArgumentException(
+          "the state to resume stopped mid-epoch with batch size "
+              + from.batchSize()
+              + " but the configuration has batch size "
+              + config.batchSize());
     }
   }
 
@@ -333,8 +442,12 @@ public final class Trainer {
     long[] expected = model.inputShape();
     long[] actual = {data.channels(), data.height(), data.width()};
     if (expected.length > 0 && !Arrays.equals(expected, actual)) {
-      throw new IllegalArgumentException(model.modelName() + " expects inputs of shape " + Arrays.toString(expected)
-          + " but the data set has images of shape " + Arrays.toString(actual));
+      throw new IllegalArgumentException(
+          model.modelName()
+              + " expects inputs of shape "
+              + Arrays.toString(expected)
+              + " but the data set has images of shape "
+              + Arrays.toString(actual));
     }
   }
 
@@ -344,8 +457,13 @@ public final class Trainer {
     for (int i = 0; i < x.length; i++) {
       if (!Float.isFinite(x[i])) {
         int image = i / (x.length / batch.size());
-        return "the input contains " + x[i] + " (image " + image + " of the batch, data set example "
-            + batch.indices()[image] + ")";
+        return "the input contains "
+            + x[i]
+            + " (image "
+            + image
+            + " of the batch, data set example "
+            + batch.indices()[image]
+            + ")";
       }
     }
     return null;
@@ -371,7 +489,11 @@ public final class Trainer {
     for (Parameter p : optimizer.parameters()) {
       for (float v : p.data()) {
         if (!Float.isFinite(v)) {
-          return "the update left " + v + " in " + p.name() + " (the learning rate or weight decay may be too high)";
+          return "the update left "
+              + v
+              + " in "
+              + p.name()
+              + " (the learning rate or weight decay may be too high)";
         }
       }
     }

@@ -15,12 +15,33 @@ public final class TrainingDivergedException extends RuntimeException {
   private final int batch;
   private final Path lastCheckpoint;
 
-  TrainingDivergedException(String problem, long step, int epoch, int batch, int batchesPerEpoch,
-      Path lastCheckpoint, long lastCheckpointStep) {
-    super("training stopped at step " + step + " (epoch " + epoch + ", batch " + batch + " of "
-        + batchesPerEpoch + "): " + problem + "; "
-        + (lastCheckpoint == null ? "no checkpoint was written in this run"
-            : "the last good checkpoint is " + lastCheckpoint + " (step " + lastCheckpointStep + ")"));
+  TrainingDivergedException(
+      String problem,
+      long step,
+      int epoch,
+      int batch,
+      int batchesPerEpoch,
+      Path lastCheckpoint,
+      long lastCheckpointStep) {
+    super(
+        "training stopped at step "
+            + step
+            + " (epoch "
+            + epoch
+            + ", batch "
+            + batch
+            + " of "
+            + batchesPerEpoch
+            + "): "
+            + problem
+            + "; "
+            + (lastCheckpoint == null
+                ? "no checkpoint was written in this run"
+                : "the last good checkpoint is "
+                    + lastCheckpoint
+                    + " (step "
+                    + lastCheckpointStep
+                    + ")"));
     this.step = step;
     this.epoch = epoch;
     this.batch = batch;

@@ -24,8 +24,14 @@ public final class TrainingHistory implements TrainingListener {
   public record StepLoss(long step, float loss) {}
 
   /** One epoch's results; test values are NaN without a test set. */
-  public record EpochResult(int epoch, long step, double trainLoss, double trainAccuracy,
-      double testAccuracy, double testLoss, double seconds) {}
+  public record EpochResult(
+      int epoch,
+      long step,
+      double trainLoss,
+      double trainAccuracy,
+      double testAccuracy,
+      double testLoss,
+      double seconds) {}
 
   private final List<StepLoss> steps = new ArrayList<>();
   private final List<EpochResult> epochs = new ArrayList<>();
@@ -37,9 +43,15 @@ public final class TrainingHistory implements TrainingListener {
 
   @Override
   public void onEpoch(EpochMetrics m) {
-    epochs.add(new EpochResult(m.epoch(), m.step(), m.trainLoss(), m.trainAccuracy(),
-        m.test() == null ? Double.NaN : m.test().accuracy(), m.test() == null ? Double.NaN : m.test().loss(),
-        m.seconds()));
+    epochs.add(
+        new EpochResult(
+            m.epoch(),
+            m.step(),
+            m.trainLoss(),
+            m.trainAccuracy(),
+            m.test() == null ? Double.NaN : m.test().accuracy(),
+            m.test() == null ? Double.NaN : m.test().loss(),
+            m.seconds()));
   }
 
   public List<StepLoss> steps() {
@@ -70,7 +82,8 @@ public final class TrainingHistory implements TrainingListener {
         try {
           o = JsonParser.parseString(line).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-          throw new Qnn4jFormatException(file.toString(), "line " + lineNumber + " is not a JSON object");
+          throw new Qnn4jFormatException(
+              file.toString(), "line " + lineNumber + " is not a JSON object");
         }
         String event = o.has("event") ? o.get("event").getAsString() : "";
         if (event.equals("step")) {
@@ -80,8 +93,15 @@ public final class TrainingHistory implements TrainingListener {
         } else if (event.equals("epoch")) {
           int epoch = o.get("epoch").getAsInt();
           h.epochs.removeIf(e -> e.epoch() >= epoch);
-          h.epochs.add(new EpochResult(epoch, o.get("step").getAsLong(), number(o, "train_loss"),
-              number(o, "train_accuracy"), number(o, "test_accuracy"), number(o, "test_loss"), number(o, "seconds")));
+          h.epochs.add(
+              new EpochResult(
+                  epoch,
+                  o.get("step").getAsLong(),
+                  number(o, "train_loss"),
+                  number(o, "train_accuracy"),
+                  number(o, "test_accuracy"),
+                  number(o, "test_loss"),
+                  number(o, "seconds")));
         }
       }
     }

@@ -5,12 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Where a training run stands, as saved in a checkpoint: enough, with the model and optimizer state,
- * for {@link Trainer} to continue exactly where it stopped.
+ * Where a training run stands, as saved in a checkpoint: enough, with the model and optimizer
+ * state, for {@link Trainer} to continue exactly where it stopped.
  *
  * <p>Shuffling depends only on the seed and the epoch index (see {@link
- * dev.qnn4j.runtime.data.BatchLoader}), so the position in the data is just the epoch and the number
- * of batches already taken from it; no random-generator state needs saving.
+ * dev.qnn4j.runtime.data.BatchLoader}), so the position in the data is just the epoch and the
+ * number of batches already taken from it; no random-generator state needs saving.
  *
  * @param step optimizer steps completed since the start of the run
  * @param epoch epochs completed (the 0-based index of the epoch in progress)
@@ -21,12 +21,22 @@ import java.util.Map;
  *     on load, the whole header metadata
  */
 public record TrainingState(
-    long step, int epoch, int batchInEpoch, long seed, int batchSize, Map<String, String> metadata) {
+    long step,
+    int epoch,
+    int batchInEpoch,
+    long seed,
+    int batchSize,
+    Map<String, String> metadata) {
 
   public TrainingState {
     if (step < 0 || epoch < 0 || batchInEpoch < 0) {
-      throw new IllegalArgumentException("step, epoch and batchInEpoch must be non-negative, got "
-          + step + ", " + epoch + ", " + batchInEpoch);
+      throw new IllegalArgumentException(
+          "step, epoch and batchInEpoch must be non-negative, got "
+              + step
+              + ", "
+              + epoch
+              + ", "
+              + batchInEpoch);
     }
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size must be positive, got " + batchSize);

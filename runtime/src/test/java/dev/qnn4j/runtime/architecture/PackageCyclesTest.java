@@ -20,25 +20,30 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * No package cycles in the runtime's main code. Dependencies are read from the sources: imports
- * and fully qualified names of {@code dev.qnn4j.runtime} classes outside comments.
+ * No package cycles in the runtime's main code. Dependencies are read from the sources: imports and
+ * fully qualified names of {@code dev.qnn4j.runtime} classes outside comments.
  *
  * <p>The root package ({@code Tensor}, {@code QuantTensor}, {@code Parameter}, {@code F}) is the
- * runtime's front door that generated code names: every package builds on its tensors, and
- * {@code F} delegates to {@code autograd} and {@code nn}. Its edges are left out of the cycle
- * check and pinned instead, so that it cannot grow new ones unnoticed.
+ * runtime's front door that generated code names: every package builds on its tensors, and {@code
+ * F} delegates to {@code autograd} and {@code nn}. Its edges are left out of the cycle check and
+ * pinned instead, so that it cannot grow new ones unnoticed.
  */
 class PackageCyclesTest {
   private static final String ROOT = "dev.qnn4j.runtime";
   private static final Path SOURCES = Path.of("src/main/java");
-  private static final Pattern REFERENCE = Pattern.compile("\\b(dev\\.qnn4j\\.runtime(?:\\.[a-z][a-z0-9]*)*)\\.[A-Z]");
+  private static final Pattern REFERENCE =
+      Pattern.compile("\\b(dev\\.qnn4j\\.runtime(?:\\.[a-z][a-z0-9]*)*)\\.[A-Z]");
   private static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
 
   @Test
   void subpackagesFormNoCycle() throws IOException {
     Map<String, Set<String>> deps = dependencies();
-    assertThat(deps.keySet()).containsAtLeast("dev.qnn4j.runtime.nn", "dev.qnn4j.runtime.quant",
-        "dev.qnn4j.runtime.graph", "dev.qnn4j.runtime.train");
+    assertThat(deps.keySet())
+        .containsAtLeast(
+            "dev.qnn4j.runtime.nn",
+            "dev.qnn4j.runtime.quant",
+            "dev.qnn4j.runtime.graph",
+            "dev.qnn4j.runtime.train");
     deps.remove(ROOT);
     deps.values().forEach(targets -> targets.remove(ROOT));
     assertWithMessage("package cycles in %s", deps).that(cycles(deps)).isEmpty();
@@ -46,15 +51,24 @@ class PackageCyclesTest {
 
   @Test
   void theRootPackageReachesOnlyWhatFAndTensorNeed() throws IOException {
-    assertThat(dependencies().get(ROOT)).containsExactly(
-        "dev.qnn4j.runtime.autograd", "dev.qnn4j.runtime.kernels", "dev.qnn4j.runtime.nn");
+    assertThat(dependencies().get(ROOT))
+        .containsExactly(
+            "dev.qnn4j.runtime.autograd", "dev.qnn4j.runtime.kernels", "dev.qnn4j.runtime.nn");
   }
 
   @Test
   void theCheckFindsACycle() {
-    Map<String, Set<String>> deps = new TreeMap<>(Map.of(
-        "a", new TreeSet<>(Set.of("b")), "b", new TreeSet<>(Set.of("c")), "c", new TreeSet<>(Set.of("a")),
-        "d", new TreeSet<>(Set.of("a"))));
+    Map<String, Set<String>> deps =
+        new TreeMap<>(
+            Map.of(
+                "a",
+                new TreeSet<>(Set.of("b")),
+                "b",
+                new TreeSet<>(Set.of("c")),
+                "c",
+                new TreeSet<>(Set.of("a")),
+                "d",
+                new TreeSet<>(Set.of("a"))));
     assertThat(cycles(deps)).containsExactly(List.of("a", "b", "c"));
   }
 
@@ -63,7 +77,11 @@ class PackageCyclesTest {
     Map<String, Set<String>> deps = new TreeMap<>();
     try (Stream<Path> files = Files.walk(SOURCES)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-        String pkg = SOURCES.relativize(file.getParent()).toString().replace(file.getFileSystem().getSeparator(), ".");
+        String pkg =
+            SOURCES
+                .relativize(file.getParent())
+                .toString()
+                .replace(file.getFileSystem().getSeparator(), ".");
         Set<String> targets = deps.computeIfAbsent(pkg, k -> new TreeSet<>());
         String code = COMMENT.matcher(Files.readString(file)).replaceAll(" ");
         Matcher m = REFERENCE.matcher(code);
@@ -92,8 +110,14 @@ class PackageCyclesTest {
     return out;
   }
 
-  private static void connect(String p, Map<String, Set<String>> deps, Map<String, Integer> index,
-      Map<String, Integer> low, Deque<String> stack, Set<String> onStack, List<List<String>> out) {
+  private static void connect(
+      String p,
+      Map<String, Set<String>> deps,
+      Map<String, Integer> index,
+      Map<String, Integer> low,
+      Deque<String> stack,
+      Set<String> onStack,
+      List<List<String>> out) {
     index.put(p, index.size());
     low.put(p, index.get(p));
     stack.push(p);

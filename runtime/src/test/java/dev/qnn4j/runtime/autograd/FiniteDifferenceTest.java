@@ -3,9 +3,9 @@ package dev.qnn4j.runtime.autograd;
 import static dev.qnn4j.runtime.autograd.GradCheck.check;
 import static dev.qnn4j.runtime.autograd.GradCheck.randomParameter;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.BatchNorm2d;
-import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,12 @@ class FiniteDifferenceTest {
     Parameter x = randomParameter("x", rng, 2, 3, 7, 6);
     Parameter w = randomParameter("w", rng, 4, 3, 3, 3);
     Parameter b = randomParameter("b", rng, 4);
-    check("conv2d", p -> Ops.conv2d(p[0], p[1], p[2], new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1), x, w, b);
+    check(
+        "conv2d",
+        p -> Ops.conv2d(p[0], p[1], p[2], new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1),
+        x,
+        w,
+        b);
   }
 
   @Test
@@ -27,8 +32,12 @@ class FiniteDifferenceTest {
     Parameter x = randomParameter("x", rng, 2, 4, 9, 8);
     Parameter w = randomParameter("w", rng, 6, 2, 3, 2);
     Parameter b = randomParameter("b", rng, 6);
-    check("conv2d strided", p -> Ops.conv2d(p[0], p[1], p[2], new int[] {2, 1}, new int[] {1, 2},
-        new int[] {2, 1}, 2), x, w, b);
+    check(
+        "conv2d strided",
+        p -> Ops.conv2d(p[0], p[1], p[2], new int[] {2, 1}, new int[] {1, 2}, new int[] {2, 1}, 2),
+        x,
+        w,
+        b);
   }
 
   @Test
@@ -36,8 +45,21 @@ class FiniteDifferenceTest {
     Parameter x = randomParameter("x", rng, 2, 4, 4, 3);
     Parameter w = randomParameter("w", rng, 4, 3, 3, 3);
     Parameter b = randomParameter("b", rng, 6);
-    check("convTranspose2d", p -> Ops.convTranspose2d(p[0], p[1], p[2], new int[] {2, 2}, new int[] {1, 1},
-        new int[] {1, 0}, new int[] {1, 2}, 2), x, w, b);
+    check(
+        "convTranspose2d",
+        p ->
+            Ops.convTranspose2d(
+                p[0],
+                p[1],
+                p[2],
+                new int[] {2, 2},
+                new int[] {1, 1},
+                new int[] {1, 0},
+                new int[] {1, 2},
+                2),
+        x,
+        w,
+        b);
   }
 
   @Test
@@ -58,11 +80,22 @@ class FiniteDifferenceTest {
   @Test
   void maxPoolAndAvgPool() {
     Parameter x = randomParameter("x", rng, 2, 2, 6, 6);
-    check("maxPool2d", p -> Ops.maxPool2d(p[0], new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}), x);
-    check("maxPool2d overlapping padded", p -> Ops.maxPool2d(p[0], new int[] {3, 3}, new int[] {2, 2},
-        new int[] {1, 1}), x);
-    check("avgPool2d", p -> Ops.avgPool2d(p[0], new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}), x);
-    check("avgPool2d padded", p -> Ops.avgPool2d(p[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}), x);
+    check(
+        "maxPool2d",
+        p -> Ops.maxPool2d(p[0], new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}),
+        x);
+    check(
+        "maxPool2d overlapping padded",
+        p -> Ops.maxPool2d(p[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}),
+        x);
+    check(
+        "avgPool2d",
+        p -> Ops.avgPool2d(p[0], new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}),
+        x);
+    check(
+        "avgPool2d padded",
+        p -> Ops.avgPool2d(p[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}),
+        x);
   }
 
   @Test
@@ -82,7 +115,8 @@ class FiniteDifferenceTest {
     Parameter s = randomParameter("s", rng, 3);
     check("div", p -> Ops.div(p[0], 7f), s);
     check("absBinarySignGrad", p -> Ops.absBinarySignGrad(p[0]), s);
-    // Order statistics are differentiable where a perturbation keeps the ranks: well-separated values.
+    // Order statistics are differentiable where a perturbation keeps the ranks: well-separated
+    // values.
     check("absMax", p -> Ops.absMax(p[0]), separated("w", 4, 5));
     check("absMaxPerChannel", p -> Ops.absMaxPerChannel(p[0]), separated("w", 4, 5));
     check("absPercentile", p -> Ops.absPercentile(p[0], 90.0), separated("x", 50));
@@ -126,9 +160,14 @@ class FiniteDifferenceTest {
     // x feeds two branches; the gradient must be the sum of both.
     Parameter x = randomParameter("x", rng, 1, 2, 4, 4);
     Parameter w = randomParameter("w", rng, 2, 2, 3, 3);
-    check("residual", p -> {
-      Tensor c = Ops.conv2d(p[0], p[1], null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
-      return Ops.add(Ops.relu(c), p[0]);
-    }, x, w);
+    check(
+        "residual",
+        p -> {
+          Tensor c =
+              Ops.conv2d(p[0], p[1], null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+          return Ops.add(Ops.relu(c), p[0]);
+        },
+        x,
+        w);
   }
 }

@@ -2,15 +2,15 @@ package dev.qnn4j.runtime.autograd;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.Parameter;
 import java.util.Random;
 import java.util.function.Function;
 
 /**
- * Compares analytic gradients with central finite differences. The checked scalar is
- * {@code sum(f(inputs) * r)} for a fixed random {@code r}, so every output element contributes.
+ * Compares analytic gradients with central finite differences. The checked scalar is {@code
+ * sum(f(inputs) * r)} for a fixed random {@code r}, so every output element contributes.
  */
 public final class GradCheck {
   private GradCheck() {}
@@ -54,7 +54,16 @@ public final class GradCheck {
         p.set(values.clone());
         double numeric = (plus - minus) / (2 * eps);
         if (Math.abs(numeric - analytic[i]) > 2e-2 * maxAbs + 2e-3) {
-          fail(what + ": d/d" + p.name() + "[" + i + "] analytic " + analytic[i] + ", numeric " + numeric);
+          fail(
+              what
+                  + ": d/d"
+                  + p.name()
+                  + "["
+                  + i
+                  + "] analytic "
+                  + analytic[i]
+                  + ", numeric "
+                  + numeric);
         }
       }
     }

@@ -1,10 +1,10 @@
 package dev.qnn4j.runtime.bench;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.NdArrays;
-import dev.qnn4j.runtime.Parameter;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,8 +22,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * JMH benchmarks of the kernels on the seed LeNet's shapes at batch 64: fused fake quantization
- * (forward and backward), convolution forward and backward, and linear. Run with
- * {@code benchmarks/jmh.sh} (see BENCHMARKS.md).
+ * (forward and backward), convolution forward and backward, and linear. Run with {@code
+ * benchmarks/jmh.sh} (see BENCHMARKS.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -67,7 +67,8 @@ public class KernelBenchmarks {
     input = random(rng, "x", 64, c, side, side);
     weight = random(rng, "w", o, c, 5, 5);
     bias = random(rng, "b", o);
-    convOut = Ops.conv2d(input, weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
+    convOut =
+        Ops.conv2d(input, weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
     upstream = new INDArrayHolder(random(rng, "g", convOut.shape()).value());
     activations = convOut.toFloatArray();
     fakeQuantOut = new float[activations.length];
@@ -93,7 +94,8 @@ public class KernelBenchmarks {
 
   @Benchmark
   public float[] fakeQuantBackward() {
-    return FakeQuant.backward(activations, new float[] {0.1f}, 1, 0f, 0f, 15f, activations, false, gradIn);
+    return FakeQuant.backward(
+        activations, new float[] {0.1f}, 1, 0f, 0f, 15f, activations, false, gradIn);
   }
 
   @Benchmark
@@ -103,7 +105,8 @@ public class KernelBenchmarks {
 
   @Benchmark
   public void convForwardBackward() {
-    Tensor out = Ops.conv2d(input, weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
+    Tensor out =
+        Ops.conv2d(input, weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
     out.backward(upstream.value);
     input.zeroGrad();
     weight.zeroGrad();

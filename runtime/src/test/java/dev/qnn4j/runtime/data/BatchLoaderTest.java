@@ -122,7 +122,8 @@ class BatchLoaderTest {
 
   @Test
   void emptyDatasetHasNoBatches() {
-    BatchLoader loader = new BatchLoader(Dataset.of(new float[0], new int[0], 1, 1, 2, 3), 4, true, 0);
+    BatchLoader loader =
+        new BatchLoader(Dataset.of(new float[0], new int[0], 1, 1, 2, 3), 4, true, 0);
     assertThat(loader.numBatches()).isEqualTo(0);
     assertThat(loader.epoch(0).iterator().hasNext()).isFalse();
   }

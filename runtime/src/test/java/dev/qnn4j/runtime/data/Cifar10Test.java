@@ -54,9 +54,11 @@ class Cifar10Test {
     assertThat(train.numClasses()).isEqualTo(10);
     assertThat(train.labels()).isEqualTo(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
     float[] image0 = train.image(0);
-    assertThat(image0[0]).isEqualTo(-1f);                                   // c0, x0: byte 0
+    assertThat(image0[0]).isEqualTo(-1f); // c0, x0: byte 0
     assertThat(image0[2 * 1024 + 5 * 32 + 31]).isWithin(1e-6f).of((231 / 255f - 0.5f) / 0.5f);
-    assertThat(train.image(3)[100]).isWithin(1e-6f).of((1 / 255f - 0.5f) / 0.5f); // record 1 of file 2
+    assertThat(train.image(3)[100])
+        .isWithin(1e-6f)
+        .of((1 / 255f - 0.5f) / 0.5f); // record 1 of file 2
 
     Dataset test = Cifar10.test(dir);
     assertThat(test.labels()).isEqualTo(new int[] {7, 8, 9});
@@ -68,9 +70,13 @@ class Cifar10Test {
     Files.delete(dir.resolve("data_batch_3.bin"));
     Files.delete(dir.resolve("data_batch_5.bin"));
     NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> Cifar10.train(dir));
-    assertThat(e).hasMessageThat().startsWith(dir + ": CIFAR-10 file(s) missing: data_batch_3.bin, "
-        + "data_batch_5.bin (expected the binary version's data_batch_1.bin, data_batch_2.bin, "
-        + "data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin");
+    assertThat(e)
+        .hasMessageThat()
+        .startsWith(
+            dir
+                + ": CIFAR-10 file(s) missing: data_batch_3.bin, "
+                + "data_batch_5.bin (expected the binary version's data_batch_1.bin, data_batch_2.bin, "
+                + "data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin");
     assertThat(e.getMessage()).doesNotContain("\n");
     // The test set is complete and still loads.
     assertThat(Cifar10.test(dir).size()).isEqualTo(3);
@@ -86,11 +92,14 @@ class Cifar10Test {
 
   @Test
   void sizeNotMultipleOfRecordIsRejected() throws IOException {
-    Path file = Files.write(dir.resolve("test_batch.bin"),
-        Arrays.copyOf(batch(2, 0), 2 * Cifar10.RECORD_BYTES - 1));
+    Path file =
+        Files.write(
+            dir.resolve("test_batch.bin"),
+            Arrays.copyOf(batch(2, 0), 2 * Cifar10.RECORD_BYTES - 1));
     Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> Cifar10.test(dir));
-    assertThat(e).hasMessageThat().startsWith(file + ": size 6145 is not a multiple of the "
-        + "3073-byte CIFAR-10 record");
+    assertThat(e)
+        .hasMessageThat()
+        .startsWith(file + ": size 6145 is not a multiple of the " + "3073-byte CIFAR-10 record");
   }
 
   @Test

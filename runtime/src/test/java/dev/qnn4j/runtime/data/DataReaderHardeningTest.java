@@ -37,7 +37,9 @@ class DataReaderHardeningTest {
     Path y = npy("y.npy", ArrayData.ofLongs(new long[0], 0));
     Path x = npy("x.npy", ArrayData.ofFloats(new float[0], 0, 1, 28, 28));
     Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> Dataset.fromNpy(x, y));
-    assertThat(e).hasMessageThat().isEqualTo(x + ": images hold no examples (shape [0, 1, 28, 28])");
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo(x + ": images hold no examples (shape [0, 1, 28, 28])");
     Path huge = npy("huge.npy", ArrayData.ofFloats(new float[0], 0, 65536, 65536, 65536));
     e = assertThrows(Qnn4jFormatException.class, () -> Dataset.fromNpy(huge, y));
     assertThat(e).hasMessageThat().startsWith(huge + ": images hold no examples");
@@ -45,8 +47,10 @@ class DataReaderHardeningTest {
 
   @Test
   void imageSizeBeyondTheArrayLimitIsRejected() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Dataset.of(new float[0], new int[0], 65536, 65536, 65536, 10));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Dataset.of(new float[0], new int[0], 65536, 65536, 65536, 10));
     assertThat(e).hasMessageThat().contains("65536x65536x65536");
   }
 

@@ -27,7 +27,8 @@ class FashionMnistTest {
     pixels[783] = 51;
     Arrays.fill(pixels, 784, 2 * 784, (byte) 255); // image 1 all white
     Files.write(into.resolve(imagesName), IdxTest.gzip(IdxTest.idx(new int[] {2, 28, 28}, pixels)));
-    Files.write(into.resolve(labelsName), IdxTest.gzip(IdxTest.idx(new int[] {2}, new byte[] {9, 3})));
+    Files.write(
+        into.resolve(labelsName), IdxTest.gzip(IdxTest.idx(new int[] {2}, new byte[] {9, 3})));
   }
 
   @Test
@@ -69,9 +70,12 @@ class FashionMnistTest {
   @Test
   void missingDirectoryExplainsHowToInstall() {
     Path missing = dir.resolve("fashion-mnist");
-    NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> FashionMnist.train(missing));
+    NoSuchFileException e =
+        assertThrows(NoSuchFileException.class, () -> FashionMnist.train(missing));
     assertThat(e).hasMessageThat().startsWith(missing + ": Fashion-MNIST directory does not exist");
-    assertThat(e).hasMessageThat().contains("install it with `apt-get install dataset-fashion-mnist`");
+    assertThat(e)
+        .hasMessageThat()
+        .contains("install it with `apt-get install dataset-fashion-mnist`");
     assertThat(e.getMessage()).doesNotContain("\n");
   }
 
@@ -87,32 +91,42 @@ class FashionMnistTest {
   @Test
   void mismatchedCountsAndBadLabelsAreRejected() throws IOException {
     writeTinySet(dir, FashionMnist.TRAIN_IMAGES, FashionMnist.TRAIN_LABELS);
-    Path labels = Files.write(dir.resolve(FashionMnist.TRAIN_LABELS),
-        IdxTest.gzip(IdxTest.idx(new int[] {3}, new byte[] {1, 2, 3})));
-    Qnn4jFormatException count = assertThrows(Qnn4jFormatException.class,
-        () -> FashionMnist.train(dir));
+    Path labels =
+        Files.write(
+            dir.resolve(FashionMnist.TRAIN_LABELS),
+            IdxTest.gzip(IdxTest.idx(new int[] {3}, new byte[] {1, 2, 3})));
+    Qnn4jFormatException count =
+        assertThrows(Qnn4jFormatException.class, () -> FashionMnist.train(dir));
     assertThat(count).hasMessageThat().startsWith(labels + ": 3 labels for 2 images");
 
     Files.write(labels, IdxTest.gzip(IdxTest.idx(new int[] {2}, new byte[] {1, 10})));
-    Qnn4jFormatException range = assertThrows(Qnn4jFormatException.class,
-        () -> FashionMnist.train(dir));
+    Qnn4jFormatException range =
+        assertThrows(Qnn4jFormatException.class, () -> FashionMnist.train(dir));
     assertThat(range).hasMessageThat().isEqualTo(labels + ": label 10 at index 1 is outside 0..9");
   }
 
   @Test
   void wrongImageSizeIsRejected() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> FashionMnist.preprocess(ArrayData.ofUnsignedBytes(new byte[32 * 32], 1, 32, 32),
-            ArrayData.ofUnsignedBytes(new byte[1], 1)));
-    assertThat(e).hasMessageThat().contains("expected UINT8 images [N, 28, 28], found UINT8 [1, 32, 32]");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                FashionMnist.preprocess(
+                    ArrayData.ofUnsignedBytes(new byte[32 * 32], 1, 32, 32),
+                    ArrayData.ofUnsignedBytes(new byte[1], 1)));
+    assertThat(e)
+        .hasMessageThat()
+        .contains("expected UINT8 images [N, 28, 28], found UINT8 [1, 32, 32]");
   }
 
   // --- the real data set, when installed --------------------------------------------------------
 
   @Test
   void realTrainingSetHas60000LabelledImages() throws IOException {
-    assumeTrue(FashionMnist.isAvailable(FashionMnist.DEFAULT_DIR),
-        "Fashion-MNIST not installed in " + FashionMnist.DEFAULT_DIR
+    assumeTrue(
+        FashionMnist.isAvailable(FashionMnist.DEFAULT_DIR),
+        "Fashion-MNIST not installed in "
+            + FashionMnist.DEFAULT_DIR
             + " (apt-get install dataset-fashion-mnist); skipping");
     ArrayData images = Idx.read(FashionMnist.DEFAULT_DIR.resolve(FashionMnist.TRAIN_IMAGES));
     ArrayData labels = Idx.read(FashionMnist.DEFAULT_DIR.resolve(FashionMnist.TRAIN_LABELS));
@@ -132,8 +146,10 @@ class FashionMnistTest {
 
   @Test
   void realTestSetPreprocessesToCifarShape() throws IOException {
-    assumeTrue(FashionMnist.isAvailable(FashionMnist.DEFAULT_DIR),
-        "Fashion-MNIST not installed in " + FashionMnist.DEFAULT_DIR
+    assumeTrue(
+        FashionMnist.isAvailable(FashionMnist.DEFAULT_DIR),
+        "Fashion-MNIST not installed in "
+            + FashionMnist.DEFAULT_DIR
             + " (apt-get install dataset-fashion-mnist); skipping");
     Dataset test = FashionMnist.test();
     assertThat(test.shape()).isEqualTo(new long[] {10000, 3, 32, 32});

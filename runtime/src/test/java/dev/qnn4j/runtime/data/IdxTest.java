@@ -55,7 +55,8 @@ class IdxTest {
 
   @Test
   void readsRawImages() throws IOException {
-    Path file = Files.write(dir.resolve("images-idx3-ubyte"), idx(new int[] {2, 3, 4}, sequence(24)));
+    Path file =
+        Files.write(dir.resolve("images-idx3-ubyte"), idx(new int[] {2, 3, 4}, sequence(24)));
     ArrayData images = Idx.read(file);
     assertThat(images.dtype()).isEqualTo(DType.UINT8);
     assertThat(images.shape()).isEqualTo(new long[] {2, 3, 4});
@@ -64,8 +65,10 @@ class IdxTest {
 
   @Test
   void readsGzippedLabelsByName() throws IOException {
-    Path file = Files.write(dir.resolve("labels-idx1-ubyte.gz"),
-        gzip(idx(new int[] {3}, new byte[] {9, 0, (byte) 200})));
+    Path file =
+        Files.write(
+            dir.resolve("labels-idx1-ubyte.gz"),
+            gzip(idx(new int[] {3}, new byte[] {9, 0, (byte) 200})));
     ArrayData labels = Idx.read(file);
     assertThat(labels.shape()).isEqualTo(new long[] {3});
     assertThat(labels.toLongArray()).isEqualTo(new long[] {9, 0, 200});
@@ -93,22 +96,26 @@ class IdxTest {
     byte[] full = idx(new int[] {2, 28, 28}, new byte[2 * 784]);
     Path file = Files.write(dir.resolve("t-idx3-ubyte"), Arrays.copyOf(full, full.length - 100));
     Qnn4jFormatException e = readFails(file);
-    assertThat(e.problem()).isEqualTo("truncated: IDX dimensions [2, 28, 28] need 1568 payload "
-        + "bytes after the 16-byte header, found 1468");
+    assertThat(e.problem())
+        .isEqualTo(
+            "truncated: IDX dimensions [2, 28, 28] need 1568 payload "
+                + "bytes after the 16-byte header, found 1468");
   }
 
   @Test
   void truncatedDecompressedPayloadNamesExpectedAndActualBytes() throws IOException {
     byte[] full = idx(new int[] {10}, new byte[10]);
     Path file = Files.write(dir.resolve("t.gz"), gzip(Arrays.copyOf(full, full.length - 4)));
-    assertThat(readFails(file)).hasMessageThat().contains("need 10 payload bytes after the 8-byte "
-        + "header, found 6");
+    assertThat(readFails(file))
+        .hasMessageThat()
+        .contains("need 10 payload bytes after the 8-byte " + "header, found 6");
   }
 
   @Test
   void cutOffGzipStreamIsRejected() throws IOException {
     byte[] compressed = gzip(idx(new int[] {1000}, sequence(1000)));
-    Path file = Files.write(dir.resolve("cut.gz"), Arrays.copyOf(compressed, compressed.length / 2));
+    Path file =
+        Files.write(dir.resolve("cut.gz"), Arrays.copyOf(compressed, compressed.length / 2));
     assertThat(readFails(file)).hasMessageThat().contains("truncated");
   }
 
@@ -117,15 +124,21 @@ class IdxTest {
     Path file = Files.write(dir.resolve("o-idx1-ubyte"), idx(new int[] {2}, new byte[3]));
     assertThat(readFails(file)).hasMessageThat().contains("oversized");
     Path gz = Files.write(dir.resolve("o.gz"), gzip(idx(new int[] {2}, new byte[3])));
-    assertThat(readFails(gz)).hasMessageThat().contains("unexpected data after the 2 payload bytes");
+    assertThat(readFails(gz))
+        .hasMessageThat()
+        .contains("unexpected data after the 2 payload bytes");
   }
 
   @Test
   void badMagicIsRejected() throws IOException {
-    byte[] bytes = idx(new int[] {2, 2}, new byte[4]); // 0x00000802: rank 2 is not a supported layout
+    byte[] bytes =
+        idx(new int[] {2, 2}, new byte[4]); // 0x00000802: rank 2 is not a supported layout
     Path file = Files.write(dir.resolve("m-idx2-ubyte"), bytes);
-    assertThat(readFails(file)).hasMessageThat().contains("bad IDX magic 0x00000802 (expected "
-        + "0x00000801 for ubyte labels or 0x00000803 for ubyte images)");
+    assertThat(readFails(file))
+        .hasMessageThat()
+        .contains(
+            "bad IDX magic 0x00000802 (expected "
+                + "0x00000801 for ubyte labels or 0x00000803 for ubyte images)");
     Path text = Files.writeString(dir.resolve("readme.txt"), "hello world");
     assertThat(readFails(text)).hasMessageThat().contains("bad IDX magic 0x68656c6c");
   }

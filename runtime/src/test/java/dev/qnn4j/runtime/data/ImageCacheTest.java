@@ -16,7 +16,10 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The image cache behind IDX and CIFAR-10 data sets: built once, reused, rebuilt when stale or damaged. */
+/**
+ * The image cache behind IDX and CIFAR-10 data sets: built once, reused, rebuilt when stale or
+ * damaged.
+ */
 class ImageCacheTest {
   @TempDir Path dir;
   @TempDir Path elsewhere;
@@ -61,8 +64,11 @@ class ImageCacheTest {
     byte[] cache = Files.readAllBytes(cifarCache());
     cache[cache.length / 2] ^= 1;
     Files.write(cifarCache(), cache);
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> ImageCache.read(cifarCache()));
-    assertThat(e).hasMessageThat().startsWith(cifarCache() + ": checksum mismatch: stored CRC-32C ");
+    Qnn4jFormatException e =
+        assertThrows(Qnn4jFormatException.class, () -> ImageCache.read(cifarCache()));
+    assertThat(e)
+        .hasMessageThat()
+        .startsWith(cifarCache() + ": checksum mismatch: stored CRC-32C ");
     assertThat(Cifar10.test(dir).images()).isEqualTo(good);
     ImageCache.read(cifarCache()); // whole again
   }
@@ -95,8 +101,12 @@ class ImageCacheTest {
 
   private static String hashOf(Path dir) throws IOException {
     try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(dir.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  dir.toAbsolutePath()
+                      .toString()
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return java.util.HexFormat.of().formatHex(digest, 0, 8);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IOException(e);
@@ -104,7 +114,8 @@ class ImageCacheTest {
   }
 
   @Test
-  void gzippedFashionMnistIsStreamedIntoTheCacheWithTheSamePixelsAsTheHeapPath() throws IOException {
+  void gzippedFashionMnistIsStreamedIntoTheCacheWithTheSamePixelsAsTheHeapPath()
+      throws IOException {
     int n = 3;
     byte[] pixels = new byte[n * 28 * 28];
     for (int i = 0; i < pixels.length; i++) {
@@ -116,9 +127,11 @@ class ImageCacheTest {
     Files.write(images, IdxTest.gzip(IdxTest.idx(new int[] {n, 28, 28}, pixels)));
     Files.write(labelFile, IdxTest.gzip(IdxTest.idx(new int[] {n}, labels)));
     Dataset cached = FashionMnist.load(images, labelFile);
-    Dataset heap = FashionMnist.preprocess(ArrayData.ofUnsignedBytes(pixels, n, 28, 28),
-        ArrayData.ofUnsignedBytes(labels, n));
-    assertThat(Files.isRegularFile(dir.resolve("t10k-images-idx3-ubyte" + ImageCache.SUFFIX))).isTrue();
+    Dataset heap =
+        FashionMnist.preprocess(
+            ArrayData.ofUnsignedBytes(pixels, n, 28, 28), ArrayData.ofUnsignedBytes(labels, n));
+    assertThat(Files.isRegularFile(dir.resolve("t10k-images-idx3-ubyte" + ImageCache.SUFFIX)))
+        .isTrue();
     assertThat(cached.images()).isEqualTo(heap.images());
     assertThat(cached.labels()).isEqualTo(new int[] {4, 0, 9});
     assertThat(cached.shape()).isEqualTo(new long[] {3, 3, 32, 32});
@@ -129,12 +142,19 @@ class ImageCacheTest {
     byte[] pixels = new byte[2 * 28 * 28];
     Path images = dir.resolve("train-images-idx3-ubyte.gz");
     Path labelFile = dir.resolve("train-labels-idx1-ubyte.gz");
-    Files.write(images, Arrays.copyOf(IdxTest.gzip(IdxTest.idx(new int[] {3, 28, 28}, pixels)), 60));
+    Files.write(
+        images, Arrays.copyOf(IdxTest.gzip(IdxTest.idx(new int[] {3, 28, 28}, pixels)), 60));
     Files.write(labelFile, IdxTest.gzip(IdxTest.idx(new int[] {3}, new byte[] {1, 2, 3})));
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> FashionMnist.load(images, labelFile));
+    Qnn4jFormatException e =
+        assertThrows(Qnn4jFormatException.class, () -> FashionMnist.load(images, labelFile));
     assertThat(e).hasMessageThat().startsWith(images + ": ");
     try (var files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString()).filter(f -> f.contains("qnn4j-images")).toList()).isEmpty();
+      assertThat(
+              files
+                  .map(p -> p.getFileName().toString())
+                  .filter(f -> f.contains("qnn4j-images"))
+                  .toList())
+          .isEmpty();
     }
   }
 
@@ -145,8 +165,11 @@ class ImageCacheTest {
     byte[] good = Files.readAllBytes(cifarCache());
 
     assertThat(readError(Arrays.copyOf(good, good.length - 100)))
-        .contains(": truncated: header declares 2 images of 3x32x32 = " + good.length + " bytes, the file has "
-            + (good.length - 100));
+        .contains(
+            ": truncated: header declares 2 images of 3x32x32 = "
+                + good.length
+                + " bytes, the file has "
+                + (good.length - 100));
     byte[] magic = good.clone();
     magic[0] = 'X';
     assertThat(readError(magic)).endsWith(": not a qnn4j image cache (bad magic)");
@@ -158,7 +181,8 @@ class ImageCacheTest {
     assertThat(readError(withChecksum(label))).endsWith(": label 10 of image 1 is outside 0..9");
     byte[] classes = good.clone();
     ByteBuffer.wrap(classes).order(ByteOrder.LITTLE_ENDIAN).putInt(36, 0);
-    assertThat(readError(withChecksum(classes))).endsWith(": header declares 0 classes, expected 1..256");
+    assertThat(readError(withChecksum(classes)))
+        .endsWith(": header declares 0 classes, expected 1..256");
   }
 
   private String readError(byte[] bytes) throws IOException {
@@ -173,7 +197,9 @@ class ImageCacheTest {
   static byte[] withChecksum(byte[] bytes) {
     CRC32C crc = new CRC32C();
     crc.update(bytes, 0, bytes.length - 4);
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
+    ByteBuffer.wrap(bytes)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(bytes.length - 4, (int) crc.getValue());
     return bytes;
   }
 }

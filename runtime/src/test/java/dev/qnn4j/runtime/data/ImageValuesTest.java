@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Mapped image values read what the file holds, also for images that straddle two mapping
- * segments (1 GiB in use; small here, so that many images cross an edge).
+ * Mapped image values read what the file holds, also for images that straddle two mapping segments
+ * (1 GiB in use; small here, so that many images cross an edge).
  */
 class ImageValuesTest {
   @TempDir Path dir;

@@ -31,18 +31,51 @@ class CheckpointFuzzTest {
       model = new FuzzNet();
       Trainer.initialize(model, 1);
       adam = new Adam(model.parameters(), 1e-3f);
-      input = Tensor.of(new float[] {0.1f, -0.5f, 0.9f, 0.3f, 0.2f, 0.7f, -0.8f, 0.4f, 0.0f, 0.6f,
-          -0.2f, 0.5f, -0.9f, 0.8f, -0.3f, 0.25f}, 1, 1, 4, 4);
+      input =
+          Tensor.of(
+              new float[] {
+                0.1f, -0.5f, 0.9f, 0.3f, 0.2f, 0.7f, -0.8f, 0.4f, 0.0f, 0.6f, -0.2f, 0.5f, -0.9f,
+                0.8f, -0.3f, 0.25f
+              },
+              1,
+              1,
+              4,
+              4);
     }
   }
 
   @FuzzTest(maxDuration = FuzzSupport.CI_DURATION)
-  @DictionaryEntries({"qnn4j.format", "qnn4j.model", "FuzzNet", "qnn4j.step", "qnn4j.epoch",
-      "qnn4j.batch_in_epoch", "qnn4j.batch_size", "qnn4j.seed", "qnn4j.optimizer", "Adam", "SGD",
-      "none", "optimizer.", ".exp_avg", ".exp_avg_sq", ".step", ".momentum_buffer", "conv1.weight",
-      "fc1.bias", "bn1.running_var", "bn1.num_batches_tracked", ".buffer", ".counter",
-      ".collect_stats_steps", ".act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl",
-      "\"dtype\":\"F32\"", "\"dtype\":\"I64\"", "\"shape\":[]", "\"data_offsets\":["})
+  @DictionaryEntries({
+    "qnn4j.format",
+    "qnn4j.model",
+    "FuzzNet",
+    "qnn4j.step",
+    "qnn4j.epoch",
+    "qnn4j.batch_in_epoch",
+    "qnn4j.batch_size",
+    "qnn4j.seed",
+    "qnn4j.optimizer",
+    "Adam",
+    "SGD",
+    "none",
+    "optimizer.",
+    ".exp_avg",
+    ".exp_avg_sq",
+    ".step",
+    ".momentum_buffer",
+    "conv1.weight",
+    "fc1.bias",
+    "bn1.running_var",
+    "bn1.num_batches_tracked",
+    ".buffer",
+    ".counter",
+    ".collect_stats_steps",
+    ".act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl",
+    "\"dtype\":\"F32\"",
+    "\"dtype\":\"I64\"",
+    "\"shape\":[]",
+    "\"data_offsets\":["
+  })
   void load(byte[] data) throws IOException {
     init();
     Path file = FuzzSupport.write("checkpoint.safetensors", data);
@@ -54,7 +87,8 @@ class CheckpointFuzzTest {
     } catch (IOException e) {
       FuzzSupport.checkFormatError(e, file);
       assertWithMessage("state after a failed load (%s)", e.getMessage())
-          .that(snapshot()).containsExactlyEntriesIn(before);
+          .that(snapshot())
+          .containsExactlyEntriesIn(before);
     }
 
     before = snapshot();
@@ -64,7 +98,8 @@ class CheckpointFuzzTest {
     } catch (IOException e) {
       FuzzSupport.checkFormatError(e, file);
       assertWithMessage("state after a failed loadWeights (%s)", e.getMessage())
-          .that(snapshot()).containsExactlyEntriesIn(before);
+          .that(snapshot())
+          .containsExactlyEntriesIn(before);
     }
   }
 

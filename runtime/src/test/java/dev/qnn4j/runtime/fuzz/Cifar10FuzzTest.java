@@ -24,12 +24,16 @@ class Cifar10FuzzTest {
       FuzzSupport.checkFormatError(e, file);
       return;
     }
-    assertWithMessage("records").that((long) d.size())
+    assertWithMessage("records")
+        .that((long) d.size())
         .isEqualTo(data.length / Cifar10.RECORD_BYTES);
-    assertWithMessage("shape").that(d.shape())
+    assertWithMessage("shape")
+        .that(d.shape())
         .isEqualTo(new long[] {d.size(), Cifar10.CHANNELS, Cifar10.SIDE, Cifar10.SIDE});
     for (int label : d.labels()) {
-      assertWithMessage("label").that(label).isIn(com.google.common.collect.Range.closedOpen(0, 10));
+      assertWithMessage("label")
+          .that(label)
+          .isIn(com.google.common.collect.Range.closedOpen(0, 10));
     }
     for (float p : d.images()) {
       assertWithMessage("pixel").that(p).isIn(com.google.common.collect.Range.closed(-1f, 1f));

@@ -17,14 +17,25 @@ import java.util.Arrays;
 class DatasetFuzzTest {
 
   @FuzzTest(maxDuration = FuzzSupport.CI_DURATION)
-  @DictionaryEntries({"\u0093NUMPY", "{'descr': '", "'fortran_order': False, 'shape': (", "<f4",
-      "<i8", "|u1", "|i1", "<i4", ",)", ", }"})
+  @DictionaryEntries({
+    "\u0093NUMPY",
+    "{'descr': '",
+    "'fortran_order': False, 'shape': (",
+    "<f4",
+    "<i8",
+    "|u1",
+    "|i1",
+    "<i4",
+    ",)",
+    ", }"
+  })
   void fromNpy(byte[] data) throws IOException {
-    int split = data.length < 2 ? 0
-        : Math.min(((data[0] & 0xFF) << 8 | (data[1] & 0xFF)), data.length - 2);
+    int split =
+        data.length < 2 ? 0 : Math.min(((data[0] & 0xFF) << 8 | (data[1] & 0xFF)), data.length - 2);
     int start = Math.min(2, data.length);
     Path images = FuzzSupport.write("images.npy", Arrays.copyOfRange(data, start, start + split));
-    Path labels = FuzzSupport.write("labels.npy", Arrays.copyOfRange(data, start + split, data.length));
+    Path labels =
+        FuzzSupport.write("labels.npy", Arrays.copyOfRange(data, start + split, data.length));
     Dataset d;
     try {
       d = Dataset.fromNpy(images, labels);
@@ -38,7 +49,9 @@ class DatasetFuzzTest {
     assertWithMessage("image size").that((long) d.imageSize()).isEqualTo(imageSize);
     assertWithMessage("images").that((long) d.images().length).isEqualTo(d.size() * imageSize);
     for (int label : d.labels()) {
-      assertWithMessage("label").that(label).isIn(com.google.common.collect.Range.closedOpen(0, d.numClasses()));
+      assertWithMessage("label")
+          .that(label)
+          .isIn(com.google.common.collect.Range.closedOpen(0, d.numClasses()));
     }
   }
 }

@@ -61,40 +61,72 @@ public final class FuzzSeedsWriter {
     float[] ref = reference("act_identity_b2.eval_input.npy").floats();
     write(dir.resolve("valid_scalar.npy"), npyBytes(ArrayData.ofFloats(new float[] {ref[0]})));
     write(dir.resolve("valid_empty_0x3.npy"), npyBytes(ArrayData.ofFloats(new float[0], 0, 3)));
-    write(dir.resolve("valid_u1.npy"), npyBytes(ArrayData.ofUnsignedBytes(new byte[] {0, 7, (byte) 255}, 3)));
-    write(dir.resolve("valid_i1.npy"), npyBytes(ArrayData.ofBytes(new byte[] {-128, 0, 127, 1}, 2, 2)));
+    write(
+        dir.resolve("valid_u1.npy"),
+        npyBytes(ArrayData.ofUnsignedBytes(new byte[] {0, 7, (byte) 255}, 3)));
+    write(
+        dir.resolve("valid_i1.npy"),
+        npyBytes(ArrayData.ofBytes(new byte[] {-128, 0, 127, 1}, 2, 2)));
     write(dir.resolve("valid_i4.npy"), npyBytes(ArrayData.ofInts(new int[] {-1, 2, 3}, 3)));
-    write(dir.resolve("valid_f8.npy"), npyBytes(ArrayData.ofDoubles(new double[] {ref[1], ref[2]}, 2, 1)));
+    write(
+        dir.resolve("valid_f8.npy"),
+        npyBytes(ArrayData.ofDoubles(new double[] {ref[1], ref[2]}, 2, 1)));
     byte[] six = floats(Arrays.copyOf(ref, 6));
-    write(dir.resolve("valid_fortran_2x3.npy"),
+    write(
+        dir.resolve("valid_fortran_2x3.npy"),
         npy(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", six));
-    write(dir.resolve("valid_v2_header.npy"),
+    write(
+        dir.resolve("valid_v2_header.npy"),
         npy(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", six));
-    write(dir.resolve("valid_v3_header.npy"),
+    write(
+        dir.resolve("valid_v3_header.npy"),
         npy(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", six));
-    write(dir.resolve("valid_structured_like_spacing.npy"),
-        npy(1, "{\"descr\":\"|u1\",\"fortran_order\":False,\"shape\":(2,2)}", new byte[] {1, 2, 3, 4}));
+    write(
+        dir.resolve("valid_structured_like_spacing.npy"),
+        npy(
+            1,
+            "{\"descr\":\"|u1\",\"fortran_order\":False,\"shape\":(2,2)}",
+            new byte[] {1, 2, 3, 4}));
     // Corrupt.
     byte[] big = Files.readAllBytes(referencePath("lenet_weight.input.npy"));
     write(dir.resolve("bad_truncated.npy"), Arrays.copyOf(big, 600));
-    write(dir.resolve("bad_huge_shape.npy"),
-        npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", six));
-    write(dir.resolve("bad_huge_shape_stream.npy"),
+    write(
+        dir.resolve("bad_huge_shape.npy"),
+        npy(
+            1,
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }",
+            six));
+    write(
+        dir.resolve("bad_huge_shape_stream.npy"),
         npy(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2147483647,), }", new byte[8]));
-    write(dir.resolve("bad_overflowing_shape.npy"), npy(1,
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", six));
-    write(dir.resolve("bad_big_endian.npy"),
+    write(
+        dir.resolve("bad_overflowing_shape.npy"),
+        npy(
+            1,
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }",
+            six));
+    write(
+        dir.resolve("bad_big_endian.npy"),
         npy(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (6,), }", six));
-    write(dir.resolve("bad_dtype_f2.npy"),
+    write(
+        dir.resolve("bad_dtype_f2.npy"),
         npy(1, "{'descr': '<f2', 'fortran_order': False, 'shape': (12,), }", six));
-    write(dir.resolve("bad_structured.npy"),
-        npy(1, "{'descr': [('x', '<f4'), ('y', '<f4')], 'fortran_order': False, 'shape': (3,), }", six));
-    write(dir.resolve("bad_negative_dim.npy"),
+    write(
+        dir.resolve("bad_structured.npy"),
+        npy(
+            1,
+            "{'descr': [('x', '<f4'), ('y', '<f4')], 'fortran_order': False, 'shape': (3,), }",
+            six));
+    write(
+        dir.resolve("bad_negative_dim.npy"),
         npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (-6,), }", six));
-    write(dir.resolve("bad_trailing_bytes.npy"),
+    write(
+        dir.resolve("bad_trailing_bytes.npy"),
         npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", six));
-    write(dir.resolve("bad_header_length.npy"), Arrays.copyOf(
-        npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", six), 40));
+    write(
+        dir.resolve("bad_header_length.npy"),
+        Arrays.copyOf(
+            npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", six), 40));
     byte[] badMagic = npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", six);
     badMagic[1] = 'n';
     write(dir.resolve("bad_magic.npy"), badMagic);
@@ -107,8 +139,10 @@ public final class FuzzSeedsWriter {
     Map<String, ArrayData> small = new LinkedHashMap<>();
     small.put("conv1.bias", lenet.tensors().get("conv1.bias"));
     small.put("fc3.bias", lenet.tensors().get("fc3.bias"));
-    small.put("conv1.weight.slice", ArrayData.ofFloats(
-        Arrays.copyOf(lenet.tensors().get("conv1.weight").floats(), 18), 2, 1, 3, 3));
+    small.put(
+        "conv1.weight.slice",
+        ArrayData.ofFloats(
+            Arrays.copyOf(lenet.tensors().get("conv1.weight").floats(), 18), 2, 1, 3, 3));
     small.put("counter", ArrayData.ofLongs(new long[] {42}));
     small.put("labels", ArrayData.ofUnsignedBytes(new byte[] {0, 1, 9}, 3));
     small.put("empty", ArrayData.ofFloats(new float[0], 0, 4));
@@ -129,26 +163,46 @@ public final class FuzzSeedsWriter {
     write(dir.resolve("bad_truncated_lenet.safetensors"), Arrays.copyOf(ref, 2048));
     byte[] bytes = Files.readAllBytes(valid);
     write(dir.resolve("bad_truncated_data.safetensors"), Arrays.copyOf(bytes, bytes.length - 3));
-    write(dir.resolve("bad_header_length.safetensors"),
-        withHeaderLength(bytes, 0x7fff_ffff_ffffL));
-    write(dir.resolve("bad_json.safetensors"), safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],", new byte[4]));
-    write(dir.resolve("bad_overlap.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-            + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", new byte[12]));
-    write(dir.resolve("bad_gap.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-            + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", new byte[12]));
-    write(dir.resolve("bad_shape_mismatch.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]));
-    write(dir.resolve("bad_huge_shape.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", new byte[8]));
-    write(dir.resolve("bad_dtype_bf16.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4]));
-    write(dir.resolve("bad_duplicate.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
-            + "\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", new byte[2]));
-    write(dir.resolve("bad_metadata.safetensors"), safetensors(
-        "{\"__metadata__\":{\"n\":1},\"a\":{\"dtype\":\"U8\",\"shape\":[],\"data_offsets\":[0,1]}}", new byte[1]));
+    write(dir.resolve("bad_header_length.safetensors"), withHeaderLength(bytes, 0x7fff_ffff_ffffL));
+    write(
+        dir.resolve("bad_json.safetensors"),
+        safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],", new byte[4]));
+    write(
+        dir.resolve("bad_overlap.safetensors"),
+        safetensors(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+            new byte[12]));
+    write(
+        dir.resolve("bad_gap.safetensors"),
+        safetensors(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+            new byte[12]));
+    write(
+        dir.resolve("bad_shape_mismatch.safetensors"),
+        safetensors(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]));
+    write(
+        dir.resolve("bad_huge_shape.safetensors"),
+        safetensors(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}",
+            new byte[8]));
+    write(
+        dir.resolve("bad_dtype_bf16.safetensors"),
+        safetensors(
+            "{\"a\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4]));
+    write(
+        dir.resolve("bad_duplicate.safetensors"),
+        safetensors(
+            "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+                + "\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}",
+            new byte[2]));
+    write(
+        dir.resolve("bad_metadata.safetensors"),
+        safetensors(
+            "{\"__metadata__\":{\"n\":1},\"a\":{\"dtype\":\"U8\",\"shape\":[],\"data_offsets\":[0,1]}}",
+            new byte[1]));
   }
 
   static void idx() throws IOException {
@@ -157,16 +211,23 @@ public final class FuzzSeedsWriter {
     byte[] pixels = pixels(reference("lenet_weight.input.npy").floats(), 2 * 8 * 8);
     byte[] images = idx(0x00000803, new int[] {2, 8, 8}, pixels);
     write(dir.resolve("valid_images_2x8x8-idx3-ubyte"), images);
-    write(dir.resolve("valid_labels-idx1-ubyte"), idx(0x00000801, new int[] {5}, new byte[] {7, 2, 1, 0, 4}));
+    write(
+        dir.resolve("valid_labels-idx1-ubyte"),
+        idx(0x00000801, new int[] {5}, new byte[] {7, 2, 1, 0, 4}));
     write(dir.resolve("valid_empty-idx1-ubyte"), idx(0x00000801, new int[] {0}, new byte[0]));
     write(dir.resolve("valid_images-idx3-ubyte.gz"), gzip(images));
     write(dir.resolve("bad_truncated-idx3-ubyte"), Arrays.copyOf(images, 100));
     write(dir.resolve("bad_truncated-idx3-ubyte.gz"), Arrays.copyOf(gzip(images), 40));
-    write(dir.resolve("bad_huge_dims-idx3-ubyte"), idx(0x00000803, new int[] {60000, 60000, 60000}, pixels));
-    write(dir.resolve("bad_huge_dims_gzip-idx3-ubyte.gz"),
+    write(
+        dir.resolve("bad_huge_dims-idx3-ubyte"),
+        idx(0x00000803, new int[] {60000, 60000, 60000}, pixels));
+    write(
+        dir.resolve("bad_huge_dims_gzip-idx3-ubyte.gz"),
         gzip(idx(0x00000803, new int[] {1, 46340, 46340}, pixels)));
     write(dir.resolve("bad_magic-idx3-ubyte"), idx(0x00000d03, new int[] {2, 8, 8}, pixels));
-    write(dir.resolve("bad_trailing-idx1-ubyte"), idx(0x00000801, new int[] {3}, new byte[] {1, 2, 3, 4}));
+    write(
+        dir.resolve("bad_trailing-idx1-ubyte"),
+        idx(0x00000801, new int[] {3}, new byte[] {1, 2, 3, 4}));
   }
 
   static void cifar10() throws IOException {
@@ -228,7 +289,9 @@ public final class FuzzSeedsWriter {
   private static byte[] withCrc32c(byte[] bytes) {
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     crc.update(bytes, 0, bytes.length - 4);
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
+    ByteBuffer.wrap(bytes)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(bytes.length - 4, (int) crc.getValue());
     return bytes;
   }
 
@@ -238,20 +301,38 @@ public final class FuzzSeedsWriter {
     float[] ref = reference("act_identity_b2.eval_input.npy").floats();
     ArrayData images = ArrayData.ofFloats(Arrays.copyOf(ref, 12), 3, 1, 2, 2);
     write(dir.resolve("valid_i8_labels"), pair(images, ArrayData.ofLongs(new long[] {0, 2, 1}, 3)));
-    write(dir.resolve("valid_u1_labels"), pair(images, ArrayData.ofUnsignedBytes(new byte[] {1, 1, 0}, 3)));
-    write(dir.resolve("valid_reference_labels"), pair(ArrayData.ofFloats(Arrays.copyOf(ref, 16), 16, 1, 1, 1),
-        ArrayData.ofLongs(Arrays.copyOf(reference("qat.labels.npy").longs(), 16), 16)));
+    write(
+        dir.resolve("valid_u1_labels"),
+        pair(images, ArrayData.ofUnsignedBytes(new byte[] {1, 1, 0}, 3)));
+    write(
+        dir.resolve("valid_reference_labels"),
+        pair(
+            ArrayData.ofFloats(Arrays.copyOf(ref, 16), 16, 1, 1, 1),
+            ArrayData.ofLongs(Arrays.copyOf(reference("qat.labels.npy").longs(), 16), 16)));
     write(dir.resolve("bad_count_mismatch"), pair(images, ArrayData.ofLongs(new long[] {0, 1}, 2)));
-    write(dir.resolve("bad_rank3_images"), pair(ArrayData.ofFloats(Arrays.copyOf(ref, 12), 3, 2, 2),
-        ArrayData.ofLongs(new long[] {0, 2, 1}, 3)));
-    write(dir.resolve("bad_float_labels"), pair(images, ArrayData.ofFloats(new float[] {0, 1, 1}, 3)));
-    write(dir.resolve("bad_negative_label"), pair(images, ArrayData.ofBytes(new byte[] {0, -1, 1}, 3)));
-    write(dir.resolve("bad_int_images"), pair(ArrayData.ofInts(new int[12], 3, 1, 2, 2),
-        ArrayData.ofLongs(new long[] {0, 2, 1}, 3)));
-    write(dir.resolve("bad_no_examples"), pair(ArrayData.ofFloats(new float[0], 0, 1, 2, 2),
-        ArrayData.ofLongs(new long[0], 0)));
-    write(dir.resolve("bad_no_examples_huge_image"), pair(ArrayData.ofFloats(new float[0], 0, 65536, 65536, 65536),
-        ArrayData.ofLongs(new long[0], 0)));
+    write(
+        dir.resolve("bad_rank3_images"),
+        pair(
+            ArrayData.ofFloats(Arrays.copyOf(ref, 12), 3, 2, 2),
+            ArrayData.ofLongs(new long[] {0, 2, 1}, 3)));
+    write(
+        dir.resolve("bad_float_labels"),
+        pair(images, ArrayData.ofFloats(new float[] {0, 1, 1}, 3)));
+    write(
+        dir.resolve("bad_negative_label"),
+        pair(images, ArrayData.ofBytes(new byte[] {0, -1, 1}, 3)));
+    write(
+        dir.resolve("bad_int_images"),
+        pair(
+            ArrayData.ofInts(new int[12], 3, 1, 2, 2), ArrayData.ofLongs(new long[] {0, 2, 1}, 3)));
+    write(
+        dir.resolve("bad_no_examples"),
+        pair(ArrayData.ofFloats(new float[0], 0, 1, 2, 2), ArrayData.ofLongs(new long[0], 0)));
+    write(
+        dir.resolve("bad_no_examples_huge_image"),
+        pair(
+            ArrayData.ofFloats(new float[0], 0, 65536, 65536, 65536),
+            ArrayData.ofLongs(new long[0], 0)));
   }
 
   static void checkpoint() throws IOException {
@@ -262,13 +343,16 @@ public final class FuzzSeedsWriter {
     Adam adam = new Adam(model.parameters(), 1e-2f);
     float[] x = Arrays.copyOf(reference("act_identity_b2.eval_input.npy").floats(), 4 * 16);
     Dataset data = Dataset.of(x, new int[] {0, 1, 2, 1}, 1, 4, 4, 3);
-    TrainingState state = new Trainer(model, adam, TrainerConfig.of(1, 2, 3).withMaxSteps(2))
-        .fit(data, null);
+    TrainingState state =
+        new Trainer(model, adam, TrainerConfig.of(1, 2, 3).withMaxSteps(2)).fit(data, null);
     Checkpoint.save(dir.resolve("valid_checkpoint_adam.safetensors"), model, adam, state);
     Sgd sgd = new Sgd(model.parameters(), 1e-2f, 0.9f, 0f);
     new Trainer(model, sgd, TrainerConfig.of(1, 2, 3).withMaxSteps(1)).fit(data, null);
     Checkpoint.save(dir.resolve("valid_checkpoint_sgd.safetensors"), model, sgd, state);
-    Checkpoint.save(dir.resolve("valid_checkpoint_no_optimizer.safetensors"), model, null,
+    Checkpoint.save(
+        dir.resolve("valid_checkpoint_no_optimizer.safetensors"),
+        model,
+        null,
         TrainingState.start(3, 2));
     Map<String, ArrayData> weights = new LinkedHashMap<>();
     for (Map.Entry<String, ArrayData> e : Checkpoint.modelTensors(model).entrySet()) {
@@ -277,7 +361,10 @@ public final class FuzzSeedsWriter {
       }
     }
     Safetensors.write(dir.resolve("valid_plain_weights.safetensors"), weights);
-    Checkpoint.save(dir.resolve("bad_other_model.safetensors"), new FuzzNet("OtherNet"), null,
+    Checkpoint.save(
+        dir.resolve("bad_other_model.safetensors"),
+        new FuzzNet("OtherNet"),
+        null,
         TrainingState.start(3, 2));
     Map<String, ArrayData> misshapen = new LinkedHashMap<>(weights);
     misshapen.put("fc1.weight", ArrayData.ofFloats(new float[24], 8, 3));
@@ -360,8 +447,12 @@ public final class FuzzSeedsWriter {
 
   private static byte[] safetensors(String json, byte[] blob) {
     byte[] header = json.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(8 + header.length + blob.length).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(header.length).put(header).put(blob).array();
+    return ByteBuffer.allocate(8 + header.length + blob.length)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(header.length)
+        .put(header)
+        .put(blob)
+        .array();
   }
 
   private static byte[] withHeaderLength(byte[] file, long length) {
@@ -391,6 +482,10 @@ public final class FuzzSeedsWriter {
   private static byte[] pair(ArrayData images, ArrayData labels) throws IOException {
     byte[] x = npyBytes(images);
     byte[] y = npyBytes(labels);
-    return ByteBuffer.allocate(2 + x.length + y.length).putShort((short) x.length).put(x).put(y).array();
+    return ByteBuffer.allocate(2 + x.length + y.length)
+        .putShort((short) x.length)
+        .put(x)
+        .put(y)
+        .array();
   }
 }

@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * exception, a {@link Qnn4jFormatException} whose message is a single line that starts with the
  * file's path. Anything else that escapes a reader (a RuntimeException, an OutOfMemoryError from
  * trusting a declared size, a native crash) is a finding. The fuzz tests check this with a small
- * heap (see the {@code fuzz} executions in the module pom), so a reader that allocates what a header
- * merely declares fails with OutOfMemoryError.
+ * heap (see the {@code fuzz} executions in the module pom), so a reader that allocates what a
+ * header merely declares fails with OutOfMemoryError.
  *
  * <p>How fuzzing is run (see the {@code fuzz} profile in the module pom): without {@code
  * JAZZER_FUZZ} in the environment, each {@code @FuzzTest} only replays its seed corpus, the files
@@ -81,11 +81,14 @@ final class FuzzSupport {
 
   static void checkOneLine(String message, String source, Throwable e) {
     assertWithMessage("message of %s", e).that(message).startsWith(source + ": ");
-    assertWithMessage("message of %s", e).that(message).doesNotContainMatch("[\\r\\n\\u000B\\u000C\\u0085\\u2028\\u2029]");
+    assertWithMessage("message of %s", e)
+        .that(message)
+        .doesNotContainMatch("[\\r\\n\\u000B\\u000C\\u0085\\u2028\\u2029]");
     String problem = message.substring(source.length() + 2);
     assertWithMessage("message of %s", e).that(problem.strip()).isNotEmpty();
     // A hostile file must not be able to blow a log line up (names are abbreviated).
-    assertWithMessage("length of the message of %s", e).that(message.length())
+    assertWithMessage("length of the message of %s", e)
+        .that(message.length())
         .isLessThan(source.length() + 1000);
   }
 

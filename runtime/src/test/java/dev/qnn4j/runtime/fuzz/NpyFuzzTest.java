@@ -20,8 +20,25 @@ import java.nio.file.Path;
 class NpyFuzzTest {
 
   @FuzzTest(maxDuration = FuzzSupport.CI_DURATION)
-  @DictionaryEntries({"\u0093NUMPY", "{'descr': '", "'fortran_order': ", "'shape': (", "True",
-      "False", "<f4", "<f8", "<i8", "<i4", "|u1", "|i1", ">f4", "=i8", ",)", ", }", "[('a', '<f4')]"})
+  @DictionaryEntries({
+    "\u0093NUMPY",
+    "{'descr': '",
+    "'fortran_order': ",
+    "'shape': (",
+    "True",
+    "False",
+    "<f4",
+    "<f8",
+    "<i8",
+    "<i4",
+    "|u1",
+    "|i1",
+    ">f4",
+    "=i8",
+    ",)",
+    ", }",
+    "[('a', '<f4')]"
+  })
   void read(byte[] data) throws IOException {
     Path file = FuzzSupport.write("input.npy", data);
     ArrayData fromFile = null;
@@ -40,7 +57,8 @@ class NpyFuzzTest {
     }
 
     assertWithMessage("file read gave %s, stream read gave %s", fromFile, fromStream)
-        .that(fromStream).isEqualTo(fromFile);
+        .that(fromStream)
+        .isEqualTo(fromFile);
     if (fromFile == null) {
       return;
     }

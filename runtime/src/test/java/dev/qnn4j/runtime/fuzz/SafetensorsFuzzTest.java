@@ -17,9 +17,29 @@ import java.nio.file.Path;
 class SafetensorsFuzzTest {
 
   @FuzzTest(maxDuration = FuzzSupport.CI_DURATION)
-  @DictionaryEntries({"{\"", "\":{\"dtype\":\"", "\",\"shape\":[", "],\"data_offsets\":[", "]}",
-      "\"__metadata__\":{", "F32", "F64", "I64", "I32", "U8", "I8", "BF16", "F16", "BOOL",
-      "18446744073709551615", "9223372036854775807", "4294967296", "-1", "1e3", "null"})
+  @DictionaryEntries({
+    "{\"",
+    "\":{\"dtype\":\"",
+    "\",\"shape\":[",
+    "],\"data_offsets\":[",
+    "]}",
+    "\"__metadata__\":{",
+    "F32",
+    "F64",
+    "I64",
+    "I32",
+    "U8",
+    "I8",
+    "BF16",
+    "F16",
+    "BOOL",
+    "18446744073709551615",
+    "9223372036854775807",
+    "4294967296",
+    "-1",
+    "1e3",
+    "null"
+  })
   void read(byte[] data) throws IOException {
     Path file = FuzzSupport.write("input.safetensors", data);
     SafetensorsFile parsed;
@@ -35,7 +55,9 @@ class SafetensorsFuzzTest {
     Path copy = FuzzSupport.dir().resolve("rewritten.safetensors");
     Safetensors.write(copy, parsed.tensors(), parsed.metadata());
     SafetensorsFile again = Safetensors.read(copy);
-    assertWithMessage("round trip").that(again.tensors()).containsExactlyEntriesIn(parsed.tensors())
+    assertWithMessage("round trip")
+        .that(again.tensors())
+        .containsExactlyEntriesIn(parsed.tensors())
         .inOrder();
     assertWithMessage("round trip").that(again.metadata()).isEqualTo(parsed.metadata());
   }

@@ -27,8 +27,8 @@ class ArrayDataTest {
 
   @Test
   void shapeMustMatchDataLength() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ArrayData.ofLongs(new long[5], 2, 3));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ArrayData.ofLongs(new long[5], 2, 3));
     assertThat(e).hasMessageThat().contains("[2, 3] holds 6 elements");
     assertThat(e).hasMessageThat().contains("has 5");
   }
@@ -40,8 +40,10 @@ class ArrayDataTest {
 
   @Test
   void hugeShapeIsRejectedWithoutOverflow() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ArrayData.checkedElementCount(new long[] {1L << 40, 1L << 40}));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ArrayData.checkedElementCount(new long[] {1L << 40, 1L << 40}));
     assertThat(e).hasMessageThat().contains("limit of a Java array");
   }
 
@@ -62,8 +64,7 @@ class ArrayDataTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, labels::floats);
     assertThat(e).hasMessageThat().contains("INT64");
     assertThrows(IllegalStateException.class, labels::bytes);
-    assertThrows(IllegalStateException.class,
-        () -> ArrayData.ofFloats(new float[1], 1).longs());
+    assertThrows(IllegalStateException.class, () -> ArrayData.ofFloats(new float[1], 1).longs());
   }
 
   @Test
@@ -84,15 +85,16 @@ class ArrayDataTest {
     assertThat(ArrayData.ofUnsignedBytes(new byte[] {(byte) 200}, 1).toLongArray())
         .isEqualTo(new long[] {200});
     assertThat(ArrayData.ofInts(new int[] {-4}, 1).toLongArray()).isEqualTo(new long[] {-4});
-    assertThrows(IllegalStateException.class,
-        () -> ArrayData.ofFloats(new float[] {1}, 1).toLongArray());
+    assertThrows(
+        IllegalStateException.class, () -> ArrayData.ofFloats(new float[] {1}, 1).toLongArray());
   }
 
   @Test
   void equalityComparesDtypeShapeAndData() {
     ArrayData a = ArrayData.ofFloats(new float[] {Float.NaN, 1}, 2);
     assertThat(a).isEqualTo(ArrayData.ofFloats(new float[] {Float.NaN, 1}, 2));
-    assertThat(a.hashCode()).isEqualTo(ArrayData.ofFloats(new float[] {Float.NaN, 1}, 2).hashCode());
+    assertThat(a.hashCode())
+        .isEqualTo(ArrayData.ofFloats(new float[] {Float.NaN, 1}, 2).hashCode());
     assertThat(a).isNotEqualTo(ArrayData.ofFloats(new float[] {Float.NaN, 1}, 2, 1));
     assertThat(a).isNotEqualTo(ArrayData.ofDoubles(new double[] {Float.NaN, 1}, 2));
     assertThat(a.toString()).isEqualTo("ArrayData[FLOAT32 [2]]");

@@ -48,20 +48,30 @@ class AtomicFilesTest {
   @Test
   void bodyMayCloseTheStream() throws IOException {
     Path target = dir.resolve("closed.txt");
-    AtomicFiles.write(target, out -> {
-      out.write('x');
-      out.close();
-    });
+    AtomicFiles.write(
+        target,
+        out -> {
+          out.write('x');
+          out.close();
+        });
     assertThat(Files.readString(target)).isEqualTo("x");
   }
 
   @Test
   void failingBodyLeavesNoTempFileAndKeepsOldContent() throws IOException {
     Path target = Files.writeString(dir.resolve("keep.txt"), "old");
-    IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(target, out -> {
-      out.write(new byte[200_000]); // more than the buffer, so the temp file really has data
-      throw new IOException("disk on fire");
-    }));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                AtomicFiles.write(
+                    target,
+                    out -> {
+                      out.write(
+                          new byte
+                              [200_000]); // more than the buffer, so the temp file really has data
+                      throw new IOException("disk on fire");
+                    }));
     // The failure names the file (a full disk's "No space left on device" names none).
     assertThat(e).hasMessageThat().isEqualTo("cannot write " + target + ": disk on fire");
     assertThat(Files.readString(target)).isEqualTo("old");
@@ -71,27 +81,34 @@ class AtomicFilesTest {
   @Test
   void uncheckedFailureAlsoCleansUp() throws IOException {
     Path target = dir.resolve("never.txt");
-    assertThrows(UncheckedIOException.class, () -> AtomicFiles.write(target, out -> {
-      out.write(1);
-      throw new UncheckedIOException(new IOException("boom"));
-    }));
+    assertThrows(
+        UncheckedIOException.class,
+        () ->
+            AtomicFiles.write(
+                target,
+                out -> {
+                  out.write(1);
+                  throw new UncheckedIOException(new IOException("boom"));
+                }));
     assertThat(listing()).isEmpty();
   }
 
   @Test
   void missingDirectoryIsReportedInOneLine() {
     Path target = dir.resolve("no/such/dir/out.npy");
-    IOException e = assertThrows(IOException.class,
-        () -> AtomicFiles.write(target, out -> out.write(1)));
-    assertThat(e).hasMessageThat().isEqualTo("cannot write " + target + ": directory "
-        + target.getParent() + " does not exist");
+    IOException e =
+        assertThrows(IOException.class, () -> AtomicFiles.write(target, out -> out.write(1)));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo(
+            "cannot write " + target + ": directory " + target.getParent() + " does not exist");
   }
 
   @Test
   void targetThatIsADirectoryIsRejected() throws IOException {
     Path target = Files.createDirectory(dir.resolve("sub"));
-    IOException e = assertThrows(IOException.class,
-        () -> AtomicFiles.write(target, out -> out.write(1)));
+    IOException e =
+        assertThrows(IOException.class, () -> AtomicFiles.write(target, out -> out.write(1)));
     assertThat(e).hasMessageThat().contains("it is a directory");
   }
 
@@ -104,10 +121,11 @@ class AtomicFilesTest {
       // root ignores directory permissions, so the check is only meaningful for other users.
       assumeFalse(Files.isWritable(readOnly), "running as a user that can write read-only dirs");
       Path target = readOnly.resolve("out.npy");
-      IOException e = assertThrows(IOException.class,
-          () -> AtomicFiles.write(target, out -> out.write(1)));
-      assertThat(e).hasMessageThat().isEqualTo("cannot write " + target + ": directory "
-          + readOnly + " is not writable");
+      IOException e =
+          assertThrows(IOException.class, () -> AtomicFiles.write(target, out -> out.write(1)));
+      assertThat(e)
+          .hasMessageThat()
+          .isEqualTo("cannot write " + target + ": directory " + readOnly + " is not writable");
     } finally {
       Files.setPosixFilePermissions(readOnly, original);
     }
@@ -119,17 +137,18 @@ class AtomicFilesTest {
     Path sys = Path.of("/sys");
     assumeTrue(Files.isDirectory(sys.resolve("kernel")), "no Linux sysfs here");
     Path target = sys.resolve("qnn4j-test.npy");
-    IOException e = assertThrows(IOException.class,
-        () -> AtomicFiles.write(target, out -> out.write(1)));
-    assertThat(e).hasMessageThat().isEqualTo("cannot write " + target + ": directory " + sys
-        + " is not writable");
+    IOException e =
+        assertThrows(IOException.class, () -> AtomicFiles.write(target, out -> out.write(1)));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo("cannot write " + target + ": directory " + sys + " is not writable");
   }
 
   @Test
   void npyAndSafetensorsWritersLeaveNoTempFiles() throws IOException {
     Npy.write(dir.resolve("a.npy"), ArrayData.ofFloats(new float[] {1}, 1));
-    Safetensors.write(dir.resolve("b.safetensors"),
-        Map.of("w", ArrayData.ofFloats(new float[] {1}, 1)));
+    Safetensors.write(
+        dir.resolve("b.safetensors"), Map.of("w", ArrayData.ofFloats(new float[] {1}, 1)));
     assertThat(listing()).containsExactly("a.npy", "b.safetensors");
   }
 }

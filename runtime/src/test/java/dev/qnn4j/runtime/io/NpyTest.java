@@ -37,7 +37,8 @@ class NpyTest {
 
   /** A .npy file with a hand-written header, padded like numpy pads it. */
   static byte[] npy(int major, String dict, byte[] payload) {
-    byte[] header = dict.getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    byte[] header =
+        dict.getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     int fixed = major == 1 ? 10 : 12;
     int total = (fixed + header.length + 1 + 63) / 64 * 64;
     ByteBuffer b = ByteBuffer.allocate(total + payload.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -102,8 +103,14 @@ class NpyTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"qat.labels.npy", "act_relu_b4.train_inputs.npy",
-      "act_relu_b4.scale_per_step.npy", "qat.inputs.npy", "bias_int8.quant_bias.npy"})
+  @ValueSource(
+      strings = {
+        "qat.labels.npy",
+        "act_relu_b4.train_inputs.npy",
+        "act_relu_b4.scale_per_step.npy",
+        "qat.inputs.npy",
+        "bias_int8.quant_bias.npy"
+      })
   void rewritingReferenceFileReproducesNumpyBytes(String name) throws IOException {
     Path original = reference(name);
     Path copy = dir.resolve(name);
@@ -121,8 +128,8 @@ class NpyTest {
         ArrayData.ofInts(new int[] {Integer.MIN_VALUE, 42}, 1, 2),
         ArrayData.ofUnsignedBytes(new byte[] {0, (byte) 128, (byte) 255}, 3),
         ArrayData.ofBytes(new byte[] {-128, 0, 127}, 3, 1),
-        ArrayData.ofFloats(new float[] {3}),          // scalar, shape ()
-        ArrayData.ofLongs(new long[0], 0, 5),          // empty
+        ArrayData.ofFloats(new float[] {3}), // scalar, shape ()
+        ArrayData.ofLongs(new long[0], 0, 5), // empty
         ArrayData.ofFloats(new float[300_000], 1000, 300)); // spans several I/O chunks
   }
 
@@ -135,7 +142,8 @@ class NpyTest {
     assertThat(Npy.read(new ByteArrayInputStream(Files.readAllBytes(file)), "mem"))
         .isEqualTo(array);
     // numpy aligns the data to 64 bytes; so do we.
-    assertThat((Files.size(file) - array.numElements() * array.dtype().byteSize()) % 64).isEqualTo(0);
+    assertThat((Files.size(file) - array.numElements() * array.dtype().byteSize()) % 64)
+        .isEqualTo(0);
   }
 
   @Test
@@ -160,8 +168,13 @@ class NpyTest {
   @Test
   void acceptsByteOrderVariantsOfSingleByteTypes() throws IOException {
     for (String descr : new String[] {"|u1", "<u1", "=u1", "u1"}) {
-      Path file = file("u.npy", npy(1,
-          "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }", new byte[] {1, 2}));
+      Path file =
+          file(
+              "u.npy",
+              npy(
+                  1,
+                  "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }",
+                  new byte[] {1, 2}));
       assertThat(Npy.read(file)).isEqualTo(ArrayData.ofUnsignedBytes(new byte[] {1, 2}, 2));
     }
   }
@@ -170,14 +183,20 @@ class NpyTest {
   void transposesFortranOrderToRowMajor() throws IOException {
     // np.save(f, np.arange(6, dtype='<f4').reshape(2, 3).T.copy(order='F')) stores the column-major
     // layout of [[0, 3], [1, 4], [2, 5]], whose memory order is 0 1 2 3 4 5.
-    Path file = file("f.npy", npy(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2), }",
-        floatsLE(0, 1, 2, 3, 4, 5)));
+    Path file =
+        file(
+            "f.npy",
+            npy(
+                1,
+                "{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2), }",
+                floatsLE(0, 1, 2, 3, 4, 5)));
     assertThat(Npy.read(file)).isEqualTo(ArrayData.ofFloats(new float[] {0, 3, 1, 4, 2, 5}, 3, 2));
   }
 
   @Test
   void transposesRank3FortranOrder() throws IOException {
-    // Element (i, j, k) of shape (2, 3, 4) sits at i + 2j + 6k in Fortran order; value = 100i+10j+k.
+    // Element (i, j, k) of shape (2, 3, 4) sits at i + 2j + 6k in Fortran order; value =
+    // 100i+10j+k.
     float[] fortran = new float[24];
     float[] c = new float[24];
     for (int i = 0; i < 2; i++) {
@@ -188,8 +207,13 @@ class NpyTest {
         }
       }
     }
-    Path file = file("f3.npy", npy(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }",
-        floatsLE(fortran)));
+    Path file =
+        file(
+            "f3.npy",
+            npy(
+                1,
+                "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }",
+                floatsLE(fortran)));
     assertThat(Npy.read(file)).isEqualTo(ArrayData.ofFloats(c, 2, 3, 4));
   }
 
@@ -208,10 +232,18 @@ class NpyTest {
   @Test
   void truncatedStreamIsRejected() throws IOException {
     byte[] good = Files.readAllBytes(reference("qat.labels.npy"));
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () ->
-        Npy.read(new ByteArrayInputStream(Arrays.copyOf(good, good.length - 8)), "labels stream"));
-    assertThat(e).hasMessageThat().isEqualTo("labels stream: truncated: header declares shape "
-        + "(3, 16) of <i8 = 384 data bytes, found 376");
+    Qnn4jFormatException e =
+        assertThrows(
+            Qnn4jFormatException.class,
+            () ->
+                Npy.read(
+                    new ByteArrayInputStream(Arrays.copyOf(good, good.length - 8)),
+                    "labels stream"));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo(
+            "labels stream: truncated: header declares shape "
+                + "(3, 16) of <i8 = 384 data bytes, found 376");
   }
 
   @Test
@@ -219,29 +251,43 @@ class NpyTest {
     byte[] good = Files.readAllBytes(reference("qat.labels.npy"));
     Path file = file("o.npy", Arrays.copyOf(good, good.length + 1));
     assertThat(readFails(file)).hasMessageThat().contains("oversized");
-    assertThrows(Qnn4jFormatException.class,
+    assertThrows(
+        Qnn4jFormatException.class,
         () -> Npy.read(new ByteArrayInputStream(Arrays.copyOf(good, good.length + 1)), "s"));
   }
 
   @Test
   void hugeDeclaredShapeFailsFastWithoutAllocating() throws IOException {
     // 10^15 float32 elements; the file holds 8 bytes of data.
-    byte[] bytes = npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000000), }",
-        new byte[8]);
+    byte[] bytes =
+        npy(
+            1,
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000000), }",
+            new byte[8]);
     Path file = file("huge.npy", bytes);
-    Qnn4jFormatException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> readFails(file));
+    Qnn4jFormatException e =
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> readFails(file));
     assertThat(e).hasMessageThat().contains("(1000000, 1000000000)");
     assertThat(e).hasMessageThat().contains("4000000000000000 data bytes");
-    Qnn4jFormatException fromStream = assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
-        assertThrows(Qnn4jFormatException.class,
-            () -> Npy.read(new ByteArrayInputStream(bytes), "huge stream")));
+    Qnn4jFormatException fromStream =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(5),
+            () ->
+                assertThrows(
+                    Qnn4jFormatException.class,
+                    () -> Npy.read(new ByteArrayInputStream(bytes), "huge stream")));
     assertThat(fromStream).hasMessageThat().contains("limit of a Java array");
   }
 
   @Test
   void shapeWhoseByteCountOverflowsIsRejected() throws IOException {
-    Path file = file("overflow.npy", npy(1,
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", new byte[0]));
+    Path file =
+        file(
+            "overflow.npy",
+            npy(
+                1,
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }",
+                new byte[0]));
     assertThat(readFails(file)).hasMessageThat().contains("too large");
   }
 
@@ -257,14 +303,16 @@ class NpyTest {
   void emptyAndTinyFilesAreRejected() throws IOException {
     assertThat(readFails(file("empty.npy", new byte[0]))).hasMessageThat().contains("too short");
     assertThat(readFails(file("tiny.npy", new byte[] {(byte) 0x93, 'N', 'U'})))
-        .hasMessageThat().contains("too short");
+        .hasMessageThat()
+        .contains("too short");
   }
 
   @Test
   void unsupportedVersionIsRejected() throws IOException {
     byte[] bytes = Files.readAllBytes(reference("qat.labels.npy"));
     bytes[6] = 4;
-    assertThat(readFails(file("v4.npy", bytes))).hasMessageThat()
+    assertThat(readFails(file("v4.npy", bytes)))
+        .hasMessageThat()
         .contains("unsupported .npy format version 4.0");
   }
 
@@ -272,45 +320,66 @@ class NpyTest {
   void headerLengthBeyondFileIsRejected() throws IOException {
     byte[] bytes = Arrays.copyOf(Files.readAllBytes(reference("qat.labels.npy")), 60);
     Qnn4jFormatException e = readFails(file("h.npy", bytes));
-    assertThat(e).hasMessageThat().contains("header length 118 runs past the end of the file (60 bytes)");
+    assertThat(e)
+        .hasMessageThat()
+        .contains("header length 118 runs past the end of the file (60 bytes)");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {">f4", ">i8"})
   void bigEndianIsRejected(String descr) throws IOException {
-    Path file = file("be.npy", npy(1, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (0,), }",
-        new byte[0]));
+    Path file =
+        file(
+            "be.npy",
+            npy(
+                1,
+                "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (0,), }",
+                new byte[0]));
     assertThat(readFails(file)).hasMessageThat().contains("big-endian dtype '" + descr + "'");
   }
 
   @Test
   void nativeByteOrderOfMultiByteTypeIsRejected() throws IOException {
-    Path file = file("n.npy", npy(1, "{'descr': '=f4', 'fortran_order': False, 'shape': (0,), }",
-        new byte[0]));
+    Path file =
+        file(
+            "n.npy",
+            npy(1, "{'descr': '=f4', 'fortran_order': False, 'shape': (0,), }", new byte[0]));
     assertThat(readFails(file)).hasMessageThat().contains("does not state its byte order");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"<c8", "<f2", "|b1", "<U3", "O"})
   void unsupportedDtypeIsRejected(String descr) throws IOException {
-    Path file = file("d.npy", npy(1, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (0,), }",
-        new byte[0]));
+    Path file =
+        file(
+            "d.npy",
+            npy(
+                1,
+                "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (0,), }",
+                new byte[0]));
     assertThat(readFails(file)).hasMessageThat().contains("unsupported dtype '" + descr + "'");
   }
 
   @Test
   void structuredDtypeIsRejected() throws IOException {
-    Path file = file("s.npy", npy(1,
-        "{'descr': [('x', '<f4'), ('y', '<f4')], 'fortran_order': False, 'shape': (1,), }", new byte[8]));
+    Path file =
+        file(
+            "s.npy",
+            npy(
+                1,
+                "{'descr': [('x', '<f4'), ('y', '<f4')], 'fortran_order': False, 'shape': (1,), }",
+                new byte[8]));
     assertThat(readFails(file)).hasMessageThat().contains("structured dtypes are not supported");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,) ",
-      "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,), }",
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }",
-      "not a dict"})
+  @ValueSource(
+      strings = {
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2,) ",
+        "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }",
+        "not a dict"
+      })
   void malformedHeaderIsRejected(String dict) throws IOException {
     Path file = file("bad.npy", npy(1, dict, floatsLE(1, 2)));
     assertThat(readFails(file)).hasMessageThat().contains("malformed header");
@@ -320,15 +389,22 @@ class NpyTest {
   void missingOrExtraKeysAreRejected() throws IOException {
     Path missing = file("k1.npy", npy(1, "{'descr': '<f4', 'shape': (2,), }", floatsLE(1, 2)));
     assertThat(readFails(missing)).hasMessageThat().contains("no 'fortran_order' entry");
-    Path extra = file("k2.npy", npy(1,
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 'y', }", floatsLE(1, 2)));
+    Path extra =
+        file(
+            "k2.npy",
+            npy(
+                1,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 'y', }",
+                floatsLE(1, 2)));
     assertThat(readFails(extra)).hasMessageThat().contains("unexpected entries ['x']");
   }
 
   @Test
   void negativeDimensionIsRejected() throws IOException {
-    Path file = file("neg.npy", npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 2), }",
-        floatsLE(1, 2)));
+    Path file =
+        file(
+            "neg.npy",
+            npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 2), }", floatsLE(1, 2)));
     assertThat(readFails(file)).hasMessageThat().contains("negative dimension");
   }
 

@@ -28,8 +28,12 @@ class SafetensorsTest {
   /** A safetensors file with the given header text and data blob. */
   static byte[] safetensors(String header, byte[] blob) {
     byte[] json = header.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(8 + json.length + blob.length).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(json.length).put(json).put(blob).array();
+    return ByteBuffer.allocate(8 + json.length + blob.length)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(json.length)
+        .put(json)
+        .put(blob)
+        .array();
   }
 
   private Path file(byte[] content) throws IOException {
@@ -53,8 +57,18 @@ class SafetensorsTest {
   void readsReferenceLenetStateDict() throws IOException {
     SafetensorsFile st = Safetensors.read(NpyTest.reference(LENET));
     Map<String, ArrayData> t = st.tensors();
-    assertThat(t.keySet()).containsExactly("conv1.weight", "conv1.bias", "conv2.weight",
-        "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias")
+    assertThat(t.keySet())
+        .containsExactly(
+            "conv1.weight",
+            "conv1.bias",
+            "conv2.weight",
+            "conv2.bias",
+            "fc1.weight",
+            "fc1.bias",
+            "fc2.weight",
+            "fc2.bias",
+            "fc3.weight",
+            "fc3.bias")
         .inOrder();
     assertThat(t.get("conv1.weight").shape()).isEqualTo(new long[] {6, 3, 5, 5});
     assertThat(t.get("conv1.bias").shape()).isEqualTo(new long[] {6});
@@ -79,7 +93,8 @@ class SafetensorsTest {
 
   /** Our writer reproduces the reference writer's bytes: same JSON layout, padding and order. */
   @ParameterizedTest
-  @ValueSource(strings = {LENET, "lenet_weight.weights.safetensors", "qat.weights_after.safetensors"})
+  @ValueSource(
+      strings = {LENET, "lenet_weight.weights.safetensors", "qat.weights_after.safetensors"})
   void rewritingReferenceFileReproducesItsBytes(String name) throws IOException {
     Path original = NpyTest.reference(name);
     SafetensorsFile st = Safetensors.read(original);
@@ -111,10 +126,11 @@ class SafetensorsTest {
     assertThat(back.tensors()).isEqualTo(tensors);
     assertThat(back.tensors().keySet()).containsExactlyElementsIn(tensors.keySet()).inOrder();
     assertThat(back.metadata()).isEqualTo(metadata);
-    long headerLength = ByteBuffer.wrap(Files.readAllBytes(file), 0, 8)
-        .order(ByteOrder.LITTLE_ENDIAN).getLong();
+    long headerLength =
+        ByteBuffer.wrap(Files.readAllBytes(file), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     assertThat(headerLength % 8).isEqualTo(0);
-    String header = new String(Files.readAllBytes(file), 8, (int) headerLength, StandardCharsets.UTF_8);
+    String header =
+        new String(Files.readAllBytes(file), 8, (int) headerLength, StandardCharsets.UTF_8);
     assertThat(header).startsWith("{\"__metadata__\":{\"format\":\"pt\"");
   }
 
@@ -128,60 +144,76 @@ class SafetensorsTest {
 
   @Test
   void metadataKeyCannotNameATensor() {
-    assertThrows(IllegalArgumentException.class, () -> Safetensors.write(dir.resolve("x"),
-        Map.of("__metadata__", ArrayData.ofFloats(new float[] {1}, 1))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            Safetensors.write(
+                dir.resolve("x"), Map.of("__metadata__", ArrayData.ofFloats(new float[] {1}, 1))));
   }
 
   // --- corrupt input ----------------------------------------------------------------------------
 
   @Test
   void byteCountNotMatchingShapeNamesTensorAndNumbers() throws IOException {
-    Qnn4jFormatException e = readFails(
-        "{\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[6,3,5,5],\"data_offsets\":[0,1796]}}", 1796);
-    assertThat(e.problem()).isEqualTo("tensor 'conv1.weight' declares 450 elements but its "
-        + "data_offsets span 1796 bytes (expected 1800)");
+    Qnn4jFormatException e =
+        readFails(
+            "{\"conv1.weight\":{\"dtype\":\"F32\",\"shape\":[6,3,5,5],\"data_offsets\":[0,1796]}}",
+            1796);
+    assertThat(e.problem())
+        .isEqualTo(
+            "tensor 'conv1.weight' declares 450 elements but its "
+                + "data_offsets span 1796 bytes (expected 1800)");
   }
 
   @Test
   void offsetsBeyondDataSectionAreRejected() throws IOException {
-    Qnn4jFormatException e = readFails(
-        "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}", 16);
-    assertThat(e).hasMessageThat().contains("tensor 'w' data_offsets [8, 24] run past the end of "
-        + "the 16-byte data section");
+    Qnn4jFormatException e =
+        readFails("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}", 16);
+    assertThat(e)
+        .hasMessageThat()
+        .contains(
+            "tensor 'w' data_offsets [8, 24] run past the end of " + "the 16-byte data section");
   }
 
   @Test
   void overlappingTensorsAreRejected() throws IOException {
-    Qnn4jFormatException e = readFails("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
-    assertThat(e).hasMessageThat().contains("tensor 'b' data_offsets [4, 12] overlap tensor 'a' [0, 8]");
+    Qnn4jFormatException e =
+        readFails(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+            12);
+    assertThat(e)
+        .hasMessageThat()
+        .contains("tensor 'b' data_offsets [4, 12] overlap tensor 'a' [0, 8]");
   }
 
   @Test
   void gapsAndTrailingBytesAreRejected() throws IOException {
-    Qnn4jFormatException gap = readFails(
-        "{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}", 4);
+    Qnn4jFormatException gap =
+        readFails("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}", 4);
     assertThat(gap).hasMessageThat().contains("data bytes [0, 2) belong to no tensor");
-    Qnn4jFormatException trailing = readFails(
-        "{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 5);
+    Qnn4jFormatException trailing =
+        readFails("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 5);
     assertThat(trailing).hasMessageThat().contains("5 bytes but the tensors cover only 2");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"F16", "BF16", "BOOL", "f32", ""})
   void unsupportedDtypeIsRejected(String dtype) throws IOException {
-    Qnn4jFormatException e = readFails(
-        "{\"w\":{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[0,2]}}", 2);
+    Qnn4jFormatException e =
+        readFails("{\"w\":{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[0,2]}}", 2);
     assertThat(e).hasMessageThat().contains("tensor 'w' has unsupported dtype '" + dtype + "'");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}",   // unterminated
-      "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],}}", // trailing comma
-      "{'w':{}}",                                                           // single quotes
-      "[1,2]",
-      "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}} x"})
+  @ValueSource(
+      strings = {
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}", // unterminated
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],}}", // trailing comma
+        "{'w':{}}", // single quotes
+        "[1,2]",
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}} x"
+      })
   void invalidJsonIsRejected(String header) throws IOException {
     assertThat(readFails(header, 4)).hasMessageThat().contains("header is not valid JSON");
   }
@@ -190,7 +222,8 @@ class SafetensorsTest {
   void headerLengthBeyondFileIsRejected() throws IOException {
     byte[] bytes = safetensors("{}      ", new byte[0]);
     bytes[0] = 100;
-    assertThat(readFails(file(bytes))).hasMessageThat()
+    assertThat(readFails(file(bytes)))
+        .hasMessageThat()
         .contains("header length 100 exceeds the file size (16 bytes)");
   }
 
@@ -213,46 +246,65 @@ class SafetensorsTest {
 
   @Test
   void duplicateTensorNameIsRejected() throws IOException {
-    Qnn4jFormatException e = readFails("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
-        + "\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", 2);
+    Qnn4jFormatException e =
+        readFails(
+            "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+                + "\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}",
+            2);
     assertThat(e).hasMessageThat().contains("tensor 'a' twice");
   }
 
   @Test
   void malformedEntriesAreRejectedNamingTheTensor() throws IOException {
     assertThat(readFails("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}", 0))
-        .hasMessageThat().contains("tensor 'w' shape contains the negative value -1");
+        .hasMessageThat()
+        .contains("tensor 'w' shape contains the negative value -1");
     assertThat(readFails("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", 0))
-        .hasMessageThat().contains("tensor 'w' has no data_offsets");
-    assertThat(readFails("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":1}}", 4))
-        .hasMessageThat().contains("tensor 'w' has unknown field 'x'");
+        .hasMessageThat()
+        .contains("tensor 'w' has no data_offsets");
+    assertThat(
+            readFails(
+                "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":1}}", 4))
+        .hasMessageThat()
+        .contains("tensor 'w' has unknown field 'x'");
     assertThat(readFails("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 4))
-        .hasMessageThat().contains("tensor 'w' data_offsets must be [begin, end]");
+        .hasMessageThat()
+        .contains("tensor 'w' data_offsets must be [begin, end]");
     assertThat(readFails("{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4))
-        .hasMessageThat().contains("tensor 'w' shape contains '1.5'");
+        .hasMessageThat()
+        .contains("tensor 'w' shape contains '1.5'");
     assertThat(readFails("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 4))
-        .hasMessageThat().contains("end before they begin");
-    assertThat(readFails("{\"w\":[]}", 0)).hasMessageThat().contains("tensor 'w' must be a JSON object");
+        .hasMessageThat()
+        .contains("end before they begin");
+    assertThat(readFails("{\"w\":[]}", 0))
+        .hasMessageThat()
+        .contains("tensor 'w' must be a JSON object");
   }
 
   @Test
   void nonStringMetadataIsRejected() throws IOException {
     assertThat(readFails("{\"__metadata__\":{\"epoch\":3}}", 0))
-        .hasMessageThat().contains("__metadata__ value of 'epoch' must be a string");
+        .hasMessageThat()
+        .contains("__metadata__ value of 'epoch' must be a string");
   }
 
   @Test
   void controlCharactersInNamesCannotBreakTheOneLineMessage() throws IOException {
-    Qnn4jFormatException e = readFails(
-        "{\"bad\\nname\":{\"dtype\":\"X\",\"shape\":[],\"data_offsets\":[0,0]}}", 0);
+    Qnn4jFormatException e =
+        readFails("{\"bad\\nname\":{\"dtype\":\"X\",\"shape\":[],\"data_offsets\":[0,0]}}", 0);
     assertThat(e).hasMessageThat().contains("'bad\\u000aname'");
   }
 
   @Test
   void hugeShapeIsRejectedWithoutOverflow() throws IOException {
-    Qnn4jFormatException e = readFails("{\"w\":{\"dtype\":\"F64\",\"shape\":"
-        + "[4294967296,4294967296],\"data_offsets\":[0,0]}}", 0);
-    assertThat(e).hasMessageThat().contains("tensor 'w' shape [4294967296, 4294967296] is too large");
+    Qnn4jFormatException e =
+        readFails(
+            "{\"w\":{\"dtype\":\"F64\",\"shape\":"
+                + "[4294967296,4294967296],\"data_offsets\":[0,0]}}",
+            0);
+    assertThat(e)
+        .hasMessageThat()
+        .contains("tensor 'w' shape [4294967296, 4294967296] is too large");
   }
 
   @Test

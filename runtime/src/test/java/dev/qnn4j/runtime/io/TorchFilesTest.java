@@ -50,12 +50,24 @@ class TorchFilesTest {
   @ParameterizedTest
   @ValueSource(strings = {"float_lenet.pth", "float_lenet.legacy.pth"})
   void readsTheFloatLeNetStateDictAsTorchSavedIt(String name) throws IOException {
-    Map<String, ArrayData> expected = Safetensors.read(fixture("float_lenet.expected.safetensors")).tensors();
+    Map<String, ArrayData> expected =
+        Safetensors.read(fixture("float_lenet.expected.safetensors")).tensors();
 
     Map<String, ArrayData> read = TorchFiles.readStateDict(fixture(name));
 
-    assertThat(read.keySet()).containsExactly("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-        "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias").inOrder();
+    assertThat(read.keySet())
+        .containsExactly(
+            "conv1.weight",
+            "conv1.bias",
+            "conv2.weight",
+            "conv2.bias",
+            "fc1.weight",
+            "fc1.bias",
+            "fc2.weight",
+            "fc2.bias",
+            "fc3.weight",
+            "fc3.bias")
+        .inOrder();
     assertThat(read).containsExactlyEntriesIn(expected).inOrder();
     assertThat(read.get("conv1.weight").shape()).isEqualTo(new long[] {6, 3, 5, 5});
   }
@@ -71,13 +83,17 @@ class TorchFilesTest {
         expected.add(line.split(" : ", -1));
       }
     }
-    assertThat(read.keySet()).containsExactlyElementsIn(
-        expected.stream().map(e -> e[0].split(" ")[0]).toList()).inOrder();
+    assertThat(read.keySet())
+        .containsExactlyElementsIn(expected.stream().map(e -> e[0].split(" ")[0]).toList())
+        .inOrder();
     for (String[] e : expected) {
       String[] head = e[0].split(" ", -1);
       String tensor = head[0];
       String torchType = head[1];
-      long[] shape = head[2].isEmpty() ? new long[0] : Arrays.stream(head[2].split(",")).mapToLong(Long::parseLong).toArray();
+      long[] shape =
+          head[2].isEmpty()
+              ? new long[0]
+              : Arrays.stream(head[2].split(",")).mapToLong(Long::parseLong).toArray();
       String[] values = e[1].isEmpty() ? new String[0] : e[1].split(" ");
       ArrayData a = read.get(tensor);
       assertThat(a.shape()).isEqualTo(shape);
@@ -90,20 +106,24 @@ class TorchFilesTest {
           }
           assertThat(a.floats()).isEqualTo(want);
         }
-        case "float64" -> assertThat(a.doubles())
-            .isEqualTo(Arrays.stream(values).mapToDouble(Double::parseDouble).toArray());
+        case "float64" ->
+            assertThat(a.doubles())
+                .isEqualTo(Arrays.stream(values).mapToDouble(Double::parseDouble).toArray());
         case "int64" -> {
           assertThat(a.dtype()).isEqualTo(DType.INT64);
-          assertThat(a.longs()).isEqualTo(Arrays.stream(values).mapToLong(Long::parseLong).toArray());
+          assertThat(a.longs())
+              .isEqualTo(Arrays.stream(values).mapToLong(Long::parseLong).toArray());
         }
         default -> {
-          DType want = switch (torchType) {
-            case "int32", "int16" -> DType.INT32;
-            case "int8" -> DType.INT8;
-            default -> DType.UINT8;
-          };
+          DType want =
+              switch (torchType) {
+                case "int32", "int16" -> DType.INT32;
+                case "int8" -> DType.INT8;
+                default -> DType.UINT8;
+              };
           assertThat(a.dtype()).isEqualTo(want);
-          assertThat(a.toLongArray()).isEqualTo(Arrays.stream(values).mapToLong(Long::parseLong).toArray());
+          assertThat(a.toLongArray())
+              .isEqualTo(Arrays.stream(values).mapToLong(Long::parseLong).toArray());
         }
       }
     }
@@ -113,7 +133,8 @@ class TorchFilesTest {
   void refusesAForeignGlobalNamingItAndRunsNothing() throws IOException {
     Path file = fixture("hostile_os_system.pth");
 
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> TorchFiles.readStateDict(file));
+    Qnn4jFormatException e =
+        assertThrows(Qnn4jFormatException.class, () -> TorchFiles.readStateDict(file));
 
     assertThat(e.getMessage()).startsWith(file + ": refused the Python global 'os.system'");
     assertThat(e.getMessage()).doesNotContain("\n");
@@ -135,18 +156,22 @@ class TorchFilesTest {
   void refusesAPickledModuleWithAdvice() throws IOException {
     Path file = fixture("whole_module.pth");
 
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> TorchFiles.readStateDict(file));
+    Qnn4jFormatException e =
+        assertThrows(Qnn4jFormatException.class, () -> TorchFiles.readStateDict(file));
 
-    assertThat(e.getMessage()).contains("refused the Python global 'torch.nn.modules.linear.Linear'");
+    assertThat(e.getMessage())
+        .contains("refused the Python global 'torch.nn.modules.linear.Linear'");
     assertThat(e.getMessage()).contains("save model.state_dict() instead");
   }
 
   @Test
   void choosesTheFormatByContentNotName() throws IOException {
     Path torch = Files.copy(fixture("float_lenet.pth"), dir.resolve("weights.safetensors"));
-    Path safetensors = Files.copy(fixture("float_lenet.expected.safetensors"), dir.resolve("weights.pth"));
+    Path safetensors =
+        Files.copy(fixture("float_lenet.expected.safetensors"), dir.resolve("weights.pth"));
 
-    assertThat(WeightFiles.read(torch).tensors()).containsExactlyEntriesIn(WeightFiles.read(safetensors).tensors());
+    assertThat(WeightFiles.read(torch).tensors())
+        .containsExactlyEntriesIn(WeightFiles.read(safetensors).tensors());
     assertThat(TorchFiles.isTorchFile(torch)).isTrue();
     assertThat(TorchFiles.isTorchFile(safetensors)).isFalse();
   }
@@ -157,8 +182,13 @@ class TorchFilesTest {
     String header = "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     header += " ".repeat(0x280 - header.length());
     byte[] json = header.getBytes(StandardCharsets.US_ASCII);
-    byte[] bytes = ByteBuffer.allocate(8 + json.length + 4).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(json.length).put(json).putFloat(1.5f).array();
+    byte[] bytes =
+        ByteBuffer.allocate(8 + json.length + 4)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putLong(json.length)
+            .put(json)
+            .putFloat(1.5f)
+            .array();
     Path file = Files.write(dir.resolve("w.bin"), bytes);
 
     assertThat(WeightFiles.read(file).tensors().get("x").floats()).isEqualTo(new float[] {1.5f});
@@ -166,12 +196,14 @@ class TorchFilesTest {
 
   @Test
   void truncatedFilesFailWithOneLine() throws IOException {
-    for (String name : new String[] {"float_lenet.pth", "float_lenet.legacy.pth", "dtypes.legacy.pth"}) {
+    for (String name :
+        new String[] {"float_lenet.pth", "float_lenet.legacy.pth", "dtypes.legacy.pth"}) {
       byte[] whole = Files.readAllBytes(fixture(name));
       for (int cut : new int[] {1, 3, 30, 300, whole.length / 2, whole.length - 1}) {
         Path file = Files.write(dir.resolve("cut-" + cut + "-" + name), Arrays.copyOf(whole, cut));
-        Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> WeightFiles.read(file),
-            name + " cut at " + cut);
+        Qnn4jFormatException e =
+            assertThrows(
+                Qnn4jFormatException.class, () -> WeightFiles.read(file), name + " cut at " + cut);
         assertThat(e.getMessage()).startsWith(file + ": ");
         assertThat(e.getMessage()).doesNotContain("\n");
       }
@@ -184,9 +216,12 @@ class TorchFilesTest {
       float f = TorchFiles.halfToFloat((short) bits);
       int exponent = (bits >>> 10) & 0x1F;
       int mantissa = bits & 0x3FF;
-      double expected = exponent == 0 ? mantissa * Math.pow(2, -24)
-          : exponent == 31 ? (mantissa == 0 ? Double.POSITIVE_INFINITY : Double.NaN)
-          : (1 + mantissa / 1024.0) * Math.pow(2, exponent - 15);
+      double expected =
+          exponent == 0
+              ? mantissa * Math.pow(2, -24)
+              : exponent == 31
+                  ? (mantissa == 0 ? Double.POSITIVE_INFINITY : Double.NaN)
+                  : (1 + mantissa / 1024.0) * Math.pow(2, exponent - 15);
       if ((bits & 0x8000) != 0) {
         expected = -expected;
       }

@@ -16,8 +16,8 @@ class KernelPathsTest {
   @Test
   void productsMatchAPlainTripleLoopOnBothPaths() {
     int[][] shapes = {
-        {6, 784, 75}, {75, 896, 6}, {5, 600, 3}, // Java long-row kernel, m not a multiple of 4
-        {16, 100, 150}, {150, 140, 16}, {3, 7, 2}, // OpenBLAS
+      {6, 784, 75}, {75, 896, 6}, {5, 600, 3}, // Java long-row kernel, m not a multiple of 4
+      {16, 100, 150}, {150, 140, 16}, {3, 7, 2}, // OpenBLAS
     };
     for (int[] s : shapes) {
       for (boolean transposeA : new boolean[] {false, true}) {
@@ -32,7 +32,9 @@ class KernelPathsTest {
           float[] expected = reference(transposeA, transposeB, m, n, k, a, b);
           for (int i = 0; i < c.length; i++) {
             assertWithMessage("%sx%sx%s tA=%s tB=%s at %s", m, n, k, transposeA, transposeB, i)
-                .that((double) c[i]).isWithin(1e-4 * (1 + Math.abs(expected[i]))).of(expected[i]);
+                .that((double) c[i])
+                .isWithin(1e-4 * (1 + Math.abs(expected[i])))
+                .of(expected[i]);
           }
         }
       }
@@ -41,7 +43,9 @@ class KernelPathsTest {
 
   @Test
   void maxPool2x2MatchesTheGeneralPathIncludingTiesSignedZerosNaNAndInfinities() {
-    float[] special = {0f, -0f, 1f, 1f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f};
+    float[] special = {
+      0f, -0f, 1f, 1f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f
+    };
     int planes = 3;
     int side = 8;
     float[] x = new float[planes * side * side];
@@ -72,7 +76,9 @@ class KernelPathsTest {
         }
       }
       assertWithMessage("output %s", o).that(argmax[o]).isEqualTo(best);
-      assertWithMessage("output %s", o).that(Float.floatToIntBits(out[o])).isEqualTo(Float.floatToIntBits(v));
+      assertWithMessage("output %s", o)
+          .that(Float.floatToIntBits(out[o]))
+          .isEqualTo(Float.floatToIntBits(v));
     }
   }
 
@@ -93,7 +99,8 @@ class KernelPathsTest {
     assertThat(Im2Col.canFoldFullWidth(g)).isTrue();
     Im2Col.foldFullWidth(wide, g, 0, 3, actual, 0);
     assertThat(actual).usingTolerance(0).containsExactly(expected).inOrder();
-    assertThat(Im2Col.canFoldFullWidth(new ConvGeometry(1, 3, 9, 11, 3, 4, 1, 1, 1, 0, 1, 1))).isFalse();
+    assertThat(Im2Col.canFoldFullWidth(new ConvGeometry(1, 3, 9, 11, 3, 4, 1, 1, 1, 0, 1, 1)))
+        .isFalse();
   }
 
   private float[] random(int n) {
@@ -104,7 +111,8 @@ class KernelPathsTest {
     return a;
   }
 
-  private static float[] reference(boolean ta, boolean tb, int m, int n, int k, float[] a, float[] b) {
+  private static float[] reference(
+      boolean ta, boolean tb, int m, int n, int k, float[] a, float[] b) {
     float[] c = new float[m * n];
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < n; j++) {

@@ -19,17 +19,22 @@ class ParallelTest {
       int[] hits = new int[N];
       int chunks = Parallel.chunks(N, 1);
       int[][] ranges = new int[chunks][];
-      Parallel.forRange(N, 1, (chunk, from, to) -> {
-        ranges[chunk] = new int[] {from, to};
-        for (int i = from; i < to; i++) {
-          hits[i]++;
-        }
-      });
+      Parallel.forRange(
+          N,
+          1,
+          (chunk, from, to) -> {
+            ranges[chunk] = new int[] {from, to};
+            for (int i = from; i < to; i++) {
+              hits[i]++;
+            }
+          });
       int[] ones = new int[N];
       java.util.Arrays.fill(ones, 1);
       assertThat(hits).isEqualTo(ones);
       for (int c = 0; c < chunks; c++) {
-        assertThat(ranges[c]).isEqualTo(new int[] {(int) ((long) N * c / chunks), (int) ((long) N * (c + 1) / chunks)});
+        assertThat(ranges[c])
+            .isEqualTo(
+                new int[] {(int) ((long) N * c / chunks), (int) ((long) N * (c + 1) / chunks)});
       }
     }
   }
@@ -39,12 +44,18 @@ class ParallelTest {
     int chunks = Parallel.chunks(N, 1);
     for (int failing = 0; failing < chunks; failing++) {
       int bad = failing;
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> Parallel.forRange(N, 1, (chunk, from, to) -> {
-            if (chunk == bad) {
-              throw new IllegalArgumentException("chunk " + chunk);
-            }
-          }));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Parallel.forRange(
+                      N,
+                      1,
+                      (chunk, from, to) -> {
+                        if (chunk == bad) {
+                          throw new IllegalArgumentException("chunk " + chunk);
+                        }
+                      }));
       assertThat(e).hasMessageThat().isEqualTo("chunk " + bad);
     }
     long[] sum = new long[chunks];
@@ -73,13 +84,15 @@ class ParallelTest {
     try {
       List<Future<Float>> results = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
-        results.add(callers.submit(() -> {
-          float last = 0;
-          for (int r = 0; r < 200; r++) {
-            last = chunkedSum(data);
-          }
-          return last;
-        }));
+        results.add(
+            callers.submit(
+                () -> {
+                  float last = 0;
+                  for (int r = 0; r < 200; r++) {
+                    last = chunkedSum(data);
+                  }
+                  return last;
+                }));
       }
       for (Future<Float> f : results) {
         assertThat(f.get()).isEqualTo(expected);
@@ -92,12 +105,16 @@ class ParallelTest {
   /** Per-chunk float sums combined in chunk order, with a nested loop inside each chunk. */
   private static float chunkedSum(float[] data) {
     float[] partial = new float[Parallel.chunks(data.length, 1)];
-    Parallel.forRange(data.length, 1, (chunk, from, to) -> {
-      float[] inner = new float[1];
-      // Nested: runs inline on this thread, as one chunk.
-      Parallel.forRange(to - from, 1, (c, f, t) -> inner[0] += sequentialSum(data, from + f, from + t));
-      partial[chunk] = inner[0];
-    });
+    Parallel.forRange(
+        data.length,
+        1,
+        (chunk, from, to) -> {
+          float[] inner = new float[1];
+          // Nested: runs inline on this thread, as one chunk.
+          Parallel.forRange(
+              to - from, 1, (c, f, t) -> inner[0] += sequentialSum(data, from + f, from + t));
+          partial[chunk] = inner[0];
+        });
     float sum = 0;
     for (float p : partial) {
       sum += p;

@@ -19,13 +19,15 @@ class StatisticsTest {
 
   @Test
   void thePercentileOfDataWithNanIsNanOnBothPaths() {
-    // A diverging training run feeds NaN activations to the quantizers' statistics: NaN, like absMax.
+    // A diverging training run feeds NaN activations to the quantizers' statistics: NaN, like
+    // absMax.
     for (int n : new int[] {10, 5000}) {
       float[] x = new float[n];
       Arrays.fill(x, 1f);
       x[n / 2] = Float.NaN;
       x[n - 1] = Float.NaN;
-      assertThat(Statistics.kthSmallestAbsIndex(x, Statistics.percentileRank(99.999, n))).isEqualTo(n / 2);
+      assertThat(Statistics.kthSmallestAbsIndex(x, Statistics.percentileRank(99.999, n)))
+          .isEqualTo(n / 2);
       assertThat(Statistics.kthSmallestAbsIndex(x, 1)).isEqualTo(n / 2);
     }
   }
@@ -65,7 +67,10 @@ class StatisticsTest {
     // torch gives -0 for -0.5; the branch-free kernel gives +0, an equal value (see FakeQuant).
     assertThat(out[3] == 0f).isTrue();
     out[3] = 0f;
-    assertThat(out).usingExactEquality().containsExactly(0f, 2f, 2f, 0f, -2f, 7f, -8f, Float.NaN, 7f).inOrder();
+    assertThat(out)
+        .usingExactEquality()
+        .containsExactly(0f, 2f, 2f, 0f, -2f, 7f, -8f, Float.NaN, 7f)
+        .inOrder();
   }
 
   @Test

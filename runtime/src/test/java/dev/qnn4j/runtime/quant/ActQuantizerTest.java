@@ -31,8 +31,17 @@ class ActQuantizerTest {
 
   @Test
   void trainingUsesAnExponentialAverageThenTheParameter() {
-    ActQuantizer q = new ActQuantizer("relu.value", new ActQuantConfig(4, false, false,
-        ScaleRestriction.FLOAT, 2, ActQuantConfig.DEFAULT_PERCENTILE, ActQuantConfig.DEFAULT_STATS_MOMENTUM));
+    ActQuantizer q =
+        new ActQuantizer(
+            "relu.value",
+            new ActQuantConfig(
+                4,
+                false,
+                false,
+                ScaleRestriction.FLOAT,
+                2,
+                ActQuantConfig.DEFAULT_PERCENTILE,
+                ActQuantConfig.DEFAULT_STATS_MOMENTUM));
     assertThat(q.forward(batch(1f), true).scale().item()).isEqualTo(2f / 15f);
     assertThat(q.forward(batch(2f), true).scale().item()).isEqualTo(4f / 15f);
     assertThat(q.buffer()).isEqualTo(2f * 0.9f + 0.1f * 4f);

@@ -32,12 +32,19 @@ public final class HandWiredLeNets {
   }
 
   static QuantConv2d conv(String name, int in, int out, int bits, BiasQuantConfig bias) {
-    return new QuantConv2d(name, Conv2dOptions.of(in, out, 5), WeightQuantConfig.perTensorFloat(bits), bias,
-        null, null, false);
+    return new QuantConv2d(
+        name,
+        Conv2dOptions.of(in, out, 5),
+        WeightQuantConfig.perTensorFloat(bits),
+        bias,
+        null,
+        null,
+        false);
   }
 
   static QuantLinear fc(String name, int in, int out, int bits, BiasQuantConfig bias) {
-    return new QuantLinear(name, in, out, true, WeightQuantConfig.perTensorFloat(bits), bias, null, null, false);
+    return new QuantLinear(
+        name, in, out, true, WeightQuantConfig.perTensorFloat(bits), bias, null, null, false);
   }
 
   static final class WeightOnly implements Model {

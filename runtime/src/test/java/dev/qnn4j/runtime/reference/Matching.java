@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The reference README's matching rule: at least 99% of elements within
- * {@code 1e-4 + 1e-4 * |ref|} and every element within 5% of {@code max |ref|}; scales within 1e-5
- * relative. Training steps follow the README's own rule instead: {@link TrainingStepReference}.
+ * The reference README's matching rule: at least 99% of elements within {@code 1e-4 + 1e-4 * |ref|}
+ * and every element within 5% of {@code max |ref|}; scales within 1e-5 relative. Training steps
+ * follow the README's own rule instead: {@link TrainingStepReference}.
  */
 public final class Matching {
   private Matching() {}
@@ -30,21 +30,47 @@ public final class Matching {
         worst = i;
       }
       if (!(err <= 0.05 * maxRef) && !(ref[i] == actual[i])) {
-        fail(what + ": element " + i + " is " + actual[i] + ", reference " + ref[i]
-            + " (more than 5% of max|ref| = " + maxRef + " away)");
+        fail(
+            what
+                + ": element "
+                + i
+                + " is "
+                + actual[i]
+                + ", reference "
+                + ref[i]
+                + " (more than 5% of max|ref| = "
+                + maxRef
+                + " away)");
       }
     }
     if (close < Math.ceil(0.99 * ref.length)) {
-      fail(what + ": only " + close + " of " + ref.length + " elements match; worst at " + worst + ": "
-          + actual[worst] + " vs " + ref[worst]);
+      fail(
+          what
+              + ": only "
+              + close
+              + " of "
+              + ref.length
+              + " elements match; worst at "
+              + worst
+              + ": "
+              + actual[worst]
+              + " vs "
+              + ref[worst]);
     }
   }
 
   public static void assertScale(String what, double ref, double actual) {
     double tol = 1e-5 * Math.abs(ref);
     if (!(Math.abs(actual - ref) <= tol)) {
-      fail(what + ": " + actual + ", reference " + ref + " (relative error "
-          + Math.abs(actual - ref) / Math.abs(ref) + ")");
+      fail(
+          what
+              + ": "
+              + actual
+              + ", reference "
+              + ref
+              + " (relative error "
+              + Math.abs(actual - ref) / Math.abs(ref)
+              + ")");
     }
   }
 

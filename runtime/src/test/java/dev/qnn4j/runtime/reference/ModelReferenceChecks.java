@@ -6,15 +6,10 @@ import static dev.qnn4j.runtime.reference.Matching.assertScale;
 import com.google.gson.JsonObject;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
-import dev.qnn4j.runtime.nn.WeightLayer;
-import dev.qnn4j.runtime.graph.Calibration;
-import dev.qnn4j.runtime.train.CrossEntropyLoss;
-import dev.qnn4j.runtime.train.Sgd;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -40,15 +35,22 @@ public final class ModelReferenceChecks {
     try (GradMode.Scope ignored = GradMode.noGrad()) {
       logits = model.forward(Reference.tensor(in.get("input").getAsString()));
     }
-    assertMatches(name + " logits", Reference.floats(out.get("output").getAsString()), logits.toFloatArray());
-    for (Map.Entry<String, com.google.gson.JsonElement> e : out.getAsJsonObject("activation_scales").entrySet()) {
+    assertMatches(
+        name + " logits", Reference.floats(out.get("output").getAsString()), logits.toFloatArray());
+    for (Map.Entry<String, com.google.gson.JsonElement> e :
+        out.getAsJsonObject("activation_scales").entrySet()) {
       QuantActivation act = (QuantActivation) model.layer(e.getKey());
-      assertScale(name + " activation scale of " + e.getKey(), e.getValue().getAsDouble(),
+      assertScale(
+          name + " activation scale of " + e.getKey(),
+          e.getValue().getAsDouble(),
           act.quantizer().evalScale().item());
     }
-    for (Map.Entry<String, com.google.gson.JsonElement> e : out.getAsJsonObject("weight_scales").entrySet()) {
+    for (Map.Entry<String, com.google.gson.JsonElement> e :
+        out.getAsJsonObject("weight_scales").entrySet()) {
       QuantWeightLayer layer = (QuantWeightLayer) model.layer(e.getKey());
-      assertScale(name + " weight scale of " + e.getKey(), e.getValue().getAsDouble(),
+      assertScale(
+          name + " weight scale of " + e.getKey(),
+          e.getValue().getAsDouble(),
           layer.weightQuantizer().quantize(layer.weight()).scale().item());
     }
   }

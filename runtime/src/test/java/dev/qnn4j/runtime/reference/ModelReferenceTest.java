@@ -10,14 +10,19 @@ class ModelReferenceTest {
 
   @TestFactory
   Stream<DynamicTest> modelPtq() {
-    return Reference.cases("model_ptq").stream().map(c -> DynamicTest.dynamicTest(
-        c.get("name").getAsString(), () -> ModelReferenceChecks.checkPtqCase(c, HandWiredLeNets::create)));
+    return Reference.cases("model_ptq").stream()
+        .map(
+            c ->
+                DynamicTest.dynamicTest(
+                    c.get("name").getAsString(),
+                    () -> ModelReferenceChecks.checkPtqCase(c, HandWiredLeNets::create)));
   }
 
   @Test
   void qatStepsOnHandWiredLeNet() {
     TrainingStepReference reference = TrainingStepReference.load();
-    reference.assertMatches("hand-wired " + reference.modelName(),
+    reference.assertMatches(
+        "hand-wired " + reference.modelName(),
         reference.train(HandWiredLeNets.create(reference.modelName())));
   }
 }

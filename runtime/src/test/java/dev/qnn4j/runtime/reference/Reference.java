@@ -49,7 +49,8 @@ public final class Reference {
 
   private static JsonObject readIndex(String root) {
     try (InputStream in = open(root, "index.json")) {
-      return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+      return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+          .getAsJsonObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -137,7 +138,9 @@ public final class Reference {
     }
   }
 
-  /** A reference file as a file on disk (copied out of the classpath), e.g. for command-line tests. */
+  /**
+   * A reference file as a file on disk (copied out of the classpath), e.g. for command-line tests.
+   */
   public static Path copyToTemp(String file) throws IOException {
     String suffix = file.substring(file.lastIndexOf('.'));
     if (suffix.contains("/")) {
@@ -172,7 +175,8 @@ public final class Reference {
   }
 
   /**
-   * The issue-17 set ({@code reference/brevitas-zoo/}, see its README): same formats, its own index.
+   * The issue-17 set ({@code reference/brevitas-zoo/}, see its README): same formats, its own
+   * index.
    */
   public static final class Zoo {
     private static final String ZOO_ROOT = "reference/brevitas-zoo/";

@@ -24,18 +24,25 @@ import java.util.regex.Pattern;
  * The Brevitas {@code qat_steps} case (three SGD steps of the seed's QuantWeightActBiasLeNet) and
  * the reference README's rule for matching training steps, the one place both live.
  *
- * <p>Three QAT steps cannot be matched element by element: with 4-bit roundings, a convolution
- * that sums in another order moves an activation scale by an ulp, which flips roundings downstream,
- * and PyTorch's own oneDNN and im2col runs of the same Brevitas code disagree on 35-65% of the conv
+ * <p>Three QAT steps cannot be matched element by element: with 4-bit roundings, a convolution that
+ * sums in another order moves an activation scale by an ulp, which flips roundings downstream, and
+ * PyTorch's own oneDNN and im2col runs of the same Brevitas code disagree on 35-65% of the conv
  * weights beyond the single-operation rule. So a run matches when, against the reference (oneDNN)
  * run, every loss is within {@code 2 * max(backend_spread.losses) + 1e-5}, every weight within
  * {@code 2 * backend_spread.weights_max_abs[name] + 1e-6}, every tensor's update has cosine >= 0.8
  * with Brevitas' update and the whole update is 0.8-1.25 times the size of Brevitas'. The spread is
- * the measured distance of five other runs (im2col, and both backends from starts moved by +-1 ulp).
+ * the measured distance of five other runs (im2col, and both backends from starts moved by +-1
+ * ulp).
  */
 public final class TrainingStepReference {
   /** The kinds of disagreement the rule detects. */
-  public enum Kind { STEP_COUNT, LOSS, WEIGHT, UPDATE_DIRECTION, UPDATE_SIZE }
+  public enum Kind {
+    STEP_COUNT,
+    LOSS,
+    WEIGHT,
+    UPDATE_DIRECTION,
+    UPDATE_SIZE
+  }
 
   /** One rule a run breaks, with the figures that show it. */
   public record Violation(Kind kind, String message) {}
@@ -108,7 +115,10 @@ public final class TrainingStepReference {
     return losses.length;
   }
 
-  /** The reference file names of the initial weights, the inputs {@code [steps, batch, ...]} and the labels. */
+  /**
+   * The reference file names of the initial weights, the inputs {@code [steps, batch, ...]} and the
+   * labels.
+   */
   public String weightsBeforeFile() {
     return inputs.get("float_weights").getAsString();
   }
@@ -121,7 +131,9 @@ public final class TrainingStepReference {
     return inputs.get("labels").getAsString();
   }
 
-  /** The reference's second backend (im2col): losses and final weights, a run the rule must accept. */
+  /**
+   * The reference's second backend (im2col): losses and final weights, a run the rule must accept.
+   */
   public float[] im2colLosses() {
     return Reference.toFloats(outputs.getAsJsonArray("losses_im2col"));
   }
@@ -144,16 +156,18 @@ public final class TrainingStepReference {
   public record Run(float[] losses, Map<String, float[]> weights) {}
 
   /**
-   * Loads the initial weights into {@code model} (asserting every reference tensor arrived unchanged),
-   * then runs {@code steps} steps of plain SGD with {@code learningRate} on the reference batches in
-   * training mode, as Brevitas did.
+   * Loads the initial weights into {@code model} (asserting every reference tensor arrived
+   * unchanged), then runs {@code steps} steps of plain SGD with {@code learningRate} on the
+   * reference batches in training mode, as Brevitas did.
    */
   public Run train(Model model, float learningRate, int steps) {
     model.loadStateDict(Reference.safetensors(weightsBeforeFile()), false);
     Map<String, Tensor> loaded = model.stateDict();
     for (Map.Entry<String, float[]> e : before.entrySet()) {
       assertNotNull(loaded.get(e.getKey()), model.modelName() + " has no " + e.getKey());
-      assertArrayEquals(e.getValue(), loaded.get(e.getKey()).toFloatArray(),
+      assertArrayEquals(
+          e.getValue(),
+          loaded.get(e.getKey()).toFloatArray(),
           model.modelName() + " did not load " + e.getKey() + " as it is");
     }
     model.train();
@@ -164,8 +178,10 @@ public final class TrainingStepReference {
     float[] stepLosses = new float[steps];
     for (int step = 0; step < steps; step++) {
       sgd.zeroGrad();
-      Tensor loss = CrossEntropyLoss.mean(model.forward(batches.get(step)),
-          Arrays.copyOfRange(labels, step * batch, (step + 1) * batch));
+      Tensor loss =
+          CrossEntropyLoss.mean(
+              model.forward(batches.get(step)),
+              Arrays.copyOfRange(labels, step * batch, (step + 1) * batch));
       stepLosses[step] = loss.item();
       loss.backward();
       sgd.step();
@@ -203,20 +219,34 @@ public final class TrainingStepReference {
     }
   }
 
-  /** Compares a run's losses and final float weights (null if a tensor is missing) with the reference. */
+  /**
+   * Compares a run's losses and final float weights (null if a tensor is missing) with the
+   * reference.
+   */
   public Verdict check(float[] runLosses, Function<String, float[]> weightsAfter) {
     List<Violation> violations = new ArrayList<>();
     if (runLosses.length != losses.length) {
-      violations.add(new Violation(Kind.STEP_COUNT, runLosses.length + " losses, the reference has " + losses.length
-          + " steps"));
+      violations.add(
+          new Violation(
+              Kind.STEP_COUNT,
+              runLosses.length + " losses, the reference has " + losses.length + " steps"));
     }
     double worstLoss = -1;
     int worstStep = 0;
     for (int step = 0; step < Math.min(runLosses.length, losses.length); step++) {
       double diff = Math.abs((double) runLosses[step] - losses[step]);
       if (!(diff <= lossBound)) {
-        violations.add(new Violation(Kind.LOSS, String.format(Locale.ROOT,
-            "step %d: %.7f, Brevitas %.7f, off by %.3g > %.3g", step, runLosses[step], losses[step], diff, lossBound)));
+        violations.add(
+            new Violation(
+                Kind.LOSS,
+                String.format(
+                    Locale.ROOT,
+                    "step %d: %.7f, Brevitas %.7f, off by %.3g > %.3g",
+                    step,
+                    runLosses[step],
+                    losses[step],
+                    diff,
+                    lossBound)));
       }
       if (!(diff <= worstLoss)) {
         worstLoss = diff;
@@ -235,8 +265,14 @@ public final class TrainingStepReference {
       float[] start = before.get(tensor);
       float[] run = weightsAfter.apply(tensor);
       if (run == null || run.length != ref.length) {
-        violations.add(new Violation(Kind.WEIGHT, tensor + ": " + (run == null ? "missing" : run.length
-            + " elements, the reference has " + ref.length)));
+        violations.add(
+            new Violation(
+                Kind.WEIGHT,
+                tensor
+                    + ": "
+                    + (run == null
+                        ? "missing"
+                        : run.length + " elements, the reference has " + ref.length)));
         continue;
       }
       double maxDiff = 0;
@@ -258,8 +294,18 @@ public final class TrainingStepReference {
       }
       double bound = weightBound.get(tensor);
       if (!(maxDiff <= bound)) {
-        violations.add(new Violation(Kind.WEIGHT, String.format(Locale.ROOT,
-            "%s: element %d is %.7g, Brevitas %.7g, off by %.3g > %.3g", tensor, at, run[at], ref[at], maxDiff, bound)));
+        violations.add(
+            new Violation(
+                Kind.WEIGHT,
+                String.format(
+                    Locale.ROOT,
+                    "%s: element %d is %.7g, Brevitas %.7g, off by %.3g > %.3g",
+                    tensor,
+                    at,
+                    run[at],
+                    ref[at],
+                    maxDiff,
+                    bound)));
       }
       if (!(maxDiff / bound <= worstWeightShare)) {
         worstWeightShare = maxDiff / bound;
@@ -267,8 +313,15 @@ public final class TrainingStepReference {
       }
       double cosine = dot / Math.sqrt(refNorm * runNorm);
       if (!(cosine >= MIN_UPDATE_COSINE)) {
-        violations.add(new Violation(Kind.UPDATE_DIRECTION, String.format(Locale.ROOT,
-            "%s: the update has cosine %.4f < %.2f with Brevitas' update", tensor, cosine, MIN_UPDATE_COSINE)));
+        violations.add(
+            new Violation(
+                Kind.UPDATE_DIRECTION,
+                String.format(
+                    Locale.ROOT,
+                    "%s: the update has cosine %.4f < %.2f with Brevitas' update",
+                    tensor,
+                    cosine,
+                    MIN_UPDATE_COSINE)));
       }
       if (!(cosine >= minCosine)) {
         minCosine = cosine;
@@ -279,13 +332,28 @@ public final class TrainingStepReference {
     }
     double sizeRatio = Math.sqrt(runSize / refSize);
     if (!(sizeRatio >= MIN_UPDATE_SIZE_RATIO && sizeRatio <= MAX_UPDATE_SIZE_RATIO)) {
-      violations.add(new Violation(Kind.UPDATE_SIZE, String.format(Locale.ROOT,
-          "the whole update is %.4f times the size of Brevitas', outside [%.2f, %.2f]", sizeRatio,
-          MIN_UPDATE_SIZE_RATIO, MAX_UPDATE_SIZE_RATIO)));
+      violations.add(
+          new Violation(
+              Kind.UPDATE_SIZE,
+              String.format(
+                  Locale.ROOT,
+                  "the whole update is %.4f times the size of Brevitas', outside [%.2f, %.2f]",
+                  sizeRatio,
+                  MIN_UPDATE_SIZE_RATIO,
+                  MAX_UPDATE_SIZE_RATIO)));
     }
-    String margins = String.format(Locale.ROOT, "loss off by %.3g (step %d) of %.3g allowed; weights worst %s;"
-        + " update cosine min %.4f (%s); update size ratio %.4f", worstLoss, worstStep, lossBound, worstWeight,
-        minCosine, minCosineTensor, sizeRatio);
+    String margins =
+        String.format(
+            Locale.ROOT,
+            "loss off by %.3g (step %d) of %.3g allowed; weights worst %s;"
+                + " update cosine min %.4f (%s); update size ratio %.4f",
+            worstLoss,
+            worstStep,
+            lossBound,
+            worstWeight,
+            minCosine,
+            minCosineTensor,
+            sizeRatio);
     return new Verdict(List.copyOf(violations), margins);
   }
 
@@ -294,7 +362,8 @@ public final class TrainingStepReference {
   }
 
   /** Fails with every broken rule unless the run matches; prints the margins either way. */
-  public void assertMatches(String what, float[] runLosses, Function<String, float[]> weightsAfter) {
+  public void assertMatches(
+      String what, float[] runLosses, Function<String, float[]> weightsAfter) {
     Verdict verdict = check(runLosses, weightsAfter);
     System.out.println(name + ", " + what + ": " + verdict.margins());
     if (!verdict.matches()) {

@@ -25,7 +25,9 @@ class TrainingStepReferenceTest {
     // The defect the shared case once had: weights_before saved after training.
     Map<String, Tensor> before = Reference.safetensors(REFERENCE.weightsBeforeFile());
     for (Map.Entry<String, float[]> e : REFERENCE.weightsAfter().entrySet()) {
-      assertWithMessage(e.getKey()).that(before.get(e.getKey()).toFloatArray()).isNotEqualTo(e.getValue());
+      assertWithMessage(e.getKey())
+          .that(before.get(e.getKey()).toFloatArray())
+          .isNotEqualTo(e.getValue());
     }
   }
 
@@ -33,7 +35,9 @@ class TrainingStepReferenceTest {
   void acceptsTheReferenceRunWithNoDistanceAndBrevitasOnIm2col() {
     Verdict self = REFERENCE.check(REFERENCE.losses(), REFERENCE.weightsAfter()::get);
     assertWithMessage(self.toString()).that(self.matches()).isTrue();
-    assertThat(self.margins()).startsWith("loss off by 0.00 (step 0) of 0.00568 allowed; weights worst conv1.weight 0.00 of");
+    assertThat(self.margins())
+        .startsWith(
+            "loss off by 0.00 (step 0) of 0.00568 allowed; weights worst conv1.weight 0.00 of");
     assertThat(self.margins()).endsWith("update size ratio 1.0000");
 
     Map<String, float[]> im2col = REFERENCE.im2colWeightsAfter();
@@ -71,8 +75,11 @@ class TrainingStepReferenceTest {
   /** The reference procedure with a learning rate 1.5 times too large: the update is too large. */
   @Test
   void rejectsTrainingWithOneAndAHalfTimesTheLearningRate() {
-    Run run = REFERENCE.train(HandWiredLeNets.create(REFERENCE.modelName()), 1.5f * REFERENCE.learningRate(),
-        REFERENCE.steps());
+    Run run =
+        REFERENCE.train(
+            HandWiredLeNets.create(REFERENCE.modelName()),
+            1.5f * REFERENCE.learningRate(),
+            REFERENCE.steps());
     Verdict verdict = REFERENCE.check(run);
     System.out.println("learning rate 1.5 times too large: " + verdict);
 
@@ -91,8 +98,11 @@ class TrainingStepReferenceTest {
    */
   @Test
   void rejectsTrainingWithOneStepFewer() {
-    Run run = REFERENCE.train(HandWiredLeNets.create(REFERENCE.modelName()), REFERENCE.learningRate(),
-        REFERENCE.steps() - 1);
+    Run run =
+        REFERENCE.train(
+            HandWiredLeNets.create(REFERENCE.modelName()),
+            REFERENCE.learningRate(),
+            REFERENCE.steps() - 1);
     Verdict verdict = REFERENCE.check(run);
     assertWithMessage(verdict.toString()).that(verdict.breaks(Kind.STEP_COUNT)).isTrue();
 
@@ -100,7 +110,9 @@ class TrainingStepReferenceTest {
     System.out.println("one step fewer, weights only: " + weightsOnly);
     assertWithMessage(weightsOnly.toString()).that(weightsOnly.matches()).isFalse();
     assertWithMessage(weightsOnly.toString()).that(weightsOnly.breaks(Kind.WEIGHT)).isTrue();
-    assertWithMessage(weightsOnly.toString()).that(weightsOnly.breaks(Kind.UPDATE_DIRECTION)).isTrue();
+    assertWithMessage(weightsOnly.toString())
+        .that(weightsOnly.breaks(Kind.UPDATE_DIRECTION))
+        .isTrue();
     assertWithMessage(weightsOnly.toString()).that(weightsOnly.breaks(Kind.LOSS)).isFalse();
     assertWithMessage(weightsOnly.toString()).that(weightsOnly.breaks(Kind.STEP_COUNT)).isFalse();
   }

@@ -45,7 +45,9 @@ final class ZooLayer {
   private String file(String key) {
     for (String part : new String[] {"inputs", "outputs"}) {
       JsonObject o = index.getAsJsonObject(part);
-      if (o.has(key) && o.get(key).isJsonPrimitive() && o.get(key).getAsJsonPrimitive().isString()) {
+      if (o.has(key)
+          && o.get(key).isJsonPrimitive()
+          && o.get(key).getAsJsonPrimitive().isString()) {
         return o.get(key).getAsString();
       }
     }
@@ -77,12 +79,17 @@ final class ZooLayer {
     return Tensor.of(a.toFloatArray(), a.shape());
   }
 
-  /** A state file's tensors, keys prefixed with {@code prefix + "."} (the module's name in qnn4j). */
+  /**
+   * A state file's tensors, keys prefixed with {@code prefix + "."} (the module's name in qnn4j).
+   */
   Map<String, Tensor> state(String key, String prefix) {
     try {
       Map<String, Tensor> out = new LinkedHashMap<>();
-      for (Map.Entry<String, ArrayData> e : Safetensors.read(dir.resolve(require(key))).tensors().entrySet()) {
-        out.put(prefix + "." + e.getKey(), Tensor.of(e.getValue().toFloatArray(), e.getValue().shape()));
+      for (Map.Entry<String, ArrayData> e :
+          Safetensors.read(dir.resolve(require(key))).tensors().entrySet()) {
+        out.put(
+            prefix + "." + e.getKey(),
+            Tensor.of(e.getValue().toFloatArray(), e.getValue().shape()));
       }
       return out;
     } catch (IOException e) {

@@ -18,9 +18,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * BatchNorm1d, TensorNorm and Dropout against Brevitas 0.11 / torch 1.13 (brevitas-zoo {@code layer}
- * cases): every training step's output, input gradient, parameter gradients, the running statistics
- * after the steps, and evaluation.
+ * BatchNorm1d, TensorNorm and Dropout against Brevitas 0.11 / torch 1.13 (brevitas-zoo {@code
+ * layer} cases): every training step's output, input gradient, parameter gradients, the running
+ * statistics after the steps, and evaluation.
  */
 class ZooNormLayersReferenceTest {
 
@@ -55,7 +55,8 @@ class ZooNormLayersReferenceTest {
       assertExact(at + " input gradient", c.floats("step" + s + ".input0_grad"), x.gradData());
       for (Parameter p : layer.parameters()) {
         String key = p.name().substring(layer.name().length() + 1);
-        assertExact(at + " gradient of " + key, c.floats("step" + s + ".grad." + key), p.gradData());
+        assertExact(
+            at + " gradient of " + key, c.floats("step" + s + ".grad." + key), p.gradData());
       }
     }
     Map<String, Tensor> after = c.state("state_after", layer.name());
@@ -70,10 +71,10 @@ class ZooNormLayersReferenceTest {
   }
 
   /**
-   * The reference README's rule, not bit equality: torch's CPU batch norm (1.13) sums the statistics
-   * in vectorised blocks and applies {@code x * alpha + beta} with fused multiply-adds, an order we
-   * do not reproduce; measured here, 40-90% of elements are bit-exact and the rest are one or two
-   * float32 ulps away, well inside the rule's {@code 1e-4 + 1e-4 |ref|}.
+   * The reference README's rule, not bit equality: torch's CPU batch norm (1.13) sums the
+   * statistics in vectorised blocks and applies {@code x * alpha + beta} with fused multiply-adds,
+   * an order we do not reproduce; measured here, 40-90% of elements are bit-exact and the rest are
+   * one or two float32 ulps away, well inside the rule's {@code 1e-4 + 1e-4 |ref|}.
    */
   private static void assertExact(String what, float[] ref, float[] actual) {
     Matching.assertMatches(what, ref, actual);
@@ -108,29 +109,38 @@ class ZooNormLayersReferenceTest {
       }
     }
     // 20000 Bernoulli(0.2) draws: mean 4000, standard deviation 56.6; 5 sigma either side.
-    org.junit.jupiter.api.Assertions.assertTrue(Math.abs(zeros - 4000) < 283, zeros + " zeros of " + n);
+    org.junit.jupiter.api.Assertions.assertTrue(
+        Math.abs(zeros - 4000) < 283, zeros + " zeros of " + n);
     float[] g = new float[n];
     java.util.Arrays.fill(g, 2f);
     Autograd.backward(out, g);
     for (int i = 0; i < n; i++) {
-      assertEquals(out.data()[i] == 0f ? 0f : 2f * kept, x.gradData()[i], 0f, "gradient masks like the output");
+      assertEquals(
+          out.data()[i] == 0f ? 0f : 2f * kept,
+          x.gradData()[i],
+          0f,
+          "gradient masks like the output");
     }
     float[] again = new Dropout("drop", 0.2f, 7L).forward(Tensor.of(ones, n)).data();
     assertArrayEquals(out.data(), again, "the same seed gives the same mask");
-    assertNotEquals(java.util.Arrays.toString(out.data()), java.util.Arrays.toString(d.forward(x).data()),
+    assertNotEquals(
+        java.util.Arrays.toString(out.data()),
+        java.util.Arrays.toString(d.forward(x).data()),
         "each step draws a new mask");
   }
 
   @Test
   void dropoutRefusesAProbabilityOutsideZeroOne() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Dropout("drop", 1.5f));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new Dropout("drop", 1.5f));
     assertEquals("drop: dropout probability must be in [0, 1], got 1.5", e.getMessage());
   }
 
   @Test
   void batchNorm1dNamesTheLayerOnAWrongShape() {
-    LayerShapeException e = assertThrows(LayerShapeException.class,
-        () -> new BatchNorm1d("bn", 8).forward(Tensor.zeros(4, 6)));
+    LayerShapeException e =
+        assertThrows(
+            LayerShapeException.class, () -> new BatchNorm1d("bn", 8).forward(Tensor.zeros(4, 6)));
     org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("bn"), e.getMessage());
     org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("[N, 8]"), e.getMessage());
   }

@@ -8,19 +8,19 @@ import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Autograd;
+import dev.qnn4j.runtime.nn.AdaptiveAvgPool2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantCat;
 import dev.qnn4j.runtime.nn.QuantConv1d;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantConvTranspose2d;
-import dev.qnn4j.runtime.nn.QuantCat;
 import dev.qnn4j.runtime.nn.QuantIdentity;
-import dev.qnn4j.runtime.nn.QuantUpsample;
 import dev.qnn4j.runtime.nn.QuantReLU;
+import dev.qnn4j.runtime.nn.QuantUpsample;
 import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
 import dev.qnn4j.runtime.nn.TruncAvgPool2d;
-import dev.qnn4j.runtime.nn.AdaptiveAvgPool2d;
 import dev.qnn4j.runtime.quant.BiasQuantConfig;
 import dev.qnn4j.runtime.quant.WeightQuantConfig;
 import java.util.ArrayList;
@@ -35,82 +35,174 @@ import org.junit.jupiter.api.Test;
  * parameter gradients and the pre-quantizer's scale gradient; the states after; evaluation.
  */
 class ZooQuantLayersReferenceTest {
-  private static final String PRE_SCALE = "act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value";
+  private static final String PRE_SCALE =
+      "act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value";
 
   @Test
   void depthwiseConv2d() {
-    QuantConv2d conv = QuantConv2d.builder("conv", Conv2dOptions.of(4, 4, 3).withPadding(1).withGroups(4))
-        .withoutBias().weightQuant(WeightQuantConfig.perChannelFloat(4)).returnQuantTensor().build();
-    run("quant_conv2d_depthwise", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
+    QuantConv2d conv =
+        QuantConv2d.builder("conv", Conv2dOptions.of(4, 4, 3).withPadding(1).withGroups(4))
+            .withoutBias()
+            .weightQuant(WeightQuantConfig.perChannelFloat(4))
+            .returnQuantTensor()
+            .build();
+    run(
+        "quant_conv2d_depthwise",
+        new QuantIdentity("pre", 4, true),
+        conv,
+        in -> conv.forward(in.get(0)));
   }
 
   @Test
   void quantConv1d() {
-    QuantConv1d conv = new QuantConv1d("conv", 4, 6, 3, 2, 1, 1, 1, true, WeightQuantConfig.perTensorFloat(4),
-        BiasQuantConfig.int32(), null, null, true);
+    QuantConv1d conv =
+        new QuantConv1d(
+            "conv",
+            4,
+            6,
+            3,
+            2,
+            1,
+            1,
+            1,
+            true,
+            WeightQuantConfig.perTensorFloat(4),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            true);
     run("quant_conv1d", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
   }
 
   @Test
   void quantConvTranspose2dStride2Padding1OutputPadding1() {
-    QuantConvTranspose2d conv = new QuantConvTranspose2d("conv", 4, 3, 3, 2, 1, 1, 1, 1, true,
-        WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, true);
-    run("quant_conv_transpose2d", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
+    QuantConvTranspose2d conv =
+        new QuantConvTranspose2d(
+            "conv",
+            4,
+            3,
+            3,
+            2,
+            1,
+            1,
+            1,
+            1,
+            true,
+            WeightQuantConfig.perTensorFloat(4),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            true);
+    run(
+        "quant_conv_transpose2d",
+        new QuantIdentity("pre", 4, true),
+        conv,
+        in -> conv.forward(in.get(0)));
   }
 
   @Test
   void quantConvTranspose2dKernel2Stride2() {
-    QuantConvTranspose2d conv = new QuantConvTranspose2d("conv", 4, 2, 2, 2, 0, 0, 1, 1, false,
-        WeightQuantConfig.perTensorFloat(4), null, null, null, true);
-    run("quant_conv_transpose2d_k2s2", new QuantIdentity("pre", 4, true), conv, in -> conv.forward(in.get(0)));
+    QuantConvTranspose2d conv =
+        new QuantConvTranspose2d(
+            "conv",
+            4,
+            2,
+            2,
+            2,
+            0,
+            0,
+            1,
+            1,
+            false,
+            WeightQuantConfig.perTensorFloat(4),
+            null,
+            null,
+            null,
+            true);
+    run(
+        "quant_conv_transpose2d_k2s2",
+        new QuantIdentity("pre", 4, true),
+        conv,
+        in -> conv.forward(in.get(0)));
   }
 
   @Test
   void truncAvgPoolKernel2Floor() {
     TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2, 0, 8, TruncAvgPool2d.Rounding.FLOOR);
-    run("trunc_avg_pool_k2_floor", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+    run(
+        "trunc_avg_pool_k2_floor",
+        new QuantReLU("pre", 4, true),
+        pool,
+        in -> pool.forward(in.get(0)));
   }
 
   @Test
   void truncAvgPoolKernel4Floor() {
     TruncAvgPool2d pool = new TruncAvgPool2d("pool", 4);
-    run("trunc_avg_pool_k4_floor", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+    run(
+        "trunc_avg_pool_k4_floor",
+        new QuantReLU("pre", 4, true),
+        pool,
+        in -> pool.forward(in.get(0)));
   }
 
   @Test
   void truncAvgPoolKernel2Round() {
     TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2, 0, 8, TruncAvgPool2d.Rounding.ROUND);
-    run("trunc_avg_pool_k2_round", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+    run(
+        "trunc_avg_pool_k2_round",
+        new QuantReLU("pre", 4, true),
+        pool,
+        in -> pool.forward(in.get(0)));
   }
 
   @Test
   void truncAdaptiveAvgPoolGlobal() {
     TruncAdaptiveAvgPool2d pool = new TruncAdaptiveAvgPool2d("pool", 1);
-    run("trunc_adaptive_avg_pool_global", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+    run(
+        "trunc_adaptive_avg_pool_global",
+        new QuantReLU("pre", 4, true),
+        pool,
+        in -> pool.forward(in.get(0)));
   }
 
   @Test
   void floatAdaptiveAvgPoolOnAQuantTensor() {
     AdaptiveAvgPool2d pool = new AdaptiveAvgPool2d("pool", 1);
-    run("adaptive_avg_pool_float_on_quant", new QuantReLU("pre", 4, true), pool, in -> pool.forward(in.get(0)));
+    run(
+        "adaptive_avg_pool_float_on_quant",
+        new QuantReLU("pre", 4, true),
+        pool,
+        in -> pool.forward(in.get(0)));
   }
 
   @Test
   void upsampleNearestByTwo() {
     QuantUpsample up = QuantUpsample.byFactor("up", 2);
-    run("quant_upsample_nearest_x2", new QuantIdentity("pre", 4, true), up, in -> up.forwardQuant(in.get(0)));
+    run(
+        "quant_upsample_nearest_x2",
+        new QuantIdentity("pre", 4, true),
+        up,
+        in -> up.forwardQuant(in.get(0)));
   }
 
   @Test
   void upsampleNearestToSize() {
     QuantUpsample up = QuantUpsample.toSize("up", 5, 7);
-    run("quant_upsample_nearest_size", new QuantIdentity("pre", 4, true), up, in -> up.forwardQuant(in.get(0)));
+    run(
+        "quant_upsample_nearest_size",
+        new QuantIdentity("pre", 4, true),
+        up,
+        in -> up.forwardQuant(in.get(0)));
   }
 
   @Test
   void catOfTwoQuantTensorsFromOneQuantizer() {
     QuantCat cat = new QuantCat("cat");
-    run("torch_cat_shared_quant", new QuantIdentity("pre", 4, true), cat,
+    run(
+        "torch_cat_shared_quant",
+        new QuantIdentity("pre", 4, true),
+        cat,
         in -> cat.forward(in.toArray(new QuantTensor[0])));
   }
 
@@ -118,11 +210,15 @@ class ZooQuantLayersReferenceTest {
   void catInEvaluationRefusesDifferentScales() {
     QuantCat cat = new QuantCat("cat");
     cat.setTraining(false);
-    QuantTensor a = new QuantTensor(Tensor.of(new float[] {0.5f}, 1, 1), Tensor.scalar(0.5f), 0f, 4, true);
-    QuantTensor b = new QuantTensor(Tensor.of(new float[] {0.25f}, 1, 1), Tensor.scalar(0.25f), 0f, 4, true);
-    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> cat.forward(a, b));
-    assertTrue(e.getMessage().startsWith("cat: Scaling factors are different (0.5 and 0.25 at input 1)"),
+    QuantTensor a =
+        new QuantTensor(Tensor.of(new float[] {0.5f}, 1, 1), Tensor.scalar(0.5f), 0f, 4, true);
+    QuantTensor b =
+        new QuantTensor(Tensor.of(new float[] {0.25f}, 1, 1), Tensor.scalar(0.25f), 0f, 4, true);
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> cat.forward(a, b));
+    assertTrue(
+        e.getMessage().startsWith("cat: Scaling factors are different (0.5 and 0.25 at input 1)"),
         e.getMessage());
     cat.setTraining(true);
     QuantTensor mixed = cat.forward(a, b);
@@ -130,7 +226,8 @@ class ZooQuantLayersReferenceTest {
   }
 
   /** Runs case {@code name}: {@code pre} quantizes each input, {@code f} applies the layer. */
-  static void run(String name, QuantActivation pre, Module layer, Function<List<QuantTensor>, Tensor> f) {
+  static void run(
+      String name, QuantActivation pre, Module layer, Function<List<QuantTensor>, Tensor> f) {
     ZooLayer c = new ZooLayer(name);
     if (layer != null && c.has("state_before")) {
       layer.loadStateDict(c.state("state_before", layer.name()), true);
@@ -157,7 +254,10 @@ class ZooQuantLayersReferenceTest {
       String at = name + " step " + s;
       checkOutput(c, at, "step" + s + ".out", out);
       for (int i = 0; i < xs.size(); i++) {
-        check(at + " input" + i + " gradient", c.floats("step" + s + ".input" + i + "_grad"), xs.get(i).gradData());
+        check(
+            at + " input" + i + " gradient",
+            c.floats("step" + s + ".input" + i + "_grad"),
+            xs.get(i).gradData());
       }
       if (layer != null) {
         for (Parameter p : layer.parameters()) {
@@ -170,10 +270,15 @@ class ZooQuantLayersReferenceTest {
       if (c.has("step" + s + ".pre_grad." + PRE_SCALE)) {
         // While the scale is collecting statistics it is not in the graph: Brevitas reports a zero
         // gradient, qnn4j none.
-        float[] grad = pre.parameters().stream().filter(p -> p.name().endsWith(PRE_SCALE)).findFirst()
-            .map(Parameter::gradData).orElse(null);
+        float[] grad =
+            pre.parameters().stream()
+                .filter(p -> p.name().endsWith(PRE_SCALE))
+                .findFirst()
+                .map(Parameter::gradData)
+                .orElse(null);
         float[] ref = c.floats("step" + s + ".pre_grad." + PRE_SCALE);
-        check(at + " pre-quantizer scale gradient", ref, grad == null ? new float[ref.length] : grad);
+        check(
+            at + " pre-quantizer scale gradient", ref, grad == null ? new float[ref.length] : grad);
       }
     }
     // pre_state_after is not compared: within its statistics steps Brevitas saves the running
@@ -181,8 +286,8 @@ class ZooQuantLayersReferenceTest {
     // and gradients above, and the evaluation below, show it computes the same scale.
     if (layer != null && c.has("state_after")) {
       Map<String, Tensor> ours = layer.stateDict();
-      c.state("state_after", layer.name()).forEach((k, v) ->
-          check(name + " state " + k, v.data(), ours.get(k).data()));
+      c.state("state_after", layer.name())
+          .forEach((k, v) -> check(name + " state " + k, v.data(), ours.get(k).data()));
     }
     pre.setTraining(false);
     if (layer != null) {
@@ -204,11 +309,15 @@ class ZooQuantLayersReferenceTest {
     if (c.has(key + ".scale")) {
       assertTrue(out instanceof QuantTensor, at + ": Brevitas returns a QuantTensor here");
       QuantTensor q = (QuantTensor) out;
-      Matching.assertScales(at + " output scale", c.floats(key + ".scale"), q.scale().toFloatArray());
+      Matching.assertScales(
+          at + " output scale", c.floats(key + ".scale"), q.scale().toFloatArray());
       assertEquals(c.floats(key + ".bit_width")[0], (float) q.bitWidth(), at + " output bit width");
       assertEquals(c.floats(key + ".zero_point")[0], q.zeroPoint(), at + " output zero point");
       if (c.has(key + ".int")) {
-        assertArrayEquals(positiveZero(c.floats(key + ".int")), positiveZero(q.intValues()), at + " output integers");
+        assertArrayEquals(
+            positiveZero(c.floats(key + ".int")),
+            positiveZero(q.intValues()),
+            at + " output integers");
       }
     }
   }

@@ -25,24 +25,30 @@ import java.util.stream.Stream;
 
 /**
  * Integrity of the issue-17 reference set ({@code reference/brevitas-zoo/}, made by
- * benchmarks/reference/make_zoo_reference.py): every file its index.json names exists and parses, and
- * every file in the directory is named by the index. Problems are collected, one line each.
+ * benchmarks/reference/make_zoo_reference.py): every file its index.json names exists and parses,
+ * and every file in the directory is named by the index. Problems are collected, one line each.
  */
 final class ZooReferenceSet {
   static final String RESOURCE_DIR = "/reference/brevitas-zoo/";
+
   /** Files of the set that the index does not list as case data. */
   private static final Set<String> DOCUMENTS = Set.of("index.json", "README.md");
-  /** Suffix of a model case's weights manifest (state-dict keys, the recipe's tensors and their SHA-256). */
+
+  /**
+   * Suffix of a model case's weights manifest (state-dict keys, the recipe's tensors and their
+   * SHA-256).
+   */
   static final String MANIFEST_SUFFIX = ".weights.manifest.json";
+
   /** A serialized ONNX ModelProto starts with field 1 (ir_version, varint): key byte 0x08. */
   private static final int ONNX_FIRST_KEY = 0x08;
 
   private ZooReferenceSet() {}
 
   /**
-   * The set's source directory when the tests run from the module (Maven's default working directory),
-   * so that a file deleted from the sources but still in a stale target/test-classes is not seen;
-   * else its directory on the test classpath.
+   * The set's source directory when the tests run from the module (Maven's default working
+   * directory), so that a file deleted from the sources but still in a stale target/test-classes is
+   * not seen; else its directory on the test classpath.
    */
   static Path directory() {
     Path source = Path.of("src", "test", "resources").resolve(RESOURCE_DIR.substring(1));
@@ -51,7 +57,8 @@ final class ZooReferenceSet {
     }
     URL url = ZooReferenceSet.class.getResource(RESOURCE_DIR + "index.json");
     if (url == null) {
-      throw new IllegalStateException("reference set missing from the test classpath: " + RESOURCE_DIR);
+      throw new IllegalStateException(
+          "reference set missing from the test classpath: " + RESOURCE_DIR);
     }
     try {
       return Path.of(url.toURI()).getParent();
@@ -102,7 +109,8 @@ final class ZooReferenceSet {
     }
     checkOnnxDigests(dir, index, problems);
     try (Stream<Path> files = Files.list(dir)) {
-      files.map(p -> p.getFileName().toString())
+      files
+          .map(p -> p.getFileName().toString())
           .filter(f -> !listed.contains(f) && !DOCUMENTS.contains(f))
           .sorted()
           .forEach(f -> problems.add(f + ": in the directory but named by no case of index.json"));
@@ -117,7 +125,10 @@ final class ZooReferenceSet {
       return false;
     }
     String s = v.getAsString();
-    return s.endsWith(".npy") || s.endsWith(".safetensors") || s.endsWith(".onnx") || s.endsWith(".json");
+    return s.endsWith(".npy")
+        || s.endsWith(".safetensors")
+        || s.endsWith(".onnx")
+        || s.endsWith(".json");
   }
 
   private static void check(Path dir, String what, String file, List<String> problems) {
@@ -182,10 +193,16 @@ final class ZooReferenceSet {
         }
         try (Reader r = Files.newBufferedReader(summary)) {
           String expected = JsonParser.parseReader(r).getAsJsonObject().get("sha256").getAsString();
-          String actual = HexFormat.of().formatHex(
-              MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(onnx)));
+          String actual =
+              HexFormat.of()
+                  .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(onnx)));
           if (!expected.equals(actual)) {
-            problems.add(onnx.getFileName() + ": SHA-256 " + actual + " differs from its summary's " + expected);
+            problems.add(
+                onnx.getFileName()
+                    + ": SHA-256 "
+                    + actual
+                    + " differs from its summary's "
+                    + expected);
           }
         } catch (IOException | RuntimeException | NoSuchAlgorithmException ex) {
           problems.add(summary.getFileName() + ": cannot check the digest: " + ex.getMessage());

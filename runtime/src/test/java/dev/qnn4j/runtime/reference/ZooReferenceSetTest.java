@@ -32,11 +32,12 @@ class ZooReferenceSetTest {
   @Test
   void holdsTheFourZooModelsWithBrevitasStateDictNames() throws IOException {
     Path dir = ZooReferenceSet.directory();
-    Map<String, String> keyPerModel = Map.of(
-        "tfc_1w1a", "features.2.weight",
-        "tfc_2w2a", "features.3.running_mean",
-        "cnv_2w2a", "conv_features.1.weight",
-        "resnet18_4w4a", "layer1.0.conv1.weight");
+    Map<String, String> keyPerModel =
+        Map.of(
+            "tfc_1w1a", "features.2.weight",
+            "tfc_2w2a", "features.3.running_mean",
+            "cnv_2w2a", "conv_features.1.weight",
+            "resnet18_4w4a", "layer1.0.conv1.weight");
     Map<String, JsonObject> manifests = manifests(dir);
     assertThat(manifests.keySet()).containsExactlyElementsIn(keyPerModel.keySet());
     for (Map.Entry<String, JsonObject> m : manifests.entrySet()) {
@@ -60,9 +61,11 @@ class ZooReferenceSetTest {
       List<String> afterStats = new ArrayList<>();
       m.getValue().getAsJsonArray("keys_after_stats").forEach(k -> afterStats.add(k.getAsString()));
       assertThat(afterStats).containsExactlyElementsIn(keys);
-      // the statistics steps change the BatchNorm running statistics: the file holds exactly the changed keys
+      // the statistics steps change the BatchNorm running statistics: the file holds exactly the
+      // changed keys
       assertThat(statsFile).isNotNull();
-      assertThat(Safetensors.read(dir.resolve(statsFile)).tensors().keySet()).containsExactlyElementsIn(inStatsFile);
+      assertThat(Safetensors.read(dir.resolve(statsFile)).tensors().keySet())
+          .containsExactlyElementsIn(inStatsFile);
     }
   }
 
@@ -90,7 +93,8 @@ class ZooReferenceSetTest {
   void manifestCheckReportsATensorTheRecipeDoesNotReproduce() throws IOException {
     JsonObject manifest = manifests(ZooReferenceSet.directory()).get("tfc_2w2a").deepCopy();
     JsonArray tensors = manifest.getAsJsonArray("tensors");
-    // swap the positions of two weights: same shapes, kinds and digests, but the hash runs over the position
+    // swap the positions of two weights: same shapes, kinds and digests, but the hash runs over the
+    // position
     JsonObject a = tensors.get(0).getAsJsonObject();
     JsonObject b = findByKey(tensors, "features.6.weight");
     String digestA = a.get("sha256").getAsString();
@@ -162,7 +166,8 @@ class ZooReferenceSetTest {
     writeIndex(tmp, "a.npy", "b.npy");
     copy("wq_binary_linear.weight.npy", tmp.resolve("a.npy"));
 
-    assertThat(ZooReferenceSet.problems(tmp)).containsExactly("c inputs.second: missing file b.npy");
+    assertThat(ZooReferenceSet.problems(tmp))
+        .containsExactly("c inputs.second: missing file b.npy");
   }
 
   @Test
@@ -176,12 +181,19 @@ class ZooReferenceSetTest {
 
     assertThat(problems).hasSize(2);
     assertThat(problems.get(0)).startsWith("c inputs.second: b.npy does not parse");
-    assertThat(problems.get(1)).isEqualTo("stray.npy: in the directory but named by no case of index.json");
+    assertThat(problems.get(1))
+        .isEqualTo("stray.npy: in the directory but named by no case of index.json");
   }
 
   private static void writeIndex(Path dir, String first, String second) throws IOException {
-    Files.writeString(dir.resolve("index.json"), "{\"cases\": [{\"name\": \"c\", \"kind\": \"layer\", "
-        + "\"inputs\": {\"first\": \"" + first + "\", \"second\": \"" + second + "\"}}]}",
+    Files.writeString(
+        dir.resolve("index.json"),
+        "{\"cases\": [{\"name\": \"c\", \"kind\": \"layer\", "
+            + "\"inputs\": {\"first\": \""
+            + first
+            + "\", \"second\": \""
+            + second
+            + "\"}}]}",
         StandardCharsets.UTF_8);
   }
 

@@ -12,10 +12,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The zoo weight recipe of reference/brevitas-zoo/README.md: the initial weights of the zoo model cases, computed
- * from (position of the key in Brevitas' state-dict order, element index) with integer arithmetic and one exact
- * power-of-two scaling, so that the big state dicts need not be stored. Python (make_zoo_reference.py) and this
- * class produce the same float32 bits.
+ * The zoo weight recipe of reference/brevitas-zoo/README.md: the initial weights of the zoo model
+ * cases, computed from (position of the key in Brevitas' state-dict order, element index) with
+ * integer arithmetic and one exact power-of-two scaling, so that the big state dicts need not be
+ * stored. Python (make_zoo_reference.py) and this class produce the same float32 bits.
  */
 final class ZooWeights {
   private static final long M32 = 0xFFFFFFFFL;
@@ -27,10 +27,15 @@ final class ZooWeights {
 
   /** What a state-dict entry is, by the last part of its key and its rank. */
   enum Kind {
-    WEIGHT(0, 15), NORM_WEIGHT(131072, 17), BIAS(0, 18), RUNNING_MEAN(0, 18), RUNNING_VAR(65536, 16);
+    WEIGHT(0, 15),
+    NORM_WEIGHT(131072, 17),
+    BIAS(0, 18),
+    RUNNING_MEAN(0, 18),
+    RUNNING_VAR(65536, 16);
 
     /** value = (r - 32768 + offset) / 2^exponent. */
     final int offset;
+
     final int exponent;
 
     Kind(int offset, int exponent) {
@@ -43,7 +48,10 @@ final class ZooWeights {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** The kind of a float entry, or null when the recipe leaves it at the module's own initial value. */
+    /**
+     * The kind of a float entry, or null when the recipe leaves it at the module's own initial
+     * value.
+     */
     static Kind of(String key, List<Integer> shape) {
       String last = key.substring(key.lastIndexOf('.') + 1);
       return switch (last) {
@@ -58,7 +66,10 @@ final class ZooWeights {
 
   private ZooWeights() {}
 
-  /** The 16-bit hash r(t, i) in [0, 65536). Long products wrap modulo 2^64, which keeps the low 32 bits exact. */
+  /**
+   * The 16-bit hash r(t, i) in [0, 65536). Long products wrap modulo 2^64, which keeps the low 32
+   * bits exact.
+   */
   static int hash16(long t, long i) {
     long x = (t * HASH_T + i * HASH_I + HASH_ADD) & M32;
     x ^= x >>> 15;
@@ -69,7 +80,9 @@ final class ZooWeights {
     return (int) (x >>> 16);
   }
 
-  /** Smallest k >= 0 with 4^k >= fan_in (the elements of one output row), so 2^-k <= 1/sqrt(fan_in). */
+  /**
+   * Smallest k >= 0 with 4^k >= fan_in (the elements of one output row), so 2^-k <= 1/sqrt(fan_in).
+   */
   static int fanInExponent(List<Integer> shape) {
     long fanIn = 1;
     for (int d = 1; d < shape.size(); d++) {
@@ -82,7 +95,10 @@ final class ZooWeights {
     return k;
   }
 
-  /** The power-of-two exponent of an entry: the kind's, plus the fan-in one for weights of a "fan_in" model. */
+  /**
+   * The power-of-two exponent of an entry: the kind's, plus the fan-in one for weights of a
+   * "fan_in" model.
+   */
   static int exponent(Kind kind, List<Integer> shape, boolean scaleByFanIn) {
     return kind.exponent + (kind == Kind.WEIGHT && scaleByFanIn ? fanInExponent(shape) : 0);
   }
@@ -103,9 +119,10 @@ final class ZooWeights {
   }
 
   /**
-   * Regenerates every tensor a weights manifest lists (the recipe's, and the module's own initial values stored
-   * inline) and compares its SHA-256 over float32 (int64 for I64) little-endian bytes, its kind and its exponent
-   * with the manifest. Returns one line per mismatch; empty when Java reproduces the manifest exactly.
+   * Regenerates every tensor a weights manifest lists (the recipe's, and the module's own initial
+   * values stored inline) and compares its SHA-256 over float32 (int64 for I64) little-endian
+   * bytes, its kind and its exponent with the manifest. Returns one line per mismatch; empty when
+   * Java reproduces the manifest exactly.
    */
   static List<String> verify(JsonObject manifest) {
     List<String> problems = new ArrayList<>();
@@ -126,11 +143,22 @@ final class ZooWeights {
       String init = e.get("init").getAsString();
       byte[] bytes;
       if (kind != null) {
-        if (!init.equals("recipe") || !e.get("kind").getAsString().equals(kind.manifestName())
+        if (!init.equals("recipe")
+            || !e.get("kind").getAsString().equals(kind.manifestName())
             || e.get("exponent").getAsInt() != exponent(kind, shape, scaleByFanIn)
             || e.get("offset").getAsInt() != kind.offset) {
-          problems.add(where + ": manifest says " + init + " " + e.get("kind") + " exponent " + e.get("exponent")
-              + ", the recipe gives " + kind.manifestName() + " exponent " + exponent(kind, shape, scaleByFanIn));
+          problems.add(
+              where
+                  + ": manifest says "
+                  + init
+                  + " "
+                  + e.get("kind")
+                  + " exponent "
+                  + e.get("exponent")
+                  + ", the recipe gives "
+                  + kind.manifestName()
+                  + " exponent "
+                  + exponent(kind, shape, scaleByFanIn));
           continue;
         }
         float[] v = tensor(t, kind, shape, scaleByFanIn);
@@ -143,7 +171,8 @@ final class ZooWeights {
           continue;
         }
         JsonArray values = e.getAsJsonArray("values");
-        ByteBuffer b = ByteBuffer.allocate((isFloat ? 4 : 8) * values.size()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+            ByteBuffer.allocate((isFloat ? 4 : 8) * values.size()).order(ByteOrder.LITTLE_ENDIAN);
         for (JsonElement v : values) {
           if (isFloat) {
             b.putFloat(v.getAsFloat());
@@ -155,7 +184,12 @@ final class ZooWeights {
       }
       String actual = sha256(bytes);
       if (!actual.equals(e.get("sha256").getAsString())) {
-        problems.add(where + ": SHA-256 " + actual + " differs from the manifest's " + e.get("sha256").getAsString());
+        problems.add(
+            where
+                + ": SHA-256 "
+                + actual
+                + " differs from the manifest's "
+                + e.get("sha256").getAsString());
       }
     }
     return problems;

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Regression tests for what the reader review found in {@link Checkpoint}: NaN and infinite
- * values were loaded as they were, and surfaced steps later as a NaN loss far from the file.
+ * Regression tests for what the reader review found in {@link Checkpoint}: NaN and infinite values
+ * were loaded as they were, and surfaced steps later as a NaN loss far from the file.
  */
 class CheckpointHardeningTest {
   private static final String RELU1 =
@@ -62,7 +62,8 @@ class CheckpointHardeningTest {
     float[] w = new float[4];
     w[2] = Float.NaN;
     Path file = withTensor(checkpoint(), "fc1.bias", ArrayData.ofFloats(w, 4));
-    assertRejectedUntouched(file,
+    assertRejectedUntouched(
+        file,
         "tensor 'fc1.bias' holds NaN at element 2 of shape [4]; only finite values can be loaded");
     TinyQuantNet model = new TinyQuantNet();
     assertThrows(Qnn4jFormatException.class, () -> Checkpoint.loadWeights(file, model));
@@ -70,19 +71,27 @@ class CheckpointHardeningTest {
 
   @Test
   void float64BeyondFloat32RangeIsRejected() throws Exception {
-    Path file = withTensor(checkpoint(), "fc1.bias", ArrayData.ofDoubles(new double[] {0, 1e300, 0, 0}, 4));
-    assertRejectedUntouched(file, "tensor 'fc1.bias' holds 1.0E300 (beyond float32's range) at element 1"
-        + " of shape [4]; only finite values can be loaded");
+    Path file =
+        withTensor(checkpoint(), "fc1.bias", ArrayData.ofDoubles(new double[] {0, 1e300, 0, 0}, 4));
+    assertRejectedUntouched(
+        file,
+        "tensor 'fc1.bias' holds 1.0E300 (beyond float32's range) at element 1"
+            + " of shape [4]; only finite values can be loaded");
   }
 
   @Test
   void infiniteScaleAndBufferAreRejected() throws Exception {
     SafetensorsFile f = checkpoint();
-    assertRejectedUntouched(withTensor(f, RELU1 + ".value",
-            ArrayData.ofFloats(new float[] {Float.POSITIVE_INFINITY})),
-        "tensor '" + RELU1 + ".value' holds Infinity at element 0 of shape []; only finite values can be loaded");
-    assertRejectedUntouched(withTensor(f, RELU1 + ".buffer", ArrayData.ofFloats(new float[] {Float.NaN})),
-        "tensor '" + RELU1 + ".buffer' holds NaN at element 0 of shape []; only finite values can be loaded");
+    assertRejectedUntouched(
+        withTensor(f, RELU1 + ".value", ArrayData.ofFloats(new float[] {Float.POSITIVE_INFINITY})),
+        "tensor '"
+            + RELU1
+            + ".value' holds Infinity at element 0 of shape []; only finite values can be loaded");
+    assertRejectedUntouched(
+        withTensor(f, RELU1 + ".buffer", ArrayData.ofFloats(new float[] {Float.NaN})),
+        "tensor '"
+            + RELU1
+            + ".buffer' holds NaN at element 0 of shape []; only finite values can be loaded");
   }
 
   @Test
@@ -91,7 +100,10 @@ class CheckpointHardeningTest {
     String name = "optimizer.fc1.bias.exp_avg_sq";
     float[] v = f.tensors().get(name).floats();
     v[0] = Float.NEGATIVE_INFINITY;
-    assertRejectedUntouched(withTensor(f, name, ArrayData.ofFloats(v, v.length)),
-        "tensor '" + name + "' holds -Infinity at element 0 of shape [4]; only finite values can be loaded");
+    assertRejectedUntouched(
+        withTensor(f, name, ArrayData.ofFloats(v, v.length)),
+        "tensor '"
+            + name
+            + "' holds -Infinity at element 0 of shape [4]; only finite values can be loaded");
   }
 }

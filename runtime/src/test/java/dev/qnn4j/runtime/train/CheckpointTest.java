@@ -1,12 +1,12 @@
 package dev.qnn4j.runtime.train;
 
-import dev.qnn4j.runtime.graph.Calibration;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.Safetensors;
@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
-  private static final String RELU1 = "relu1.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl";
+  private static final String RELU1 =
+      "relu1.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl";
 
   @TempDir Path dir;
 
@@ -88,7 +89,8 @@ class CheckpointTest {
   void calibratedModelRoundTrips() throws Exception {
     TinyQuantNet model = new TinyQuantNet();
     Trainer.initialize(model, 4);
-    Calibration.calibrate(model, List.of(TestModels.uniform(1, 8, 1, 8, 8), TestModels.uniform(2, 8, 1, 8, 8)));
+    Calibration.calibrate(
+        model, List.of(TestModels.uniform(1, 8, 1, 8, 8), TestModels.uniform(2, 8, 1, 8, 8)));
     Path file = dir.resolve("ptq.safetensors");
     Checkpoint.save(file, model, null, TrainingState.start(4, 8));
     assertThat(Safetensors.read(file).tensors().get(RELU1 + ".collect_stats_steps").longs())
@@ -106,7 +108,8 @@ class CheckpointTest {
   void fileHoldsPyTorchNamesShapesAndDocumentedQuantizerEntries() throws Exception {
     Model lenet = HandWiredLeNets.create("QuantWeightActBiasLeNet");
     Path file = dir.resolve("lenet.safetensors");
-    Checkpoint.save(file, lenet, new Sgd(lenet.parameters(), 0.1f, 0.9f, 0f), TrainingState.start(1, 32));
+    Checkpoint.save(
+        file, lenet, new Sgd(lenet.parameters(), 0.1f, 0.9f, 0f), TrainingState.start(1, 32));
 
     SafetensorsFile f = Safetensors.read(file);
     Map<String, ArrayData> t = f.tensors();
@@ -116,14 +119,17 @@ class CheckpointTest {
     assertThat(t.get("fc1.weight").shape()).isEqualTo(new long[] {120, 400});
     assertThat(t.get("fc3.weight").shape()).isEqualTo(new long[] {10, 84});
     assertThat(t.get("fc3.bias").dtype()).isEqualTo(ArrayData.DType.FLOAT32);
-    assertThat(t.get("conv1.weight").floats()).isEqualTo(lenet.stateDict().get("conv1.weight").toFloatArray());
+    assertThat(t.get("conv1.weight").floats())
+        .isEqualTo(lenet.stateDict().get("conv1.weight").toFloatArray());
     String prefix = "relu1.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl";
     assertThat(t.get(prefix + ".value").shape()).isEmpty();
     assertThat(t.get(prefix + ".value").dtype()).isEqualTo(ArrayData.DType.FLOAT32);
     assertThat(t.get(prefix + ".buffer").dtype()).isEqualTo(ArrayData.DType.FLOAT32);
     assertThat(t.get(prefix + ".counter").dtype()).isEqualTo(ArrayData.DType.INT64);
     assertThat(t.get(prefix + ".collect_stats_steps").longs()).isEqualTo(new long[] {300});
-    assertThat(t).containsKey("quant_inp.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.counter");
+    assertThat(t)
+        .containsKey(
+            "quant_inp.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.counter");
     // No SGD step yet: no momentum buffers, as in PyTorch.
     assertThat(t.keySet().stream().anyMatch(k -> k.startsWith("optimizer."))).isFalse();
     assertThat(f.metadata()).containsEntry("qnn4j.model", "QuantWeightActBiasLeNet");
@@ -138,10 +144,12 @@ class CheckpointTest {
   void sgdMomentumBuffersRoundTrip() throws Exception {
     TinyQuantNet model = new TinyQuantNet();
     Sgd sgd = new Sgd(model.parameters(), 0.05f, 0.9f, 1e-4f);
-    new Trainer(model, sgd, TrainerConfig.of(1, 16, 3).withMaxSteps(2)).fit(TestModels.quadrants(32, 1, 8, 2), null);
+    new Trainer(model, sgd, TrainerConfig.of(1, 16, 3).withMaxSteps(2))
+        .fit(TestModels.quadrants(32, 1, 8, 2), null);
     Path file = dir.resolve("sgd.safetensors");
     Checkpoint.save(file, model, sgd, TrainingState.start(3, 16));
-    assertThat(Safetensors.read(file).tensors()).containsKey("optimizer.conv1.weight.momentum_buffer");
+    assertThat(Safetensors.read(file).tensors())
+        .containsKey("optimizer.conv1.weight.momentum_buffer");
 
     TinyQuantNet fresh = new TinyQuantNet();
     Sgd freshSgd = new Sgd(fresh.parameters(), 0.05f, 0.9f, 1e-4f);
@@ -149,8 +157,9 @@ class CheckpointTest {
     assertThat(freshSgd.stateDict()).isEqualTo(sgd.stateDict());
 
     Adam adam = new Adam(new TinyQuantNet().parameters(), 1e-3f);
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class,
-        () -> Checkpoint.load(file, new TinyQuantNet(), adam));
+    Qnn4jFormatException e =
+        assertThrows(
+            Qnn4jFormatException.class, () -> Checkpoint.load(file, new TinyQuantNet(), adam));
     assertThat(e).hasMessageThat().contains("holds SGD optimizer state, cannot load it into Adam");
   }
 
@@ -159,13 +168,17 @@ class CheckpointTest {
     Path file = dir.resolve("tiny.safetensors");
     TinyQuantNet tiny = new TinyQuantNet();
     Checkpoint.save(file, tiny, null, TrainingState.start(0, 8));
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class,
-        () -> Checkpoint.load(file, new TestModels.OtherNet(), null));
+    Qnn4jFormatException e =
+        assertThrows(
+            Qnn4jFormatException.class,
+            () -> Checkpoint.load(file, new TestModels.OtherNet(), null));
     assertThat(e).hasMessageThat().contains("TinyQuantNet");
     assertThat(e).hasMessageThat().contains("OtherNet");
     assertThat(e).hasMessageThat().startsWith(file.toString() + ": ");
-    e = assertThrows(Qnn4jFormatException.class,
-        () -> Checkpoint.load(file, HandWiredLeNets.create("QuantWeightLeNet"), null));
+    e =
+        assertThrows(
+            Qnn4jFormatException.class,
+            () -> Checkpoint.load(file, HandWiredLeNets.create("QuantWeightLeNet"), null));
     assertThat(e).hasMessageThat().contains("cannot load it into QuantWeightLeNet");
   }
 
@@ -173,19 +186,23 @@ class CheckpointTest {
   void loadWeightsAcceptsPlainPyTorchWeights() throws Exception {
     // The Brevitas reference weights: float tensors only, no quantizer entries, no metadata.
     Path file = dir.resolve("lenet_weight_act_bias.weights.safetensors");
-    try (InputStream in = getClass().getClassLoader()
-        .getResourceAsStream("reference/brevitas/lenet_weight_act_bias.weights.safetensors")) {
+    try (InputStream in =
+        getClass()
+            .getClassLoader()
+            .getResourceAsStream("reference/brevitas/lenet_weight_act_bias.weights.safetensors")) {
       Files.copy(in, file);
     }
     Model lenet = HandWiredLeNets.create("QuantWeightActBiasLeNet");
     Checkpoint.loadWeights(file, lenet);
     Map<String, ArrayData> expected = Safetensors.read(file).tensors();
-    assertThat(lenet.stateDict().get("fc2.weight").toFloatArray()).isEqualTo(expected.get("fc2.weight").floats());
+    assertThat(lenet.stateDict().get("fc2.weight").toFloatArray())
+        .isEqualTo(expected.get("fc2.weight").floats());
     // The quantizers were not touched: they will still collect statistics.
     assertThat(ModelQuantizers.byPrefix(lenet).get(RELU1).counter()).isEqualTo(0);
 
     // A checkpoint without qnn4j metadata is not a checkpoint.
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> Checkpoint.load(file, lenet, null));
+    Qnn4jFormatException e =
+        assertThrows(Qnn4jFormatException.class, () -> Checkpoint.load(file, lenet, null));
     assertThat(e).hasMessageThat().contains("loadWeights");
   }
 
@@ -212,16 +229,23 @@ class CheckpointTest {
     t.put("conv1.weight", ArrayData.ofFloats(new float[36], 4, 1, 3, 3));
     t.put("conv9.weight", ArrayData.ofFloats(new float[4], 4));
     Safetensors.write(unknown, t);
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class, () -> Checkpoint.loadWeights(unknown, model));
-    assertThat(e).hasMessageThat().isEqualTo(unknown + ": tensor 'conv9.weight' does not belong to model TinyQuantNet");
+    Qnn4jFormatException e =
+        assertThrows(Qnn4jFormatException.class, () -> Checkpoint.loadWeights(unknown, model));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo(unknown + ": tensor 'conv9.weight' does not belong to model TinyQuantNet");
     // Validation precedes any change: conv1.weight was not loaded.
     assertThat(model.conv1.weight().toFloatArray()).isEqualTo(before);
 
     Path misshapen = dir.resolve("shape.safetensors");
-    Safetensors.write(misshapen, Map.of("conv1.weight", ArrayData.ofFloats(new float[27], 3, 1, 3, 3)));
+    Safetensors.write(
+        misshapen, Map.of("conv1.weight", ArrayData.ofFloats(new float[27], 3, 1, 3, 3)));
     e = assertThrows(Qnn4jFormatException.class, () -> Checkpoint.loadWeights(misshapen, model));
-    assertThat(e).hasMessageThat().isEqualTo(misshapen
-        + ": tensor 'conv1.weight' has shape [3, 1, 3, 3], model TinyQuantNet expects [4, 1, 3, 3]");
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo(
+            misshapen
+                + ": tensor 'conv1.weight' has shape [3, 1, 3, 3], model TinyQuantNet expects [4, 1, 3, 3]");
     assertThat(e.getMessage()).doesNotContain("\n");
   }
 
@@ -235,30 +259,32 @@ class CheckpointTest {
     partial.remove("fc1.bias");
     Path broken = dir.resolve("partial.safetensors");
     Safetensors.write(broken, partial, f.metadata());
-    Qnn4jFormatException e = assertThrows(Qnn4jFormatException.class,
-        () -> Checkpoint.load(broken, new TinyQuantNet(), null));
+    Qnn4jFormatException e =
+        assertThrows(
+            Qnn4jFormatException.class, () -> Checkpoint.load(broken, new TinyQuantNet(), null));
     assertThat(e).hasMessageThat().contains("'fc1.bias' of model TinyQuantNet is missing");
   }
 
   @Test
   void batchNormStatisticsAreSavedWithPyTorchDtypes() throws Exception {
     BatchNorm2d bn = new BatchNorm2d("bn1", 3);
-    Model model = new Model() {
-      @Override
-      public String modelName() {
-        return "BnOnly";
-      }
+    Model model =
+        new Model() {
+          @Override
+          public String modelName() {
+            return "BnOnly";
+          }
 
-      @Override
-      public List<Module> layers() {
-        return List.of(bn);
-      }
+          @Override
+          public List<Module> layers() {
+            return List.of(bn);
+          }
 
-      @Override
-      public Tensor forward(Tensor x) {
-        return bn.forward(x);
-      }
-    };
+          @Override
+          public Tensor forward(Tensor x) {
+            return bn.forward(x);
+          }
+        };
     model.train();
     model.forward(TestModels.uniform(1, 4, 3, 2, 2));
     model.forward(TestModels.uniform(2, 4, 3, 2, 2));
@@ -270,22 +296,23 @@ class CheckpointTest {
     assertThat(t.get("bn1.running_mean").floats()).isEqualTo(bn.runningMean());
 
     BatchNorm2d bn2 = new BatchNorm2d("bn1", 3);
-    Model other = new Model() {
-      @Override
-      public String modelName() {
-        return "BnOnly";
-      }
+    Model other =
+        new Model() {
+          @Override
+          public String modelName() {
+            return "BnOnly";
+          }
 
-      @Override
-      public List<Module> layers() {
-        return List.of(bn2);
-      }
+          @Override
+          public List<Module> layers() {
+            return List.of(bn2);
+          }
 
-      @Override
-      public Tensor forward(Tensor x) {
-        return bn2.forward(x);
-      }
-    };
+          @Override
+          public Tensor forward(Tensor x) {
+            return bn2.forward(x);
+          }
+        };
     Checkpoint.load(file, other, null);
     assertThat(bn2.runningVar()).isEqualTo(bn.runningVar());
     assertThat(other.stateDict().get("bn1.num_batches_tracked").item()).isEqualTo(2f);

@@ -3,9 +3,9 @@ package dev.qnn4j.runtime.train;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
-import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.train.TestModels.TinyQuantNet;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +23,10 @@ class GradientAccumulationTest {
     assertThrows(IllegalArgumentException.class, () -> GradientShards.bounds(16, 0));
   }
 
-  /** The shards' summed gradient is the whole batch's gradient up to float rounding; the mean of shard means is not. */
+  /**
+   * The shards' summed gradient is the whole batch's gradient up to float rounding; the mean of
+   * shard means is not.
+   */
   @Test
   void summedShardGradientsAreTheBatchGradient() {
     TinyQuantNet model = new TinyQuantNet();
@@ -34,7 +37,8 @@ class GradientAccumulationTest {
     for (int i = 0; i < 4; i++) {
       GradientShards.compute(model, batch.images(), batch.labels(), batch.shape(), 16);
     }
-    GradientShards.Result whole = GradientShards.compute(model, batch.images(), batch.labels(), batch.shape(), 16);
+    GradientShards.Result whole =
+        GradientShards.compute(model, batch.images(), batch.labels(), batch.shape(), 16);
     int[] b = GradientShards.bounds(16, 3);
     List<GradientShards.Result> shards = new ArrayList<>();
     List<GradientShards.Result> means = new ArrayList<>();
@@ -80,14 +84,18 @@ class GradientAccumulationTest {
       diff = Math.max(diff, Math.abs(whole[i] - accumulated[i]));
     }
     assertThat(diff).isLessThan(0.05);
-    assertThrows(IllegalArgumentException.class, () -> TrainerConfig.of(1, 16, 1).withAccumulationShards(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> TrainerConfig.of(1, 16, 1).withAccumulationShards(0));
   }
 
   private static float[] train(int shards) throws Exception {
     TinyQuantNet model = new TinyQuantNet();
     Trainer.initialize(model, 5);
-    new Trainer(model, new Adam(model.parameters(), 1e-3f),
-        TrainerConfig.of(1, 16, 5).withAccumulationShards(shards)).fit(TRAIN, null);
+    new Trainer(
+            model,
+            new Adam(model.parameters(), 1e-3f),
+            TrainerConfig.of(1, 16, 5).withAccumulationShards(shards))
+        .fit(TRAIN, null);
     return model.conv1.parameters().get(0).toFloatArray();
   }
 
@@ -95,7 +103,10 @@ class GradientAccumulationTest {
     List<Parameter> ps = model.parameters();
     float[][] g = new float[ps.size()][];
     for (int i = 0; i < g.length; i++) {
-      g[i] = ps.get(i).gradData() == null ? new float[(int) ps.get(i).numel()] : ps.get(i).gradData().clone();
+      g[i] =
+          ps.get(i).gradData() == null
+              ? new float[(int) ps.get(i).numel()]
+              : ps.get(i).gradData().clone();
     }
     return g;
   }

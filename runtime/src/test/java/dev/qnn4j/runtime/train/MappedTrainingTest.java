@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A memory-mapped {@code .npy} data set trains exactly like the same data held in the heap: the same
- * shuffled order, the same batches and a byte-identical checkpoint, for float32 and uint8 images.
+ * A memory-mapped {@code .npy} data set trains exactly like the same data held in the heap: the
+ * same shuffled order, the same batches and a byte-identical checkpoint, for float32 and uint8
+ * images.
  */
 class MappedTrainingTest {
   @TempDir Path dir;
@@ -30,7 +31,8 @@ class MappedTrainingTest {
     Npy.write(y, ArrayData.ofInts(heap.labels(), heap.size()));
     Dataset mapped = Dataset.fromNpy(x, y);
     assertThat(mapped.alwaysFinite()).isFalse();
-    assertSameTraining(Dataset.of(heap.images(), heap.labels(), 1, 8, 8, mapped.numClasses()), mapped);
+    assertSameTraining(
+        Dataset.of(heap.images(), heap.labels(), 1, 8, 8, mapped.numClasses()), mapped);
   }
 
   @Test

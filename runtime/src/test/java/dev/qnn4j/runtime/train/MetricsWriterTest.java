@@ -25,7 +25,8 @@ class MetricsWriterTest {
       w.onStep(step(2));
     }
     List<String> two = Files.readAllLines(file);
-    Files.writeString(file, Files.readString(file) + "{\"event\":\"step\",\"st", StandardCharsets.UTF_8);
+    Files.writeString(
+        file, Files.readString(file) + "{\"event\":\"step\",\"st", StandardCharsets.UTF_8);
     try (MetricsWriter w = new MetricsWriter(file, true)) {
       w.onStep(step(3));
     }

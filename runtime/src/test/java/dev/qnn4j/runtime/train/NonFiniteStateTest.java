@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.data.Dataset;
-import dev.qnn4j.runtime.io.NonFiniteValueException;
 import dev.qnn4j.runtime.graph.Calibration;
+import dev.qnn4j.runtime.io.NonFiniteValueException;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.quant.NonFiniteStatisticException;
@@ -52,16 +52,19 @@ class NonFiniteStateTest {
   /** Every file in {@code dir} with its bytes, to show that a refused save changed nothing. */
   private Map<String, List<Byte>> listing() throws Exception {
     try (var files = Files.list(dir)) {
-      return files.collect(java.util.stream.Collectors.toMap(p -> p.getFileName().toString(), p -> {
-        try {
-          byte[] b = Files.readAllBytes(p);
-          Byte[] boxed = new Byte[b.length];
-          Arrays.setAll(boxed, i -> b[i]);
-          return List.of(boxed);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }));
+      return files.collect(
+          java.util.stream.Collectors.toMap(
+              p -> p.getFileName().toString(),
+              p -> {
+                try {
+                  byte[] b = Files.readAllBytes(p);
+                  Byte[] boxed = new Byte[b.length];
+                  Arrays.setAll(boxed, i -> b[i]);
+                  return List.of(boxed);
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              }));
     }
   }
 
@@ -76,10 +79,16 @@ class NonFiniteStateTest {
     w[5] = Float.NaN;
     fc1.weight().set(w);
 
-    NonFiniteValueException e = assertThrows(NonFiniteValueException.class,
-        () -> Checkpoint.save(file, model, null, TrainingState.start(0, 8)));
-    assertThat(e).hasMessageThat().isEqualTo("cannot write " + file
-        + ": tensor 'fc1.weight' holds NaN at element 5 of shape [4, 36]; non-finite values are never saved");
+    NonFiniteValueException e =
+        assertThrows(
+            NonFiniteValueException.class,
+            () -> Checkpoint.save(file, model, null, TrainingState.start(0, 8)));
+    assertThat(e)
+        .hasMessageThat()
+        .isEqualTo(
+            "cannot write "
+                + file
+                + ": tensor 'fc1.weight' holds NaN at element 5 of shape [4, 36]; non-finite values are never saved");
     assertThat(e.tensor()).isEqualTo("fc1.weight");
     assertThat(listing()).isEqualTo(before);
   }
@@ -90,9 +99,13 @@ class NonFiniteStateTest {
     ActQuantizer relu = quantizer(model, "relu1.act_quant");
     relu.restoreState(1, 3, Float.POSITIVE_INFINITY, 1f);
     Path file = dir.resolve("q.safetensors");
-    NonFiniteValueException e = assertThrows(NonFiniteValueException.class,
-        () -> Checkpoint.save(file, model, null, TrainingState.start(0, 8)));
-    assertThat(e).hasMessageThat().contains("tensor 'relu1.act_quant" + SCALING + ".buffer' holds Infinity at element 0");
+    NonFiniteValueException e =
+        assertThrows(
+            NonFiniteValueException.class,
+            () -> Checkpoint.save(file, model, null, TrainingState.start(0, 8)));
+    assertThat(e)
+        .hasMessageThat()
+        .contains("tensor 'relu1.act_quant" + SCALING + ".buffer' holds Infinity at element 0");
     assertThat(Files.exists(file)).isFalse();
 
     TinyQuantNet other = model();
@@ -100,16 +113,23 @@ class NonFiniteStateTest {
     CrossEntropyLoss.mean(other.forward(images(4, 5)), new int[] {0, 1, 2, 3}).backward();
     adam.step(); // creates the moments
     Map<String, dev.qnn4j.runtime.io.ArrayData> state = adam.stateDict();
-    String moment = state.keySet().stream().filter(k -> state.get(k).dtype().isFloatingPoint()
-        && state.get(k).numElements() > 0).findFirst().orElseThrow();
+    String moment =
+        state.keySet().stream()
+            .filter(k -> state.get(k).dtype().isFloatingPoint() && state.get(k).numElements() > 0)
+            .findFirst()
+            .orElseThrow();
     float[] v = state.get(moment).floats();
     v[0] = Float.NEGATIVE_INFINITY;
     Map<String, dev.qnn4j.runtime.io.ArrayData> poisoned = new java.util.LinkedHashMap<>(state);
     poisoned.put(moment, dev.qnn4j.runtime.io.ArrayData.ofFloats(v, state.get(moment).shape()));
     adam.loadStateDict(poisoned);
-    NonFiniteValueException m = assertThrows(NonFiniteValueException.class,
-        () -> Checkpoint.save(file, other, adam, TrainingState.start(0, 8)));
-    assertThat(m).hasMessageThat().contains("tensor 'optimizer." + moment + "' holds -Infinity at element 0");
+    NonFiniteValueException m =
+        assertThrows(
+            NonFiniteValueException.class,
+            () -> Checkpoint.save(file, other, adam, TrainingState.start(0, 8)));
+    assertThat(m)
+        .hasMessageThat()
+        .contains("tensor 'optimizer." + moment + "' holds -Infinity at element 0");
     assertThat(Files.exists(file)).isFalse();
   }
 
@@ -121,12 +141,17 @@ class NonFiniteStateTest {
     float[] x = good.toFloatArray();
     x[70] = Float.NaN;
     Tensor bad = Tensor.of(x, 4, 1, 8, 8);
-    NonFiniteStatisticException e = assertThrows(NonFiniteStatisticException.class,
-        () -> Calibration.calibrate(model, List.of(good, bad)));
+    NonFiniteStatisticException e =
+        assertThrows(
+            NonFiniteStatisticException.class,
+            () -> Calibration.calibrate(model, List.of(good, bad)));
     System.out.println("calibration error: " + e.getMessage());
     assertThat(e.layer()).isEqualTo("quant_inp");
-    assertThat(e).hasMessageThat().startsWith("layer quant_inp: the activation statistic of act_quant became"
-        + " non-finite at statistics step 2 (batch statistic NaN, the 99.999th percentile of |x|)");
+    assertThat(e)
+        .hasMessageThat()
+        .startsWith(
+            "layer quant_inp: the activation statistic of act_quant became"
+                + " non-finite at statistics step 2 (batch statistic NaN, the 99.999th percentile of |x|)");
     // The running statistic keeps the first batch's value, and calibration mode was left.
     ActQuantizer in = quantizer(model, "quant_inp.act_quant");
     TinyQuantNet reference = model();
@@ -144,8 +169,10 @@ class NonFiniteStateTest {
     float[] huge = new float[(int) conv1.weight().numel()];
     Arrays.fill(huge, 3e38f);
     conv1.weight().set(huge);
-    NonFiniteStatisticException e = assertThrows(NonFiniteStatisticException.class,
-        () -> Calibration.calibrate(model, List.of(images(4, 2))));
+    NonFiniteStatisticException e =
+        assertThrows(
+            NonFiniteStatisticException.class,
+            () -> Calibration.calibrate(model, List.of(images(4, 2))));
     assertThat(e.layer()).isEqualTo("relu1");
     assertThat(Float.isFinite(quantizer(model, "relu1.act_quant").buffer())).isTrue();
   }
@@ -157,14 +184,22 @@ class NonFiniteStateTest {
     float[] huge = new float[(int) conv1.weight().numel()];
     Arrays.fill(huge, 3e38f);
     conv1.weight().set(huge);
-    Dataset data = Dataset.of(images(8, 4).toFloatArray(), new int[] {0, 1, 2, 3, 0, 1, 2, 3}, 1, 8, 8, 4);
+    Dataset data =
+        Dataset.of(images(8, 4).toFloatArray(), new int[] {0, 1, 2, 3, 0, 1, 2, 3}, 1, 8, 8, 4);
     Path file = dir.resolve("t.safetensors");
     TrainerConfig config = new TrainerConfig(1, 8, true, 3, 0, 256, file);
-    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> new Trainer(model, new Sgd(model.parameters(), 0.01f), config).fit(data, null));
-    assertThat(e).hasMessageThat().contains("layer relu1: the activation statistic of act_quant became non-finite"
-        + " at statistics step 1");
-    assertThat(e).hasMessageThat().contains("the first non-finite output is at layer conv1 (QuantConv2d)");
+    TrainingDivergedException e =
+        assertThrows(
+            TrainingDivergedException.class,
+            () -> new Trainer(model, new Sgd(model.parameters(), 0.01f), config).fit(data, null));
+    assertThat(e)
+        .hasMessageThat()
+        .contains(
+            "layer relu1: the activation statistic of act_quant became non-finite"
+                + " at statistics step 1");
+    assertThat(e)
+        .hasMessageThat()
+        .contains("the first non-finite output is at layer conv1 (QuantConv2d)");
     assertThat(Files.exists(file)).isFalse();
   }
 }

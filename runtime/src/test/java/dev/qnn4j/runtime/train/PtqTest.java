@@ -1,11 +1,11 @@
 package dev.qnn4j.runtime.train;
 
-import dev.qnn4j.runtime.graph.BiasCorrection;
-import dev.qnn4j.runtime.graph.CrossLayerEqualization;
 import static com.google.common.truth.Truth.assertThat;
 
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.GradMode;
+import dev.qnn4j.runtime.graph.BiasCorrection;
+import dev.qnn4j.runtime.graph.CrossLayerEqualization;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
@@ -74,11 +74,16 @@ class PtqTest {
     float[] before = output(model, x);
     double[] ratios = {rangeRatio(model.conv1), rangeRatio(model.conv2), rangeRatio(model.fc1)};
 
-    List<CrossLayerEqualization.Pair> pairs = CrossLayerEqualization.equalize(model, TestModels.uniform(8, 1, 3, 12, 12));
+    List<CrossLayerEqualization.Pair> pairs =
+        CrossLayerEqualization.equalize(model, TestModels.uniform(8, 1, 3, 12, 12));
 
     // conv1 -> relu -> pool -> conv2 -> relu -> flatten -> fc1 -> relu -> fc2: three pairs.
-    assertThat(pairs).containsExactly(new CrossLayerEqualization.Pair("conv1", "conv2"),
-        new CrossLayerEqualization.Pair("conv2", "fc1"), new CrossLayerEqualization.Pair("fc1", "fc2")).inOrder();
+    assertThat(pairs)
+        .containsExactly(
+            new CrossLayerEqualization.Pair("conv1", "conv2"),
+            new CrossLayerEqualization.Pair("conv2", "fc1"),
+            new CrossLayerEqualization.Pair("fc1", "fc2"))
+        .inOrder();
     float[] after = output(model, x);
     for (int i = 0; i < before.length; i++) {
       assertThat((double) after[i]).isWithin(1e-4).of(before[i]);
@@ -92,8 +97,11 @@ class PtqTest {
   void biasCorrectionReducesTheMeanOutputErrorOfFourBitWeights() {
     ChainNet model = new ChainNet(4);
     Trainer.initialize(model, 21);
-    List<Tensor> calibration = List.of(TestModels.uniform(1, 32, 3, 12, 12), TestModels.uniform(2, 32, 3, 12, 12),
-        TestModels.uniform(3, 32, 3, 12, 12));
+    List<Tensor> calibration =
+        List.of(
+            TestModels.uniform(1, 32, 3, 12, 12),
+            TestModels.uniform(2, 32, 3, 12, 12),
+            TestModels.uniform(3, 32, 3, 12, 12));
     Tensor heldOut = TestModels.uniform(99, 64, 3, 12, 12);
     // The float model's outputs, before the biases change.
     float[] reference = floatOutput(model, heldOut);

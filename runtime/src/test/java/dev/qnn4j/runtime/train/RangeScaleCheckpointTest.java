@@ -21,16 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Constant and learned (PARAMETER) scales in checkpoints: a constant scale is no state, a learned
- * one is its state-dict value, neither has statistics entries, and a round trip restores the outputs.
+ * one is its state-dict value, neither has statistics entries, and a round trip restores the
+ * outputs.
  */
 class RangeScaleCheckpointTest {
   @TempDir Path dir;
 
   static final class BnnNet implements Model {
-    final QuantIdentity inp = new QuantIdentity("inp",
-        ActQuantConfig.fromRange(2, ScalingImpl.CONST, -1f, 1f, true, ScaleRestriction.FLOAT));
-    final QuantLinear fc = new QuantLinear("fc", 8, 4, false, WeightQuantConfig.constant(1, true, 1f),
-        null, null, null, false);
+    final QuantIdentity inp =
+        new QuantIdentity(
+            "inp",
+            ActQuantConfig.fromRange(2, ScalingImpl.CONST, -1f, 1f, true, ScaleRestriction.FLOAT));
+    final QuantLinear fc =
+        new QuantLinear(
+            "fc", 8, 4, false, WeightQuantConfig.constant(1, true, 1f), null, null, null, false);
     final QuantHardTanh out = new QuantHardTanh("out", 4, -1f, 1f);
 
     BnnNet(long seed) {
@@ -60,8 +64,10 @@ class RangeScaleCheckpointTest {
     Path file = dir.resolve("bnn.safetensors");
     Checkpoint.save(file, model, null, TrainingState.start(0, 8));
 
-    assertThat(Safetensors.read(file).tensors().keySet()).containsExactly("fc.weight",
-        "out.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value");
+    assertThat(Safetensors.read(file).tensors().keySet())
+        .containsExactly(
+            "fc.weight",
+            "out.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value");
 
     BnnNet fresh = new BnnNet(2);
     Checkpoint.load(file, fresh, null);
@@ -69,7 +75,9 @@ class RangeScaleCheckpointTest {
     Tensor x = TestModels.uniform(3, 5, 8);
     model.eval();
     fresh.eval();
-    assertThat(fresh.forward(x).toFloatArray()).usingExactEquality()
-        .containsExactly(model.forward(x).toFloatArray()).inOrder();
+    assertThat(fresh.forward(x).toFloatArray())
+        .usingExactEquality()
+        .containsExactly(model.forward(x).toFloatArray())
+        .inOrder();
   }
 }

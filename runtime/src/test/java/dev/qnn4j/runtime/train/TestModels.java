@@ -25,8 +25,14 @@ public final class TestModels {
 
   /** An activation quantizer that collects statistics for only {@code steps} steps. */
   static ActQuantConfig act(boolean signed, int steps) {
-    return new ActQuantConfig(4, signed, false, ScaleRestriction.FLOAT, steps,
-        ActQuantConfig.DEFAULT_PERCENTILE, ActQuantConfig.DEFAULT_STATS_MOMENTUM);
+    return new ActQuantConfig(
+        4,
+        signed,
+        false,
+        ScaleRestriction.FLOAT,
+        steps,
+        ActQuantConfig.DEFAULT_PERCENTILE,
+        ActQuantConfig.DEFAULT_STATS_MOMENTUM);
   }
 
   /**
@@ -35,11 +41,27 @@ public final class TestModels {
    */
   public static final class TinyQuantNet implements Model {
     final QuantIdentity quantInp = new QuantIdentity("quant_inp", act(true, 3), true);
-    final QuantConv2d conv1 = new QuantConv2d("conv1", Conv2dOptions.of(1, 4, 3),
-        WeightQuantConfig.perTensorFloat(4), BiasQuantConfig.int32(), null, null, false);
+    final QuantConv2d conv1 =
+        new QuantConv2d(
+            "conv1",
+            Conv2dOptions.of(1, 4, 3),
+            WeightQuantConfig.perTensorFloat(4),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            false);
     final QuantReLU relu1 = new QuantReLU("relu1", act(false, 3), true);
-    public final QuantLinear fc1 = new QuantLinear("fc1", 36, 4, true, WeightQuantConfig.perTensorFloat(4),
-        BiasQuantConfig.int32(), null, null, false);
+    public final QuantLinear fc1 =
+        new QuantLinear(
+            "fc1",
+            36,
+            4,
+            true,
+            WeightQuantConfig.perTensorFloat(4),
+            BiasQuantConfig.int32(),
+            null,
+            null,
+            false);
 
     @Override
     public String modelName() {

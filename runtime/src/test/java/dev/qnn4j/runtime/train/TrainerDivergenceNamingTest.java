@@ -28,9 +28,13 @@ class TrainerDivergenceNamingTest {
       images[i] = (float) rng.nextGaussian();
     }
     Dataset data = Dataset.of(images, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 3, 32, 32, 10);
-    Trainer trainer = new Trainer(model, new Sgd(model.parameters(), 0.01f), TrainerConfig.of(1, 8, 3));
-    TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> trainer.fit(data, null));
+    Trainer trainer =
+        new Trainer(model, new Sgd(model.parameters(), 0.01f), TrainerConfig.of(1, 8, 3));
+    TrainingDivergedException e =
+        assertThrows(TrainingDivergedException.class, () -> trainer.fit(data, null));
     assertThat(e).hasMessageThat().contains("training stopped at step 1");
-    assertThat(e).hasMessageThat().contains("the first non-finite output is at layer conv1 (QuantConv2d)");
+    assertThat(e)
+        .hasMessageThat()
+        .contains("the first non-finite output is at layer conv1 (QuantConv2d)");
   }
 }

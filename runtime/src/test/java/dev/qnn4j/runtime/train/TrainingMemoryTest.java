@@ -35,13 +35,14 @@ class TrainingMemoryTest {
       labels[b] = random.ints(64, 0, 10).toArray();
     }
     int[] step = {0};
-    Runnable trainStep = () -> {
-      int b = step[0]++ % batches.length;
-      model.zeroGrad();
-      opt.zeroGrad();
-      CrossEntropyLoss.mean(model.forward(batches[b]), labels[b]).backward();
-      opt.step();
-    };
+    Runnable trainStep =
+        () -> {
+          int b = step[0]++ % batches.length;
+          model.zeroGrad();
+          opt.zeroGrad();
+          CrossEntropyLoss.mean(model.forward(batches[b]), labels[b]).backward();
+          opt.step();
+        };
     for (int i = 0; i < 40; i++) {
       trainStep.run();
     }
@@ -52,7 +53,8 @@ class TrainingMemoryTest {
     long after = liveHeap();
     // One batch's activations alone are about 10 MB; a leak of anything per step would pass 16 MB.
     assertWithMessage("live heap before %s MiB, after %s MiB", before >> 20, after >> 20)
-        .that(after - before).isLessThan(16L << 20);
+        .that(after - before)
+        .isLessThan(16L << 20);
   }
 
   private static long liveHeap() {

@@ -12,12 +12,15 @@ import picocli.CommandLine.ParentCommand;
 
 /** What every subcommand shares: the streams of the {@link Qnn4jCli} it runs under. */
 abstract class BaseCommand implements Callable<Integer> {
-  @ParentCommand
-  Qnn4jCli cli;
+  @ParentCommand Qnn4jCli cli;
 
-  @Option(names = "--classpath", paramLabel = "JAR", split = ":",
-      description = "Extra jar(s) (or class directories) with @QuantModel classes of your own, ':'-separated"
-          + " or repeated; their models are found through ServiceLoader<ModelFactory>.")
+  @Option(
+      names = "--classpath",
+      paramLabel = "JAR",
+      split = ":",
+      description =
+          "Extra jar(s) (or class directories) with @QuantModel classes of your own, ':'-separated"
+              + " or repeated; their models are found through ServiceLoader<ModelFactory>.")
   List<Path> classpath = new ArrayList<>();
 
   PrintStream out() {

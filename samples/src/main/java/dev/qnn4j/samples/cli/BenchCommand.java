@@ -23,44 +23,82 @@ import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", sortOptions = false,
+@Command(
+    name = "bench",
+    sortOptions = false,
     description = {
-        "End-to-end throughput: training steps (forward, loss, backward, Adam update) and eval forward passes,"
-            + " through the model's compiled step (when it has one) and through the autograd tape,"
-            + " on a fixed stream of seeded synthetic batches, after a warm-up; prints images/s of both, the peak"
-            + " resident memory (VmHWM) and the Java heap."},
-    footer = {"", "Example:", "  qnn4j bench --model QuantWeightActBiasLeNet --batch-size 64 --seconds 10"})
+      "End-to-end throughput: training steps (forward, loss, backward, Adam update) and eval forward passes,"
+          + " through the model's compiled step (when it has one) and through the autograd tape,"
+          + " on a fixed stream of seeded synthetic batches, after a warm-up; prints images/s of both, the peak"
+          + " resident memory (VmHWM) and the Java heap."
+    },
+    footer = {
+      "",
+      "Example:",
+      "  qnn4j bench --model QuantWeightActBiasLeNet --batch-size 64 --seconds 10"
+    })
 final class BenchCommand extends BaseCommand {
-  @Option(names = "--model", paramLabel = "NAME", defaultValue = "QuantWeightActBiasLeNet",
+  @Option(
+      names = "--model",
+      paramLabel = "NAME",
+      defaultValue = "QuantWeightActBiasLeNet",
       description = "The model (default ${DEFAULT-VALUE}).")
   String modelName;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Training batch size (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "64",
+      description = "Training batch size (default ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--eval-batch-size", paramLabel = "N", defaultValue = "256", description = "Eval batch size (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--eval-batch-size",
+      paramLabel = "N",
+      defaultValue = "256",
+      description = "Eval batch size (default ${DEFAULT-VALUE}).")
   int evalBatchSize;
 
-  @Option(names = "--seconds", paramLabel = "S", defaultValue = "10",
+  @Option(
+      names = "--seconds",
+      paramLabel = "S",
+      defaultValue = "10",
       description = "Measured time of each phase, in seconds (default ${DEFAULT-VALUE}).")
   double seconds;
 
-  @Option(names = "--warmup", paramLabel = "S",
-      description = "Warm-up time of each phase before measuring (default: a quarter of --seconds, at most 3).")
+  @Option(
+      names = "--warmup",
+      paramLabel = "S",
+      description =
+          "Warm-up time of each phase before measuring (default: a quarter of --seconds, at most 3).")
   Double warmup;
 
-  @Option(names = "--warmup-steps", paramLabel = "N", defaultValue = "310",
-      description = "Training warm-up steps at least (default ${DEFAULT-VALUE}): past the 300 steps in which"
-          + " activation quantizers collect statistics, so training is measured in its steady state.")
+  @Option(
+      names = "--warmup-steps",
+      paramLabel = "N",
+      defaultValue = "310",
+      description =
+          "Training warm-up steps at least (default ${DEFAULT-VALUE}): past the 300 steps in which"
+              + " activation quantizers collect statistics, so training is measured in its steady state.")
   int warmupSteps;
 
-  @Option(names = "--lr", paramLabel = "F", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lr",
+      paramLabel = "F",
+      defaultValue = "1e-3",
+      description = "Adam learning rate (default ${DEFAULT-VALUE}).")
   float lr;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the parameters and batches (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Seed of the parameters and batches (default ${DEFAULT-VALUE}).")
   long seed;
 
-  /** Distinct batches in the stream; cycled so that generating data costs nothing while measuring. */
+  /**
+   * Distinct batches in the stream; cycled so that generating data costs nothing while measuring.
+   */
   private static final int POOL = 8;
 
   /** One phase's measurement. */
@@ -98,9 +136,19 @@ final class BenchCommand extends BaseCommand {
     for (int i = 0; i < POOL / 2; i++) {
       evalX.add(randomImages(random, model, evalBatchSize));
     }
-    out().printf(Locale.ROOT, "bench: %s, input %s, %d classes; Adam lr %s; seeded synthetic batches; %d processors;"
-        + " warm-up %.1f s (training: at least %d steps), then %.1f s per phase%n", model.modelName(), Arrays.toString(Models.inputShape(model)), classes,
-        lr, Runtime.getRuntime().availableProcessors(), warm, warmupSteps, seconds);
+    out()
+        .printf(
+            Locale.ROOT,
+            "bench: %s, input %s, %d classes; Adam lr %s; seeded synthetic batches; %d processors;"
+                + " warm-up %.1f s (training: at least %d steps), then %.1f s per phase%n",
+            model.modelName(),
+            Arrays.toString(Models.inputShape(model)),
+            classes,
+            lr,
+            Runtime.getRuntime().availableProcessors(),
+            warm,
+            warmupSteps,
+            seconds);
 
     Optimizer opt = new Adam(model.parameters(), lr);
     CompiledStep compiled = model.compiledStep().orElse(null);
@@ -108,40 +156,71 @@ final class BenchCommand extends BaseCommand {
     List<Rate> rates = new ArrayList<>();
     model.train();
     if (compiled != null) {
-      rates.add(measure("train", "compiled", batchSize, () -> {
-        int k = next[0]++ % POOL;
-        model.zeroGrad();
-        opt.zeroGrad();
-        compiled.forward(trainX.get(k).data(), batchSize);
-        compiled.loss(trainY.get(k));
-        compiled.backward();
-        opt.step();
-      }, warm, warmupSteps));
+      rates.add(
+          measure(
+              "train",
+              "compiled",
+              batchSize,
+              () -> {
+                int k = next[0]++ % POOL;
+                model.zeroGrad();
+                opt.zeroGrad();
+                compiled.forward(trainX.get(k).data(), batchSize);
+                compiled.loss(trainY.get(k));
+                compiled.backward();
+                opt.step();
+              },
+              warm,
+              warmupSteps));
     }
-    rates.add(measure("train", "tape", batchSize, () -> {
-      int k = next[0]++ % POOL;
-      model.zeroGrad();
-      opt.zeroGrad();
-      Tensor loss = CrossEntropyLoss.mean(model.forward(trainX.get(k)), trainY.get(k));
-      loss.backward();
-      opt.step();
-    }, warm, warmupSteps));
+    rates.add(
+        measure(
+            "train",
+            "tape",
+            batchSize,
+            () -> {
+              int k = next[0]++ % POOL;
+              model.zeroGrad();
+              opt.zeroGrad();
+              Tensor loss = CrossEntropyLoss.mean(model.forward(trainX.get(k)), trainY.get(k));
+              loss.backward();
+              opt.step();
+            },
+            warm,
+            warmupSteps));
     model.eval();
     GradMode.Scope noGrad = GradMode.noGrad();
     try {
       if (compiled != null) {
-        rates.add(measure("eval", "compiled", evalBatchSize,
-            () -> compiled.forward(evalX.get(next[0]++ % evalX.size()).data(), evalBatchSize), warm, 0));
+        rates.add(
+            measure(
+                "eval",
+                "compiled",
+                evalBatchSize,
+                () -> compiled.forward(evalX.get(next[0]++ % evalX.size()).data(), evalBatchSize),
+                warm,
+                0));
       }
-      rates.add(measure("eval", "tape", evalBatchSize,
-          () -> model.forward(evalX.get(next[0]++ % evalX.size())), warm, 0));
+      rates.add(
+          measure(
+              "eval",
+              "tape",
+              evalBatchSize,
+              () -> model.forward(evalX.get(next[0]++ % evalX.size())),
+              warm,
+              0));
     } finally {
       noGrad.close();
     }
 
     SummaryTable t = new SummaryTable("phase", "path", "batch", "images/s", "images", "seconds");
     for (Rate r : rates) {
-      t.addRow(r.phase(), r.path(), r.batch(), String.format(Locale.ROOT, "%.1f", r.imagesPerSecond()), r.images(),
+      t.addRow(
+          r.phase(),
+          r.path(),
+          r.batch(),
+          String.format(Locale.ROOT, "%.1f", r.imagesPerSecond()),
+          r.images(),
           String.format(Locale.ROOT, "%.2f", r.seconds()));
     }
     t.print(out());
@@ -153,13 +232,20 @@ final class BenchCommand extends BaseCommand {
       }
     }
     long hwm = peakResidentBytes();
-    out().printf(Locale.ROOT, "peak resident memory (VmHWM): %s; heap: %s used, %s peak, %s max%n",
-        hwm < 0 ? "n/a" : mib(hwm), mib(rt.totalMemory() - rt.freeMemory()), mib(heapPeak), mib(rt.maxMemory()));
+    out()
+        .printf(
+            Locale.ROOT,
+            "peak resident memory (VmHWM): %s; heap: %s used, %s peak, %s max%n",
+            hwm < 0 ? "n/a" : mib(hwm),
+            mib(rt.totalMemory() - rt.freeMemory()),
+            mib(heapPeak),
+            mib(rt.maxMemory()));
     return Qnn4jCli.OK;
   }
 
   /** {@code path}: "compiled" (the model's generated step) or "tape" (autograd). */
-  private Rate measure(String phase, String path, int batch, Runnable step, double warmSeconds, int warmSteps) {
+  private Rate measure(
+      String phase, String path, int batch, Runnable step, double warmSeconds, int warmSteps) {
     long warmEnd = System.nanoTime() + (long) (warmSeconds * 1e9);
     int warmed = 0;
     do {

@@ -10,24 +10,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Main class of the self-contained command-line jar ({@code java -jar qnn4j-cli-<version>.jar ...}):
- * runs {@link Qnn4jCli} with what the {@code ./qnn4j} launcher sets up.
+ * Main class of the self-contained command-line jar ({@code java -jar qnn4j-cli-<version>.jar
+ * ...}): runs {@link Qnn4jCli} with what the {@code ./qnn4j} launcher sets up.
  *
- * <p>The launcher exports {@code OMP_NUM_THREADS=1} and {@code OPENBLAS_NUM_THREADS=1} (native thread
- * pools on top of qnn4j's own parallelism oversubscribe the cores) and starts the JVM with G1 heap
- * settings. A running JVM cannot change its own environment before ND4J's native libraries read it,
- * nor its heap, so this class starts the command line once more, in a child JVM of the same {@code
- * java} with the same jar, with those variables (unless already set) and the launcher's JVM options
- * (unless the user gave JVM options of their own, which are passed on instead, or set {@code
- * QNN4J_JAVA_OPTS}, as for the launcher). The child's exit code is returned. The cost is one JVM
- * start, about 0.1-0.3 s. With {@code -Dqnn4j.cli.fork=false}, or where no {@code java} executable
- * can be found, the command line runs in this JVM as it was started.
+ * <p>The launcher exports {@code OMP_NUM_THREADS=1} and {@code OPENBLAS_NUM_THREADS=1} (native
+ * thread pools on top of qnn4j's own parallelism oversubscribe the cores) and starts the JVM with
+ * G1 heap settings. A running JVM cannot change its own environment before ND4J's native libraries
+ * read it, nor its heap, so this class starts the command line once more, in a child JVM of the
+ * same {@code java} with the same jar, with those variables (unless already set) and the launcher's
+ * JVM options (unless the user gave JVM options of their own, which are passed on instead, or set
+ * {@code QNN4J_JAVA_OPTS}, as for the launcher). The child's exit code is returned. The cost is one
+ * JVM start, about 0.1-0.3 s. With {@code -Dqnn4j.cli.fork=false}, or where no {@code java}
+ * executable can be found, the command line runs in this JVM as it was started.
  */
 public final class CliJar {
   /** Marks the child, so that it does not start another. */
   static final String CHILD_MARKER = "QNN4J_CLI_CHILD";
+
   /** The launcher's JVM options (see ./qnn4j for the measurements behind them). */
-  static final List<String> LAUNCHER_JVM_OPTIONS = List.of("-Xmx4g", "-XX:G1HeapRegionSize=16m", "-XX:MaxNewSize=384m");
+  static final List<String> LAUNCHER_JVM_OPTIONS =
+      List.of("-Xmx4g", "-XX:G1HeapRegionSize=16m", "-XX:MaxNewSize=384m");
 
   private CliJar() {}
 
@@ -37,8 +39,12 @@ public final class CliJar {
    * @param args the command line's arguments
    */
   public static void main(String[] args) {
-    List<String> command = childCommand(args, System.getenv(),
-        ManagementFactory.getRuntimeMXBean().getInputArguments(), ownJar());
+    List<String> command =
+        childCommand(
+            args,
+            System.getenv(),
+            ManagementFactory.getRuntimeMXBean().getInputArguments(),
+            ownJar());
     if (command == null) {
       Qnn4jCli.main(args);
       return;
@@ -67,8 +73,8 @@ public final class CliJar {
   }
 
   /**
-   * The variables the child gets on top of {@code env}: the launcher's native thread-pool sizes where
-   * the user has not set them, and the marker that stops it from starting another child.
+   * The variables the child gets on top of {@code env}: the launcher's native thread-pool sizes
+   * where the user has not set them, and the marker that stops it from starting another child.
    */
   static Map<String, String> childEnvironment(Map<String, String> env) {
     Map<String, String> added = new java.util.LinkedHashMap<>();
@@ -82,11 +88,14 @@ public final class CliJar {
   }
 
   /**
-   * The child JVM's command line, or null to run in this JVM (already the child, forking turned off,
-   * no jar or no java executable).
+   * The child JVM's command line, or null to run in this JVM (already the child, forking turned
+   * off, no jar or no java executable).
    */
-  static List<String> childCommand(String[] args, Map<String, String> env, List<String> jvmArguments, Path jar) {
-    if (env.containsKey(CHILD_MARKER) || "false".equals(System.getProperty("qnn4j.cli.fork")) || jar == null) {
+  static List<String> childCommand(
+      String[] args, Map<String, String> env, List<String> jvmArguments, Path jar) {
+    if (env.containsKey(CHILD_MARKER)
+        || "false".equals(System.getProperty("qnn4j.cli.fork"))
+        || jar == null) {
       return null;
     }
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");

@@ -12,10 +12,11 @@ import java.nio.file.Path;
  * npy:IMAGES.npy:LABELS.npy}.
  */
 record DataSpec(Kind kind, Path dir, Path images, Path labels) {
-  static final String HELP = "fashion-mnist[:DIR] (default DIR /usr/share/datasets/fashion-mnist, Debian"
-      + " package dataset-fashion-mnist), cifar10:DIR (the binary version, unpacked), or"
-      + " npy:IMAGES.npy:LABELS.npy (float32 [N, C, H, W] images used as they are or uint8 normalised to"
-      + " [-1, 1], memory-mapped; integer [N] labels; no separate test set: evaluation uses the same data)";
+  static final String HELP =
+      "fashion-mnist[:DIR] (default DIR /usr/share/datasets/fashion-mnist, Debian"
+          + " package dataset-fashion-mnist), cifar10:DIR (the binary version, unpacked), or"
+          + " npy:IMAGES.npy:LABELS.npy (float32 [N, C, H, W] images used as they are or uint8 normalised to"
+          + " [-1, 1], memory-mapped; integer [N] labels; no separate test set: evaluation uses the same data)";
 
   enum Kind {
     FASHION_MNIST("fashion-mnist"),
@@ -31,7 +32,9 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
 
   /** Which part of a data set a command needs. */
   enum Split {
-    TRAIN, TEST, BOTH
+    TRAIN,
+    TEST,
+    BOTH
   }
 
   /** Training and test data; {@code test == train} for npy data. */
@@ -46,18 +49,23 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
     String rest = colon < 0 ? null : spec.substring(colon + 1);
     switch (kind) {
       case "fashion-mnist":
-        return new DataSpec(Kind.FASHION_MNIST, rest == null || rest.isEmpty() ? FashionMnist.DEFAULT_DIR : Path.of(rest),
-            null, null);
+        return new DataSpec(
+            Kind.FASHION_MNIST,
+            rest == null || rest.isEmpty() ? FashionMnist.DEFAULT_DIR : Path.of(rest),
+            null,
+            null);
       case "cifar10":
         if (rest == null || rest.isEmpty()) {
-          throw new CliException("--data cifar10 needs a directory: cifar10:DIR (the unpacked binary version,"
-              + " cifar-10-batches-bin)");
+          throw new CliException(
+              "--data cifar10 needs a directory: cifar10:DIR (the unpacked binary version,"
+                  + " cifar-10-batches-bin)");
         }
         return new DataSpec(Kind.CIFAR10, Path.of(rest), null, null);
       case "npy":
         String[] parts = rest == null ? new String[0] : rest.split(":", -1);
         if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
-          throw new CliException("--data npy needs two files: npy:IMAGES.npy:LABELS.npy, got '" + spec + "'");
+          throw new CliException(
+              "--data npy needs two files: npy:IMAGES.npy:LABELS.npy, got '" + spec + "'");
         }
         return new DataSpec(Kind.NPY, null, Path.of(parts[0]), Path.of(parts[1]));
       default:
@@ -69,7 +77,10 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
     return kind != Kind.NPY;
   }
 
-  /** Loads the needed split(s); {@code limit}/{@code testLimit} keep only the first examples (0 = all). */
+  /**
+   * Loads the needed split(s); {@code limit}/{@code testLimit} keep only the first examples (0 =
+   * all).
+   */
   Loaded load(Split split, int limit, int testLimit) throws IOException {
     Dataset train = null;
     Dataset test = null;

@@ -13,36 +13,63 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "export", sortOptions = false,
+@Command(
+    name = "export",
+    sortOptions = false,
     description = {
-        "Writes a model as ONNX: qcdq (QuantizeLinear/Clip/DequantizeLinear around float operators, as Brevitas'"
-            + " export_onnx_qcdq), qonnx (the QONNX Quant operator, for FINN and the qonnx tools) or qop"
-            + " (QLinearConv/QLinearMatMul integer operators).",
-        "qcdq and qop files are then run once in ONNX Runtime on a zero input and compared with the Java model"
-            + " (the self-check); QONNX's custom operators do not run in ONNX Runtime."},
-    footer = {"", "Example:",
-        "  qnn4j export --model QuantWeightActBiasLeNet --checkpoint lenet.safetensors --format qcdq --output lenet.onnx"})
+      "Writes a model as ONNX: qcdq (QuantizeLinear/Clip/DequantizeLinear around float operators, as Brevitas'"
+          + " export_onnx_qcdq), qonnx (the QONNX Quant operator, for FINN and the qonnx tools) or qop"
+          + " (QLinearConv/QLinearMatMul integer operators).",
+      "qcdq and qop files are then run once in ONNX Runtime on a zero input and compared with the Java model"
+          + " (the self-check); QONNX's custom operators do not run in ONNX Runtime."
+    },
+    footer = {
+      "",
+      "Example:",
+      "  qnn4j export --model QuantWeightActBiasLeNet --checkpoint lenet.safetensors --format qcdq --output lenet.onnx"
+    })
 final class ExportCommand extends ModelCommand {
   enum Format {
-    qcdq, qonnx, qop
+    qcdq,
+    qonnx,
+    qop
   }
 
-  @Mixin
-  WeightsOptions params;
+  @Mixin WeightsOptions params;
 
-  @Option(names = "--format", paramLabel = "qcdq|qonnx|qop", defaultValue = "qcdq", description = "ONNX form (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--format",
+      paramLabel = "qcdq|qonnx|qop",
+      defaultValue = "qcdq",
+      description = "ONNX form (default ${DEFAULT-VALUE}).")
   Format format;
 
-  @Option(names = "--output", required = true, paramLabel = "F.onnx", description = "The ONNX file (written atomically).")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "F.onnx",
+      description = "The ONNX file (written atomically).")
   Path output;
 
-  @Option(names = "--opset", paramLabel = "N", defaultValue = "13", description = "ONNX opset, 13 or later (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--opset",
+      paramLabel = "N",
+      defaultValue = "13",
+      description = "ONNX opset, 13 or later (default ${DEFAULT-VALUE}).")
   int opset;
 
-  @Option(names = "--input-name", paramLabel = "NAME", defaultValue = "input", description = "Graph input name (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--input-name",
+      paramLabel = "NAME",
+      defaultValue = "input",
+      description = "Graph input name (default ${DEFAULT-VALUE}).")
   String inputName;
 
-  @Option(names = "--output-name", paramLabel = "NAME", defaultValue = "output", description = "Graph output name (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--output-name",
+      paramLabel = "NAME",
+      defaultValue = "output",
+      description = "Graph output name (default ${DEFAULT-VALUE}).")
   String outputName;
 
   @Option(names = "--no-check", description = "Skip the ONNX Runtime self-check.")
@@ -52,7 +79,11 @@ final class ExportCommand extends ModelCommand {
   public Integer call() throws Exception {
     ExportOptions options;
     try {
-      options = ExportOptions.defaults().withOpset(opset).withInputName(inputName).withOutputName(outputName);
+      options =
+          ExportOptions.defaults()
+              .withOpset(opset)
+              .withInputName(inputName)
+              .withOutputName(outputName);
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new CliException("bad export option: " + e.getMessage());
     }
@@ -68,10 +99,20 @@ final class ExportCommand extends ModelCommand {
       case qop -> QopExporter.export(model, Models.inputShape(model), output, options);
       default -> throw new IllegalStateException(format.toString());
     }
-    out().printf(Locale.ROOT, "%s: %s ONNX of %s, opset %d, %d bytes%n", output, format.name().toUpperCase(Locale.ROOT),
-        model.modelName(), opset, Files.size(output));
+    out()
+        .printf(
+            Locale.ROOT,
+            "%s: %s ONNX of %s, opset %d, %d bytes%n",
+            output,
+            format.name().toUpperCase(Locale.ROOT),
+            model.modelName(),
+            opset,
+            Files.size(output));
     if (format == Format.qonnx || noCheck) {
-      out().println("ONNX Runtime self-check: skipped" + (noCheck ? "" : " (QONNX's Quant operator is not an ONNX Runtime operator)"));
+      out()
+          .println(
+              "ONNX Runtime self-check: skipped"
+                  + (noCheck ? "" : " (QONNX's Quant operator is not an ONNX Runtime operator)"));
       return Qnn4jCli.OK;
     }
     selfCheck(model, output, shape);
@@ -87,11 +128,23 @@ final class ExportCommand extends ModelCommand {
     }
     double diff = OrtModel.maxAbsDiff(want, got);
     if (!OrtModel.matches(want, got)) {
-      throw new CheckFailedException("ONNX Runtime self-check FAILED: on a zero input " + file + " gives outputs up to "
-          + String.format(Locale.ROOT, "%.3g", diff) + " away from the Java model (" + got.length + " vs " + want.length
-          + " values); the file is kept for inspection");
+      throw new CheckFailedException(
+          "ONNX Runtime self-check FAILED: on a zero input "
+              + file
+              + " gives outputs up to "
+              + String.format(Locale.ROOT, "%.3g", diff)
+              + " away from the Java model ("
+              + got.length
+              + " vs "
+              + want.length
+              + " values); the file is kept for inspection");
     }
-    out().printf(Locale.ROOT, "ONNX Runtime self-check: OK (zero input %s, %d outputs, max |ONNX Runtime - Java| = %.3g)%n",
-        java.util.Arrays.toString(shape), want.length, diff);
+    out()
+        .printf(
+            Locale.ROOT,
+            "ONNX Runtime self-check: OK (zero input %s, %d outputs, max |ONNX Runtime - Java| = %.3g)%n",
+            java.util.Arrays.toString(shape),
+            want.length,
+            diff);
   }
 }

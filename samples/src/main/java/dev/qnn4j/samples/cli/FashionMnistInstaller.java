@@ -20,9 +20,20 @@ final class FashionMnistInstaller {
   private FashionMnistInstaller() {}
 
   static String missingMessage(Path dir) {
-    return dir + ": Fashion-MNIST is not installed (expected " + FashionMnist.TRAIN_IMAGES + ", "
-        + FashionMnist.TRAIN_LABELS + ", " + FashionMnist.TEST_IMAGES + ", " + FashionMnist.TEST_LABELS
-        + "); install it with `" + INSTALL_COMMAND + "` (as root, e.g. `sudo " + INSTALL_COMMAND + "`)";
+    return dir
+        + ": Fashion-MNIST is not installed (expected "
+        + FashionMnist.TRAIN_IMAGES
+        + ", "
+        + FashionMnist.TRAIN_LABELS
+        + ", "
+        + FashionMnist.TEST_IMAGES
+        + ", "
+        + FashionMnist.TEST_LABELS
+        + "); install it with `"
+        + INSTALL_COMMAND
+        + "` (as root, e.g. `sudo "
+        + INSTALL_COMMAND
+        + "`)";
   }
 
   /** Whether this process runs as root (effective uid 0, from /proc/self/status). */
@@ -55,8 +66,12 @@ final class FashionMnistInstaller {
     if (!packageDir || !mayInstall || !isRoot()) {
       throw new CliException(missingMessage(dir));
     }
-    log.println("qnn4j: Fashion-MNIST is not installed; installing the Debian package " + PACKAGE
-        + " (apt-get update && apt-get install -y " + PACKAGE + ") ...");
+    log.println(
+        "qnn4j: Fashion-MNIST is not installed; installing the Debian package "
+            + PACKAGE
+            + " (apt-get update && apt-get install -y "
+            + PACKAGE
+            + ") ...");
     run(List.of("apt-get", "update"), log);
     run(List.of("apt-get", "install", "-y", PACKAGE), log);
     if (!FashionMnist.isAvailable(dir)) {
@@ -76,16 +91,27 @@ final class FashionMnistInstaller {
       }
       code = p.waitFor();
     } catch (IOException e) {
-      throw new CliException("cannot run " + String.join(" ", command) + " (" + e.getMessage()
-          + "); install Fashion-MNIST with `" + INSTALL_COMMAND + "`");
+      throw new CliException(
+          "cannot run "
+              + String.join(" ", command)
+              + " ("
+              + e.getMessage()
+              + "); install Fashion-MNIST with `"
+              + INSTALL_COMMAND
+              + "`");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException("interrupted while running " + String.join(" ", command));
     }
     log.flush();
     if (code != 0) {
-      throw new CliException(String.join(" ", command) + " failed with exit code " + code
-          + "; install Fashion-MNIST with `" + INSTALL_COMMAND + "`");
+      throw new CliException(
+          String.join(" ", command)
+              + " failed with exit code "
+              + code
+              + "; install Fashion-MNIST with `"
+              + INSTALL_COMMAND
+              + "`");
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.io.ArrayData;
@@ -9,7 +10,6 @@ import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.io.Qnn4jFormatException;
 import dev.qnn4j.runtime.io.WeightFiles;
 import dev.qnn4j.runtime.nn.Model;
-import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.TrainingState;
@@ -60,23 +60,48 @@ final class Inputs {
       throw new CliException(file + ": is a directory, expected a file name (" + option + ")");
     }
     if (dir == null || !Files.isDirectory(dir)) {
-      throw new CliException("cannot write " + file + ": directory " + dir + " does not exist (" + option + ")");
+      throw new CliException(
+          "cannot write " + file + ": directory " + dir + " does not exist (" + option + ")");
     }
     if (!Files.isWritable(dir)) {
-      throw new CliException("cannot write " + file + ": directory " + dir
-          + (onReadOnlyFileSystem(dir) ? " is on a read-only file system (" : " is not writable (") + option + ")");
+      throw new CliException(
+          "cannot write "
+              + file
+              + ": directory "
+              + dir
+              + (onReadOnlyFileSystem(dir)
+                  ? " is on a read-only file system ("
+                  : " is not writable (")
+              + option
+              + ")");
     }
-    Path probe = dir.resolve("." + absolute.getFileName() + ".probe-" + ProcessHandle.current().pid() + ".tmp");
+    Path probe =
+        dir.resolve(
+            "." + absolute.getFileName() + ".probe-" + ProcessHandle.current().pid() + ".tmp");
     try {
       Files.deleteIfExists(Files.createFile(probe));
     } catch (FileAlreadyExistsException e) {
       // another file of that name: the directory takes new files
     } catch (IOException e) {
-      String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
-          : e instanceof NoSuchFileException ? "No such file or directory"
-          : e instanceof AccessDeniedException ? "Permission denied" : String.valueOf(e.getMessage());
-      throw new CliException("cannot write " + file + ": cannot create a file in directory " + dir + " (" + reason
-          + ") (" + option + ")", e);
+      String reason =
+          e instanceof FileSystemException f && f.getReason() != null
+              ? f.getReason()
+              : e instanceof NoSuchFileException
+                  ? "No such file or directory"
+                  : e instanceof AccessDeniedException
+                      ? "Permission denied"
+                      : String.valueOf(e.getMessage());
+      throw new CliException(
+          "cannot write "
+              + file
+              + ": cannot create a file in directory "
+              + dir
+              + " ("
+              + reason
+              + ") ("
+              + option
+              + ")",
+          e);
     }
     return file;
   }
@@ -99,11 +124,20 @@ final class Inputs {
     ArrayData a = Npy.read(file);
     long[] in = Models.inputShape(model);
     long[] shape = a.shape();
-    boolean ok = a.dtype() == DType.FLOAT32 && shape.length == in.length + 1 && shape[0] > 0
-        && Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), in);
+    boolean ok =
+        a.dtype() == DType.FLOAT32
+            && shape.length == in.length + 1
+            && shape[0] > 0
+            && Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), in);
     if (!ok) {
-      throw new CliException(file + ": expected float32 images " + imagesShape(in) + " for "
-          + model.modelName() + ", got " + describe(a));
+      throw new CliException(
+          file
+              + ": expected float32 images "
+              + imagesShape(in)
+              + " for "
+              + model.modelName()
+              + ", got "
+              + describe(a));
     }
     return a;
   }
@@ -119,13 +153,22 @@ final class Inputs {
     long[] shape = a.shape();
     int rank = shape.length;
     boolean rankOk = rank == in.length + 1 || rank == in.length + 2;
-    boolean ok = a.dtype() == DType.FLOAT32 && rankOk
-        && Arrays.equals(Arrays.copyOfRange(shape, rank - in.length, rank), in)
-        && Arrays.stream(shape).allMatch(d -> d > 0);
+    boolean ok =
+        a.dtype() == DType.FLOAT32
+            && rankOk
+            && Arrays.equals(Arrays.copyOfRange(shape, rank - in.length, rank), in)
+            && Arrays.stream(shape).allMatch(d -> d > 0);
     if (!ok) {
-      throw new CliException(file + ": expected float32 calibration images " + imagesShape(in)
-          + " (one batch) or [K, B, " + Arrays.toString(in).substring(1) + " (K batches) for "
-          + model.modelName() + ", got " + describe(a));
+      throw new CliException(
+          file
+              + ": expected float32 calibration images "
+              + imagesShape(in)
+              + " (one batch) or [K, B, "
+              + Arrays.toString(in).substring(1)
+              + " (K batches) for "
+              + model.modelName()
+              + ", got "
+              + describe(a));
     }
     float[] all = a.floats();
     int batches = rank == in.length + 2 ? (int) shape[0] : 1;
@@ -146,17 +189,31 @@ final class Inputs {
    * are consecutive images of {@code imageSize} values, the first of them image {@code firstImage}
    * of the source, cut into batches of {@code batchImages} images numbered from 1.
    */
-  static void requireFinite(String source, String option, float[] values, int imageSize, long firstImage,
-      int batchImages, int batches) {
+  static void requireFinite(
+      String source,
+      String option,
+      float[] values,
+      int imageSize,
+      long firstImage,
+      int batchImages,
+      int batches) {
     int bad = FiniteValues.firstNonFinite(values);
     if (bad < 0) {
       return;
     }
     long image = firstImage + bad / imageSize;
-    throw new CliException(String.format(Locale.ROOT,
-        "%s: batch %d of %d holds %s at element %d of image %d (flat index %d); only finite inputs are accepted (%s)",
-        source, image / batchImages + 1, batches, values[bad], bad % imageSize, image, image * imageSize + bad % imageSize,
-        option));
+    throw new CliException(
+        String.format(
+            Locale.ROOT,
+            "%s: batch %d of %d holds %s at element %d of image %d (flat index %d); only finite inputs are accepted (%s)",
+            source,
+            image / batchImages + 1,
+            batches,
+            values[bad],
+            bad % imageSize,
+            image,
+            image * imageSize + bad % imageSize,
+            option));
   }
 
   /** The images and labels of {@code data} as NCHW, and a check against the model. */
@@ -164,15 +221,30 @@ final class Inputs {
     long[] in = model.inputShape();
     long[] actual = {data.channels(), data.height(), data.width()};
     if (in.length > 0 && !Arrays.equals(in, actual)) {
-      throw new CliException(source + ": images have shape " + imagesShape(actual) + " but "
-          + model.modelName() + " expects " + imagesShape(in));
+      throw new CliException(
+          source
+              + ": images have shape "
+              + imagesShape(actual)
+              + " but "
+              + model.modelName()
+              + " expects "
+              + imagesShape(in));
     }
     if (data.size() == 0) {
       throw new CliException(source + ": the data set is empty");
     }
     if (data.numClasses() > classes) {
-      throw new CliException(source + ": labels go up to " + (data.numClasses() - 1) + " but "
-          + model.modelName() + " has " + classes + " outputs (classes 0.." + (classes - 1) + ")");
+      throw new CliException(
+          source
+              + ": labels go up to "
+              + (data.numClasses() - 1)
+              + " but "
+              + model.modelName()
+              + " has "
+              + classes
+              + " outputs (classes 0.."
+              + (classes - 1)
+              + ")");
     }
   }
 
@@ -201,8 +273,12 @@ final class Inputs {
       return Checkpoint.load(file, model, optimizer);
     } catch (Qnn4jFormatException e) {
       if (e.problem().startsWith("not a qnn4j checkpoint")) {
-        throw new CliException(file + ": not a qnn4j checkpoint (no qnn4j.format header entry); pass plain"
-            + " float or Brevitas weights with --weights" + (option.equals("--init-checkpoint") ? " / --init-weights" : ""), e);
+        throw new CliException(
+            file
+                + ": not a qnn4j checkpoint (no qnn4j.format header entry); pass plain"
+                + " float or Brevitas weights with --weights"
+                + (option.equals("--init-checkpoint") ? " / --init-weights" : ""),
+            e);
       }
       throw e;
     }
@@ -210,16 +286,23 @@ final class Inputs {
 
   /**
    * Loads float or Brevitas weights (a PyTorch state dict saved by torch.save or in safetensors, or
-   * the model part of any qnn4j checkpoint, e.g. a float model's) into {@code model}. Every weight and bias of the model
-   * must be in the file; activation-quantizer scales may be missing.
+   * the model part of any qnn4j checkpoint, e.g. a float model's) into {@code model}. Every weight
+   * and bias of the model must be in the file; activation-quantizer scales may be missing.
    */
   static void loadWeights(Path file, Model model, String option) throws IOException {
     requireFile(file, option);
     Map<String, ArrayData> tensors = WeightFiles.read(file).tensors();
     for (Parameter p : model.parameters()) {
       if (!p.name().contains("_quant.") && !tensors.containsKey(p.name())) {
-        throw new CliException(file + ": tensor '" + p.name() + "' of model " + model.modelName()
-            + " is missing (" + option + " must hold every weight and bias)");
+        throw new CliException(
+            file
+                + ": tensor '"
+                + p.name()
+                + "' of model "
+                + model.modelName()
+                + " is missing ("
+                + option
+                + " must hold every weight and bias)");
       }
     }
     Checkpoint.loadWeights(file, model, true);

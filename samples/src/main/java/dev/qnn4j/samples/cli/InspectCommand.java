@@ -4,12 +4,12 @@ import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
+import dev.qnn4j.runtime.nn.TraceEvent;
+import dev.qnn4j.runtime.nn.Tracer;
 import dev.qnn4j.runtime.nn.WeightLayer;
 import dev.qnn4j.runtime.quant.Accumulators;
 import dev.qnn4j.runtime.quant.ActQuantConfig;
 import dev.qnn4j.runtime.quant.IntRange;
-import dev.qnn4j.runtime.nn.TraceEvent;
-import dev.qnn4j.runtime.nn.Tracer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -17,22 +17,38 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "inspect", sortOptions = false,
+@Command(
+    name = "inspect",
+    sortOptions = false,
     description = {
-        "Shows a model: its module tree, every quantizer's configuration, the output shape of every step of"
-            + " an eval forward pass (traced on zeros of [1, inputShape]) and the worst-case accumulator width of"
-            + " every compute layer: ceil(log2(fan_in * max|input int| * max|weight int|)) + 1, with"
-            + " max|input int| = 2^b - 1 for unsigned and 2^(b-1) for signed b-bit inputs (unknown for float inputs)."},
+      "Shows a model: its module tree, every quantizer's configuration, the output shape of every step of"
+          + " an eval forward pass (traced on zeros of [1, inputShape]) and the worst-case accumulator width of"
+          + " every compute layer: ceil(log2(fan_in * max|input int| * max|weight int|)) + 1, with"
+          + " max|input int| = 2^b - 1 for unsigned and 2^(b-1) for signed b-bit inputs (unknown for float inputs)."
+    },
     footer = {"", "Example:", "  qnn4j inspect --model QuantWeightActBiasLeNet"})
 final class InspectCommand extends ModelCommand {
-  @Option(names = "--checkpoint", paramLabel = "C.safetensors", description = "Also show the scales of this checkpoint.")
+  @Option(
+      names = "--checkpoint",
+      paramLabel = "C.safetensors",
+      description = "Also show the scales of this checkpoint.")
   Path checkpoint;
 
-  @Option(names = "--weights", paramLabel = "W.pth|W.safetensors", description = "Or of these float/Brevitas weights.")
+  @Option(
+      names = "--weights",
+      paramLabel = "W.pth|W.safetensors",
+      description = "Or of these float/Brevitas weights.")
   Path weights;
 
   /** One compute layer's worst-case accumulator. */
-  record Accumulator(String layer, long fanIn, String input, long maxAbsIn, String weight, long maxAbsWeight, int bits) {
+  record Accumulator(
+      String layer,
+      long fanIn,
+      String input,
+      long maxAbsIn,
+      String weight,
+      long maxAbsWeight,
+      int bits) {
     boolean known() {
       return bits > 0;
     }
@@ -54,33 +70,65 @@ final class InspectCommand extends ModelCommand {
     Tensor input = Tensor.zeros(shape);
     List<TraceEvent> events = Predictions.noGrad(() -> Tracer.trace(() -> model.forward(input)));
 
-    out().println(model.modelName() + " (" + model.getClass().getName() + "), input " + Arrays.toString(shape)
-        + ", " + model.parameters().stream().filter(p -> !p.name().contains("_quant.")).mapToLong(Tensor::numel).sum()
-        + " weights and biases");
-    out().println("Training step: " + (model.compiledStep().isPresent()
-        ? "compiled (generated forward and backward pass)"
-        : "autograd tape (no compiled step; the javac note of the model says why)"));
+    out()
+        .println(
+            model.modelName()
+                + " ("
+                + model.getClass().getName()
+                + "), input "
+                + Arrays.toString(shape)
+                + ", "
+                + model.parameters().stream()
+                    .filter(p -> !p.name().contains("_quant."))
+                    .mapToLong(Tensor::numel)
+                    .sum()
+                + " weights and biases");
+    out()
+        .println(
+            "Training step: "
+                + (model.compiledStep().isPresent()
+                    ? "compiled (generated forward and backward pass)"
+                    : "autograd tape (no compiled step; the javac note of the model says why)"));
     out().println();
     out().println("Module tree");
     out().println(model);
     out().println();
-    out().println("Quantizers" + (checkpoint != null || weights != null ? " (scales in eval mode)" : ""));
+    out()
+        .println(
+            "Quantizers" + (checkpoint != null || weights != null ? " (scales in eval mode)" : ""));
     Quantizers.configTable(model, checkpoint != null || weights != null).print(out());
     out().println();
     out().println("Layer outputs (eval forward on zeros " + Arrays.toString(shape) + ")");
     SummaryTable steps = new SummaryTable("#", "step", "output shape", "output");
     int i = 1;
     for (TraceEvent e : events) {
-      steps.addRow(i++, stepName(e), Arrays.toString(e.output().shape()), Quantizers.describe(e.output()));
+      steps.addRow(
+          i++, stepName(e), Arrays.toString(e.output().shape()), Quantizers.describe(e.output()));
     }
     steps.print(out());
     out().println();
-    out().println("Accumulators (worst case: ceil(log2(fan_in * max|input| * max|weight|)) + 1 bits)");
-    SummaryTable acc = new SummaryTable("layer", "fan-in", "input", "max|input|", "weight", "max|weight|",
-        "accumulator bits", "fits int32");
+    out()
+        .println(
+            "Accumulators (worst case: ceil(log2(fan_in * max|input| * max|weight|)) + 1 bits)");
+    SummaryTable acc =
+        new SummaryTable(
+            "layer",
+            "fan-in",
+            "input",
+            "max|input|",
+            "weight",
+            "max|weight|",
+            "accumulator bits",
+            "fits int32");
     for (Accumulator a : accumulators(events)) {
-      acc.addRow(a.layer(), a.fanIn(), a.input(), a.maxAbsIn() > 0 ? a.maxAbsIn() : "-", a.weight(),
-          a.maxAbsWeight() > 0 ? a.maxAbsWeight() : "-", a.known() ? a.bits() : "unknown",
+      acc.addRow(
+          a.layer(),
+          a.fanIn(),
+          a.input(),
+          a.maxAbsIn() > 0 ? a.maxAbsIn() : "-",
+          a.weight(),
+          a.maxAbsWeight() > 0 ? a.maxAbsWeight() : "-",
+          a.known() ? a.bits() : "unknown",
           a.known() ? (a.bits() <= 32 ? "yes" : "NO") : "-");
     }
     acc.print(out());
@@ -121,12 +169,23 @@ final class InspectCommand extends ModelCommand {
     } else if (!e.inputs().isEmpty() && e.inputs().get(0) instanceof QuantTensor q) {
       in = new IntRange(q.bitWidth(), q.signed(), false);
     }
-    IntRange w = quant != null && quant.weightQuantizer() != null ? quant.weightQuantizer().config().range() : null;
+    IntRange w =
+        quant != null && quant.weightQuantizer() != null
+            ? quant.weightQuantizer().config().range()
+            : null;
     String input = in == null ? "float" : (in.signed() ? "int" : "uint") + in.bitWidth();
     String weight = w == null ? "float" : "int" + w.bitWidth();
-    int bits = in == null || w == null || in.maxAbs() == 0 || w.maxAbs() == 0 ? -1
-        : Accumulators.requiredBits(fanIn, in, w);
-    return new Accumulator(layer.name(), fanIn, input, in == null ? -1 : in.maxAbs(), weight,
-        w == null ? -1 : w.maxAbs(), bits);
+    int bits =
+        in == null || w == null || in.maxAbs() == 0 || w.maxAbs() == 0
+            ? -1
+            : Accumulators.requiredBits(fanIn, in, w);
+    return new Accumulator(
+        layer.name(),
+        fanIn,
+        input,
+        in == null ? -1 : in.maxAbs(),
+        weight,
+        w == null ? -1 : w.maxAbs(),
+        bits);
   }
 }

@@ -58,7 +58,9 @@ final class Models {
     } catch (ServiceConfigurationError e) {
       throw new CliException("cannot load the models of the class path: " + e.getMessage(), e);
     }
-    out.sort(Comparator.comparing(ModelFactory::modelName).thenComparing(ModelFactory::declaringClassName));
+    out.sort(
+        Comparator.comparing(ModelFactory::modelName)
+            .thenComparing(ModelFactory::declaringClassName));
     return out;
   }
 
@@ -78,22 +80,40 @@ final class Models {
       return matches.get(0);
     }
     if (matches.isEmpty()) {
-      String known = all.isEmpty() ? "none" : all.stream().map(ModelFactory::modelName)
-          .collect(Collectors.toCollection(TreeSet::new)).stream().collect(Collectors.joining(", "));
-      throw new CliException("unknown model '" + name + "'; known models: " + known
-          + " (add a jar of your own models with --classpath)");
+      String known =
+          all.isEmpty()
+              ? "none"
+              : all.stream()
+                  .map(ModelFactory::modelName)
+                  .collect(Collectors.toCollection(TreeSet::new))
+                  .stream()
+                  .collect(Collectors.joining(", "));
+      throw new CliException(
+          "unknown model '"
+              + name
+              + "'; known models: "
+              + known
+              + " (add a jar of your own models with --classpath)");
     }
-    throw new CliException("model name '" + name + "' is ambiguous: "
-        + matches.stream().map(ModelFactory::declaringClassName).collect(Collectors.joining(", "))
-        + "; use the fully qualified name");
+    throw new CliException(
+        "model name '"
+            + name
+            + "' is ambiguous: "
+            + matches.stream()
+                .map(ModelFactory::declaringClassName)
+                .collect(Collectors.joining(", "))
+            + "; use the fully qualified name");
   }
 
   private static boolean matches(ModelFactory f, String name) {
     String fqcn = f.declaringClassName();
     String simple = fqcn.substring(fqcn.lastIndexOf('.') + 1);
     String pkg = fqcn.lastIndexOf('.') < 0 ? "" : fqcn.substring(0, fqcn.lastIndexOf('.') + 1);
-    return name.equals(f.modelName()) || name.equals(fqcn) || name.equals(simple)
-        || name.equals("QuantModel_" + simple) || name.equals(pkg + "QuantModel_" + simple);
+    return name.equals(f.modelName())
+        || name.equals(fqcn)
+        || name.equals(simple)
+        || name.equals("QuantModel_" + simple)
+        || name.equals(pkg + "QuantModel_" + simple);
   }
 
   /** Creates the model; a factory that throws is reported as an error of the user's model. */
@@ -101,8 +121,8 @@ final class Models {
     try {
       return f.create();
     } catch (RuntimeException | LinkageError e) {
-      throw new CliException("cannot create model " + f.modelName() + " (" + f.declaringClassName() + "): "
-          + e, e);
+      throw new CliException(
+          "cannot create model " + f.modelName() + " (" + f.declaringClassName() + "): " + e, e);
     }
   }
 
@@ -110,8 +130,10 @@ final class Models {
   static long[] inputShape(Model model) {
     long[] shape = model.inputShape();
     if (shape.length == 0) {
-      throw new CliException(model.modelName() + " declares no input shape; declare it with"
-          + " @QuantModel(inputShape = {C, H, W})");
+      throw new CliException(
+          model.modelName()
+              + " declares no input shape; declare it with"
+              + " @QuantModel(inputShape = {C, H, W})");
     }
     return shape;
   }
@@ -141,8 +163,11 @@ final class Models {
       }
     }
     if (y.rank() != 2) {
-      throw new CliException(model.modelName() + " outputs shape " + Arrays.toString(y.shape())
-          + " for one image; the command line needs a classifier with logits [N, classes]");
+      throw new CliException(
+          model.modelName()
+              + " outputs shape "
+              + Arrays.toString(y.shape())
+              + " for one image; the command line needs a classifier with logits [N, classes]");
     }
     return (int) y.size(1);
   }

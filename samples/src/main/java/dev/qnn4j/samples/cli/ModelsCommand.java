@@ -5,7 +5,9 @@ import dev.qnn4j.runtime.nn.ModelFactory;
 import java.util.Arrays;
 import picocli.CommandLine.Command;
 
-@Command(name = "models", description = "Lists the models on the class path (and in --classpath jars).",
+@Command(
+    name = "models",
+    description = "Lists the models on the class path (and in --classpath jars).",
     footer = {"", "Example:", "  qnn4j models --classpath my-models.jar"})
 final class ModelsCommand extends BaseCommand {
   @Override

@@ -9,22 +9,39 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "predict", sortOptions = false,
-    description = "Eval-mode logits of a model for the images of an .npy file, written as float32 [N, classes].",
-    footer = {"", "Example:",
-        "  qnn4j predict --model QuantWeightActBiasLeNet --checkpoint lenet.safetensors --input x.npy --output logits.npy"})
+@Command(
+    name = "predict",
+    sortOptions = false,
+    description =
+        "Eval-mode logits of a model for the images of an .npy file, written as float32 [N, classes].",
+    footer = {
+      "",
+      "Example:",
+      "  qnn4j predict --model QuantWeightActBiasLeNet --checkpoint lenet.safetensors --input x.npy --output logits.npy"
+    })
 final class PredictCommand extends ModelCommand {
-  @Mixin
-  WeightsOptions params;
+  @Mixin WeightsOptions params;
 
-  @Option(names = "--input", required = true, paramLabel = "X.npy",
-      description = "Images: float32 [N, C, H, W] with [C, H, W] the model's input shape, preprocessed as in training.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "X.npy",
+      description =
+          "Images: float32 [N, C, H, W] with [C, H, W] the model's input shape, preprocessed as in training.")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "Y.npy", description = "The logits, float32 [N, classes] (written atomically).")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "Y.npy",
+      description = "The logits, float32 [N, classes] (written atomically).")
   Path output;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256", description = "Batch size (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "256",
+      description = "Batch size (default ${DEFAULT-VALUE}).")
   int batchSize;
 
   @Override
@@ -38,11 +55,24 @@ final class PredictCommand extends ModelCommand {
     int classes = Models.outputClasses(model);
     long n = x.shape()[0];
     float[] images = x.floats();
-    Inputs.requireFinite(input.toString(), "--input", images, (int) (images.length / n), 0, batchSize,
+    Inputs.requireFinite(
+        input.toString(),
+        "--input",
+        images,
+        (int) (images.length / n),
+        0,
+        batchSize,
         (int) ((n + batchSize - 1) / batchSize));
     float[] logits = Predictions.logits(model, images, n, batchSize, classes);
     Npy.write(output, ArrayData.ofFloats(logits, n, classes));
-    out().printf(Locale.ROOT, "%s: float32 [%d, %d] logits of %s (eval mode)%n", output, n, classes, model.modelName());
+    out()
+        .printf(
+            Locale.ROOT,
+            "%s: float32 [%d, %d] logits of %s (eval mode)%n",
+            output,
+            n,
+            classes,
+            model.modelName());
     return Qnn4jCli.OK;
   }
 }

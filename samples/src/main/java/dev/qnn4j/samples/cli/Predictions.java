@@ -10,8 +10,8 @@ final class Predictions {
   private Predictions() {}
 
   /**
-   * The logits {@code [N, classes]} of {@code images} ({@code [N, inputShape...]}, row-major) in eval
-   * mode without gradients, {@code batchSize} images at a time. Restores the model's mode.
+   * The logits {@code [N, classes]} of {@code images} ({@code [N, inputShape...]}, row-major) in
+   * eval mode without gradients, {@code batchSize} images at a time. Restores the model's mode.
    */
   static float[] logits(Model model, float[] images, long n, int batchSize, int classes) {
     long[] in = Models.inputShape(model);
@@ -30,8 +30,12 @@ final class Predictions {
         Tensor y = model.forward(Tensor.of(batch, Models.batchShape(model, b)));
         float[] v = y.toFloatArray();
         if (v.length != b * classes) {
-          throw new IllegalStateException(model.modelName() + " returned shape " + Arrays.toString(y.shape())
-              + " for a batch of " + b);
+          throw new IllegalStateException(
+              model.modelName()
+                  + " returned shape "
+                  + Arrays.toString(y.shape())
+                  + " for a batch of "
+                  + b);
         }
         System.arraycopy(v, 0, out, start * classes, v.length);
       }

@@ -23,6 +23,7 @@ import java.util.Locale;
  */
 final class ProgressBar implements TrainingListener {
   private static final int BAR_WIDTH = 20;
+
   /** Redrawing more often than this only costs time; the eye cannot follow it. */
   private static final long REDRAW_NANOS = 100_000_000L;
 
@@ -108,17 +109,36 @@ final class ProgressBar implements TrainingListener {
     }
     bar.append(']');
     int digits = Integer.toString(total).length();
-    return String.format(Locale.ROOT, "epoch %d/%d %s %" + digits + "d/%d  %.0f img/s  loss %.4f",
-        m.epoch(), m.epochs(), bar, m.batch(), total, m.imagesPerSecond(), m.runningLoss());
+    return String.format(
+        Locale.ROOT,
+        "epoch %d/%d %s %" + digits + "d/%d  %.0f img/s  loss %.4f",
+        m.epoch(),
+        m.epochs(),
+        bar,
+        m.batch(),
+        total,
+        m.imagesPerSecond(),
+        m.runningLoss());
   }
 
   /** The end-of-epoch line. */
   static String summary(EpochMetrics m) {
-    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train acc %.2f%%",
-        m.epoch(), m.epochs(), m.trainLoss(), 100 * m.trainAccuracy()));
+    StringBuilder sb =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "epoch %d/%d done: train loss %.4f, train acc %.2f%%",
+                m.epoch(),
+                m.epochs(),
+                m.trainLoss(),
+                100 * m.trainAccuracy()));
     if (m.test() != null) {
-      sb.append(String.format(Locale.ROOT, ", test acc %.2f%%, test loss %.4f", 100 * m.test().accuracy(),
-          m.test().loss()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              ", test acc %.2f%%, test loss %.4f",
+              100 * m.test().accuracy(),
+              m.test().loss()));
     }
     return sb.append(String.format(Locale.ROOT, " (%.1f s)", m.seconds())).toString();
   }

@@ -38,28 +38,33 @@ import picocli.CommandLine.Spec;
     scope = ScopeType.INHERIT,
     usageHelpAutoWidth = true,
     versionProvider = Qnn4jCli.Version.class,
-    description = "Quantization-aware training, post-training quantization and ONNX export of qnn4j"
-        + " models (numerically matching Brevitas 0.11).",
+    description =
+        "Quantization-aware training, post-training quantization and ONNX export of qnn4j"
+            + " models (numerically matching Brevitas 0.11).",
     subcommands = {
-        DemoCommand.class, TrainCommand.class, CalibrateCommand.class, EvalCommand.class,
-        PredictCommand.class, ExportCommand.class, InspectCommand.class, BenchCommand.class,
-        ModelsCommand.class, HelpCommand.class},
-    footer = {"",
-        "Exit codes: 0 success, 1 internal error, 2 bad input or usage, 3 training diverged or an"
-            + " export failed its ONNX Runtime self-check.",
-        "Run 'qnn4j COMMAND --help' for a command's options."})
+      DemoCommand.class, TrainCommand.class, CalibrateCommand.class, EvalCommand.class,
+      PredictCommand.class, ExportCommand.class, InspectCommand.class, BenchCommand.class,
+      ModelsCommand.class, HelpCommand.class
+    },
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 internal error, 2 bad input or usage, 3 training diverged or an"
+          + " export failed its ONNX Runtime self-check.",
+      "Run 'qnn4j COMMAND --help' for a command's options."
+    })
 public final class Qnn4jCli implements Callable<Integer> {
   public static final int OK = 0;
   public static final int INTERNAL_ERROR = 1;
   public static final int BAD_INPUT = 2;
   public static final int FAILED = 3;
 
-  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
       description = "On an error, also print the stack trace.")
   boolean verbose;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   final PrintStream out;
   final PrintStream err;
@@ -71,8 +76,9 @@ public final class Qnn4jCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    err.println("qnn4j: missing command; one of: demo, train, calibrate, eval, predict, export, inspect,"
-        + " bench, models (see qnn4j --help)");
+    err.println(
+        "qnn4j: missing command; one of: demo, train, calibrate, eval, predict, export, inspect,"
+            + " bench, models (see qnn4j --help)");
     return BAD_INPUT;
   }
 
@@ -89,8 +95,9 @@ public final class Qnn4jCli implements Callable<Integer> {
     cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler(Qnn4jCli::usageError);
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) ->
-        cli.report(e, cli.verbose || verboseRequested(parseResult)));
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) ->
+            cli.report(e, cli.verbose || verboseRequested(parseResult)));
     try {
       return cl.execute(args);
     } catch (Throwable t) {
@@ -109,7 +116,8 @@ public final class Qnn4jCli implements Callable<Integer> {
     PrintWriter err = cl.getErr();
     Throwable cause = e.getCause();
     String message = cause instanceof CliException ? cause.getMessage() : e.getMessage();
-    if (e instanceof CommandLine.MissingParameterException && !cl.getUnmatchedArguments().isEmpty()) {
+    if (e instanceof CommandLine.MissingParameterException
+        && !cl.getUnmatchedArguments().isEmpty()) {
       // An unknown option is the real mistake; the missing one is often its misspelling.
       message = "Unknown option: '" + cl.getUnmatchedArguments().get(0) + "'";
     }
@@ -128,7 +136,9 @@ public final class Qnn4jCli implements Callable<Integer> {
     return false;
   }
 
-  /** Prints one line for {@code e} (and its stack trace if {@code verbose}); returns the exit code. */
+  /**
+   * Prints one line for {@code e} (and its stack trace if {@code verbose}); returns the exit code.
+   */
   int report(Throwable e, boolean verbose) {
     Throwable t = e;
     while ((t instanceof UncheckedIOException || t instanceof CommandLine.ExecutionException)
@@ -163,12 +173,18 @@ public final class Qnn4jCli implements Callable<Integer> {
       message = t.getMessage();
     } else if (t instanceof OutOfMemoryError) {
       code = INTERNAL_ERROR;
-      message = "out of memory (" + t.getMessage() + "); give Java more heap, e.g. QNN4J_JAVA_OPTS=-Xmx8g"
-          + (verbose ? "" : " (rerun with --verbose for the stack trace)");
+      message =
+          "out of memory ("
+              + t.getMessage()
+              + "); give Java more heap, e.g. QNN4J_JAVA_OPTS=-Xmx8g"
+              + (verbose ? "" : " (rerun with --verbose for the stack trace)");
     } else {
       code = INTERNAL_ERROR;
-      message = "internal error: " + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage())
-          + (verbose ? "" : " (rerun with --verbose for the stack trace)");
+      message =
+          "internal error: "
+              + t.getClass().getName()
+              + (t.getMessage() == null ? "" : ": " + t.getMessage())
+              + (verbose ? "" : " (rerun with --verbose for the stack trace)");
     }
     err.println("qnn4j: " + oneLine(message));
     if (verbose) {

@@ -45,10 +45,14 @@ final class Quantizers {
     return out;
   }
 
-  /** The table of every quantizer's configuration; with {@code scales}, also the current eval scales. */
+  /**
+   * The table of every quantizer's configuration; with {@code scales}, also the current eval
+   * scales.
+   */
   static SummaryTable configTable(Model model, boolean scales) {
-    List<String> headers = new ArrayList<>(List.of("layer", "quantizer", "bits", "signed", "narrow", "per-channel",
-        "scaling"));
+    List<String> headers =
+        new ArrayList<>(
+            List.of("layer", "quantizer", "bits", "signed", "narrow", "per-channel", "scaling"));
     if (scales) {
       headers.add("scale");
     }
@@ -69,16 +73,38 @@ final class Quantizers {
             Tensor s = w.weightQuantizer().scale(w.weight());
             scale = s.numel() == 1 ? sci(s.item()) : s.numel() + " values";
           }
-          t.addRow(row(scales, m.name(), "weight", new String[] {Integer.toString(c.bitWidth()), "yes",
-              yesNo(c.narrowRange()), yesNo(c.perChannel()),
-              restriction(c.restriction()) + ", absmax of the weights" + (c.perChannel() ? " per output channel" : ""),
-              scale}));
+          t.addRow(
+              row(
+                  scales,
+                  m.name(),
+                  "weight",
+                  new String[] {
+                    Integer.toString(c.bitWidth()),
+                    "yes",
+                    yesNo(c.narrowRange()),
+                    yesNo(c.perChannel()),
+                    restriction(c.restriction())
+                        + ", absmax of the weights"
+                        + (c.perChannel() ? " per output channel" : ""),
+                    scale
+                  }));
         } else {
           t.addRow(row(scales, m.name(), "weight", new String[] {"float", "-", "-", "-", "-", ""}));
         }
         if (w.biasQuantizer() != null) {
-          t.addRow(row(scales, m.name(), "bias", new String[] {Integer.toString(w.biasQuantizer().config().bitWidth()),
-              "yes", "no", "-", "input scale x weight scale", ""}));
+          t.addRow(
+              row(
+                  scales,
+                  m.name(),
+                  "bias",
+                  new String[] {
+                    Integer.toString(w.biasQuantizer().config().bitWidth()),
+                    "yes",
+                    "no",
+                    "-",
+                    "input scale x weight scale",
+                    ""
+                  }));
         }
         if (w.outputQuantizer() != null) {
           t.addRow(row(scales, m.name(), "output", act(w.outputQuantizer(), scales)));
@@ -105,18 +131,32 @@ final class Quantizers {
 
   private static String[] act(ActQuantizer q, boolean scales) {
     ActQuantConfig c = q.config();
-    String scaling = restriction(c.restriction()) + ", percentile " + trim(c.percentile()) + " of |x| over "
-        + c.collectStatsSteps() + " training steps, then learned";
-    return new String[] {Integer.toString(c.bitWidth()), yesNo(c.signed()), yesNo(c.narrowRange()), "no", scaling,
-        scales ? sci(q.evalScale().item()) : ""};
+    String scaling =
+        restriction(c.restriction())
+            + ", percentile "
+            + trim(c.percentile())
+            + " of |x| over "
+            + c.collectStatsSteps()
+            + " training steps, then learned";
+    return new String[] {
+      Integer.toString(c.bitWidth()),
+      yesNo(c.signed()),
+      yesNo(c.narrowRange()),
+      "no",
+      scaling,
+      scales ? sci(q.evalScale().item()) : ""
+    };
   }
 
   /** Prints "activation scales: quant_inp 0.5142, relu1 0.1716, ..." (eval mode). */
   static void printActivationScales(Model model, PrintStream out) {
     List<String> parts = new ArrayList<>();
     for (Act a : activations(model)) {
-      parts.add(a.layer() + (a.role().equals("act") ? "" : "." + a.role()) + " "
-          + String.format(Locale.ROOT, "%.6g", a.quantizer().evalScale().item()));
+      parts.add(
+          a.layer()
+              + (a.role().equals("act") ? "" : "." + a.role())
+              + " "
+              + String.format(Locale.ROOT, "%.6g", a.quantizer().evalScale().item()));
     }
     if (!parts.isEmpty()) {
       out.println("activation scales: " + String.join(", ", parts));
@@ -125,7 +165,10 @@ final class Quantizers {
 
   static String describe(Tensor t) {
     if (t instanceof QuantTensor q) {
-      return (q.signed() ? "int" : "uint") + q.bitWidth() + (q.perTensor() ? "" : " per-channel") + " QuantTensor";
+      return (q.signed() ? "int" : "uint")
+          + q.bitWidth()
+          + (q.perTensor() ? "" : " per-channel")
+          + " QuantTensor";
     }
     return "float";
   }

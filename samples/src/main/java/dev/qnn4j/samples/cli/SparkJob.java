@@ -14,8 +14,9 @@ import java.io.UncheckedIOException;
  * spark-submit}; nothing here refers to Spark's own classes.
  */
 final class SparkJob {
-  static final String HELP = "Run on Apache Spark: local[N] in this JVM, or a cluster's master URL (spark://HOST:7077);"
-      + " see docs/spark.md.";
+  static final String HELP =
+      "Run on Apache Spark: local[N] in this JVM, or a cluster's master URL (spark://HOST:7077);"
+          + " see docs/spark.md.";
 
   private SparkJob() {}
 
@@ -25,13 +26,17 @@ final class SparkJob {
   }
 
   /** Starts a session on {@code master}, runs {@code work}, stops the session. */
-  static <T> T run(String master, int partitions, java.io.PrintStream out, Work<T> work) throws Exception {
+  static <T> T run(String master, int partitions, java.io.PrintStream out, Work<T> work)
+      throws Exception {
     Cluster cluster;
     try {
       cluster = Cluster.connect(master, partitions);
     } catch (NoClassDefFoundError e) {
-      throw new CliException("--spark needs Apache Spark on the class path: run through ./qnn4j (which adds it) or"
-          + " spark-submit (missing " + e.getMessage() + ")");
+      throw new CliException(
+          "--spark needs Apache Spark on the class path: run through ./qnn4j (which adds it) or"
+              + " spark-submit (missing "
+              + e.getMessage()
+              + ")");
     } catch (SparkJobException e) {
       throw new CliException(e.getMessage(), e);
     }
@@ -49,11 +54,16 @@ final class SparkJob {
    */
   static DataSource data(String spec, boolean test, int limit) {
     return () -> {
-      DataSpec.Loaded loaded = DataSpec.parse(spec).load(test ? DataSpec.Split.TEST : DataSpec.Split.TRAIN,
-          test ? 0 : limit, test ? limit : 0);
+      DataSpec.Loaded loaded =
+          DataSpec.parse(spec)
+              .load(
+                  test ? DataSpec.Split.TEST : DataSpec.Split.TRAIN,
+                  test ? 0 : limit,
+                  test ? limit : 0);
       Dataset d = test ? loaded.test() : loaded.train();
       if (d == null) {
-        throw new UncheckedIOException(new IOException(spec + ": no " + (test ? "test" : "training") + " split"));
+        throw new UncheckedIOException(
+            new IOException(spec + ": no " + (test ? "test" : "training") + " split"));
       }
       return d;
     };

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * </pre>
  */
 final class SummaryTable {
-  private static final Pattern NUMERIC = Pattern.compile("[-+]?[0-9][0-9.,]*(e[-+]?[0-9]+)?%?|-|n/a");
+  private static final Pattern NUMERIC =
+      Pattern.compile("[-+]?[0-9][0-9.,]*(e[-+]?[0-9]+)?%?|-|n/a");
 
   private final List<String> headers;
   private final List<List<String>> rows = new ArrayList<>();
@@ -33,7 +34,8 @@ final class SummaryTable {
   /** Appends a row; each cell is shown with {@link String#valueOf(Object)}. */
   public SummaryTable addRow(Object... cells) {
     if (cells.length != headers.size()) {
-      throw new IllegalArgumentException("a row of this table needs " + headers.size() + " cells, got " + cells.length);
+      throw new IllegalArgumentException(
+          "a row of this table needs " + headers.size() + " cells, got " + cells.length);
     }
     List<String> row = new ArrayList<>();
     for (Object c : cells) {
@@ -74,7 +76,8 @@ final class SummaryTable {
     out.flush();
   }
 
-  private static void appendRow(StringBuilder sb, List<String> cells, int[] width, boolean[] right) {
+  private static void appendRow(
+      StringBuilder sb, List<String> cells, int[] width, boolean[] right) {
     StringBuilder line = new StringBuilder();
     for (int c = 0; c < cells.size(); c++) {
       String cell = cells.get(c);
@@ -87,12 +90,23 @@ final class SummaryTable {
     sb.append(line.toString().stripTrailing()).append('\n');
   }
 
-  /** One row per epoch: epoch, train loss/accuracy, test loss/accuracy ("-" without a test set), time. */
+  /**
+   * One row per epoch: epoch, train loss/accuracy, test loss/accuracy ("-" without a test set),
+   * time.
+   */
   public static SummaryTable ofEpochs(List<TrainingHistory.EpochResult> epochs) {
-    SummaryTable t = new SummaryTable("epoch", "step", "train loss", "train acc", "test loss", "test acc", "time (s)");
+    SummaryTable t =
+        new SummaryTable(
+            "epoch", "step", "train loss", "train acc", "test loss", "test acc", "time (s)");
     for (TrainingHistory.EpochResult e : epochs) {
-      t.addRow(e.epoch(), e.step(), fixed(e.trainLoss(), 4), percent(e.trainAccuracy()), fixed(e.testLoss(), 4),
-          percent(e.testAccuracy()), fixed(e.seconds(), 1));
+      t.addRow(
+          e.epoch(),
+          e.step(),
+          fixed(e.trainLoss(), 4),
+          percent(e.trainAccuracy()),
+          fixed(e.testLoss(), 4),
+          percent(e.testAccuracy()),
+          fixed(e.seconds(), 1));
     }
     return t;
   }

@@ -22,111 +22,195 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "train", sortOptions = false,
+@Command(
+    name = "train",
+    sortOptions = false,
     description = {
-        "Quantization-aware training: from scratch (parameters initialised from --seed), fine-tuning from"
-            + " float weights (--init-weights) or PTQ followed by QAT (--init-checkpoint of a calibrated model).",
-        "After each epoch the model is evaluated on the test split and --out is written (atomically);"
-            + " --resume continues from --out exactly as an uninterrupted run would (bit-identical)."},
-    footer = {"", "Example:",
-        "  qnn4j train --model QuantWeightActBiasLeNet --data fashion-mnist --epochs 5 --out lenet.safetensors"})
+      "Quantization-aware training: from scratch (parameters initialised from --seed), fine-tuning from"
+          + " float weights (--init-weights) or PTQ followed by QAT (--init-checkpoint of a calibrated model).",
+      "After each epoch the model is evaluated on the test split and --out is written (atomically);"
+          + " --resume continues from --out exactly as an uninterrupted run would (bit-identical)."
+    },
+    footer = {
+      "",
+      "Example:",
+      "  qnn4j train --model QuantWeightActBiasLeNet --data fashion-mnist --epochs 5 --out lenet.safetensors"
+    })
 final class TrainCommand extends ModelCommand {
   enum OptimizerKind {
-    adam, sgd
+    adam,
+    sgd
   }
 
-  @Option(names = "--data", paramLabel = "DATA", defaultValue = "fashion-mnist",
+  @Option(
+      names = "--data",
+      paramLabel = "DATA",
+      defaultValue = "fashion-mnist",
       description = "Training data: " + DataSpec.HELP + ". Default: ${DEFAULT-VALUE}.")
   String data;
 
-  @Option(names = "--epochs", paramLabel = "N", defaultValue = "1", description = "Epochs in total (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--epochs",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Epochs in total (default ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Training batch size (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "64",
+      description = "Training batch size (default ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--lr", paramLabel = "F", defaultValue = "1e-3", description = "Learning rate (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lr",
+      paramLabel = "F",
+      defaultValue = "1e-3",
+      description = "Learning rate (default ${DEFAULT-VALUE}).")
   float lr;
 
-  @Option(names = "--optimizer", paramLabel = "adam|sgd", defaultValue = "adam",
+  @Option(
+      names = "--optimizer",
+      paramLabel = "adam|sgd",
+      defaultValue = "adam",
       description = "Optimizer (default ${DEFAULT-VALUE}); Adam has betas (0.9, 0.999), eps 1e-8.")
   OptimizerKind optimizer;
 
   @Option(names = "--momentum", paramLabel = "F", description = "SGD momentum (default 0).")
   Float momentum;
 
-  @Option(names = "--weight-decay", paramLabel = "F", defaultValue = "0", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--weight-decay",
+      paramLabel = "F",
+      defaultValue = "0",
+      description = "L2 weight decay (default ${DEFAULT-VALUE}).")
   float weightDecay;
 
-  @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Seed of parameter initialisation and shuffling (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--no-shuffle", description = "Visit the training examples in order (default: a seeded shuffle per epoch).")
+  @Option(
+      names = "--no-shuffle",
+      description = "Visit the training examples in order (default: a seeded shuffle per epoch).")
   boolean noShuffle;
 
-  @Option(names = "--init-weights", paramLabel = "W.pth|W.safetensors",
-      description = "Start from float or Brevitas weights (a PyTorch state dict: torch.save .pth or safetensors; or a float model's qnn4j checkpoint).")
+  @Option(
+      names = "--init-weights",
+      paramLabel = "W.pth|W.safetensors",
+      description =
+          "Start from float or Brevitas weights (a PyTorch state dict: torch.save .pth or safetensors; or a float model's qnn4j checkpoint).")
   Path initWeights;
 
-  @Option(names = "--init-checkpoint", paramLabel = "C.safetensors",
-      description = "Start from a qnn4j checkpoint of this model, e.g. from 'qnn4j calibrate' (PTQ then QAT);"
-          + " its optimizer state and position are not used.")
+  @Option(
+      names = "--init-checkpoint",
+      paramLabel = "C.safetensors",
+      description =
+          "Start from a qnn4j checkpoint of this model, e.g. from 'qnn4j calibrate' (PTQ then QAT);"
+              + " its optimizer state and position are not used.")
   Path initCheckpoint;
 
-  @Option(names = "--metrics", paramLabel = "FILE.jsonl",
-      description = "Write one JSON line per optimizer step (step, loss, ...) and per epoch (test accuracy, ...).")
+  @Option(
+      names = "--metrics",
+      paramLabel = "FILE.jsonl",
+      description =
+          "Write one JSON line per optimizer step (step, loss, ...) and per epoch (test accuracy, ...).")
   Path metrics;
 
-  @Option(names = "--resume", description = "Continue from --out if it exists (model, optimizer, position);"
-      + " --metrics is appended to.")
+  @Option(
+      names = "--resume",
+      description =
+          "Continue from --out if it exists (model, optimizer, position);"
+              + " --metrics is appended to.")
   boolean resume;
 
-  @Option(names = "--out", required = true, paramLabel = "C.safetensors",
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "C.safetensors",
       description = "The checkpoint, written after each epoch.")
   Path outFile;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
-      description = "Also write --out every N optimizer steps, mid-epoch included (resumable; the result is"
-          + " unchanged); 0 = after each epoch only (default).")
+  @Option(
+      names = "--checkpoint-every",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Also write --out every N optimizer steps, mid-epoch included (resumable; the result is"
+              + " unchanged); 0 = after each epoch only (default).")
   long checkpointEvery;
 
-  @Option(names = "--eval-batch-size", paramLabel = "N", defaultValue = "256",
+  @Option(
+      names = "--eval-batch-size",
+      paramLabel = "N",
+      defaultValue = "256",
       description = "Batch size of the evaluation after each epoch (default ${DEFAULT-VALUE}).")
   int evalBatchSize;
 
-  @Option(names = "--max-steps", paramLabel = "N", defaultValue = "0",
-      description = "Stop after N optimizer steps in total, even mid-epoch (saved there, resumable); 0 = no limit.")
+  @Option(
+      names = "--max-steps",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Stop after N optimizer steps in total, even mid-epoch (saved there, resumable); 0 = no limit.")
   long maxSteps;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Use only the first N training examples (0 = all), e.g. for a quick run.")
   int limit;
 
-  @Option(names = "--test-limit", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--test-limit",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Evaluate on only the first N test examples (0 = all).")
   int testLimit;
 
-  @Option(names = "--curve", paramLabel = "FILE.png", description = "Also plot the training curves to a PNG.")
+  @Option(
+      names = "--curve",
+      paramLabel = "FILE.png",
+      description = "Also plot the training curves to a PNG.")
   Path curve;
 
-  @Option(names = "--spark", paramLabel = "MASTER", description = SparkJob.HELP
-      + " Synchronous data-parallel: each step's batch is cut into one shard per partition.")
+  @Option(
+      names = "--spark",
+      paramLabel = "MASTER",
+      description =
+          SparkJob.HELP
+              + " Synchronous data-parallel: each step's batch is cut into one shard per partition.")
   String spark;
 
-  @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "With --spark: shards (tasks) per step (default: Spark's default parallelism).")
   int partitions;
 
-  @Option(names = "--average-every", paramLabel = "K", defaultValue = "0",
-      description = "With --spark: periodic parameter averaging instead of synchronous steps; each partition takes K"
-          + " local steps on its shards, then parameters and optimizer state are averaged (fewer Spark jobs,"
-          + " different numbers; docs/spark.md). 0 = synchronous (default).")
+  @Option(
+      names = "--average-every",
+      paramLabel = "K",
+      defaultValue = "0",
+      description =
+          "With --spark: periodic parameter averaging instead of synchronous steps; each partition takes K"
+              + " local steps on its shards, then parameters and optimizer state are averaged (fewer Spark jobs,"
+              + " different numbers; docs/spark.md). 0 = synchronous (default).")
   int averageEvery;
 
-  @Option(names = "--calibrate-batches", paramLabel = "N", defaultValue = "16",
-      description = "With --spark, for a model not yet calibrated: calibrate on the first N training batches"
-          + " before QAT (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--calibrate-batches",
+      paramLabel = "N",
+      defaultValue = "16",
+      description =
+          "With --spark, for a model not yet calibrated: calibrate on the first N training batches"
+              + " before QAT (default ${DEFAULT-VALUE}).")
   int calibrateBatches;
 
   @Override
@@ -191,57 +275,104 @@ final class TrainCommand extends ModelCommand {
     } else if (initCheckpoint != null) {
       Inputs.loadCheckpoint(initCheckpoint, model, "--init-checkpoint");
     }
-    Optimizer opt = optimizer == OptimizerKind.adam
-        ? new Adam(model.parameters(), lr, 0.9f, 0.999f, 1e-8f, weightDecay)
-        : new Sgd(model.parameters(), lr, mom, weightDecay);
+    Optimizer opt =
+        optimizer == OptimizerKind.adam
+            ? new Adam(model.parameters(), lr, 0.9f, 0.999f, 1e-8f, weightDecay)
+            : new Sgd(model.parameters(), lr, mom, weightDecay);
 
-    TrainingState from = TrainingState.start(seed, batchSize)
-        .withMetadata("qnn4j.command", commandLine());
+    TrainingState from =
+        TrainingState.start(seed, batchSize).withMetadata("qnn4j.command", commandLine());
     if (resuming) {
       from = Inputs.loadCheckpoint(outFile, model, opt, "--out (to resume)");
       if (from.seed() != seed) {
-        throw new CliException(outFile + ": was trained with --seed " + from.seed() + ", not " + seed
-            + "; resume with the same --seed (the data order depends on it)");
+        throw new CliException(
+            outFile
+                + ": was trained with --seed "
+                + from.seed()
+                + ", not "
+                + seed
+                + "; resume with the same --seed (the data order depends on it)");
       }
       if (from.midEpoch() && from.batchSize() != batchSize) {
-        throw new CliException(outFile + ": stopped mid-epoch with --batch-size " + from.batchSize()
-            + ", not " + batchSize + "; resume with the same --batch-size");
+        throw new CliException(
+            outFile
+                + ": stopped mid-epoch with --batch-size "
+                + from.batchSize()
+                + ", not "
+                + batchSize
+                + "; resume with the same --batch-size");
       }
       warnIfChanged(from.metadata(), opt);
       from = from.withMetadata("qnn4j.command", commandLine());
-      out().println("resuming from " + outFile + " at epoch " + from.epoch() + ", step " + from.step());
+      out()
+          .println(
+              "resuming from " + outFile + " at epoch " + from.epoch() + ", step " + from.step());
     } else if (resume) {
       out().println(outFile + " does not exist yet: starting from the beginning");
     }
     if (from.epoch() >= epochs) {
-      out().println(outFile + " has completed " + from.epoch() + " of " + epochs
-          + " epoch(s): nothing to train (raise --epochs to continue)");
+      out()
+          .println(
+              outFile
+                  + " has completed "
+                  + from.epoch()
+                  + " of "
+                  + epochs
+                  + " epoch(s): nothing to train (raise --epochs to continue)");
       return Qnn4jCli.OK;
     }
     if (maxSteps > 0 && from.step() >= maxSteps) {
-      out().println(outFile + " is at step " + from.step() + ", already at --max-steps " + maxSteps
-          + ": nothing to train");
+      out()
+          .println(
+              outFile
+                  + " is at step "
+                  + from.step()
+                  + ", already at --max-steps "
+                  + maxSteps
+                  + ": nothing to train");
       return Qnn4jCli.OK;
     }
 
-    out().printf(Locale.ROOT, "training %s on %s (%d images, %d classes), evaluating on %s (%d images)%n",
-        model.modelName(), loaded.trainName(), loaded.train().size(), classes, loaded.testName(), loaded.test().size());
+    out()
+        .printf(
+            Locale.ROOT,
+            "training %s on %s (%d images, %d classes), evaluating on %s (%d images)%n",
+            model.modelName(),
+            loaded.trainName(),
+            loaded.train().size(),
+            classes,
+            loaded.testName(),
+            loaded.test().size());
     if (loaded.sameData()) {
-      out().println("note: npy data has no separate test set; the accuracy after each epoch is measured on the"
-          + " training data");
+      out()
+          .println(
+              "note: npy data has no separate test set; the accuracy after each epoch is measured on the"
+                  + " training data");
     }
-    out().printf(Locale.ROOT, "%s, lr %s, batch %d, %d epoch(s), seed %d%s%s%n", opt.name(), lr, batchSize,
-        epochs, seed, noShuffle ? ", no shuffle" : "",
-        initWeights != null ? ", from weights " + initWeights
-            : initCheckpoint != null ? ", from checkpoint " + initCheckpoint : "");
+    out()
+        .printf(
+            Locale.ROOT,
+            "%s, lr %s, batch %d, %d epoch(s), seed %d%s%s%n",
+            opt.name(),
+            lr,
+            batchSize,
+            epochs,
+            seed,
+            noShuffle ? ", no shuffle" : "",
+            initWeights != null
+                ? ", from weights " + initWeights
+                : initCheckpoint != null ? ", from checkpoint " + initCheckpoint : "");
 
     // A run killed while saving (SIGKILL, power loss) leaves its temporary file next to --out.
     int leftovers = AtomicFiles.deleteLeftovers(outFile);
     if (leftovers > 0) {
-      out().println("removed " + leftovers + " temporary file(s) of an interrupted save of " + outFile);
+      out()
+          .println(
+              "removed " + leftovers + " temporary file(s) of an interrupted save of " + outFile);
     }
-    TrainerConfig config = new TrainerConfig(epochs, batchSize, !noShuffle, seed, maxSteps, evalBatchSize, outFile,
-        checkpointEvery);
+    TrainerConfig config =
+        new TrainerConfig(
+            epochs, batchSize, !noShuffle, seed, maxSteps, evalBatchSize, outFile, checkpointEvery);
     Trainer trainer = new Trainer(model, opt, config);
     TrainingHistory history = new TrainingHistory();
     EpochRecorder last = new EpochRecorder();
@@ -255,14 +386,24 @@ final class TrainCommand extends ModelCommand {
     TrainingState end;
     boolean finished = false;
     try {
-      end = spark == null ? trainer.fit(loaded.train(), loaded.test(), from)
-          : SparkTraining.fit(this, model, opt, config, trainer.listeners(), from, optimizerFactory(mom));
+      end =
+          spark == null
+              ? trainer.fit(loaded.train(), loaded.test(), from)
+              : SparkTraining.fit(
+                  this, model, opt, config, trainer.listeners(), from, optimizerFactory(mom));
       finished = true;
     } catch (TrainingDivergedException e) {
       if (resuming && e.lastCheckpoint() == null) {
-        // The trainer only knows that this run wrote no checkpoint; the one it resumed from is intact.
-        throw new CheckFailedException(e.getMessage() + "; " + outFile + " (step " + from.step()
-            + ", from before this run) is unchanged", e);
+        // The trainer only knows that this run wrote no checkpoint; the one it resumed from is
+        // intact.
+        throw new CheckFailedException(
+            e.getMessage()
+                + "; "
+                + outFile
+                + " (step "
+                + from.step()
+                + ", from before this run) is unchanged",
+            e);
       }
       throw e;
     } finally {
@@ -286,18 +427,33 @@ final class TrainCommand extends ModelCommand {
       out().println("training curve: " + curve);
     }
     if (last.test != null) {
-      out().printf(Locale.ROOT, "test accuracy %.2f%% (%d/%d), test loss %.4f%n", 100 * last.test.accuracy(),
-          last.test.correct(), last.test.count(), last.test.loss());
+      out()
+          .printf(
+              Locale.ROOT,
+              "test accuracy %.2f%% (%d/%d), test loss %.4f%n",
+              100 * last.test.accuracy(),
+              last.test.correct(),
+              last.test.count(),
+              last.test.loss());
     }
-    out().printf(Locale.ROOT, "checkpoint: %s (epoch %d%s, step %d)%n", outFile, end.epoch(),
-        end.midEpoch() ? " + " + end.batchInEpoch() + " batches" : "", end.step());
+    out()
+        .printf(
+            Locale.ROOT,
+            "checkpoint: %s (epoch %d%s, step %d)%n",
+            outFile,
+            end.epoch(),
+            end.midEpoch() ? " + " + end.batchInEpoch() + " batches" : "",
+            end.step());
     if (metrics != null) {
       out().println("metrics: " + metrics);
     }
     return Qnn4jCli.OK;
   }
 
-  /** The driver's optimizer again, for the executors' copies in parameter-averaging mode; null when synchronous. */
+  /**
+   * The driver's optimizer again, for the executors' copies in parameter-averaging mode; null when
+   * synchronous.
+   */
   private OptimizerFactory optimizerFactory(float mom) {
     if (averageEvery == 0) {
       return null;
@@ -313,8 +469,17 @@ final class TrainCommand extends ModelCommand {
     for (Map.Entry<String, String> h : opt.hyperparameters().entrySet()) {
       String saved = meta.get("qnn4j.optimizer." + h.getKey());
       if (saved != null && !saved.equals(h.getValue())) {
-        err().println("qnn4j: warning: " + outFile + " was trained with " + h.getKey() + " " + saved + ", resuming with "
-            + h.getValue() + "; the run will not match an uninterrupted one");
+        err()
+            .println(
+                "qnn4j: warning: "
+                    + outFile
+                    + " was trained with "
+                    + h.getKey()
+                    + " "
+                    + saved
+                    + ", resuming with "
+                    + h.getValue()
+                    + "; the run will not match an uninterrupted one");
       }
     }
   }

@@ -18,8 +18,8 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Renders a run's training curves to a PNG with XChart: the training loss per step (raw, faint,
- * and smoothed) above the test accuracy per epoch. Writes the file atomically.
+ * Renders a run's training curves to a PNG with XChart: the training loss per step (raw, faint, and
+ * smoothed) above the test accuracy per epoch. Writes the file atomically.
  */
 final class TrainingCurve {
   static final int DEFAULT_WIDTH = 900;
@@ -48,14 +48,19 @@ final class TrainingCurve {
   /** The two charts stacked in one RGB image of {@code width x height}. */
   static BufferedImage render(TrainingHistory history, int width, int height) {
     if (width < 200 || height < 200) {
-      throw new IllegalArgumentException("a training curve needs at least 200x200 pixels, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "a training curve needs at least 200x200 pixels, got " + width + "x" + height);
     }
     int half = height / 2;
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
-      g.drawImage(BitmapEncoder.getBufferedImage(lossChart(history.steps(), width, half)), 0, 0, null);
-      g.drawImage(BitmapEncoder.getBufferedImage(accuracyChart(history.epochs(), width, height - half)), 0, half,
+      g.drawImage(
+          BitmapEncoder.getBufferedImage(lossChart(history.steps(), width, half)), 0, 0, null);
+      g.drawImage(
+          BitmapEncoder.getBufferedImage(accuracyChart(history.epochs(), width, height - half)),
+          0,
+          half,
           null);
     } finally {
       g.dispose();
@@ -64,15 +69,21 @@ final class TrainingCurve {
   }
 
   static XYChart lossChart(List<TrainingHistory.StepLoss> steps, int width, int height) {
-    List<TrainingHistory.StepLoss> finite = steps.stream().filter(s -> Float.isFinite(s.loss())).toList();
+    List<TrainingHistory.StepLoss> finite =
+        steps.stream().filter(s -> Float.isFinite(s.loss())).toList();
     double[] xs = new double[finite.size()];
     double[] ys = new double[finite.size()];
     for (int i = 0; i < xs.length; i++) {
       xs[i] = finite.get(i).step();
       ys[i] = finite.get(i).loss();
     }
-    XYChart chart = chart(width, height, xs.length == 0 ? "Training loss (no steps recorded)" : "Training loss",
-        "step", "loss");
+    XYChart chart =
+        chart(
+            width,
+            height,
+            xs.length == 0 ? "Training loss (no steps recorded)" : "Training loss",
+            "step",
+            "loss");
     if (xs.length > 0) {
       line(chart, "loss per step", xs, ys, RAW, 1f);
       line(chart, "smoothed", xs, smooth(ys), SMOOTH, 2f);
@@ -90,28 +101,49 @@ final class TrainingCurve {
       xs[i] = finite.get(i).epoch();
       ys[i] = 100 * finite.get(i).testAccuracy();
     }
-    XYChart chart = chart(width, height,
-        xs.length == 0 ? "Test accuracy (no test results recorded)" : "Test accuracy", "epoch", "accuracy (%)");
+    XYChart chart =
+        chart(
+            width,
+            height,
+            xs.length == 0 ? "Test accuracy (no test results recorded)" : "Test accuracy",
+            "epoch",
+            "accuracy (%)");
     if (xs.length > 0) {
       XYSeries s = line(chart, "test accuracy", xs, ys, ACCURACY, 2f);
       s.setMarker(SeriesMarkers.CIRCLE);
       s.setMarkerColor(ACCURACY);
-      chart.getStyler().setYAxisMin(Math.max(0, min(ys) - 5)).setYAxisMax(Math.min(100, max(ys) + 5))
-          .setXAxisMin(Math.min(xs[0], 1)).setXAxisDecimalPattern("#");
+      chart
+          .getStyler()
+          .setYAxisMin(Math.max(0, min(ys) - 5))
+          .setYAxisMax(Math.min(100, max(ys) + 5))
+          .setXAxisMin(Math.min(xs[0], 1))
+          .setXAxisDecimalPattern("#");
     }
     return chart;
   }
 
   private static XYChart chart(int width, int height, String title, String xLabel, String yLabel) {
-    XYChart chart = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xLabel)
-        .yAxisTitle(yLabel).build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(width)
+            .height(height)
+            .title(title)
+            .xAxisTitle(xLabel)
+            .yAxisTitle(yLabel)
+            .build();
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-    chart.getStyler().setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
-        .setLegendPosition(Styler.LegendPosition.InsideNE).setMarkerSize(6).setAntiAlias(true);
+    chart
+        .getStyler()
+        .setChartBackgroundColor(Color.WHITE)
+        .setPlotBackgroundColor(Color.WHITE)
+        .setLegendPosition(Styler.LegendPosition.InsideNE)
+        .setMarkerSize(6)
+        .setAntiAlias(true);
     return chart;
   }
 
-  private static XYSeries line(XYChart chart, String name, double[] xs, double[] ys, Color color, float width) {
+  private static XYSeries line(
+      XYChart chart, String name, double[] xs, double[] ys, Color color, float width) {
     XYSeries s = chart.addSeries(name, xs, ys);
     s.setLineColor(color);
     s.setLineWidth(width);

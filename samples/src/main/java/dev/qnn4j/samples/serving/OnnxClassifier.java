@@ -35,7 +35,8 @@ public final class OnnxClassifier implements AutoCloseable {
       session = env.createSession(model.toString(), options);
     }
     inputName = session.getInputNames().iterator().next();
-    long[] declared = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
+    long[] declared =
+        ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
     imageShape = Arrays.copyOfRange(declared, 1, declared.length);
   }
 

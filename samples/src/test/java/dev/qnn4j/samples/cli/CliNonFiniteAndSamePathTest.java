@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Non-finite input never becomes state through the command line (one line, exit 2, nothing
- * written, the file named by --weights unchanged byte for byte), and every command that reads and
- * writes files may write to the path it read.
+ * Non-finite input never becomes state through the command line (one line, exit 2, nothing written,
+ * the file named by --weights unchanged byte for byte), and every command that reads and writes
+ * files may write to the path it read.
  */
 class CliNonFiniteAndSamePathTest {
   private static final String LENET = "QuantWeightActBiasLeNet";
@@ -40,8 +40,18 @@ class CliNonFiniteAndSamePathTest {
     Qnn4jCliTest.writeImages(images, 48, new long[] {3, 32, 32}, 1);
     Qnn4jCliTest.writeLabels(labels, 48, 10, 2);
     trained = fixtures.resolve("trained.safetensors");
-    CliRun.ok("train", "--model", LENET, "--data", "npy:" + images + ":" + labels, "--epochs", "1",
-        "--batch-size", "16", "--out", trained.toString());
+    CliRun.ok(
+        "train",
+        "--model",
+        LENET,
+        "--data",
+        "npy:" + images + ":" + labels,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--out",
+        trained.toString());
   }
 
   /** {@code images} with {@code value} at flat index {@code index}. */
@@ -49,7 +59,10 @@ class CliNonFiniteAndSamePathTest {
     float[] x = Npy.read(images).floats();
     x[index] = value;
     Path file = tmp.resolve(name);
-    Npy.write(file, ArrayData.ofFloats(java.util.Arrays.copyOf(x, (int) ArrayData.checkedElementCount(shape)), shape));
+    Npy.write(
+        file,
+        ArrayData.ofFloats(
+            java.util.Arrays.copyOf(x, (int) ArrayData.checkedElementCount(shape)), shape));
     return file;
   }
 
@@ -75,10 +88,22 @@ class CliNonFiniteAndSamePathTest {
     Path weights = copy(trained, "w.safetensors");
     byte[] before = Files.readAllBytes(weights);
     List<String> files = names();
-    Result r = CliRun.run("calibrate", "--model", LENET, "--weights", weights.toString(), "--calibration",
-        calib.toString(), "--out", weights.toString());
-    assertRefused(r, calib + ": batch 2 of 3 holds NaN at element 100 of image 20 (flat index 61540); only finite"
-        + " inputs are accepted (--calibration)");
+    Result r =
+        CliRun.run(
+            "calibrate",
+            "--model",
+            LENET,
+            "--weights",
+            weights.toString(),
+            "--calibration",
+            calib.toString(),
+            "--out",
+            weights.toString());
+    assertRefused(
+        r,
+        calib
+            + ": batch 2 of 3 holds NaN at element 100 of image 20 (flat index 61540); only finite"
+            + " inputs are accepted (--calibration)");
     assertThat(r.out()).isEmpty();
     assertThat(Files.readAllBytes(weights)).isEqualTo(before);
     assertThat(names()).isEqualTo(files);
@@ -89,10 +114,29 @@ class CliNonFiniteAndSamePathTest {
     Path x = poisoned("x.npy", Float.NEGATIVE_INFINITY, 37 * 3072 + 5, 48, 3, 32, 32);
     Path weights = copy(trained, "w.safetensors");
     byte[] before = Files.readAllBytes(weights);
-    Result r = CliRun.run("calibrate", "--model", LENET, "--weights", weights.toString(), "--data",
-        "npy:" + x + ":" + labels, "--batch-size", "16", "--batches", "3", "--out", weights.toString());
-    assertRefused(r, "npy:" + x + ":" + labels + ": batch 3 of 3 holds -Infinity at element 5 of image 37 (flat"
-        + " index 113669); only finite inputs are accepted (--data)");
+    Result r =
+        CliRun.run(
+            "calibrate",
+            "--model",
+            LENET,
+            "--weights",
+            weights.toString(),
+            "--data",
+            "npy:" + x + ":" + labels,
+            "--batch-size",
+            "16",
+            "--batches",
+            "3",
+            "--out",
+            weights.toString());
+    assertRefused(
+        r,
+        "npy:"
+            + x
+            + ":"
+            + labels
+            + ": batch 3 of 3 holds -Infinity at element 5 of image 37 (flat"
+            + " index 113669); only finite inputs are accepted (--data)");
     assertThat(Files.readAllBytes(weights)).isEqualTo(before);
   }
 
@@ -101,16 +145,41 @@ class CliNonFiniteAndSamePathTest {
     Path x = poisoned("x.npy", Float.POSITIVE_INFINITY, 45 * 3072, 48, 3, 32, 32);
     Path y = tmp.resolve("y.npy");
     List<String> files = names();
-    Result r = CliRun.run("predict", "--model", LENET, "--checkpoint", trained.toString(), "--input", x.toString(),
-        "--output", y.toString(), "--batch-size", "20");
-    assertRefused(r, x + ": batch 3 of 3 holds Infinity at element 0 of image 45 (flat index 138240); only finite"
-        + " inputs are accepted (--input)");
+    Result r =
+        CliRun.run(
+            "predict",
+            "--model",
+            LENET,
+            "--checkpoint",
+            trained.toString(),
+            "--input",
+            x.toString(),
+            "--output",
+            y.toString(),
+            "--batch-size",
+            "20");
+    assertRefused(
+        r,
+        x
+            + ": batch 3 of 3 holds Infinity at element 0 of image 45 (flat index 138240); only finite"
+            + " inputs are accepted (--input)");
     assertThat(names()).isEqualTo(files);
 
     // --output over the input: the input stays as it was.
     byte[] before = Files.readAllBytes(x);
-    assertThat(CliRun.run("predict", "--model", LENET, "--checkpoint", trained.toString(), "--input", x.toString(),
-        "--output", x.toString()).code()).isEqualTo(2);
+    assertThat(
+            CliRun.run(
+                    "predict",
+                    "--model",
+                    LENET,
+                    "--checkpoint",
+                    trained.toString(),
+                    "--input",
+                    x.toString(),
+                    "--output",
+                    x.toString())
+                .code())
+        .isEqualTo(2);
     assertThat(Files.readAllBytes(x)).isEqualTo(before);
   }
 
@@ -119,11 +188,25 @@ class CliNonFiniteAndSamePathTest {
     Path x = poisoned("x.npy", Float.NaN, 3, 48, 3, 32, 32);
     Path c = copy(trained, "c.safetensors");
     byte[] before = Files.readAllBytes(c);
-    Result r = CliRun.run("train", "--model", LENET, "--data", "npy:" + x + ":" + labels, "--batch-size", "16",
-        "--no-shuffle", "--init-checkpoint", c.toString(), "--out", c.toString());
+    Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            LENET,
+            "--data",
+            "npy:" + x + ":" + labels,
+            "--batch-size",
+            "16",
+            "--no-shuffle",
+            "--init-checkpoint",
+            c.toString(),
+            "--out",
+            c.toString());
     assertWithMessage(r.toString()).that(r.code()).isEqualTo(3);
-    assertThat(r.errText()).startsWith("qnn4j: training stopped at step 1 (epoch 1, batch 1 of 3): the input"
-        + " contains NaN (image 0 of the batch, data set example 0)");
+    assertThat(r.errText())
+        .startsWith(
+            "qnn4j: training stopped at step 1 (epoch 1, batch 1 of 3): the input"
+                + " contains NaN (image 0 of the batch, data set example 0)");
     assertThat(Files.readAllBytes(c)).isEqualTo(before);
   }
 
@@ -138,8 +221,16 @@ class CliNonFiniteAndSamePathTest {
   @Test
   void calibrateOverItsOwnWeights() throws IOException {
     Path w = copy(trained, "w.safetensors");
-    CliRun.ok("calibrate", "--model", LENET, "--weights", w.toString(), "--calibration", images.toString(),
-        "--out", w.toString());
+    CliRun.ok(
+        "calibrate",
+        "--model",
+        LENET,
+        "--weights",
+        w.toString(),
+        "--calibration",
+        images.toString(),
+        "--out",
+        w.toString());
     Model m = Models.create(Models.find(LENET, List.of()));
     TrainingState s = Checkpoint.load(w, m, null);
     assertThat(s.metadata().get("qnn4j.command")).contains("calibrate");
@@ -150,10 +241,26 @@ class CliNonFiniteAndSamePathTest {
   void predictOverItsOwnInput() throws IOException {
     Path x = copy(images, "x.npy");
     Path separate = tmp.resolve("separate.npy");
-    CliRun.ok("predict", "--model", LENET, "--checkpoint", trained.toString(), "--input", x.toString(),
-        "--output", separate.toString());
-    CliRun.ok("predict", "--model", LENET, "--checkpoint", trained.toString(), "--input", x.toString(),
-        "--output", x.toString());
+    CliRun.ok(
+        "predict",
+        "--model",
+        LENET,
+        "--checkpoint",
+        trained.toString(),
+        "--input",
+        x.toString(),
+        "--output",
+        separate.toString());
+    CliRun.ok(
+        "predict",
+        "--model",
+        LENET,
+        "--checkpoint",
+        trained.toString(),
+        "--input",
+        x.toString(),
+        "--output",
+        x.toString());
     assertThat(Files.readAllBytes(x)).isEqualTo(Files.readAllBytes(separate));
     assertThat(Npy.read(x).shape()).isEqualTo(new long[] {48, 10});
     assertOnlyFiles("separate.npy", "x.npy");
@@ -162,11 +269,35 @@ class CliNonFiniteAndSamePathTest {
   @Test
   void trainOverTheCheckpointOrWeightsItStartsFrom() throws IOException {
     Path c = copy(trained, "c.safetensors");
-    CliRun.ok("train", "--model", LENET, "--data", "npy:" + images + ":" + labels, "--batch-size", "16",
-        "--max-steps", "2", "--init-checkpoint", c.toString(), "--out", c.toString());
+    CliRun.ok(
+        "train",
+        "--model",
+        LENET,
+        "--data",
+        "npy:" + images + ":" + labels,
+        "--batch-size",
+        "16",
+        "--max-steps",
+        "2",
+        "--init-checkpoint",
+        c.toString(),
+        "--out",
+        c.toString());
     Path w = copy(trained, "w.safetensors");
-    CliRun.ok("train", "--model", LENET, "--data", "npy:" + images + ":" + labels, "--batch-size", "16",
-        "--max-steps", "2", "--init-weights", w.toString(), "--out", w.toString());
+    CliRun.ok(
+        "train",
+        "--model",
+        LENET,
+        "--data",
+        "npy:" + images + ":" + labels,
+        "--batch-size",
+        "16",
+        "--max-steps",
+        "2",
+        "--init-weights",
+        w.toString(),
+        "--out",
+        w.toString());
     for (Path file : List.of(c, w)) {
       Model m = Models.create(Models.find(LENET, List.of()));
       assertThat(Checkpoint.load(file, m, null).step()).isEqualTo(2);
@@ -179,8 +310,20 @@ class CliNonFiniteAndSamePathTest {
     // The images are memory-mapped; the checkpoint replaces the file by a rename, so the mapping
     // keeps reading the old content until training ends.
     Path x = copy(images, "x.npy");
-    CliRun.ok("train", "--model", LENET, "--data", "npy:" + x + ":" + labels, "--batch-size", "16",
-        "--epochs", "1", "--checkpoint-every", "1", "--out", x.toString());
+    CliRun.ok(
+        "train",
+        "--model",
+        LENET,
+        "--data",
+        "npy:" + x + ":" + labels,
+        "--batch-size",
+        "16",
+        "--epochs",
+        "1",
+        "--checkpoint-every",
+        "1",
+        "--out",
+        x.toString());
     Model m = Models.create(Models.find(LENET, List.of()));
     assertThat(Checkpoint.load(x, m, null).epoch()).isEqualTo(1);
     assertOnlyFiles("x.npy");
@@ -189,9 +332,12 @@ class CliNonFiniteAndSamePathTest {
   @Test
   void exportOverItsOwnCheckpoint() throws IOException {
     Path c = copy(trained, "c.onnx");
-    Result r = CliRun.ok("export", "--model", LENET, "--checkpoint", c.toString(), "--output", c.toString());
+    Result r =
+        CliRun.ok(
+            "export", "--model", LENET, "--checkpoint", c.toString(), "--output", c.toString());
     assertThat(r.out()).contains("ONNX Runtime self-check: OK");
-    assertThat(new String(Files.readAllBytes(c), java.nio.charset.StandardCharsets.ISO_8859_1)).contains("QuantizeLinear");
+    assertThat(new String(Files.readAllBytes(c), java.nio.charset.StandardCharsets.ISO_8859_1))
+        .contains("QuantizeLinear");
     assertOnlyFiles("c.onnx");
   }
 }

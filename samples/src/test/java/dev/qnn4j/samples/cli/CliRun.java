@@ -5,7 +5,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Runs the command line in this JVM and captures its streams; shared by the CLI and end-to-end tests. */
+/**
+ * Runs the command line in this JVM and captures its streams; shared by the CLI and end-to-end
+ * tests.
+ */
 public final class CliRun {
   private CliRun() {}
 
@@ -30,7 +33,8 @@ public final class CliRun {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       code = Qnn4jCli.run(o, e, args);
     }
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   public static Result run(List<String> args) {

@@ -1,17 +1,17 @@
 package dev.qnn4j.samples.cli;
 
+import static com.google.common.truth.Truth.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.qnn4j.runtime.train.EpochMetrics;
 import dev.qnn4j.runtime.train.EvalResult;
 import dev.qnn4j.runtime.train.Sgd;
+import dev.qnn4j.runtime.train.StepMetrics;
 import dev.qnn4j.runtime.train.Trainer;
 import dev.qnn4j.runtime.train.TrainerConfig;
 import dev.qnn4j.runtime.train.TrainingDivergedException;
 import dev.qnn4j.runtime.train.TrainingHistory;
 import dev.qnn4j.runtime.train.TrainingState;
-import dev.qnn4j.runtime.train.EpochMetrics;
-import dev.qnn4j.runtime.train.StepMetrics;
-import static com.google.common.truth.Truth.assertThat;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,13 +33,15 @@ class ProgressAndCurveTest {
   }
 
   private static EpochMetrics epoch(int e, double testAcc) {
-    return new EpochMetrics(e, 2, 100L * e, 0.5 / e, 0.8, new EvalResult(testAcc, 0.3 / e, 0, 100), 12.34);
+    return new EpochMetrics(
+        e, 2, 100L * e, 0.5 / e, 0.8, new EvalResult(testAcc, 0.3 / e, 0, 100), 12.34);
   }
 
   @Test
   void plainModePrintsAFewLinesPerEpochWithoutCarriageReturns() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 4);
+    ProgressBar bar =
+        new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 4);
     for (int b = 1; b <= 10; b++) {
       bar.onStep(step(b, 10));
     }
@@ -49,16 +51,20 @@ class ProgressAndCurveTest {
     List<String> lines = out.lines().toList();
     // Every ceil(10 / 4) = 3 batches, plus the last: 3, 6, 9, 10; then the summary.
     assertThat(lines).hasSize(5);
-    assertThat(lines.get(0)).isEqualTo("epoch 1/2 [======>             ]  3/10  1234 img/s  loss 0.6123");
-    assertThat(lines.get(3)).isEqualTo("epoch 1/2 [====================] 10/10  1234 img/s  loss 0.6123");
-    assertThat(lines.get(4)).isEqualTo(
-        "epoch 1/2 done: train loss 0.5000, train acc 80.00%, test acc 91.23%, test loss 0.3000 (12.3 s)");
+    assertThat(lines.get(0))
+        .isEqualTo("epoch 1/2 [======>             ]  3/10  1234 img/s  loss 0.6123");
+    assertThat(lines.get(3))
+        .isEqualTo("epoch 1/2 [====================] 10/10  1234 img/s  loss 0.6123");
+    assertThat(lines.get(4))
+        .isEqualTo(
+            "epoch 1/2 done: train loss 0.5000, train acc 80.00%, test acc 91.23%, test loss 0.3000 (12.3 s)");
   }
 
   @Test
   void interactiveModeRedrawsOneLine() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
+    ProgressBar bar =
+        new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
     bar.onStep(step(1, 3));
     bar.onStep(step(3, 3));
     bar.onEnd(TrainingState.start(0, 32));
@@ -72,15 +78,19 @@ class ProgressAndCurveTest {
   @Test
   void divergenceEndsTheRedrawnLineSoTheErrorStartsOnItsOwn() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
-    dev.qnn4j.runtime.train.TestModels.TinyQuantNet model = new dev.qnn4j.runtime.train.TestModels.TinyQuantNet();
+    ProgressBar bar =
+        new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 10);
+    dev.qnn4j.runtime.train.TestModels.TinyQuantNet model =
+        new dev.qnn4j.runtime.train.TestModels.TinyQuantNet();
     float[] nan = new float[(int) model.fc1.weight().numel()];
     java.util.Arrays.fill(nan, Float.NaN);
     model.fc1.weight().set(nan);
-    assertThrows(TrainingDivergedException.class,
-        () -> new Trainer(model, new Sgd(model.parameters(), 0.1f), TrainerConfig.of(1, 16, 1))
-            .addListener(bar)
-            .fit(dev.qnn4j.runtime.train.TestModels.quadrants(32, 1, 8, 1), null));
+    assertThrows(
+        TrainingDivergedException.class,
+        () ->
+            new Trainer(model, new Sgd(model.parameters(), 0.1f), TrainerConfig.of(1, 16, 1))
+                .addListener(bar)
+                .fit(dev.qnn4j.runtime.train.TestModels.quadrants(32, 1, 8, 1), null));
     // Nothing was drawn (the first step failed), so nothing needs ending either.
     assertThat(bytes.toString(StandardCharsets.UTF_8)).isEmpty();
 
@@ -97,11 +107,16 @@ class ProgressAndCurveTest {
     h.onEpoch(new EpochMetrics(11, 11, 1100, 0.01, 1.0, null, 100.0));
     String table = SummaryTable.ofEpochs(h.epochs()).render();
     List<String> lines = table.lines().toList();
-    assertThat(lines.get(0)).isEqualTo("epoch  step  train loss  train acc  test loss  test acc  time (s)");
-    assertThat(lines.get(1)).isEqualTo("-----  ----  ----------  ---------  ---------  --------  --------");
-    assertThat(lines.get(2)).isEqualTo("    1   100      0.5000     80.00%     0.3000    50.00%      12.3");
-    assertThat(lines.get(3)).isEqualTo("   10  1000      0.0500     80.00%     0.0300    98.70%      12.3");
-    assertThat(lines.get(4)).isEqualTo("   11  1100      0.0100    100.00%          -         -     100.0");
+    assertThat(lines.get(0))
+        .isEqualTo("epoch  step  train loss  train acc  test loss  test acc  time (s)");
+    assertThat(lines.get(1))
+        .isEqualTo("-----  ----  ----------  ---------  ---------  --------  --------");
+    assertThat(lines.get(2))
+        .isEqualTo("    1   100      0.5000     80.00%     0.3000    50.00%      12.3");
+    assertThat(lines.get(3))
+        .isEqualTo("   10  1000      0.0500     80.00%     0.0300    98.70%      12.3");
+    assertThat(lines.get(4))
+        .isEqualTo("   11  1100      0.0100    100.00%          -         -     100.0");
 
     String text = new SummaryTable("layer", "bits").addRow("conv1", 4).addRow("fc", 8).render();
     assertThat(text).isEqualTo("layer  bits\n-----  ----\nconv1     4\nfc        8\n");
@@ -111,8 +126,20 @@ class ProgressAndCurveTest {
   void trainingCurveIsAReadablePngWithContent() throws Exception {
     TrainingHistory h = new TrainingHistory();
     for (int s = 1; s <= 200; s++) {
-      h.onStep(new StepMetrics(s, 1 + (s - 1) / 50, 4, 1 + (s - 1) % 50, 50, 32,
-          (float) (2.3 * Math.exp(-s / 60.0) + 0.1 * Math.sin(s)), 0, 0, 1e-3f, 0, 0));
+      h.onStep(
+          new StepMetrics(
+              s,
+              1 + (s - 1) / 50,
+              4,
+              1 + (s - 1) % 50,
+              50,
+              32,
+              (float) (2.3 * Math.exp(-s / 60.0) + 0.1 * Math.sin(s)),
+              0,
+              0,
+              1e-3f,
+              0,
+              0));
     }
     for (int e = 1; e <= 4; e++) {
       h.onEpoch(epoch(e, 0.6 + 0.08 * e));
@@ -152,12 +179,15 @@ class ProgressAndCurveTest {
     assertThat(loss.getXAxisTitle()).isEqualTo("step");
     assertThat(loss.getYAxisTitle()).isEqualTo("loss");
     assertThat(loss.getSeriesMap().keySet()).containsExactly("loss per step", "smoothed").inOrder();
-    assertThat(loss.getSeriesMap().get("loss per step").getYData()[19]).isEqualTo((double) (2f / 20));
+    assertThat(loss.getSeriesMap().get("loss per step").getYData()[19])
+        .isEqualTo((double) (2f / 20));
     var accuracy = TrainingCurve.accuracyChart(h.epochs(), 800, 300);
     assertThat(accuracy.getTitle()).isEqualTo("Test accuracy");
     assertThat(accuracy.getXAxisTitle()).isEqualTo("epoch");
     assertThat(accuracy.getYAxisTitle()).isEqualTo("accuracy (%)");
-    assertThat(accuracy.getSeriesMap().get("test accuracy").getYData()).usingExactEquality().containsExactly(75.0);
+    assertThat(accuracy.getSeriesMap().get("test accuracy").getYData())
+        .usingExactEquality()
+        .containsExactly(75.0);
   }
 
   @Test
@@ -167,8 +197,10 @@ class ProgressAndCurveTest {
     BufferedImage image = ImageIO.read(png.toFile());
     assertThat(image.getWidth()).isEqualTo(TrainingCurve.DEFAULT_WIDTH);
     assertThat(image.getHeight()).isEqualTo(TrainingCurve.DEFAULT_HEIGHT);
-    assertThat(TrainingCurve.lossChart(List.of(), 800, 300).getTitle()).contains("no steps recorded");
-    assertThat(TrainingCurve.accuracyChart(List.of(), 800, 300).getTitle()).contains("no test results recorded");
+    assertThat(TrainingCurve.lossChart(List.of(), 800, 300).getTitle())
+        .contains("no steps recorded");
+    assertThat(TrainingCurve.accuracyChart(List.of(), 800, 300).getTitle())
+        .contains("no test results recorded");
   }
 
   private static Set<Integer> colors(BufferedImage image, int fromY, int toY) {

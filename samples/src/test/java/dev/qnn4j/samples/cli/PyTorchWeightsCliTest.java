@@ -48,14 +48,32 @@ class PyTorchWeightsCliTest {
 
   @Test
   void calibratesFromATorchSaveStateDictInBothFormats() throws IOException {
-    Map<String, ArrayData> expected = Safetensors.read(fixture("float_lenet.expected.safetensors")).tensors();
+    Map<String, ArrayData> expected =
+        Safetensors.read(fixture("float_lenet.expected.safetensors")).tensors();
     Path fromZip = tmp.resolve("zip.safetensors");
     Path fromLegacy = tmp.resolve("legacy.safetensors");
 
-    Result r = CliRun.ok("calibrate", "--model", "AutoLeNet", "--weights", fixture("float_lenet.pth").toString(),
-        "--calibration", calibration.toString(), "--out", fromZip.toString());
-    CliRun.ok("calibrate", "--model", "AutoLeNet", "--weights", fixture("float_lenet.legacy.pth").toString(),
-        "--calibration", calibration.toString(), "--out", fromLegacy.toString());
+    Result r =
+        CliRun.ok(
+            "calibrate",
+            "--model",
+            "AutoLeNet",
+            "--weights",
+            fixture("float_lenet.pth").toString(),
+            "--calibration",
+            calibration.toString(),
+            "--out",
+            fromZip.toString());
+    CliRun.ok(
+        "calibrate",
+        "--model",
+        "AutoLeNet",
+        "--weights",
+        fixture("float_lenet.legacy.pth").toString(),
+        "--calibration",
+        calibration.toString(),
+        "--out",
+        fromLegacy.toString());
 
     assertThat(r.out()).contains("calibrated AutoLeNet on 2 batch(es), 8 images");
     Map<String, ArrayData> zip = Safetensors.read(fromZip).tensors();
@@ -70,13 +88,26 @@ class PyTorchWeightsCliTest {
     Path weights = fixture("hostile_os_system.pth");
     Path out = tmp.resolve("out.safetensors");
 
-    Result r = CliRun.run("calibrate", "--model", "AutoLeNet", "--weights", weights.toString(),
-        "--calibration", calibration.toString(), "--out", out.toString());
+    Result r =
+        CliRun.run(
+            "calibrate",
+            "--model",
+            "AutoLeNet",
+            "--weights",
+            weights.toString(),
+            "--calibration",
+            calibration.toString(),
+            "--out",
+            out.toString());
 
     assertWithMessage(r.toString()).that(r.code()).isEqualTo(2);
-    assertThat(r.errText()).isEqualTo("qnn4j: " + weights + ": refused the Python global 'os.system': only a state"
-        + " dict's tensors, storages and plain values are read, nothing in the file is run (for a pickled model"
-        + " object, save model.state_dict() instead)");
+    assertThat(r.errText())
+        .isEqualTo(
+            "qnn4j: "
+                + weights
+                + ": refused the Python global 'os.system': only a state"
+                + " dict's tensors, storages and plain values are read, nothing in the file is run (for a pickled model"
+                + " object, save model.state_dict() instead)");
     assertThat(r.out()).isEmpty();
     assertThat(Files.exists(out)).isFalse();
     assertThat(Files.exists(RAN)).isFalse();

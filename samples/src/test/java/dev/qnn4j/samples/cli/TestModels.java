@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Model factories that only the tests register, through a class-path directory given with
- * {@code --classpath} (so they stay invisible to every other test).
+ * Model factories that only the tests register, through a class-path directory given with {@code
+ * --classpath} (so they stay invisible to every other test).
  */
 public final class TestModels {
   private TestModels() {}
@@ -23,8 +23,10 @@ public final class TestModels {
       sb.append(f.getName()).append('\n');
     }
     Files.createDirectories(jar.getParent());
-    try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
-      out.putNextEntry(new java.util.jar.JarEntry("META-INF/services/" + ModelFactory.class.getName()));
+    try (java.util.jar.JarOutputStream out =
+        new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(
+          new java.util.jar.JarEntry("META-INF/services/" + ModelFactory.class.getName()));
       out.write(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       out.closeEntry();
     }
@@ -43,7 +45,9 @@ public final class TestModels {
     return root;
   }
 
-  /** A second model named QuantWeightLeNet in another package, to make the simple name ambiguous. */
+  /**
+   * A second model named QuantWeightLeNet in another package, to make the simple name ambiguous.
+   */
   public static final class DuplicateLeNetFactory implements ModelFactory {
     @Override
     public String modelName() {

@@ -7,20 +7,20 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.data.Dataset;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.train.Adam;
+import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.EvalResult;
 import dev.qnn4j.runtime.train.Evaluator;
+import dev.qnn4j.runtime.train.Optimizer;
+import dev.qnn4j.runtime.train.Sgd;
 import dev.qnn4j.runtime.train.Trainer;
 import dev.qnn4j.runtime.train.TrainerConfig;
 import dev.qnn4j.runtime.train.TrainingDivergedException;
-import dev.qnn4j.runtime.train.Adam;
-import dev.qnn4j.runtime.train.CrossEntropyLoss;
-import dev.qnn4j.runtime.train.Optimizer;
-import dev.qnn4j.runtime.train.Sgd;
 import dev.qnn4j.samples.QuantModel_AutoLeNet;
 import dev.qnn4j.samples.QuantModel_FloatLeNet;
 import dev.qnn4j.samples.QuantModel_QuantWeightActBiasLeNet;
@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The compiled training step against the autograd tape: the same model trained both ways gives
- * exactly equal ({@code ==}) logits, loss, every parameter gradient and every parameter, step after step.
+ * exactly equal ({@code ==}) logits, loss, every parameter gradient and every parameter, step after
+ * step.
  */
 class CompiledStepTest {
   private static final int BATCH = 16;
@@ -65,15 +66,21 @@ class CompiledStepTest {
     trainBothWays(QuantModel_QuantWeightActLeNet::new, m -> new Adam(m.parameters(), 1e-3f));
   }
 
-  /** Steps 291 to 310: the last statistics steps, the switch to learned scales, then learning them. */
+  /**
+   * Steps 291 to 310: the last statistics steps, the switch to learned scales, then learning them.
+   */
   @Test
   void quantWeightActLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithAdam() {
-    trainBothWays(() -> atStep290(new QuantModel_QuantWeightActLeNet()), m -> new Adam(m.parameters(), 1e-3f));
+    trainBothWays(
+        () -> atStep290(new QuantModel_QuantWeightActLeNet()),
+        m -> new Adam(m.parameters(), 1e-3f));
   }
 
   @Test
   void quantWeightActLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithSgd() {
-    trainBothWays(() -> atStep290(new QuantModel_QuantWeightActLeNet()), m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
+    trainBothWays(
+        () -> atStep290(new QuantModel_QuantWeightActLeNet()),
+        m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
   }
 
   @Test
@@ -90,7 +97,9 @@ class CompiledStepTest {
         m.eval();
       }
       float[] input = images(8, new Random(8));
-      assertEqual("eval logits, learned " + learned, tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
+      assertEqual(
+          "eval logits, learned " + learned,
+          tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
           compiled.compiledStep().orElseThrow().forward(input, 8));
     }
   }
@@ -112,7 +121,9 @@ class CompiledStepTest {
     tape.eval();
     compiled.eval();
     float[] input = images(8, new Random(8));
-    assertEqual("eval logits", tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
+    assertEqual(
+        "eval logits",
+        tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
         compiled.compiledStep().orElseThrow().forward(input, 8));
   }
 
@@ -131,14 +142,15 @@ class CompiledStepTest {
   @Test
   void theCompiledStepRefusesAnInputOfTheWrongSize() {
     CompiledStep step = new QuantModel_FloatLeNet().compiledStep().orElseThrow();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> step.forward(new float[10], 2));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> step.forward(new float[10], 2));
     assertThat(e).hasMessageThat().isEqualTo("expected 6144 input values, got 10");
   }
 
   @Test
   void modelsWithActivationOrBiasQuantizersHaveNoCompiledStepYet() {
-    for (Model m : List.<Model>of(
-        new QuantModel_QuantWeightActBiasLeNet(), new QuantModel_AutoLeNet())) {
+    for (Model m :
+        List.<Model>of(new QuantModel_QuantWeightActBiasLeNet(), new QuantModel_AutoLeNet())) {
       assertTrue(m.compiledStep().isEmpty(), m.modelName());
     }
   }
@@ -173,15 +185,16 @@ class CompiledStepTest {
   /**
    * Allocation per steady-state training step, measured on this thread. The compiled step's own
    * buffers are allocated once; what remains per step is the optimizer's new parameter arrays, the
-   * gradient copies {@code Parameter.accumulateGrad} makes and the kernels' per-call scratch, so the
-   * bound here is relative to the tape, not zero.
+   * gradient copies {@code Parameter.accumulateGrad} makes and the kernels' per-call scratch, so
+   * the bound here is relative to the tape, not zero.
    */
   @Test
   void aCompiledStepAllocatesFarLessThanTheTape() {
     long tape = bytesPerStep(onTheTape(new QuantModel_FloatLeNet()));
     long compiled = bytesPerStep(new QuantModel_FloatLeNet());
-    System.out.printf("bytes allocated per training step, FloatLeNet batch %d: tape %d, compiled %d%n", BATCH, tape,
-        compiled);
+    System.out.printf(
+        "bytes allocated per training step, FloatLeNet batch %d: tape %d, compiled %d%n",
+        BATCH, tape, compiled);
     assertThat(compiled).isLessThan(tape / 4);
   }
 
@@ -193,17 +206,18 @@ class CompiledStepTest {
     float[] input = images(BATCH, new Random(1));
     Tensor inputTensor = Tensor.of(input, BATCH, 3, 32, 32);
     int[] labels = new int[BATCH];
-    Runnable trainStep = () -> {
-      model.zeroGrad();
-      if (step != null) {
-        step.forward(input, BATCH);
-        step.loss(labels);
-        step.backward();
-      } else {
-        CrossEntropyLoss.mean(model.forward(inputTensor), labels).backward();
-      }
-      optimizer.step();
-    };
+    Runnable trainStep =
+        () -> {
+          model.zeroGrad();
+          if (step != null) {
+            step.forward(input, BATCH);
+            step.loss(labels);
+            step.backward();
+          } else {
+            CrossEntropyLoss.mean(model.forward(inputTensor), labels).backward();
+          }
+          optimizer.step();
+        };
     for (int i = 0; i < 5; i++) {
       trainStep.run();
     }
@@ -221,12 +235,20 @@ class CompiledStepTest {
     java.util.Arrays.fill(images, 3e38f); // finite, but conv1's sums overflow
     Dataset data = Dataset.of(images, new int[] {0, 1, 2, 3}, 3, 32, 32, 10);
     Model model = new QuantModel_FloatLeNet();
-    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> new Trainer(model, new Adam(model.parameters(), 1e-3f), TrainerConfig.of(1, 4, 0)).fit(data, data));
-    assertThat(e).hasMessageThat().contains("the first non-finite output is at layer conv1 (Conv2d)");
+    TrainingDivergedException e =
+        assertThrows(
+            TrainingDivergedException.class,
+            () ->
+                new Trainer(model, new Adam(model.parameters(), 1e-3f), TrainerConfig.of(1, 4, 0))
+                    .fit(data, data));
+    assertThat(e)
+        .hasMessageThat()
+        .contains("the first non-finite output is at layer conv1 (Conv2d)");
   }
 
-  /** {@code model} without its compiled step: everything else delegates, so it trains on the tape. */
+  /**
+   * {@code model} without its compiled step: everything else delegates, so it trains on the tape.
+   */
   private static Model onTheTape(Model model) {
     return new Model() {
       @Override
@@ -251,11 +273,13 @@ class CompiledStepTest {
     };
   }
 
-  private static void trainBothWays(Supplier<Model> create, Function<Model, Optimizer> optimizerOf) {
+  private static void trainBothWays(
+      Supplier<Model> create, Function<Model, Optimizer> optimizerOf) {
     trainBothWays(create, optimizerOf, STEPS);
   }
 
-  private static void trainBothWays(Supplier<Model> create, Function<Model, Optimizer> optimizerOf, int steps) {
+  private static void trainBothWays(
+      Supplier<Model> create, Function<Model, Optimizer> optimizerOf, int steps) {
     Model tape = create.get();
     Model compiled = create.get();
     assertParametersEqual("initial", tape, compiled);
@@ -288,8 +312,10 @@ class CompiledStepTest {
       List<Parameter> tapeParameters = tape.parameters();
       List<Parameter> compiledParameters = compiled.parameters();
       for (int p = 0; p < tapeParameters.size(); p++) {
-        assertEqual("gradient of " + tapeParameters.get(p).name() + " at step " + s,
-            tapeParameters.get(p).gradData(), compiledParameters.get(p).gradData());
+        assertEqual(
+            "gradient of " + tapeParameters.get(p).name() + " at step " + s,
+            tapeParameters.get(p).gradData(),
+            compiledParameters.get(p).gradData());
       }
       compiledOptimizer.step();
       assertParametersEqual("after step " + s, tape, compiled);
@@ -317,13 +343,22 @@ class CompiledStepTest {
   /** Every activation quantizer's running statistic, counter and current eval scale. */
   private static void assertQuantizerStatesEqual(String when, Model a, Model b) {
     for (int i = 0; i < a.layers().size(); i++) {
-      if (a.layers().get(i) instanceof QuantActivation qa && b.layers().get(i) instanceof QuantActivation qb) {
+      if (a.layers().get(i) instanceof QuantActivation qa
+          && b.layers().get(i) instanceof QuantActivation qb) {
         String name = qa.name() + " " + when;
         assertThat(qb.quantizer().counter()).isEqualTo(qa.quantizer().counter());
         if (qa.quantizer().buffer() != qb.quantizer().buffer()) {
-          fail(name + ": running statistic tape " + qa.quantizer().buffer() + ", compiled " + qb.quantizer().buffer());
+          fail(
+              name
+                  + ": running statistic tape "
+                  + qa.quantizer().buffer()
+                  + ", compiled "
+                  + qb.quantizer().buffer());
         }
-        assertEqual(name + " eval scale", qa.quantizer().evalScale().data(), qb.quantizer().evalScale().data());
+        assertEqual(
+            name + " eval scale",
+            qa.quantizer().evalScale().data(),
+            qb.quantizer().evalScale().data());
       }
     }
   }
@@ -331,7 +366,8 @@ class CompiledStepTest {
   /** Exact equality value by value ({@code ==}, so 0 equals -0 and a NaN never passes). */
   static void assertEqual(String what, float[] expected, float[] actual) {
     if (expected == null && actual == null) {
-      return; // e.g. no gradient reached a quantizer's parameter during its statistics steps, on either path
+      return; // e.g. no gradient reached a quantizer's parameter during its statistics steps, on
+      // either path
     }
     if (expected == null || actual == null) {
       fail(what + ": missing (" + (expected == null ? "tape" : "compiled") + ")");

@@ -7,7 +7,9 @@ import dev.qnn4j.samples.QuantModel_QuantWeightLeNet;
 
 /** The seed's LeNets as the annotation processor generates them, by model name. */
 final class GeneratedLeNets {
-  static final String[] NAMES = {"QuantWeightLeNet", "QuantWeightActLeNet", "QuantWeightActBiasLeNet"};
+  static final String[] NAMES = {
+    "QuantWeightLeNet", "QuantWeightActLeNet", "QuantWeightActBiasLeNet"
+  };
 
   private GeneratedLeNets() {}
 

@@ -16,14 +16,19 @@ import org.junit.jupiter.api.TestFactory;
 class SeedLeNetReferenceTest {
   @TestFactory
   Stream<DynamicTest> modelPtq() {
-    return Reference.cases("model_ptq").stream().map(c -> DynamicTest.dynamicTest(c.get("name").getAsString(),
-        () -> ModelReferenceChecks.checkPtqCase(c, GeneratedLeNets::create)));
+    return Reference.cases("model_ptq").stream()
+        .map(
+            c ->
+                DynamicTest.dynamicTest(
+                    c.get("name").getAsString(),
+                    () -> ModelReferenceChecks.checkPtqCase(c, GeneratedLeNets::create)));
   }
 
   @Test
   void qatStepsOnTheGeneratedLeNet() {
     TrainingStepReference reference = TrainingStepReference.load();
-    reference.assertMatches("generated QuantModel_" + reference.modelName(),
+    reference.assertMatches(
+        "generated QuantModel_" + reference.modelName(),
         reference.train(GeneratedLeNets.create(reference.modelName())));
   }
 

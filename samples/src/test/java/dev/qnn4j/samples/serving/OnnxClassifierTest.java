@@ -4,9 +4,9 @@ import static com.google.common.truth.Truth.assertThat;
 
 import dev.qnn4j.export.QcdqExporter;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.reference.Matching;
-import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.samples.QuantModel_AutoLeNet;
 import java.io.InputStream;
@@ -27,7 +27,8 @@ class OnnxClassifierTest {
   @Test
   void servesAnExportedQcdqModelWithTheJavaModelsNumbers() throws Exception {
     Path weights = tmp.resolve("float_lenet.pth");
-    try (InputStream in = OnnxClassifierTest.class.getResourceAsStream("/pytorch/float_lenet.pth")) {
+    try (InputStream in =
+        OnnxClassifierTest.class.getResourceAsStream("/pytorch/float_lenet.pth")) {
       Files.copy(in, weights);
     }
     Model model = new QuantModel_AutoLeNet();
