@@ -47,7 +47,7 @@ class UserProjectTest {
       import dev.qnn4j.annotations.QuantLinear;
       import dev.qnn4j.annotations.QuantModel;
       import dev.qnn4j.annotations.QuantReLU;
-      import dev.qnn4j.runtime.F;
+      import dev.qnn4j.runtime.nn.F;
       import dev.qnn4j.runtime.QuantTensor;
       import dev.qnn4j.runtime.Tensor;
 

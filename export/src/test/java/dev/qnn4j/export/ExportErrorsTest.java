@@ -6,11 +6,11 @@ import static dev.qnn4j.export.ExportFixtures.calibratedLeNet;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.qnn4j.export.ExportFixtures.BatchNormNet;
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
 import dev.qnn4j.runtime.nn.BatchNorm2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
+import dev.qnn4j.runtime.nn.F;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantConv2d;

@@ -13,7 +13,7 @@ record TestSource(String className, String text) {
   static final String IMPORTS =
       """
       import dev.qnn4j.annotations.*;
-      import dev.qnn4j.runtime.F;
+      import dev.qnn4j.runtime.nn.F;
       import dev.qnn4j.runtime.QuantTensor;
       import dev.qnn4j.runtime.Tensor;
       """;

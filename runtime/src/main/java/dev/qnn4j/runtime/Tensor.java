@@ -1,7 +1,5 @@
 package dev.qnn4j.runtime;
 
-import dev.qnn4j.runtime.autograd.GradFn;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.kernels.NdArrays;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;

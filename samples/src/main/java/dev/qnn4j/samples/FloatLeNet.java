@@ -4,8 +4,8 @@ import dev.qnn4j.annotations.Conv2d;
 import dev.qnn4j.annotations.Linear;
 import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.ReLU;
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.F;
 
 /**
  * The seed's LeNet-5 in float, as PyTorch declares it: the starting point of automated quantization

@@ -6,9 +6,9 @@ import dev.qnn4j.annotations.QuantIdentity;
 import dev.qnn4j.annotations.QuantLinear;
 import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.QuantReLU;
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.F;
 
 /**
  * LeNet-5 with 4-bit weights and activations and 32-bit biases (the seed tutorial's third model).

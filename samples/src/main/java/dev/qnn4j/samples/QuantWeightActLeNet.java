@@ -5,8 +5,8 @@ import dev.qnn4j.annotations.QuantIdentity;
 import dev.qnn4j.annotations.QuantLinear;
 import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.QuantReLU;
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.F;
 
 /**
  * LeNet-5 with 4-bit weights and activations (3-bit after conv2), 8-bit weights in fc3, float

@@ -4,8 +4,8 @@ import dev.qnn4j.annotations.QuantConv2d;
 import dev.qnn4j.annotations.QuantLinear;
 import dev.qnn4j.annotations.QuantModel;
 import dev.qnn4j.annotations.ReLU;
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.F;
 
 /** LeNet-5 with 4-bit weights, float activations and biases (the seed tutorial's first model). */
 @QuantModel(inputShape = {3, 32, 32})

@@ -5,8 +5,8 @@ import static dev.qnn4j.spark.SparkTestSupport.LENET;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.data.FashionMnist;

@@ -4,9 +4,9 @@ import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 import static dev.qnn4j.spark.SparkTestSupport.LENET;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.graph.Calibration;

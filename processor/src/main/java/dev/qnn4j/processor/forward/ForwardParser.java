@@ -49,8 +49,8 @@ import javax.lang.model.util.Elements;
  * forward's trees.
  */
 public final class ForwardParser {
-  static final String F_CLASS = "dev.qnn4j.runtime.F";
-  private static final String RUNTIME_PACKAGE = "dev.qnn4j.runtime";
+  static final String F_CLASS = "dev.qnn4j.runtime.nn.F";
+  private static final String F_PACKAGE = "dev.qnn4j.runtime.nn";
 
   private final Trees trees;
   private final Elements elements;
@@ -115,9 +115,9 @@ public final class ForwardParser {
       boolean imported = false;
       for (ImportTree i : unit.getImports()) {
         String name = i.getQualifiedIdentifier().toString();
-        imported |= !i.isStatic() && (name.equals(F_CLASS) || name.equals(RUNTIME_PACKAGE + ".*"));
+        imported |= !i.isStatic() && (name.equals(F_CLASS) || name.equals(F_PACKAGE + ".*"));
       }
-      this.importsF = imported || String.valueOf(unit.getPackageName()).equals(RUNTIME_PACKAGE);
+      this.importsF = imported || String.valueOf(unit.getPackageName()).equals(F_PACKAGE);
     }
 
     ForwardProgram read(ExecutableElement forward, MethodTree method) throws Unsupported {

@@ -31,7 +31,7 @@ import javax.lang.model.element.Modifier;
 public final class AutoModelGenerator {
   private static final ClassName TENSOR = ClassName.get("dev.qnn4j.runtime", "Tensor");
   private static final ClassName QUANT_TENSOR = ClassName.get("dev.qnn4j.runtime", "QuantTensor");
-  private static final ClassName F = ClassName.get("dev.qnn4j.runtime", "F");
+  private static final ClassName F = ClassName.get("dev.qnn4j.runtime.nn", "F");
 
   public JavaFile generate(AutoModelDescriptor model) {
     ClassName declared = ClassName.get(model.holder());

@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.autograd;
 
+import dev.qnn4j.runtime.GradFn;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.Activations;
 import dev.qnn4j.runtime.kernels.ConvGeometry;

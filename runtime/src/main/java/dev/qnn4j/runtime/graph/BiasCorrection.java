@@ -1,8 +1,8 @@
 package dev.qnn4j.runtime.graph;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.QuantConv2d;
 import dev.qnn4j.runtime.nn.QuantLinear;

@@ -1,12 +1,12 @@
 package dev.qnn4j.runtime.graph;
 
-import dev.qnn4j.runtime.F;
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.nn.AdaptiveAvgPool2d;
 import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.F;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;

@@ -1,8 +1,8 @@
 package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.GradFn;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradFn;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

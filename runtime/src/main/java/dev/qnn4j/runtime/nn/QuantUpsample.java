@@ -1,6 +1,5 @@
 package dev.qnn4j.runtime.nn;
 
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 

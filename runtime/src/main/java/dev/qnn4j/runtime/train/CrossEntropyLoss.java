@@ -1,7 +1,7 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.GradFn;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradFn;
 
 /**
  * Mean cross-entropy of logits {@code [N, C]} against class indices (PyTorch's {@code

@@ -1,7 +1,7 @@
 package dev.qnn4j.runtime.train;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.nn.CompiledStep;

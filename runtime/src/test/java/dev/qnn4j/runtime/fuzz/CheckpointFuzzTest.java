@@ -4,8 +4,8 @@ import static com.google.common.truth.Truth.assertWithMessage;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.Checkpoint;

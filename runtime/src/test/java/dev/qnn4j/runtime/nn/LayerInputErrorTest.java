@@ -3,7 +3,6 @@ package dev.qnn4j.runtime.nn;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.qnn4j.runtime.reference;
 
-import dev.qnn4j.runtime.F;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
+import dev.qnn4j.runtime.nn.F;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantConv2d;

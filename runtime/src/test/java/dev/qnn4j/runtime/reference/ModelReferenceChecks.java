@@ -4,8 +4,8 @@ import static dev.qnn4j.runtime.reference.Matching.assertMatches;
 import static dev.qnn4j.runtime.reference.Matching.assertScale;
 
 import com.google.gson.JsonObject;
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.QuantActivation;

@@ -3,8 +3,8 @@ package dev.qnn4j.runtime.train;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.io.ArrayData;

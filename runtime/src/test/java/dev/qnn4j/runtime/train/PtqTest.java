@@ -2,8 +2,8 @@ package dev.qnn4j.runtime.train;
 
 import static com.google.common.truth.Truth.assertThat;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.graph.BiasCorrection;
 import dev.qnn4j.runtime.graph.CrossLayerEqualization;
 import dev.qnn4j.runtime.nn.Model;

@@ -1,7 +1,7 @@
 package dev.qnn4j.samples.cli;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.nn.Model;
 import java.util.Arrays;
 

@@ -3,8 +3,8 @@ package dev.qnn4j.samples.cli;
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 
+import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.GradMode;
 import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.Npy;
 import dev.qnn4j.runtime.io.Safetensors;

@@ -1,4 +1,4 @@
-package dev.qnn4j.runtime.autograd;
+package dev.qnn4j.runtime;
 
 /**
  * Whether operations record their inputs for a backward pass. Evaluation and calibration turn it

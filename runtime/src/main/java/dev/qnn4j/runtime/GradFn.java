@@ -1,6 +1,4 @@
-package dev.qnn4j.runtime.autograd;
-
-import dev.qnn4j.runtime.Tensor;
+package dev.qnn4j.runtime;
 
 /**
  * The backward step of one differentiable operation: given the gradient of the loss with respect to

@@ -1,10 +1,9 @@
-package dev.qnn4j.runtime;
+package dev.qnn4j.runtime.nn;
 
+import dev.qnn4j.runtime.QuantTensor;
+import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
-import dev.qnn4j.runtime.nn.LayerShapeException;
-import dev.qnn4j.runtime.nn.Shapes;
 import dev.qnn4j.runtime.nn.TraceEvent.Op;
-import dev.qnn4j.runtime.nn.Tracer;
 
 /**
  * Functional operations for use in a model's {@code forward}. Operations that do not change how
