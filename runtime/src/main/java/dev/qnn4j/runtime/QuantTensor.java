@@ -25,7 +25,7 @@ public final class QuantTensor extends Tensor {
 
   public QuantTensor(
       Tensor value, Tensor scale, float zeroPoint, int bitWidth, boolean signed, int channelAxis) {
-    super(dev.qnn4j.runtime.autograd.Ops.distinctFromLeaf(value));
+    super(distinctFromLeaf(value));
     // Above 32 for metadata only: Brevitas marks a conv output with an Int32Bias as 33 bits.
     if (bitWidth < 1 || bitWidth > 64) {
       throw new IllegalArgumentException("bit width must be in 1..64, got " + bitWidth);
@@ -110,5 +110,16 @@ public final class QuantTensor extends Tensor {
         + signed
         + (perTensor() ? ", scale=" + scale.item() : ", per-channel scale")
         + ")";
+  }
+
+  /**
+   * {@code x} itself, or an identity step after it when x is a leaf that needs a gradient, so that
+   * a QuantTensor wrapping x routes gradients to x rather than keeping them.
+   */
+  private static Tensor distinctFromLeaf(Tensor x) {
+    if (x.gradFn() != null || !x.requiresGrad()) {
+      return x;
+    }
+    return Tensor.result(x.data(), x.shape(), GradFn.of("Identity", g -> new float[][] {g}, x));
   }
 }

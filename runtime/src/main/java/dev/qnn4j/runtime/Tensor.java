@@ -171,7 +171,7 @@ public class Tensor {
           "backward() without an upstream gradient needs a scalar, got shape "
               + Arrays.toString(shape));
     }
-    dev.qnn4j.runtime.autograd.Autograd.backward(this, new float[] {1f});
+    Autograd.backward(this, new float[] {1f});
   }
 
   /** Back-propagates {@code upstream}, the gradient of some scalar with respect to this tensor. */
@@ -183,7 +183,7 @@ public class Tensor {
               + " for a tensor of shape "
               + Arrays.toString(shape));
     }
-    dev.qnn4j.runtime.autograd.Autograd.backward(this, NdArrays.read(upstream));
+    Autograd.backward(this, NdArrays.read(upstream));
   }
 
   /** A copy of the values, row-major. */

@@ -42,17 +42,6 @@ public final class Ops {
             x));
   }
 
-  /**
-   * {@code x} itself, or an identity step after it when x is a leaf that needs a gradient, so that
-   * a tensor wrapping x (a {@code QuantTensor}) routes gradients to x rather than keeping them.
-   */
-  public static Tensor distinctFromLeaf(Tensor x) {
-    if (x.gradFn() != null || !x.requiresGrad()) {
-      return x;
-    }
-    return Tensor.result(x.data(), x.shape(), GradFn.of("Identity", g -> new float[][] {g}, x));
-  }
-
   /** Elementwise sum of two tensors of the same shape. */
   public static Tensor add(Tensor a, Tensor b) {
     requireSameShape("add", a, b);

@@ -1,7 +1,7 @@
 /**
- * The autograd tape's operations: {@code Ops} are the differentiable operations (each records a
- * {@link dev.qnn4j.runtime.GradFn} on its result) and {@code Autograd} runs the backward pass in
- * reverse topological order. Tensors, their grad functions and {@link dev.qnn4j.runtime.GradMode}
- * live in the root package, which depends on nothing here.
+ * The differentiable operations ({@code Ops}): each computes its result with the array kernels and
+ * records a {@link dev.qnn4j.runtime.GradFn} on it. The tape itself (tensors, grad functions,
+ * {@link dev.qnn4j.runtime.Autograd}'s backward pass, {@link dev.qnn4j.runtime.GradMode}) lives in
+ * the root package, which depends on nothing here.
  */
 package dev.qnn4j.runtime.autograd;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.qnn4j.runtime.Autograd;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
-import dev.qnn4j.runtime.autograd.Autograd;
 import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.BatchNorm1d;
 import dev.qnn4j.runtime.nn.Dropout;

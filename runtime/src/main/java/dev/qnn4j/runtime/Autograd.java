@@ -1,7 +1,5 @@
-package dev.qnn4j.runtime.autograd;
+package dev.qnn4j.runtime;
 
-import dev.qnn4j.runtime.GradFn;
-import dev.qnn4j.runtime.Tensor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
