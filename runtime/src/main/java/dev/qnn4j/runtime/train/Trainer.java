@@ -145,19 +145,19 @@ public final class Trainer {
           stopped = true;
           break;
         }
-        long failingStep = step + 1;
-        int batchNumber = batchIndex + 1;
+        // Where a divergence would be reported: this step, and the last checkpoint written so far.
+        StepPosition at =
+            new StepPosition(
+                step + 1,
+                epoch + 1,
+                batchIndex + 1,
+                batchesPerEpoch,
+                lastCheckpoint,
+                lastCheckpointStep);
         // Byte-coded images (uint8 files, IDX, CIFAR-10) cannot hold NaN: no scan on that path.
         String inputProblem = batch.knownFinite() ? null : nonFiniteInput(batch);
         if (inputProblem != null) {
-          throw diverged(
-              inputProblem,
-              failingStep,
-              epoch + 1,
-              batchNumber,
-              batchesPerEpoch,
-              lastCheckpoint,
-              lastCheckpointStep);
+          throw diverged(inputProblem, at);
         }
         model.zeroGrad();
         optimizer.zeroGrad();
@@ -172,14 +172,7 @@ public final class Trainer {
             batchCorrect += r.correct();
           }
           if (!Float.isFinite(lossValue)) {
-            throw diverged(
-                "loss is " + lossValue,
-                failingStep,
-                epoch + 1,
-                batchNumber,
-                batchesPerEpoch,
-                lastCheckpoint,
-                lastCheckpointStep);
+            throw diverged("loss is " + lossValue, at);
           }
           GradientShards.apply(model, shards);
         } else if (compiled != null) {
@@ -188,14 +181,7 @@ public final class Trainer {
           try {
             logits = compiled.forward(batch.images(), batch.size());
           } catch (NonFiniteStatisticException e) {
-            throw diverged(
-                e.getMessage(),
-                failingStep,
-                epoch + 1,
-                batchNumber,
-                batchesPerEpoch,
-                lastCheckpoint,
-                lastCheckpointStep);
+            throw diverged(e.getMessage(), at);
           }
           lossValue = compiled.loss(batch.labels());
           if (!Float.isFinite(lossValue)) {
@@ -206,12 +192,7 @@ public final class Trainer {
                 "loss is "
                     + lossValue
                     + Evaluator.firstNonFiniteStep(Tracer.trace(() -> model.forward(input))),
-                failingStep,
-                epoch + 1,
-                batchNumber,
-                batchesPerEpoch,
-                lastCheckpoint,
-                lastCheckpointStep);
+                at);
           }
           batchCorrect = Evaluator.countCorrect(logits, compiled.classes(), batch.labels());
           compiled.backward();
@@ -225,57 +206,29 @@ public final class Trainer {
           } catch (NonFiniteStatisticException e) {
             // Caught while the quantizers collect statistics, before it becomes a scale; the layers
             // traced so far show where the non-finite values came from.
-            throw diverged(
-                e.getMessage() + Evaluator.firstNonFiniteStep(trace),
-                failingStep,
-                epoch + 1,
-                batchNumber,
-                batchesPerEpoch,
-                lastCheckpoint,
-                lastCheckpointStep);
+            throw diverged(e.getMessage() + Evaluator.firstNonFiniteStep(trace), at);
           }
           Tensor logits = logitsHolder[0];
           Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
           lossValue = loss.item();
           if (!Float.isFinite(lossValue)) {
-            throw diverged(
-                "loss is " + lossValue + Evaluator.firstNonFiniteStep(trace),
-                failingStep,
-                epoch + 1,
-                batchNumber,
-                batchesPerEpoch,
-                lastCheckpoint,
-                lastCheckpointStep);
+            throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), at);
           }
           batchCorrect = Evaluator.countCorrect(logits, batch.labels());
           loss.backward();
         }
         String gradProblem = nonFiniteGradient();
         if (gradProblem != null) {
-          throw diverged(
-              gradProblem,
-              failingStep,
-              epoch + 1,
-              batchNumber,
-              batchesPerEpoch,
-              lastCheckpoint,
-              lastCheckpointStep);
+          throw diverged(gradProblem, at);
         }
         optimizer.step();
         String paramProblem = nonFiniteParameter();
         if (paramProblem != null) {
           // Too large a step (e.g. the learning rate): never saved, so the last checkpoint stays
           // good.
-          throw diverged(
-              paramProblem,
-              failingStep,
-              epoch + 1,
-              batchNumber,
-              batchesPerEpoch,
-              lastCheckpoint,
-              lastCheckpointStep);
+          throw diverged(paramProblem, at);
         }
-        step = failingStep;
+        step = at.step();
         batchIndex++;
         batchesRun++;
         lossSum += lossValue;
@@ -285,9 +238,9 @@ public final class Trainer {
         StepMetrics m =
             new StepMetrics(
                 step,
-                epoch + 1,
+                at.epoch(),
                 config.epochs(),
-                batchNumber,
+                at.batch(),
                 batchesPerEpoch,
                 batch.size(),
                 lossValue,
@@ -399,17 +352,25 @@ public final class Trainer {
     return new TrainingState(step, epoch, batchInEpoch, config.seed(), config.batchSize(), meta);
   }
 
-  private TrainingDivergedException diverged(
-      String problem,
+  /** A training step's place in the run, for the message of a divergence found in it. */
+  private record StepPosition(
       long step,
       int epoch,
       int batch,
       int batchesPerEpoch,
       Path lastCheckpoint,
-      long lastCheckpointStep) {
+      long lastCheckpointStep) {}
+
+  private TrainingDivergedException diverged(String problem, StepPosition at) {
     TrainingDivergedException e =
         new TrainingDivergedException(
-            problem, step, epoch, batch, batchesPerEpoch, lastCheckpoint, lastCheckpointStep);
+            problem,
+            at.step(),
+            at.epoch(),
+            at.batch(),
+            at.batchesPerEpoch(),
+            at.lastCheckpoint(),
+            at.lastCheckpointStep());
     for (TrainingListener l : listeners) {
       l.onDiverged(e);
     }
