@@ -12,6 +12,8 @@ import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
+import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.EvalResult;
@@ -106,10 +108,8 @@ class CompiledStepTest {
 
   /** {@code model} with every activation quantizer 290 steps into its 300 statistics steps. */
   private static Model atStep290(Model model) {
-    for (Module layer : model.layers()) {
-      if (layer instanceof QuantActivation a) {
-        a.quantizer().restoreState(290, a.quantizer().collectStatsSteps(), 1.5f, 1f);
-      }
+    for (ActQuantizer q : activationQuantizers(model)) {
+      q.restoreState(290, q.collectStatsSteps(), 1.5f, 1f);
     }
     return model;
   }
@@ -147,12 +147,157 @@ class CompiledStepTest {
     assertThat(e).hasMessageThat().isEqualTo("expected 6144 input values, got 10");
   }
 
+  // ------------------------------------------------ QuantTensor outputs and Int32 biases
+
   @Test
-  void modelsWithActivationOrBiasQuantizersHaveNoCompiledStepYet() {
-    for (Model m :
-        List.<Model>of(new QuantModel_QuantWeightActBiasLeNet(), new QuantModel_AutoLeNet())) {
-      assertTrue(m.compiledStep().isEmpty(), m.modelName());
+  void quantWeightActBiasLeNetCollectsStatisticsBitIdentically() {
+    trainBothWays(QuantModel_QuantWeightActBiasLeNet::new, m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  /**
+   * Steps 291 to 310 of the demo model: the bias scales follow the activation scales from their
+   * statistics to the learned parameters, and their gradients reach both.
+   */
+  @Test
+  void quantWeightActBiasLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithAdam() {
+    trainBothWays(
+        () -> atStep290(new QuantModel_QuantWeightActBiasLeNet()),
+        m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  @Test
+  void quantWeightActBiasLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithSgd() {
+    trainBothWays(
+        () -> atStep290(new QuantModel_QuantWeightActBiasLeNet()),
+        m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
+  }
+
+  @Test
+  void quantWeightActBiasLeNetEvaluatesBitIdenticallyInBothPhases() {
+    evaluateBothWaysInBothPhases(QuantModel_QuantWeightActBiasLeNet::new);
+  }
+
+  @Test
+  void autoLeNetCollectsStatisticsBitIdentically() {
+    trainBothWays(QuantModel_AutoLeNet::new, m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  /** AutoLeNet quantizes its input in conv1's input quantizer, whose scale conv1's bias reads. */
+  @Test
+  void autoLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithAdam() {
+    trainBothWays(
+        () -> atStep290(new QuantModel_AutoLeNet()), m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  @Test
+  void autoLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithSgd() {
+    trainBothWays(
+        () -> atStep290(new QuantModel_AutoLeNet()),
+        m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
+  }
+
+  @Test
+  void autoLeNetEvaluatesBitIdenticallyInBothPhases() {
+    evaluateBothWaysInBothPhases(QuantModel_AutoLeNet::new);
+  }
+
+  /**
+   * Calibration runs on the tape (the compiled step refuses calibration mode); after it, the first
+   * training step initialises the learned scales from the calibrated statistics, on both paths
+   * alike.
+   */
+  @Test
+  void afterCalibrationOnTheTapeTheCompiledStepTrainsBitIdentically() {
+    for (Supplier<Model> create :
+        List.<Supplier<Model>>of(
+            QuantModel_QuantWeightActBiasLeNet::new, QuantModel_AutoLeNet::new)) {
+      trainBothWays(
+          () -> {
+            Model m = create.get();
+            Random rng = new Random(3);
+            List<Tensor> batches = new java.util.ArrayList<>();
+            for (int b = 0; b < 3; b++) {
+              batches.add(Tensor.of(images(8, rng), 8, 3, 32, 32));
+            }
+            dev.qnn4j.runtime.graph.Calibration.calibrate(m, batches);
+            return m;
+          },
+          m -> new Adam(m.parameters(), 1e-3f),
+          3);
     }
+  }
+
+  @Test
+  void theCompiledStepRefusesCalibrationMode() {
+    Model m = new QuantModel_QuantWeightActBiasLeNet();
+    m.layers().forEach(l -> l.setCalibration(true));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> m.compiledStep().orElseThrow().forward(images(2, new Random(2)), 2));
+    assertThat(e).hasMessageThat().contains("calibration runs on the tape");
+  }
+
+  @Test
+  void theTrainerAndEvaluatorTrainTheDemoModelCompiledAsOnTheTape() throws Exception {
+    Random rng = new Random(6);
+    int examples = 40;
+    float[] images = images(examples, rng);
+    int[] labels = new int[examples];
+    for (int i = 0; i < examples; i++) {
+      labels[i] = rng.nextInt(10);
+    }
+    Dataset data = Dataset.of(images, labels, 3, 32, 32, 10);
+    Model compiled = new QuantModel_QuantWeightActBiasLeNet();
+    Model tape = onTheTape(new QuantModel_QuantWeightActBiasLeNet());
+    assertTrue(compiled.compiledStep().isPresent());
+    TrainerConfig config = TrainerConfig.of(2, 16, 3);
+    new Trainer(tape, new Adam(tape.parameters(), 1e-3f), config).fit(data, data);
+    new Trainer(compiled, new Adam(compiled.parameters(), 1e-3f), config).fit(data, data);
+    assertParametersEqual("after two epochs through the Trainer", tape, compiled);
+    assertQuantizerStatesEqual("after two epochs through the Trainer", tape, compiled);
+    EvalResult tapeResult = Evaluator.evaluate(tape, data, 16);
+    EvalResult compiledResult = Evaluator.evaluate(compiled, data, 16);
+    assertThat(compiledResult.correct()).isEqualTo(tapeResult.correct());
+    if (compiledResult.loss() != tapeResult.loss()) {
+      fail("evaluation loss: tape " + tapeResult.loss() + ", compiled " + compiledResult.loss());
+    }
+  }
+
+  private static void evaluateBothWaysInBothPhases(Supplier<Model> create) {
+    for (boolean learned : new boolean[] {false, true}) {
+      Model tape = create.get();
+      Model compiled = create.get();
+      for (Model m : List.of(tape, compiled)) {
+        for (ActQuantizer q : activationQuantizers(m)) {
+          q.restoreState(learned ? 301 : 120, 300, 1.75f, 2.5f);
+        }
+        m.eval();
+      }
+      float[] input = images(8, new Random(8));
+      assertEqual(
+          "eval logits of " + tape.modelName() + ", learned " + learned,
+          tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
+          compiled.compiledStep().orElseThrow().forward(input, 8));
+    }
+  }
+
+  /** Every activation quantizer: the activation layers' and the weight layers' input quantizers. */
+  private static List<ActQuantizer> activationQuantizers(Model model) {
+    List<ActQuantizer> quantizers = new java.util.ArrayList<>();
+    for (Module layer : model.layers()) {
+      if (layer instanceof QuantActivation a) {
+        quantizers.add(a.quantizer());
+      } else if (layer instanceof QuantWeightLayer w) {
+        if (w.inputQuantizer() != null) {
+          quantizers.add(w.inputQuantizer());
+        }
+        if (w.outputQuantizer() != null) {
+          quantizers.add(w.outputQuantizer());
+        }
+      }
+    }
+    return quantizers;
   }
 
   @Test
@@ -340,25 +485,32 @@ class CompiledStepTest {
     }
   }
 
-  /** Every activation quantizer's running statistic, counter and current eval scale. */
+  /**
+   * Every activation quantizer's running statistic, counter, learned value and current eval scale,
+   * and every weight quantizer's scale.
+   */
   private static void assertQuantizerStatesEqual(String when, Model a, Model b) {
+    List<ActQuantizer> qas = activationQuantizers(a);
+    List<ActQuantizer> qbs = activationQuantizers(b);
+    assertThat(qbs.size()).isEqualTo(qas.size());
+    for (int i = 0; i < qas.size(); i++) {
+      ActQuantizer qa = qas.get(i);
+      ActQuantizer qb = qbs.get(i);
+      String name = qa.value().name() + " " + when;
+      assertThat(qb.counter()).isEqualTo(qa.counter());
+      if (qa.buffer() != qb.buffer()) {
+        fail(name + ": running statistic tape " + qa.buffer() + ", compiled " + qb.buffer());
+      }
+      assertEqual(name + " learned value", qa.value().data(), qb.value().data());
+      assertEqual(name + " eval scale", qa.evalScale().data(), qb.evalScale().data());
+    }
     for (int i = 0; i < a.layers().size(); i++) {
-      if (a.layers().get(i) instanceof QuantActivation qa
-          && b.layers().get(i) instanceof QuantActivation qb) {
-        String name = qa.name() + " " + when;
-        assertThat(qb.quantizer().counter()).isEqualTo(qa.quantizer().counter());
-        if (qa.quantizer().buffer() != qb.quantizer().buffer()) {
-          fail(
-              name
-                  + ": running statistic tape "
-                  + qa.quantizer().buffer()
-                  + ", compiled "
-                  + qb.quantizer().buffer());
-        }
+      if (a.layers().get(i) instanceof QuantWeightLayer wa
+          && b.layers().get(i) instanceof QuantWeightLayer wb) {
         assertEqual(
-            name + " eval scale",
-            qa.quantizer().evalScale().data(),
-            qb.quantizer().evalScale().data());
+            wa.name() + " weight scale " + when,
+            wa.weightQuantizer().scale(wa.weight()).data(),
+            wb.weightQuantizer().scale(wb.weight()).data());
       }
     }
   }
