@@ -2,12 +2,12 @@ package dev.qnn4j.processor;
 
 import com.google.auto.service.AutoService;
 import com.sun.source.util.Trees;
+import dev.qnn4j.processor.auto.AutoModelDescriptor;
 import dev.qnn4j.processor.auto.AutoQuantizer;
 import dev.qnn4j.processor.forward.ForwardParser;
 import dev.qnn4j.processor.forward.ForwardProgram;
 import dev.qnn4j.processor.forward.ForwardProgram.Unsupported;
 import dev.qnn4j.processor.forward.StepPlan;
-import dev.qnn4j.processor.auto.AutoModelDescriptor;
 import dev.qnn4j.processor.generation.AutoModelGenerator;
 import dev.qnn4j.processor.generation.ModelGenerator;
 import dev.qnn4j.processor.generation.ServicesFile;

@@ -25,7 +25,8 @@ import java.util.Map;
  */
 public record StepPlan(List<Node> nodes) {
   /** How a value is computed. */
-  public sealed interface Op permits Input, Conv, Dense, Relu, ActQuant, InputQuant, MaxPool, Flatten {}
+  public sealed interface Op
+      permits Input, Conv, Dense, Relu, ActQuant, InputQuant, MaxPool, Flatten {}
 
   public record Input() implements Op {}
 
@@ -235,10 +236,7 @@ public record StepPlan(List<Node> nodes) {
                 field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
           }
           yield add(
-              field,
-              new long[] {g.outFeatures()},
-              new Dense(field, g, quantWeight, biasScale),
-              in);
+              field, new long[] {g.outFeatures()}, new Dense(field, g, quantWeight, biasScale), in);
         }
         case RELU -> add(field, in.dims, new Relu(field), in);
         case QUANT_RELU, QUANT_IDENTITY -> {

@@ -38,8 +38,8 @@ public final class AutoModelGenerator {
   }
 
   /**
-   * As {@link #generate(AutoModelDescriptor)}, with the compiled training step of {@code plan}
-   * when present.
+   * As {@link #generate(AutoModelDescriptor)}, with the compiled training step of {@code plan} when
+   * present.
    */
   public JavaFile generate(
       AutoModelDescriptor model, java.util.Optional<dev.qnn4j.processor.forward.StepPlan> plan) {

@@ -534,7 +534,8 @@ final class StepGenerator {
    * The bias quantizer's backward: the bias gradient, the weight scale's and the input scale's
    * (kept for the backward of the quantizer that produced it, which runs later).
    */
-  private static void biasQuantizerBackward(CodeBlock.Builder back, String field, Node scaleSource) {
+  private static void biasQuantizerBackward(
+      CodeBlock.Builder back, String field, Node scaleSource) {
     if (scaleSource == null) {
       return;
     }

@@ -329,9 +329,9 @@ public final class ActQuantizer {
   }
 
   /**
-   * {@link #backwardInto(float[], float[], StepRecord, float[])} for a quantizer whose output
-   * scale also feeds the next layer's bias quantizer (a QuantTensor output): {@code
-   * gScaleFromBias} is added to the scale's gradient, as the tape sums the two.
+   * {@link #backwardInto(float[], float[], StepRecord, float[])} for a quantizer whose output scale
+   * also feeds the next layer's bias quantizer (a QuantTensor output): {@code gScaleFromBias} is
+   * added to the scale's gradient, as the tape sums the two.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx, float gScaleFromBias) {
     float[] gs =

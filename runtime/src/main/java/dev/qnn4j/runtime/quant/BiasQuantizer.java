@@ -1,9 +1,9 @@
 package dev.qnn4j.runtime.quant;
 
-import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.FakeQuant;
 
 /**
  * Fake-quantizes a bias with scale = input scale x weight scale, as Brevitas' {@code IntBias}

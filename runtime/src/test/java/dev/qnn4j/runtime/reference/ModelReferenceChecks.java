@@ -31,8 +31,7 @@ public final class ModelReferenceChecks {
    * ({@link Model#compiledStep()}, which must exist) when {@code compiled}, else on the tape.
    * Calibration runs on the tape either way (compiled steps refuse calibration mode).
    */
-  public static void checkPtqCase(
-      JsonObject c, Function<String, Model> factory, boolean compiled) {
+  public static void checkPtqCase(JsonObject c, Function<String, Model> factory, boolean compiled) {
     String name = c.get("name").getAsString();
     JsonObject in = c.getAsJsonObject("inputs");
     JsonObject out = c.getAsJsonObject("outputs");

@@ -192,8 +192,7 @@ class CompiledStepTest {
   @Test
   void autoLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithSgd() {
     trainBothWays(
-        () -> atStep290(new QuantModel_AutoLeNet()),
-        m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
+        () -> atStep290(new QuantModel_AutoLeNet()), m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
   }
 
   @Test

@@ -68,7 +68,8 @@ class SeedLeNetReferenceTest {
   }
 
   /** The compiled run gives exactly ({@code ==}) the tape run's losses and weights. */
-  private static void assertSameRun(TrainingStepReference.Run compiled, TrainingStepReference.Run tape) {
+  private static void assertSameRun(
+      TrainingStepReference.Run compiled, TrainingStepReference.Run tape) {
     CompiledStepTest.assertEqual("losses, compiled against tape", tape.losses(), compiled.losses());
     assertEquals(tape.weights().keySet(), compiled.weights().keySet());
     for (String name : tape.weights().keySet()) {
