@@ -162,6 +162,7 @@ public record StepPlan(List<Node> nodes) {
     private final Map<String, LayerDescriptor> layers;
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, Integer> names = new HashMap<>();
+    private final java.util.Set<String> calledLayers = new java.util.HashSet<>();
 
     Builder(long[] inputShape, Map<String, LayerDescriptor> layers) {
       this.inputShape = inputShape;
@@ -188,6 +189,11 @@ public record StepPlan(List<Node> nodes) {
       LayerKind kind = layer.requireKind();
       Node in = args.get(0);
       String field = layer.methodName();
+      if (!calledLayers.add(field)) {
+        // The step keeps one set of buffers (and one quantizer record) per layer field.
+        throw new Unsupported(
+            "@" + kind.simpleName() + " (" + field + ") is called at two places", call.tree());
+      }
       boolean quantWeight = kind == LayerKind.QUANT_CONV2D || kind == LayerKind.QUANT_LINEAR;
       Node biasScale = null;
       if (quantWeight) {
