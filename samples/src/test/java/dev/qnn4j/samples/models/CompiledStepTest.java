@@ -32,7 +32,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The compiled training step against the autograd tape: the same model trained both ways gives
@@ -87,23 +91,7 @@ class CompiledStepTest {
 
   @Test
   void quantWeightActLeNetEvaluatesBitIdenticallyInBothPhases() {
-    for (boolean learned : new boolean[] {false, true}) {
-      Model tape = new QuantModel_QuantWeightActLeNet();
-      Model compiled = new QuantModel_QuantWeightActLeNet();
-      for (Model m : List.of(tape, compiled)) {
-        for (Module layer : m.layers()) {
-          if (layer instanceof QuantActivation a) {
-            a.quantizer().restoreState(learned ? 301 : 120, 300, 1.75f, 2.5f);
-          }
-        }
-        m.eval();
-      }
-      float[] input = images(8, new Random(8));
-      assertEqual(
-          "eval logits, learned " + learned,
-          tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
-          compiled.compiledStep().orElseThrow().forward(input, 8));
-    }
+    evaluateBothWaysInBothPhases(QuantModel_QuantWeightActLeNet::new);
   }
 
   /** {@code model} with every activation quantizer 290 steps into its 300 statistics steps. */
@@ -149,55 +137,39 @@ class CompiledStepTest {
 
   // ------------------------------------------------ QuantTensor outputs and Int32 biases
 
-  @Test
-  void quantWeightActBiasLeNetCollectsStatisticsBitIdentically() {
-    trainBothWays(QuantModel_QuantWeightActBiasLeNet::new, m -> new Adam(m.parameters(), 1e-3f));
+  /** The models with QuantTensor activations and Int32 biases: the demo model and AutoLeNet. */
+  static Stream<Named<Supplier<Model>>> quantTensorModels() {
+    return Stream.of(
+        Named.of("QuantWeightActBiasLeNet", QuantModel_QuantWeightActBiasLeNet::new),
+        Named.of("AutoLeNet (conv1's input quantizer feeds its bias)", QuantModel_AutoLeNet::new));
+  }
+
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelCollectsStatisticsBitIdentically(Supplier<Model> create) {
+    trainBothWays(create, m -> new Adam(m.parameters(), 1e-3f));
   }
 
   /**
-   * Steps 291 to 310 of the demo model: the bias scales follow the activation scales from their
-   * statistics to the learned parameters, and their gradients reach both.
+   * Steps 291 to 310: the bias scales follow the activation scales from their statistics to the
+   * learned parameters, and their gradients reach both.
    */
-  @Test
-  void quantWeightActBiasLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithAdam() {
-    trainBothWays(
-        () -> atStep290(new QuantModel_QuantWeightActBiasLeNet()),
-        m -> new Adam(m.parameters(), 1e-3f));
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelCrossesTheStatisticsBoundaryBitIdenticallyWithAdam(Supplier<Model> create) {
+    trainBothWays(() -> atStep290(create.get()), m -> new Adam(m.parameters(), 1e-3f));
   }
 
-  @Test
-  void quantWeightActBiasLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithSgd() {
-    trainBothWays(
-        () -> atStep290(new QuantModel_QuantWeightActBiasLeNet()),
-        m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelCrossesTheStatisticsBoundaryBitIdenticallyWithSgd(Supplier<Model> create) {
+    trainBothWays(() -> atStep290(create.get()), m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
   }
 
-  @Test
-  void quantWeightActBiasLeNetEvaluatesBitIdenticallyInBothPhases() {
-    evaluateBothWaysInBothPhases(QuantModel_QuantWeightActBiasLeNet::new);
-  }
-
-  @Test
-  void autoLeNetCollectsStatisticsBitIdentically() {
-    trainBothWays(QuantModel_AutoLeNet::new, m -> new Adam(m.parameters(), 1e-3f));
-  }
-
-  /** AutoLeNet quantizes its input in conv1's input quantizer, whose scale conv1's bias reads. */
-  @Test
-  void autoLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithAdam() {
-    trainBothWays(
-        () -> atStep290(new QuantModel_AutoLeNet()), m -> new Adam(m.parameters(), 1e-3f));
-  }
-
-  @Test
-  void autoLeNetCrossesTheStatisticsBoundaryBitIdenticallyWithSgd() {
-    trainBothWays(
-        () -> atStep290(new QuantModel_AutoLeNet()), m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
-  }
-
-  @Test
-  void autoLeNetEvaluatesBitIdenticallyInBothPhases() {
-    evaluateBothWaysInBothPhases(QuantModel_AutoLeNet::new);
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelEvaluatesBitIdenticallyInBothPhases(Supplier<Model> create) {
+    evaluateBothWaysInBothPhases(create);
   }
 
   /**
@@ -235,32 +207,6 @@ class CompiledStepTest {
             IllegalStateException.class,
             () -> m.compiledStep().orElseThrow().forward(images(2, new Random(2)), 2));
     assertThat(e).hasMessageThat().contains("calibration runs on the tape");
-  }
-
-  @Test
-  void theTrainerAndEvaluatorTrainTheDemoModelCompiledAsOnTheTape() throws Exception {
-    Random rng = new Random(6);
-    int examples = 40;
-    float[] images = images(examples, rng);
-    int[] labels = new int[examples];
-    for (int i = 0; i < examples; i++) {
-      labels[i] = rng.nextInt(10);
-    }
-    Dataset data = Dataset.of(images, labels, 3, 32, 32, 10);
-    Model compiled = new QuantModel_QuantWeightActBiasLeNet();
-    Model tape = onTheTape(new QuantModel_QuantWeightActBiasLeNet());
-    assertTrue(compiled.compiledStep().isPresent());
-    TrainerConfig config = TrainerConfig.of(2, 16, 3);
-    new Trainer(tape, new Adam(tape.parameters(), 1e-3f), config).fit(data, data);
-    new Trainer(compiled, new Adam(compiled.parameters(), 1e-3f), config).fit(data, data);
-    assertParametersEqual("after two epochs through the Trainer", tape, compiled);
-    assertQuantizerStatesEqual("after two epochs through the Trainer", tape, compiled);
-    EvalResult tapeResult = Evaluator.evaluate(tape, data, 16);
-    EvalResult compiledResult = Evaluator.evaluate(compiled, data, 16);
-    assertThat(compiledResult.correct()).isEqualTo(tapeResult.correct());
-    if (compiledResult.loss() != tapeResult.loss()) {
-      fail("evaluation loss: tape " + tapeResult.loss() + ", compiled " + compiledResult.loss());
-    }
   }
 
   private static void evaluateBothWaysInBothPhases(Supplier<Model> create) {
@@ -301,7 +247,17 @@ class CompiledStepTest {
 
   @Test
   void theTrainerAndEvaluatorTakeTheCompiledStepAndMatchTheTape() throws Exception {
-    Random rng = new Random(5);
+    trainAndEvaluateBothWays(QuantModel_FloatLeNet::new, 5);
+  }
+
+  @Test
+  void theTrainerAndEvaluatorTrainTheDemoModelCompiledAsOnTheTape() throws Exception {
+    trainAndEvaluateBothWays(QuantModel_QuantWeightActBiasLeNet::new, 6);
+  }
+
+  /** Two epochs through {@code Trainer}, then {@code Evaluator}, on both paths. */
+  private static void trainAndEvaluateBothWays(Supplier<Model> create, long seed) throws Exception {
+    Random rng = new Random(seed);
     int examples = 40;
     float[] images = images(examples, rng);
     int[] labels = new int[examples];
@@ -309,8 +265,8 @@ class CompiledStepTest {
       labels[i] = rng.nextInt(10);
     }
     Dataset data = Dataset.of(images, labels, 3, 32, 32, 10);
-    Model compiled = new QuantModel_FloatLeNet();
-    Model tape = onTheTape(new QuantModel_FloatLeNet());
+    Model compiled = create.get();
+    Model tape = onTheTape(create.get());
     assertTrue(compiled.compiledStep().isPresent());
     assertTrue(tape.compiledStep().isEmpty());
     // 40 examples in batches of 16: the last batch of 8 reallocates the compiled buffers.
@@ -318,6 +274,7 @@ class CompiledStepTest {
     new Trainer(tape, new Adam(tape.parameters(), 1e-3f), config).fit(data, data);
     new Trainer(compiled, new Adam(compiled.parameters(), 1e-3f), config).fit(data, data);
     assertParametersEqual("after two epochs through the Trainer", tape, compiled);
+    assertQuantizerStatesEqual("after two epochs through the Trainer", tape, compiled);
     EvalResult tapeResult = Evaluator.evaluate(tape, data, 16);
     EvalResult compiledResult = Evaluator.evaluate(compiled, data, 16);
     assertThat(compiledResult.correct()).isEqualTo(tapeResult.correct());
