@@ -189,8 +189,9 @@ public record StepPlan(List<Node> nodes) {
       LayerKind kind = layer.requireKind();
       Node in = args.get(0);
       String field = layer.methodName();
-      if (!calledLayers.add(field)) {
-        // The step keeps one set of buffers (and one quantizer record) per layer field.
+      if (kind != LayerKind.RELU && !calledLayers.add(field)) {
+        // The step keeps one set of buffers (and one quantizer record) per weight or quantizer
+        // layer; a stateless @ReLU has buffers per call.
         throw new Unsupported(
             "@" + kind.simpleName() + " (" + field + ") is called at two places", call.tree());
       }
