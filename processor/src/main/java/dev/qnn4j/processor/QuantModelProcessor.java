@@ -2,6 +2,7 @@ package dev.qnn4j.processor;
 
 import com.google.auto.service.AutoService;
 import com.sun.source.util.Trees;
+import dev.qnn4j.processor.auto.AutoModelDescriptor;
 import dev.qnn4j.processor.auto.AutoQuantizer;
 import dev.qnn4j.processor.forward.ForwardParser;
 import dev.qnn4j.processor.forward.ForwardProgram;
@@ -219,10 +220,12 @@ public final class QuantModelProcessor extends AbstractProcessor {
     if (!mayGenerate || result.model() == null) {
       return;
     }
-    notCompiled(
-        holder, result.model().modelName(), "models from @QuantizeFrom have no compiled step yet");
+    Optional<StepPlan> plan = compiledStep(result.model(), holder);
+    if (plan.isEmpty() && requireCompiled()) {
+      return;
+    }
     try {
-      autoGenerator.generate(result.model()).writeTo(processingEnv.getFiler());
+      autoGenerator.generate(result.model(), plan).writeTo(processingEnv.getFiler());
       factories.add(result.model().factoryBinaryName());
     } catch (IOException e) {
       processingEnv
@@ -254,6 +257,32 @@ public final class QuantModelProcessor extends AbstractProcessor {
       return Optional.of(StepPlan.of(program, inputShape, layers));
     } catch (Unsupported reason) {
       notCompiled(type, model.modelName(), reason.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The plan of a {@code @QuantizeFrom} model's compiled training step: the float model's forward
+   * over the derived layers, or empty after a note (or error) saying why there is none.
+   */
+  private Optional<StepPlan> compiledStep(AutoModelDescriptor model, TypeElement holder) {
+    ModelDescriptor floatModel = model.floatModel();
+    Map<String, LayerDescriptor> layers = new java.util.HashMap<>();
+    for (LayerDescriptor layer : model.layers()) {
+      layers.putIfAbsent(layer.methodName(), layer);
+    }
+    try {
+      ForwardProgram program =
+          parser.isEmpty()
+              ? null
+              : parser.get().parse(floatModel.forward(), floatModel.type(), layers.keySet());
+      if (program == null) {
+        notCompiled(holder, model.modelName(), "its forward method is not straight-line code");
+        return Optional.empty();
+      }
+      return Optional.of(StepPlan.of(program, floatModel.inputShapeOrNull(), layers));
+    } catch (Unsupported reason) {
+      notCompiled(holder, model.modelName(), reason.getMessage());
       return Optional.empty();
     }
   }

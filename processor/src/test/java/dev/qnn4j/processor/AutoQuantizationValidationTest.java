@@ -203,6 +203,11 @@ class AutoQuantizationValidationTest {
                   + " Net.forward: activation quantizers are stateful")
           .inFile(s.file())
           .onLine(s.lineOf("@QuantizeFrom"));
+      // The compiled step keeps one quantizer record per layer: this model trains on the tape.
+      assertThat(c)
+          .hadNoteContaining(
+              "AutoNet has no compiled training step and trains on the autograd tape: "
+                  + "@QuantReLU (relu) is called at two places");
     }
   }
 

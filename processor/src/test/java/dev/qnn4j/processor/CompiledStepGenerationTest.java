@@ -42,7 +42,7 @@ class CompiledStepGenerationTest {
         @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
         abstract Tensor fc(Tensor x);
 
-        @QuantReLU(bitWidth = 4, returnQuantTensor = true)
+        @QuantReLU(bitWidth = 4, scaling = Scaling.POWER_OF_TWO, returnQuantTensor = true)
         abstract QuantTensor relu(Tensor x);
 
         public Tensor forward(Tensor x) {
@@ -101,18 +101,18 @@ class CompiledStepGenerationTest {
   }
 
   @Test
-  void aModelReturningQuantTensorsGetsANoteNamingTheLayer() {
+  void aQuantizerWithPowerOfTwoScalesGetsANoteNamingTheLayer() {
     Compilation c = TestSource.compile(QUANT_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
     assertThat(c)
         .hadNoteContaining(
             "SmallQuant has no compiled training step and trains on the autograd tape: "
-                + "@QuantReLU (relu) returns a QuantTensor, which has no compiled kernels yet");
+                + "@QuantReLU (relu) has power-of-two scales, which have no compiled kernels yet");
     assertThat(generated(c, "test.QuantModel_SmallQuant")).doesNotContain("CompiledStep");
   }
 
   @Test
-  void aLayerThatQuantizesItsBiasGetsANote() {
+  void aBiasQuantizerReadingAQuantTensorScaleCompiles() {
     TestSource model =
         TestSource.model(
             "BiasQuant",
@@ -131,11 +131,60 @@ class CompiledStepGenerationTest {
           }
         }
         """);
+    Compilation c =
+        javac()
+            .withProcessors(new QuantModelProcessor())
+            .withOptions("-Aqnn4j.requireCompiled=true")
+            .compile(model.file());
+    assertThat(c).succeededWithoutWarnings();
+    String source = generated(c, "test.QuantModel_BiasQuant");
+    // Forward: the bias scale is the weight scale times quantInp's scale, after the weight's.
+    assertThat(source)
+        .contains(
+            "fc.biasQuantizer().quantizeInto(fc.bias().data(), fcWeightScale, "
+                + "quantInpRecord.scale(), fcBiasScale, fcQuantBias);");
+    assertThat(source.indexOf("fc.weightQuantizer().quantizeInto("))
+        .isLessThan(source.indexOf("fc.biasQuantizer().quantizeInto("));
+    assertThat(source)
+        .contains("Dense.forward(quantInpOut, n, 4, 2, fcQuantWeight, fcQuantBias, fcOut);");
+    // Backward: the bias quantizer's scale gradient reaches the weight quantizer and quantInp.
+    assertThat(source)
+        .contains(
+            "quantInpScaleGrad = fc.biasQuantizer().backwardInto(fc.bias().data(), fcBiasScale, "
+                + "fcWeightScale, quantInpRecord.scale(), fcQuantBiasGrad, fcBiasGrad, "
+                + "fcWeightScaleGrad);");
+    assertThat(source)
+        .contains(
+            "fc.weightQuantizer().backwardInto(fc.weight().data(), fcWeightStats, fcWeightScale, "
+                + "fcQuantWeightGrad, fcWeightScaleGrad, fcWeightGrad);");
+    assertThat(source)
+        .contains(
+            "quantInp.quantizer().backwardInto(input, quantInpGrad, quantInpRecord, null, "
+                + "quantInpScaleGrad);");
+  }
+
+  @Test
+  void anOutputQuantizerGetsANote() {
+    TestSource model =
+        TestSource.model(
+            "OutputQuantized",
+            """
+        @QuantModel(inputShape = {4})
+        public abstract class OutputQuantized {
+          @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
+          @OutputQuant(bitWidth = 8)
+          abstract Tensor fc(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            return fc(x);
+          }
+        }
+        """);
     Compilation c = TestSource.compile(model.file());
     assertThat(c).succeededWithoutWarnings();
     assertThat(c)
         .hadNoteContaining(
-            "@QuantIdentity (quantInp) returns a QuantTensor, which has no compiled kernels yet");
+            "@QuantLinear (fc) quantizes its output, which has no compiled kernels yet");
   }
 
   @Test

@@ -25,30 +25,55 @@ import java.util.Map;
  */
 public record StepPlan(List<Node> nodes) {
   /** How a value is computed. */
-  public sealed interface Op permits Input, Conv, Dense, Relu, ActQuant, MaxPool, Flatten {}
+  public sealed interface Op
+      permits Input, Conv, Dense, Relu, ActQuant, InputQuant, MaxPool, Flatten {}
 
   public record Input() implements Op {}
 
   /**
    * A {@code @Conv2d} layer held in field {@code field}, or a {@code @QuantConv2d} with a weight
-   * quantizer only ({@code quantWeight}).
+   * quantizer ({@code quantWeight}) and, when {@code biasScale} is not null, a bias quantizer whose
+   * scale is the weight scale times the input scale, which the quantizer of node {@code biasScale}
+   * produced (see {@link #scaleSource}).
    */
-  public record Conv(String field, Geometry.Conv geometry, boolean quantWeight) implements Op {}
+  public record Conv(String field, Geometry.Conv geometry, boolean quantWeight, Node biasScale)
+      implements Op {
+    public Conv(String field, Geometry.Conv geometry, boolean quantWeight) {
+      this(field, geometry, quantWeight, null);
+    }
+  }
 
   /**
    * A {@code @Linear} layer held in field {@code field}, or a {@code @QuantLinear} with a weight
-   * quantizer only.
+   * quantizer and, when {@code biasScale} is not null, a bias quantizer (as {@link Conv}).
    */
-  public record Dense(String field, Geometry.Dense geometry, boolean quantWeight) implements Op {}
+  public record Dense(String field, Geometry.Dense geometry, boolean quantWeight, Node biasScale)
+      implements Op {
+    public Dense(String field, Geometry.Dense geometry, boolean quantWeight) {
+      this(field, geometry, quantWeight, null);
+    }
+  }
 
   /** A {@code @ReLU} layer (its field) or {@code F.relu} (field null). */
   public record Relu(String field) implements Op {}
 
   /**
-   * A {@code @QuantReLU} ({@code relu}: ReLU first) or {@code @QuantIdentity} returning a plain
-   * tensor, with a float-scale activation quantizer, held in field {@code field}.
+   * A {@code @QuantReLU} ({@code relu}: ReLU first) or {@code @QuantIdentity} with a float-scale
+   * activation quantizer, held in field {@code field}; {@code quantTensor} when it returns a
+   * QuantTensor, whose scale a following bias quantizer reads.
    */
-  public record ActQuant(String field, boolean relu) implements Op {}
+  public record ActQuant(String field, boolean relu, boolean quantTensor) implements Op {
+    public ActQuant(String field, boolean relu) {
+      this(field, relu, false);
+    }
+  }
+
+  /**
+   * The input quantizer of the {@code @QuantConv2d} or {@code @QuantLinear} held in field {@code
+   * field} (float statistics scale), which quantizes the layer's input to a QuantTensor before the
+   * layer computes.
+   */
+  public record InputQuant(String field) implements Op {}
 
   public record MaxPool(int kernel, int stride, int padding) implements Op {}
 
@@ -71,6 +96,24 @@ public record StepPlan(List<Node> nodes) {
 
   public Node input() {
     return nodes.get(0);
+  }
+
+  /**
+   * The node whose activation quantizer produced the QuantTensor scale that {@code node}'s value
+   * carries (through max-pooling and flattening, which keep it, as {@code F} does), or null for a
+   * plain tensor.
+   */
+  public static Node scaleSource(Node node) {
+    if (node.op() instanceof ActQuant a) {
+      return a.quantTensor() ? node : null;
+    }
+    if (node.op() instanceof InputQuant) {
+      return node;
+    }
+    if (node.op() instanceof MaxPool || node.op() instanceof Flatten) {
+      return scaleSource(node.input());
+    }
+    return null;
   }
 
   public Node output() {
@@ -119,6 +162,7 @@ public record StepPlan(List<Node> nodes) {
     private final Map<String, LayerDescriptor> layers;
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, Integer> names = new HashMap<>();
+    private final java.util.Set<String> calledLayers = new java.util.HashSet<>();
 
     Builder(long[] inputShape, Map<String, LayerDescriptor> layers) {
       this.inputShape = inputShape;
@@ -145,9 +189,31 @@ public record StepPlan(List<Node> nodes) {
       LayerKind kind = layer.requireKind();
       Node in = args.get(0);
       String field = layer.methodName();
+      if (kind != LayerKind.RELU && !calledLayers.add(field)) {
+        // The step keeps one set of buffers (and one quantizer record) per weight or quantizer
+        // layer; a stateless @ReLU has buffers per call.
+        throw new Unsupported(
+            "@" + kind.simpleName() + " (" + field + ") is called at two places", call.tree());
+      }
       boolean quantWeight = kind == LayerKind.QUANT_CONV2D || kind == LayerKind.QUANT_LINEAR;
+      Node biasScale = null;
       if (quantWeight) {
         requireWeightQuantizerOnly(layer, call);
+        if (layer.inputQuant().isPresent()) {
+          in = add(field + "InputQuant", in.dims, new InputQuant(field), in);
+        }
+        if (layer.bias().isPresent()) {
+          biasScale = scaleSource(in);
+          if (biasScale == null) {
+            throw new Unsupported(
+                "@"
+                    + kind.simpleName()
+                    + " ("
+                    + field
+                    + ") quantizes its bias but its input is not a QuantTensor",
+                call.tree());
+          }
+        }
       }
       return switch (kind) {
         case CONV2D, QUANT_CONV2D -> {
@@ -165,7 +231,10 @@ public record StepPlan(List<Node> nodes) {
                       / g.stride()
                   + 1;
           yield add(
-              field, new long[] {g.outChannels(), oh, ow}, new Conv(field, g, quantWeight), in);
+              field,
+              new long[] {g.outChannels(), oh, ow},
+              new Conv(field, g, quantWeight, biasScale),
+              in);
         }
         case LINEAR, QUANT_LINEAR -> {
           Geometry.Dense g = layer.requireSpec().dense();
@@ -173,28 +242,18 @@ public record StepPlan(List<Node> nodes) {
             throw new Unsupported(
                 field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
           }
-          yield add(field, new long[] {g.outFeatures()}, new Dense(field, g, quantWeight), in);
+          yield add(
+              field, new long[] {g.outFeatures()}, new Dense(field, g, quantWeight, biasScale), in);
         }
         case RELU -> add(field, in.dims, new Relu(field), in);
         case QUANT_RELU, QUANT_IDENTITY -> {
           String what = "@" + kind.simpleName() + " (" + field + ")";
-          if (layer.returnsQuantTensor()) {
-            throw new Unsupported(
-                what + " returns a QuantTensor, which has no compiled kernels yet", call.tree());
-          }
-          if (layer.requireSpec().activation().powerOfTwo()) {
-            throw new Unsupported(
-                what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
-          }
-          if (layer.requireSpec().activation().fromRange()
-              || layer.requireSpec().activation().narrowRange()) {
-            throw new Unsupported(
-                what
-                    + " has a constant, learned-from-range or narrow-range scale, which has no"
-                    + " compiled kernels yet",
-                call.tree());
-          }
-          yield add(field, in.dims, new ActQuant(field, kind == LayerKind.QUANT_RELU), in);
+          requireFloatStatisticsScale(layer.requireSpec().activation(), what, call);
+          yield add(
+              field,
+              in.dims,
+              new ActQuant(field, kind == LayerKind.QUANT_RELU, layer.returnsQuantTensor()),
+              in);
         }
         default ->
             throw new Unsupported(
@@ -203,20 +262,40 @@ public record StepPlan(List<Node> nodes) {
       };
     }
 
-    /** A quantized conv/linear compiles when only its weight is quantized, with float scales. */
+    /**
+     * An activation quantizer compiles with a float scale from statistics (then learned), full
+     * range.
+     */
+    private static void requireFloatStatisticsScale(
+        dev.qnn4j.processor.model.ActQuantSpec spec, String what, LayerCall call)
+        throws Unsupported {
+      if (spec.powerOfTwo()) {
+        throw new Unsupported(
+            what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
+      }
+      if (spec.fromRange() || spec.narrowRange()) {
+        throw new Unsupported(
+            what
+                + " has a constant, learned-from-range or narrow-range scale, which has no"
+                + " compiled kernels yet",
+            call.tree());
+      }
+    }
+
+    /**
+     * A quantized conv/linear compiles with float weight scales, an optional input quantizer with a
+     * float statistics scale and an optional bias quantizer; not with an output quantizer or a
+     * QuantTensor result.
+     */
     private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call)
         throws Unsupported {
       String what = "@" + layer.requireKind().simpleName() + " (" + layer.methodName() + ")";
-      if (layer.bias().isPresent()) {
+      if (layer.outputQuant().isPresent() || layer.returnsQuantTensor()) {
         throw new Unsupported(
-            what + " quantizes its bias, which has no compiled kernels yet", call.tree());
+            what + " quantizes its output, which has no compiled kernels yet", call.tree());
       }
-      if (layer.inputQuant().isPresent()
-          || layer.outputQuant().isPresent()
-          || layer.returnsQuantTensor()) {
-        throw new Unsupported(
-            what + " quantizes its input or output, which has no compiled kernels yet",
-            call.tree());
+      if (layer.inputQuant().isPresent()) {
+        requireFloatStatisticsScale(layer.inputQuant().get(), what + "'s input quantizer", call);
       }
       if (layer.requireSpec().weight().powerOfTwo()) {
         throw new Unsupported(
@@ -272,6 +351,7 @@ public record StepPlan(List<Node> nodes) {
           op instanceof Conv
               || op instanceof Dense
               || op instanceof ActQuant
+              || op instanceof InputQuant
               || (op instanceof Relu r && r.field() != null);
       String name = !layerField ? base + count : count == 1 ? base : base + "Call" + count;
       Node n = new Node(name, dims, op, input);

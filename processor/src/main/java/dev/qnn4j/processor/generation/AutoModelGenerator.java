@@ -34,6 +34,15 @@ public final class AutoModelGenerator {
   private static final ClassName F = ClassName.get("dev.qnn4j.runtime.nn", "F");
 
   public JavaFile generate(AutoModelDescriptor model) {
+    return generate(model, java.util.Optional.empty());
+  }
+
+  /**
+   * As {@link #generate(AutoModelDescriptor)}, with the compiled training step of {@code plan} when
+   * present.
+   */
+  public JavaFile generate(
+      AutoModelDescriptor model, java.util.Optional<dev.qnn4j.processor.forward.StepPlan> plan) {
     ClassName declared = ClassName.get(model.holder());
     ClassName floatModel = ClassName.get(model.floatModel().type());
     ClassName generated = ClassName.get(model.packageName(), model.generatedSimpleName());
@@ -73,6 +82,7 @@ public final class AutoModelGenerator {
       type.addMethod(ModelGenerator.inputShapeMethod(model.floatModel().inputShape()));
     }
     type.addMethod(ModelGenerator.toStringMethod(model.modelName()));
+    plan.ifPresent(p -> StepGenerator.addTo(type, p));
     type.addType(
         ModelGenerator.factory(model.modelName(), model.qualifiedName(), declared, generated));
     return JavaFile.builder(model.packageName(), type.build())

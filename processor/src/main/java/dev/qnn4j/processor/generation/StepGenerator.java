@@ -94,6 +94,7 @@ final class StepGenerator {
             .addStatement("allocate(n)")
             .addStatement("this.input = input");
     List<CodeBlock> backwardSteps = new ArrayList<>();
+    addScaleGradients(type, plan);
     for (Node node : plan.nodes()) {
       if (node.op() instanceof StepPlan.Input) {
         continue;
@@ -143,6 +144,7 @@ final class StepGenerator {
             c.field());
         String weight =
             weightOperand(type, allocate, forward, c.field(), c.quantWeight(), g.outChannels());
+        String bias = biasOperand(type, allocate, forward, c.field(), g.bias(), c.biasScale());
         forward.addStatement(
             "$T.forward($L, $L, $L, $L, $L, $L, $L)",
             CONVOLUTION,
@@ -151,7 +153,7 @@ final class StepGenerator {
             g.outChannels(),
             g.groups(),
             weight,
-            g.bias() ? c.field() + ".bias().data()" : "null",
+            bias,
             out);
         back.addStatement(
             "$T.backward($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
@@ -164,15 +166,17 @@ final class StepGenerator {
             weight,
             gradIn,
             weightGradient(c.field(), c.quantWeight()),
-            g.bias() ? c.field() + "BiasGrad" : "null",
+            biasGradient(c.field(), g.bias(), c.biasScale()),
             partials);
-        quantizerBackward(back, c.field(), c.quantWeight());
+        biasQuantizerBackward(back, c.field(), c.biasScale());
+        quantizerBackward(back, c.field(), c.quantWeight(), c.biasScale() != null);
         accumulate(back, c.field(), g.bias());
       } else if (node.op() instanceof StepPlan.Dense dn) {
         var g = dn.geometry();
         addGradientBuffers(type, allocate, dn.field(), g.bias());
         String weight =
             weightOperand(type, allocate, forward, dn.field(), dn.quantWeight(), g.outFeatures());
+        String bias = biasOperand(type, allocate, forward, dn.field(), g.bias(), dn.biasScale());
         forward.addStatement(
             "$T.forward($L, n, $L, $L, $L, $L, $L)",
             DENSE,
@@ -180,7 +184,7 @@ final class StepGenerator {
             g.inFeatures(),
             g.outFeatures(),
             weight,
-            g.bias() ? dn.field() + ".bias().data()" : "null",
+            bias,
             out);
         back.addStatement(
             "$T.backward($L, $L, batch, $L, $L, $L, $L, $L, $L)",
@@ -192,8 +196,9 @@ final class StepGenerator {
             weight,
             gradIn,
             weightGradient(dn.field(), dn.quantWeight()),
-            g.bias() ? dn.field() + "BiasGrad" : "null");
-        quantizerBackward(back, dn.field(), dn.quantWeight());
+            biasGradient(dn.field(), g.bias(), dn.biasScale()));
+        biasQuantizerBackward(back, dn.field(), dn.biasScale());
+        quantizerBackward(back, dn.field(), dn.quantWeight(), dn.biasScale() != null);
         accumulate(back, dn.field(), g.bias());
       } else if (node.op() instanceof StepPlan.Relu) {
         forward.addStatement("$T.relu($L, $L, n * $L)", ACTIVATIONS, in, out, node.size());
@@ -234,12 +239,13 @@ final class StepGenerator {
             out,
             record);
         back.addStatement(
-            "$L.quantizer().backwardInto($L, $L, $L, $L)",
+            "$L.quantizer().backwardInto($L, $L, $L, $L$L)",
             a.field(),
             quantized,
             gradOut,
             record,
-            quantizedGrad);
+            quantizedGrad,
+            scaleGradientArgument(plan, node));
         if (a.relu() && !gradIn.equals("null")) {
           back.addStatement(
               "$T.reluBackward($L, $L, $L, batch * $L)",
@@ -249,6 +255,29 @@ final class StepGenerator {
               gradIn,
               node.size());
         }
+      } else if (node.op() instanceof StepPlan.InputQuant q) {
+        // The layer's input quantizer, before the layer computes (its own node, whose scale the
+        // layer's bias quantizer reads).
+        String record = recordOf(node);
+        type.addField(
+            FieldSpec.builder(STEP_RECORD, record, Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new $T()", STEP_RECORD)
+                .build());
+        forward.addStatement(
+            "$L.inputQuantizer().forwardInto($L, $L.isTraining(), $L, $L)",
+            q.field(),
+            in,
+            q.field(),
+            out,
+            record);
+        back.addStatement(
+            "$L.inputQuantizer().backwardInto($L, $L, $L, $L$L)",
+            q.field(),
+            in,
+            gradOut,
+            record,
+            gradIn,
+            scaleGradientArgument(plan, node));
       } else if (node.op() instanceof StepPlan.MaxPool p) {
         long[] d = node.input().dims();
         String geometry = node.name() + "Geometry";
@@ -386,18 +415,142 @@ final class StepGenerator {
     return field + (quantized ? "QuantWeightGrad" : "WeightGrad");
   }
 
-  private static void quantizerBackward(CodeBlock.Builder back, String field, boolean quantized) {
+  private static void quantizerBackward(
+      CodeBlock.Builder back, String field, boolean quantized, boolean biasQuantized) {
     if (quantized) {
       back.addStatement(
           "$L.weightQuantizer().backwardInto($L.weight().data(), $LWeightStats, $LWeightScale, "
-              + "$LQuantWeightGrad, $LWeightGrad)",
+              + "$LQuantWeightGrad, $L$LWeightGrad)",
           field,
           field,
           field,
           field,
           field,
+          biasQuantized ? field + "WeightScaleGrad, " : "",
           field);
     }
+  }
+
+  // ---------------------------------------------------------------- QuantTensor scales, biases
+
+  /**
+   * The name of the activation quantizer that produced a QuantTensor node's scale: its {@code
+   * StepRecord} is this plus {@code Record}, the gradient its scale receives from the next bias
+   * quantizer this plus {@code ScaleGrad}.
+   */
+  private static String quantizerOf(Node node) {
+    return node.op() instanceof StepPlan.ActQuant a ? a.field() : node.name();
+  }
+
+  private static String recordOf(Node node) {
+    return quantizerOf(node) + "Record";
+  }
+
+  /** One float per QuantTensor scale that a bias quantizer reads, for its gradient. */
+  private static void addScaleGradients(TypeSpec.Builder type, StepPlan plan) {
+    for (Node source : scaleSourcesReadByBiases(plan)) {
+      type.addField(
+          FieldSpec.builder(float.class, quantizerOf(source) + "ScaleGrad", Modifier.PRIVATE)
+              .addJavadoc(
+                  "The gradient $L's scale receives through the bias quantizer that reads it.\n",
+                  quantizerOf(source))
+              .build());
+    }
+  }
+
+  private static List<Node> scaleSourcesReadByBiases(StepPlan plan) {
+    List<Node> sources = new ArrayList<>();
+    for (Node n : plan.nodes()) {
+      Node source =
+          n.op() instanceof StepPlan.Conv c
+              ? c.biasScale()
+              : n.op() instanceof StepPlan.Dense d ? d.biasScale() : null;
+      if (source != null) {
+        sources.add(source);
+      }
+    }
+    return sources;
+  }
+
+  /**
+   * {@code ", <name>ScaleGrad"} when a bias quantizer reads the scale {@code node}'s quantizer
+   * produces (the backward pass adds that gradient to the scale's own), else nothing.
+   */
+  private static String scaleGradientArgument(StepPlan plan, Node node) {
+    for (Node source : scaleSourcesReadByBiases(plan)) {
+      if (source == node) {
+        return ", " + quantizerOf(node) + "ScaleGrad";
+      }
+    }
+    return "";
+  }
+
+  /**
+   * The bias the layer's kernel reads: none, the parameter's values, or its fake-quantized copy
+   * with scale = weight scale x the input's QuantTensor scale, computed in forward after the
+   * weight's.
+   */
+  private static String biasOperand(
+      TypeSpec.Builder type,
+      MethodSpec.Builder allocate,
+      MethodSpec.Builder forward,
+      String field,
+      boolean bias,
+      Node scaleSource) {
+    if (!bias) {
+      return "null";
+    }
+    if (scaleSource == null) {
+      return field + ".bias().data()";
+    }
+    for (String buffer : List.of("QuantBias", "QuantBiasGrad", "BiasScale", "WeightScaleGrad")) {
+      type.addField(float[].class, field + buffer, Modifier.PRIVATE);
+    }
+    allocate.addStatement("$LQuantBias = new float[$L.bias().data().length]", field, field);
+    allocate.addStatement("$LQuantBiasGrad = new float[$L.bias().data().length]", field, field);
+    allocate.addStatement("$LBiasScale = new float[$LWeightScale.length]", field, field);
+    allocate.addStatement("$LWeightScaleGrad = new float[$LWeightScale.length]", field, field);
+    forward.addStatement(
+        "$L.biasQuantizer().quantizeInto($L.bias().data(), $LWeightScale, $L.scale(), $LBiasScale, "
+            + "$LQuantBias)",
+        field,
+        field,
+        field,
+        recordOf(scaleSource),
+        field,
+        field);
+    return field + "QuantBias";
+  }
+
+  /** Where the layer's kernel writes its bias gradient: the quantized bias' when quantized. */
+  private static String biasGradient(String field, boolean bias, Node scaleSource) {
+    if (!bias) {
+      return "null";
+    }
+    return field + (scaleSource == null ? "BiasGrad" : "QuantBiasGrad");
+  }
+
+  /**
+   * The bias quantizer's backward: the bias gradient, the weight scale's and the input scale's
+   * (kept for the backward of the quantizer that produced it, which runs later).
+   */
+  private static void biasQuantizerBackward(
+      CodeBlock.Builder back, String field, Node scaleSource) {
+    if (scaleSource == null) {
+      return;
+    }
+    back.addStatement(
+        "$LScaleGrad = $L.biasQuantizer().backwardInto($L.bias().data(), $LBiasScale, "
+            + "$LWeightScale, $L.scale(), $LQuantBiasGrad, $LBiasGrad, $LWeightScaleGrad)",
+        quantizerOf(scaleSource),
+        field,
+        field,
+        field,
+        field,
+        recordOf(scaleSource),
+        field,
+        field,
+        field);
   }
 
   private static void accumulate(CodeBlock.Builder back, String field, boolean bias) {

@@ -325,10 +325,26 @@ public final class ActQuantizer {
     float[] gs =
         FakeQuant.backward(
             x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
+    scaleBackward(x, gs[0], r, gx);
+  }
+
+  /**
+   * {@link #backwardInto(float[], float[], StepRecord, float[])} for a quantizer whose output scale
+   * also feeds the next layer's bias quantizer (a QuantTensor output): {@code gScaleFromBias} is
+   * added to the scale's gradient, as the tape sums the two.
+   */
+  public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx, float gScaleFromBias) {
+    float[] gs =
+        FakeQuant.backward(
+            x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
+    scaleBackward(x, gs[0] + gScaleFromBias, r, gx);
+  }
+
+  private void scaleBackward(float[] x, float gScale, StepRecord r, float[] gx) {
     float threshold = range.threshold();
     // The gradient of |s| is sign(s) with sign(0) = +1, then the division; the clamp passes it
     // through.
-    float throughScale = (r.signed >= 0f ? gs[0] : gs[0] * -1f) / threshold;
+    float throughScale = (r.signed >= 0f ? gScale : gScale * -1f) / threshold;
     if (r.phase == StepRecord.Phase.STATISTICS && gx != null) {
       gx[r.index] += throughScale * Math.signum(x[r.index]);
     } else if (r.phase == StepRecord.Phase.LEARNED) {

@@ -3,6 +3,7 @@ package dev.qnn4j.runtime.quant;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.FakeQuant;
 
 /**
  * Fake-quantizes a bias with scale = input scale x weight scale, as Brevitas' {@code IntBias}
@@ -43,5 +44,53 @@ public final class BiasQuantizer {
     Tensor value =
         Ops.fakeQuant(bias, scale, 0f, (float) range.min(), (float) range.max(), false, 0);
     return new QuantTensor(value, scale, 0f, config.bitWidth(), true, 0);
+  }
+
+  // ---------------------------------------------------------------- compiled steps
+
+  /**
+   * For compiled steps: {@link #scale} and {@link #quantize} on plain arrays. The bias scale {@code
+   * scale[c] = weightScale[c] * inputScale} (one value per tensor, or per output channel), then the
+   * fake-quantized bias into {@code bq}, with the tape's arithmetic ({@code Ops.mul}, then {@link
+   * FakeQuant#forward} over the signed full range).
+   */
+  public void quantizeInto(
+      float[] bias, float[] weightScale, float inputScale, float[] scale, float[] bq) {
+    for (int c = 0; c < weightScale.length; c++) {
+      scale[c] = weightScale[c] * inputScale;
+    }
+    FakeQuant.forward(bias, scale, 1, 0f, (float) range.min(), (float) range.max(), bq);
+  }
+
+  /**
+   * For compiled steps: the gradients of {@link #quantizeInto} for the quantized bias' gradient
+   * {@code gbq}: the bias' into {@code gb} (overwritten; gradients stop where the integer clamps,
+   * Brevitas' {@code TensorClamp}), the weight scale's into {@code gWeightScale} (overwritten) and
+   * the input scale's, returned; the products and the sum over channels as {@code Ops.mul}'s
+   * backward computes them.
+   */
+  public float backwardInto(
+      float[] bias,
+      float[] scale,
+      float[] weightScale,
+      float inputScale,
+      float[] gbq,
+      float[] gb,
+      float[] gWeightScale) {
+    float[] gs =
+        FakeQuant.backward(
+            bias, scale, 1, 0f, (float) range.min(), (float) range.max(), gbq, false, gb);
+    for (int c = 0; c < gs.length; c++) {
+      gWeightScale[c] = gs[c] * inputScale;
+    }
+    if (gs.length == 1) {
+      return gs[0] * weightScale[0];
+    }
+    // A per-tensor input scale broadcast over the channels: its gradient is summed in double.
+    double sum = 0;
+    for (int c = 0; c < gs.length; c++) {
+      sum += gs[c] * weightScale[c];
+    }
+    return (float) sum;
   }
 }

@@ -108,6 +108,27 @@ public final class WeightQuantizer {
     for (int c = 0; c < gScale.length; c++) {
       gScale[c] = gScale[c] / threshold;
     }
+    statisticBackward(w, stats, gScale, gw);
+  }
+
+  /**
+   * {@link #backwardInto(float[], float[], float[], float[], float[])} for a weight whose scale
+   * also feeds a bias quantizer: {@code gScaleFromBias} (one value per scale entry) is added to the
+   * scale's gradient before it reaches the statistic, as the tape sums the two.
+   */
+  public void backwardInto(
+      float[] w, float[] stats, float[] scale, float[] gwq, float[] gScaleFromBias, float[] gw) {
+    float[] gScale =
+        FakeQuant.backward(
+            w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
+    float threshold = range.threshold();
+    for (int c = 0; c < gScale.length; c++) {
+      gScale[c] = (gScale[c] + gScaleFromBias[c]) / threshold;
+    }
+    statisticBackward(w, stats, gScale, gw);
+  }
+
+  private void statisticBackward(float[] w, float[] stats, float[] gScale, float[] gw) {
     if (config.perChannel()) {
       Statistics.absMaxPerRowBackward(w, stats, gScale, gw);
     } else {

@@ -23,6 +23,15 @@ public final class ModelReferenceChecks {
 
   /** Loads, calibrates and evaluates one {@code model_ptq} case; asserts logits and every scale. */
   public static void checkPtqCase(JsonObject c, Function<String, Model> factory) {
+    checkPtqCase(c, factory, false);
+  }
+
+  /**
+   * As {@link #checkPtqCase(JsonObject, Function)}, evaluating through the model's compiled step
+   * ({@link Model#compiledStep()}, which must exist) when {@code compiled}, else on the tape.
+   * Calibration runs on the tape either way (compiled steps refuse calibration mode).
+   */
+  public static void checkPtqCase(JsonObject c, Function<String, Model> factory, boolean compiled) {
     String name = c.get("name").getAsString();
     JsonObject in = c.getAsJsonObject("inputs");
     JsonObject out = c.getAsJsonObject("outputs");
@@ -31,12 +40,19 @@ public final class ModelReferenceChecks {
     model.eval();
     Calibration.calibrate(model, Reference.unstack(in.get("calibration_batches").getAsString()));
     model.eval();
-    Tensor logits;
-    try (GradMode.Scope ignored = GradMode.noGrad()) {
-      logits = model.forward(Reference.tensor(in.get("input").getAsString()));
+    Tensor input = Reference.tensor(in.get("input").getAsString());
+    float[] logits;
+    if (compiled) {
+      logits = model.compiledStep().orElseThrow().forward(input.data(), (int) input.size(0));
+    } else {
+      try (GradMode.Scope ignored = GradMode.noGrad()) {
+        logits = model.forward(input).toFloatArray();
+      }
     }
     assertMatches(
-        name + " logits", Reference.floats(out.get("output").getAsString()), logits.toFloatArray());
+        name + " logits" + (compiled ? " (compiled step)" : ""),
+        Reference.floats(out.get("output").getAsString()),
+        logits);
     for (Map.Entry<String, com.google.gson.JsonElement> e :
         out.getAsJsonObject("activation_scales").entrySet()) {
       QuantActivation act = (QuantActivation) model.layer(e.getKey());

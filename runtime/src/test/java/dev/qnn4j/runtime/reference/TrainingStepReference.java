@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonObject;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.Sgd;
@@ -161,6 +162,15 @@ public final class TrainingStepReference {
    * reference batches in training mode, as Brevitas did.
    */
   public Run train(Model model, float learningRate, int steps) {
+    return train(model, learningRate, steps, false);
+  }
+
+  /**
+   * As {@link #train(Model, float, int)}, through the model's compiled training step ({@link
+   * Model#compiledStep()}, which must exist) when {@code compiled}, else on the autograd tape.
+   */
+  public Run train(Model model, float learningRate, int steps, boolean compiled) {
+    CompiledStep compiledStep = compiled ? model.compiledStep().orElseThrow() : null;
     model.loadStateDict(Reference.safetensors(weightsBeforeFile()), false);
     Map<String, Tensor> loaded = model.stateDict();
     for (Map.Entry<String, float[]> e : before.entrySet()) {
@@ -178,12 +188,16 @@ public final class TrainingStepReference {
     float[] stepLosses = new float[steps];
     for (int step = 0; step < steps; step++) {
       sgd.zeroGrad();
-      Tensor loss =
-          CrossEntropyLoss.mean(
-              model.forward(batches.get(step)),
-              Arrays.copyOfRange(labels, step * batch, (step + 1) * batch));
-      stepLosses[step] = loss.item();
-      loss.backward();
+      int[] stepLabels = Arrays.copyOfRange(labels, step * batch, (step + 1) * batch);
+      if (compiled) {
+        compiledStep.forward(batches.get(step).data(), batch);
+        stepLosses[step] = compiledStep.loss(stepLabels);
+        compiledStep.backward();
+      } else {
+        Tensor loss = CrossEntropyLoss.mean(model.forward(batches.get(step)), stepLabels);
+        stepLosses[step] = loss.item();
+        loss.backward();
+      }
       sgd.step();
     }
     Map<String, Tensor> state = model.stateDict();
@@ -197,6 +211,11 @@ public final class TrainingStepReference {
   /** The reference procedure itself: its learning rate, all its steps. */
   public Run train(Model model) {
     return train(model, learningRate, steps());
+  }
+
+  /** The reference procedure through the model's compiled step ({@code compiled}) or the tape. */
+  public Run train(Model model, boolean compiled) {
+    return train(model, learningRate, steps(), compiled);
   }
 
   /** What a run's comparison found: the broken rules (none if it matches) and the margins. */

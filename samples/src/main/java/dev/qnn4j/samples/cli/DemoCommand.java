@@ -157,11 +157,14 @@ final class DemoCommand extends BaseCommand {
     out()
         .printf(
             Locale.ROOT,
-            "training: %d epoch(s), Adam lr %s, batch %d, seed %d%n",
+            "training: %d epoch(s), Adam lr %s, batch %d, seed %d, %s%n",
             epochs,
             lr,
             batchSize,
-            seed);
+            seed,
+            model.compiledStep().isPresent()
+                ? "through the compiled training step"
+                : "on the autograd tape");
     out().println();
 
     Trainer.initialize(model, seed);

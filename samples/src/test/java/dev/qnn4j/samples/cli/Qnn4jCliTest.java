@@ -1024,8 +1024,9 @@ class Qnn4jCliTest {
             "5");
     assertThat(r.out()).containsMatch("(?m)^train +tape +8 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
     assertThat(r.out()).containsMatch("(?m)^eval +tape +16 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
-    // QuantWeightActBiasLeNet has no compiled step: the tape only.
-    assertThat(r.out()).doesNotContain("compiled");
+    // QuantWeightActBiasLeNet has a compiled step: both paths are listed.
+    assertThat(r.out()).containsMatch("(?m)^train +compiled +8 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
+    assertThat(r.out()).containsMatch("(?m)^eval +compiled +16 +[0-9]+\\.[0-9] +[0-9]+ +[0-9.]+$");
     assertThat(r.out()).containsMatch("peak resident memory \\(VmHWM\\): [0-9.]+ MiB; heap: ");
   }
 
@@ -1054,11 +1055,11 @@ class Qnn4jCliTest {
 
   @Test
   void inspectSaysWhichTrainingStepAModelUses() {
-    assertThat(CliRun.ok("inspect", "--model", "FloatLeNet").out())
-        .contains("Training step: compiled (generated forward and backward pass)");
-    assertThat(CliRun.ok("inspect", "--model", LENET).out())
-        .contains(
-            "Training step: autograd tape (no compiled step; the javac note of the model says why)");
+    // Every sample model compiles now, the demo model and the automatically quantized one too.
+    for (String model : List.of("FloatLeNet", LENET, "AutoLeNet")) {
+      assertThat(CliRun.ok("inspect", "--model", model).out())
+          .contains("Training step: compiled (generated forward and backward pass)");
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
+import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.EvalResult;
@@ -30,7 +32,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The compiled training step against the autograd tape: the same model trained both ways gives
@@ -85,31 +91,13 @@ class CompiledStepTest {
 
   @Test
   void quantWeightActLeNetEvaluatesBitIdenticallyInBothPhases() {
-    for (boolean learned : new boolean[] {false, true}) {
-      Model tape = new QuantModel_QuantWeightActLeNet();
-      Model compiled = new QuantModel_QuantWeightActLeNet();
-      for (Model m : List.of(tape, compiled)) {
-        for (Module layer : m.layers()) {
-          if (layer instanceof QuantActivation a) {
-            a.quantizer().restoreState(learned ? 301 : 120, 300, 1.75f, 2.5f);
-          }
-        }
-        m.eval();
-      }
-      float[] input = images(8, new Random(8));
-      assertEqual(
-          "eval logits, learned " + learned,
-          tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
-          compiled.compiledStep().orElseThrow().forward(input, 8));
-    }
+    evaluateBothWaysInBothPhases(QuantModel_QuantWeightActLeNet::new);
   }
 
   /** {@code model} with every activation quantizer 290 steps into its 300 statistics steps. */
   private static Model atStep290(Model model) {
-    for (Module layer : model.layers()) {
-      if (layer instanceof QuantActivation a) {
-        a.quantizer().restoreState(290, a.quantizer().collectStatsSteps(), 1.5f, 1f);
-      }
+    for (ActQuantizer q : activationQuantizers(model)) {
+      q.restoreState(290, q.collectStatsSteps(), 1.5f, 1f);
     }
     return model;
   }
@@ -147,17 +135,129 @@ class CompiledStepTest {
     assertThat(e).hasMessageThat().isEqualTo("expected 6144 input values, got 10");
   }
 
+  // ------------------------------------------------ QuantTensor outputs and Int32 biases
+
+  /** The models with QuantTensor activations and Int32 biases: the demo model and AutoLeNet. */
+  static Stream<Named<Supplier<Model>>> quantTensorModels() {
+    return Stream.of(
+        Named.of("QuantWeightActBiasLeNet", QuantModel_QuantWeightActBiasLeNet::new),
+        Named.of("AutoLeNet (conv1's input quantizer feeds its bias)", QuantModel_AutoLeNet::new));
+  }
+
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelCollectsStatisticsBitIdentically(Supplier<Model> create) {
+    trainBothWays(create, m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  /**
+   * Steps 291 to 310: the bias scales follow the activation scales from their statistics to the
+   * learned parameters, and their gradients reach both.
+   */
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelCrossesTheStatisticsBoundaryBitIdenticallyWithAdam(Supplier<Model> create) {
+    trainBothWays(() -> atStep290(create.get()), m -> new Adam(m.parameters(), 1e-3f));
+  }
+
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelCrossesTheStatisticsBoundaryBitIdenticallyWithSgd(Supplier<Model> create) {
+    trainBothWays(() -> atStep290(create.get()), m -> new Sgd(m.parameters(), 0.05f, 0.9f, 0f));
+  }
+
+  @ParameterizedTest
+  @MethodSource("quantTensorModels")
+  void quantTensorModelEvaluatesBitIdenticallyInBothPhases(Supplier<Model> create) {
+    evaluateBothWaysInBothPhases(create);
+  }
+
+  /**
+   * Calibration runs on the tape (the compiled step refuses calibration mode); after it, the first
+   * training step initialises the learned scales from the calibrated statistics, on both paths
+   * alike.
+   */
   @Test
-  void modelsWithActivationOrBiasQuantizersHaveNoCompiledStepYet() {
-    for (Model m :
-        List.<Model>of(new QuantModel_QuantWeightActBiasLeNet(), new QuantModel_AutoLeNet())) {
-      assertTrue(m.compiledStep().isEmpty(), m.modelName());
+  void afterCalibrationOnTheTapeTheCompiledStepTrainsBitIdentically() {
+    for (Supplier<Model> create :
+        List.<Supplier<Model>>of(
+            QuantModel_QuantWeightActBiasLeNet::new, QuantModel_AutoLeNet::new)) {
+      trainBothWays(
+          () -> {
+            Model m = create.get();
+            Random rng = new Random(3);
+            List<Tensor> batches = new java.util.ArrayList<>();
+            for (int b = 0; b < 3; b++) {
+              batches.add(Tensor.of(images(8, rng), 8, 3, 32, 32));
+            }
+            dev.qnn4j.runtime.graph.Calibration.calibrate(m, batches);
+            return m;
+          },
+          m -> new Adam(m.parameters(), 1e-3f),
+          3);
     }
   }
 
   @Test
+  void theCompiledStepRefusesCalibrationMode() {
+    Model m = new QuantModel_QuantWeightActBiasLeNet();
+    m.layers().forEach(l -> l.setCalibration(true));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> m.compiledStep().orElseThrow().forward(images(2, new Random(2)), 2));
+    assertThat(e).hasMessageThat().contains("calibration runs on the tape");
+  }
+
+  private static void evaluateBothWaysInBothPhases(Supplier<Model> create) {
+    for (boolean learned : new boolean[] {false, true}) {
+      Model tape = create.get();
+      Model compiled = create.get();
+      for (Model m : List.of(tape, compiled)) {
+        for (ActQuantizer q : activationQuantizers(m)) {
+          q.restoreState(learned ? 301 : 120, 300, 1.75f, 2.5f);
+        }
+        m.eval();
+      }
+      float[] input = images(8, new Random(8));
+      assertEqual(
+          "eval logits of " + tape.modelName() + ", learned " + learned,
+          tape.forward(Tensor.of(input, 8, 3, 32, 32)).data(),
+          compiled.compiledStep().orElseThrow().forward(input, 8));
+    }
+  }
+
+  /** Every activation quantizer: the activation layers' and the weight layers' input quantizers. */
+  private static List<ActQuantizer> activationQuantizers(Model model) {
+    List<ActQuantizer> quantizers = new java.util.ArrayList<>();
+    for (Module layer : model.layers()) {
+      if (layer instanceof QuantActivation a) {
+        quantizers.add(a.quantizer());
+      } else if (layer instanceof QuantWeightLayer w) {
+        if (w.inputQuantizer() != null) {
+          quantizers.add(w.inputQuantizer());
+        }
+        if (w.outputQuantizer() != null) {
+          quantizers.add(w.outputQuantizer());
+        }
+      }
+    }
+    return quantizers;
+  }
+
+  @Test
   void theTrainerAndEvaluatorTakeTheCompiledStepAndMatchTheTape() throws Exception {
-    Random rng = new Random(5);
+    trainAndEvaluateBothWays(QuantModel_FloatLeNet::new, 5);
+  }
+
+  @Test
+  void theTrainerAndEvaluatorTrainTheDemoModelCompiledAsOnTheTape() throws Exception {
+    trainAndEvaluateBothWays(QuantModel_QuantWeightActBiasLeNet::new, 6);
+  }
+
+  /** Two epochs through {@code Trainer}, then {@code Evaluator}, on both paths. */
+  private static void trainAndEvaluateBothWays(Supplier<Model> create, long seed) throws Exception {
+    Random rng = new Random(seed);
     int examples = 40;
     float[] images = images(examples, rng);
     int[] labels = new int[examples];
@@ -165,8 +265,8 @@ class CompiledStepTest {
       labels[i] = rng.nextInt(10);
     }
     Dataset data = Dataset.of(images, labels, 3, 32, 32, 10);
-    Model compiled = new QuantModel_FloatLeNet();
-    Model tape = onTheTape(new QuantModel_FloatLeNet());
+    Model compiled = create.get();
+    Model tape = onTheTape(create.get());
     assertTrue(compiled.compiledStep().isPresent());
     assertTrue(tape.compiledStep().isEmpty());
     // 40 examples in batches of 16: the last batch of 8 reallocates the compiled buffers.
@@ -174,6 +274,7 @@ class CompiledStepTest {
     new Trainer(tape, new Adam(tape.parameters(), 1e-3f), config).fit(data, data);
     new Trainer(compiled, new Adam(compiled.parameters(), 1e-3f), config).fit(data, data);
     assertParametersEqual("after two epochs through the Trainer", tape, compiled);
+    assertQuantizerStatesEqual("after two epochs through the Trainer", tape, compiled);
     EvalResult tapeResult = Evaluator.evaluate(tape, data, 16);
     EvalResult compiledResult = Evaluator.evaluate(compiled, data, 16);
     assertThat(compiledResult.correct()).isEqualTo(tapeResult.correct());
@@ -340,25 +441,32 @@ class CompiledStepTest {
     }
   }
 
-  /** Every activation quantizer's running statistic, counter and current eval scale. */
+  /**
+   * Every activation quantizer's running statistic, counter, learned value and current eval scale,
+   * and every weight quantizer's scale.
+   */
   private static void assertQuantizerStatesEqual(String when, Model a, Model b) {
+    List<ActQuantizer> qas = activationQuantizers(a);
+    List<ActQuantizer> qbs = activationQuantizers(b);
+    assertThat(qbs.size()).isEqualTo(qas.size());
+    for (int i = 0; i < qas.size(); i++) {
+      ActQuantizer qa = qas.get(i);
+      ActQuantizer qb = qbs.get(i);
+      String name = qa.value().name() + " " + when;
+      assertThat(qb.counter()).isEqualTo(qa.counter());
+      if (qa.buffer() != qb.buffer()) {
+        fail(name + ": running statistic tape " + qa.buffer() + ", compiled " + qb.buffer());
+      }
+      assertEqual(name + " learned value", qa.value().data(), qb.value().data());
+      assertEqual(name + " eval scale", qa.evalScale().data(), qb.evalScale().data());
+    }
     for (int i = 0; i < a.layers().size(); i++) {
-      if (a.layers().get(i) instanceof QuantActivation qa
-          && b.layers().get(i) instanceof QuantActivation qb) {
-        String name = qa.name() + " " + when;
-        assertThat(qb.quantizer().counter()).isEqualTo(qa.quantizer().counter());
-        if (qa.quantizer().buffer() != qb.quantizer().buffer()) {
-          fail(
-              name
-                  + ": running statistic tape "
-                  + qa.quantizer().buffer()
-                  + ", compiled "
-                  + qb.quantizer().buffer());
-        }
+      if (a.layers().get(i) instanceof QuantWeightLayer wa
+          && b.layers().get(i) instanceof QuantWeightLayer wb) {
         assertEqual(
-            name + " eval scale",
-            qa.quantizer().evalScale().data(),
-            qb.quantizer().evalScale().data());
+            wa.name() + " weight scale " + when,
+            wa.weightQuantizer().scale(wa.weight()).data(),
+            wb.weightQuantizer().scale(wb.weight()).data());
       }
     }
   }
