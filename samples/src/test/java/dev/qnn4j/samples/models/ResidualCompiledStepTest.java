@@ -2,11 +2,13 @@ package dev.qnn4j.samples.models;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
@@ -56,9 +58,58 @@ class ResidualCompiledStepTest {
     evaluateBothWays(new QuantModel_QuantResidualNet(), new QuantModel_QuantResidualNet());
   }
 
+  /**
+   * Calibration runs on the tape (the compiled step refuses calibration mode); what it leaves,
+   * averaged statistics and BatchNorm running statistics, the compiled step then evaluates and
+   * trains from (PTQ followed by QAT, through the switch to the learned scales) bit-identically.
+   */
+  @Test
+  void evaluatesAndTrainsBitIdenticallyAfterCalibration() {
+    Model tape = new QuantModel_QuantResidualNet();
+    Model compiled = new QuantModel_QuantResidualNet();
+    Random rng = new Random(3);
+    List<Tensor> batches = List.of(batch(rng), batch(rng), batch(rng));
+    for (Model m : List.of(tape, compiled)) {
+      m.train();
+      Calibration.calibrate(m, batches);
+    }
+    assertThrows(
+        IllegalStateException.class,
+        () -> {
+          compiled.layers().forEach(l -> l.setCalibration(true));
+          try {
+            compiled.compiledStep().orElseThrow().forward(batches.get(0).data(), BATCH);
+          } finally {
+            compiled.layers().forEach(l -> l.setCalibration(false));
+          }
+        });
+    assertStatesEqual("after calibration", tape, compiled);
+    evaluateBothWays(tape, compiled);
+    trainBothWays(tape, compiled, m -> new Adam(m.parameters(), 1e-3f), 3);
+  }
+
+  private static Tensor batch(Random rng) {
+    return Tensor.of(images(BATCH, rng), BATCH, 3, 32, 32);
+  }
+
   private static Model[] trainBothWays(Function<Model, Optimizer> optimizerOf) {
-    Model tape = atStep290(new QuantModel_QuantResidualNet());
-    Model compiled = atStep290(new QuantModel_QuantResidualNet());
+    Model[] models =
+        trainBothWays(
+            atStep290(new QuantModel_QuantResidualNet()),
+            atStep290(new QuantModel_QuantResidualNet()),
+            optimizerOf,
+            STEPS);
+    // The run crossed the boundary: every activation quantizer now learns its scale.
+    for (Module layer : models[1].layers()) {
+      if (layer instanceof QuantActivation a) {
+        assertWithMessage(a.name()).that(a.quantizer().counter()).isGreaterThan(300L);
+      }
+    }
+    return models;
+  }
+
+  private static Model[] trainBothWays(
+      Model tape, Model compiled, Function<Model, Optimizer> optimizerOf, int steps) {
     assertStatesEqual("initial", tape, compiled);
     CompiledStep step = compiled.compiledStep().orElseThrow();
     Optimizer tapeOptimizer = optimizerOf.apply(tape);
@@ -66,7 +117,7 @@ class ResidualCompiledStepTest {
     tape.train();
     compiled.train();
     Random rng = new Random(29);
-    for (int s = 0; s < STEPS; s++) {
+    for (int s = 0; s < steps; s++) {
       float[] input = images(BATCH, rng);
       int[] labels = new int[BATCH];
       for (int i = 0; i < BATCH; i++) {
@@ -97,12 +148,6 @@ class ResidualCompiledStepTest {
       }
       compiledOptimizer.step();
       assertStatesEqual("after step " + s, tape, compiled);
-    }
-    // The run crossed the boundary: every activation quantizer now learns its scale.
-    for (Module layer : compiled.layers()) {
-      if (layer instanceof QuantActivation a) {
-        assertWithMessage(a.name()).that(a.quantizer().counter()).isGreaterThan(300L);
-      }
     }
     return new Model[] {tape, compiled};
   }
