@@ -443,27 +443,30 @@ public final class QuantModel_QuantResidualNet extends QuantResidualNet implemen
       allocate(n);
       this.input = input;
       quantInp.quantizer().forwardInto(input, quantInp.isTraining(), quantInpOut, quantInpRecord);
-      if (!conv1.weightQuantizer().enabled()) {
-        throw new IllegalStateException("conv1: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (conv1.weightQuantizer().enabled()) {
+        conv1.weightQuantizer().quantizeInto(conv1.weight().data(), 8, conv1WeightStats, conv1WeightScale, conv1QuantWeight);
+      } else {
+        System.arraycopy(conv1.weight().data(), 0, conv1QuantWeight, 0, conv1QuantWeight.length);
       }
-      conv1.weightQuantizer().quantizeInto(conv1.weight().data(), 8, conv1WeightStats, conv1WeightScale, conv1QuantWeight);
       Convolution.forward(quantInpOut, conv1Geometry, 8, 1, conv1QuantWeight, null, conv1Out);
       bn1BatchStats = bn1.forwardInto(conv1Out, n, 1024, bn1Mean, bn1InvStd, bn1Xhat, bn1Out);
       Activations.relu(bn1Out, relu1ActOut, n * 8192);
       relu1.quantizer().forwardInto(relu1ActOut, relu1.isTraining(), relu1Out, relu1Record);
       Pooling.maxForward(relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out);
-      if (!conv2.weightQuantizer().enabled()) {
-        throw new IllegalStateException("conv2: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (conv2.weightQuantizer().enabled()) {
+        conv2.weightQuantizer().quantizeInto(conv2.weight().data(), 8, conv2WeightStats, conv2WeightScale, conv2QuantWeight);
+      } else {
+        System.arraycopy(conv2.weight().data(), 0, conv2QuantWeight, 0, conv2QuantWeight.length);
       }
-      conv2.weightQuantizer().quantizeInto(conv2.weight().data(), 8, conv2WeightStats, conv2WeightScale, conv2QuantWeight);
       Convolution.forward(maxPool1Out, conv2Geometry, 8, 1, conv2QuantWeight, null, conv2Out);
       bn2BatchStats = bn2.forwardInto(conv2Out, n, 256, bn2Mean, bn2InvStd, bn2Xhat, bn2Out);
       Activations.relu(bn2Out, relu2ActOut, n * 2048);
       relu2.quantizer().forwardInto(relu2ActOut, relu2.isTraining(), relu2Out, relu2Record);
-      if (!conv3.weightQuantizer().enabled()) {
-        throw new IllegalStateException("conv3: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (conv3.weightQuantizer().enabled()) {
+        conv3.weightQuantizer().quantizeInto(conv3.weight().data(), 8, conv3WeightStats, conv3WeightScale, conv3QuantWeight);
+      } else {
+        System.arraycopy(conv3.weight().data(), 0, conv3QuantWeight, 0, conv3QuantWeight.length);
       }
-      conv3.weightQuantizer().quantizeInto(conv3.weight().data(), 8, conv3WeightStats, conv3WeightScale, conv3QuantWeight);
       Convolution.forward(relu2Out, conv3Geometry, 8, 1, conv3QuantWeight, null, conv3Out);
       bn3BatchStats = bn3.forwardInto(conv3Out, n, 256, bn3Mean, bn3InvStd, bn3Xhat, bn3Out);
       Elementwise.add(bn3Out, maxPool1Out, add1Out, n * 2048);
@@ -471,18 +474,20 @@ public final class QuantModel_QuantResidualNet extends QuantResidualNet implemen
       relu3.quantizer().forwardInto(relu3ActOut, relu3.isTraining(), relu3Out, relu3Record);
       Pooling.avgForward(relu3Out, avgPool1Geometry, avgPool1Out);
       Pooling.avgForward(avgPool1Out, poolGeometry, poolOut);
-      if (!fc1.weightQuantizer().enabled()) {
-        throw new IllegalStateException("fc1: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (fc1.weightQuantizer().enabled()) {
+        fc1.weightQuantizer().quantizeInto(fc1.weight().data(), 16, fc1WeightStats, fc1WeightScale, fc1QuantWeight);
+      } else {
+        System.arraycopy(fc1.weight().data(), 0, fc1QuantWeight, 0, fc1QuantWeight.length);
       }
-      fc1.weightQuantizer().quantizeInto(fc1.weight().data(), 16, fc1WeightStats, fc1WeightScale, fc1QuantWeight);
       Dense.forward(poolOut, n, 32, 16, fc1QuantWeight, null, fc1Out);
       bn4BatchStats = bn4.forwardInto(fc1Out, n, 1, bn4Mean, bn4InvStd, bn4Xhat, bn4Out);
       Activations.relu(bn4Out, relu4ActOut, n * 16);
       relu4.quantizer().forwardInto(relu4ActOut, relu4.isTraining(), relu4Out, relu4Record);
-      if (!fc2.weightQuantizer().enabled()) {
-        throw new IllegalStateException("fc2: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (fc2.weightQuantizer().enabled()) {
+        fc2.weightQuantizer().quantizeInto(fc2.weight().data(), 10, fc2WeightStats, fc2WeightScale, fc2QuantWeight);
+      } else {
+        System.arraycopy(fc2.weight().data(), 0, fc2QuantWeight, 0, fc2QuantWeight.length);
       }
-      fc2.weightQuantizer().quantizeInto(fc2.weight().data(), 10, fc2WeightStats, fc2WeightScale, fc2QuantWeight);
       Dense.forward(relu4Out, n, 16, 10, fc2QuantWeight, fc2.bias().data(), fc2Out);
       return fc2Out;
     }

@@ -510,14 +510,7 @@ final class StepGenerator {
         field,
         channels);
     allocate.addStatement("$LWeightScale = new float[$LWeightStats.length]", field, field);
-    forward
-        .beginControlFlow("if (!$L.weightQuantizer().enabled())", field)
-        .addStatement(
-            "throw new $T($S)",
-            IllegalStateException.class,
-            field
-                + ": the compiled step does not run in calibration mode; calibration runs on the tape")
-        .endControlFlow();
+    forward.beginControlFlow("if ($L.weightQuantizer().enabled())", field);
     forward.addStatement(
         "$L.weightQuantizer().quantizeInto($L.weight().data(), $L, $LWeightStats, $LWeightScale, "
             + "$LQuantWeight)",
@@ -527,6 +520,16 @@ final class StepGenerator {
         field,
         field,
         field);
+    // Calibration turns weight quantization off: the layer computes with its float weight.
+    forward
+        .nextControlFlow("else")
+        .addStatement(
+            "$T.arraycopy($L.weight().data(), 0, $LQuantWeight, 0, $LQuantWeight.length)",
+            System.class,
+            field,
+            field,
+            field)
+        .endControlFlow();
     return field + "QuantWeight";
   }
 

@@ -2,7 +2,6 @@ package dev.qnn4j.samples.models;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -19,11 +18,15 @@ import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.Sgd;
 import dev.qnn4j.samples.QuantModel_QuantResidualNet;
+import dev.qnn4j.samples.QuantModel_QuantWeightActLeNet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code QuantResidualNet} (4-bit conv, BatchNorm2d/1d, a residual {@code F.add}, average pools)
@@ -37,7 +40,11 @@ class ResidualCompiledStepTest {
 
   @Test
   void theResidualNetHasACompiledStep() {
-    assertTrue(new QuantModel_QuantResidualNet().compiledStep().isPresent());
+    Model model = new QuantModel_QuantResidualNet();
+    assertTrue(model.compiledStep().isPresent());
+    // The state compared below holds the BatchNorm running statistics and batch counters.
+    assertThat(model.stateDict().keySet())
+        .containsAtLeast("bn1.running_mean", "bn1.running_var", "bn4.num_batches_tracked");
   }
 
   /** Steps 291 to 310: the last statistics steps, the switch to learned scales, then learning. */
@@ -59,33 +66,107 @@ class ResidualCompiledStepTest {
   }
 
   /**
-   * Calibration runs on the tape (the compiled step refuses calibration mode); what it leaves,
-   * averaged statistics and BatchNorm running statistics, the compiled step then evaluates and
-   * trains from (PTQ followed by QAT, through the switch to the learned scales) bit-identically.
+   * Calibration ({@code calibration_mode}: float weights, activations passed through while their
+   * statistics average) through the compiled step and on the tape, with BatchNorm in training and
+   * in evaluation mode; then evaluation and training from what it left (PTQ followed by QAT,
+   * through the switch to the learned scales), all bit-identical.
    */
-  @Test
-  void evaluatesAndTrainsBitIdenticallyAfterCalibration() {
-    Model tape = new QuantModel_QuantResidualNet();
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void calibratesBitIdenticallyThenEvaluatesAndTrains(boolean training) {
+    Model tape = onTheTape(new QuantModel_QuantResidualNet());
     Model compiled = new QuantModel_QuantResidualNet();
-    Random rng = new Random(3);
-    List<Tensor> batches = List.of(batch(rng), batch(rng), batch(rng));
-    for (Model m : List.of(tape, compiled)) {
-      m.train();
-      Calibration.calibrate(m, batches);
-    }
-    assertThrows(
-        IllegalStateException.class,
-        () -> {
-          compiled.layers().forEach(l -> l.setCalibration(true));
-          try {
-            compiled.compiledStep().orElseThrow().forward(batches.get(0).data(), BATCH);
-          } finally {
-            compiled.layers().forEach(l -> l.setCalibration(false));
-          }
-        });
-    assertStatesEqual("after calibration", tape, compiled);
+    calibrateBothWays(tape, compiled, training);
     evaluateBothWays(tape, compiled);
     trainBothWays(tape, compiled, m -> new Adam(m.parameters(), 1e-3f), 3);
+  }
+
+  @Test
+  void quantWeightActLeNetCalibratesBitIdentically() {
+    Model tape = onTheTape(new QuantModel_QuantWeightActLeNet());
+    Model compiled = new QuantModel_QuantWeightActLeNet();
+    calibrateBothWays(tape, compiled, false);
+    evaluateBothWays(tape, compiled);
+  }
+
+  private static void calibrateBothWays(Model tape, Model compiled, boolean training) {
+    Random rng = new Random(3);
+    List<Tensor> batches = List.of(batch(rng), batch(rng), batch(rng));
+    CompiledStep step = compiled.compiledStep().orElseThrow();
+    int[] compiledForwards = {0};
+    Model counting =
+        new Delegate(compiled) {
+          @Override
+          public Optional<CompiledStep> compiledStep() {
+            return Optional.of(
+                new CompiledStep() {
+                  @Override
+                  public float[] forward(float[] input, int batch) {
+                    compiledForwards[0]++;
+                    return step.forward(input, batch);
+                  }
+
+                  @Override
+                  public float loss(int[] labels) {
+                    return step.loss(labels);
+                  }
+
+                  @Override
+                  public void backward() {
+                    step.backward();
+                  }
+
+                  @Override
+                  public int classes() {
+                    return step.classes();
+                  }
+                });
+          }
+        };
+    for (Model m : List.of(tape, counting)) {
+      if (training) {
+        m.train();
+      } else {
+        m.eval();
+      }
+      Calibration.calibrate(m, batches);
+    }
+    assertThat(compiledForwards[0]).isEqualTo(batches.size());
+    assertStatesEqual("after calibration", tape, compiled);
+  }
+
+  /** {@code model} without its compiled step: it runs on the tape. */
+  private static Model onTheTape(Model model) {
+    return new Delegate(model);
+  }
+
+  /** Everything but the compiled step delegates to {@code model}. */
+  private static class Delegate implements Model {
+    private final Model model;
+
+    Delegate(Model model) {
+      this.model = model;
+    }
+
+    @Override
+    public String modelName() {
+      return model.modelName();
+    }
+
+    @Override
+    public List<Module> layers() {
+      return model.layers();
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+      return model.forward(x);
+    }
+
+    @Override
+    public long[] inputShape() {
+      return model.inputShape();
+    }
   }
 
   private static Tensor batch(Random rng) {
@@ -184,7 +265,6 @@ class ResidualCompiledStepTest {
     Map<String, Tensor> sa = a.stateDict();
     Map<String, Tensor> sb = b.stateDict();
     assertThat(sb.keySet()).containsExactlyElementsIn(sa.keySet());
-    assertThat(sa.keySet()).contains("bn1.running_var");
     for (String key : sa.keySet()) {
       CompiledStepTest.assertEqual(
           key + " " + when, sa.get(key).toFloatArray(), sb.get(key).toFloatArray());
