@@ -390,45 +390,70 @@ public final class QuantModel_QuantWeightActBiasLeNet extends QuantWeightActBias
       allocate(n);
       this.input = input;
       quantInp.quantizer().forwardInto(input, quantInp.isTraining(), quantInpOut, quantInpRecord);
-      if (!conv1.weightQuantizer().enabled()) {
-        throw new IllegalStateException("conv1: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (conv1.weightQuantizer().enabled()) {
+        conv1.weightQuantizer().quantizeInto(conv1.weight().data(), 6, conv1WeightStats, conv1WeightScale, conv1QuantWeight);
+      } else {
+        System.arraycopy(conv1.weight().data(), 0, conv1QuantWeight, 0, conv1QuantWeight.length);
       }
-      conv1.weightQuantizer().quantizeInto(conv1.weight().data(), 6, conv1WeightStats, conv1WeightScale, conv1QuantWeight);
-      conv1.biasQuantizer().quantizeInto(conv1.bias().data(), conv1WeightScale, quantInpRecord.scale(), conv1BiasScale, conv1QuantBias);
+      if (conv1.biasQuantizer().enabled()) {
+        conv1.biasQuantizer().quantizeInto(conv1.bias().data(), conv1WeightScale, quantInpRecord.scale(), conv1BiasScale, conv1QuantBias);
+      } else {
+        System.arraycopy(conv1.bias().data(), 0, conv1QuantBias, 0, conv1QuantBias.length);
+      }
       Convolution.forward(quantInpOut, conv1Geometry, 6, 1, conv1QuantWeight, conv1QuantBias, conv1Out);
       Activations.relu(conv1Out, relu1ActOut, n * 4704);
       relu1.quantizer().forwardInto(relu1ActOut, relu1.isTraining(), relu1Out, relu1Record);
       Pooling.maxForward(relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out);
-      if (!conv2.weightQuantizer().enabled()) {
-        throw new IllegalStateException("conv2: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (conv2.weightQuantizer().enabled()) {
+        conv2.weightQuantizer().quantizeInto(conv2.weight().data(), 16, conv2WeightStats, conv2WeightScale, conv2QuantWeight);
+      } else {
+        System.arraycopy(conv2.weight().data(), 0, conv2QuantWeight, 0, conv2QuantWeight.length);
       }
-      conv2.weightQuantizer().quantizeInto(conv2.weight().data(), 16, conv2WeightStats, conv2WeightScale, conv2QuantWeight);
-      conv2.biasQuantizer().quantizeInto(conv2.bias().data(), conv2WeightScale, relu1Record.scale(), conv2BiasScale, conv2QuantBias);
+      if (conv2.biasQuantizer().enabled()) {
+        conv2.biasQuantizer().quantizeInto(conv2.bias().data(), conv2WeightScale, relu1Record.scale(), conv2BiasScale, conv2QuantBias);
+      } else {
+        System.arraycopy(conv2.bias().data(), 0, conv2QuantBias, 0, conv2QuantBias.length);
+      }
       Convolution.forward(maxPool1Out, conv2Geometry, 16, 1, conv2QuantWeight, conv2QuantBias, conv2Out);
       Activations.relu(conv2Out, relu2ActOut, n * 1600);
       relu2.quantizer().forwardInto(relu2ActOut, relu2.isTraining(), relu2Out, relu2Record);
       Pooling.maxForward(relu2Out, maxPool2Geometry, maxPool2Argmax, maxPool2Out);
-      if (!fc1.weightQuantizer().enabled()) {
-        throw new IllegalStateException("fc1: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (fc1.weightQuantizer().enabled()) {
+        fc1.weightQuantizer().quantizeInto(fc1.weight().data(), 120, fc1WeightStats, fc1WeightScale, fc1QuantWeight);
+      } else {
+        System.arraycopy(fc1.weight().data(), 0, fc1QuantWeight, 0, fc1QuantWeight.length);
       }
-      fc1.weightQuantizer().quantizeInto(fc1.weight().data(), 120, fc1WeightStats, fc1WeightScale, fc1QuantWeight);
-      fc1.biasQuantizer().quantizeInto(fc1.bias().data(), fc1WeightScale, relu2Record.scale(), fc1BiasScale, fc1QuantBias);
+      if (fc1.biasQuantizer().enabled()) {
+        fc1.biasQuantizer().quantizeInto(fc1.bias().data(), fc1WeightScale, relu2Record.scale(), fc1BiasScale, fc1QuantBias);
+      } else {
+        System.arraycopy(fc1.bias().data(), 0, fc1QuantBias, 0, fc1QuantBias.length);
+      }
       Dense.forward(maxPool2Out, n, 400, 120, fc1QuantWeight, fc1QuantBias, fc1Out);
       Activations.relu(fc1Out, relu3ActOut, n * 120);
       relu3.quantizer().forwardInto(relu3ActOut, relu3.isTraining(), relu3Out, relu3Record);
-      if (!fc2.weightQuantizer().enabled()) {
-        throw new IllegalStateException("fc2: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (fc2.weightQuantizer().enabled()) {
+        fc2.weightQuantizer().quantizeInto(fc2.weight().data(), 84, fc2WeightStats, fc2WeightScale, fc2QuantWeight);
+      } else {
+        System.arraycopy(fc2.weight().data(), 0, fc2QuantWeight, 0, fc2QuantWeight.length);
       }
-      fc2.weightQuantizer().quantizeInto(fc2.weight().data(), 84, fc2WeightStats, fc2WeightScale, fc2QuantWeight);
-      fc2.biasQuantizer().quantizeInto(fc2.bias().data(), fc2WeightScale, relu3Record.scale(), fc2BiasScale, fc2QuantBias);
+      if (fc2.biasQuantizer().enabled()) {
+        fc2.biasQuantizer().quantizeInto(fc2.bias().data(), fc2WeightScale, relu3Record.scale(), fc2BiasScale, fc2QuantBias);
+      } else {
+        System.arraycopy(fc2.bias().data(), 0, fc2QuantBias, 0, fc2QuantBias.length);
+      }
       Dense.forward(relu3Out, n, 120, 84, fc2QuantWeight, fc2QuantBias, fc2Out);
       Activations.relu(fc2Out, relu4ActOut, n * 84);
       relu4.quantizer().forwardInto(relu4ActOut, relu4.isTraining(), relu4Out, relu4Record);
-      if (!fc3.weightQuantizer().enabled()) {
-        throw new IllegalStateException("fc3: the compiled step does not run in calibration mode; calibration runs on the tape");
+      if (fc3.weightQuantizer().enabled()) {
+        fc3.weightQuantizer().quantizeInto(fc3.weight().data(), 10, fc3WeightStats, fc3WeightScale, fc3QuantWeight);
+      } else {
+        System.arraycopy(fc3.weight().data(), 0, fc3QuantWeight, 0, fc3QuantWeight.length);
       }
-      fc3.weightQuantizer().quantizeInto(fc3.weight().data(), 10, fc3WeightStats, fc3WeightScale, fc3QuantWeight);
-      fc3.biasQuantizer().quantizeInto(fc3.bias().data(), fc3WeightScale, relu4Record.scale(), fc3BiasScale, fc3QuantBias);
+      if (fc3.biasQuantizer().enabled()) {
+        fc3.biasQuantizer().quantizeInto(fc3.bias().data(), fc3WeightScale, relu4Record.scale(), fc3BiasScale, fc3QuantBias);
+      } else {
+        System.arraycopy(fc3.bias().data(), 0, fc3QuantBias, 0, fc3QuantBias.length);
+      }
       Dense.forward(relu4Out, n, 84, 10, fc3QuantWeight, fc3QuantBias, fc3Out);
       return fc3Out;
     }

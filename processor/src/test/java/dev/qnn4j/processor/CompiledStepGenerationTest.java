@@ -187,11 +187,97 @@ class CompiledStepGenerationTest {
             "@QuantLinear (fc) quantizes its output, which has no compiled kernels yet");
   }
 
+  /**
+   * A value read twice (a residual connection): the earlier reader's backward, which runs last,
+   * writes a second buffer that is then added to the value's gradient.
+   */
   @Test
-  void aValueUsedTwiceGetsANote() {
-    Compilation c = TestSource.compile(RESIDUAL_MODEL.file());
+  void aResidualAddCompilesAndSumsTheGradientsOfAValueReadTwice() {
+    Compilation c =
+        javac()
+            .withProcessors(new QuantModelProcessor())
+            .withOptions("-Aqnn4j.requireCompiled=true")
+            .compile(RESIDUAL_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
-    assertThat(c).hadNoteContaining("F.add has no compiled kernels yet");
+    String source = generated(c, "test.QuantModel_Residual");
+    assertThat(source).contains("Elementwise.add(fcOut, relu1Out, add1Out, n * 4);");
+    assertThat(source).contains("System.arraycopy(add1Grad, 0, fcGrad, 0, batch * 4);");
+    assertThat(source).contains("System.arraycopy(add1Grad, 0, relu1Grad, 0, batch * 4);");
+    assertThat(source)
+        .contains("Activations.reluBackward(relu1Grad, relu1Out, fcGradPart, batch * 4);");
+    int sum = source.indexOf("Elementwise.accumulate(fcGradPart, fcGrad, batch * 4);");
+    assertThat(sum).isGreaterThan(source.indexOf("Activations.reluBackward("));
+    assertThat(sum).isLessThan(source.indexOf("Dense.backward("));
+  }
+
+  @Test
+  void aValueReadThreeTimesGetsANote() {
+    TestSource model =
+        TestSource.model(
+            "ThreeReads",
+            """
+        @QuantModel(inputShape = {4})
+        public abstract class ThreeReads {
+          @Linear(inFeatures = 4, outFeatures = 4)
+          abstract Tensor fc(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            Tensor h = fc(x);
+            return F.add(F.add(h, F.relu(h)), h);
+          }
+        }
+        """);
+    Compilation c = TestSource.compile(model.file());
+    assertThat(c).succeededWithoutWarnings();
+    assertThat(c).hadNoteContaining("the value fc is used 3 times");
+  }
+
+  @Test
+  void batchNormAndAveragePoolingCompile() {
+    TestSource model =
+        TestSource.model(
+            "NormPool",
+            """
+        @QuantModel(inputShape = {1, 8, 8})
+        public abstract class NormPool {
+          @Conv2d(inChannels = 1, outChannels = 2, kernelSize = 3, padding = 1)
+          abstract Tensor conv(Tensor x);
+
+          @BatchNorm2d(numFeatures = 2)
+          abstract Tensor bn(Tensor x);
+
+          @AdaptiveAvgPool2d(outputSize = 2)
+          abstract Tensor pool(Tensor x);
+
+          @Linear(inFeatures = 8, outFeatures = 3)
+          abstract Tensor fc(Tensor x);
+
+          public Tensor forward(Tensor x) {
+            Tensor out = F.avgPool2d(bn(conv(x)), 2);
+            return fc(F.flatten(pool(out)));
+          }
+        }
+        """);
+    Compilation c =
+        javac()
+            .withProcessors(new QuantModelProcessor())
+            .withOptions("-Aqnn4j.requireCompiled=true")
+            .compile(model.file());
+    assertThat(c).succeededWithoutWarnings();
+    String source = generated(c, "test.QuantModel_NormPool");
+    // [2, 8, 8]: 2 channels of 64 values; avg pool 2 -> [2, 4, 4]; adaptive to 2 -> window 2.
+    assertThat(source)
+        .contains(
+            "bnBatchStats = bn.forwardInto(convOut, n, 64, bnMean, bnInvStd, bnXhat, bnOut);");
+    assertThat(source)
+        .contains(
+            "bn.backwardInto(bnGrad, batch, 64, bnBatchStats, bnInvStd, bnXhat, convGrad,"
+                + " bnWeightGrad, bnBiasGrad);");
+    assertThat(source)
+        .contains("avgPool1Geometry = new ConvGeometry(n, 2, 8, 8, 2, 2, 2, 2, 0, 0, 1, 1);");
+    assertThat(source)
+        .contains("poolGeometry = new ConvGeometry(n, 2, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1);");
+    assertThat(source).contains("Pooling.avgBackward(poolGrad, poolGeometry, avgPool1Grad);");
   }
 
   @Test

@@ -17,9 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The generated source of the seed's three LeNets, of the float LeNet and of its automated
- * quantization {@code AutoLeNet}, as the samples module declares them, against golden files.
- * Regenerate the golden files after an intended change with {@code -Dqnn4j.updateGolden=true} and
- * review the diff.
+ * quantization {@code AutoLeNet} and of {@code QuantResidualNet} (batch norm, a residual add,
+ * average pooling), as the samples module declares them, against golden files. Regenerate the
+ * golden files after an intended change with {@code -Dqnn4j.updateGolden=true} and review the diff.
  */
 class GoldenFileTest {
   private static final Path SAMPLES =
@@ -31,7 +31,8 @@ class GoldenFileTest {
         "QuantWeightLeNet",
         "QuantWeightActLeNet",
         "QuantWeightActBiasLeNet",
-        "FloatLeNet"
+        "FloatLeNet",
+        "QuantResidualNet"
       })
   void generatedSourceMatchesGoldenFile(String model) throws IOException {
     Compilation c = TestSource.compile(sample(model));

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A {@link ForwardProgram} as the sequence of kernel calls a compiled training step makes: every
@@ -26,7 +27,17 @@ import java.util.Map;
 public record StepPlan(List<Node> nodes) {
   /** How a value is computed. */
   public sealed interface Op
-      permits Input, Conv, Dense, Relu, ActQuant, InputQuant, MaxPool, Flatten {}
+      permits Input,
+          Conv,
+          Dense,
+          Relu,
+          ActQuant,
+          InputQuant,
+          MaxPool,
+          Flatten,
+          BatchNorm,
+          AvgPool,
+          Add {}
 
   public record Input() implements Op {}
 
@@ -79,6 +90,27 @@ public record StepPlan(List<Node> nodes) {
 
   /** {@code F.flatten}: the same values, read as {@code [N, size]}. */
   public record Flatten() implements Op {}
+
+  /**
+   * A {@code @BatchNorm2d} or {@code @BatchNorm1d} layer held in field {@code field}: {@code
+   * channels} features of {@code inner} values each per sample.
+   */
+  public record BatchNorm(String field, long channels, long inner) implements Op {}
+
+  /**
+   * Average pooling counting padding in the divisor: {@code F.avgPool2d} (field null) or an
+   * {@code @AdaptiveAvgPool2d} on a tensor (its field), whose window and stride are the input size
+   * over the output size.
+   */
+  public record AvgPool(
+      String field, int kernelH, int kernelW, int strideH, int strideW, int padding)
+      implements Op {}
+
+  /**
+   * {@code F.add} of two tensors: the node's input plus {@code other}. Either operand may also be
+   * read elsewhere (a residual connection), so its gradient is the sum of two.
+   */
+  public record Add(Node other) implements Op {}
 
   /**
    * One value: {@code name} (unique, for its buffers), its shape without the batch, the op and its
@@ -134,27 +166,71 @@ public record StepPlan(List<Node> nodes) {
         instanceof ForwardProgram.Return)) {
       throw new Unsupported("forward does not end with a return", null);
     }
-    Map<Node, Integer> uses = new IdentityHashMap<>();
-    for (Node n : builder.nodes) {
-      if (n.input != null && uses.merge(n.input, 1, Integer::sum) > 1) {
-        throw new Unsupported(
-            "the value " + n.input.name + " is used twice (a residual sum of gradients)", null);
+    StepPlan plan = new StepPlan(List.copyOf(builder.nodes));
+    plan.checkSharing();
+    // Only values that lead to the result are computed; anything else forward evaluates is a
+    // value the compiled step would drop, which would change what the tape records.
+    Set<Node> reached = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    java.util.ArrayDeque<Node> pending = new java.util.ArrayDeque<>(List.of(out));
+    while (!pending.isEmpty()) {
+      Node n = pending.pop();
+      if (reached.add(n)) {
+        pending.addAll(inputsOf(n));
       }
     }
-    // Only the chain that leads to the result is computed; anything else forward evaluates is a
-    // value
-    // the compiled step would drop, which would change what the tape records.
-    List<Node> chain = new ArrayList<>();
-    for (Node n = out; n != null; n = n.input) {
-      chain.add(0, n);
-    }
-    if (chain.size() != builder.nodes.size()) {
+    if (reached.size() != builder.nodes.size()) {
       throw new Unsupported("forward computes values that do not reach its result", null);
     }
     if (out.dims.length != 1) {
       throw new Unsupported("the result is not [N, classes]", null);
     }
-    return new StepPlan(List.copyOf(chain));
+    return plan;
+  }
+
+  /** The values {@code node} reads: its input, and an {@link Add}'s other operand. */
+  public static List<Node> inputsOf(Node node) {
+    List<Node> inputs = new ArrayList<>(2);
+    if (node.input() != null) {
+      inputs.add(node.input());
+    }
+    if (node.op() instanceof Add add) {
+      inputs.add(add.other());
+    }
+    return inputs;
+  }
+
+  /** The nodes that read {@code value}, in forward order. */
+  public List<Node> consumers(Node value) {
+    List<Node> consumers = new ArrayList<>(2);
+    for (Node n : nodes) {
+      if (inputsOf(n).contains(value)) {
+        consumers.add(n);
+      }
+    }
+    return consumers;
+  }
+
+  /**
+   * A value may be read twice (the gradient of a residual connection is a sum of two, which is the
+   * same in either order), not more, where a sum of three would depend on the tape's order; a
+   * flatten shares its input's buffers, so neither side of it may be read twice.
+   */
+  private void checkSharing() throws Unsupported {
+    for (Node n : nodes) {
+      List<Node> consumers = consumers(n);
+      if (n.op() instanceof Add add && add.other() == n.input()) {
+        throw new Unsupported("F.add of " + n.input().name() + " with itself", null);
+      }
+      if (consumers.size() > 2) {
+        throw new Unsupported(
+            "the value " + n.name() + " is used " + consumers.size() + " times", null);
+      }
+      if (consumers.size() == 2
+          && (n.op() instanceof Flatten
+              || consumers.stream().anyMatch(c -> c.op() instanceof Flatten))) {
+        throw new Unsupported("the value " + n.name() + " is used twice across a flatten", null);
+      }
+    }
   }
 
   private static final class Builder implements ForwardProgram.Semantics<Node> {
@@ -255,6 +331,8 @@ public record StepPlan(List<Node> nodes) {
               new ActQuant(field, kind == LayerKind.QUANT_RELU, layer.returnsQuantTensor()),
               in);
         }
+        case BATCH_NORM2D, BATCH_NORM1D -> batchNorm(layer, in, call);
+        case ADAPTIVE_AVG_POOL2D -> adaptiveAvgPool(layer, in, call);
         default ->
             throw new Unsupported(
                 "@" + kind.simpleName() + " (" + field + ") has no compiled kernels yet",
@@ -280,6 +358,31 @@ public record StepPlan(List<Node> nodes) {
                 + " compiled kernels yet",
             call.tree());
       }
+    }
+
+    /** {@code [C]}, {@code [C, L]} or {@code [C, H, W]} per sample: C channels of the rest. */
+    private Node batchNorm(LayerDescriptor layer, Node in, LayerCall call) throws Unsupported {
+      String field = layer.methodName();
+      if (in.dims.length < 1 || in.dims[0] != layer.requireSpec().batchNorm().numFeatures()) {
+        throw new Unsupported(
+            field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
+      }
+      long inner = in.size() / in.dims[0];
+      return add(field, in.dims, new BatchNorm(field, in.dims[0], inner), in);
+    }
+
+    private Node adaptiveAvgPool(LayerDescriptor layer, Node in, LayerCall call)
+        throws Unsupported {
+      String field = layer.methodName();
+      int out = layer.requireSpec().adaptive().outputSize();
+      if (in.dims.length != 3 || in.dims[1] % out != 0 || in.dims[2] % out != 0) {
+        throw new Unsupported(
+            field + " receives " + java.util.Arrays.toString(in.dims), call.tree());
+      }
+      int kh = (int) (in.dims[1] / out);
+      int kw = (int) (in.dims[2] / out);
+      return add(
+          field, new long[] {in.dims[0], out, out}, new AvgPool(field, kh, kw, kh, kw, 0), in);
     }
 
     /**
@@ -332,6 +435,30 @@ public record StepPlan(List<Node> nodes) {
         case "relu" -> {
           return add("relu", x.dims, new Relu(null), x);
         }
+        case "avgPool2d" -> {
+          Long k = call.size(0);
+          Long s = call.sizes().size() > 1 ? call.size(1) : k;
+          Long p = call.sizes().size() > 2 ? call.size(2) : Long.valueOf(0);
+          if (k == null || s == null || p == null || x.dims.length != 3) {
+            throw new Unsupported("F.avgPool2d with sizes that are not constants", call.tree());
+          }
+          long oh = (x.dims[1] + 2 * p - k) / s + 1;
+          long ow = (x.dims[2] + 2 * p - k) / s + 1;
+          int kernel = k.intValue();
+          int stride = s.intValue();
+          return add(
+              "avgPool",
+              new long[] {x.dims[0], oh, ow},
+              new AvgPool(null, kernel, kernel, stride, stride, p.intValue()),
+              x);
+        }
+        case "add" -> {
+          Node y = tensors.get(1);
+          if (!java.util.Arrays.equals(x.dims, y.dims)) {
+            throw new Unsupported("F.add of values of different shapes", call.tree());
+          }
+          return add("add", x.dims, new Add(y), x);
+        }
         case "flatten" -> {
           long n = 1;
           for (long d : x.dims) {
@@ -352,7 +479,9 @@ public record StepPlan(List<Node> nodes) {
               || op instanceof Dense
               || op instanceof ActQuant
               || op instanceof InputQuant
-              || (op instanceof Relu r && r.field() != null);
+              || (op instanceof Relu r && r.field() != null)
+              || op instanceof BatchNorm
+              || (op instanceof AvgPool a && a.field() != null);
       String name = !layerField ? base + count : count == 1 ? base : base + "Call" + count;
       Node n = new Node(name, dims, op, input);
       nodes.add(n);

@@ -28,6 +28,7 @@ final class StepGenerator {
   private static final ClassName DENSE = ClassName.get(KERNELS, "Dense");
   private static final ClassName ACTIVATIONS = ClassName.get(KERNELS, "Activations");
   private static final ClassName POOLING = ClassName.get(KERNELS, "Pooling");
+  private static final ClassName ELEMENTWISE = ClassName.get(KERNELS, "Elementwise");
   private static final ClassName CROSS_ENTROPY =
       ClassName.get("dev.qnn4j.runtime.train", "CrossEntropyLoss");
   private static final ClassName STEP_RECORD =
@@ -103,7 +104,7 @@ final class StepGenerator {
       String in = value(node.input());
       String gradOut = node.name() + "Grad";
       // The model's input needs no gradient; a flatten shares its input's buffers.
-      String gradIn = readsInput(node.input()) ? "null" : grad(node.input());
+      String gradIn = gradTarget(plan, type, allocate, node, node.input());
       if (!(node.op() instanceof StepPlan.Flatten)) {
         type.addField(float[].class, out, Modifier.PRIVATE);
         type.addField(float[].class, gradOut, Modifier.PRIVATE);
@@ -309,6 +310,16 @@ final class StepGenerator {
               gradIn);
         }
       }
+      if (node.op() instanceof StepPlan.BatchNorm bn) {
+        batchNorm(type, allocate, forward, back, node, bn, in, gradIn);
+      } else if (node.op() instanceof StepPlan.AvgPool p) {
+        avgPool(type, allocate, forward, back, node, p, in, gradIn);
+      } else if (node.op() instanceof StepPlan.Add add) {
+        String otherGradIn = gradTarget(plan, type, allocate, node, add.other());
+        residualAdd(forward, back, node, in, value(add.other()), gradIn, otherGradIn);
+        sumGradients(back, plan, node, add.other());
+      }
+      sumGradients(back, plan, node, node.input());
       // A flatten computes nothing: row-major values read the same in any shape.
       backwardSteps.add(0, back.build());
     }
@@ -356,6 +367,150 @@ final class StepGenerator {
     return type.build();
   }
 
+  /**
+   * Where {@code consumer}'s backward writes the gradient of its input {@code value}: none for the
+   * model's input; the value's gradient buffer, or, for the earlier of two readers of a value
+   * (whose backward runs last), a second buffer that {@link #sumGradients} then adds in.
+   */
+  private static String gradTarget(
+      StepPlan plan,
+      TypeSpec.Builder type,
+      MethodSpec.Builder allocate,
+      Node consumer,
+      Node value) {
+    if (readsInput(value)) {
+      return "null";
+    }
+    if (!readsLast(plan, consumer, value)) {
+      return grad(value);
+    }
+    String part = value.name() + "GradPart";
+    type.addField(float[].class, part, Modifier.PRIVATE);
+    allocate.addStatement("$L = new float[n * $L]", part, value.size());
+    return part;
+  }
+
+  /** Whether {@code consumer} is the first of two readers of {@code value} in forward order. */
+  private static boolean readsLast(StepPlan plan, Node consumer, Node value) {
+    List<Node> readers = plan.consumers(value);
+    return readers.size() == 2 && readers.get(0) == consumer;
+  }
+
+  /** Adds the second gradient of a value read twice, once {@code consumer} has computed it. */
+  private static void sumGradients(
+      CodeBlock.Builder back, StepPlan plan, Node consumer, Node value) {
+    if (value == null || readsInput(value) || !readsLast(plan, consumer, value)) {
+      return;
+    }
+    back.addStatement(
+        "$T.accumulate($LGradPart, $L, batch * $L)",
+        ELEMENTWISE,
+        value.name(),
+        grad(value),
+        value.size());
+  }
+
+  /** A {@code @BatchNorm2d}/{@code @BatchNorm1d} layer's own step methods, on step buffers. */
+  private static void batchNorm(
+      TypeSpec.Builder type,
+      MethodSpec.Builder allocate,
+      MethodSpec.Builder forward,
+      CodeBlock.Builder back,
+      Node node,
+      StepPlan.BatchNorm bn,
+      String in,
+      String gradIn) {
+    String f = bn.field();
+    for (String buffer : List.of("Mean", "InvStd", "Xhat", "WeightGrad", "BiasGrad")) {
+      type.addField(float[].class, f + buffer, Modifier.PRIVATE);
+    }
+    type.addField(
+        FieldSpec.builder(boolean.class, f + "BatchStats", Modifier.PRIVATE)
+            .addJavadoc("Whether the last forward normalised with the batch's statistics.\n")
+            .build());
+    for (String buffer : List.of("Mean", "InvStd", "WeightGrad", "BiasGrad")) {
+      allocate.addStatement("$L$L = new float[$L]", f, buffer, bn.channels());
+    }
+    allocate.addStatement("$LXhat = new float[n * $L]", f, node.size());
+    forward.addStatement(
+        "$LBatchStats = $L.forwardInto($L, n, $L, $LMean, $LInvStd, $LXhat, $LOut)",
+        f,
+        f,
+        in,
+        bn.inner(),
+        f,
+        f,
+        f,
+        node.name());
+    back.addStatement(
+        "$L.backwardInto($LGrad, batch, $L, $LBatchStats, $LInvStd, $LXhat, $L, $LWeightGrad,"
+            + " $LBiasGrad)",
+        f,
+        node.name(),
+        bn.inner(),
+        f,
+        f,
+        f,
+        gradIn,
+        f,
+        f);
+  }
+
+  /** {@code F.avgPool2d} or {@code @AdaptiveAvgPool2d}: the tape's pooling kernels. */
+  private static void avgPool(
+      TypeSpec.Builder type,
+      MethodSpec.Builder allocate,
+      MethodSpec.Builder forward,
+      CodeBlock.Builder back,
+      Node node,
+      StepPlan.AvgPool p,
+      String in,
+      String gradIn) {
+    long[] d = node.input().dims();
+    String geometry = node.name() + "Geometry";
+    type.addField(CONV_GEOMETRY, geometry, Modifier.PRIVATE);
+    allocate.addStatement(
+        "$L = new $T(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, 1, 1)",
+        geometry,
+        CONV_GEOMETRY,
+        d[0],
+        d[1],
+        d[2],
+        p.kernelH(),
+        p.kernelW(),
+        p.strideH(),
+        p.strideW(),
+        p.padding(),
+        p.padding());
+    forward.addStatement("$T.avgForward($L, $L, $LOut)", POOLING, in, geometry, node.name());
+    if (!gradIn.equals("null")) {
+      back.addStatement("$T.avgBackward($LGrad, $L, $L)", POOLING, node.name(), geometry, gradIn);
+    }
+  }
+
+  /** {@code F.add}: the sum, and the output gradient passed to both operands. */
+  private static void residualAdd(
+      MethodSpec.Builder forward,
+      CodeBlock.Builder back,
+      Node node,
+      String a,
+      String b,
+      String gradA,
+      String gradB) {
+    forward.addStatement(
+        "$T.add($L, $L, $LOut, n * $L)", ELEMENTWISE, a, b, node.name(), node.size());
+    for (String g : List.of(gradA, gradB)) {
+      if (!g.equals("null")) {
+        back.addStatement(
+            "$T.arraycopy($LGrad, 0, $L, 0, batch * $L)",
+            System.class,
+            node.name(),
+            g,
+            node.size());
+      }
+    }
+  }
+
   private static void addGradientBuffers(
       TypeSpec.Builder type, MethodSpec.Builder allocate, String field, boolean bias) {
     type.addField(float[].class, field + "WeightGrad", Modifier.PRIVATE);
@@ -391,14 +546,7 @@ final class StepGenerator {
         field,
         channels);
     allocate.addStatement("$LWeightScale = new float[$LWeightStats.length]", field, field);
-    forward
-        .beginControlFlow("if (!$L.weightQuantizer().enabled())", field)
-        .addStatement(
-            "throw new $T($S)",
-            IllegalStateException.class,
-            field
-                + ": the compiled step does not run in calibration mode; calibration runs on the tape")
-        .endControlFlow();
+    forward.beginControlFlow("if ($L.weightQuantizer().enabled())", field);
     forward.addStatement(
         "$L.weightQuantizer().quantizeInto($L.weight().data(), $L, $LWeightStats, $LWeightScale, "
             + "$LQuantWeight)",
@@ -408,6 +556,16 @@ final class StepGenerator {
         field,
         field,
         field);
+    // Calibration turns weight quantization off: the layer computes with its float weight.
+    forward
+        .nextControlFlow("else")
+        .addStatement(
+            "$T.arraycopy($L.weight().data(), 0, $LQuantWeight, 0, $LQuantWeight.length)",
+            System.class,
+            field,
+            field,
+            field)
+        .endControlFlow();
     return field + "QuantWeight";
   }
 
@@ -510,6 +668,7 @@ final class StepGenerator {
     allocate.addStatement("$LQuantBiasGrad = new float[$L.bias().data().length]", field, field);
     allocate.addStatement("$LBiasScale = new float[$LWeightScale.length]", field, field);
     allocate.addStatement("$LWeightScaleGrad = new float[$LWeightScale.length]", field, field);
+    forward.beginControlFlow("if ($L.biasQuantizer().enabled())", field);
     forward.addStatement(
         "$L.biasQuantizer().quantizeInto($L.bias().data(), $LWeightScale, $L.scale(), $LBiasScale, "
             + "$LQuantBias)",
@@ -519,6 +678,16 @@ final class StepGenerator {
         recordOf(scaleSource),
         field,
         field);
+    // Calibration turns bias quantization off with the weight's: the layer adds its float bias.
+    forward
+        .nextControlFlow("else")
+        .addStatement(
+            "$T.arraycopy($L.bias().data(), 0, $LQuantBias, 0, $LQuantBias.length)",
+            System.class,
+            field,
+            field,
+            field)
+        .endControlFlow();
     return field + "QuantBias";
   }
 

@@ -7,6 +7,7 @@ import dev.qnn4j.runtime.kernels.ConvGeometry;
 import dev.qnn4j.runtime.kernels.ConvTranspose;
 import dev.qnn4j.runtime.kernels.Convolution;
 import dev.qnn4j.runtime.kernels.Dense;
+import dev.qnn4j.runtime.kernels.Elementwise;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.kernels.Pooling;
@@ -48,9 +49,7 @@ public final class Ops {
     float[] av = a.data();
     float[] bv = b.data();
     float[] out = new float[av.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = av[i] + bv[i];
-    }
+    Elementwise.add(av, bv, out, out.length);
     return Tensor.result(out, a.shape(), GradFn.of("Add", g -> new float[][] {g, g}, a, b));
   }
 

@@ -155,12 +155,18 @@ public final class Pooling {
    * Average pooling counting padded positions in the divisor (PyTorch's count_include_pad=True).
    */
   public static float[] avgForward(float[] x, ConvGeometry g) {
+    float[] out = new float[g.batch() * g.inChannels() * g.outHeight() * g.outWidth()];
+    avgForward(x, g, out);
+    return out;
+  }
+
+  /** As {@link #avgForward(float[], ConvGeometry)}, into {@code out} (overwritten). */
+  public static void avgForward(float[] x, ConvGeometry g, float[] out) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int planes = g.batch() * g.inChannels();
     int hw = g.inHeight() * g.inWidth();
     float divisor = g.kernelHeight() * g.kernelWidth();
-    float[] out = new float[planes * oh * ow];
     for (int pl = 0; pl < planes; pl++) {
       int base = pl * hw;
       for (int y = 0; y < oh; y++) {
@@ -182,16 +188,22 @@ public final class Pooling {
         }
       }
     }
-    return out;
   }
 
   public static float[] avgBackward(float[] gradOut, ConvGeometry g) {
+    float[] gx = new float[g.batch() * g.inChannels() * g.inHeight() * g.inWidth()];
+    avgBackward(gradOut, g, gx);
+    return gx;
+  }
+
+  /** The input gradient of average pooling into {@code gx} (overwritten). */
+  public static void avgBackward(float[] gradOut, ConvGeometry g, float[] gx) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int planes = g.batch() * g.inChannels();
     int hw = g.inHeight() * g.inWidth();
     float divisor = g.kernelHeight() * g.kernelWidth();
-    float[] gx = new float[planes * hw];
+    java.util.Arrays.fill(gx, 0, planes * hw, 0f);
     for (int pl = 0; pl < planes; pl++) {
       int base = pl * hw;
       for (int y = 0; y < oh; y++) {
@@ -212,6 +224,5 @@ public final class Pooling {
         }
       }
     }
-    return gx;
   }
 }

@@ -3,6 +3,7 @@ package dev.qnn4j.runtime.nn;
 import dev.qnn4j.runtime.GradFn;
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.Normalization;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,100 +140,73 @@ public abstract class BatchNorm extends Module {
     int[] layout = layout(shape);
     int n = layout[0];
     int c = numFeatures;
-    int hw = layout[1];
-    int m = n * hw;
+    int inner = layout[1];
     float[] xv = x.data();
     float[] gamma = weight.data();
-    float[] beta = bias.data();
     float[] mean = new float[c];
     float[] invStd = new float[c];
-    boolean batchStats = isTraining();
-    for (int ch = 0; ch < c; ch++) {
-      if (batchStats) {
-        double sum = 0;
-        for (int s = 0; s < n; s++) {
-          int base = (s * c + ch) * hw;
-          for (int j = 0; j < hw; j++) {
-            sum += xv[base + j];
-          }
-        }
-        double mu = sum / m;
-        double sq = 0;
-        for (int s = 0; s < n; s++) {
-          int base = (s * c + ch) * hw;
-          for (int j = 0; j < hw; j++) {
-            double d = xv[base + j] - mu;
-            sq += d * d;
-          }
-        }
-        double var = sq / m;
-        mean[ch] = (float) mu;
-        invStd[ch] = (float) (1.0 / Math.sqrt(var + eps));
-        double unbiased = m > 1 ? sq / (m - 1) : var;
-        runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * (float) mu;
-        runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * (float) unbiased;
-      } else {
-        mean[ch] = runningMean[ch];
-        invStd[ch] = (float) (1.0 / Math.sqrt(runningVar[ch] + eps));
-      }
-    }
-    if (batchStats) {
-      batchesTracked++;
-    }
     float[] xhat = new float[xv.length];
     float[] out = new float[xv.length];
-    for (int s = 0; s < n; s++) {
-      for (int ch = 0; ch < c; ch++) {
-        int base = (s * c + ch) * hw;
-        for (int j = 0; j < hw; j++) {
-          float h = (xv[base + j] - mean[ch]) * invStd[ch];
-          xhat[base + j] = h;
-          out[base + j] = h * gamma[ch] + beta[ch];
-        }
-      }
-    }
+    boolean batchStats = forwardInto(xv, n, inner, mean, invStd, xhat, out);
     return Tensor.result(
         out,
         shape,
         GradFn.of(
             getClass().getSimpleName(),
             g -> {
-              float[] gv = g;
               float[] gx = new float[xv.length];
               float[] gGamma = new float[c];
               float[] gBeta = new float[c];
-              for (int ch = 0; ch < c; ch++) {
-                double sumG = 0;
-                double sumGH = 0;
-                for (int s = 0; s < n; s++) {
-                  int base = (s * c + ch) * hw;
-                  for (int j = 0; j < hw; j++) {
-                    sumG += gv[base + j];
-                    sumGH += (double) gv[base + j] * xhat[base + j];
-                  }
-                }
-                gBeta[ch] = (float) sumG;
-                gGamma[ch] = (float) sumGH;
-                for (int s = 0; s < n; s++) {
-                  int base = (s * c + ch) * hw;
-                  for (int j = 0; j < hw; j++) {
-                    if (batchStats) {
-                      double dxhat = (double) gv[base + j] * gamma[ch];
-                      double meanDxhat = sumG * gamma[ch] / m;
-                      double meanDxhatH = sumGH * gamma[ch] / m;
-                      gx[base + j] =
-                          (float) (invStd[ch] * (dxhat - meanDxhat - xhat[base + j] * meanDxhatH));
-                    } else {
-                      gx[base + j] = gv[base + j] * gamma[ch] * invStd[ch];
-                    }
-                  }
-                }
-              }
+              Normalization.backward(
+                  g, n, c, inner, batchStats, gamma, invStd, xhat, gx, gGamma, gBeta);
               return new float[][] {gx, gGamma, gBeta};
             },
             x,
             weight,
             bias));
+  }
+
+  /**
+   * The forward pass on caller-owned buffers, as the tape computes it, for {@code n} samples of
+   * {@code inner} values per channel: batch statistics in training (updating the running ones),
+   * running statistics in evaluation. Fills {@code mean}, {@code invStd} (per channel), {@code
+   * xhat} and {@code out}; returns whether batch statistics were used, which {@link #backwardInto}
+   * takes.
+   */
+  public boolean forwardInto(
+      float[] x, int n, int inner, float[] mean, float[] invStd, float[] xhat, float[] out) {
+    boolean batchStats = isTraining();
+    if (batchStats) {
+      Normalization.batchStatistics(
+          x, n, numFeatures, inner, eps, momentum, runningMean, runningVar, mean, invStd);
+      batchesTracked++;
+    } else {
+      Normalization.runningStatistics(numFeatures, eps, runningMean, runningVar, mean, invStd);
+    }
+    Normalization.normalise(
+        x, n, numFeatures, inner, mean, invStd, weight.data(), bias.data(), xhat, out);
+    return batchStats;
+  }
+
+  /**
+   * The backward pass of {@link #forwardInto}: the input gradient into {@code gx} (null when not
+   * needed), and the weight and bias gradients, computed into the scratch {@code gGamma} and {@code
+   * gBeta} and added to the parameters' gradients, as the tape's backward does.
+   */
+  public void backwardInto(
+      float[] g,
+      int n,
+      int inner,
+      boolean batchStats,
+      float[] invStd,
+      float[] xhat,
+      float[] gx,
+      float[] gGamma,
+      float[] gBeta) {
+    Normalization.backward(
+        g, n, numFeatures, inner, batchStats, weight.data(), invStd, xhat, gx, gGamma, gBeta);
+    weight.accumulateGrad(gGamma);
+    bias.accumulateGrad(gBeta);
   }
 
   /**

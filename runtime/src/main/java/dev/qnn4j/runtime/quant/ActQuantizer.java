@@ -279,12 +279,15 @@ public final class ActQuantizer {
    * For compiled steps: {@link #forward} on {@code x} (already through the activation function),
    * writing the fake-quantized values to {@code out}: the same scale, statistics update and switch
    * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division
-   * by the threshold, absolute value). Float scales only; never in calibration.
+   * by the threshold, absolute value). Float scales only. In calibration ({@link
+   * #beginCalibration}) it is a statistics step whatever {@code training} says, and {@code out} is
+   * {@code x} unquantized, as the calibrating layer's forward.
    */
   public void forwardInto(float[] x, boolean training, float[] out, StepRecord r) {
     if (observerOnly) {
-      throw new IllegalStateException(
-          "compiled steps do not run in calibration mode; calibration runs on the tape");
+      // A calibrating layer quantizes as in training (its statistics steps never end) and passes
+      // its input through.
+      training = true;
     }
     if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
       throw new IllegalStateException(
@@ -313,6 +316,10 @@ public final class ActQuantizer {
       r.signed = Math.max(value.data()[0] / threshold, ActQuantConfig.SCALING_MIN_VAL);
     }
     r.scale[0] = Math.abs(r.signed);
+    if (observerOnly) {
+      System.arraycopy(x, 0, out, 0, x.length);
+      return;
+    }
     FakeQuant.forward(x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), out);
   }
 

@@ -101,6 +101,11 @@ public final class WeightQuantizer {
    * gradient), as the tape sums them.
    */
   public void backwardInto(float[] w, float[] stats, float[] scale, float[] gwq, float[] gw) {
+    if (!enabled) {
+      // Calibration computes forward only; its weights were not quantized by this step.
+      throw new IllegalStateException(
+          "a compiled step has no backward pass while weight quantization is off (calibration)");
+    }
     float[] gScale =
         FakeQuant.backward(
             w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
