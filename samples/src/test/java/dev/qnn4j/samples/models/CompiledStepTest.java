@@ -173,9 +173,8 @@ class CompiledStepTest {
   }
 
   /**
-   * Calibration runs on the tape (the compiled step refuses calibration mode); after it, the first
-   * training step initialises the learned scales from the calibrated statistics, on both paths
-   * alike.
+   * After calibration, the first training step initialises the learned scales from the calibrated
+   * statistics, on both paths alike.
    */
   @Test
   void afterCalibrationOnTheTapeTheCompiledStepTrainsBitIdentically() {
@@ -196,17 +195,6 @@ class CompiledStepTest {
           m -> new Adam(m.parameters(), 1e-3f),
           3);
     }
-  }
-
-  @Test
-  void theCompiledStepRefusesCalibrationMode() {
-    Model m = new QuantModel_QuantWeightActBiasLeNet();
-    m.layers().forEach(l -> l.setCalibration(true));
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () -> m.compiledStep().orElseThrow().forward(images(2, new Random(2)), 2));
-    assertThat(e).hasMessageThat().contains("calibration runs on the tape");
   }
 
   private static void evaluateBothWaysInBothPhases(Supplier<Model> create) {

@@ -17,7 +17,9 @@ import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.Sgd;
+import dev.qnn4j.samples.QuantModel_AutoLeNet;
 import dev.qnn4j.samples.QuantModel_QuantResidualNet;
+import dev.qnn4j.samples.QuantModel_QuantWeightActBiasLeNet;
 import dev.qnn4j.samples.QuantModel_QuantWeightActLeNet;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@code QuantResidualNet} (4-bit conv, BatchNorm2d/1d, a residual {@code F.add}, average pools)
  * trained through its compiled step and on the tape: exactly equal ({@code ==}) logits, loss,
- * parameter gradients, parameters, activation quantizer statistics and scales and BatchNorm
- * running statistics, step after step, in training and in evaluation.
+ * parameter gradients, parameters, activation quantizer statistics and scales and BatchNorm running
+ * statistics, step after step, in training and in evaluation.
  */
 class ResidualCompiledStepTest {
   private static final int BATCH = 8;
@@ -87,6 +89,23 @@ class ResidualCompiledStepTest {
     Model compiled = new QuantModel_QuantWeightActLeNet();
     calibrateBothWays(tape, compiled, false);
     evaluateBothWays(tape, compiled);
+  }
+
+  /**
+   * The demo model and AutoLeNet: QuantTensor inputs and bias quantizers, which calibration turns
+   * off with the weight quantizers (float weights and biases), and AutoLeNet's input quantizers.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void quantTensorModelsCalibrateBitIdentically(boolean training) {
+    for (java.util.function.Supplier<Model> create :
+        List.<java.util.function.Supplier<Model>>of(
+            QuantModel_QuantWeightActBiasLeNet::new, QuantModel_AutoLeNet::new)) {
+      Model tape = onTheTape(create.get());
+      Model compiled = create.get();
+      calibrateBothWays(tape, compiled, training);
+      evaluateBothWays(tape, compiled);
+    }
   }
 
   private static void calibrateBothWays(Model tape, Model compiled, boolean training) {
@@ -276,7 +295,12 @@ class ResidualCompiledStepTest {
         String name = qa.name() + " " + when;
         assertWithMessage(name).that(qb.quantizer().counter()).isEqualTo(qa.quantizer().counter());
         if (qa.quantizer().buffer() != qb.quantizer().buffer()) {
-          fail(name + ": statistic tape " + qa.quantizer().buffer() + ", compiled " + qb.quantizer().buffer());
+          fail(
+              name
+                  + ": statistic tape "
+                  + qa.quantizer().buffer()
+                  + ", compiled "
+                  + qb.quantizer().buffer());
         }
         CompiledStepTest.assertEqual(
             name + " eval scale",
