@@ -218,7 +218,8 @@ class CompiledStepGenerationTest {
     String source = generated(c, "test.QuantModel_NormPool");
     // [2, 8, 8]: 2 channels of 64 values; avg pool 2 -> [2, 4, 4]; adaptive to 2 -> window 2.
     assertThat(source)
-        .contains("bnBatchStats = bn.forwardInto(convOut, n, 64, bnMean, bnInvStd, bnXhat, bnOut);");
+        .contains(
+            "bnBatchStats = bn.forwardInto(convOut, n, 64, bnMean, bnInvStd, bnXhat, bnOut);");
     assertThat(source)
         .contains(
             "bn.backwardInto(bnGrad, batch, 64, bnBatchStats, bnInvStd, bnXhat, convGrad,"

@@ -18,9 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The generated source of the seed's three LeNets, of the float LeNet and of its automated
  * quantization {@code AutoLeNet} and of {@code QuantResidualNet} (batch norm, a residual add,
- * average pooling), as the samples module declares them, against golden files.
- * Regenerate the golden files after an intended change with {@code -Dqnn4j.updateGolden=true} and
- * review the diff.
+ * average pooling), as the samples module declares them, against golden files. Regenerate the
+ * golden files after an intended change with {@code -Dqnn4j.updateGolden=true} and review the diff.
  */
 class GoldenFileTest {
   private static final Path SAMPLES =

@@ -26,16 +26,8 @@ import java.util.Set;
  */
 public record StepPlan(List<Node> nodes) {
   /** How a value is computed. */
-  public sealed interface Op permits Input,
-          Conv,
-          Dense,
-          Relu,
-          ActQuant,
-          MaxPool,
-          Flatten,
-          BatchNorm,
-          AvgPool,
-          Add {}
+  public sealed interface Op
+      permits Input, Conv, Dense, Relu, ActQuant, MaxPool, Flatten, BatchNorm, AvgPool, Add {}
 
   public record Input() implements Op {}
 
@@ -76,7 +68,8 @@ public record StepPlan(List<Node> nodes) {
    * {@code @AdaptiveAvgPool2d} on a tensor (its field), whose window and stride are the input size
    * over the output size.
    */
-  public record AvgPool(String field, int kernelH, int kernelW, int strideH, int strideW, int padding)
+  public record AvgPool(
+      String field, int kernelH, int kernelW, int strideH, int strideW, int padding)
       implements Op {}
 
   /**
@@ -183,8 +176,7 @@ public record StepPlan(List<Node> nodes) {
       if (consumers.size() == 2
           && (n.op() instanceof Flatten
               || consumers.stream().anyMatch(c -> c.op() instanceof Flatten))) {
-        throw new Unsupported(
-            "the value " + n.name() + " is used twice across a flatten", null);
+        throw new Unsupported("the value " + n.name() + " is used twice across a flatten", null);
       }
     }
   }

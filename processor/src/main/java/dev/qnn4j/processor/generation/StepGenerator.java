@@ -340,8 +340,8 @@ final class StepGenerator {
 
   /**
    * Where {@code consumer}'s backward writes the gradient of its input {@code value}: none for the
-   * model's input; the value's gradient buffer, or, for the earlier of two readers of a value (whose
-   * backward runs last), a second buffer that {@link #sumGradients} then adds in.
+   * model's input; the value's gradient buffer, or, for the earlier of two readers of a value
+   * (whose backward runs last), a second buffer that {@link #sumGradients} then adds in.
    */
   private static String gradTarget(
       StepPlan plan,
@@ -374,7 +374,11 @@ final class StepGenerator {
       return;
     }
     back.addStatement(
-        "$T.accumulate($LGradPart, $L, batch * $L)", ELEMENTWISE, value.name(), grad(value), value.size());
+        "$T.accumulate($LGradPart, $L, batch * $L)",
+        ELEMENTWISE,
+        value.name(),
+        grad(value),
+        value.size());
   }
 
   /** A {@code @BatchNorm2d}/{@code @BatchNorm1d} layer's own step methods, on step buffers. */
@@ -451,8 +455,7 @@ final class StepGenerator {
         p.padding());
     forward.addStatement("$T.avgForward($L, $L, $LOut)", POOLING, in, geometry, node.name());
     if (!gradIn.equals("null")) {
-      back.addStatement(
-          "$T.avgBackward($LGrad, $L, $L)", POOLING, node.name(), geometry, gradIn);
+      back.addStatement("$T.avgBackward($LGrad, $L, $L)", POOLING, node.name(), geometry, gradIn);
     }
   }
 
@@ -470,7 +473,11 @@ final class StepGenerator {
     for (String g : List.of(gradA, gradB)) {
       if (!g.equals("null")) {
         back.addStatement(
-            "$T.arraycopy($LGrad, 0, $L, 0, batch * $L)", System.class, node.name(), g, node.size());
+            "$T.arraycopy($LGrad, 0, $L, 0, batch * $L)",
+            System.class,
+            node.name(),
+            g,
+            node.size());
       }
     }
   }

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
-import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
 import dev.qnn4j.runtime.train.EvalResult;
@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@code QuantResidualNet} (4-bit conv, BatchNorm2d/1d, a residual {@code F.add}, average pools)
  * trained through its compiled step and on the tape: exactly equal ({@code ==}) logits, loss,
- * parameter gradients, parameters, activation quantizer statistics and scales and BatchNorm
- * running statistics, step after step, in training and in evaluation.
+ * parameter gradients, parameters, activation quantizer statistics and scales and BatchNorm running
+ * statistics, step after step, in training and in evaluation.
  */
 class ResidualCompiledStepTest {
   private static final int BATCH = 8;
@@ -306,7 +306,12 @@ class ResidualCompiledStepTest {
         String name = qa.name() + " " + when;
         assertWithMessage(name).that(qb.quantizer().counter()).isEqualTo(qa.quantizer().counter());
         if (qa.quantizer().buffer() != qb.quantizer().buffer()) {
-          fail(name + ": statistic tape " + qa.quantizer().buffer() + ", compiled " + qb.quantizer().buffer());
+          fail(
+              name
+                  + ": statistic tape "
+                  + qa.quantizer().buffer()
+                  + ", compiled "
+                  + qb.quantizer().buffer());
         }
         CompiledStepTest.assertEqual(
             name + " eval scale",
