@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.graph.Calibration;
 import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.CompiledStep;
@@ -15,8 +16,12 @@ import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.CrossEntropyLoss;
+import dev.qnn4j.runtime.train.EvalResult;
+import dev.qnn4j.runtime.train.Evaluator;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.Sgd;
+import dev.qnn4j.runtime.train.Trainer;
+import dev.qnn4j.runtime.train.TrainerConfig;
 import dev.qnn4j.samples.QuantModel_AutoLeNet;
 import dev.qnn4j.samples.QuantModel_QuantResidualNet;
 import dev.qnn4j.samples.QuantModel_QuantWeightActBiasLeNet;
@@ -190,6 +195,31 @@ class ResidualCompiledStepTest {
 
   private static Tensor batch(Random rng) {
     return Tensor.of(images(BATCH, rng), BATCH, 3, 32, 32);
+  }
+
+  /** Through {@code Trainer} and {@code Evaluator}, with a last batch of another size. */
+  @Test
+  void theTrainerAndEvaluatorMatchTheTape() throws Exception {
+    Random rng = new Random(5);
+    int examples = 20;
+    float[] images = images(examples, rng);
+    int[] labels = new int[examples];
+    for (int i = 0; i < examples; i++) {
+      labels[i] = rng.nextInt(10);
+    }
+    Dataset data = Dataset.of(images, labels, 3, 32, 32, 10);
+    Model tape = onTheTape(new QuantModel_QuantResidualNet());
+    Model compiled = new QuantModel_QuantResidualNet();
+    TrainerConfig config = TrainerConfig.of(2, 8, 3);
+    new Trainer(tape, new Adam(tape.parameters(), 1e-3f), config).fit(data, data);
+    new Trainer(compiled, new Adam(compiled.parameters(), 1e-3f), config).fit(data, data);
+    assertStatesEqual("after two epochs through the Trainer", tape, compiled);
+    EvalResult tapeResult = Evaluator.evaluate(tape, data, 8);
+    EvalResult compiledResult = Evaluator.evaluate(compiled, data, 8);
+    assertThat(compiledResult.correct()).isEqualTo(tapeResult.correct());
+    if (compiledResult.loss() != tapeResult.loss()) {
+      fail("evaluation loss: tape " + tapeResult.loss() + ", compiled " + compiledResult.loss());
+    }
   }
 
   private static Model[] trainBothWays(Function<Model, Optimizer> optimizerOf) {
