@@ -79,7 +79,11 @@ class SparkSeparateExecutorsTest {
     };
     String javaOptions =
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-            .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty"))
+            .filter(
+                a ->
+                    a.startsWith("--add-opens")
+                        || a.startsWith("-Djdk.reflect")
+                        || a.startsWith("-Dio.netty"))
             .collect(Collectors.joining(" "));
     String[] values = {
       System.getProperty("java.class.path"),

@@ -38,14 +38,14 @@ import org.junit.jupiter.api.Test;
  * <p>The rule's bounds are twice the spread of equally valid runs; for Brevitas' three SGD steps
  * that spread was measured from five runs: PyTorch's other convolution backend (another summation
  * order), and both backends from starts moved by +-1 ulp (two seeds). Here it is measured the same
- * way for this procedure, with the other order being two accumulated shards instead of one (not
- * the three under test). Only the order of the gradient sums differs between the
- * Spark run and plain training, and with 4-bit roundings that order matters as much as an ulp of
- * the start: Adam's first step is about {@code lr * sign(g)}, so a gradient element that is almost
- * zero (a nearly dead unit's bias) takes a full step in a direction the rounding decides, and the
- * changed weights flip 4-bit roundings from then on. On a toy set (640 synthetic images, lr 2e-3,
- * {@link SparkTrainingTest}) the ulp-moved plain runs themselves break the cosine bound (conv2.bias
- * 0.50 after 4 steps), so the rule is checked here, where training is in its ordinary regime.
+ * way for this procedure, with the other order being two accumulated shards instead of one (not the
+ * three under test). Only the order of the gradient sums differs between the Spark run and plain
+ * training, and with 4-bit roundings that order matters as much as an ulp of the start: Adam's
+ * first step is about {@code lr * sign(g)}, so a gradient element that is almost zero (a nearly
+ * dead unit's bias) takes a full step in a direction the rounding decides, and the changed weights
+ * flip 4-bit roundings from then on. On a toy set (640 synthetic images, lr 2e-3, {@link
+ * SparkTrainingTest}) the ulp-moved plain runs themselves break the cosine bound (conv2.bias 0.50
+ * after 4 steps), so the rule is checked here, where training is in its ordinary regime.
  */
 class SparkTrainingStepRuleTest {
   private static final int PARTITIONS = 3;
@@ -154,7 +154,8 @@ class SparkTrainingStepRuleTest {
     }
     List<Float> losses = new ArrayList<>();
     Trainer trainer =
-        new Trainer(model, new Adam(model.parameters(), LR), config().withAccumulationShards(shards));
+        new Trainer(
+            model, new Adam(model.parameters(), LR), config().withAccumulationShards(shards));
     trainer.addListener(lossesInto(losses));
     trainer.fit(train, null);
     return new Run(toArray(losses), weights(model));
