@@ -1,11 +1,9 @@
 package dev.qnn4j.spark;
 
 import static com.google.common.truth.Truth.assertThat;
-import static com.google.common.truth.Truth.assertWithMessage;
 import static dev.qnn4j.spark.SparkTestSupport.LENET;
 
 import dev.qnn4j.runtime.GradMode;
-import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.data.BatchLoader;
 import dev.qnn4j.runtime.data.Dataset;
@@ -102,39 +100,9 @@ class SparkTrainingTest {
     Map<String, ArrayData> wrong = sparkRun(null, true, STEPS);
     assertThat(wrong).isNotEqualTo(accumulated);
 
-    // Against plain whole-batch training only the summation order differs: the reference README's
-    // training-step rule (made for 3 steps) on the update of every tensor: cosine >= 0.8, norm
-    // ratio 0.8..1.25. (Over all 20 steps the 4-bit roundings drift further: fc2.bias reaches
-    // 0.76.)
-    Map<String, ArrayData> threeSteps = sparkRun(null, false, 3);
-    Map<String, ArrayData> plain = localRun(1, 3);
-    Map<String, ArrayData> start = SparkTestSupport.state(calibrated, null);
-    double dot = 0;
-    double normSpark = 0;
-    double normPlain = 0;
-    for (Parameter p : calibrated.parameters()) {
-      float[] before = start.get(p.name()).toFloatArray();
-      float[] a = threeSteps.get(p.name()).toFloatArray();
-      float[] b = plain.get(p.name()).toFloatArray();
-      double d = 0;
-      double na = 0;
-      double nb = 0;
-      for (int i = 0; i < before.length; i++) {
-        double ua = a[i] - before[i];
-        double ub = b[i] - before[i];
-        d += ua * ub;
-        na += ua * ua;
-        nb += ub * ub;
-      }
-      if (na > 0 || nb > 0) {
-        assertWithMessage(p.name()).that(d / Math.sqrt(na * nb)).isAtLeast(0.8);
-      }
-      dot += d;
-      normSpark += na;
-      normPlain += nb;
-    }
-    assertThat(Math.sqrt(normSpark / normPlain))
-        .isIn(com.google.common.collect.Range.closed(0.8, 1.25));
+    // Against plain whole-batch training, under the reference README's training-step rule:
+    // SparkTrainingStepRuleTest (on Fashion-MNIST; on this toy set the rule does not hold even
+    // between plain runs from starts an ulp apart).
   }
 
   @Test

@@ -92,6 +92,70 @@ public final class TrainingStepReference {
     assertEquals(before.keySet(), after.keySet(), name + ": tensors before and after");
   }
 
+  /**
+   * The same rule for a run of one's own: {@code losses} and {@code weightsAfter} are the reference
+   * run (from {@code weightsBefore}); {@code variants} are equally valid runs of the same procedure
+   * (e.g. from starts moved by +-1 ulp, as the Brevitas case's spread was measured), whose largest
+   * distance from the reference run is the spread the bounds are made of, exactly as for {@code
+   * qat_steps}: losses within {@code 2 * max spread + 1e-5}, weights within {@code 2 * spread +
+   * 1e-6}, update cosine and size as there. Only {@link #check} and {@link #assertMatches} apply.
+   */
+  public static TrainingStepReference measured(
+      String name,
+      String model,
+      float learningRate,
+      Map<String, float[]> weightsBefore,
+      Run reference,
+      List<Run> variants) {
+    double maxLossSpread = 0;
+    Map<String, Double> spread = new LinkedHashMap<>();
+    for (String tensor : reference.weights().keySet()) {
+      spread.put(tensor, 0.0);
+    }
+    for (Run v : variants) {
+      assertEquals(reference.losses().length, v.losses().length, name + ": variant steps");
+      for (int s = 0; s < v.losses().length; s++) {
+        maxLossSpread =
+            Math.max(maxLossSpread, Math.abs((double) v.losses()[s] - reference.losses()[s]));
+      }
+      for (Map.Entry<String, float[]> e : reference.weights().entrySet()) {
+        float[] w = v.weights().get(e.getKey());
+        assertNotNull(w, name + ": a variant has no " + e.getKey());
+        double max = spread.get(e.getKey());
+        for (int i = 0; i < w.length; i++) {
+          max = Math.max(max, Math.abs((double) w[i] - e.getValue()[i]));
+        }
+        spread.put(e.getKey(), max);
+      }
+    }
+    return new TrainingStepReference(
+        name, model, learningRate, reference, weightsBefore, maxLossSpread, spread);
+  }
+
+  private TrainingStepReference(
+      String name,
+      String model,
+      float learningRate,
+      Run reference,
+      Map<String, float[]> weightsBefore,
+      double maxLossSpread,
+      Map<String, Double> weightSpread) {
+    this.name = name;
+    this.model = model;
+    this.learningRate = learningRate;
+    this.inputs = null;
+    this.outputs = null;
+    this.losses = reference.losses().clone();
+    this.lossBound = 2 * maxLossSpread + LOSS_SLACK;
+    for (Map.Entry<String, float[]> e : reference.weights().entrySet()) {
+      float[] start = weightsBefore.get(e.getKey());
+      assertNotNull(start, name + ": no start for " + e.getKey());
+      before.put(e.getKey(), start.clone());
+      after.put(e.getKey(), e.getValue().clone());
+      weightBound.put(e.getKey(), 2 * weightSpread.get(e.getKey()) + WEIGHT_SLACK);
+    }
+  }
+
   /** The single {@code qat_steps} case of the reference (fails if there is not exactly one). */
   public static TrainingStepReference load() {
     List<JsonObject> cases = Reference.cases("qat_steps");
@@ -260,7 +324,7 @@ public final class TrainingStepReference {
                 Kind.LOSS,
                 String.format(
                     Locale.ROOT,
-                    "step %d: %.7f, Brevitas %.7f, off by %.3g > %.3g",
+                    "step %d: %.7f, reference %.7f, off by %.3g > %.3g",
                     step,
                     runLosses[step],
                     losses[step],
@@ -318,7 +382,7 @@ public final class TrainingStepReference {
                 Kind.WEIGHT,
                 String.format(
                     Locale.ROOT,
-                    "%s: element %d is %.7g, Brevitas %.7g, off by %.3g > %.3g",
+                    "%s: element %d is %.7g, reference %.7g, off by %.3g > %.3g",
                     tensor,
                     at,
                     run[at],
@@ -337,7 +401,7 @@ public final class TrainingStepReference {
                 Kind.UPDATE_DIRECTION,
                 String.format(
                     Locale.ROOT,
-                    "%s: the update has cosine %.4f < %.2f with Brevitas' update",
+                    "%s: the update has cosine %.4f < %.2f with the reference update",
                     tensor,
                     cosine,
                     MIN_UPDATE_COSINE)));
@@ -356,7 +420,7 @@ public final class TrainingStepReference {
               Kind.UPDATE_SIZE,
               String.format(
                   Locale.ROOT,
-                  "the whole update is %.4f times the size of Brevitas', outside [%.2f, %.2f]",
+                  "the whole update is %.4f times the size of the reference's, outside [%.2f, %.2f]",
                   sizeRatio,
                   MIN_UPDATE_SIZE_RATIO,
                   MAX_UPDATE_SIZE_RATIO)));
@@ -386,7 +450,7 @@ public final class TrainingStepReference {
     Verdict verdict = check(runLosses, weightsAfter);
     System.out.println(name + ", " + what + ": " + verdict.margins());
     if (!verdict.matches()) {
-      fail(what + " against Brevitas' " + name + " " + verdict);
+      fail(what + " against " + name + " " + verdict);
     }
   }
 
