@@ -29,24 +29,58 @@ public final class FakeQuant {
    */
   public static void forward(
       float[] x, float[] scale, long inner, float zeroPoint, float min, float max, float[] out) {
-    boolean fast = isNarrow(min, max);
-    forEachBlock(
-        x.length,
-        scale.length,
-        inner,
-        (chunk, from, to, c) -> {
-          float s = scale[c];
-          if (fast) {
-            forwardNarrow(x, from, to, s, zeroPoint, min, max, out);
-            return;
-          }
-          for (int i = from; i < to; i++) {
-            float q = Math.max(min, Math.min(max, roundHalfEven(x[i] / s + zeroPoint)));
-            // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
-            out[i] = (q - zeroPoint) * s;
-          }
-        });
+    ForwardTask t = FORWARD.get();
+    t.x = x;
+    t.scale = scale;
+    t.inner = inner;
+    t.zeroPoint = zeroPoint;
+    t.min = min;
+    t.max = max;
+    t.out = out;
+    t.fast = isNarrow(min, max);
+    try {
+      Parallel.forRange(x.length, 1, t);
+    } finally {
+      t.x = null;
+      t.scale = null;
+      t.out = null;
+    }
   }
+
+  /**
+   * The arguments and body of one {@link #forward}: one reusable object per thread, so a call
+   * allocates nothing (a capturing lambda per call would).
+   */
+  private static final class ForwardTask extends BlockTask {
+    float[] x;
+    float[] scale;
+    float[] out;
+    float zeroPoint;
+    float min;
+    float max;
+    boolean fast;
+
+    @Override
+    void block(int chunk, int from, int to, int c) {
+      float s = scale[c];
+      if (fast) {
+        forwardNarrow(x, from, to, s, zeroPoint, min, max, out);
+        return;
+      }
+      for (int i = from; i < to; i++) {
+        float q = Math.max(min, Math.min(max, roundHalfEven(x[i] / s + zeroPoint)));
+        // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
+        out[i] = (q - zeroPoint) * s;
+      }
+    }
+
+    @Override
+    int channels() {
+      return scale.length;
+    }
+  }
+
+  private static final ThreadLocal<ForwardTask> FORWARD = ThreadLocal.withInitial(ForwardTask::new);
 
   private static void forwardNarrow(
       float[] x, int from, int to, float s, float z, float min, float max, float[] out) {
@@ -107,30 +141,94 @@ public final class FakeQuant {
       float[] gradOut,
       boolean steClamp,
       float[] gradX) {
-    int channels = scale.length;
-    boolean fast = isNarrow(min, max);
-    double[][] partial = new double[Parallel.chunks(x.length, 1)][channels];
-    forEachBlock(
-        x.length,
-        channels,
-        inner,
-        (chunk, from, to, c) -> {
-          float s = scale[c];
-          partial[chunk][c] +=
-              fast
-                  ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
-                  : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
-        });
-    float[] result = new float[channels];
-    for (int c = 0; c < channels; c++) {
-      double sum = 0;
-      for (double[] p : partial) {
-        sum += p[c];
-      }
-      result[c] = (float) sum;
-    }
+    float[] result = new float[scale.length];
+    backward(x, scale, inner, zeroPoint, min, max, gradOut, steClamp, gradX, result);
     return result;
   }
+
+  /**
+   * {@link #backward(float[], float[], long, float, float, float, float[], boolean, float[])} with
+   * the scale gradient written to {@code gradScale} (one value per scale entry; overwritten), for
+   * callers that reuse their arrays.
+   */
+  public static void backward(
+      float[] x,
+      float[] scale,
+      long inner,
+      float zeroPoint,
+      float min,
+      float max,
+      float[] gradOut,
+      boolean steClamp,
+      float[] gradX,
+      float[] gradScale) {
+    int channels = scale.length;
+    int chunks = Parallel.chunks(x.length, 1);
+    BackwardTask t = BACKWARD.get();
+    if (t.partial.length < chunks * channels) {
+      t.partial = new double[chunks * channels];
+    }
+    java.util.Arrays.fill(t.partial, 0, chunks * channels, 0d);
+    t.x = x;
+    t.scale = scale;
+    t.inner = inner;
+    t.zeroPoint = zeroPoint;
+    t.min = min;
+    t.max = max;
+    t.gradOut = gradOut;
+    t.steClamp = steClamp;
+    t.gradX = gradX;
+    t.fast = isNarrow(min, max);
+    try {
+      Parallel.forRange(x.length, 1, t);
+    } finally {
+      t.x = null;
+      t.scale = null;
+      t.gradOut = null;
+      t.gradX = null;
+    }
+    double[] partial = t.partial;
+    for (int c = 0; c < channels; c++) {
+      double sum = 0;
+      for (int ch = 0; ch < chunks; ch++) {
+        sum += partial[ch * channels + c];
+      }
+      gradScale[c] = (float) sum;
+    }
+  }
+
+  /** The arguments, per-core scale-gradient partials and body of one {@link #backward}. */
+  private static final class BackwardTask extends BlockTask {
+    float[] x;
+    float[] scale;
+    float[] gradOut;
+    float[] gradX;
+    float zeroPoint;
+    float min;
+    float max;
+    boolean steClamp;
+    boolean fast;
+
+    /** Partial scale gradients, {@code [chunk, channel]}. */
+    double[] partial = new double[0];
+
+    @Override
+    void block(int chunk, int from, int to, int c) {
+      float s = scale[c];
+      partial[chunk * scale.length + c] +=
+          fast
+              ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
+              : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
+    }
+
+    @Override
+    int channels() {
+      return scale.length;
+    }
+  }
+
+  private static final ThreadLocal<BackwardTask> BACKWARD =
+      ThreadLocal.withInitial(BackwardTask::new);
 
   private static double backwardNarrow(
       float[] x,
@@ -233,30 +331,31 @@ public final class FakeQuant {
   }
 
   /**
-   * A run of elements {@code [from, to)} that share channel {@code c}, in core chunk {@code chunk}.
+   * A loop over {@code [0, n)} split over the cores, then each chunk into runs of elements that
+   * share channel {@code c = (i / inner) % channels}.
    */
-  @FunctionalInterface
-  private interface Block {
-    void run(int chunk, int from, int to, int c);
-  }
+  private abstract static class BlockTask implements Parallel.Chunk {
+    long inner;
 
-  /** Splits {@code [0, n)} over the cores, then each chunk into runs of one channel. */
-  private static void forEachBlock(int n, int channels, long inner, Block body) {
-    Parallel.forRange(
-        n,
-        1,
-        (chunk, from, to) -> {
-          if (channels == 1) {
-            body.run(chunk, from, to, 0);
-            return;
-          }
-          int i = from;
-          while (i < to) {
-            long block = i / inner;
-            int end = (int) Math.min(to, (block + 1) * inner);
-            body.run(chunk, i, end, (int) (block % channels));
-            i = end;
-          }
-        });
+    /** The elements {@code [from, to)} of channel {@code c}, in core chunk {@code chunk}. */
+    abstract void block(int chunk, int from, int to, int c);
+
+    abstract int channels();
+
+    @Override
+    public final void run(int chunk, int from, int to) {
+      int channels = channels();
+      if (channels == 1) {
+        block(chunk, from, to, 0);
+        return;
+      }
+      int i = from;
+      while (i < to) {
+        long block = i / inner;
+        int end = (int) Math.min(to, (block + 1) * inner);
+        block(chunk, i, end, (int) (block % channels));
+        i = end;
+      }
+    }
   }
 }
