@@ -9,6 +9,7 @@ public final class Activations {
 
   /** {@code out = max(x, 0)} over the first {@code length} values. */
   public static void relu(float[] x, float[] out, int length) {
+    long profileStart = KernelProfile.begin();
     ReluTask t = RELU.get();
     t.x = x;
     t.out = out;
@@ -18,6 +19,7 @@ public final class Activations {
       t.x = null;
       t.out = null;
     }
+    KernelProfile.end(profileStart, "relu", length);
   }
 
   /**
@@ -25,6 +27,7 @@ public final class Activations {
    * values.
    */
   public static void reluBackward(float[] g, float[] y, float[] gx, int length) {
+    long profileStart = KernelProfile.begin();
     ReluBackwardTask t = RELU_BACKWARD.get();
     t.g = g;
     t.y = y;
@@ -36,6 +39,7 @@ public final class Activations {
       t.y = null;
       t.gx = null;
     }
+    KernelProfile.end(profileStart, "relu backward", length);
   }
 
   /** The arguments and body of {@link #relu}: one reusable object per thread, no allocation. */

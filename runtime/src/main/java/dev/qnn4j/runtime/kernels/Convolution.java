@@ -18,6 +18,7 @@ public final class Convolution {
    */
   public static void forward(
       float[] x, ConvGeometry g, int outC, int groups, float[] w, float[] b, float[] out) {
+    long profileStart = KernelProfile.begin();
     ForwardTask t = FORWARD.get();
     t.set(g, outC, groups);
     t.x = x;
@@ -32,6 +33,7 @@ public final class Convolution {
       t.b = null;
       t.out = null;
     }
+    KernelProfile.end(profileStart, "conv2d", (long) g.batch() * outC * g.outPixels());
   }
 
   /**
@@ -140,6 +142,7 @@ public final class Convolution {
       float[] gw,
       float[] gb,
       float[][] partialGw) {
+    long profileStart = KernelProfile.begin();
     int n = g.batch();
     int p = g.outPixels();
     if (gb != null) {
@@ -186,6 +189,7 @@ public final class Convolution {
         gw[j] += part[j];
       }
     }
+    KernelProfile.end(profileStart, "conv2d backward", (long) g.batch() * outC * g.outPixels());
   }
 
   /**

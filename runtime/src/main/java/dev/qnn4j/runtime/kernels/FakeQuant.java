@@ -29,6 +29,7 @@ public final class FakeQuant {
    */
   public static void forward(
       float[] x, float[] scale, long inner, float zeroPoint, float min, float max, float[] out) {
+    long profileStart = KernelProfile.begin();
     ForwardTask t = FORWARD.get();
     t.x = x;
     t.scale = scale;
@@ -45,6 +46,7 @@ public final class FakeQuant {
       t.scale = null;
       t.out = null;
     }
+    KernelProfile.end(profileStart, "fake-quant", x.length);
   }
 
   /**
@@ -162,6 +164,7 @@ public final class FakeQuant {
       boolean steClamp,
       float[] gradX,
       float[] gradScale) {
+    long profileStart = KernelProfile.begin();
     int channels = scale.length;
     int chunks = Parallel.chunks(x.length, 1);
     BackwardTask t = BACKWARD.get();
@@ -195,6 +198,7 @@ public final class FakeQuant {
       }
       gradScale[c] = (float) sum;
     }
+    KernelProfile.end(profileStart, "fake-quant backward", x.length);
   }
 
   /** The arguments, per-core scale-gradient partials and body of one {@link #backward}. */

@@ -16,6 +16,7 @@ public final class Pooling {
 
   /** As {@link #maxForward(float[], ConvGeometry, int[])} into {@code out} (overwritten). */
   public static void maxForward(float[] x, ConvGeometry g, int[] argmax, float[] out) {
+    long profileStart = KernelProfile.begin();
     MaxTask t = MAX.get();
     t.x = x;
     t.g = g;
@@ -38,6 +39,7 @@ public final class Pooling {
       t.argmax = null;
       t.out = null;
     }
+    KernelProfile.end(profileStart, "max_pool2d", (long) g.batch() * g.inChannels() * g.outPixels());
   }
 
   /** The arguments and body of {@link #maxForward}: one reusable object per thread. */
@@ -167,10 +169,12 @@ public final class Pooling {
    * gradients.
    */
   public static void maxBackward(float[] gradOut, int[] argmax, int outputs, float[] gx) {
+    long profileStart = KernelProfile.begin();
     java.util.Arrays.fill(gx, 0f);
     for (int o = 0; o < outputs; o++) {
       gx[argmax[o]] += gradOut[o];
     }
+    KernelProfile.end(profileStart, "max_pool2d backward", outputs);
   }
 
   /**

@@ -90,6 +90,14 @@ final class BenchCommand extends BaseCommand {
   float lr;
 
   @Option(
+      names = "--profile",
+      description =
+          "Afterwards, time every kernel call of a training step and of an eval pass (compiled step"
+              + " when the model has one, else the tape) for --seconds each, and print the time per"
+              + " layer, forward and backward.")
+  boolean profile;
+
+  @Option(
       names = "--seed",
       paramLabel = "N",
       defaultValue = "0",
@@ -224,6 +232,67 @@ final class BenchCommand extends BaseCommand {
           String.format(Locale.ROOT, "%.2f", r.seconds()));
     }
     t.print(out());
+    if (profile) {
+      BenchProfiler profiler = new BenchProfiler(model, out());
+      model.train();
+      int[] step = {0};
+      if (compiled != null) {
+        profiler.run(
+            "training step, compiled, batch " + batchSize,
+            batchSize,
+            seconds,
+            () -> {
+              int k = step[0]++ % POOL;
+              model.zeroGrad();
+              opt.zeroGrad();
+              profiler.mark("forward");
+              compiled.forward(trainX.get(k).data(), batchSize);
+              profiler.mark("loss");
+              compiled.loss(trainY.get(k));
+              profiler.mark("backward");
+              compiled.backward();
+              profiler.mark("optimizer");
+              opt.step();
+            });
+      } else {
+        profiler.run(
+            "training step, tape, batch " + batchSize,
+            batchSize,
+            seconds,
+            () -> {
+              int k = step[0]++ % POOL;
+              model.zeroGrad();
+              opt.zeroGrad();
+              profiler.mark("forward");
+              Tensor logits = model.forward(trainX.get(k));
+              profiler.mark("loss");
+              Tensor loss = CrossEntropyLoss.mean(logits, trainY.get(k));
+              profiler.mark("backward");
+              loss.backward();
+              profiler.mark("optimizer");
+              opt.step();
+            });
+      }
+      model.eval();
+      GradMode.Scope evalScope = GradMode.noGrad();
+      try {
+        profiler.run(
+            "eval pass, " + (compiled != null ? "compiled" : "tape") + ", batch " + evalBatchSize,
+            evalBatchSize,
+            seconds,
+            () -> {
+              Tensor x = evalX.get(step[0]++ % evalX.size());
+              profiler.mark("forward");
+              if (compiled != null) {
+                compiled.forward(x.data(), evalBatchSize);
+              } else {
+                model.forward(x);
+              }
+            });
+      } finally {
+        evalScope.close();
+      }
+    }
     Runtime rt = Runtime.getRuntime();
     long heapPeak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
