@@ -31,19 +31,12 @@ public final class FakeQuant {
       float[] x, float[] scale, long inner, float zeroPoint, float min, float max, float[] out) {
     long profileStart = KernelProfile.begin();
     ForwardTask t = FORWARD.get();
-    t.x = x;
-    t.scale = scale;
-    t.inner = inner;
-    t.zeroPoint = zeroPoint;
-    t.min = min;
-    t.max = max;
+    t.set(x, scale, inner, zeroPoint, min, max);
     t.out = out;
-    t.fast = isNarrow(min, max);
     try {
       Parallel.forRange(x.length, 1, t);
     } finally {
-      t.x = null;
-      t.scale = null;
+      t.clear();
       t.out = null;
     }
     KernelProfile.end(profileStart, "fake-quant", x.length);
@@ -54,13 +47,7 @@ public final class FakeQuant {
    * allocates nothing (a capturing lambda per call would).
    */
   private static final class ForwardTask extends BlockTask {
-    float[] x;
-    float[] scale;
     float[] out;
-    float zeroPoint;
-    float min;
-    float max;
-    boolean fast;
 
     @Override
     void block(int chunk, int from, int to, int c) {
@@ -74,11 +61,6 @@ public final class FakeQuant {
         // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
         out[i] = (q - zeroPoint) * s;
       }
-    }
-
-    @Override
-    int channels() {
-      return scale.length;
     }
   }
 
@@ -172,21 +154,14 @@ public final class FakeQuant {
       t.partial = new double[chunks * channels];
     }
     java.util.Arrays.fill(t.partial, 0, chunks * channels, 0d);
-    t.x = x;
-    t.scale = scale;
-    t.inner = inner;
-    t.zeroPoint = zeroPoint;
-    t.min = min;
-    t.max = max;
+    t.set(x, scale, inner, zeroPoint, min, max);
     t.gradOut = gradOut;
     t.steClamp = steClamp;
     t.gradX = gradX;
-    t.fast = isNarrow(min, max);
     try {
       Parallel.forRange(x.length, 1, t);
     } finally {
-      t.x = null;
-      t.scale = null;
+      t.clear();
       t.gradOut = null;
       t.gradX = null;
     }
@@ -203,15 +178,9 @@ public final class FakeQuant {
 
   /** The arguments, per-core scale-gradient partials and body of one {@link #backward}. */
   private static final class BackwardTask extends BlockTask {
-    float[] x;
-    float[] scale;
     float[] gradOut;
     float[] gradX;
-    float zeroPoint;
-    float min;
-    float max;
     boolean steClamp;
-    boolean fast;
 
     /** Partial scale gradients, {@code [chunk, channel]}. */
     double[] partial = new double[0];
@@ -223,11 +192,6 @@ public final class FakeQuant {
           fast
               ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
               : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
-    }
-
-    @Override
-    int channels() {
-      return scale.length;
     }
   }
 
@@ -339,12 +303,37 @@ public final class FakeQuant {
    * share channel {@code c = (i / inner) % channels}.
    */
   private abstract static class BlockTask implements Parallel.Chunk {
+    float[] x;
+    float[] scale;
     long inner;
+    float zeroPoint;
+    float min;
+    float max;
+    boolean fast;
+
+    /** The quantizer's arguments, shared by the forward and the backward pass. */
+    void set(float[] x, float[] scale, long inner, float zeroPoint, float min, float max) {
+      this.x = x;
+      this.scale = scale;
+      this.inner = inner;
+      this.zeroPoint = zeroPoint;
+      this.min = min;
+      this.max = max;
+      this.fast = isNarrow(min, max);
+    }
+
+    /** Lets go of the arrays (a thread's task must not keep a finished call's data alive). */
+    void clear() {
+      x = null;
+      scale = null;
+    }
 
     /** The elements {@code [from, to)} of channel {@code c}, in core chunk {@code chunk}. */
     abstract void block(int chunk, int from, int to, int c);
 
-    abstract int channels();
+    final int channels() {
+      return scale.length;
+    }
 
     @Override
     public final void run(int chunk, int from, int to) {

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -161,62 +162,65 @@ final class BenchCommand extends BaseCommand {
     Optimizer opt = new Adam(model.parameters(), lr);
     CompiledStep compiled = model.compiledStep().orElse(null);
     int[] next = {0};
+    // While profiling, each step marks where its passes start; otherwise marks do nothing.
+    BenchProfiler[] profiler = {null};
+    Consumer<String> mark =
+        pass -> {
+          if (profiler[0] != null) {
+            profiler[0].mark(pass);
+          }
+        };
+    Runnable trainCompiled =
+        () -> {
+          int k = next[0]++ % POOL;
+          model.zeroGrad();
+          opt.zeroGrad();
+          mark.accept("forward");
+          compiled.forward(trainX.get(k).data(), batchSize);
+          mark.accept("loss");
+          compiled.loss(trainY.get(k));
+          mark.accept("backward");
+          compiled.backward();
+          mark.accept("optimizer");
+          opt.step();
+        };
+    Runnable trainTape =
+        () -> {
+          int k = next[0]++ % POOL;
+          model.zeroGrad();
+          opt.zeroGrad();
+          mark.accept("forward");
+          Tensor logits = model.forward(trainX.get(k));
+          mark.accept("loss");
+          Tensor loss = CrossEntropyLoss.mean(logits, trainY.get(k));
+          mark.accept("backward");
+          loss.backward();
+          mark.accept("optimizer");
+          opt.step();
+        };
+    Runnable evalCompiled =
+        () -> {
+          mark.accept("forward");
+          compiled.forward(evalX.get(next[0]++ % evalX.size()).data(), evalBatchSize);
+        };
+    Runnable evalTape =
+        () -> {
+          mark.accept("forward");
+          model.forward(evalX.get(next[0]++ % evalX.size()));
+        };
     List<Rate> rates = new ArrayList<>();
     model.train();
     if (compiled != null) {
-      rates.add(
-          measure(
-              "train",
-              "compiled",
-              batchSize,
-              () -> {
-                int k = next[0]++ % POOL;
-                model.zeroGrad();
-                opt.zeroGrad();
-                compiled.forward(trainX.get(k).data(), batchSize);
-                compiled.loss(trainY.get(k));
-                compiled.backward();
-                opt.step();
-              },
-              warm,
-              warmupSteps));
+      rates.add(measure("train", "compiled", batchSize, trainCompiled, warm, warmupSteps));
     }
-    rates.add(
-        measure(
-            "train",
-            "tape",
-            batchSize,
-            () -> {
-              int k = next[0]++ % POOL;
-              model.zeroGrad();
-              opt.zeroGrad();
-              Tensor loss = CrossEntropyLoss.mean(model.forward(trainX.get(k)), trainY.get(k));
-              loss.backward();
-              opt.step();
-            },
-            warm,
-            warmupSteps));
+    rates.add(measure("train", "tape", batchSize, trainTape, warm, warmupSteps));
     model.eval();
     GradMode.Scope noGrad = GradMode.noGrad();
     try {
       if (compiled != null) {
-        rates.add(
-            measure(
-                "eval",
-                "compiled",
-                evalBatchSize,
-                () -> compiled.forward(evalX.get(next[0]++ % evalX.size()).data(), evalBatchSize),
-                warm,
-                0));
+        rates.add(measure("eval", "compiled", evalBatchSize, evalCompiled, warm, 0));
       }
-      rates.add(
-          measure(
-              "eval",
-              "tape",
-              evalBatchSize,
-              () -> model.forward(evalX.get(next[0]++ % evalX.size())),
-              warm,
-              0));
+      rates.add(measure("eval", "tape", evalBatchSize, evalTape, warm, 0));
     } finally {
       noGrad.close();
     }
@@ -233,62 +237,22 @@ final class BenchCommand extends BaseCommand {
     }
     t.print(out());
     if (profile) {
-      BenchProfiler profiler = new BenchProfiler(model, out());
+      String path = compiled != null ? "compiled" : "tape";
+      profiler[0] = new BenchProfiler(model, out());
       model.train();
-      int[] step = {0};
-      if (compiled != null) {
-        profiler.run(
-            "training step, compiled, batch " + batchSize,
-            batchSize,
-            seconds,
-            () -> {
-              int k = step[0]++ % POOL;
-              model.zeroGrad();
-              opt.zeroGrad();
-              profiler.mark("forward");
-              compiled.forward(trainX.get(k).data(), batchSize);
-              profiler.mark("loss");
-              compiled.loss(trainY.get(k));
-              profiler.mark("backward");
-              compiled.backward();
-              profiler.mark("optimizer");
-              opt.step();
-            });
-      } else {
-        profiler.run(
-            "training step, tape, batch " + batchSize,
-            batchSize,
-            seconds,
-            () -> {
-              int k = step[0]++ % POOL;
-              model.zeroGrad();
-              opt.zeroGrad();
-              profiler.mark("forward");
-              Tensor logits = model.forward(trainX.get(k));
-              profiler.mark("loss");
-              Tensor loss = CrossEntropyLoss.mean(logits, trainY.get(k));
-              profiler.mark("backward");
-              loss.backward();
-              profiler.mark("optimizer");
-              opt.step();
-            });
-      }
+      profiler[0].run(
+          "training step, " + path + ", batch " + batchSize,
+          batchSize,
+          seconds,
+          compiled != null ? trainCompiled : trainTape);
       model.eval();
       GradMode.Scope evalScope = GradMode.noGrad();
       try {
-        profiler.run(
-            "eval pass, " + (compiled != null ? "compiled" : "tape") + ", batch " + evalBatchSize,
+        profiler[0].run(
+            "eval pass, " + path + ", batch " + evalBatchSize,
             evalBatchSize,
             seconds,
-            () -> {
-              Tensor x = evalX.get(step[0]++ % evalX.size());
-              profiler.mark("forward");
-              if (compiled != null) {
-                compiled.forward(x.data(), evalBatchSize);
-              } else {
-                model.forward(x);
-              }
-            });
+            compiled != null ? evalCompiled : evalTape);
       } finally {
         evalScope.close();
       }

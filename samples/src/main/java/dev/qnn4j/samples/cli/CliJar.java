@@ -29,7 +29,7 @@ public final class CliJar {
 
   /** The launcher's JVM options (see ./qnn4j for the measurements behind them). */
   static final List<String> LAUNCHER_JVM_OPTIONS =
-      List.of("-Xmx4g", "-XX:G1HeapRegionSize=16m", "-XX:MaxNewSize=384m");
+      List.of("-Xmx2g", "-XX:+UseSerialGC", "-Xmn64m");
 
   private CliJar() {}
 
