@@ -165,7 +165,9 @@ public class Tensor {
     grad = null;
   }
 
-  /** The accumulated gradient (or null), handed over: this tensor forgets the array and keeps none. */
+  /**
+   * The accumulated gradient (or null), handed over: this tensor forgets the array and keeps none.
+   */
   public final float[] takeGrad() {
     float[] g = grad;
     grad = null;

@@ -103,25 +103,25 @@ public final class FashionMnist {
     // pages, which count in the resident memory of a run as they are touched).
     ImageCache.Spec spec = new ImageCache.Spec(shape[0], 1, SIDE, SIDE, NUM_CLASSES, "");
     return ImageCache.load(
-        name,
-        List.of(imagesFile, labelsFile),
-        LAYOUT,
-        spec,
-        out -> {
-          Idx.stream(
-              imagesFile,
-              payload -> {
-                byte[] source = new byte[SOURCE_SIDE * SOURCE_SIDE];
-                byte[] padded = new byte[CHANNELS * SIDE * SIDE];
-                for (long i = 0; i < shape[0]; i++) {
-                  payload.readFully(source, 0, source.length);
-                  pad(source, 0, padded, 0);
-                  out.write(padded, 0, SIDE * SIDE);
-                }
-                return null;
-              });
-          return classes;
-        })
+            name,
+            List.of(imagesFile, labelsFile),
+            LAYOUT,
+            spec,
+            out -> {
+              Idx.stream(
+                  imagesFile,
+                  payload -> {
+                    byte[] source = new byte[SOURCE_SIDE * SOURCE_SIDE];
+                    byte[] padded = new byte[CHANNELS * SIDE * SIDE];
+                    for (long i = 0; i < shape[0]; i++) {
+                      payload.readFully(source, 0, source.length);
+                      pad(source, 0, padded, 0);
+                      out.write(padded, 0, SIDE * SIDE);
+                    }
+                    return null;
+                  });
+              return classes;
+            })
         .withReplicatedChannels(CHANNELS);
   }
 

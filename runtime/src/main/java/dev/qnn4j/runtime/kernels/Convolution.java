@@ -37,9 +37,9 @@ public final class Convolution {
   }
 
   /**
-   * What the loops of a convolution share: its geometry and sizes. The per-sample geometries of
-   * the last few geometry objects are kept (a compiled step passes the same objects every step,
-   * one per layer), so a step makes none.
+   * What the loops of a convolution share: its geometry and sizes. The per-sample geometries of the
+   * last few geometry objects are kept (a compiled step passes the same objects every step, one per
+   * layer), so a step makes none.
    */
   private abstract static class ConvTask implements Parallel.Chunk {
     private static final int CACHED = 8;
@@ -193,8 +193,8 @@ public final class Convolution {
   }
 
   /**
-   * The bias gradient: channels in parallel; each channel's sum keeps its order, so the bits do
-   * not depend on cores.
+   * The bias gradient: channels in parallel; each channel's sum keeps its order, so the bits do not
+   * depend on cores.
    */
   private static final class BiasGradientTask implements Parallel.Chunk {
     float[] gy;

@@ -38,7 +38,13 @@ public final class Im2Col {
    * hand-off (and an allocation).
    */
   static void unfoldChannels(
-      float[] input, int inputOffset, ConvGeometry g, int c0, int cs, float[] out, int cFrom,
+      float[] input,
+      int inputOffset,
+      ConvGeometry g,
+      int c0,
+      int cs,
+      float[] out,
+      int cFrom,
       int cTo) {
     int oh = g.outHeight();
     int ow = g.outWidth();
@@ -98,8 +104,7 @@ public final class Im2Col {
     Parallel.forRange(
         cs,
         g.kernelHeight() * g.kernelWidth() * ncols,
-        (chunk, cFrom, cTo) ->
-            foldChannels(cols, g, c0, cs, gradInput, inputOffset, cFrom, cTo));
+        (chunk, cFrom, cTo) -> foldChannels(cols, g, c0, cs, gradInput, inputOffset, cFrom, cTo));
   }
 
   /** Channels {@code [cFrom, cTo)} of {@link #fold}, on the calling thread. */

@@ -12,8 +12,8 @@ import java.util.List;
  */
 public final class KernelProfile {
   /**
-   * One kernel call: its name, the number of values of the tensor that identifies it (the output
-   * of a forward kernel, the output gradient of a backward kernel), and its wall time.
+   * One kernel call: its name, the number of values of the tensor that identifies it (the output of
+   * a forward kernel, the output gradient of a backward kernel), and its wall time.
    */
   public record Event(String kernel, long size, long nanos) {}
 

@@ -39,7 +39,8 @@ public final class Pooling {
       t.argmax = null;
       t.out = null;
     }
-    KernelProfile.end(profileStart, "max_pool2d", (long) g.batch() * g.inChannels() * g.outPixels());
+    KernelProfile.end(
+        profileStart, "max_pool2d", (long) g.batch() * g.inChannels() * g.outPixels());
   }
 
   /** The arguments and body of {@link #maxForward}: one reusable object per thread. */

@@ -27,8 +27,8 @@ public final class Adam implements Optimizer {
   private final Map<Parameter, State> states = new IdentityHashMap<>();
 
   /**
-   * One parameter's moments and step count; also the body of its parallel update, whose inputs
-   * are set before each loop (one reusable object per parameter: a step allocates nothing).
+   * One parameter's moments and step count; also the body of its parallel update, whose inputs are
+   * set before each loop (one reusable object per parameter: a step allocates nothing).
    */
   private final class State implements Parallel.Chunk {
     final float[] m;

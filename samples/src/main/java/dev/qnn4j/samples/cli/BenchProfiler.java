@@ -18,9 +18,9 @@ import java.util.Map;
 /**
  * {@code qnn4j bench --profile}: times every kernel call of repeated steps ({@link KernelProfile})
  * and prints the mean time per step of each, by pass (forward, loss, backward, optimizer) and
- * layer, with what the pass spent outside the timed kernels. A kernel call is put to a layer by
- * the size of the tensor it produces: the layers' output sizes per sample and their weights' sizes
- * come from one traced forward pass.
+ * layer, with what the pass spent outside the timed kernels. A kernel call is put to a layer by the
+ * size of the tensor it produces: the layers' output sizes per sample and their weights' sizes come
+ * from one traced forward pass.
  */
 final class BenchProfiler {
   private final PrintStream out;
@@ -66,7 +66,9 @@ final class BenchProfiler {
     phaseTimes.add(System.nanoTime());
   }
 
-  /** Profiles {@code step} (which calls {@link #mark}) for {@code seconds}, then prints the table. */
+  /**
+   * Profiles {@code step} (which calls {@link #mark}) for {@code seconds}, then prints the table.
+   */
   void run(String title, int batch, double seconds, Runnable step) {
     for (int i = 0; i < 3; i++) {
       step.run(); // not timed: the first profiled calls would otherwise be slower

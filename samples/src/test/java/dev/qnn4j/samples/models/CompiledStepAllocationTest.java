@@ -18,11 +18,11 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 13, acceptance 3: a compiled training step (forward, loss, backward, optimizer step) in
- * its steady state allocates nothing on the Java heap. Measured with {@code
+ * Issue 13, acceptance 3: a compiled training step (forward, loss, backward, optimizer step) in its
+ * steady state allocates nothing on the Java heap. Measured with {@code
  * com.sun.management.ThreadMXBean#getThreadAllocatedBytes} on the calling thread and on every
- * kernel worker thread ({@code qnn4j-kernel-*}, which run chunks of the parallel loops), over
- * steps past the 300 statistics steps, where the activation scales are learned.
+ * kernel worker thread ({@code qnn4j-kernel-*}, which run chunks of the parallel loops), over steps
+ * past the 300 statistics steps, where the activation scales are learned.
  */
 class CompiledStepAllocationTest {
   private static final int BATCH = 64;
