@@ -11,10 +11,17 @@ import java.util.Arrays;
 public final class Parameter extends Tensor {
   private final String name;
 
+  /**
+   * Whether the values array is this parameter's alone (made or taken by it), so that an optimizer
+   * may update it in place; false while it is shared with the tensor it was set from.
+   */
+  private boolean ownsValues;
+
   /** A parameter holding a copy of {@code values} (row-major) in {@code shape}. */
   public Parameter(String name, float[] values, long... shape) {
     super(values.clone(), shape, true, null);
     this.name = name;
+    this.ownsValues = true;
   }
 
   /**
@@ -43,6 +50,7 @@ public final class Parameter extends Tensor {
               + Arrays.toString(newValue.shape()));
     }
     replaceValues(newValue.data());
+    ownsValues = false;
   }
 
   /** Replaces the values with {@code values} (row-major, as many as before; taken, not copied). */
@@ -58,6 +66,22 @@ public final class Parameter extends Tensor {
               + values.length);
     }
     replaceValues(values);
+    ownsValues = true;
+  }
+
+  /**
+   * The values, for an optimizer to update in place (as {@code torch.optim} does): training steps
+   * then allocate no parameter arrays. Values shared with the tensor they were set from are copied
+   * first, once, so that tensor never changes. Anyone who kept {@link #data()} of a parameter being
+   * trained sees it change; {@link #toFloatArray()} is a copy that does not.
+   */
+  public float[] valuesForUpdate() {
+    if (!ownsValues) {
+      replaceValues(data().clone());
+      ownsValues = true;
+    }
+    valuesWillChange();
+    return data();
   }
 
   @Override

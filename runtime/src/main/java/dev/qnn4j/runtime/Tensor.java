@@ -16,7 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * is made from it on first request. Training creates and drops dozens of large tensors per step,
  * and giving each a native ND4J buffer (allocation, two copies, a cleaner) cost more than the
  * arithmetic. The values are never modified in place: operations make new arrays, and {@link
- * #replaceValues} (for parameters and quantizer state) swaps in a new one.
+ * #replaceValues} (for parameters and quantizer state) swaps in a new one. The exception is a
+ * parameter's values, which its optimizer updates in place, as PyTorch does (see {@link
+ * Parameter#valuesForUpdate}).
  */
 public class Tensor {
   private float[] data;
@@ -25,6 +27,12 @@ public class Tensor {
   private final GradFn gradFn;
   private INDArray view;
   private float[] grad;
+
+  /**
+   * The gradient array {@link #zeroGrad} let go of, refilled by the next {@link #accumulateGrad}:
+   * training steps then allocate no gradient arrays.
+   */
+  private float[] spareGrad;
 
   /** Copies {@code value} (any data type, order or view) into a leaf tensor. */
   public Tensor(INDArray value, boolean requiresGrad) {
@@ -137,13 +145,33 @@ public class Tensor {
     return grad == null ? null : NdArrays.create(grad, shape);
   }
 
-  /** The accumulated gradient of a leaf without a copy (read-only), or null. */
+  /**
+   * The accumulated gradient of a leaf without a copy (read-only), or null. The array is reused by
+   * the backward pass after the next {@link #zeroGrad}: copy it, or {@link #takeGrad} it, to keep
+   * it.
+   */
   public final float[] gradData() {
     return grad;
   }
 
+  /**
+   * Clears the gradient ({@link #gradData} is null afterwards); its array is kept and refilled by
+   * the next backward pass.
+   */
   public final void zeroGrad() {
+    if (grad != null) {
+      spareGrad = grad;
+    }
     grad = null;
+  }
+
+  /**
+   * The accumulated gradient (or null), handed over: this tensor forgets the array and keeps none.
+   */
+  public final float[] takeGrad() {
+    float[] g = grad;
+    grad = null;
+    return g;
   }
 
   /**
@@ -156,7 +184,14 @@ public class Tensor {
           "gradient of " + g.length + " values for a tensor of shape " + Arrays.toString(shape));
     }
     if (grad == null) {
-      grad = g.clone();
+      float[] spare = spareGrad;
+      spareGrad = null;
+      if (spare != null && spare.length == g.length) {
+        System.arraycopy(g, 0, spare, 0, g.length);
+        grad = spare;
+      } else {
+        grad = g.clone();
+      }
       return;
     }
     for (int i = 0; i < g.length; i++) {
@@ -203,6 +238,11 @@ public class Tensor {
   /** The same values with no autograd history. */
   public Tensor detach() {
     return new Tensor(data, shape, false, null);
+  }
+
+  /** Drops the ND4J copy of the values: for a subclass that is about to change them in place. */
+  protected final void valuesWillChange() {
+    view = null;
   }
 
   /** Swaps in new values of the same length (taken, not copied), for leaves such as parameters. */

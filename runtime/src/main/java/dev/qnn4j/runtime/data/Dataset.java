@@ -309,6 +309,23 @@ public final class Dataset {
     return values.alwaysFinite();
   }
 
+  /**
+   * This one-channel data set read as {@code channels} identical channels (its values are not
+   * copied).
+   */
+  Dataset withReplicatedChannels(int channels) {
+    if (this.channels != 1) {
+      throw new IllegalStateException("only a one-channel data set can be replicated, not " + this);
+    }
+    return new Dataset(
+        ImageValues.replicated(values, channels, height * width),
+        labels,
+        channels,
+        height,
+        width,
+        numClasses);
+  }
+
   /** Examples {@code from} (inclusive) to {@code to} (exclusive), e.g. for a quick smoke run. */
   public Dataset subset(int from, int to) {
     if (from < 0 || to > size() || from > to) {

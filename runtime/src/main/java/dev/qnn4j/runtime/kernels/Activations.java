@@ -9,16 +9,17 @@ public final class Activations {
 
   /** {@code out = max(x, 0)} over the first {@code length} values. */
   public static void relu(float[] x, float[] out, int length) {
-    // Math.max keeps NaN (as PyTorch does) and compiles without a branch, which matters: on
-    // activations about half positive, a branch per element mispredicts and was 50x slower.
-    Parallel.forRange(
-        length,
-        1,
-        (chunk, from, to) -> {
-          for (int i = from; i < to; i++) {
-            out[i] = Math.max(x[i], 0f);
-          }
-        });
+    long profileStart = KernelProfile.begin();
+    ReluTask t = RELU.get();
+    t.x = x;
+    t.out = out;
+    try {
+      Parallel.forRange(length, 1, t);
+    } finally {
+      t.x = null;
+      t.out = null;
+    }
+    KernelProfile.end(profileStart, "relu", length);
   }
 
   /**
@@ -26,15 +27,57 @@ public final class Activations {
    * values.
    */
   public static void reluBackward(float[] g, float[] y, float[] gx, int length) {
-    Parallel.forRange(
-        length,
-        1,
-        (chunk, from, to) -> {
-          for (int i = from; i < to; i++) {
-            gx[i] = passWherePositive(g[i], y[i]);
-          }
-        });
+    long profileStart = KernelProfile.begin();
+    ReluBackwardTask t = RELU_BACKWARD.get();
+    t.g = g;
+    t.y = y;
+    t.gx = gx;
+    try {
+      Parallel.forRange(length, 1, t);
+    } finally {
+      t.g = null;
+      t.y = null;
+      t.gx = null;
+    }
+    KernelProfile.end(profileStart, "relu backward", length);
   }
+
+  /** The arguments and body of {@link #relu}: one reusable object per thread, no allocation. */
+  private static final class ReluTask implements Parallel.Chunk {
+    float[] x;
+    float[] out;
+
+    @Override
+    public void run(int chunk, int from, int to) {
+      float[] x = this.x;
+      float[] out = this.out;
+      // Math.max keeps NaN (as PyTorch does) and compiles without a branch, which matters: on
+      // activations about half positive, a branch per element mispredicts and was 50x slower.
+      for (int i = from; i < to; i++) {
+        out[i] = Math.max(x[i], 0f);
+      }
+    }
+  }
+
+  private static final class ReluBackwardTask implements Parallel.Chunk {
+    float[] g;
+    float[] y;
+    float[] gx;
+
+    @Override
+    public void run(int chunk, int from, int to) {
+      float[] g = this.g;
+      float[] y = this.y;
+      float[] gx = this.gx;
+      for (int i = from; i < to; i++) {
+        gx[i] = passWherePositive(g[i], y[i]);
+      }
+    }
+  }
+
+  private static final ThreadLocal<ReluTask> RELU = ThreadLocal.withInitial(ReluTask::new);
+  private static final ThreadLocal<ReluBackwardTask> RELU_BACKWARD =
+      ThreadLocal.withInitial(ReluBackwardTask::new);
 
   /**
    * {@code y > 0 ? g : 0} without a branch: as integers, the bits of a float y lie in (0,

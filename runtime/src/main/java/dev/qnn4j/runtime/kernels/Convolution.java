@@ -18,41 +18,107 @@ public final class Convolution {
    */
   public static void forward(
       float[] x, ConvGeometry g, int outC, int groups, float[] w, float[] b, float[] out) {
-    int n = g.batch();
-    int cg = g.inChannels() / groups;
-    int og = outC / groups;
-    int p = g.outPixels();
-    int k = cg * g.kernelHeight() * g.kernelWidth();
-    int sampleSize = g.inChannels() * g.inHeight() * g.inWidth();
-    ConvGeometry one = withBatch(g, 1);
-    Parallel.forRange(
-        n,
-        (long) outC * k * p,
-        (chunk, from, to) -> {
-          float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
-          for (int s = from; s < to; s++) {
-            for (int gi = 0; gi < groups; gi++) {
-              Im2Col.unfold(x, s * sampleSize, one, gi * cg, cg, cols);
-              // The product lands directly in the sample's output planes [og, p].
-              float[] prod = Workspace.floats(Workspace.Slot.PRODUCT, og * p);
-              Gemm.multiply(
-                  false, false, og, p, k, groupWeights(w, gi, og * k, groups), cols, prod);
-              for (int o = 0; o < og; o++) {
-                int oc = gi * og + o;
-                int dst = (s * outC + oc) * p;
-                if (b == null) {
-                  System.arraycopy(prod, o * p, out, dst, p);
-                } else {
-                  float bias = b[oc];
-                  for (int j = 0; j < p; j++) {
-                    out[dst + j] = prod[o * p + j] + bias;
-                  }
-                }
+    long profileStart = KernelProfile.begin();
+    ForwardTask t = FORWARD.get();
+    t.set(g, outC, groups);
+    t.x = x;
+    t.w = w;
+    t.b = b;
+    t.out = out;
+    try {
+      Parallel.forRange(g.batch(), (long) outC * t.k * t.p, t);
+    } finally {
+      t.x = null;
+      t.w = null;
+      t.b = null;
+      t.out = null;
+    }
+    KernelProfile.end(profileStart, "conv2d", (long) g.batch() * outC * g.outPixels());
+  }
+
+  /**
+   * What the loops of a convolution share: its geometry and sizes. The per-sample geometries of the
+   * last few geometry objects are kept (a compiled step passes the same objects every step, one per
+   * layer), so a step makes none.
+   */
+  private abstract static class ConvTask implements Parallel.Chunk {
+    private static final int CACHED = 8;
+    private final ConvGeometry[] geometries = new ConvGeometry[CACHED];
+    private final ConvGeometry[] singles = new ConvGeometry[CACHED];
+    private int nextSlot;
+    ConvGeometry one;
+    int outC;
+    int groups;
+    int cg;
+    int og;
+    int p;
+    int k;
+    int sampleSize;
+
+    void set(ConvGeometry g, int outC, int groups) {
+      one = null;
+      for (int i = 0; i < CACHED; i++) {
+        if (geometries[i] == g) {
+          one = singles[i];
+          break;
+        }
+      }
+      if (one == null) {
+        one = withBatch(g, 1);
+        geometries[nextSlot] = g;
+        singles[nextSlot] = one;
+        nextSlot = (nextSlot + 1) % CACHED;
+      }
+      this.outC = outC;
+      this.groups = groups;
+      cg = g.inChannels() / groups;
+      og = outC / groups;
+      p = g.outPixels();
+      k = cg * g.kernelHeight() * g.kernelWidth();
+      sampleSize = g.inChannels() * g.inHeight() * g.inWidth();
+    }
+  }
+
+  /** The arguments and body of one {@link #forward}, one reusable object per thread. */
+  private static final class ForwardTask extends ConvTask {
+    float[] x;
+    float[] w;
+    float[] b;
+    float[] out;
+
+    @Override
+    public void run(int chunk, int from, int to) {
+      float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
+      for (int s = from; s < to; s++) {
+        for (int gi = 0; gi < groups; gi++) {
+          Im2Col.unfoldChannels(x, s * sampleSize, one, gi * cg, cg, cols, 0, cg);
+          // The product lands directly in the sample's output planes [og, p].
+          float[] prod = Workspace.floats(Workspace.Slot.PRODUCT, og * p);
+          Gemm.multiply(false, false, og, p, k, groupWeights(w, gi, og * k, groups), cols, prod);
+          for (int o = 0; o < og; o++) {
+            int oc = gi * og + o;
+            int dst = (s * outC + oc) * p;
+            if (b == null) {
+              System.arraycopy(prod, o * p, out, dst, p);
+            } else {
+              float bias = b[oc];
+              for (int j = 0; j < p; j++) {
+                out[dst + j] = prod[o * p + j] + bias;
               }
             }
           }
-        });
+        }
+      }
+    }
   }
+
+  private static final ThreadLocal<ForwardTask> FORWARD = ThreadLocal.withInitial(ForwardTask::new);
+
+  private static final ThreadLocal<BiasGradientTask> BIAS_GRADIENT =
+      ThreadLocal.withInitial(BiasGradientTask::new);
+
+  private static final ThreadLocal<BackwardTask> BACKWARD =
+      ThreadLocal.withInitial(BackwardTask::new);
 
   /** How many per-core weight-gradient partials {@link #backward} needs for geometry {@code g}. */
   public static int partials(ConvGeometry g, int outC, int groups) {
@@ -76,33 +142,22 @@ public final class Convolution {
       float[] gw,
       float[] gb,
       float[][] partialGw) {
+    long profileStart = KernelProfile.begin();
     int n = g.batch();
-    int cg = g.inChannels() / groups;
-    int og = outC / groups;
     int p = g.outPixels();
-    int oh = g.outHeight();
-    int ow = g.outWidth();
-    int k = cg * g.kernelHeight() * g.kernelWidth();
-    int sampleSize = g.inChannels() * g.inHeight() * g.inWidth();
-    ConvGeometry one = withBatch(g, 1);
     if (gb != null) {
-      // Channels in parallel; each channel's sum keeps its order, so the bits do not depend on
-      // cores.
-      Parallel.forRange(
-          outC,
-          (long) n * p,
-          (chunk, from, to) -> {
-            for (int oc = from; oc < to; oc++) {
-              double sum = 0;
-              for (int s = 0; s < n; s++) {
-                int src = (s * outC + oc) * p;
-                for (int j = 0; j < p; j++) {
-                  sum += gy[src + j];
-                }
-              }
-              gb[oc] = (float) sum;
-            }
-          });
+      BiasGradientTask t = BIAS_GRADIENT.get();
+      t.gy = gy;
+      t.gb = gb;
+      t.n = n;
+      t.outC = outC;
+      t.p = p;
+      try {
+        Parallel.forRange(outC, (long) n * p, t);
+      } finally {
+        t.gy = null;
+        t.gb = null;
+      }
     }
     int chunks = partials(g, outC, groups);
     for (int ch = 0; ch < chunks; ch++) {
@@ -111,57 +166,108 @@ public final class Convolution {
     if (gx != null) {
       Arrays.fill(gx, 0f);
     }
-    boolean fullWidth = Im2Col.canFoldFullWidth(one);
-    int inW = g.inWidth();
-    int wideP = oh * inW;
-    Parallel.forRange(
-        n,
-        (long) outC * k * p,
-        (chunk, from, to) -> {
-          float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
-          float[] gcols =
-              Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
-          float[] part = partialGw[chunk];
-          for (int s = from; s < to; s++) {
-            for (int gi = 0; gi < groups; gi++) {
-              // The sample's output gradient for this group is already the [og, p] matrix the
-              // product needs.
-              float[] gg = Workspace.floats(Workspace.Slot.OUTPUT_GRADIENT, og * p);
-              System.arraycopy(gy, (s * outC + gi * og) * p, gg, 0, og * p);
-              Im2Col.unfold(x, s * sampleSize, one, gi * cg, cg, cols);
-              // The transposed product cols x gg^T ([k, og]) is the faster shape for OpenBLAS here.
-              float[] gwt = Workspace.floats(Workspace.Slot.PRODUCT, k * og);
-              Gemm.multiply(false, true, k, og, p, cols, gg, gwt);
-              int base = gi * og * k;
-              for (int o = 0; o < og; o++) {
-                for (int j = 0; j < k; j++) {
-                  part[base + o * k + j] += gwt[j * og + o];
-                }
-              }
-              if (gx != null && fullWidth) {
-                // Rows widened to the input's width, zero beyond the output's: see
-                // Im2Col.foldFullWidth.
-                float[] wide = Workspace.floats(Workspace.Slot.WIDE_OUTPUT_GRADIENT, og * wideP);
-                for (int r = 0; r < og * oh; r++) {
-                  System.arraycopy(gg, r * ow, wide, r * inW, ow);
-                  Arrays.fill(wide, r * inW + ow, (r + 1) * inW, 0f);
-                }
-                Gemm.multiply(
-                    true, false, k, wideP, og, groupWeights(w, gi, og * k, groups), wide, gcols);
-                Im2Col.foldFullWidth(gcols, one, gi * cg, cg, gx, s * sampleSize);
-              } else if (gx != null) {
-                Gemm.multiply(
-                    true, false, k, p, og, groupWeights(w, gi, og * k, groups), gg, gcols);
-                Im2Col.fold(gcols, one, gi * cg, cg, gx, s * sampleSize);
-              }
-            }
-          }
-        });
+    BackwardTask t = BACKWARD.get();
+    t.set(g, outC, groups);
+    t.gy = gy;
+    t.x = x;
+    t.w = w;
+    t.gx = gx;
+    t.partialGw = partialGw;
+    try {
+      Parallel.forRange(n, (long) outC * t.k * p, t);
+    } finally {
+      t.gy = null;
+      t.x = null;
+      t.w = null;
+      t.gx = null;
+      t.partialGw = null;
+    }
     System.arraycopy(partialGw[0], 0, gw, 0, gw.length);
     for (int ch = 1; ch < chunks; ch++) {
       float[] part = partialGw[ch];
       for (int j = 0; j < gw.length; j++) {
         gw[j] += part[j];
+      }
+    }
+    KernelProfile.end(profileStart, "conv2d backward", (long) g.batch() * outC * g.outPixels());
+  }
+
+  /**
+   * The bias gradient: channels in parallel; each channel's sum keeps its order, so the bits do not
+   * depend on cores.
+   */
+  private static final class BiasGradientTask implements Parallel.Chunk {
+    float[] gy;
+    float[] gb;
+    int n;
+    int outC;
+    int p;
+
+    @Override
+    public void run(int chunk, int from, int to) {
+      for (int oc = from; oc < to; oc++) {
+        double sum = 0;
+        for (int s = 0; s < n; s++) {
+          int src = (s * outC + oc) * p;
+          for (int j = 0; j < p; j++) {
+            sum += gy[src + j];
+          }
+        }
+        gb[oc] = (float) sum;
+      }
+    }
+  }
+
+  /** The weight and input gradients, samples split over the cores (see {@link #backward}). */
+  private static final class BackwardTask extends ConvTask {
+    float[] gy;
+    float[] x;
+    float[] w;
+    float[] gx;
+    float[][] partialGw;
+
+    @Override
+    public void run(int chunk, int from, int to) {
+      int oh = one.outHeight();
+      int ow = one.outWidth();
+      int inW = one.inWidth();
+      int wideP = oh * inW;
+      boolean fullWidth = Im2Col.canFoldFullWidth(one);
+      float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
+      float[] gcols = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
+      float[] part = partialGw[chunk];
+      for (int s = from; s < to; s++) {
+        for (int gi = 0; gi < groups; gi++) {
+          // The sample's output gradient for this group is already the [og, p] matrix the
+          // product needs.
+          float[] gg = Workspace.floats(Workspace.Slot.OUTPUT_GRADIENT, og * p);
+          System.arraycopy(gy, (s * outC + gi * og) * p, gg, 0, og * p);
+          Im2Col.unfoldChannels(x, s * sampleSize, one, gi * cg, cg, cols, 0, cg);
+          // The transposed product cols x gg^T ([k, og]) is the faster shape for OpenBLAS here.
+          float[] gwt = Workspace.floats(Workspace.Slot.PRODUCT, k * og);
+          Gemm.multiply(false, true, k, og, p, cols, gg, gwt);
+          int base = gi * og * k;
+          for (int o = 0; o < og; o++) {
+            for (int j = 0; j < k; j++) {
+              part[base + o * k + j] += gwt[j * og + o];
+            }
+          }
+          if (gx != null && fullWidth) {
+            // Rows widened to the input's width, zero beyond the output's: see
+            // Im2Col.foldFullWidth.
+            float[] wide = Workspace.floats(Workspace.Slot.WIDE_OUTPUT_GRADIENT, og * wideP);
+            for (int r = 0; r < og * oh; r++) {
+              System.arraycopy(gg, r * ow, wide, r * inW, ow);
+              Arrays.fill(wide, r * inW + ow, (r + 1) * inW, 0f);
+            }
+            Gemm.multiply(
+                true, false, k, wideP, og, groupWeights(w, gi, og * k, groups), wide, gcols);
+            Im2Col.foldFullWidth(gcols, one, gi * cg, cg, gx, s * sampleSize);
+          } else if (gx != null) {
+            Gemm.multiply(true, false, k, p, og, groupWeights(w, gi, og * k, groups), gg, gcols);
+            Im2Col.foldChannels(gcols, one, gi * cg, cg, gx, s * sampleSize, 0, cg);
+          }
+        }
       }
     }
   }

@@ -10,6 +10,7 @@ public final class Dense {
 
   /** {@code y [n, out]} (overwritten); {@code b} null for no bias. */
   public static void forward(float[] x, int n, int in, int out, float[] w, float[] b, float[] y) {
+    long profileStart = KernelProfile.begin();
     Gemm.multiply(false, true, n, out, in, x, w, y);
     if (b != null) {
       for (int i = 0; i < n; i++) {
@@ -18,6 +19,7 @@ public final class Dense {
         }
       }
     }
+    KernelProfile.end(profileStart, "linear", (long) n * out);
   }
 
   /**
@@ -35,6 +37,7 @@ public final class Dense {
       float[] gx,
       float[] gw,
       float[] gb) {
+    long profileStart = KernelProfile.begin();
     if (gx != null) {
       Gemm.multiply(false, false, n, in, out, gy, w, gx);
     }
@@ -48,5 +51,6 @@ public final class Dense {
         gb[o] = (float) s;
       }
     }
+    KernelProfile.end(profileStart, "linear backward", (long) n * out);
   }
 }

@@ -29,24 +29,42 @@ public final class FakeQuant {
    */
   public static void forward(
       float[] x, float[] scale, long inner, float zeroPoint, float min, float max, float[] out) {
-    boolean fast = isNarrow(min, max);
-    forEachBlock(
-        x.length,
-        scale.length,
-        inner,
-        (chunk, from, to, c) -> {
-          float s = scale[c];
-          if (fast) {
-            forwardNarrow(x, from, to, s, zeroPoint, min, max, out);
-            return;
-          }
-          for (int i = from; i < to; i++) {
-            float q = Math.max(min, Math.min(max, roundHalfEven(x[i] / s + zeroPoint)));
-            // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
-            out[i] = (q - zeroPoint) * s;
-          }
-        });
+    long profileStart = KernelProfile.begin();
+    ForwardTask t = FORWARD.get();
+    t.set(x, scale, inner, zeroPoint, min, max);
+    t.out = out;
+    try {
+      Parallel.forRange(x.length, 1, t);
+    } finally {
+      t.clear();
+      t.out = null;
+    }
+    KernelProfile.end(profileStart, "fake-quant", x.length);
   }
+
+  /**
+   * The arguments and body of one {@link #forward}: one reusable object per thread, so a call
+   * allocates nothing (a capturing lambda per call would).
+   */
+  private static final class ForwardTask extends BlockTask {
+    float[] out;
+
+    @Override
+    void block(int chunk, int from, int to, int c) {
+      float s = scale[c];
+      if (fast) {
+        forwardNarrow(x, from, to, s, zeroPoint, min, max, out);
+        return;
+      }
+      for (int i = from; i < to; i++) {
+        float q = Math.max(min, Math.min(max, roundHalfEven(x[i] / s + zeroPoint)));
+        // A NaN input stays NaN, as in torch (Math.min/max would also propagate it).
+        out[i] = (q - zeroPoint) * s;
+      }
+    }
+  }
+
+  private static final ThreadLocal<ForwardTask> FORWARD = ThreadLocal.withInitial(ForwardTask::new);
 
   private static void forwardNarrow(
       float[] x, int from, int to, float s, float z, float min, float max, float[] out) {
@@ -107,30 +125,78 @@ public final class FakeQuant {
       float[] gradOut,
       boolean steClamp,
       float[] gradX) {
-    int channels = scale.length;
-    boolean fast = isNarrow(min, max);
-    double[][] partial = new double[Parallel.chunks(x.length, 1)][channels];
-    forEachBlock(
-        x.length,
-        channels,
-        inner,
-        (chunk, from, to, c) -> {
-          float s = scale[c];
-          partial[chunk][c] +=
-              fast
-                  ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
-                  : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
-        });
-    float[] result = new float[channels];
-    for (int c = 0; c < channels; c++) {
-      double sum = 0;
-      for (double[] p : partial) {
-        sum += p[c];
-      }
-      result[c] = (float) sum;
-    }
+    float[] result = new float[scale.length];
+    backward(x, scale, inner, zeroPoint, min, max, gradOut, steClamp, gradX, result);
     return result;
   }
+
+  /**
+   * {@link #backward(float[], float[], long, float, float, float, float[], boolean, float[])} with
+   * the scale gradient written to {@code gradScale} (one value per scale entry; overwritten), for
+   * callers that reuse their arrays.
+   */
+  public static void backward(
+      float[] x,
+      float[] scale,
+      long inner,
+      float zeroPoint,
+      float min,
+      float max,
+      float[] gradOut,
+      boolean steClamp,
+      float[] gradX,
+      float[] gradScale) {
+    long profileStart = KernelProfile.begin();
+    int channels = scale.length;
+    int chunks = Parallel.chunks(x.length, 1);
+    BackwardTask t = BACKWARD.get();
+    if (t.partial.length < chunks * channels) {
+      t.partial = new double[chunks * channels];
+    }
+    java.util.Arrays.fill(t.partial, 0, chunks * channels, 0d);
+    t.set(x, scale, inner, zeroPoint, min, max);
+    t.gradOut = gradOut;
+    t.steClamp = steClamp;
+    t.gradX = gradX;
+    try {
+      Parallel.forRange(x.length, 1, t);
+    } finally {
+      t.clear();
+      t.gradOut = null;
+      t.gradX = null;
+    }
+    double[] partial = t.partial;
+    for (int c = 0; c < channels; c++) {
+      double sum = 0;
+      for (int ch = 0; ch < chunks; ch++) {
+        sum += partial[ch * channels + c];
+      }
+      gradScale[c] = (float) sum;
+    }
+    KernelProfile.end(profileStart, "fake-quant backward", x.length);
+  }
+
+  /** The arguments, per-core scale-gradient partials and body of one {@link #backward}. */
+  private static final class BackwardTask extends BlockTask {
+    float[] gradOut;
+    float[] gradX;
+    boolean steClamp;
+
+    /** Partial scale gradients, {@code [chunk, channel]}. */
+    double[] partial = new double[0];
+
+    @Override
+    void block(int chunk, int from, int to, int c) {
+      float s = scale[c];
+      partial[chunk * scale.length + c] +=
+          fast
+              ? backwardNarrow(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX)
+              : backwardWide(x, from, to, s, zeroPoint, min, max, gradOut, steClamp, gradX);
+    }
+  }
+
+  private static final ThreadLocal<BackwardTask> BACKWARD =
+      ThreadLocal.withInitial(BackwardTask::new);
 
   private static double backwardNarrow(
       float[] x,
@@ -233,30 +299,56 @@ public final class FakeQuant {
   }
 
   /**
-   * A run of elements {@code [from, to)} that share channel {@code c}, in core chunk {@code chunk}.
+   * A loop over {@code [0, n)} split over the cores, then each chunk into runs of elements that
+   * share channel {@code c = (i / inner) % channels}.
    */
-  @FunctionalInterface
-  private interface Block {
-    void run(int chunk, int from, int to, int c);
-  }
+  private abstract static class BlockTask implements Parallel.Chunk {
+    float[] x;
+    float[] scale;
+    long inner;
+    float zeroPoint;
+    float min;
+    float max;
+    boolean fast;
 
-  /** Splits {@code [0, n)} over the cores, then each chunk into runs of one channel. */
-  private static void forEachBlock(int n, int channels, long inner, Block body) {
-    Parallel.forRange(
-        n,
-        1,
-        (chunk, from, to) -> {
-          if (channels == 1) {
-            body.run(chunk, from, to, 0);
-            return;
-          }
-          int i = from;
-          while (i < to) {
-            long block = i / inner;
-            int end = (int) Math.min(to, (block + 1) * inner);
-            body.run(chunk, i, end, (int) (block % channels));
-            i = end;
-          }
-        });
+    /** The quantizer's arguments, shared by the forward and the backward pass. */
+    void set(float[] x, float[] scale, long inner, float zeroPoint, float min, float max) {
+      this.x = x;
+      this.scale = scale;
+      this.inner = inner;
+      this.zeroPoint = zeroPoint;
+      this.min = min;
+      this.max = max;
+      this.fast = isNarrow(min, max);
+    }
+
+    /** Lets go of the arrays (a thread's task must not keep a finished call's data alive). */
+    void clear() {
+      x = null;
+      scale = null;
+    }
+
+    /** The elements {@code [from, to)} of channel {@code c}, in core chunk {@code chunk}. */
+    abstract void block(int chunk, int from, int to, int c);
+
+    final int channels() {
+      return scale.length;
+    }
+
+    @Override
+    public final void run(int chunk, int from, int to) {
+      int channels = channels();
+      if (channels == 1) {
+        block(chunk, from, to, 0);
+        return;
+      }
+      int i = from;
+      while (i < to) {
+        long block = i / inner;
+        int end = (int) Math.min(to, (block + 1) * inner);
+        block(chunk, i, end, (int) (block % channels));
+        i = end;
+      }
+    }
   }
 }

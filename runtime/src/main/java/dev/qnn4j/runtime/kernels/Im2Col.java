@@ -23,6 +23,29 @@ public final class Im2Col {
    */
   public static void unfold(
       float[] input, int inputOffset, ConvGeometry g, int c0, int cs, float[] out) {
+    long cols = (long) g.batch() * g.outPixels();
+    // Channels write disjoint rows: split them across cores.
+    Parallel.forRange(
+        cs,
+        g.kernelHeight() * g.kernelWidth() * cols,
+        (chunk, cFrom, cTo) -> unfoldChannels(input, inputOffset, g, c0, cs, out, cFrom, cTo));
+  }
+
+  /**
+   * Rows of channels {@code [cFrom, cTo)} (of the {@code cs} from {@code c0}) of {@link
+   * #unfold(float[], int, ConvGeometry, int, int, float[])}, on the calling thread: for a kernel
+   * that already runs on one core per sample, where a parallel loop per call would only add a
+   * hand-off (and an allocation).
+   */
+  static void unfoldChannels(
+      float[] input,
+      int inputOffset,
+      ConvGeometry g,
+      int c0,
+      int cs,
+      float[] out,
+      int cFrom,
+      int cTo) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -30,42 +53,36 @@ public final class Im2Col {
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
-    // Channels write disjoint rows: split them across cores.
-    Parallel.forRange(
-        cs,
-        (long) kh * kw * cols,
-        (chunk, cFrom, cTo) -> {
-          for (int c = cFrom; c < cTo; c++) {
-            for (int ki = 0; ki < kh; ki++) {
-              for (int kj = 0; kj < kw; kj++) {
-                int rowBase = ((c * kh + ki) * kw + kj) * cols;
-                int shift = kj * g.dilationW() - g.padW();
-                for (int n = 0; n < g.batch(); n++) {
-                  int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
-                  int outBase = rowBase + n * p;
-                  for (int y = 0; y < oh; y++) {
-                    int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
-                    int o = outBase + y * ow;
-                    if (iy < 0 || iy >= g.inHeight()) {
-                      java.util.Arrays.fill(out, o, o + ow, 0f);
-                      continue;
-                    }
-                    int inRow = inBase + iy * g.inWidth();
-                    if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
-                      // Unit stride inside the image: the row is one contiguous copy.
-                      System.arraycopy(input, inRow + shift, out, o, ow);
-                      continue;
-                    }
-                    for (int x = 0; x < ow; x++) {
-                      int ix = x * g.strideW() + shift;
-                      out[o + x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
-                    }
-                  }
-                }
+    for (int c = cFrom; c < cTo; c++) {
+      for (int ki = 0; ki < kh; ki++) {
+        for (int kj = 0; kj < kw; kj++) {
+          int rowBase = ((c * kh + ki) * kw + kj) * cols;
+          int shift = kj * g.dilationW() - g.padW();
+          for (int n = 0; n < g.batch(); n++) {
+            int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
+            int outBase = rowBase + n * p;
+            for (int y = 0; y < oh; y++) {
+              int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+              int o = outBase + y * ow;
+              if (iy < 0 || iy >= g.inHeight()) {
+                java.util.Arrays.fill(out, o, o + ow, 0f);
+                continue;
+              }
+              int inRow = inBase + iy * g.inWidth();
+              if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                // Unit stride inside the image: the row is one contiguous copy.
+                System.arraycopy(input, inRow + shift, out, o, ow);
+                continue;
+              }
+              for (int x = 0; x < ow; x++) {
+                int ix = x * g.strideW() + shift;
+                out[o + x] = ix >= 0 && ix < g.inWidth() ? input[inRow + ix] : 0f;
               }
             }
           }
-        });
+        }
+      }
+    }
   }
 
   /**
@@ -82,6 +99,24 @@ public final class Im2Col {
    */
   public static void fold(
       float[] cols, ConvGeometry g, int c0, int cs, float[] gradInput, int inputOffset) {
+    long ncols = (long) g.batch() * g.outPixels();
+    // Each channel adds into its own input planes only, so channels can run in parallel.
+    Parallel.forRange(
+        cs,
+        g.kernelHeight() * g.kernelWidth() * ncols,
+        (chunk, cFrom, cTo) -> foldChannels(cols, g, c0, cs, gradInput, inputOffset, cFrom, cTo));
+  }
+
+  /** Channels {@code [cFrom, cTo)} of {@link #fold}, on the calling thread. */
+  static void foldChannels(
+      float[] cols,
+      ConvGeometry g,
+      int c0,
+      int cs,
+      float[] gradInput,
+      int inputOffset,
+      int cFrom,
+      int cTo) {
     int oh = g.outHeight();
     int ow = g.outWidth();
     int p = oh * ow;
@@ -89,45 +124,39 @@ public final class Im2Col {
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
     int hw = g.inHeight() * g.inWidth();
-    // Each channel adds into its own input planes only, so channels can run in parallel.
-    Parallel.forRange(
-        cs,
-        (long) kh * kw * ncols,
-        (chunk, cFrom, cTo) -> {
-          for (int c = cFrom; c < cTo; c++) {
-            for (int ki = 0; ki < kh; ki++) {
-              for (int kj = 0; kj < kw; kj++) {
-                int rowBase = ((c * kh + ki) * kw + kj) * ncols;
-                int shift = kj * g.dilationW() - g.padW();
-                for (int n = 0; n < g.batch(); n++) {
-                  int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
-                  int colBase = rowBase + n * p;
-                  for (int y = 0; y < oh; y++) {
-                    int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
-                    if (iy < 0 || iy >= g.inHeight()) {
-                      continue;
-                    }
-                    int inRow = inBase + iy * g.inWidth();
-                    int o = colBase + y * ow;
-                    if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
-                      int dst = inRow + shift;
-                      for (int x = 0; x < ow; x++) {
-                        gradInput[dst + x] += cols[o + x];
-                      }
-                      continue;
-                    }
-                    for (int x = 0; x < ow; x++) {
-                      int ix = x * g.strideW() + shift;
-                      if (ix >= 0 && ix < g.inWidth()) {
-                        gradInput[inRow + ix] += cols[o + x];
-                      }
-                    }
-                  }
+    for (int c = cFrom; c < cTo; c++) {
+      for (int ki = 0; ki < kh; ki++) {
+        for (int kj = 0; kj < kw; kj++) {
+          int rowBase = ((c * kh + ki) * kw + kj) * ncols;
+          int shift = kj * g.dilationW() - g.padW();
+          for (int n = 0; n < g.batch(); n++) {
+            int inBase = inputOffset + (n * g.inChannels() + c0 + c) * hw;
+            int colBase = rowBase + n * p;
+            for (int y = 0; y < oh; y++) {
+              int iy = y * g.strideH() - g.padH() + ki * g.dilationH();
+              if (iy < 0 || iy >= g.inHeight()) {
+                continue;
+              }
+              int inRow = inBase + iy * g.inWidth();
+              int o = colBase + y * ow;
+              if (g.strideW() == 1 && shift >= 0 && ow + shift <= g.inWidth()) {
+                int dst = inRow + shift;
+                for (int x = 0; x < ow; x++) {
+                  gradInput[dst + x] += cols[o + x];
+                }
+                continue;
+              }
+              for (int x = 0; x < ow; x++) {
+                int ix = x * g.strideW() + shift;
+                if (ix >= 0 && ix < g.inWidth()) {
+                  gradInput[inRow + ix] += cols[o + x];
                 }
               }
             }
           }
-        });
+        }
+      }
+    }
   }
 
   /**

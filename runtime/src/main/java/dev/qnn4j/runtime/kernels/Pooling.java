@@ -16,11 +16,13 @@ public final class Pooling {
 
   /** As {@link #maxForward(float[], ConvGeometry, int[])} into {@code out} (overwritten). */
   public static void maxForward(float[] x, ConvGeometry g, int[] argmax, float[] out) {
-    int oh = g.outHeight();
-    int ow = g.outWidth();
-    int planes = g.batch() * g.inChannels();
-    int hw = g.inHeight() * g.inWidth();
-    boolean plain2x2 =
+    long profileStart = KernelProfile.begin();
+    MaxTask t = MAX.get();
+    t.x = x;
+    t.g = g;
+    t.argmax = argmax;
+    t.out = out;
+    t.plain2x2 =
         g.kernelHeight() == 2
             && g.kernelWidth() == 2
             && g.strideH() == 2
@@ -29,19 +31,42 @@ public final class Pooling {
             && g.padW() == 0
             && g.dilationH() == 1
             && g.dilationW() == 1;
-    Parallel.forRange(
-        planes,
-        hw,
-        (chunk, from, to) -> {
-          for (int pl = from; pl < to; pl++) {
-            if (plain2x2) {
-              max2x2(x, pl * hw, g.inWidth(), oh, ow, out, argmax, pl * oh * ow);
-            } else {
-              maxPlane(x, pl * hw, g, out, argmax, pl * oh * ow);
-            }
-          }
-        });
+    try {
+      Parallel.forRange(g.batch() * g.inChannels(), g.inHeight() * g.inWidth(), t);
+    } finally {
+      t.x = null;
+      t.g = null;
+      t.argmax = null;
+      t.out = null;
+    }
+    KernelProfile.end(
+        profileStart, "max_pool2d", (long) g.batch() * g.inChannels() * g.outPixels());
   }
+
+  /** The arguments and body of {@link #maxForward}: one reusable object per thread. */
+  private static final class MaxTask implements Parallel.Chunk {
+    float[] x;
+    ConvGeometry g;
+    int[] argmax;
+    float[] out;
+    boolean plain2x2;
+
+    @Override
+    public void run(int chunk, int from, int to) {
+      int oh = g.outHeight();
+      int ow = g.outWidth();
+      int hw = g.inHeight() * g.inWidth();
+      for (int pl = from; pl < to; pl++) {
+        if (plain2x2) {
+          max2x2(x, pl * hw, g.inWidth(), oh, ow, out, argmax, pl * oh * ow);
+        } else {
+          maxPlane(x, pl * hw, g, out, argmax, pl * oh * ow);
+        }
+      }
+    }
+  }
+
+  private static final ThreadLocal<MaxTask> MAX = ThreadLocal.withInitial(MaxTask::new);
 
   /**
    * The common LeNet case, 2x2 windows at stride 2 without padding, with no bounds checks and no
@@ -145,10 +170,12 @@ public final class Pooling {
    * gradients.
    */
   public static void maxBackward(float[] gradOut, int[] argmax, int outputs, float[] gx) {
+    long profileStart = KernelProfile.begin();
     java.util.Arrays.fill(gx, 0f);
     for (int o = 0; o < outputs; o++) {
       gx[argmax[o]] += gradOut[o];
     }
+    KernelProfile.end(profileStart, "max_pool2d backward", outputs);
   }
 
   /**

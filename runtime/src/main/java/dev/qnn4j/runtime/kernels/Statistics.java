@@ -37,8 +37,14 @@ public final class Statistics {
 
   /** max |x| over each of {@code rows} contiguous rows (per output channel). */
   public static float[] absMaxPerRow(float[] x, int rows) {
-    int cols = x.length / rows;
     float[] m = new float[rows];
+    absMaxPerRow(x, rows, m);
+    return m;
+  }
+
+  /** {@link #absMaxPerRow(float[], int)} into the first {@code rows} values of {@code m}. */
+  public static void absMaxPerRow(float[] x, int rows, float[] m) {
+    int cols = x.length / rows;
     for (int r = 0; r < rows; r++) {
       float best = 0f;
       for (int j = r * cols; j < (r + 1) * cols; j++) {
@@ -49,7 +55,6 @@ public final class Statistics {
       }
       m[r] = best;
     }
-    return m;
   }
 
   /** Gradient of the per-row max: to the first maximal element of each row, as torch.max(dim). */

@@ -58,6 +58,12 @@ public abstract class BatchNorm extends Module {
   }
 
   @Override
+  public void zeroGrad() {
+    weight.zeroGrad();
+    bias.zeroGrad();
+  }
+
+  @Override
   public Map<String, Tensor> stateDict() {
     Map<String, Tensor> s = new LinkedHashMap<>(super.stateDict());
     s.put(name() + ".running_mean", Tensor.of(runningMean.clone(), numFeatures));

@@ -65,9 +65,11 @@ public interface Model {
     return ps;
   }
 
+  /** Clears every parameter's gradient, layer by layer (no list of parameters is built). */
   default void zeroGrad() {
-    for (Parameter p : parameters()) {
-      p.zeroGrad();
+    List<Module> layers = layers();
+    for (int i = 0; i < layers.size(); i++) {
+      layers.get(i).zeroGrad();
     }
   }
 

@@ -37,6 +37,17 @@ public abstract class Module {
   }
 
   /**
+   * Clears the gradients of {@link #parameters()}. The layers of the compiled steps override it to
+   * clear their parameters directly, so a training step allocates no list for it.
+   */
+  public void zeroGrad() {
+    List<Parameter> ps = parameters();
+    for (int i = 0; i < ps.size(); i++) {
+      ps.get(i).zeroGrad();
+    }
+  }
+
+  /**
    * Everything needed to restore the layer, by full name: parameters plus quantizer and
    * normalisation state.
    */

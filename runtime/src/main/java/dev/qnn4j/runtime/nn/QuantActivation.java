@@ -41,6 +41,11 @@ public abstract class QuantActivation extends Module {
   }
 
   @Override
+  public void zeroGrad() {
+    quantizer.zeroGrad();
+  }
+
+  @Override
   public void setCalibration(boolean on) {
     calibrating = on;
     if (on) {

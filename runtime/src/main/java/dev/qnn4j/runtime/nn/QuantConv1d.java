@@ -77,6 +77,12 @@ public class QuantConv1d extends Conv1d implements QuantWeightLayer {
   }
 
   @Override
+  public void zeroGrad() {
+    super.zeroGrad();
+    quantizers.zeroGrad();
+  }
+
+  @Override
   public void setCalibration(boolean on) {
     quantizers.setCalibration(on);
   }

@@ -62,6 +62,12 @@ public class QuantConv2d extends Conv2d implements QuantWeightLayer {
   }
 
   @Override
+  public void zeroGrad() {
+    super.zeroGrad();
+    quantizers.zeroGrad();
+  }
+
+  @Override
   public void setCalibration(boolean on) {
     quantizers.setCalibration(on);
   }

@@ -99,6 +99,12 @@ public class QuantConvTranspose2d extends ConvTranspose2d implements QuantWeight
   }
 
   @Override
+  public void zeroGrad() {
+    super.zeroGrad();
+    quantizers.zeroGrad();
+  }
+
+  @Override
   public void setCalibration(boolean on) {
     quantizers.setCalibration(on);
   }

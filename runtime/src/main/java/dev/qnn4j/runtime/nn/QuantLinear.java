@@ -73,6 +73,12 @@ public class QuantLinear extends Linear implements QuantWeightLayer {
   }
 
   @Override
+  public void zeroGrad() {
+    super.zeroGrad();
+    quantizers.zeroGrad();
+  }
+
+  @Override
   public void setCalibration(boolean on) {
     quantizers.setCalibration(on);
   }

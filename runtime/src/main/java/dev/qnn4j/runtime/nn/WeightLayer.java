@@ -63,6 +63,14 @@ public abstract class WeightLayer extends Module {
   }
 
   @Override
+  public void zeroGrad() {
+    weight.zeroGrad();
+    if (bias != null) {
+      bias.zeroGrad();
+    }
+  }
+
+  @Override
   public List<Parameter> parameters() {
     List<Parameter> ps = new ArrayList<>();
     ps.add(weight);

@@ -75,6 +75,16 @@ public final class WeightLayerQuantizers {
   }
 
   /** The layer's weight and bias, then the activation quantizers' learned values. */
+  /** Clears the gradients of the quantizers' parameters ({@link #parameters}' additions). */
+  void zeroGrad() {
+    if (inputQuant != null) {
+      inputQuant.zeroGrad();
+    }
+    if (outputQuant != null) {
+      outputQuant.zeroGrad();
+    }
+  }
+
   List<Parameter> parameters(List<Parameter> layerParameters) {
     List<Parameter> ps = new ArrayList<>(layerParameters);
     if (inputQuant != null) {

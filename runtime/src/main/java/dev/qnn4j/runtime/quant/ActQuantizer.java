@@ -60,6 +60,11 @@ public final class ActQuantizer {
   }
 
   /** The learned parameters: none for a constant scale, else {@link #value()}. */
+  /** Clears the gradient of the learned scale (a constant scale has none). */
+  public void zeroGrad() {
+    value.zeroGrad();
+  }
+
   public java.util.List<Parameter> parameters() {
     return config.scaling() == ScalingImpl.CONST ? java.util.List.of() : java.util.List.of(value);
   }
@@ -269,6 +274,11 @@ public final class ActQuantizer {
 
     private final float[] scale = new float[1];
 
+    /** Scratch for the backward pass: the scale's gradient, the learned parameter's. */
+    private final float[] scaleGrad = new float[1];
+
+    private final float[] parameterGrad = new float[1];
+
     /** The scale the last forward used. */
     public float scale() {
       return scale[0];
@@ -329,9 +339,9 @@ public final class ActQuantizer {
    * through the percentile statistic, and the learned parameter's, added to its gradient.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx) {
-    float[] gs =
-        FakeQuant.backward(
-            x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
+    float[] gs = r.scaleGrad;
+    FakeQuant.backward(
+        x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx, gs);
     scaleBackward(x, gs[0], r, gx);
   }
 
@@ -341,9 +351,9 @@ public final class ActQuantizer {
    * added to the scale's gradient, as the tape sums the two.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx, float gScaleFromBias) {
-    float[] gs =
-        FakeQuant.backward(
-            x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
+    float[] gs = r.scaleGrad;
+    FakeQuant.backward(
+        x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx, gs);
     scaleBackward(x, gs[0] + gScaleFromBias, r, gx);
   }
 
@@ -355,7 +365,8 @@ public final class ActQuantizer {
     if (r.phase == StepRecord.Phase.STATISTICS && gx != null) {
       gx[r.index] += throughScale * Math.signum(x[r.index]);
     } else if (r.phase == StepRecord.Phase.LEARNED) {
-      value.accumulateGrad(new float[] {throughScale});
+      r.parameterGrad[0] = throughScale;
+      value.accumulateGrad(r.parameterGrad);
     }
   }
 }

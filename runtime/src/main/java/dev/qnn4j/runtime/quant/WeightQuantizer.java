@@ -21,6 +21,9 @@ public final class WeightQuantizer {
   private final IntRange range;
   private boolean enabled = true;
 
+  /** The compiled step's scale gradient, reused from step to step. */
+  private float[] stepScaleGrad = new float[0];
+
   public WeightQuantizer(WeightQuantConfig config) {
     this.config = config;
     this.range = config.range();
@@ -82,7 +85,7 @@ public final class WeightQuantizer {
   public void quantizeInto(float[] w, int channels, float[] stats, float[] scale, float[] wq) {
     requireFloatScale();
     if (config.perChannel()) {
-      System.arraycopy(Statistics.absMaxPerRow(w, channels), 0, stats, 0, channels);
+      Statistics.absMaxPerRow(w, channels, stats);
     } else {
       stats[0] = Statistics.absMax(w);
     }
@@ -101,14 +104,7 @@ public final class WeightQuantizer {
    * gradient), as the tape sums them.
    */
   public void backwardInto(float[] w, float[] stats, float[] scale, float[] gwq, float[] gw) {
-    if (!enabled) {
-      // Calibration computes forward only; its weights were not quantized by this step.
-      throw new IllegalStateException(
-          "a compiled step has no backward pass while weight quantization is off (calibration)");
-    }
-    float[] gScale =
-        FakeQuant.backward(
-            w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
+    float[] gScale = scaleGradient(w, scale, gwq, gw);
     float threshold = range.threshold();
     for (int c = 0; c < gScale.length; c++) {
       gScale[c] = gScale[c] / threshold;
@@ -123,14 +119,39 @@ public final class WeightQuantizer {
    */
   public void backwardInto(
       float[] w, float[] stats, float[] scale, float[] gwq, float[] gScaleFromBias, float[] gw) {
-    float[] gScale =
-        FakeQuant.backward(
-            w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
+    float[] gScale = scaleGradient(w, scale, gwq, gw);
     float threshold = range.threshold();
     for (int c = 0; c < gScale.length; c++) {
       gScale[c] = (gScale[c] + gScaleFromBias[c]) / threshold;
     }
     statisticBackward(w, stats, gScale, gw);
+  }
+
+  /**
+   * The fake quantization's gradients: the weight's into {@code gw}, the scale's returned in a
+   * buffer this quantizer reuses from step to step.
+   */
+  private float[] scaleGradient(float[] w, float[] scale, float[] gwq, float[] gw) {
+    if (!enabled) {
+      // Calibration computes forward only; its weights were not quantized by this step.
+      throw new IllegalStateException(
+          "a compiled step has no backward pass while weight quantization is off (calibration)");
+    }
+    if (stepScaleGrad.length != scale.length) {
+      stepScaleGrad = new float[scale.length];
+    }
+    FakeQuant.backward(
+        w,
+        scale,
+        inner(w, scale),
+        0f,
+        (float) range.min(),
+        (float) range.max(),
+        gwq,
+        true,
+        gw,
+        stepScaleGrad);
+    return stepScaleGrad;
   }
 
   private void statisticBackward(float[] w, float[] stats, float[] gScale, float[] gw) {

@@ -26,14 +26,40 @@ public final class Adam implements Optimizer {
   private final float weightDecay;
   private final Map<Parameter, State> states = new IdentityHashMap<>();
 
-  private static final class State {
+  /**
+   * One parameter's moments and step count; also the body of its parallel update, whose inputs are
+   * set before each loop (one reusable object per parameter: a step allocates nothing).
+   */
+  private final class State implements Parallel.Chunk {
     final float[] m;
     final float[] v;
     long step;
+    private float[] w;
+    private float[] g;
+    private float stepSize;
+    private double bias2Sqrt;
 
     State(int n) {
       m = new float[n];
       v = new float[n];
+    }
+
+    // Element-wise, so splitting over the cores changes no value.
+    @Override
+    public void run(int chunk, int from, int to) {
+      float[] w = this.w;
+      float[] g = this.g;
+      float[] m = this.m;
+      float[] v = this.v;
+      float stepSize = this.stepSize;
+      double bias2Sqrt = this.bias2Sqrt;
+      for (int i = from; i < to; i++) {
+        float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
+        m[i] = beta1 * m[i] + (1 - beta1) * gi;
+        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+        float denom = (float) (Math.sqrt(v[i]) / bias2Sqrt) + eps;
+        w[i] = w[i] - stepSize * m[i] / denom;
+      }
     }
   }
 
@@ -111,35 +137,28 @@ public final class Adam implements Optimizer {
     }
   }
 
+  /** Updates each parameter with a gradient in place ({@link Parameter#valuesForUpdate}). */
   @Override
   public void step() {
-    for (Parameter p : parameters) {
+    for (int index = 0; index < parameters.size(); index++) {
+      Parameter p = parameters.get(index);
       if (p.gradData() == null) {
         continue;
       }
-      float[] w = p.toFloatArray();
-      float[] g = p.gradData();
-      State s = states.computeIfAbsent(p, k -> new State(w.length));
+      State s = states.get(p);
+      if (s == null) {
+        s = new State((int) p.numel());
+        states.put(p, s);
+      }
       s.step++;
       double bias1 = 1 - Math.pow(beta1, s.step);
-      double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
-      float stepSize = (float) (lr / bias1);
-      float[] m = s.m;
-      float[] v = s.v;
-      // Element-wise, so splitting over the cores changes no value.
-      Parallel.forRange(
-          w.length,
-          8,
-          (chunk, from, to) -> {
-            for (int i = from; i < to; i++) {
-              float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
-              m[i] = beta1 * m[i] + (1 - beta1) * gi;
-              v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-              float denom = (float) (Math.sqrt(v[i]) / bias2Sqrt) + eps;
-              w[i] = w[i] - stepSize * m[i] / denom;
-            }
-          });
-      p.set(w);
+      s.bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
+      s.stepSize = (float) (lr / bias1);
+      s.w = p.valuesForUpdate();
+      s.g = p.gradData();
+      Parallel.forRange(s.w.length, 8, s);
+      s.w = null;
+      s.g = null;
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.qnn4j.runtime.train;
 
 import dev.qnn4j.runtime.GradFn;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.kernels.KernelProfile;
 
 /**
  * Mean cross-entropy of logits {@code [N, C]} against class indices (PyTorch's {@code
@@ -61,6 +62,7 @@ public final class CrossEntropyLoss {
    * arithmetic.
    */
   public static float forward(float[] x, int n, int c, int[] labels, float[] softmax, int divisor) {
+    long profileStart = KernelProfile.begin();
     double total = 0;
     for (int i = 0; i < n; i++) {
       int label = labels[i];
@@ -82,6 +84,7 @@ public final class CrossEntropyLoss {
       }
       total += -((x[i * c + label] - max) - logSum);
     }
+    KernelProfile.end(profileStart, "cross-entropy", (long) n * c);
     return (float) (total / divisor);
   }
 
@@ -99,11 +102,13 @@ public final class CrossEntropyLoss {
    */
   public static void backward(
       float[] softmax, int n, int c, int[] labels, float upstream, int divisor, float[] gx) {
+    long profileStart = KernelProfile.begin();
     float scale = upstream / divisor;
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < c; j++) {
         gx[i * c + j] = (softmax[i * c + j] - (j == labels[i] ? 1f : 0f)) * scale;
       }
     }
+    KernelProfile.end(profileStart, "cross-entropy backward", (long) n * c);
   }
 }

@@ -63,8 +63,8 @@ public final class GradientShards {
     }
     float[][] gradients = new float[parameters.size()][];
     for (int i = 0; i < gradients.length; i++) {
-      // zeroGrad drops the reference, so the array is this result's alone.
-      gradients[i] = parameters.get(i).gradData();
+      // Handed over: the parameter keeps no reference, so the array is this result's alone.
+      gradients[i] = parameters.get(i).takeGrad();
     }
     model.zeroGrad();
     return new Result(gradients, lossValue, Evaluator.countCorrect(logits, labels), labels.length);

@@ -13,8 +13,9 @@ public interface Optimizer {
   void step();
 
   default void zeroGrad() {
-    for (Parameter p : parameters()) {
-      p.zeroGrad();
+    List<Parameter> ps = parameters();
+    for (int i = 0; i < ps.size(); i++) {
+      ps.get(i).zeroGrad();
     }
   }
 

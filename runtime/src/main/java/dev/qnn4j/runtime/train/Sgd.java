@@ -21,6 +21,9 @@ public final class Sgd implements Optimizer {
   private final float weightDecay;
   private final Map<Parameter, float[]> buffers = new IdentityHashMap<>();
 
+  /** Per parameter, the gradient plus weight decay (scratch, reused every step). */
+  private final Map<Parameter, float[]> decayed = new IdentityHashMap<>();
+
   public Sgd(List<Parameter> parameters, float lr, float momentum, float weightDecay) {
     this.parameters = List.copyOf(parameters);
     this.lr = lr;
@@ -78,17 +81,28 @@ public final class Sgd implements Optimizer {
     }
   }
 
+  /**
+   * Updates each parameter with a gradient in place ({@link Parameter#valuesForUpdate}); the
+   * gradient with weight decay goes to a scratch array kept per parameter.
+   */
   @Override
   public void step() {
-    for (Parameter p : parameters) {
-      if (p.gradData() == null) {
+    for (int index = 0; index < parameters.size(); index++) {
+      Parameter p = parameters.get(index);
+      float[] grad = p.gradData();
+      if (grad == null) {
         continue;
       }
-      float[] w = p.toFloatArray();
-      float[] g = p.gradData().clone();
+      float[] w = p.valuesForUpdate();
+      float[] g = grad;
       if (weightDecay != 0f) {
+        g = decayed.get(p);
+        if (g == null) {
+          g = new float[w.length];
+          decayed.put(p, g);
+        }
         for (int i = 0; i < g.length; i++) {
-          g[i] = g[i] + weightDecay * w[i];
+          g[i] = grad[i] + weightDecay * w[i];
         }
       }
       if (momentum != 0f) {
@@ -106,7 +120,6 @@ public final class Sgd implements Optimizer {
       for (int i = 0; i < w.length; i++) {
         w[i] = w[i] - lr * g[i];
       }
-      p.set(w);
     }
   }
 }

@@ -59,6 +59,12 @@ class FashionMnistTest {
     assertThat(white[2 * PLANE + 16 * 32 + 16]).isEqualTo(1f);
     assertThat(white[2 * PLANE + 16 * 32 + 1]).isEqualTo(-1f);
     assertThat(white[2 * PLANE + 16 * 32 + 30]).isEqualTo(-1f);
+    // The cache keeps one gray plane per image; reads across image boundaries and of subsets
+    // replicate it the same way.
+    float[] both = data.images();
+    assertThat(Arrays.copyOfRange(both, 0, 3 * PLANE)).isEqualTo(image);
+    assertThat(Arrays.copyOfRange(both, 3 * PLANE, 6 * PLANE)).isEqualTo(white);
+    assertThat(data.subset(1, 2).image(0)).isEqualTo(white);
   }
 
   @Test

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -90,6 +91,14 @@ final class BenchCommand extends BaseCommand {
   float lr;
 
   @Option(
+      names = "--profile",
+      description =
+          "Afterwards, time every kernel call of a training step and of an eval pass (compiled step"
+              + " when the model has one, else the tape) for --seconds each, and print the time per"
+              + " layer, forward and backward.")
+  boolean profile;
+
+  @Option(
       names = "--seed",
       paramLabel = "N",
       defaultValue = "0",
@@ -153,62 +162,65 @@ final class BenchCommand extends BaseCommand {
     Optimizer opt = new Adam(model.parameters(), lr);
     CompiledStep compiled = model.compiledStep().orElse(null);
     int[] next = {0};
+    // While profiling, each step marks where its passes start; otherwise marks do nothing.
+    BenchProfiler[] profiler = {null};
+    Consumer<String> mark =
+        pass -> {
+          if (profiler[0] != null) {
+            profiler[0].mark(pass);
+          }
+        };
+    Runnable trainCompiled =
+        () -> {
+          int k = next[0]++ % POOL;
+          model.zeroGrad();
+          opt.zeroGrad();
+          mark.accept("forward");
+          compiled.forward(trainX.get(k).data(), batchSize);
+          mark.accept("loss");
+          compiled.loss(trainY.get(k));
+          mark.accept("backward");
+          compiled.backward();
+          mark.accept("optimizer");
+          opt.step();
+        };
+    Runnable trainTape =
+        () -> {
+          int k = next[0]++ % POOL;
+          model.zeroGrad();
+          opt.zeroGrad();
+          mark.accept("forward");
+          Tensor logits = model.forward(trainX.get(k));
+          mark.accept("loss");
+          Tensor loss = CrossEntropyLoss.mean(logits, trainY.get(k));
+          mark.accept("backward");
+          loss.backward();
+          mark.accept("optimizer");
+          opt.step();
+        };
+    Runnable evalCompiled =
+        () -> {
+          mark.accept("forward");
+          compiled.forward(evalX.get(next[0]++ % evalX.size()).data(), evalBatchSize);
+        };
+    Runnable evalTape =
+        () -> {
+          mark.accept("forward");
+          model.forward(evalX.get(next[0]++ % evalX.size()));
+        };
     List<Rate> rates = new ArrayList<>();
     model.train();
     if (compiled != null) {
-      rates.add(
-          measure(
-              "train",
-              "compiled",
-              batchSize,
-              () -> {
-                int k = next[0]++ % POOL;
-                model.zeroGrad();
-                opt.zeroGrad();
-                compiled.forward(trainX.get(k).data(), batchSize);
-                compiled.loss(trainY.get(k));
-                compiled.backward();
-                opt.step();
-              },
-              warm,
-              warmupSteps));
+      rates.add(measure("train", "compiled", batchSize, trainCompiled, warm, warmupSteps));
     }
-    rates.add(
-        measure(
-            "train",
-            "tape",
-            batchSize,
-            () -> {
-              int k = next[0]++ % POOL;
-              model.zeroGrad();
-              opt.zeroGrad();
-              Tensor loss = CrossEntropyLoss.mean(model.forward(trainX.get(k)), trainY.get(k));
-              loss.backward();
-              opt.step();
-            },
-            warm,
-            warmupSteps));
+    rates.add(measure("train", "tape", batchSize, trainTape, warm, warmupSteps));
     model.eval();
     GradMode.Scope noGrad = GradMode.noGrad();
     try {
       if (compiled != null) {
-        rates.add(
-            measure(
-                "eval",
-                "compiled",
-                evalBatchSize,
-                () -> compiled.forward(evalX.get(next[0]++ % evalX.size()).data(), evalBatchSize),
-                warm,
-                0));
+        rates.add(measure("eval", "compiled", evalBatchSize, evalCompiled, warm, 0));
       }
-      rates.add(
-          measure(
-              "eval",
-              "tape",
-              evalBatchSize,
-              () -> model.forward(evalX.get(next[0]++ % evalX.size())),
-              warm,
-              0));
+      rates.add(measure("eval", "tape", evalBatchSize, evalTape, warm, 0));
     } finally {
       noGrad.close();
     }
@@ -224,6 +236,27 @@ final class BenchCommand extends BaseCommand {
           String.format(Locale.ROOT, "%.2f", r.seconds()));
     }
     t.print(out());
+    if (profile) {
+      String path = compiled != null ? "compiled" : "tape";
+      profiler[0] = new BenchProfiler(model, out());
+      model.train();
+      profiler[0].run(
+          "training step, " + path + ", batch " + batchSize,
+          batchSize,
+          seconds,
+          compiled != null ? trainCompiled : trainTape);
+      model.eval();
+      GradMode.Scope evalScope = GradMode.noGrad();
+      try {
+        profiler[0].run(
+            "eval pass, " + path + ", batch " + evalBatchSize,
+            evalBatchSize,
+            seconds,
+            compiled != null ? evalCompiled : evalTape);
+      } finally {
+        evalScope.close();
+      }
+    }
     Runtime rt = Runtime.getRuntime();
     long heapPeak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -28,8 +28,7 @@ public final class CliJar {
   static final String CHILD_MARKER = "QNN4J_CLI_CHILD";
 
   /** The launcher's JVM options (see ./qnn4j for the measurements behind them). */
-  static final List<String> LAUNCHER_JVM_OPTIONS =
-      List.of("-Xmx4g", "-XX:G1HeapRegionSize=16m", "-XX:MaxNewSize=384m");
+  static final List<String> LAUNCHER_JVM_OPTIONS = List.of("-Xmx2g", "-XX:+UseSerialGC", "-Xmn64m");
 
   private CliJar() {}
 

@@ -21,9 +21,9 @@ class CliJarTest {
     assertThat(command)
         .containsExactly(
             JAVA,
-            "-Xmx4g",
-            "-XX:G1HeapRegionSize=16m",
-            "-XX:MaxNewSize=384m",
+            "-Xmx2g",
+            "-XX:+UseSerialGC",
+            "-Xmn64m",
             "-cp",
             JAR.toString(),
             Qnn4jCli.class.getName(),

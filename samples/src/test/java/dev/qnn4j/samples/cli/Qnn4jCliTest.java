@@ -101,6 +101,37 @@ class Qnn4jCliTest {
   }
 
   @Test
+  void benchProfilePrintsTimePerLayerForwardAndBackward() {
+    Result r =
+        CliRun.run(
+            "bench",
+            "--model",
+            "QuantWeightActLeNet",
+            "--batch-size",
+            "4",
+            "--eval-batch-size",
+            "4",
+            "--seconds",
+            "0.2",
+            "--warmup",
+            "0",
+            "--warmup-steps",
+            "2",
+            "--profile");
+    assertWithMessage(r.err()).that(r.code()).isEqualTo(0);
+    assertThat(r.out()).contains("profile: training step, compiled, batch 4");
+    assertThat(r.out()).contains("profile: eval pass, compiled, batch 4");
+    // Kernels are put to their layers by the sizes they produce.
+    assertThat(r.out()).containsMatch("(?m)^forward +conv1 +conv2d ");
+    assertThat(r.out()).containsMatch("(?m)^forward +relu1 +fake-quant ");
+    assertThat(r.out()).containsMatch("(?m)^forward +conv2 weight +fake-quant ");
+    assertThat(r.out()).containsMatch("(?m)^backward +conv1 +conv2d backward ");
+    assertThat(r.out()).containsMatch("(?m)^backward +max_pool2d #2 +max_pool2d backward ");
+    assertThat(r.out()).containsMatch("(?m)^optimizer +- +\\(all of it: no timed kernel\\)");
+    assertThat(r.out()).doesNotContainMatch("(?m)^\\w+ +\\? ");
+  }
+
+  @Test
   void noCommandIsAUsageError() {
     Result r = CliRun.run();
     assertThat(r.code()).isEqualTo(2);

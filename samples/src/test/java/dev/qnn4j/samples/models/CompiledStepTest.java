@@ -272,10 +272,9 @@ class CompiledStepTest {
   }
 
   /**
-   * Allocation per steady-state training step, measured on this thread. The compiled step's own
-   * buffers are allocated once; what remains per step is the optimizer's new parameter arrays, the
-   * gradient copies {@code Parameter.accumulateGrad} makes and the kernels' per-call scratch, so
-   * the bound here is relative to the tape, not zero.
+   * Allocation per training step on this thread, the compiled step against the tape (the tape
+   * allocates every intermediate tensor anew). {@link CompiledStepAllocationTest} holds the
+   * compiled step to (almost) zero on every thread.
    */
   @Test
   void aCompiledStepAllocatesFarLessThanTheTape() {
