@@ -14,6 +14,8 @@ public final class BiasQuantizer {
   private final BiasQuantConfig config;
   private final IntRange range;
   private boolean enabled = true;
+  // The compiled step's scale gradient, reused from step to step.
+  private float[] stepScaleGrad = new float[0];
 
   public BiasQuantizer(BiasQuantConfig config) {
     this.config = config;
@@ -77,9 +79,12 @@ public final class BiasQuantizer {
       float[] gbq,
       float[] gb,
       float[] gWeightScale) {
-    float[] gs =
-        FakeQuant.backward(
-            bias, scale, 1, 0f, (float) range.min(), (float) range.max(), gbq, false, gb);
+    if (stepScaleGrad.length != scale.length) {
+      stepScaleGrad = new float[scale.length];
+    }
+    float[] gs = stepScaleGrad;
+    FakeQuant.backward(
+        bias, scale, 1, 0f, (float) range.min(), (float) range.max(), gbq, false, gb, gs);
     for (int c = 0; c < gs.length; c++) {
       gWeightScale[c] = gs[c] * inputScale;
     }

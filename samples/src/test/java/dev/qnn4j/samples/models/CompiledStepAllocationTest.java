@@ -6,9 +6,14 @@ import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantActivation;
+import dev.qnn4j.runtime.nn.QuantWeightLayer;
+import dev.qnn4j.runtime.quant.ActQuantizer;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.Sgd;
+import dev.qnn4j.samples.QuantModel_AutoLeNet;
+import dev.qnn4j.samples.QuantModel_QuantResidualNet;
+import dev.qnn4j.samples.QuantModel_QuantWeightActBiasLeNet;
 import dev.qnn4j.samples.QuantModel_QuantWeightActLeNet;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -42,20 +47,38 @@ class CompiledStepAllocationTest {
 
   @Test
   void aSteadyStateStepWithAdamAllocatesNothing() {
-    assertAllocationFree("Adam", m -> new Adam(m.parameters(), 1e-3f));
+    assertAllocationFree(
+        new QuantModel_QuantWeightActLeNet(), "Adam", m -> new Adam(m.parameters(), 1e-3f));
   }
 
   @Test
   void aSteadyStateStepWithSgdMomentumAndWeightDecayAllocatesNothing() {
-    assertAllocationFree("SGD", m -> new Sgd(m.parameters(), 0.01f, 0.9f, 1e-4f));
+    assertAllocationFree(
+        new QuantModel_QuantWeightActLeNet(),
+        "SGD",
+        m -> new Sgd(m.parameters(), 0.01f, 0.9f, 1e-4f));
   }
 
-  private static void assertAllocationFree(String name, Function<Model, Optimizer> optimizerOf) {
-    Model model = new QuantModel_QuantWeightActLeNet();
+  /** QuantTensors and bias quantizers (the demo model, AutoLeNet), BatchNorm and a residual add. */
+  @Test
+  void theDemoModelAutoLeNetAndTheResidualNetAllocateNothingPerStep() {
+    for (Model model :
+        List.of(
+            new QuantModel_QuantWeightActBiasLeNet(),
+            new QuantModel_AutoLeNet(),
+            new QuantModel_QuantResidualNet())) {
+      assertAllocationFree(model, "Adam", m -> new Adam(m.parameters(), 1e-3f));
+    }
+  }
+
+  private static void assertAllocationFree(
+      Model model, String name, Function<Model, Optimizer> optimizerOf) {
     for (Module layer : model.layers()) {
+      // Past the statistics steps: learned scales, the steady state of a training run.
       if (layer instanceof QuantActivation a) {
-        // Past the statistics steps: learned scales, the steady state of a training run.
-        a.quantizer().restoreState(310, a.quantizer().collectStatsSteps(), 1.5f, 1f);
+        learned(a.quantizer());
+      } else if (layer instanceof QuantWeightLayer w && w.inputQuantizer() != null) {
+        learned(w.inputQuantizer());
       }
     }
     model.train();
@@ -96,13 +119,17 @@ class CompiledStepAllocationTest {
     }
     long perStep = total / MEASURED_STEPS;
     System.out.printf(
-        "bytes allocated per compiled step, QuantWeightActLeNet batch %d with %s: %d (%s%d threads)%n",
-        BATCH, name, perStep, perThread, threads.length);
+        "bytes allocated per compiled step, %s batch %d with %s: %d (%s%d threads)%n",
+        model.modelName(), BATCH, name, perStep, perThread, threads.length);
     assertWithMessage(
-            "bytes allocated per steady-state step with %s (%s over %s steps)",
-            name, perThread, MEASURED_STEPS)
+            "bytes allocated per steady-state step of %s with %s (%s over %s steps)",
+            model.modelName(), name, perThread, MEASURED_STEPS)
         .that(perStep)
         .isAtMost(BOUND_BYTES_PER_STEP);
+  }
+
+  private static void learned(ActQuantizer q) {
+    q.restoreState(310, q.collectStatsSteps(), 1.5f, 1f);
   }
 
   /** This thread first, then the kernel workers. */
