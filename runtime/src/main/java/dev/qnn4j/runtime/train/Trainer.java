@@ -181,7 +181,7 @@ public final class Trainer {
           try {
             logits = compiled.forward(batch.images(), batch.size());
           } catch (NonFiniteStatisticException e) {
-            throw diverged(e.getMessage(), at);
+            throw diverged(e.getMessage() + firstNonFiniteOnTheTape(batch), at);
           }
           lossValue = compiled.loss(batch.labels());
           if (!Float.isFinite(lossValue)) {
@@ -360,6 +360,22 @@ public final class Trainer {
       int batchesPerEpoch,
       Path lastCheckpoint,
       long lastCheckpointStep) {}
+
+  /**
+   * Where a compiled step's non-finite values came from, as the tape path says it: the batch again
+   * through the tape, traced until its quantizer statistic turns non-finite once more (the
+   * quantizers before that layer count the batch twice; training stops here anyway).
+   */
+  private String firstNonFiniteOnTheTape(BatchLoader.Batch batch) {
+    Tensor input = Tensor.of(batch.images(), batch.shape());
+    List<TraceEvent> trace = new ArrayList<>();
+    try {
+      Tracer.trace(() -> model.forward(input), trace);
+    } catch (NonFiniteStatisticException again) {
+      // Expected: the trace so far names the layer.
+    }
+    return Evaluator.firstNonFiniteStep(trace);
+  }
 
   private TrainingDivergedException diverged(String problem, StepPosition at) {
     TrainingDivergedException e =
