@@ -64,6 +64,39 @@ class QcdqEmitter extends OnnxEmitter {
     return b.int32Bias(step.layer() + ".bias_quant", q.ints(), q.inputScale(), q.weightScales());
   }
 
+  /**
+   * The rounding variant only, as Brevitas: the sum divided by {@code 2^shift}, then QuantizeLinear
+   * (round half to even) and DequantizeLinear at the input scale. QuantizeLinear cannot floor, so
+   * the FLOOR variant ({@code TruncTo8bit}) has no QCDQ form.
+   */
+  @Override
+  protected String truncate(ExportGraph.TruncPool step, String sum) {
+    if (step.floor()) {
+      throw new ExportException(
+          step.layer(),
+          "truncated average pooling with rounding FLOOR (Brevitas' TruncTo8bit) cannot be"
+              + " expressed in "
+              + format()
+              + " (QuantizeLinear rounds half to even; Brevitas 0.11 refuses it too: 'Only round"
+              + " to nearest even supported'); declare rounding = ROUND or export QONNX, which"
+              + " writes a Trunc node");
+    }
+    requireBits(
+        step.layer(),
+        "truncated average pool output",
+        step.outBits(),
+        8,
+        "QuantizeLinear in opset 13 produces int8/uint8");
+    String x = sum;
+    if (step.shift() != 0) {
+      float factor = (float) Math.pow(2, -step.shift());
+      String f = b.addFloatScalar(b.uniqueName(step.layer() + ".shift"), factor);
+      x = b.op(step.scope(), "Mul", java.util.List.of(sum, f));
+    }
+    return b.activationQcdq(
+        step.scope() + ".trunc_quant", x, step.scale(), step.outBits(), step.signed(), false);
+  }
+
   /** The step's quantizer, if QuantizeLinear can produce its integers (2 to 8 bits). */
   protected ActQuant requireInt8Activation(Quantize step) {
     ActQuant q = step.quant();
