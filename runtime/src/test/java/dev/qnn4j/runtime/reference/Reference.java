@@ -212,5 +212,39 @@ public final class Reference {
       ArrayData a = npy(ZOO_ROOT, file);
       return Tensor.of(a.toFloatArray(), a.shape());
     }
+
+    /**
+     * The state dict a model case starts from ({@code <model>.weights.manifest.json}): the zoo
+     * weight recipe's tensors ({@link ZooWeights}) and the module's own initial values, by
+     * Brevitas' keys in Brevitas' order (integers as float tensors).
+     */
+    public static Map<String, Tensor> initialState(String model) {
+      JsonObject manifest;
+      try (InputStream in = open(ZOO_ROOT, model + ".weights.manifest.json")) {
+        manifest =
+            com.google.gson.JsonParser.parseReader(
+                    new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))
+                .getAsJsonObject();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      boolean scaleByFanIn = manifest.get("weight_scale").getAsString().equals("fan_in");
+      JsonArray tensors = manifest.getAsJsonArray("tensors");
+      Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+      for (int t = 0; t < tensors.size(); t++) {
+        JsonObject e = tensors.get(t).getAsJsonObject();
+        String key = e.get("key").getAsString();
+        List<Integer> shape = new java.util.ArrayList<>();
+        e.getAsJsonArray("shape").forEach(d -> shape.add(d.getAsInt()));
+        ZooWeights.Kind kind =
+            e.get("dtype").getAsString().equals("F32") ? ZooWeights.Kind.of(key, shape) : null;
+        float[] values =
+            kind != null
+                ? ZooWeights.tensor(t, kind, shape, scaleByFanIn)
+                : toFloats(e.getAsJsonArray("values"));
+        state.put(key, Tensor.of(values, shape.stream().mapToLong(Integer::longValue).toArray()));
+      }
+      return state;
+    }
   }
 }

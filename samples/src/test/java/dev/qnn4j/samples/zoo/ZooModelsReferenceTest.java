@@ -1,0 +1,164 @@
+package dev.qnn4j.samples.zoo;
+
+import static com.google.common.truth.Truth.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.qnn4j.runtime.GradMode;
+import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.graph.Calibration;
+import dev.qnn4j.runtime.nn.Model;
+import dev.qnn4j.runtime.reference.Matching;
+import dev.qnn4j.runtime.reference.Reference;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The generated {@code Cnv2W2A} and {@code Resnet18W4A4} against Brevitas' own {@code cnv_2w2a}
+ * and {@code resnet18_4w4a} (reference/brevitas-zoo, model cases): the zoo weight recipe loaded by
+ * Brevitas' keys, three training-mode forwards that collect statistics (logits and every changed
+ * tensor), evaluation logits, PTQ logits, and a strict load of Brevitas' state dict after the
+ * statistics steps. Logits follow the reference README's matching rule ({@link Matching}): the
+ * convolutions sum in a different order than torch's, so float32 sums may differ in the last bits
+ * before they are rounded to the next quantizer's grid.
+ */
+class ZooModelsReferenceTest {
+
+  @Test
+  void cnv2w2aMatchesBrevitasInTrainingStatisticsEvaluationAndPtq() {
+    Model model = new QuantModel_Cnv2W2A();
+    Map<String, Tensor> initial = Reference.Zoo.initialState("cnv_2w2a");
+    // Every key of Brevitas' state dict, and no other: the constant-scale quantizers have no state.
+    assertThat(model.stateDict().keySet()).containsExactlyElementsIn(initial.keySet()).inOrder();
+    model.loadStateDict(initial, true);
+
+    collectStatistics(model, "cnv_2w2a");
+    Map<String, Tensor> changed = Reference.Zoo.safetensors("cnv_2w2a.stats_state.safetensors");
+    assertStateMatches(model, changed);
+
+    model.eval();
+    Tensor eval = Reference.Zoo.tensor("cnv_2w2a.eval.input.npy");
+    float[] logits = forward(model, eval);
+    Matching.assertMatches(
+        "cnv_2w2a eval logits", Reference.Zoo.floats("cnv_2w2a.eval.logits.npy"), logits);
+
+    // Brevitas' state dict after the statistics steps loads strictly into a fresh model.
+    Model fresh = new QuantModel_Cnv2W2A();
+    fresh.loadStateDict(overlay(initial, changed), true);
+    fresh.eval();
+    assertThat(forward(fresh, eval)).isEqualTo(logits);
+
+    // PTQ: every scale is a constant, so calibration changes nothing (as in Brevitas).
+    Calibration.calibrate(
+        model,
+        List.of(
+            Reference.Zoo.tensor("cnv_2w2a.calib0.input.npy"),
+            Reference.Zoo.tensor("cnv_2w2a.calib1.input.npy")));
+    model.eval();
+    Matching.assertMatches(
+        "cnv_2w2a PTQ logits",
+        Reference.Zoo.floats("cnv_2w2a.ptq.logits.npy"),
+        forward(model, eval));
+  }
+
+  @Test
+  void resnet18w4a4MatchesBrevitasInTrainingStatisticsAndEvaluation() {
+    Model model = new QuantModel_Resnet18W4A4();
+    Map<String, Tensor> initial = Reference.Zoo.initialState("resnet18_4w4a");
+    // Brevitas saves the statistics-initialised ReLU scales only once they have statistics, so the
+    // initial state lacks them: load it leniently.
+    model.loadStateDict(initial, false);
+
+    collectStatistics(model, "resnet18_4w4a");
+    Map<String, Tensor> changed =
+        Reference.Zoo.safetensors("resnet18_4w4a.stats_state.safetensors");
+    assertStateMatches(model, changed);
+    // 28 ReLU scales, of 21 quantizers: 7 are shared and saved under two keys, as PyTorch does.
+    Map<String, Tensor> after = overlay(initial, changed);
+    assertThat(model.stateDict().keySet()).containsExactlyElementsIn(after.keySet());
+
+    model.eval();
+    Tensor eval = Reference.Zoo.tensor("resnet18_4w4a.eval.input.npy");
+    float[] logits = forward(model, eval);
+    Matching.assertMatches(
+        "resnet18_4w4a eval logits",
+        Reference.Zoo.floats("resnet18_4w4a.eval.logits.npy"),
+        logits);
+
+    Model fresh = new QuantModel_Resnet18W4A4();
+    fresh.loadStateDict(after, true);
+    fresh.eval();
+    assertThat(forward(fresh, eval)).isEqualTo(logits);
+
+    // A shared quantizer's two keys must agree.
+    Map<String, Tensor> inconsistent = new LinkedHashMap<>(after);
+    String alias =
+        "layer1.0.relu2.act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value";
+    inconsistent.put(alias, Tensor.scalar(after.get(alias).item() * 2));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new QuantModel_Resnet18W4A4().loadStateDict(inconsistent, true));
+    assertThat(e).hasMessageThat().contains("layer1.0.relu2");
+  }
+
+  @Test
+  void resnet18w4a4CalibratesWithItsSharedQuantizers() {
+    // Brevitas 0.11 cannot: its blocks assert QuantTensor inputs to the add, and calibration
+    // turns quantization off ("Perform add among QuantTensors").
+    Model model = new QuantModel_Resnet18W4A4();
+    model.loadStateDict(Reference.Zoo.initialState("resnet18_4w4a"), false);
+    Calibration.calibrate(
+        model,
+        List.of(
+            Reference.Zoo.tensor("resnet18_4w4a.stats0.input.npy"),
+            Reference.Zoo.tensor("resnet18_4w4a.stats1.input.npy")));
+    model.eval();
+    float[] logits = forward(model, Reference.Zoo.tensor("resnet18_4w4a.eval.input.npy"));
+    for (float v : logits) {
+      assertThat(Float.isFinite(v)).isTrue();
+    }
+    Map<String, Tensor> state = model.stateDict();
+    String suffix = ".act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value";
+    // The calibrated scale of a shared quantizer is saved once per path, and is one value.
+    assertEquals(
+        state.get("relu" + suffix).item(), state.get("layer1.0.relu2" + suffix).item(), 0f);
+    assertThat(state.get("relu" + suffix).item()).isGreaterThan(0f);
+  }
+
+  /** Brevitas' three statistics steps: training mode, no gradients, logits checked each step. */
+  private static void collectStatistics(Model model, String name) {
+    model.train();
+    for (int s = 0; s < 3; s++) {
+      float[] logits = forward(model, Reference.Zoo.tensor(name + ".stats" + s + ".input.npy"));
+      Matching.assertMatches(
+          name + " statistics step " + s + " logits",
+          Reference.Zoo.floats(name + ".stats" + s + ".train_logits.npy"),
+          logits);
+    }
+  }
+
+  private static void assertStateMatches(Model model, Map<String, Tensor> expected) {
+    Map<String, Tensor> state = model.stateDict();
+    for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+      Tensor actual = state.get(e.getKey());
+      assertThat(actual).isNotNull();
+      Matching.assertMatches(
+          e.getKey(), e.getValue().toFloatArray(), actual.toFloatArray());
+    }
+  }
+
+  private static Map<String, Tensor> overlay(Map<String, Tensor> base, Map<String, Tensor> top) {
+    Map<String, Tensor> out = new LinkedHashMap<>(base);
+    out.putAll(top);
+    return out;
+  }
+
+  private static float[] forward(Model model, Tensor x) {
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      return model.forward(x).toFloatArray();
+    }
+  }
+}
