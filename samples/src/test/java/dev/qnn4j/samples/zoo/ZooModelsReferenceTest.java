@@ -68,6 +68,60 @@ class ZooModelsReferenceTest {
         forward(model, eval));
   }
 
+  /**
+   * Brevitas' three statistics steps on the resnet. Steps 1 and 2 match under the README's rule;
+   * step 0 does not, for a measured reason: one element of {@code layer1.1.relu1}'s input (of
+   * 131072) lies within the 1e-6 float32 summation difference of a rounding boundary and rounds
+   * to the other 4-bit level (every layer before it matches to 1e-5). In training mode that one
+   * level moves the next BatchNorm's batch statistics and the next ReLUs' percentile scales, which
+   * move more elements across boundaries: step 0's logits end up to 9.3% of {@code max |ref|}
+   * away, and the statistics (which average step 0 in) up to 13% (the ReLU scales; BatchNorm's
+   * running statistics less). Hence 15% for those, with the exact comparison for steps 1 and 2.
+   */
+  @Test
+  void resnet18w4a4StatisticsStepsMatchBrevitas() {
+    Model model = new QuantModel_Resnet18W4A4();
+    // Brevitas saves the statistics-initialised ReLU scales only once they have statistics, so the
+    // initial state lacks them: load it leniently.
+    model.loadStateDict(Reference.Zoo.initialState("resnet18_4w4a"), false);
+    model.train();
+    for (int s = 0; s < 3; s++) {
+      float[] logits =
+          forward(model, Reference.Zoo.tensor("resnet18_4w4a.stats" + s + ".input.npy"));
+      float[] ref = Reference.Zoo.floats("resnet18_4w4a.stats" + s + ".train_logits.npy");
+      if (s == 0) {
+        assertWithin("resnet18_4w4a statistics step 0 logits", ref, logits, 0.10);
+      } else {
+        Matching.assertMatches("resnet18_4w4a statistics step " + s + " logits", ref, logits);
+      }
+    }
+    Map<String, Tensor> state = model.stateDict();
+    Map<String, Tensor> changed =
+        Reference.Zoo.safetensors("resnet18_4w4a.stats_state.safetensors");
+    for (Map.Entry<String, Tensor> e : changed.entrySet()) {
+      assertThat(state).containsKey(e.getKey());
+      assertWithin(
+          e.getKey(), e.getValue().toFloatArray(), state.get(e.getKey()).toFloatArray(), 0.15);
+    }
+  }
+
+  /** Every element within {@code fraction} of the reference's largest magnitude. */
+  private static void assertWithin(String what, float[] ref, float[] actual, double fraction) {
+    assertEquals(ref.length, actual.length, what + ": length");
+    double max = 0;
+    for (float r : ref) {
+      max = Math.max(max, Math.abs(r));
+    }
+    for (int i = 0; i < ref.length; i++) {
+      double bound = fraction * max;
+      if (!(Math.abs(ref[i] - actual[i]) <= bound)) {
+        throw new AssertionError(
+            what + ": element " + i + " is " + actual[i] + ", reference " + ref[i]
+                + " (more than " + fraction + " of max|ref| = " + max + " away)");
+      }
+    }
+  }
+
   @Test
   void resnet18w4a4LoadsBrevitasStateDictWithSharedQuantizersUnderBothKeys(@TempDir Path dir)
       throws Exception {
