@@ -8,6 +8,7 @@ import dev.qnn4j.export.ExportGraph.Quantize;
 import dev.qnn4j.export.ExportGraph.WeightQuant;
 import dev.qnn4j.export.ExportGraph.Weights;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+import java.util.List;
 
 /**
  * QCDQ, as Brevitas' {@code export_onnx_qcdq}: activations {@code QuantizeLinear -> Clip ->
@@ -65,9 +66,13 @@ class QcdqEmitter extends OnnxEmitter {
   }
 
   /**
-   * The rounding variant only, as Brevitas: the sum divided by {@code 2^shift}, then QuantizeLinear
-   * (round half to even) and DequantizeLinear at the input scale. QuantizeLinear cannot floor, so
-   * the FLOOR variant ({@code TruncTo8bit}) has no QCDQ form.
+   * The rounding variant only: QuantizeLinear rounds half to even, it cannot floor, so the FLOOR
+   * variant ({@code TruncTo8bit}) has no QCDQ form. The window sum is first rounded to the input's
+   * integer grid ({@code Round(sum / scale)}, exact, as the Java forward), then shifted by a
+   * power-of-two Mul and rounded to {@code outBits} by QuantizeLinear at scale 1, Clip and
+   * DequantizeLinear, then multiplied by the input scale. Brevitas quantizes the float sum
+   * directly, which rounds a tie (a shifted sum ending in exactly .5) by the float error of the
+   * pool's sum; the extra Round keeps the file equal to the Java forward.
    */
   @Override
   protected String truncate(ExportGraph.TruncPool step, String sum) {
@@ -87,14 +92,16 @@ class QcdqEmitter extends OnnxEmitter {
         step.outBits(),
         8,
         "QuantizeLinear in opset 13 produces int8/uint8");
-    String x = sum;
+    String scope = step.scope() + ".trunc_quant";
+    String scale = b.addFloatScalar(b.uniqueName(scope + ".input_scale"), step.scale());
+    String ints = b.op(scope, "Round", List.of(b.op(scope, "Div", List.of(sum, scale))));
     if (step.shift() != 0) {
       float factor = (float) Math.pow(2, -step.shift());
-      String f = b.addFloatScalar(b.uniqueName(step.layer() + ".shift"), factor);
-      x = b.op(step.scope(), "Mul", java.util.List.of(sum, f));
+      String f = b.addFloatScalar(b.uniqueName(scope + ".shift"), factor);
+      ints = b.op(scope, "Mul", List.of(ints, f));
     }
-    return b.activationQcdq(
-        step.scope() + ".trunc_quant", x, step.scale(), step.outBits(), step.signed(), false);
+    String truncated = b.activationQcdq(scope, ints, 1f, step.outBits(), step.signed(), false);
+    return b.op(scope, "Mul", List.of(truncated, scale));
   }
 
   /** The step's quantizer, if QuantizeLinear can produce its integers (2 to 8 bits). */
