@@ -10,6 +10,7 @@ import dev.qnn4j.export.ExportException;
 import dev.qnn4j.export.ExportOptions;
 import dev.qnn4j.export.QcdqExporter;
 import dev.qnn4j.export.QonnxExporter;
+import dev.qnn4j.export.QonnxSemantics;
 import dev.qnn4j.export.onnx.proto.ModelProto;
 import dev.qnn4j.export.onnx.proto.NodeProto;
 import dev.qnn4j.runtime.GradMode;
@@ -93,6 +94,47 @@ class ZooModelsExportTest {
             ExportException.class, () -> QcdqExporter.toOnnx(model, x, ExportOptions.defaults()));
     assertThat(e).hasMessageThat().contains("final_pool");
     assertThat(e).hasMessageThat().contains("FLOOR");
+  }
+
+  /**
+   * Brevitas 0.11 cannot export its binary models ("Binary quant not supported"); qnn4j writes
+   * {@code cnv_1w1a} as QONNX with BipolarQuant nodes. ONNX Runtime has no BipolarQuant, so the file
+   * read back runs lowered to standard operators (sign with sign(0) = +1, times the scale), and
+   * computes the Java forward.
+   */
+  @Test
+  void cnv1w1aQonnxHasBipolarQuantNodesAndComputesTheJavaForward() throws Exception {
+    Model model = new QuantModel_Cnv1W1A();
+    // Same layers and keys as cnv_2w2a: the recipe's weights in [-1, 1) binarise to their signs.
+    model.loadStateDict(Reference.Zoo.initialState("cnv_2w2a"), true);
+    model.eval();
+    Tensor x = Reference.Zoo.tensor("cnv_2w2a.eval.input.npy");
+    ModelProto written = QonnxExporter.toOnnx(model, x, ExportOptions.defaults());
+    ModelProto onnx = ModelProto.parseFrom(written.toByteArray());
+    Map<String, Integer> ours = opCounts(onnx);
+    // 9 binary weights and 8 binary activations; the Q1.7 input is an 8-bit Quant.
+    assertThat(ours.get("BipolarQuant")).isEqualTo(17);
+    assertThat(ours.get("Quant")).isEqualTo(1);
+    assertThrows(
+        ExportException.class, () -> QcdqExporter.toOnnx(model, x, ExportOptions.defaults()));
+
+    float[] java;
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      java = model.forward(x).toFloatArray();
+    }
+    Matching.assertMatches(
+        "cnv_1w1a QONNX (lowered) vs Java", java, runOrt(QonnxSemantics.lowered(onnx), x));
+  }
+
+  private static float[] runOrt(ModelProto onnx, Tensor x) throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(onnx.toByteArray(), new OrtSession.SessionOptions());
+        OnnxTensor input =
+            OnnxTensor.createTensor(env, FloatBuffer.wrap(x.toFloatArray()), x.shape());
+        OrtSession.Result result =
+            session.run(Map.of(session.getInputNames().iterator().next(), input))) {
+      return ((OnnxTensor) result.get(0)).getFloatBuffer().array();
+    }
   }
 
   private static Map<String, Integer> opCounts(ModelProto model) {
