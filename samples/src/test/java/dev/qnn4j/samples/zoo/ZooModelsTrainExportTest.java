@@ -62,6 +62,15 @@ class ZooModelsTrainExportTest {
   }
 
   @Test
+  void theCommandLineListsTheZoo() {
+    String out = CliRun.ok("models").out();
+    for (String name :
+        List.of("Cnv1W1A", "Cnv1W2A", "Cnv2W2A", "Resnet18W4A4", "MobileNetTiny", "UNetTiny")) {
+      assertThat(out).contains(name);
+    }
+  }
+
+  @Test
   void cnv2w2aTrainsOnCifarAndItsQcdqRunsInOnnxRuntimeLikeJava() throws Exception {
     trainExportAndCompare("Cnv2W2A", new QuantModel_Cnv2W2A(), "qcdq");
   }
