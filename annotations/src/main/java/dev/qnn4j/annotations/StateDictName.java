@@ -31,8 +31,8 @@ public @interface StateDictName {
    * Further paths at which the same module appears in the state dict: PyTorch saves a module
    * registered at several places under each of them, e.g. ResNet's activation quantizer shared
    * across a residual add ({@code relu} is also {@code layer1.0.relu2}). The layer's tensors are
-   * saved under every path and a loaded state dict must hold equal tensors under each. Such a
-   * layer may be called at several places of {@code forward}, which shares its state on purpose.
+   * saved under every path and a loaded state dict must hold equal tensors under each. Such a layer
+   * may be called at several places of {@code forward}, which shares its state on purpose.
    */
   String[] aliases() default {};
 }

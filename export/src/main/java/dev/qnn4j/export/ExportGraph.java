@@ -244,8 +244,7 @@ final class ExportGraph {
   }
 
   /** {@code x * factor + summand} with constants ({@code F.mulAdd}). */
-  record MulAdd(
-      String layer, String scope, Value input, Value output, float factor, float summand)
+  record MulAdd(String layer, String scope, Value input, Value output, float factor, float summand)
       implements UnaryStep {
     @Override
     public void accept(StepVisitor visitor) {

@@ -281,8 +281,7 @@ final class GraphCapture {
    * A truncated average pool, its window recovered from the traced shapes (for the adaptive pool
    * Brevitas' {@code stride = in / out}, {@code kernel = in - (out - 1) * stride}).
    */
-  private ExportGraph.TruncPool truncPool(
-      Event e, int bitWidth, TruncAvgPool2d.Rounding rounding) {
+  private ExportGraph.TruncPool truncPool(Event e, int bitWidth, TruncAvgPool2d.Rounding rounding) {
     String name = e.layer().name();
     if (!(e.inputs().get(0) instanceof QuantTensor q) || !q.perTensor()) {
       throw new ExportException(

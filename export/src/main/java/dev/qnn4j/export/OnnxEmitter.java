@@ -186,17 +186,15 @@ abstract class OnnxEmitter implements StepVisitor {
 
   @Override
   public void mulAdd(ExportGraph.MulAdd step) {
-    String factor =
-        b.addFloatScalar(b.uniqueName(step.layer() + ".factor"), step.factor());
-    String summand =
-        b.addFloatScalar(b.uniqueName(step.layer() + ".summand"), step.summand());
+    String factor = b.addFloatScalar(b.uniqueName(step.layer() + ".factor"), step.factor());
+    String summand = b.addFloatScalar(b.uniqueName(step.layer() + ".summand"), step.summand());
     String product = b.op(step.scope(), "Mul", List.of(name(step.input()), factor));
     define(step.output(), b.add(step.scope(), product, summand));
   }
 
   /**
-   * {@code AveragePool} times the window size, the window sum of the dequantized input, as
-   * Brevitas exports it; the format then truncates it ({@link #truncate}).
+   * {@code AveragePool} times the window size, the window sum of the dequantized input, as Brevitas
+   * exports it; the format then truncates it ({@link #truncate}).
    */
   @Override
   public void truncPool(ExportGraph.TruncPool step) {

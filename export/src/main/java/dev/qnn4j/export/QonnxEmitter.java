@@ -90,8 +90,8 @@ final class QonnxEmitter extends OnnxEmitter {
   }
 
   /**
-   * Brevitas' QONNX form: {@code Trunc(sum, scale, zeropt, input_bit_width, output_bit_width)}
-   * with {@code rounding_mode} FLOOR ({@code TruncTo8bit}) or ROUND ({@code RoundTo8bit}).
+   * Brevitas' QONNX form: {@code Trunc(sum, scale, zeropt, input_bit_width, output_bit_width)} with
+   * {@code rounding_mode} FLOOR ({@code TruncTo8bit}) or ROUND ({@code RoundTo8bit}).
    */
   @Override
   protected String truncate(ExportGraph.TruncPool step, String sum) {

@@ -72,8 +72,8 @@ public interface Model {
   }
 
   /**
-   * Further state-dict paths of layers that the PyTorch model registers at several places (a
-   * module shared across a residual add, {@code @StateDictName(aliases)}): alias -> layer name.
+   * Further state-dict paths of layers that the PyTorch model registers at several places (a module
+   * shared across a residual add, {@code @StateDictName(aliases)}): alias -> layer name.
    */
   default Map<String, String> stateDictAliases() {
     return Map.of();

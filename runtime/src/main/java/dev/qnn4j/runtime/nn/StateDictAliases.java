@@ -53,7 +53,6 @@ final class StateDictAliases {
   }
 
   private static boolean same(Tensor a, Tensor b) {
-    return Arrays.equals(a.shape(), b.shape())
-        && Arrays.equals(a.toFloatArray(), b.toFloatArray());
+    return Arrays.equals(a.shape(), b.shape()) && Arrays.equals(a.toFloatArray(), b.toFloatArray());
   }
 }

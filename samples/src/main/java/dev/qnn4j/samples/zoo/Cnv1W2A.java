@@ -14,14 +14,14 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.F;
 
 /**
- * Brevitas' bnn_pynq {@code cnv_1w2a} ({@code CNV.py} with {@code cfg/cnv_1w2a.ini}): six unpadded 3x3
- * convolutions (64, 64, 128, 128, 256, 256 channels, max-pooling after the second and the fourth),
- * two fully connected layers of 512 and a last one of 10 followed by {@code TensorNorm}, for
- * 3x32x32 CIFAR-10 images in {@code [0, 1]}. Weights are binary (1-bit, sign) with the constant scale 1
- * ({@code CommonWeightQuant}), activations 2-bit over {@code [-1, 1]} ({@code CommonActQuant});
- * {@code forward} maps the input to {@code [-1, 1]} ({@code 2x - 1}) and quantizes it to the 8-bit
- * Q1.7 fixed-point format. State-dict keys are Brevitas' own ({@code conv_features.1.weight},
- * {@code linear_features.1.running_mean}, ...).
+ * Brevitas' bnn_pynq {@code cnv_1w2a} ({@code CNV.py} with {@code cfg/cnv_1w2a.ini}): six unpadded
+ * 3x3 convolutions (64, 64, 128, 128, 256, 256 channels, max-pooling after the second and the
+ * fourth), two fully connected layers of 512 and a last one of 10 followed by {@code TensorNorm},
+ * for 3x32x32 CIFAR-10 images in {@code [0, 1]}. Weights are binary (1-bit, sign) with the constant
+ * scale 1 ({@code CommonWeightQuant}), activations 2-bit over {@code [-1, 1]} ({@code
+ * CommonActQuant}); {@code forward} maps the input to {@code [-1, 1]} ({@code 2x - 1}) and
+ * quantizes it to the 8-bit Q1.7 fixed-point format. State-dict keys are Brevitas' own ({@code
+ * conv_features.1.weight}, {@code linear_features.1.running_mean}, ...).
  */
 @QuantModel(inputShape = {3, 32, 32})
 public abstract class Cnv1W2A {
@@ -35,7 +35,14 @@ public abstract class Cnv1W2A {
   @StateDictName("conv_features.0")
   abstract Tensor inputQuant(Tensor x);
 
-  @QuantConv2d(inChannels = 3, outChannels = 64, kernelSize = 3, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantConv2d(
+      inChannels = 3,
+      outChannels = 64,
+      kernelSize = 3,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("conv_features.1")
   abstract Tensor conv1(Tensor x);
 
@@ -43,11 +50,23 @@ public abstract class Cnv1W2A {
   @StateDictName("conv_features.2")
   abstract Tensor bn1(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("conv_features.3")
   abstract Tensor act1(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 3, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 3,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("conv_features.4")
   abstract Tensor conv2(Tensor x);
 
@@ -55,11 +74,23 @@ public abstract class Cnv1W2A {
   @StateDictName("conv_features.5")
   abstract Tensor bn2(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("conv_features.6")
   abstract Tensor act2(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 128, kernelSize = 3, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 128,
+      kernelSize = 3,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("conv_features.8")
   abstract Tensor conv3(Tensor x);
 
@@ -67,11 +98,23 @@ public abstract class Cnv1W2A {
   @StateDictName("conv_features.9")
   abstract Tensor bn3(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("conv_features.10")
   abstract Tensor act3(Tensor x);
 
-  @QuantConv2d(inChannels = 128, outChannels = 128, kernelSize = 3, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantConv2d(
+      inChannels = 128,
+      outChannels = 128,
+      kernelSize = 3,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("conv_features.11")
   abstract Tensor conv4(Tensor x);
 
@@ -79,11 +122,23 @@ public abstract class Cnv1W2A {
   @StateDictName("conv_features.12")
   abstract Tensor bn4(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("conv_features.13")
   abstract Tensor act4(Tensor x);
 
-  @QuantConv2d(inChannels = 128, outChannels = 256, kernelSize = 3, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantConv2d(
+      inChannels = 128,
+      outChannels = 256,
+      kernelSize = 3,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("conv_features.15")
   abstract Tensor conv5(Tensor x);
 
@@ -91,11 +146,23 @@ public abstract class Cnv1W2A {
   @StateDictName("conv_features.16")
   abstract Tensor bn5(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("conv_features.17")
   abstract Tensor act5(Tensor x);
 
-  @QuantConv2d(inChannels = 256, outChannels = 256, kernelSize = 3, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantConv2d(
+      inChannels = 256,
+      outChannels = 256,
+      kernelSize = 3,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("conv_features.18")
   abstract Tensor conv6(Tensor x);
 
@@ -103,11 +170,22 @@ public abstract class Cnv1W2A {
   @StateDictName("conv_features.19")
   abstract Tensor bn6(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("conv_features.20")
   abstract Tensor act6(Tensor x);
 
-  @QuantLinear(inFeatures = 256, outFeatures = 512, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantLinear(
+      inFeatures = 256,
+      outFeatures = 512,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("linear_features.0")
   abstract Tensor fc1(Tensor x);
 
@@ -115,11 +193,22 @@ public abstract class Cnv1W2A {
   @StateDictName("linear_features.1")
   abstract Tensor fcBn1(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("linear_features.2")
   abstract Tensor fcAct1(Tensor x);
 
-  @QuantLinear(inFeatures = 512, outFeatures = 512, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantLinear(
+      inFeatures = 512,
+      outFeatures = 512,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("linear_features.3")
   abstract Tensor fc2(Tensor x);
 
@@ -127,11 +216,22 @@ public abstract class Cnv1W2A {
   @StateDictName("linear_features.4")
   abstract Tensor fcBn2(Tensor x);
 
-  @QuantIdentity(bitWidth = 2, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f, narrowRange = true)
+  @QuantIdentity(
+      bitWidth = 2,
+      scalingImpl = ScalingImpl.CONST,
+      minVal = -1f,
+      maxVal = 1f,
+      narrowRange = true)
   @StateDictName("linear_features.5")
   abstract Tensor fcAct2(Tensor x);
 
-  @QuantLinear(inFeatures = 512, outFeatures = 10, bias = false, bitWidth = 1, scalingImpl = ScalingImpl.CONST, scalingConst = 1f)
+  @QuantLinear(
+      inFeatures = 512,
+      outFeatures = 10,
+      bias = false,
+      bitWidth = 1,
+      scalingImpl = ScalingImpl.CONST,
+      scalingConst = 1f)
   @StateDictName("linear_features.6")
   abstract Tensor fc3(Tensor x);
 

@@ -18,15 +18,22 @@ import dev.qnn4j.runtime.nn.F;
  * stem, four depthwise separable blocks (a 3x3 depthwise convolution, {@code groups} = channels,
  * then a 1x1 pointwise one, each followed by BatchNorm and a 4-bit ReLU; 16 to 128 channels, three
  * of them halving the resolution), a global average pool as integer hardware does it ({@code
- * TruncAdaptiveAvgPool2d}, rounding, so QCDQ holds it) and an 8-bit classifier with a 32-bit
- * bias. Weights are 4-bit per output channel.
+ * TruncAdaptiveAvgPool2d}, rounding, so QCDQ holds it) and an 8-bit classifier with a 32-bit bias.
+ * Weights are 4-bit per output channel.
  */
 @QuantModel(inputShape = {3, 32, 32})
 public abstract class MobileNetTiny {
   @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
   abstract QuantTensor inputQuant(Tensor x);
 
-  @QuantConv2d(inChannels = 3, outChannels = 16, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 3,
+      outChannels = 16,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.0.conv")
   abstract Tensor stemConv(QuantTensor x);
 
@@ -38,7 +45,16 @@ public abstract class MobileNetTiny {
   @StateDictName("features.0.relu")
   abstract QuantTensor stemRelu(Tensor x);
 
-  @QuantConv2d(inChannels = 16, outChannels = 16, kernelSize = 3, stride = 2, padding = 1, groups = 16, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 16,
+      outChannels = 16,
+      kernelSize = 3,
+      stride = 2,
+      padding = 1,
+      groups = 16,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.1.depthwise")
   abstract Tensor dw1(QuantTensor x);
 
@@ -50,7 +66,13 @@ public abstract class MobileNetTiny {
   @StateDictName("features.1.depthwise_relu")
   abstract QuantTensor dwRelu1(Tensor x);
 
-  @QuantConv2d(inChannels = 16, outChannels = 32, kernelSize = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 16,
+      outChannels = 32,
+      kernelSize = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.1.pointwise")
   abstract Tensor pw1(QuantTensor x);
 
@@ -62,7 +84,16 @@ public abstract class MobileNetTiny {
   @StateDictName("features.1.pointwise_relu")
   abstract QuantTensor pwRelu1(Tensor x);
 
-  @QuantConv2d(inChannels = 32, outChannels = 32, kernelSize = 3, stride = 2, padding = 1, groups = 32, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 32,
+      outChannels = 32,
+      kernelSize = 3,
+      stride = 2,
+      padding = 1,
+      groups = 32,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.2.depthwise")
   abstract Tensor dw2(QuantTensor x);
 
@@ -74,7 +105,13 @@ public abstract class MobileNetTiny {
   @StateDictName("features.2.depthwise_relu")
   abstract QuantTensor dwRelu2(Tensor x);
 
-  @QuantConv2d(inChannels = 32, outChannels = 64, kernelSize = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 32,
+      outChannels = 64,
+      kernelSize = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.2.pointwise")
   abstract Tensor pw2(QuantTensor x);
 
@@ -86,7 +123,16 @@ public abstract class MobileNetTiny {
   @StateDictName("features.2.pointwise_relu")
   abstract QuantTensor pwRelu2(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 3, stride = 1, padding = 1, groups = 64, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 3,
+      stride = 1,
+      padding = 1,
+      groups = 64,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.3.depthwise")
   abstract Tensor dw3(QuantTensor x);
 
@@ -98,7 +144,13 @@ public abstract class MobileNetTiny {
   @StateDictName("features.3.depthwise_relu")
   abstract QuantTensor dwRelu3(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.3.pointwise")
   abstract Tensor pw3(QuantTensor x);
 
@@ -110,7 +162,16 @@ public abstract class MobileNetTiny {
   @StateDictName("features.3.pointwise_relu")
   abstract QuantTensor pwRelu3(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 3, stride = 2, padding = 1, groups = 64, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 3,
+      stride = 2,
+      padding = 1,
+      groups = 64,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.4.depthwise")
   abstract Tensor dw4(QuantTensor x);
 
@@ -122,7 +183,13 @@ public abstract class MobileNetTiny {
   @StateDictName("features.4.depthwise_relu")
   abstract QuantTensor dwRelu4(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 128, kernelSize = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 128,
+      kernelSize = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("features.4.pointwise")
   abstract Tensor pw4(QuantTensor x);
 

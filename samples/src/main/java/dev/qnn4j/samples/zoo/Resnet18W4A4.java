@@ -19,16 +19,23 @@ import dev.qnn4j.runtime.nn.F;
  * four stages of two basic blocks (64, 128, 256, 512 channels; 4-bit per-channel weights, 4-bit
  * ReLUs), a truncated 4x4 average pool to 8 bits and an 8-bit linear layer with a 32-bit bias.
  *
- * <p>As in Brevitas, both inputs of every residual add come from one quantizer, so their scales
- * are equal: a block's second ReLU is the previous block's output ReLU (the stem's ReLU for the
- * first block), or the ReLU of its own downsampling shortcut. Such a shared ReLU is one layer
- * method called at two places; {@code @StateDictName(aliases)} names its second path, so the state
- * dict holds it under both keys, as PyTorch saves it ({@code relu...} and {@code
- * layer1.0.relu2...}). State-dict keys are Brevitas' own ({@code layer1.0.conv1.weight}, ...).
+ * <p>As in Brevitas, both inputs of every residual add come from one quantizer, so their scales are
+ * equal: a block's second ReLU is the previous block's output ReLU (the stem's ReLU for the first
+ * block), or the ReLU of its own downsampling shortcut. Such a shared ReLU is one layer method
+ * called at two places; {@code @StateDictName(aliases)} names its second path, so the state dict
+ * holds it under both keys, as PyTorch saves it ({@code relu...} and {@code layer1.0.relu2...}).
+ * State-dict keys are Brevitas' own ({@code layer1.0.conv1.weight}, ...).
  */
 @QuantModel(inputShape = {3, 32, 32})
 public abstract class Resnet18W4A4 {
-  @QuantConv2d(inChannels = 3, outChannels = 64, kernelSize = 3, padding = 1, bias = false, bitWidth = 8, perChannel = true)
+  @QuantConv2d(
+      inChannels = 3,
+      outChannels = 64,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 8,
+      perChannel = true)
   abstract Tensor conv1(Tensor x);
 
   @BatchNorm2d(numFeatures = 64)
@@ -38,7 +45,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName(value = "relu", aliases = "layer1.0.relu2")
   abstract QuantTensor relu(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 3, stride = 1, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 3,
+      stride = 1,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer1.0.conv1")
   abstract Tensor l1b0Conv1(Tensor x);
 
@@ -50,7 +65,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer1.0.relu1")
   abstract QuantTensor l1b0Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer1.0.conv2")
   abstract Tensor l1b0Conv2(Tensor x);
 
@@ -62,7 +84,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName(value = "layer1.0.relu_out", aliases = "layer1.1.relu2")
   abstract QuantTensor l1b0ReluOut(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 3, stride = 1, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 3,
+      stride = 1,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer1.1.conv1")
   abstract Tensor l1b1Conv1(Tensor x);
 
@@ -74,7 +104,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer1.1.relu1")
   abstract QuantTensor l1b1Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 64, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 64,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer1.1.conv2")
   abstract Tensor l1b1Conv2(Tensor x);
 
@@ -86,7 +123,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer1.1.relu_out")
   abstract QuantTensor l1b1ReluOut(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 128, kernelSize = 3, stride = 2, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 128,
+      kernelSize = 3,
+      stride = 2,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer2.0.conv1")
   abstract Tensor l2b0Conv1(Tensor x);
 
@@ -98,7 +143,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer2.0.relu1")
   abstract QuantTensor l2b0Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 128, outChannels = 128, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 128,
+      outChannels = 128,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer2.0.conv2")
   abstract Tensor l2b0Conv2(Tensor x);
 
@@ -106,7 +158,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer2.0.bn2")
   abstract Tensor l2b0Bn2(Tensor x);
 
-  @QuantConv2d(inChannels = 64, outChannels = 128, kernelSize = 1, stride = 2, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 64,
+      outChannels = 128,
+      kernelSize = 1,
+      stride = 2,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer2.0.downsample.0")
   abstract Tensor l2b0DownConv(Tensor x);
 
@@ -123,7 +182,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName(value = "layer2.0.relu_out", aliases = "layer2.1.relu2")
   abstract QuantTensor l2b0ReluOut(Tensor x);
 
-  @QuantConv2d(inChannels = 128, outChannels = 128, kernelSize = 3, stride = 1, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 128,
+      outChannels = 128,
+      kernelSize = 3,
+      stride = 1,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer2.1.conv1")
   abstract Tensor l2b1Conv1(Tensor x);
 
@@ -135,7 +202,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer2.1.relu1")
   abstract QuantTensor l2b1Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 128, outChannels = 128, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 128,
+      outChannels = 128,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer2.1.conv2")
   abstract Tensor l2b1Conv2(Tensor x);
 
@@ -147,7 +221,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer2.1.relu_out")
   abstract QuantTensor l2b1ReluOut(Tensor x);
 
-  @QuantConv2d(inChannels = 128, outChannels = 256, kernelSize = 3, stride = 2, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 128,
+      outChannels = 256,
+      kernelSize = 3,
+      stride = 2,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer3.0.conv1")
   abstract Tensor l3b0Conv1(Tensor x);
 
@@ -159,7 +241,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer3.0.relu1")
   abstract QuantTensor l3b0Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 256, outChannels = 256, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 256,
+      outChannels = 256,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer3.0.conv2")
   abstract Tensor l3b0Conv2(Tensor x);
 
@@ -167,7 +256,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer3.0.bn2")
   abstract Tensor l3b0Bn2(Tensor x);
 
-  @QuantConv2d(inChannels = 128, outChannels = 256, kernelSize = 1, stride = 2, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 128,
+      outChannels = 256,
+      kernelSize = 1,
+      stride = 2,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer3.0.downsample.0")
   abstract Tensor l3b0DownConv(Tensor x);
 
@@ -184,7 +280,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName(value = "layer3.0.relu_out", aliases = "layer3.1.relu2")
   abstract QuantTensor l3b0ReluOut(Tensor x);
 
-  @QuantConv2d(inChannels = 256, outChannels = 256, kernelSize = 3, stride = 1, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 256,
+      outChannels = 256,
+      kernelSize = 3,
+      stride = 1,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer3.1.conv1")
   abstract Tensor l3b1Conv1(Tensor x);
 
@@ -196,7 +300,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer3.1.relu1")
   abstract QuantTensor l3b1Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 256, outChannels = 256, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 256,
+      outChannels = 256,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer3.1.conv2")
   abstract Tensor l3b1Conv2(Tensor x);
 
@@ -208,7 +319,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer3.1.relu_out")
   abstract QuantTensor l3b1ReluOut(Tensor x);
 
-  @QuantConv2d(inChannels = 256, outChannels = 512, kernelSize = 3, stride = 2, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 256,
+      outChannels = 512,
+      kernelSize = 3,
+      stride = 2,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer4.0.conv1")
   abstract Tensor l4b0Conv1(Tensor x);
 
@@ -220,7 +339,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer4.0.relu1")
   abstract QuantTensor l4b0Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 512, outChannels = 512, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 512,
+      outChannels = 512,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer4.0.conv2")
   abstract Tensor l4b0Conv2(Tensor x);
 
@@ -228,7 +354,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer4.0.bn2")
   abstract Tensor l4b0Bn2(Tensor x);
 
-  @QuantConv2d(inChannels = 256, outChannels = 512, kernelSize = 1, stride = 2, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 256,
+      outChannels = 512,
+      kernelSize = 1,
+      stride = 2,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer4.0.downsample.0")
   abstract Tensor l4b0DownConv(Tensor x);
 
@@ -245,7 +378,15 @@ public abstract class Resnet18W4A4 {
   @StateDictName(value = "layer4.0.relu_out", aliases = "layer4.1.relu2")
   abstract QuantTensor l4b0ReluOut(Tensor x);
 
-  @QuantConv2d(inChannels = 512, outChannels = 512, kernelSize = 3, stride = 1, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 512,
+      outChannels = 512,
+      kernelSize = 3,
+      stride = 1,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer4.1.conv1")
   abstract Tensor l4b1Conv1(Tensor x);
 
@@ -257,7 +398,14 @@ public abstract class Resnet18W4A4 {
   @StateDictName("layer4.1.relu1")
   abstract QuantTensor l4b1Relu1(Tensor x);
 
-  @QuantConv2d(inChannels = 512, outChannels = 512, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 512,
+      outChannels = 512,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("layer4.1.conv2")
   abstract Tensor l4b1Conv2(Tensor x);
 

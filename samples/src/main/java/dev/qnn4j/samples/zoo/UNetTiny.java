@@ -19,10 +19,10 @@ import dev.qnn4j.runtime.nn.F;
  * A tiny UNet-style encoder-decoder for 3x32x32 images: an encoder level at full resolution, a
  * strided convolution down to 16x16, a bottleneck, a 2x2 transposed convolution back up to 32x32,
  * (no BatchNorm after it: the exporters fold BatchNorm into the layer before, and a transposed
- * convolution's output channels are its weight's axis 1), and the skip connection concatenated
- * with it ({@code QuantCat}), then a decoder convolution. A
- * global average pool and a linear layer make it a classifier, so it trains on CIFAR-10 like the
- * other samples; the decoder's feature map is the part an image-to-image network would keep.
+ * convolution's output channels are its weight's axis 1), and the skip connection concatenated with
+ * it ({@code QuantCat}), then a decoder convolution. A global average pool and a linear layer make
+ * it a classifier, so it trains on CIFAR-10 like the other samples; the decoder's feature map is
+ * the part an image-to-image network would keep.
  *
  * <p>The two inputs of the concatenation come from one quantizer, so their scales agree in
  * evaluation (Brevitas' rule for {@code torch.cat} of QuantTensors): the encoder's ReLU is called
@@ -34,7 +34,14 @@ public abstract class UNetTiny {
   @QuantIdentity(bitWidth = 8, returnQuantTensor = true)
   abstract QuantTensor inputQuant(Tensor x);
 
-  @QuantConv2d(inChannels = 3, outChannels = 16, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 3,
+      outChannels = 16,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("enc1.conv")
   abstract Tensor enc1Conv(QuantTensor x);
 
@@ -47,7 +54,15 @@ public abstract class UNetTiny {
   @StateDictName(value = "enc1.relu", aliases = "up.relu")
   abstract QuantTensor enc1Relu(Tensor x);
 
-  @QuantConv2d(inChannels = 16, outChannels = 32, kernelSize = 3, stride = 2, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 16,
+      outChannels = 32,
+      kernelSize = 3,
+      stride = 2,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("down.conv")
   abstract Tensor downConv(QuantTensor x);
 
@@ -59,7 +74,14 @@ public abstract class UNetTiny {
   @StateDictName("down.relu")
   abstract QuantTensor downRelu(Tensor x);
 
-  @QuantConv2d(inChannels = 32, outChannels = 32, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 32,
+      outChannels = 32,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("bottleneck.conv")
   abstract Tensor bottleneckConv(QuantTensor x);
 
@@ -71,14 +93,27 @@ public abstract class UNetTiny {
   @StateDictName("bottleneck.relu")
   abstract QuantTensor bottleneckRelu(Tensor x);
 
-  @QuantConvTranspose2d(inChannels = 32, outChannels = 16, kernelSize = 2, stride = 2, bias = false, bitWidth = 4)
+  @QuantConvTranspose2d(
+      inChannels = 32,
+      outChannels = 16,
+      kernelSize = 2,
+      stride = 2,
+      bias = false,
+      bitWidth = 4)
   @StateDictName("up.conv")
   abstract Tensor upConv(QuantTensor x);
 
   @QuantCat
   abstract QuantTensor skip(QuantTensor up, QuantTensor encoder);
 
-  @QuantConv2d(inChannels = 32, outChannels = 16, kernelSize = 3, padding = 1, bias = false, bitWidth = 4, perChannel = true)
+  @QuantConv2d(
+      inChannels = 32,
+      outChannels = 16,
+      kernelSize = 3,
+      padding = 1,
+      bias = false,
+      bitWidth = 4,
+      perChannel = true)
   @StateDictName("dec1.conv")
   abstract Tensor decConv(QuantTensor x);
 

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The zoo models' ONNX files against what Brevitas exports (the op counts of its {@code
  * *.qcdq.summary.json}/{@code *.qonnx.summary.json}, where the graphs are comparable: qnn4j folds
- * BatchNorm into the preceding layer, Brevitas keeps it), and ONNX Runtime on our QCDQ file
- * against the Java forward.
+ * BatchNorm into the preceding layer, Brevitas keeps it), and ONNX Runtime on our QCDQ file against
+ * the Java forward.
  */
 class ZooModelsExportTest {
 
@@ -54,7 +54,8 @@ class ZooModelsExportTest {
       java = model.forward(x).toFloatArray();
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session = env.createSession(onnx.toByteArray(), new OrtSession.SessionOptions());
+    try (OrtSession session =
+            env.createSession(onnx.toByteArray(), new OrtSession.SessionOptions());
         OnnxTensor input =
             OnnxTensor.createTensor(env, FloatBuffer.wrap(x.toFloatArray()), x.shape());
         OrtSession.Result result =
@@ -98,9 +99,9 @@ class ZooModelsExportTest {
 
   /**
    * Brevitas 0.11 cannot export its binary models ("Binary quant not supported"); qnn4j writes
-   * {@code cnv_1w1a} as QONNX with BipolarQuant nodes. ONNX Runtime has no BipolarQuant, so the file
-   * read back runs lowered to standard operators (sign with sign(0) = +1, times the scale), and
-   * computes the Java forward.
+   * {@code cnv_1w1a} as QONNX with BipolarQuant nodes. ONNX Runtime has no BipolarQuant, so the
+   * file read back runs lowered to standard operators (sign with sign(0) = +1, times the scale),
+   * and computes the Java forward.
    */
   @Test
   void cnv1w1aQonnxHasBipolarQuantNodesAndComputesTheJavaForward() throws Exception {
@@ -128,7 +129,8 @@ class ZooModelsExportTest {
 
   private static float[] runOrt(ModelProto onnx, Tensor x) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session = env.createSession(onnx.toByteArray(), new OrtSession.SessionOptions());
+    try (OrtSession session =
+            env.createSession(onnx.toByteArray(), new OrtSession.SessionOptions());
         OnnxTensor input =
             OnnxTensor.createTensor(env, FloatBuffer.wrap(x.toFloatArray()), x.shape());
         OrtSession.Result result =

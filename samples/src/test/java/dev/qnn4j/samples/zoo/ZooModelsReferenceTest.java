@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.qnn4j.runtime.GradMode;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.graph.Calibration;
+import dev.qnn4j.runtime.io.ArrayData;
+import dev.qnn4j.runtime.io.Safetensors;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.reference.Matching;
 import dev.qnn4j.runtime.reference.Reference;
-import dev.qnn4j.runtime.io.ArrayData;
-import dev.qnn4j.runtime.io.Safetensors;
 import dev.qnn4j.runtime.train.Checkpoint;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The generated {@code Cnv2W2A} and {@code Resnet18W4A4} against Brevitas' own {@code cnv_2w2a}
- * and {@code resnet18_4w4a} (reference/brevitas-zoo, model cases): the zoo weight recipe loaded by
+ * The generated {@code Cnv2W2A} and {@code Resnet18W4A4} against Brevitas' own {@code cnv_2w2a} and
+ * {@code resnet18_4w4a} (reference/brevitas-zoo, model cases): the zoo weight recipe loaded by
  * Brevitas' keys, three training-mode forwards that collect statistics (logits and every changed
  * tensor), evaluation logits, PTQ logits, and a strict load of Brevitas' state dict after the
  * statistics steps. Logits follow the reference README's matching rule ({@link Matching}): the
@@ -71,12 +71,12 @@ class ZooModelsReferenceTest {
   /**
    * Brevitas' three statistics steps on the resnet. Steps 1 and 2 match under the README's rule;
    * step 0 does not, for a measured reason: one element of {@code layer1.1.relu1}'s input (of
-   * 131072) lies within the 1e-6 float32 summation difference of a rounding boundary and rounds
-   * to the other 4-bit level (every layer before it matches to 1e-5). In training mode that one
-   * level moves the next BatchNorm's batch statistics and the next ReLUs' percentile scales, which
-   * move more elements across boundaries: step 0's logits end up to 9.3% of {@code max |ref|}
-   * away, and the statistics (which average step 0 in) up to 13% (the ReLU scales; BatchNorm's
-   * running statistics less). Hence 15% for those, with the exact comparison for steps 1 and 2.
+   * 131072) lies within the 1e-6 float32 summation difference of a rounding boundary and rounds to
+   * the other 4-bit level (every layer before it matches to 1e-5). In training mode that one level
+   * moves the next BatchNorm's batch statistics and the next ReLUs' percentile scales, which move
+   * more elements across boundaries: step 0's logits end up to 9.3% of {@code max |ref|} away, and
+   * the statistics (which average step 0 in) up to 13% (the ReLU scales; BatchNorm's running
+   * statistics less). Hence 15% for those, with the exact comparison for steps 1 and 2.
    */
   @Test
   void resnet18w4a4StatisticsStepsMatchBrevitas() {
@@ -116,8 +116,18 @@ class ZooModelsReferenceTest {
       double bound = fraction * max;
       if (!(Math.abs(ref[i] - actual[i]) <= bound)) {
         throw new AssertionError(
-            what + ": element " + i + " is " + actual[i] + ", reference " + ref[i]
-                + " (more than " + fraction + " of max|ref| = " + max + " away)");
+            what
+                + ": element "
+                + i
+                + " is "
+                + actual[i]
+                + ", reference "
+                + ref[i]
+                + " (more than "
+                + fraction
+                + " of max|ref| = "
+                + max
+                + " away)");
       }
     }
   }
@@ -143,9 +153,7 @@ class ZooModelsReferenceTest {
     float[] logits = forward(model, Reference.Zoo.tensor("resnet18_4w4a.eval.input.npy"));
     float[] ref = Reference.Zoo.floats("resnet18_4w4a.eval.logits.npy");
     Matching.assertMatches(
-        "resnet18_4w4a eval logits",
-        Reference.Zoo.floats("resnet18_4w4a.eval.logits.npy"),
-        logits);
+        "resnet18_4w4a eval logits", Reference.Zoo.floats("resnet18_4w4a.eval.logits.npy"), logits);
     String suffix = ".act_quant.fused_activation_quant_proxy.tensor_quant.scaling_impl.value";
     assertEquals(
         after.get("layer2.0.relu2" + suffix).item(),
@@ -204,8 +212,7 @@ class ZooModelsReferenceTest {
     for (Map.Entry<String, Tensor> e : expected.entrySet()) {
       Tensor actual = state.get(e.getKey());
       assertThat(actual).isNotNull();
-      Matching.assertMatches(
-          e.getKey(), e.getValue().toFloatArray(), actual.toFloatArray());
+      Matching.assertMatches(e.getKey(), e.getValue().toFloatArray(), actual.toFloatArray());
     }
   }
 

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The zoo and the other CIFAR-10 samples through the command line: a few training steps on
- * CIFAR-10's binary format (a tiny fixture of the official layout: five training files and the
- * test file, each record one label byte and 3x32x32 pixel bytes), export, and ONNX Runtime on the
+ * CIFAR-10's binary format (a tiny fixture of the official layout: five training files and the test
+ * file, each record one label byte and 3x32x32 pixel bytes), export, and ONNX Runtime on the
  * exported file against the Java forward of the trained model on the fixture's images. QCDQ files
  * run as they are (the export command's own self-check too); QONNX files run lowered to standard
  * operators ({@link QonnxSemantics}: Quant and Trunc), since ONNX Runtime has no QONNX operators.
@@ -84,13 +84,16 @@ class ZooModelsTrainExportTest {
 
   @Test
   void mobileNetTinyTrainsOnCifarAndItsQcdqRunsInOnnxRuntimeLikeJava() throws Exception {
-    ModelProto onnx = trainExportAndCompare("MobileNetTiny", new QuantModel_MobileNetTiny(), "qcdq");
+    ModelProto onnx =
+        trainExportAndCompare("MobileNetTiny", new QuantModel_MobileNetTiny(), "qcdq");
     // Depthwise convolutions: groups = channels.
     assertThat(
             onnx.getGraph().getNodeList().stream()
                 .filter(n -> n.getOpType().equals("Conv"))
-                .filter(n -> n.getAttributeList().stream()
-                    .anyMatch(a -> a.getName().equals("group") && a.getI() > 1)))
+                .filter(
+                    n ->
+                        n.getAttributeList().stream()
+                            .anyMatch(a -> a.getName().equals("group") && a.getI() > 1)))
         .hasSize(4);
   }
 
@@ -110,21 +113,32 @@ class ZooModelsTrainExportTest {
     Path checkpoint = dir.resolve(name + ".safetensors");
     CliRun.ok(
         "train",
-        "--model", name,
-        "--data", "cifar10:" + data,
-        "--epochs", "1",
-        "--batch-size", "2",
-        "--max-steps", "3",
-        "--eval-batch-size", "4",
-        "--out", checkpoint.toString());
+        "--model",
+        name,
+        "--data",
+        "cifar10:" + data,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "2",
+        "--max-steps",
+        "3",
+        "--eval-batch-size",
+        "4",
+        "--out",
+        checkpoint.toString());
     Path file = dir.resolve(name + "." + format + ".onnx");
     CliRun.Result export =
         CliRun.ok(
             "export",
-            "--model", name,
-            "--checkpoint", checkpoint.toString(),
-            "--format", format,
-            "--output", file.toString());
+            "--model",
+            name,
+            "--checkpoint",
+            checkpoint.toString(),
+            "--format",
+            format,
+            "--output",
+            file.toString());
     if (format.equals("qcdq")) {
       assertThat(export.out()).contains("ONNX Runtime self-check: OK");
     }
