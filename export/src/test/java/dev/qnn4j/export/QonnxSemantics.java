@@ -129,14 +129,7 @@ public final class QonnxSemantics {
       out.addNode(node("Round", p + "round", List.of(p + "add")));
       out.addNode(node("Clip", p + "clip", List.of(p + "round", p + "min", p + "max")));
       out.addNode(node("Sub", p + "sub", List.of(p + "clip", zp)));
-      out.addNode(
-          NodeProto.newBuilder()
-              .setOpType("Mul")
-              .setName(p + "mul")
-              .addInput(p + "sub")
-              .addInput(scale)
-              .addOutput(n.getOutput(0))
-              .build());
+      out.addNode(rescale(p, scale, n.getOutput(0)));
     }
     ModelProto.Builder m = model.toBuilder().setGraph(out).clearOpsetImport();
     model.getOpsetImportList().stream()
@@ -163,14 +156,18 @@ public final class QonnxSemantics {
     out.addNode(
         node(mode.equals("FLOOR") ? "Floor" : "Round", p + "trunc", List.of(p + "shifted")));
     out.addNode(node("Sub", p + "sub", List.of(p + "trunc", zp)));
-    out.addNode(
-        NodeProto.newBuilder()
-            .setOpType("Mul")
-            .setName(p + "mul")
-            .addInput(p + "sub")
-            .addInput(scale)
-            .addOutput(n.getOutput(0))
-            .build());
+    out.addNode(rescale(p, scale, n.getOutput(0)));
+  }
+
+  /** The last node of a lowered Quant or Trunc: {@code (q - zeropt) * scale} into the output. */
+  private static NodeProto rescale(String prefix, String scale, String output) {
+    return NodeProto.newBuilder()
+        .setOpType("Mul")
+        .setName(prefix + "mul")
+        .addInput(prefix + "sub")
+        .addInput(scale)
+        .addOutput(output)
+        .build();
   }
 
   private static NodeProto node(String op, String output, List<String> inputs) {

@@ -9,9 +9,9 @@ import static dev.qnn4j.export.ExportFixtures.readChecked;
 import static dev.qnn4j.export.ExportFixtures.runOrt;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
-import dev.qnn4j.export.onnx.proto.ModelProto;
-import dev.qnn4j.export.onnx.OnnxTensors;
 import dev.qnn4j.export.onnx.BrevitasReferenceTest;
+import dev.qnn4j.export.onnx.OnnxTensors;
+import dev.qnn4j.export.onnx.proto.ModelProto;
 import dev.qnn4j.export.onnx.proto.NodeProto;
 import dev.qnn4j.export.onnx.proto.TensorProto;
 import dev.qnn4j.runtime.QuantTensor;
@@ -349,8 +349,7 @@ class ZooLayersExportTest {
     calibrated(model, 3, 4, 2, 4, 4);
     Path file = dir.resolve("pool.onnx");
     QcdqExporter.export(model, input, file);
-    float[] got =
-        runOrt(readChecked(file), OptLevel.NO_OPT, "input", "output", input);
+    float[] got = runOrt(readChecked(file), OptLevel.NO_OPT, "input", "output", input);
     assertThat(got).usingExactEquality().containsExactly(javaForward(model, input)).inOrder();
   }
 

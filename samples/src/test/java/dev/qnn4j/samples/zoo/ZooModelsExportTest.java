@@ -3,9 +3,6 @@ package dev.qnn4j.samples.zoo;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.qnn4j.export.ExportException;
 import dev.qnn4j.export.ExportOptions;
 import dev.qnn4j.export.QcdqExporter;
@@ -18,7 +15,6 @@ import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.reference.Matching;
 import dev.qnn4j.runtime.reference.Reference;
-import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -53,16 +49,7 @@ class ZooModelsExportTest {
     try (GradMode.Scope ignored = GradMode.noGrad()) {
       java = model.forward(x).toFloatArray();
     }
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session =
-            env.createSession(onnx.toByteArray(), new OrtSession.SessionOptions());
-        OnnxTensor input =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(x.toFloatArray()), x.shape());
-        OrtSession.Result result =
-            session.run(Map.of(session.getInputNames().iterator().next(), input))) {
-      float[] ort = ((OnnxTensor) result.get(0)).getFloatBuffer().array();
-      Matching.assertMatches("cnv_2w2a ONNX Runtime vs Java", java, ort);
-    }
+    Matching.assertMatches("cnv_2w2a ONNX Runtime vs Java", java, OrtRun.run(onnx, x));
   }
 
   @Test
@@ -124,19 +111,7 @@ class ZooModelsExportTest {
       java = model.forward(x).toFloatArray();
     }
     Matching.assertMatches(
-        "cnv_1w1a QONNX (lowered) vs Java", java, runOrt(QonnxSemantics.lowered(onnx), x));
-  }
-
-  private static float[] runOrt(ModelProto onnx, Tensor x) throws Exception {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session =
-            env.createSession(onnx.toByteArray(), new OrtSession.SessionOptions());
-        OnnxTensor input =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(x.toFloatArray()), x.shape());
-        OrtSession.Result result =
-            session.run(Map.of(session.getInputNames().iterator().next(), input))) {
-      return ((OnnxTensor) result.get(0)).getFloatBuffer().array();
-    }
+        "cnv_1w1a QONNX (lowered) vs Java", java, OrtRun.run(QonnxSemantics.lowered(onnx), x));
   }
 
   private static Map<String, Integer> opCounts(ModelProto model) {

@@ -90,7 +90,8 @@ class ZooModelsReferenceTest {
           forward(model, Reference.Zoo.tensor("resnet18_4w4a.stats" + s + ".input.npy"));
       float[] ref = Reference.Zoo.floats("resnet18_4w4a.stats" + s + ".train_logits.npy");
       if (s == 0) {
-        assertWithin("resnet18_4w4a statistics step 0 logits", ref, logits, 0.10);
+        Matching.assertWithinFractionOfMax(
+            "resnet18_4w4a statistics step 0 logits", ref, logits, 0.10);
       } else {
         Matching.assertMatches("resnet18_4w4a statistics step " + s + " logits", ref, logits);
       }
@@ -100,38 +101,12 @@ class ZooModelsReferenceTest {
         Reference.Zoo.safetensors("resnet18_4w4a.stats_state.safetensors");
     for (Map.Entry<String, Tensor> e : changed.entrySet()) {
       assertThat(state).containsKey(e.getKey());
-      assertWithin(
+      Matching.assertWithinFractionOfMax(
           e.getKey(), e.getValue().toFloatArray(), state.get(e.getKey()).toFloatArray(), 0.15);
     }
   }
 
   /** Every element within {@code fraction} of the reference's largest magnitude. */
-  private static void assertWithin(String what, float[] ref, float[] actual, double fraction) {
-    assertEquals(ref.length, actual.length, what + ": length");
-    double max = 0;
-    for (float r : ref) {
-      max = Math.max(max, Math.abs(r));
-    }
-    for (int i = 0; i < ref.length; i++) {
-      double bound = fraction * max;
-      if (!(Math.abs(ref[i] - actual[i]) <= bound)) {
-        throw new AssertionError(
-            what
-                + ": element "
-                + i
-                + " is "
-                + actual[i]
-                + ", reference "
-                + ref[i]
-                + " (more than "
-                + fraction
-                + " of max|ref| = "
-                + max
-                + " away)");
-      }
-    }
-  }
-
   @Test
   void resnet18w4a4LoadsBrevitasStateDictWithSharedQuantizersUnderBothKeys(@TempDir Path dir)
       throws Exception {

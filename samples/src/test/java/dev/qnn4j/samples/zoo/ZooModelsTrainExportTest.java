@@ -2,9 +2,6 @@ package dev.qnn4j.samples.zoo;
 
 import static com.google.common.truth.Truth.assertThat;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.qnn4j.export.QonnxSemantics;
 import dev.qnn4j.export.onnx.proto.ModelProto;
 import dev.qnn4j.export.onnx.proto.NodeProto;
@@ -15,11 +12,9 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.reference.Matching;
 import dev.qnn4j.runtime.train.Checkpoint;
 import dev.qnn4j.samples.cli.CliRun;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -152,36 +147,17 @@ class ZooModelsTrainExportTest {
     }
     ModelProto onnx = ModelProto.parseFrom(Files.readAllBytes(file));
     ModelProto runnable = format.equals("qonnx") ? QonnxSemantics.lowered(onnx) : onnx;
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session =
-            env.createSession(runnable.toByteArray(), new OrtSession.SessionOptions());
-        OnnxTensor input =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(images.toFloatArray()), images.shape());
-        OrtSession.Result result =
-            session.run(Map.of(session.getInputNames().iterator().next(), input))) {
-      float[] ort = ((OnnxTensor) result.get(0)).getFloatBuffer().array();
-      if (model instanceof QuantModel_Resnet18W4A4) {
-        // The exported graph folds each BatchNorm into the convolution before it (Brevitas keeps
-        // BatchNormalization nodes), which changes float32 rounding by ulps; across 28 4-bit
-        // ReLU quantizers some values cross a rounding boundary and the change spreads (measured:
-        // 10 of 40 logits beyond 1e-4). So only the README rule's per-element bound holds: every
-        // logit within 5% of the largest.
-        assertWithinFivePercent(name, java, ort);
-      } else {
-        Matching.assertMatches(name + " " + format + ": ONNX Runtime vs Java", java, ort);
-      }
+    float[] ort = OrtRun.run(runnable, images);
+    if (model instanceof QuantModel_Resnet18W4A4) {
+      // The exported graph folds each BatchNorm into the convolution before it (Brevitas keeps
+      // BatchNormalization nodes), which changes float32 rounding by ulps; across 28 4-bit
+      // ReLU quantizers some values cross a rounding boundary and the change spreads (measured:
+      // 10 of 40 logits beyond 1e-4). So only the README rule's per-element bound holds: every
+      // logit within 5% of the largest.
+      Matching.assertWithinFractionOfMax(name + " qonnx: ONNX Runtime vs Java", java, ort, 0.05);
+    } else {
+      Matching.assertMatches(name + " " + format + ": ONNX Runtime vs Java", java, ort);
     }
     return onnx;
-  }
-
-  private static void assertWithinFivePercent(String name, float[] want, float[] got) {
-    assertThat(got.length).isEqualTo(want.length);
-    double max = 0;
-    for (float v : want) {
-      max = Math.max(max, Math.abs(v));
-    }
-    for (int i = 0; i < want.length; i++) {
-      assertThat((double) Math.abs(got[i] - want[i])).isAtMost(0.05 * max);
-    }
   }
 }
