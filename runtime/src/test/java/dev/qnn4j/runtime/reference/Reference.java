@@ -122,8 +122,12 @@ public final class Reference {
 
   /** A state dict of float tensors by PyTorch name. */
   public static Map<String, Tensor> safetensors(String file) {
+    return safetensors(ROOT, file);
+  }
+
+  private static Map<String, Tensor> safetensors(String root, String file) {
     try {
-      Path tmp = copyToTemp(file);
+      Path tmp = copyToTemp(root, file);
       try {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, ArrayData> e : Safetensors.read(tmp).tensors().entrySet()) {
@@ -142,12 +146,16 @@ public final class Reference {
    * A reference file as a file on disk (copied out of the classpath), e.g. for command-line tests.
    */
   public static Path copyToTemp(String file) throws IOException {
+    return copyToTemp(ROOT, file);
+  }
+
+  private static Path copyToTemp(String root, String file) throws IOException {
     String suffix = file.substring(file.lastIndexOf('.'));
     if (suffix.contains("/")) {
       suffix = ".tmp";
     }
     Path tmp = Files.createTempFile("qnn4j-ref-", suffix);
-    try (InputStream in = open(file)) {
+    try (InputStream in = open(root, file)) {
       Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
     }
     return tmp;
@@ -205,7 +213,8 @@ public final class Reference {
     }
 
     public static Map<String, Tensor> safetensors(String file) {
-      return Reference.safetensors("../brevitas-zoo/" + file);
+      // Not "../brevitas-zoo/": a path with ".." does not resolve inside the test jar.
+      return Reference.safetensors(ZOO_ROOT, file);
     }
 
     public static Tensor tensor(String file) {
