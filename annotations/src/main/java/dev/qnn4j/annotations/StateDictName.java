@@ -26,4 +26,13 @@ import java.lang.annotation.Target;
 public @interface StateDictName {
   /** The dotted module path, e.g. {@code "features.2"}. */
   String value();
+
+  /**
+   * Further paths at which the same module appears in the state dict: PyTorch saves a module
+   * registered at several places under each of them, e.g. ResNet's activation quantizer shared
+   * across a residual add ({@code relu} is also {@code layer1.0.relu2}). The layer's tensors are
+   * saved under every path and a loaded state dict must hold equal tensors under each. Such a layer
+   * may be called at several places of {@code forward}, which shares its state on purpose.
+   */
+  String[] aliases() default {};
 }

@@ -115,6 +115,10 @@ final class ExportGraph {
     void concat(Concat step);
 
     void upsample(Upsample step);
+
+    void mulAdd(MulAdd step);
+
+    void truncPool(TruncPool step);
   }
 
   /** One operation. {@code layer} names it in errors; {@code scope} prefixes its ONNX names. */
@@ -236,6 +240,44 @@ final class ExportGraph {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.upsample(this);
+    }
+  }
+
+  /** {@code x * factor + summand} with constants ({@code F.mulAdd}). */
+  record MulAdd(String layer, String scope, Value input, Value output, float factor, float summand)
+      implements UnaryStep {
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.mulAdd(this);
+    }
+  }
+
+  /**
+   * Brevitas' truncated average pooling: the window sum of a QuantTensor of per-tensor {@code
+   * scale}, whose integers need {@code accBits}, shifted right by {@code accBits - outBits} bits
+   * (left when negative) and floored or rounded half to even; the output keeps {@code scale}.
+   */
+  record TruncPool(
+      String layer,
+      String scope,
+      Value input,
+      Value output,
+      long[] kernel,
+      long[] strides,
+      float scale,
+      boolean signed,
+      int accBits,
+      int outBits,
+      boolean floor)
+      implements UnaryStep {
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.truncPool(this);
+    }
+
+    /** The right shift, negative for a left shift. */
+    int shift() {
+      return accBits - outBits;
     }
   }
 

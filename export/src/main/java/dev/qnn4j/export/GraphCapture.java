@@ -150,6 +150,8 @@ final class GraphCapture {
       case ADD -> add(new Add("F.add", "", in(e, 0), in(e, 1), out(e)));
       case CAT -> add(new ExportGraph.Concat("F.cat", "", ins(e), out(e)));
       case UPSAMPLE_NEAREST -> add(upsample("F.upsampleNearest", "", e));
+      case MUL_ADD ->
+          add(new ExportGraph.MulAdd("F.mulAdd", "", in(e, 0), out(e), ints[0], ints[1]));
       default -> throw new ExportException(eventName(e), "has no ONNX export");
     }
   }
@@ -188,14 +190,10 @@ final class GraphCapture {
       add(new ExportGraph.Concat(name, name, ins(e), out(e)));
     } else if (layer instanceof QuantUpsample) {
       add(upsample(name, name, e));
-    } else if (layer instanceof TruncAvgPool2d || layer instanceof TruncAdaptiveAvgPool2d) {
-      throw new ExportException(
-          name,
-          layer.getClass().getSimpleName()
-              + " has no ONNX export yet: QCDQ cannot"
-              + " express its truncation of the accumulator (Brevitas 0.11 exports only the round-to-nearest variant,"
-              + " and refuses TruncTo8bit with 'Only round to nearest even supported'), and the QONNX Trunc node is"
-              + " not written yet");
+    } else if (layer instanceof TruncAvgPool2d p) {
+      add(truncPool(e, p.bitWidth(), p.rounding()));
+    } else if (layer instanceof TruncAdaptiveAvgPool2d p) {
+      add(truncPool(e, p.bitWidth(), p.rounding()));
     } else if (layer instanceof Dropout) {
       // The identity in evaluation, which is what is exported.
       values.put(e.output(), in(e, 0));
@@ -277,6 +275,45 @@ final class GraphCapture {
     Value raw = new Value(e.output().shape());
     body.accept(raw);
     add(new Quantize(name, name + ".output_quant", raw, out(e), actQuant(name, outputQuant)));
+  }
+
+  /**
+   * A truncated average pool, its window recovered from the traced shapes (for the adaptive pool
+   * Brevitas' {@code stride = in / out}, {@code kernel = in - (out - 1) * stride}).
+   */
+  private ExportGraph.TruncPool truncPool(Event e, int bitWidth, TruncAvgPool2d.Rounding rounding) {
+    String name = e.layer().name();
+    if (!(e.inputs().get(0) instanceof QuantTensor q) || !q.perTensor()) {
+      throw new ExportException(
+          name, "truncated average pooling needs a QuantTensor input with a per-tensor scale");
+    }
+    long[] in = q.shape();
+    long[] out = e.output().shape();
+    long[] kernel = new long[2];
+    long[] strides = new long[2];
+    for (int d = 0; d < 2; d++) {
+      if (e.layer() instanceof TruncAvgPool2d p) {
+        kernel[d] = p.kernelSize();
+        strides[d] = p.stride();
+      } else {
+        int[] w = TruncAdaptiveAvgPool2d.window(in[2 + d], (int) out[2 + d]);
+        kernel[d] = w[0];
+        strides[d] = w[1];
+      }
+    }
+    int accBits = TruncAvgPool2d.accumulatorBits(q.bitWidth(), (int) (kernel[0] * kernel[1]));
+    return new ExportGraph.TruncPool(
+        name,
+        name,
+        in(e, 0),
+        out(e),
+        kernel,
+        strides,
+        q.scale().item(),
+        q.signed(),
+        accBits,
+        bitWidth,
+        rounding == TruncAvgPool2d.Rounding.FLOOR);
   }
 
   /** Nearest upsampling by the integer factors that map the traced input to the traced output. */

@@ -185,6 +185,32 @@ abstract class OnnxEmitter implements StepVisitor {
   }
 
   @Override
+  public void mulAdd(ExportGraph.MulAdd step) {
+    String factor = b.addFloatScalar(b.uniqueName(step.layer() + ".factor"), step.factor());
+    String summand = b.addFloatScalar(b.uniqueName(step.layer() + ".summand"), step.summand());
+    String product = b.op(step.scope(), "Mul", List.of(name(step.input()), factor));
+    define(step.output(), b.add(step.scope(), product, summand));
+  }
+
+  /**
+   * {@code AveragePool} times the window size, the window sum of the dequantized input, as Brevitas
+   * exports it; the format then truncates it ({@link #truncate}).
+   */
+  @Override
+  public void truncPool(ExportGraph.TruncPool step) {
+    String avg =
+        b.averagePool(
+            step.scope(), name(step.input()), step.kernel(), step.strides(), new long[4], true);
+    float window = step.kernel()[0] * step.kernel()[1];
+    String k = b.addFloatScalar(b.uniqueName(step.layer() + ".window"), window);
+    String sum = b.op(step.scope(), "Mul", List.of(avg, k));
+    define(step.output(), truncate(step, sum));
+  }
+
+  /** Shifts and rounds the window sum {@code sum} of a truncated pool; returns the float result. */
+  protected abstract String truncate(ExportGraph.TruncPool step, String sum);
+
+  @Override
   public void add(Add step) {
     define(step.output(), b.add(step.scope(), name(step.a()), name(step.b())));
   }

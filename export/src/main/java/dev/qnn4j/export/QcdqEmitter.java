@@ -8,6 +8,7 @@ import dev.qnn4j.export.ExportGraph.Quantize;
 import dev.qnn4j.export.ExportGraph.WeightQuant;
 import dev.qnn4j.export.ExportGraph.Weights;
 import dev.qnn4j.export.onnx.OnnxGraphBuilder;
+import java.util.List;
 
 /**
  * QCDQ, as Brevitas' {@code export_onnx_qcdq}: activations {@code QuantizeLinear -> Clip ->
@@ -62,6 +63,45 @@ class QcdqEmitter extends OnnxEmitter {
       return b.floatBias(step.layer(), bias.values());
     }
     return b.int32Bias(step.layer() + ".bias_quant", q.ints(), q.inputScale(), q.weightScales());
+  }
+
+  /**
+   * The rounding variant only: QuantizeLinear rounds half to even, it cannot floor, so the FLOOR
+   * variant ({@code TruncTo8bit}) has no QCDQ form. The window sum is first rounded to the input's
+   * integer grid ({@code Round(sum / scale)}, exact, as the Java forward), then shifted by a
+   * power-of-two Mul and rounded to {@code outBits} by QuantizeLinear at scale 1, Clip and
+   * DequantizeLinear, then multiplied by the input scale. Brevitas quantizes the float sum
+   * directly, which rounds a tie (a shifted sum ending in exactly .5) by the float error of the
+   * pool's sum; the extra Round keeps the file equal to the Java forward.
+   */
+  @Override
+  protected String truncate(ExportGraph.TruncPool step, String sum) {
+    if (step.floor()) {
+      throw new ExportException(
+          step.layer(),
+          "truncated average pooling with rounding FLOOR (Brevitas' TruncTo8bit) cannot be"
+              + " expressed in "
+              + format()
+              + " (QuantizeLinear rounds half to even; Brevitas 0.11 refuses it too: 'Only round"
+              + " to nearest even supported'); declare rounding = ROUND or export QONNX, which"
+              + " writes a Trunc node");
+    }
+    requireBits(
+        step.layer(),
+        "truncated average pool output",
+        step.outBits(),
+        8,
+        "QuantizeLinear in opset 13 produces int8/uint8");
+    String scope = step.scope() + ".trunc_quant";
+    String scale = b.addFloatScalar(b.uniqueName(scope + ".input_scale"), step.scale());
+    String ints = b.op(scope, "Round", List.of(b.op(scope, "Div", List.of(sum, scale))));
+    if (step.shift() != 0) {
+      float factor = (float) Math.pow(2, -step.shift());
+      String f = b.addFloatScalar(b.uniqueName(scope + ".shift"), factor);
+      ints = b.op(scope, "Mul", List.of(ints, f));
+    }
+    String truncated = b.activationQcdq(scope, ints, 1f, step.outBits(), step.signed(), false);
+    return b.op(scope, "Mul", List.of(truncated, scale));
   }
 
   /** The step's quantizer, if QuantizeLinear can produce its integers (2 to 8 bits). */

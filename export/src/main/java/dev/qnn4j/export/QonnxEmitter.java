@@ -89,6 +89,25 @@ final class QonnxEmitter extends OnnxEmitter {
     return quant(step.layer() + ".bias_quant", name, scales, scaleDims, q.bitWidth(), true, false);
   }
 
+  /**
+   * Brevitas' QONNX form: {@code Trunc(sum, scale, zeropt, input_bit_width, output_bit_width)} with
+   * {@code rounding_mode} FLOOR ({@code TruncTo8bit}) or ROUND ({@code RoundTo8bit}).
+   */
+  @Override
+  protected String truncate(ExportGraph.TruncPool step, String sum) {
+    String scope = step.scope() + ".trunc_quant";
+    String s = b.addFloatScalar(b.uniqueName(scope + ".scale"), step.scale());
+    String zeroPoint = b.addFloatScalar(b.uniqueName(scope + ".zeropt"), 0f);
+    String inBits = b.addFloatScalar(b.uniqueName(scope + ".input_bitwidth"), step.accBits());
+    String outBits = b.addFloatScalar(b.uniqueName(scope + ".output_bitwidth"), step.outBits());
+    return b.op(
+        scope,
+        DOMAIN,
+        "Trunc",
+        List.of(sum, s, zeroPoint, inBits, outBits),
+        stringAttr("rounding_mode", step.floor() ? "FLOOR" : "ROUND"));
+  }
+
   private String bipolarQuant(String scope, String x, float[] scale, long[] scaleDims) {
     String s = b.addFloatInitializer(b.uniqueName(scope + ".scale"), scale, scaleDims);
     return b.op(scope, DOMAIN, "BipolarQuant", List.of(x, s));

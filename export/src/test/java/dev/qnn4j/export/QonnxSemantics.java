@@ -17,7 +17,7 @@ import java.util.Map;
  * against x. Used to evaluate Quant nodes on constants, and to lower them to standard ONNX
  * operators so that ONNX Runtime can execute a QONNX graph.
  */
-final class QonnxSemantics {
+public final class QonnxSemantics {
   private QonnxSemantics() {}
 
   /** The attributes and constant inputs of one Quant node. */
@@ -83,9 +83,11 @@ final class QonnxSemantics {
   /**
    * {@code model} with every Quant node replaced by {@code Div, Add, Round, Clip, Sub, Mul} (float
    * bounds from {@link Quant#min()}/{@link Quant#max()}), every BipolarQuant by {@code
-   * GreaterOrEqual, Neg, Where}, and the QONNX opset import dropped.
+   * GreaterOrEqual, Neg, Where}, every Trunc by {@code Div, Add, Round, Div, Floor|Round, Sub, Mul}
+   * (QONNX's {@code trunc}: the input integer shifted right by {@code input_bit_width -
+   * output_bit_width} bits, kept at the input scale), and the QONNX opset import dropped.
    */
-  static ModelProto lowered(ModelProto model) {
+  public static ModelProto lowered(ModelProto model) {
     GraphProto g = model.getGraph();
     Map<String, TensorProto> constants = dev.qnn4j.export.onnx.BrevitasReferenceTest.constants(g);
     GraphProto.Builder out = g.toBuilder().clearNode();
@@ -107,6 +109,10 @@ final class QonnxSemantics {
                 .build());
         continue;
       }
+      if (n.getOpType().equals("Trunc")) {
+        lowerTrunc(n, constants, out);
+        continue;
+      }
       if (!n.getOpType().equals("Quant")) {
         out.addNode(n);
         continue;
@@ -123,20 +129,45 @@ final class QonnxSemantics {
       out.addNode(node("Round", p + "round", List.of(p + "add")));
       out.addNode(node("Clip", p + "clip", List.of(p + "round", p + "min", p + "max")));
       out.addNode(node("Sub", p + "sub", List.of(p + "clip", zp)));
-      out.addNode(
-          NodeProto.newBuilder()
-              .setOpType("Mul")
-              .setName(p + "mul")
-              .addInput(p + "sub")
-              .addInput(scale)
-              .addOutput(n.getOutput(0))
-              .build());
+      out.addNode(rescale(p, scale, n.getOutput(0)));
     }
     ModelProto.Builder m = model.toBuilder().setGraph(out).clearOpsetImport();
     model.getOpsetImportList().stream()
         .filter(o -> o.getDomain().isEmpty())
         .forEach(m::addOpsetImport);
     return m.build();
+  }
+
+  private static void lowerTrunc(
+      NodeProto n, Map<String, TensorProto> constants, GraphProto.Builder out) {
+    float inBits = OnnxTensors.toFloatArray(constants.get(n.getInput(3)))[0];
+    float outBits = OnnxTensors.toFloatArray(constants.get(n.getInput(4)))[0];
+    String mode = n.getAttribute(0).getS().toStringUtf8();
+    String p = n.getName() + "/";
+    String x = n.getInput(0);
+    String scale = n.getInput(1);
+    String zp = n.getInput(2);
+    out.addInitializer(
+        OnnxTensors.floatTensor(p + "shift", new float[] {(float) Math.pow(2, inBits - outBits)}));
+    out.addNode(node("Div", p + "div", List.of(x, scale)));
+    out.addNode(node("Add", p + "add", List.of(p + "div", zp)));
+    out.addNode(node("Round", p + "round", List.of(p + "add")));
+    out.addNode(node("Div", p + "shifted", List.of(p + "round", p + "shift")));
+    out.addNode(
+        node(mode.equals("FLOOR") ? "Floor" : "Round", p + "trunc", List.of(p + "shifted")));
+    out.addNode(node("Sub", p + "sub", List.of(p + "trunc", zp)));
+    out.addNode(rescale(p, scale, n.getOutput(0)));
+  }
+
+  /** The last node of a lowered Quant or Trunc: {@code (q - zeropt) * scale} into the output. */
+  private static NodeProto rescale(String prefix, String scale, String output) {
+    return NodeProto.newBuilder()
+        .setOpType("Mul")
+        .setName(prefix + "mul")
+        .addInput(prefix + "sub")
+        .addInput(scale)
+        .addOutput(output)
+        .build();
   }
 
   private static NodeProto node(String op, String output, List<String> inputs) {

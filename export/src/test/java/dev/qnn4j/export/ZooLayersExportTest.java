@@ -9,8 +9,11 @@ import static dev.qnn4j.export.ExportFixtures.readChecked;
 import static dev.qnn4j.export.ExportFixtures.runOrt;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.qnn4j.export.onnx.BrevitasReferenceTest;
+import dev.qnn4j.export.onnx.OnnxTensors;
 import dev.qnn4j.export.onnx.proto.ModelProto;
 import dev.qnn4j.export.onnx.proto.NodeProto;
+import dev.qnn4j.export.onnx.proto.TensorProto;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.nn.BatchNorm1d;
@@ -275,36 +278,79 @@ class ZooLayersExportTest {
         runOrt(onnx, OptLevel.NO_OPT, "input", "output", input));
   }
 
+  /** A 4-bit ReLU and a truncated 2x2 average pool. Input {@code [N, 2, 4, 4]}. */
+  private static Model pooled(TruncAvgPool2d.Rounding rounding) {
+    return new Model() {
+      final QuantReLU relu = new QuantReLU("relu", 4, true);
+      final TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2, 0, 8, rounding);
+
+      @Override
+      public String modelName() {
+        return "Pooled";
+      }
+
+      @Override
+      public long[] inputShape() {
+        return new long[] {2, 4, 4};
+      }
+
+      @Override
+      public List<Module> layers() {
+        return List.of(relu, pool);
+      }
+
+      @Override
+      public Tensor forward(Tensor x) {
+        return pool.forward(relu.forwardQuant(x));
+      }
+    };
+  }
+
   @Test
-  void truncAvgPoolIsAClearExportError() {
-    Model model =
-        new Model() {
-          final QuantReLU relu = new QuantReLU("relu", 4, true);
-          final TruncAvgPool2d pool = new TruncAvgPool2d("pool", 2);
-
-          @Override
-          public String modelName() {
-            return "Pooled";
-          }
-
-          @Override
-          public List<Module> layers() {
-            return List.of(relu, pool);
-          }
-
-          @Override
-          public Tensor forward(Tensor x) {
-            return pool.forward(relu.forwardQuant(x));
-          }
-        };
-    model.eval();
+  void flooringTruncAvgPoolIsAClearQcdqErrorAndAQonnxTruncNode() throws Exception {
+    Model model = pooled(TruncAvgPool2d.Rounding.FLOOR);
+    Tensor input = randomInput(4, 3, 2, 4, 4);
+    calibrated(model, 3, 4, 2, 4, 4);
     ExportException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             ExportException.class,
             () -> QcdqExporter.export(model, new long[] {2, 4, 4}, dir.resolve("pool.onnx")));
     assertThat(e.getMessage()).contains("pool");
-    assertThat(e.getMessage()).contains("TruncAvgPool2d has no ONNX export yet");
+    assertThat(e.getMessage()).contains("FLOOR");
+    assertThat(e.getMessage()).contains("QONNX");
     assertThat(java.nio.file.Files.exists(dir.resolve("pool.onnx"))).isFalse();
+
+    Path file = dir.resolve("pool.qonnx.onnx");
+    QonnxExporter.export(model, input, file);
+    ModelProto onnx = readChecked(file);
+    NodeProto trunc =
+        onnx.getGraph().getNodeList().stream()
+            .filter(n -> n.getOpType().equals("Trunc"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(trunc.getDomain()).isEqualTo(QonnxEmitter.DOMAIN);
+    assertThat(trunc.getAttribute(0).getS().toStringUtf8()).isEqualTo("FLOOR");
+    // 4-bit inputs, 2x2 window: a 6-bit sum, shifted left by 2 into 8 bits (Brevitas' numbers).
+    Map<String, TensorProto> constants = BrevitasReferenceTest.constants(onnx.getGraph());
+    assertThat(OnnxTensors.toFloatArray(constants.get(trunc.getInput(3))))
+        .usingExactEquality()
+        .containsExactly(6f);
+    assertThat(OnnxTensors.toFloatArray(constants.get(trunc.getInput(4))))
+        .usingExactEquality()
+        .containsExactly(8f);
+    float[] got = runOrt(QonnxSemantics.lowered(onnx), OptLevel.NO_OPT, "input", "output", input);
+    assertThat(got).usingExactEquality().containsExactly(javaForward(model, input)).inOrder();
+  }
+
+  @Test
+  void roundingTruncAvgPoolRunsFromQcdqInOnnxRuntimeLikeJava() throws Exception {
+    Model model = pooled(TruncAvgPool2d.Rounding.ROUND);
+    Tensor input = randomInput(4, 3, 2, 4, 4);
+    calibrated(model, 3, 4, 2, 4, 4);
+    Path file = dir.resolve("pool.onnx");
+    QcdqExporter.export(model, input, file);
+    float[] got = runOrt(readChecked(file), OptLevel.NO_OPT, "input", "output", input);
+    assertThat(got).usingExactEquality().containsExactly(javaForward(model, input)).inOrder();
   }
 
   @Test

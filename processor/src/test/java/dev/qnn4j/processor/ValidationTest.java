@@ -683,6 +683,71 @@ class ValidationTest {
     }
 
     @Test
+    void stateDictAliasesDeclareASharedQuantizer() throws Exception {
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
+          @QuantModel(inputShape = {8})
+          public abstract class Net {
+            @QuantLinear(inFeatures = 8, outFeatures = 8, bias = false)
+            abstract Tensor fc0(Tensor x);
+
+            @QuantReLU(returnQuantTensor = true)
+            @StateDictName(value = "relu", aliases = "block.relu2")
+            abstract QuantTensor relu(Tensor x);
+
+            @QuantLinear(inFeatures = 8, outFeatures = 8, bias = false)
+            abstract Tensor fc1(Tensor x);
+
+            public Tensor forward(Tensor x) {
+              QuantTensor a = relu(fc0(x));
+              return relu(fc1(a));
+            }
+          }
+          """);
+      Compilation c = s.compile();
+      // Called at two places without the "stateful quantizer reused" warning.
+      assertThat(c).succeededWithoutWarnings();
+      String generated =
+          c.generatedSourceFile("test.QuantModel_Net")
+              .orElseThrow()
+              .getCharContent(true)
+              .toString();
+      assertThat(generated).contains("aliases.put(\"block.relu2\", \"relu\")");
+    }
+
+    @Test
+    void stateDictAliasesMustBeDottedPathsAndUnique() {
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
+          @QuantModel
+          public abstract class Net {
+            @ReLU
+            @StateDictName(value = "a", aliases = {"b", "x..y"})
+            abstract Tensor a(Tensor x);
+
+            @ReLU
+            abstract Tensor b(Tensor x);
+
+            public Tensor forward(Tensor x) {
+              return b(a(x));
+            }
+          }
+          """);
+      Compilation c = s.compile();
+      assertThat(c)
+          .hadErrorContaining("@StateDictName(\"x..y\") of method a: expected a dotted module path")
+          .inFile(s.file());
+      assertThat(c)
+          .hadErrorContaining("layer name b of method b duplicates that of method a")
+          .inFile(s.file())
+          .onLine(s.lineOf("Tensor b("));
+    }
+
+    @Test
     void layerAnnotationOutsideQuantModel() {
       TestSource s =
           TestSource.model(

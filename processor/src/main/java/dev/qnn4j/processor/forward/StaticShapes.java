@@ -358,6 +358,9 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
       case "relu" -> {
         return x;
       }
+      case "mulAdd" -> {
+        return new Value(x.dims, null);
+      }
       case "flatten" -> {
         if (x.dims == null) {
           return new Value(new long[] {-1}, x.quant);

@@ -83,6 +83,9 @@ public final class ModelGenerator {
       type.addMethod(inputShapeMethod(model.inputShape()));
     }
     type.addMethod(toStringMethod(model.modelName()));
+    if (model.layers().stream().anyMatch(l -> !l.stateDictAliases().isEmpty())) {
+      type.addMethod(aliasesMethod(model.layers()));
+    }
     plan.ifPresent(p -> StepGenerator.addTo(type, p));
     type.addType(factory(model.modelName(), model.qualifiedName(), declared, generated));
     return JavaFile.builder(model.packageName(), type.build())
@@ -118,6 +121,28 @@ public final class ModelGenerator {
             "return new long[] {$L}",
             inputShape.stream().map(String::valueOf).collect(Collectors.joining(", ")))
         .build();
+  }
+
+  /** {@code stateDictAliases()}: every {@code @StateDictName(aliases)} path and its layer. */
+  static MethodSpec aliasesMethod(List<LayerDescriptor> layers) {
+    ClassName map = ClassName.get(java.util.Map.class);
+    MethodSpec.Builder m =
+        MethodSpec.methodBuilder("stateDictAliases")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .returns(ParameterizedTypeName.get(map, STRING, STRING))
+            .addStatement(
+                "$T<$T, $T> aliases = new $T<>()",
+                map,
+                STRING,
+                STRING,
+                ClassName.get(java.util.LinkedHashMap.class));
+    for (LayerDescriptor layer : layers) {
+      for (String alias : layer.stateDictAliases()) {
+        m.addStatement("aliases.put($S, $S)", alias, layer.layerName());
+      }
+    }
+    return m.addStatement("return aliases").build();
   }
 
   static MethodSpec toStringMethod(String modelName) {

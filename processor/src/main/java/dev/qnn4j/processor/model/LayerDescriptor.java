@@ -69,4 +69,24 @@ public record LayerDescriptor(
   public Optional<BiasSpec> bias() {
     return biases.stream().findFirst();
   }
+
+  /** The {@code @StateDictName(aliases)} of the layer, in order; empty without any. */
+  public List<String> stateDictAliases() {
+    List<String> out = new java.util.ArrayList<>();
+    stateDictName.ifPresent(
+        m ->
+            m.getElementValues()
+                .forEach(
+                    (k, v) -> {
+                      if (k.getSimpleName().contentEquals("aliases")
+                          && v.getValue() instanceof List<?> values) {
+                        for (Object o : values) {
+                          if (o instanceof javax.lang.model.element.AnnotationValue a) {
+                            out.add(String.valueOf(a.getValue()));
+                          }
+                        }
+                      }
+                    }));
+    return out;
+  }
 }

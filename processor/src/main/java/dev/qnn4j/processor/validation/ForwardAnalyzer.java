@@ -90,7 +90,11 @@ public final class ForwardAnalyzer {
     @Override
     public void layerCalled(LayerCall call, LayerDescriptor layer, int count) {
       LayerKind kind = layer.requireKind();
-      if (count == 2 && kind.role() == LayerKind.Role.QUANT_ACTIVATION) {
+      // A layer with @StateDictName(aliases) is a module registered at several places: its
+      // sharing is declared.
+      if (count == 2
+          && kind.role() == LayerKind.Role.QUANT_ACTIVATION
+          && layer.stateDictAliases().isEmpty()) {
         all.add(
             Diagnostic.atTree(
                 Kind.WARNING,

@@ -149,13 +149,26 @@ public final class Validator {
                           Messages.invalidStateDictName(layer.layerName(), layer.methodName()),
                           layer.method(),
                           m)));
-      LayerDescriptor first = byName.putIfAbsent(layer.layerName(), layer);
-      if (first != null) {
-        out.add(
-            Diagnostic.error(
-                Messages.duplicateLayerName(
-                    layer.layerName(), layer.methodName(), first.methodName()),
-                layer.method()));
+      List<String> names = new java.util.ArrayList<>();
+      names.add(layer.layerName());
+      for (String alias : layer.stateDictAliases()) {
+        if (!STATE_DICT_NAME.matcher(alias).matches()) {
+          out.add(
+              Diagnostic.error(
+                  Messages.invalidStateDictName(alias, layer.methodName()),
+                  layer.method(),
+                  layer.stateDictName().orElseThrow()));
+        }
+        names.add(alias);
+      }
+      for (String name : names) {
+        LayerDescriptor first = byName.putIfAbsent(name, layer);
+        if (first != null) {
+          out.add(
+              Diagnostic.error(
+                  Messages.duplicateLayerName(name, layer.methodName(), first.methodName()),
+                  layer.method()));
+        }
       }
     }
   }

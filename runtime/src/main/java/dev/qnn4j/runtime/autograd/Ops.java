@@ -108,6 +108,31 @@ public final class Ops {
     return Tensor.result(out, x.shape(), GradFn.of("AddConstant", g -> new float[][] {g}, x));
   }
 
+  /**
+   * {@code x * a + c} for constants a and c, rounded after the product and after the sum as
+   * PyTorch's {@code a * x + c} (e.g. bnn_pynq's input mapping {@code 2x - 1}).
+   */
+  public static Tensor mulAdd(Tensor x, float a, float c) {
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] * a + c;
+    }
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "MulAdd",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = g[i] * a;
+              }
+              return new float[][] {gx};
+            },
+            x));
+  }
+
   /** {@code x / c} for a constant c. */
   public static Tensor div(Tensor x, float c) {
     float[] v = x.data();

@@ -77,6 +77,15 @@ public final class F {
     return Tracer.op(Op.RESHAPE, Ops.reshape(x, shape), shape, x);
   }
 
+  /**
+   * {@code x * factor + summand} elementwise, for integer constants: an input mapping inside {@code
+   * forward}, e.g. bnn_pynq's {@code 2x - 1} from {@code [0, 1]} to {@code [-1, 1]} as {@code
+   * F.mulAdd(x, 2, -1)}. The result is a float tensor (a QuantTensor loses its metadata).
+   */
+  public static Tensor mulAdd(Tensor x, int factor, int summand) {
+    return Tracer.op(Op.MUL_ADD, Ops.mulAdd(x, factor, summand), new long[] {factor, summand}, x);
+  }
+
   /** Elementwise sum of two tensors of the same shape (a residual connection). */
   public static Tensor add(Tensor a, Tensor b) {
     if (!java.util.Arrays.equals(a.shape(), b.shape())) {

@@ -73,10 +73,26 @@ public interface Model {
     }
   }
 
+  /**
+   * Further state-dict paths of layers that the PyTorch model registers at several places (a module
+   * shared across a residual add, {@code @StateDictName(aliases)}): alias -> layer name.
+   */
+  default Map<String, String> stateDictAliases() {
+    return Map.of();
+  }
+
   default Map<String, Tensor> stateDict() {
     Map<String, Tensor> s = new LinkedHashMap<>();
+    Map<String, String> aliases = stateDictAliases();
     for (Module m : layers()) {
-      s.putAll(m.stateDict());
+      Map<String, Tensor> own = m.stateDict();
+      s.putAll(own);
+      aliases.forEach(
+          (alias, layer) -> {
+            if (layer.equals(m.name())) {
+              own.forEach((k, v) -> s.put(alias + k.substring(layer.length()), v));
+            }
+          });
     }
     return s;
   }
@@ -87,6 +103,7 @@ public interface Model {
    * a quantized model). An unknown entry is always reported.
    */
   default void loadStateDict(Map<String, Tensor> state, boolean strict) {
+    state = StateDictAliases.resolve(modelName(), state, stateDictAliases());
     Set<String> used = new HashSet<>();
     for (Module m : layers()) {
       used.addAll(m.loadStateDict(state, strict));

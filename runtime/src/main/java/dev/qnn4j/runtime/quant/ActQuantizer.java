@@ -223,6 +223,10 @@ public final class ActQuantizer {
     }
     buffer = updated;
     counter = next;
+    // Brevitas saves the running statistic as the value while it collects ("Save buffer into value
+    // for any non-zero number of collection steps"), so a state dict taken now, or loaded into
+    // Brevitas, holds the scale evaluation uses. The value is not read before the switch.
+    value.set(new float[] {buffer});
   }
 
   /** A CONST scale, or the PARAMETER scale from the learned value (with its gradient). */

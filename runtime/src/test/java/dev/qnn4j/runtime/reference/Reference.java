@@ -122,8 +122,12 @@ public final class Reference {
 
   /** A state dict of float tensors by PyTorch name. */
   public static Map<String, Tensor> safetensors(String file) {
+    return safetensors(ROOT, file);
+  }
+
+  private static Map<String, Tensor> safetensors(String root, String file) {
     try {
-      Path tmp = copyToTemp(file);
+      Path tmp = copyToTemp(root, file);
       try {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, ArrayData> e : Safetensors.read(tmp).tensors().entrySet()) {
@@ -142,12 +146,16 @@ public final class Reference {
    * A reference file as a file on disk (copied out of the classpath), e.g. for command-line tests.
    */
   public static Path copyToTemp(String file) throws IOException {
+    return copyToTemp(ROOT, file);
+  }
+
+  private static Path copyToTemp(String root, String file) throws IOException {
     String suffix = file.substring(file.lastIndexOf('.'));
     if (suffix.contains("/")) {
       suffix = ".tmp";
     }
     Path tmp = Files.createTempFile("qnn4j-ref-", suffix);
-    try (InputStream in = open(file)) {
+    try (InputStream in = open(root, file)) {
       Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
     }
     return tmp;
@@ -205,12 +213,47 @@ public final class Reference {
     }
 
     public static Map<String, Tensor> safetensors(String file) {
-      return Reference.safetensors("../brevitas-zoo/" + file);
+      // Not "../brevitas-zoo/": a path with ".." does not resolve inside the test jar.
+      return Reference.safetensors(ZOO_ROOT, file);
     }
 
     public static Tensor tensor(String file) {
       ArrayData a = npy(ZOO_ROOT, file);
       return Tensor.of(a.toFloatArray(), a.shape());
+    }
+
+    /**
+     * The state dict a model case starts from ({@code <model>.weights.manifest.json}): the zoo
+     * weight recipe's tensors ({@link ZooWeights}) and the module's own initial values, by
+     * Brevitas' keys in Brevitas' order (integers as float tensors).
+     */
+    public static Map<String, Tensor> initialState(String model) {
+      JsonObject manifest;
+      try (InputStream in = open(ZOO_ROOT, model + ".weights.manifest.json")) {
+        manifest =
+            com.google.gson.JsonParser.parseReader(
+                    new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))
+                .getAsJsonObject();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      boolean scaleByFanIn = manifest.get("weight_scale").getAsString().equals("fan_in");
+      JsonArray tensors = manifest.getAsJsonArray("tensors");
+      Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+      for (int t = 0; t < tensors.size(); t++) {
+        JsonObject e = tensors.get(t).getAsJsonObject();
+        String key = e.get("key").getAsString();
+        List<Integer> shape = new java.util.ArrayList<>();
+        e.getAsJsonArray("shape").forEach(d -> shape.add(d.getAsInt()));
+        ZooWeights.Kind kind =
+            e.get("dtype").getAsString().equals("F32") ? ZooWeights.Kind.of(key, shape) : null;
+        float[] values =
+            kind != null
+                ? ZooWeights.tensor(t, kind, shape, scaleByFanIn)
+                : toFloats(e.getAsJsonArray("values"));
+        state.put(key, Tensor.of(values, shape.stream().mapToLong(Integer::longValue).toArray()));
+      }
+      return state;
     }
   }
 }
