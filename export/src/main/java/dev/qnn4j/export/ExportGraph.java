@@ -104,6 +104,8 @@ final class ExportGraph {
 
     void elementwise(Elementwise step);
 
+    void affine(Affine step);
+
     void pool(Pool step);
 
     void flatten(Flatten step);
@@ -180,6 +182,15 @@ final class ExportGraph {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.elementwise(this);
+    }
+  }
+
+  /** {@code input * scale + shift} with float constants ({@code F.affine}). */
+  record Affine(String layer, String scope, Value input, Value output, float scale, float shift)
+      implements UnaryStep {
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.affine(this);
     }
   }
 

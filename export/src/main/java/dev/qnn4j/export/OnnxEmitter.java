@@ -127,6 +127,15 @@ abstract class OnnxEmitter implements StepVisitor {
     define(step.output(), b.op(step.scope(), step.onnxOp(), java.util.List.of(name(step.input()))));
   }
 
+  /** {@code Mul} by the scale, then {@code Add} of the shift: float32 rounding as in the runtime. */
+  @Override
+  public void affine(ExportGraph.Affine step) {
+    String scale = b.addFloatScalar(b.uniqueName(step.layer() + ".scale"), step.scale());
+    String shift = b.addFloatScalar(b.uniqueName(step.layer() + ".shift"), step.shift());
+    String product = b.op(step.scope(), "Mul", java.util.List.of(name(step.input()), scale));
+    define(step.output(), b.add(step.scope(), product, shift));
+  }
+
   @Override
   public void pool(Pool step) {
     long[] kernel = {step.kernel(), step.kernel()};

@@ -48,7 +48,9 @@ public record ForwardProgram(
           "upsampleNearest",
           1,
           "cat",
-          2);
+          2,
+          "affine",
+          1);
 
   public ForwardProgram {
     statements = List.copyOf(statements);

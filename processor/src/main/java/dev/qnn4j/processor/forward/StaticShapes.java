@@ -358,6 +358,10 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
       case "relu" -> {
         return x;
       }
+      case "affine" -> {
+        // Elementwise float arithmetic: the shape stays, the values are no longer quantized.
+        return new Value(x.dims, null);
+      }
       case "flatten" -> {
         if (x.dims == null) {
           return new Value(new long[] {-1}, x.quant);

@@ -42,6 +42,32 @@ public final class Ops {
             x));
   }
 
+  /**
+   * {@code x * scale + shift} elementwise in float32, rounded after the product and after the sum
+   * (no fused multiply-add), as PyTorch computes {@code scale * x + shift}.
+   */
+  public static Tensor affine(Tensor x, float scale, float shift) {
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      float product = v[i] * scale;
+      out[i] = product + shift;
+    }
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Affine",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = g[i] * scale;
+              }
+              return new float[][] {gx};
+            },
+            x));
+  }
+
   /** Elementwise sum of two tensors of the same shape. */
   public static Tensor add(Tensor a, Tensor b) {
     requireSameShape("add", a, b);

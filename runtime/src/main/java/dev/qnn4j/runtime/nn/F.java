@@ -58,6 +58,28 @@ public final class F {
     return Tracer.op(Op.RELU, Ops.relu(x), new long[0], x);
   }
 
+  /**
+   * {@code x * scale + shift} elementwise (float32, no fused multiply-add): an input mapping inside
+   * {@code forward}, e.g. {@code affine(x, 2, -1)} maps images in [0, 1] to [-1, 1] as the bnn_pynq
+   * models' {@code 2.0 * x - 1} does. Exported as ONNX {@code Mul} then {@code Add}.
+   */
+  public static Tensor affine(Tensor x, float scale, float shift) {
+    if (!Float.isFinite(scale) || !Float.isFinite(shift)) {
+      throw new IllegalArgumentException(
+          "affine needs a finite scale and shift, got " + scale + " and " + shift);
+    }
+    return Tracer.op(
+        Op.AFFINE,
+        Ops.affine(x, scale, shift),
+        new long[] {Float.floatToIntBits(scale), Float.floatToIntBits(shift)},
+        x);
+  }
+
+  /** The scale and shift of an {@link Op#AFFINE} step's {@code ints}. */
+  public static float[] affineParameters(long[] ints) {
+    return new float[] {Float.intBitsToFloat((int) ints[0]), Float.intBitsToFloat((int) ints[1])};
+  }
+
   /** {@code x.reshape(x.shape[0], -1)}. */
   public static Tensor flatten(Tensor x) {
     checkFlattenable(x);
