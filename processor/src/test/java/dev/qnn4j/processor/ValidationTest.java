@@ -591,7 +591,8 @@ class ValidationTest {
       assertThat(c)
           .hadErrorContaining(
               "layer name quant_inp of method quant_inp duplicates that of method quantInp:"
-                  + " layer names are method names in snake_case and must be unique in the state dict")
+                  + " layer names (method names in snake_case, or @StateDictName) must be unique in"
+                  + " the state dict")
           .inFile(s.file())
           .onLine(s.lineOf("Tensor quant_inp("));
       assertThat(c)
@@ -600,6 +601,85 @@ class ValidationTest {
           .onLine(s.lineOf("Tensor Conv1("));
       // fc_1 and fc1 stay distinct: digits never start a new word.
       assertThat(c).hadErrorCount(2);
+    }
+
+    @Test
+    void stateDictNameGivesTheLayerItsPyTorchPath() throws Exception {
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
+          @QuantModel(inputShape = {8})
+          public abstract class Net {
+            @QuantLinear(inFeatures = 8, outFeatures = 4, bias = false)
+            @StateDictName("features.2")
+            abstract Tensor fc0(Tensor x);
+
+            @QuantReLU
+            @StateDictName("features.3")
+            abstract Tensor relu0(Tensor x);
+
+            public Tensor forward(Tensor x) {
+              return relu0(fc0(x));
+            }
+          }
+          """);
+      Compilation c = s.compile();
+      assertThat(c).succeededWithoutWarnings();
+      String generated =
+          c.generatedSourceFile("test.QuantModel_Net")
+              .orElseThrow()
+              .getCharContent(true)
+              .toString();
+      assertThat(generated).contains("QuantLinear.builder(\"features.2\", 8, 4)");
+      assertThat(generated).contains("(\"features.3\"");
+      assertThat(generated).doesNotContain("\"fc0\"");
+    }
+
+    @Test
+    void stateDictNameMustBeADottedPathAndUnique() {
+      TestSource s =
+          TestSource.model(
+              "Net",
+              """
+          @QuantModel
+          public abstract class Net {
+            @ReLU
+            @StateDictName("features..1")
+            abstract Tensor a(Tensor x);
+
+            @ReLU
+            @StateDictName("features.2")
+            abstract Tensor b(Tensor x);
+
+            @ReLU
+            @StateDictName("features.2")
+            abstract Tensor c(Tensor x);
+
+            @StateDictName("features.4")
+            abstract Tensor d(Tensor x);
+
+            public Tensor forward(Tensor x) {
+              return d(c(b(a(x))));
+            }
+          }
+          """);
+      Compilation c = s.compile();
+      assertThat(c)
+          .hadErrorContaining(
+              "@StateDictName(\"features..1\") of method a: expected a dotted module path such as"
+                  + " conv_features.1")
+          .inFile(s.file())
+          .onLine(s.lineOf("\"features..1\""));
+      assertThat(c)
+          .hadErrorContaining("layer name features.2 of method c duplicates that of method b")
+          .inFile(s.file())
+          .onLine(s.lineOf("Tensor c("));
+      assertThat(c)
+          .hadErrorContaining(
+              "features.4: @StateDictName refines a layer and needs a layer annotation")
+          .inFile(s.file())
+          .onLine(s.lineOf("\"features.4\""));
     }
 
     @Test

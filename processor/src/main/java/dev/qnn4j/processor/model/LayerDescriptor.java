@@ -10,6 +10,9 @@ import javax.lang.model.element.ExecutableElement;
  * annotations (bias, input and output quantizers). The method and the specs' anchors position
  * diagnostics.
  *
+ * @param layerName the name in the state dict: the method name in snake_case, or the value of
+ *     {@code @StateDictName}
+ * @param stateDictName the {@code @StateDictName} annotation, when the layer has one
  * @param spec the first layer annotation, read; empty when the method has only companion
  *     annotations (an error)
  * @param extraLayerAnnotations layer annotations after the first (an error)
@@ -18,6 +21,7 @@ public record LayerDescriptor(
     ExecutableElement method,
     String methodName,
     String layerName,
+    Optional<AnnotationMirror> stateDictName,
     Optional<LayerSpec> spec,
     List<AnnotationMirror> extraLayerAnnotations,
     List<Parameter> parameters,

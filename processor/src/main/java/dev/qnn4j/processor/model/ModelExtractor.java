@@ -78,6 +78,7 @@ public final class ModelExtractor {
     List<AnnotationMirror> companions = new ArrayList<>();
     ActQuantSpec inputQuant = null;
     ActQuantSpec outputQuant = null;
+    AnnotationMirror stateDictName = null;
     for (AnnotationMirror m : method.getAnnotationMirrors()) {
       String name = qualifiedName(m);
       Optional<LayerKind> k = LayerKind.forAnnotation(name);
@@ -97,6 +98,7 @@ public final class ModelExtractor {
       switch (c.get()) {
         case INPUT_QUANT -> inputQuant = actQuant(new AnnotationReader(m, elements));
         case OUTPUT_QUANT -> outputQuant = actQuant(new AnnotationReader(m, elements));
+        case STATE_DICT_NAME -> stateDictName = m;
         default -> biases.add(new BiasSpec(c.get(), m));
       }
     }
@@ -107,10 +109,15 @@ public final class ModelExtractor {
               p, p.getSimpleName().toString(), ValueType.of(p.asType()), p.asType().toString()));
     }
     String methodName = method.getSimpleName().toString();
+    String layerName =
+        stateDictName == null
+            ? LayerNames.snakeCase(methodName)
+            : new AnnotationReader(stateDictName, elements).stringValue("value");
     return new LayerDescriptor(
         method,
         methodName,
-        LayerNames.snakeCase(methodName),
+        layerName,
+        Optional.ofNullable(stateDictName),
         Optional.ofNullable(spec),
         extraLayers,
         parameters,

@@ -159,7 +159,17 @@ public final class Messages {
         + method
         + " duplicates that of method "
         + firstMethod
-        + ": layer names are method names in snake_case and must be unique in the state dict";
+        + ": layer names (method names in snake_case, or @StateDictName) must be unique in the"
+        + " state dict";
+  }
+
+  public static String invalidStateDictName(String name, String method) {
+    return "@StateDictName(\""
+        + name
+        + "\") of method "
+        + method
+        + ": expected a dotted module path such as conv_features.1 (letters, digits and"
+        + " underscores, separated by single dots)";
   }
 
   /** Layer annotations outside a model. */

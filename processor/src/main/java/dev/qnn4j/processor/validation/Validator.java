@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.ExecutableElement;
@@ -35,6 +36,12 @@ public final class Validator {
   /**
    * Methods of Model and Object that the generated class defines: a layer cannot take their names.
    */
+  /**
+   * Dotted module paths as PyTorch prints them: {@code conv_features.1}, {@code layer1.0.conv1}.
+   */
+  private static final Pattern STATE_DICT_NAME =
+      Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
+
   private static final Set<String> RESERVED =
       Set.of(
           "forward",
@@ -132,6 +139,16 @@ public final class Validator {
       if (RESERVED.contains(layer.methodName())) {
         out.add(Diagnostic.error(Messages.reservedLayerName(layer.methodName()), layer.method()));
       }
+      layer
+          .stateDictName()
+          .filter(m -> !STATE_DICT_NAME.matcher(layer.layerName()).matches())
+          .ifPresent(
+              m ->
+                  out.add(
+                      Diagnostic.error(
+                          Messages.invalidStateDictName(layer.layerName(), layer.methodName()),
+                          layer.method(),
+                          m)));
       LayerDescriptor first = byName.putIfAbsent(layer.layerName(), layer);
       if (first != null) {
         out.add(
