@@ -18,7 +18,9 @@ Run from the repository root with Debian's python3-torch and Brevitas' source:
         /usr/bin/python3 benchmarks/zoo_fashion_side_by_side.py [--epochs 3] [--threads 2]
 
 Prints per model and side the test accuracy after each epoch and the training images/s (the
-training loop only: forward, loss, backward, step, clipping; evaluation excluded), then a summary.
+training loop only: forward, loss, backward, step, clipping; evaluation excluded), a result line
+per model as soon as both sides are done, then a summary. Both sides use --threads threads
+(torch.set_num_threads; qnn4j's -Dqnn4j.threads).
 """
 import argparse
 import gzip
@@ -88,9 +90,12 @@ def train_brevitas(model, train, test, args):
             opt.step()
             model.clip_weights(-1, 1)
             images += idx.numel()
-        train_seconds += time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        train_seconds += seconds
         accuracies.append(accuracy(model, test[0], test[1], args.batch_size))
-        print(f"  brevitas epoch {epoch + 1}: test accuracy {accuracies[-1]:.2f}%", flush=True)
+        print(f"  brevitas epoch {epoch + 1}: test accuracy {accuracies[-1]:.2f}%,"
+              f" {x.size(0) / seconds:.0f} training images/s, load average"
+              f" {os.getloadavg()[0]:.1f}", flush=True)
     return accuracies, images / train_seconds
 
 
@@ -104,7 +109,10 @@ def train_qnn4j(name, init_pth, work, args):
         "--init-weights", init_pth, "--seed", str(args.seed),
         "--metrics", metrics, "--out", out]
     print("  " + " ".join(cmd), flush=True)
-    run = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    env["QNN4J_JAVA_OPTS"] = (
+        "-Xmx4g -XX:G1HeapRegionSize=16m -XX:MaxNewSize=384m -Dqnn4j.threads=%d" % args.threads)
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if run.returncode != 0:
         sys.exit(f"qnn4j train failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
     for line in run.stdout.splitlines():
@@ -119,7 +127,9 @@ def train_qnn4j(name, init_pth, work, args):
                 last_step[m["epoch"]] = m
             else:
                 accuracies.append(100.0 * m["test_accuracy"])
-                print(f"  qnn4j epoch {m['epoch']}: test accuracy {accuracies[-1]:.2f}%", flush=True)
+                ips = last_step[m["epoch"]]["images_per_s"]
+                print(f"  qnn4j epoch {m['epoch']}: test accuracy {accuracies[-1]:.2f}%,"
+                      f" {ips:.0f} training images/s", flush=True)
     # The last step of an epoch carries the epoch's training images/s (evaluation excluded).
     seconds = sum(60000 / s["images_per_s"] for s in last_step.values())
     return accuracies, 60000 * len(last_step) / seconds
@@ -132,7 +142,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--qnn4j", default="./qnn4j")
     parser.add_argument("--work", default=None, help="directory for weights and metrics")
@@ -155,6 +165,9 @@ def main():
         b_acc, b_ips = train_brevitas(model, train, test, args)
         q_acc, q_ips = train_qnn4j(name, init_pth, work, args)
         summary.append((name, b_acc[-1], b_ips, q_acc[-1], q_ips))
+        print(f"  result {name}: brevitas {b_acc[-1]:.2f}% at {b_ips:.0f} img/s, qnn4j"
+              f" {q_acc[-1]:.2f}% at {q_ips:.0f} img/s, load average {os.getloadavg()[0]:.1f}",
+              flush=True)
     print()
     print("model     brevitas acc  brevitas img/s  qnn4j acc  qnn4j img/s  qnn4j - brevitas")
     for name, ba, bi, qa, qi in summary:
