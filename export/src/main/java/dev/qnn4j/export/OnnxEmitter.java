@@ -127,7 +127,9 @@ abstract class OnnxEmitter implements StepVisitor {
     define(step.output(), b.op(step.scope(), step.onnxOp(), java.util.List.of(name(step.input()))));
   }
 
-  /** {@code Mul} by the scale, then {@code Add} of the shift: float32 rounding as in the runtime. */
+  /**
+   * {@code Mul} by the scale, then {@code Add} of the shift: float32 rounding as in the runtime.
+   */
   @Override
   public void affine(ExportGraph.Affine step) {
     String scale = b.addFloatScalar(b.uniqueName(step.layer() + ".scale"), step.scale());

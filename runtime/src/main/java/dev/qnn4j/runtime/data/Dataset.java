@@ -310,8 +310,8 @@ public final class Dataset {
   }
 
   /**
-   * The same images with {@code normalisation} applied to their bytes (data sets decoded from
-   * uint8 files: IDX, CIFAR-10, uint8 npy); the default of the built-in data sets is {@link
+   * The same images with {@code normalisation} applied to their bytes (data sets decoded from uint8
+   * files: IDX, CIFAR-10, uint8 npy); the default of the built-in data sets is {@link
    * Normalisation#SYMMETRIC}.
    *
    * @throws IllegalArgumentException for float images, which have no bytes to normalise

@@ -5,8 +5,8 @@ import java.util.stream.Collectors;
 
 /**
  * How a 28x28 gray image (Fashion-MNIST, MNIST) is laid out as a model input {@code C x H x W}: as
- * it is, zero-padded to 32x32 (2 black pixels on each side, padded before normalisation, so -1 under
- * {@link Normalisation#SYMMETRIC}), and/or with the gray channel replicated to 3 channels.
+ * it is, zero-padded to 32x32 (2 black pixels on each side, padded before normalisation, so -1
+ * under {@link Normalisation#SYMMETRIC}), and/or with the gray channel replicated to 3 channels.
  */
 public enum ImageLayout {
   /** The images as they are: TFC/SFC/LFC and users' MLPs. */
@@ -82,8 +82,8 @@ public enum ImageLayout {
   }
 
   /**
-   * Writes the 28x28 gray image at {@code src[srcOffset]} in this layout at {@code
-   * dst[dstOffset]} ({@code channels * side * side} bytes; padding is byte 0, a black pixel).
+   * Writes the 28x28 gray image at {@code src[srcOffset]} in this layout at {@code dst[dstOffset]}
+   * ({@code channels * side * side} bytes; padding is byte 0, a black pixel).
    */
   void arrange(byte[] src, int srcOffset, byte[] dst, int dstOffset) {
     int source = FashionMnist.SOURCE_SIDE;

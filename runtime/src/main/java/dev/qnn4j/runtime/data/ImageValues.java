@@ -28,8 +28,8 @@ abstract sealed class ImageValues {
   abstract boolean alwaysFinite();
 
   /**
-   * The same bytes decoded through {@code palette} instead, or null for float values (which have
-   * no bytes).
+   * The same bytes decoded through {@code palette} instead, or null for float values (which have no
+   * bytes).
    */
   abstract ImageValues withPalette(float[] palette);
 

@@ -6,8 +6,8 @@ package dev.qnn4j.runtime.data;
  */
 public enum Normalisation {
   /**
-   * {@code (x - 0.5) / 0.5}, values in [-1, 1] (the LeNet examples' {@code Normalize(0.5, 0.5)}); the
-   * default of models that do not map their input themselves.
+   * {@code (x - 0.5) / 0.5}, values in [-1, 1] (the LeNet examples' {@code Normalize(0.5, 0.5)});
+   * the default of models that do not map their input themselves.
    */
   SYMMETRIC("symmetric", "[-1, 1]"),
   /**

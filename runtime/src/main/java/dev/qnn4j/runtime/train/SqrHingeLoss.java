@@ -77,12 +77,7 @@ public final class SqrHingeLoss {
       int label = labels[i];
       if (label < 0 || label >= c) {
         throw new IllegalArgumentException(
-            "squared hinge loss: label "
-                + label
-                + " of sample "
-                + i
-                + " is outside 0.."
-                + (c - 1));
+            "squared hinge loss: label " + label + " of sample " + i + " is outside 0.." + (c - 1));
       }
       for (int j = 0; j < c; j++) {
         float product = x[i * c + j] * target(label, j);
@@ -96,7 +91,9 @@ public final class SqrHingeLoss {
     return (float) (total / ((double) divisorRows * c));
   }
 
-  /** The gradient of the loss times {@code upstream} with respect to the logits, into {@code gx}. */
+  /**
+   * The gradient of the loss times {@code upstream} with respect to the logits, into {@code gx}.
+   */
   public static void backward(
       float[] margins, int n, int c, int[] labels, float upstream, int divisorRows, float[] gx) {
     float count = (float) divisorRows * c;

@@ -199,9 +199,9 @@ public final class ZooWeights {
   }
 
   /**
-   * The state dict a weights manifest describes before the statistics steps, in Brevitas' key order:
-   * the recipe's tensors and the module's own initial values (I64 entries as float scalars, as
-   * qnn4j's state dicts hold {@code num_batches_tracked}).
+   * The state dict a weights manifest describes before the statistics steps, in Brevitas' key
+   * order: the recipe's tensors and the module's own initial values (I64 entries as float scalars,
+   * as qnn4j's state dicts hold {@code num_batches_tracked}).
    */
   public static Map<String, Tensor> initialState(JsonObject manifest) {
     boolean scaleByFanIn = manifest.get("weight_scale").getAsString().equals("fan_in");

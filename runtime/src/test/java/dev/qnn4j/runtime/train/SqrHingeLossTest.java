@@ -10,9 +10,9 @@ import dev.qnn4j.runtime.io.ArrayData;
 import dev.qnn4j.runtime.io.Npy;
 import java.io.IOException;
 import java.io.InputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** {@link SqrHingeLoss} against Brevitas' bnn_pynq {@code SqrHingeLoss} (reference/sqr-hinge). */
 class SqrHingeLossTest {

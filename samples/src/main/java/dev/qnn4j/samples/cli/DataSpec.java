@@ -57,7 +57,8 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
       return "layout "
           + layoutText
           + ", normalisation "
-          + (spec.kind() == Kind.NPY ? "as stored (float32) or " + normalisation.describe() + " (uint8)"
+          + (spec.kind() == Kind.NPY
+              ? "as stored (float32) or " + normalisation.describe() + " (uint8)"
               : normalisation.describe());
     }
   }

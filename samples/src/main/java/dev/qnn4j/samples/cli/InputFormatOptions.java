@@ -8,10 +8,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The options that say how a data set's images reach the model: {@code --input-layout} and {@code
- * --normalisation}. By default the data follows the model: Fashion-MNIST is laid out as the
- * model's declared {@code inputShape} asks (1x28x28 native, or the seed LeNets' 3x32x32
- * replicate-and-pad), and images are normalised to [0, 1] for Brevitas' zoo models (which map them
- * to [-1, 1] themselves) and to [-1, 1] otherwise.
+ * --normalisation}. By default the data follows the model: Fashion-MNIST is laid out as the model's
+ * declared {@code inputShape} asks (1x28x28 native, or the seed LeNets' 3x32x32 replicate-and-pad),
+ * and images are normalised to [0, 1] for Brevitas' zoo models (which map them to [-1, 1]
+ * themselves) and to [-1, 1] otherwise.
  */
 final class InputFormatOptions {
   static final String AUTO = "auto";
@@ -38,10 +38,11 @@ final class InputFormatOptions {
               + " images are used as they are.")
   String normalisation = AUTO;
 
-  /** The format for {@code model} reading {@code spec}'s data; one-line errors for bad combinations. */
+  /**
+   * The format for {@code model} reading {@code spec}'s data; one-line errors for bad combinations.
+   */
   DataSpec.Format resolve(DataSpec spec, Model model, String declaringClassName) {
-    return new DataSpec.Format(
-        layout(spec, model), normalisation(spec, declaringClassName));
+    return new DataSpec.Format(layout(spec, model), normalisation(spec, declaringClassName));
   }
 
   private ImageLayout layout(DataSpec spec, Model model) {

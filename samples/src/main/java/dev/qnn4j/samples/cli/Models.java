@@ -66,8 +66,8 @@ final class Models {
 
   /**
    * The model named {@code name}: the simple or fully qualified name of its {@code @QuantModel}
-   * class (or of the generated {@code QuantModel_} class), or Brevitas' zoo name ({@code
-   * tfc_1w1a}) of a zoo sample.
+   * class (or of the generated {@code QuantModel_} class), or Brevitas' zoo name ({@code tfc_1w1a})
+   * of a zoo sample.
    */
   static ModelFactory find(String name, List<Path> classpath) {
     List<ModelFactory> all = all(loader(classpath));

@@ -5,6 +5,7 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.EpochMetrics;
 import dev.qnn4j.runtime.train.EvalResult;
+import dev.qnn4j.runtime.train.Loss;
 import dev.qnn4j.runtime.train.MetricsWriter;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.Sgd;
@@ -19,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import dev.qnn4j.runtime.train.Loss;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -278,7 +278,9 @@ final class TrainCommand extends ModelCommand {
     }
     if (spark != null && (loss != Loss.CROSS_ENTROPY || clipWeights != null)) {
       throw new CliException(
-          "--loss " + loss.id() + " and --clip-weights train on one machine only, not with --spark");
+          "--loss "
+              + loss.id()
+              + " and --clip-weights train on one machine only, not with --spark");
     }
     DataSpec spec = DataSpec.parse(data);
     Model model = createModel();
@@ -397,7 +399,9 @@ final class TrainCommand extends ModelCommand {
             epochs,
             seed,
             loss.id(),
-            clipWeights == null ? "" : ", weights clipped to [-" + clipWeights + ", " + clipWeights + "]",
+            clipWeights == null
+                ? ""
+                : ", weights clipped to [-" + clipWeights + ", " + clipWeights + "]",
             noShuffle ? ", no shuffle" : "",
             initWeights != null
                 ? ", from weights " + initWeights

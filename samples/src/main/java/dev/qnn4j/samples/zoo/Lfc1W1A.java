@@ -14,17 +14,14 @@ import dev.qnn4j.runtime.nn.F;
 /**
  * Brevitas' bnn_pynq {@code lfc_1w1a} (LFC: three hidden layers of 1024), binary weights, binary
  * activations, binary input; the configuration of {@code cfg/lfc_1w1a.ini} and {@code FC.py}. Every
- * quantizer has the constant scale 1 of bnn_pynq's {@code CommonWeightQuant}/{@code
- * CommonActQuant} (binary at 1 bit, narrow range above). Input: 1x28x28 images in [0, 1], mapped to [-1, 1] in {@link #forward}. The
- * layers carry Brevitas' state-dict names ({@code features.N}), so its state dicts load strictly.
+ * quantizer has the constant scale 1 of bnn_pynq's {@code CommonWeightQuant}/{@code CommonActQuant}
+ * (binary at 1 bit, narrow range above). Input: 1x28x28 images in [0, 1], mapped to [-1, 1] in
+ * {@link #forward}. The layers carry Brevitas' state-dict names ({@code features.N}), so its state
+ * dicts load strictly.
  */
 @QuantModel(inputShape = {1, 28, 28})
 public abstract class Lfc1W1A {
-  @QuantIdentity(
-      bitWidth = 1,
-      scalingImpl = ScalingImpl.CONST,
-      minVal = -1f,
-      maxVal = 1f)
+  @QuantIdentity(bitWidth = 1, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f)
   @StateDictName("features.0")
   abstract Tensor quantInp(Tensor x);
 
@@ -46,11 +43,7 @@ public abstract class Lfc1W1A {
   @StateDictName("features.3")
   abstract Tensor bn0(Tensor x);
 
-  @QuantIdentity(
-      bitWidth = 1,
-      scalingImpl = ScalingImpl.CONST,
-      minVal = -1f,
-      maxVal = 1f)
+  @QuantIdentity(bitWidth = 1, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f)
   @StateDictName("features.4")
   abstract Tensor act0(Tensor x);
 
@@ -72,11 +65,7 @@ public abstract class Lfc1W1A {
   @StateDictName("features.7")
   abstract Tensor bn1(Tensor x);
 
-  @QuantIdentity(
-      bitWidth = 1,
-      scalingImpl = ScalingImpl.CONST,
-      minVal = -1f,
-      maxVal = 1f)
+  @QuantIdentity(bitWidth = 1, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f)
   @StateDictName("features.8")
   abstract Tensor act1(Tensor x);
 
@@ -98,11 +87,7 @@ public abstract class Lfc1W1A {
   @StateDictName("features.11")
   abstract Tensor bn2(Tensor x);
 
-  @QuantIdentity(
-      bitWidth = 1,
-      scalingImpl = ScalingImpl.CONST,
-      minVal = -1f,
-      maxVal = 1f)
+  @QuantIdentity(bitWidth = 1, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f)
   @StateDictName("features.12")
   abstract Tensor act2(Tensor x);
 

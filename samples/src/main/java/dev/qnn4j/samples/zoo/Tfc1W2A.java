@@ -14,9 +14,10 @@ import dev.qnn4j.runtime.nn.F;
 /**
  * Brevitas' bnn_pynq {@code tfc_1w2a} (TFC: three hidden layers of 64), binary weights, 2-bit
  * activations, 2-bit input; the configuration of {@code cfg/tfc_1w2a.ini} and {@code FC.py}. Every
- * quantizer has the constant scale 1 of bnn_pynq's {@code CommonWeightQuant}/{@code
- * CommonActQuant} (binary at 1 bit, narrow range above). Input: 1x28x28 images in [0, 1], mapped to [-1, 1] in {@link #forward}. The
- * layers carry Brevitas' state-dict names ({@code features.N}), so its state dicts load strictly.
+ * quantizer has the constant scale 1 of bnn_pynq's {@code CommonWeightQuant}/{@code CommonActQuant}
+ * (binary at 1 bit, narrow range above). Input: 1x28x28 images in [0, 1], mapped to [-1, 1] in
+ * {@link #forward}. The layers carry Brevitas' state-dict names ({@code features.N}), so its state
+ * dicts load strictly.
  */
 @QuantModel(inputShape = {1, 28, 28})
 public abstract class Tfc1W2A {

@@ -85,8 +85,7 @@ class ZooCliTest {
             "8",
             "--out",
             out.toString());
-    assertThat(r.out())
-        .contains("input: layout 1x28x28 (native), normalisation symmetric [-1, 1]");
+    assertThat(r.out()).contains("input: layout 1x28x28 (native), normalisation symmetric [-1, 1]");
     assertThat(r.out()).contains("loss cross-entropy");
     assertThat(r.out()).contains("checkpoint: " + out + " (epoch 1, step 5)");
     // The seed LeNets still get their 3x32x32 replicate-and-pad layout from the same data.
@@ -131,7 +130,8 @@ class ZooCliTest {
     // With lr 0.5 Adam moves weights by about 0.5 a step: clipping is what keeps them in [-1, 1].
     Map<String, ArrayData> state = Safetensors.read(out).tensors();
     float max = 0f;
-    for (String key : new String[] {"features.2.weight", "features.6.weight", "features.14.weight"}) {
+    for (String key :
+        new String[] {"features.2.weight", "features.6.weight", "features.14.weight"}) {
       for (float w : state.get(key).toFloatArray()) {
         max = Math.max(max, Math.abs(w));
       }
@@ -143,46 +143,89 @@ class ZooCliTest {
   void badCombinationsAreOneLineExitTwo() {
     assertBad(
         new String[] {
-          "train", "--model", "tfc_1w1a", "--data", "fashion-mnist:" + fashion,
-          "--input-layout", "2x28x28", "--out", dir.resolve("x.safetensors").toString()
+          "train",
+          "--model",
+          "tfc_1w1a",
+          "--data",
+          "fashion-mnist:" + fashion,
+          "--input-layout",
+          "2x28x28",
+          "--out",
+          dir.resolve("x.safetensors").toString()
         },
         "--input-layout: unknown layout '2x28x28'; use auto or one of 1x28x28, 1x32x32,"
             + " 3x28x28, 3x32x32");
     assertBad(
         new String[] {
-          "train", "--model", "tfc_1w1a", "--data", "cifar10:" + dir,
-          "--input-layout", "1x28x28", "--out", dir.resolve("x.safetensors").toString()
+          "train",
+          "--model",
+          "tfc_1w1a",
+          "--data",
+          "cifar10:" + dir,
+          "--input-layout",
+          "1x28x28",
+          "--out",
+          dir.resolve("x.safetensors").toString()
         },
         "--input-layout applies to fashion-mnist (28x28 gray images); cifar10 images are used in"
             + " their own shape");
     assertBad(
         new String[] {
-          "train", "--model", "tfc_1w1a", "--data", "fashion-mnist:" + fashion,
-          "--input-layout", "3x32x32", "--out", dir.resolve("x.safetensors").toString()
+          "train",
+          "--model",
+          "tfc_1w1a",
+          "--data",
+          "fashion-mnist:" + fashion,
+          "--input-layout",
+          "3x32x32",
+          "--out",
+          dir.resolve("x.safetensors").toString()
         },
         "images have shape [N, 3, 32, 32] but Tfc1W1A expects [N, 1, 28, 28]");
     assertBad(
         new String[] {
-          "train", "--model", "tfc_1w1a", "--loss", "hinge",
-          "--out", dir.resolve("x.safetensors").toString()
+          "train",
+          "--model",
+          "tfc_1w1a",
+          "--loss",
+          "hinge",
+          "--out",
+          dir.resolve("x.safetensors").toString()
         },
         "--loss: unknown loss 'hinge'; use cross-entropy or sqr-hinge");
     assertBad(
         new String[] {
-          "train", "--model", "tfc_1w1a", "--loss", "sqr-hinge", "--spark", "local[1]",
-          "--out", dir.resolve("x.safetensors").toString()
+          "train",
+          "--model",
+          "tfc_1w1a",
+          "--loss",
+          "sqr-hinge",
+          "--spark",
+          "local[1]",
+          "--out",
+          dir.resolve("x.safetensors").toString()
         },
         "--loss sqr-hinge and --clip-weights train on one machine only, not with --spark");
     assertBad(
         new String[] {
-          "train", "--model", "tfc_1w1a", "--clip-weights", "0",
-          "--out", dir.resolve("x.safetensors").toString()
+          "train",
+          "--model",
+          "tfc_1w1a",
+          "--clip-weights",
+          "0",
+          "--out",
+          dir.resolve("x.safetensors").toString()
         },
         "--clip-weights must be a positive number, got 0.0");
     assertBad(
         new String[] {
-          "train", "--model", "tfc_1w1a", "--normalisation", "zscore",
-          "--out", dir.resolve("x.safetensors").toString()
+          "train",
+          "--model",
+          "tfc_1w1a",
+          "--normalisation",
+          "zscore",
+          "--out",
+          dir.resolve("x.safetensors").toString()
         },
         "--normalisation: unknown value 'zscore'; use auto, symmetric or unit");
   }

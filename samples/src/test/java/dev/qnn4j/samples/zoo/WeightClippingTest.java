@@ -31,11 +31,15 @@ class WeightClippingTest {
     }
     w.set(values.clone());
     Parameter bnWeight =
-        tfc.parameters().stream().filter(p -> p.name().equals("features.3.weight")).findFirst().get();
+        tfc.parameters().stream()
+            .filter(p -> p.name().equals("features.3.weight"))
+            .findFirst()
+            .get();
     float[] bnBefore = bnWeight.toFloatArray();
     clipping.apply();
     float[] clipped = w.toFloatArray();
-    assertThat(Arrays.copyOfRange(clipped, 0, 5)).isEqualTo(new float[] {-1f, -0.75f, 0f, 0.75f, 1f});
+    assertThat(Arrays.copyOfRange(clipped, 0, 5))
+        .isEqualTo(new float[] {-1f, -0.75f, 0f, 0.75f, 1f});
     assertThat(bnWeight.toFloatArray()).isEqualTo(bnBefore);
   }
 
