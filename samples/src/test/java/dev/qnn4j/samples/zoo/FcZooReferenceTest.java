@@ -88,7 +88,8 @@ class FcZooReferenceTest {
     }
   }
 
-  private static JsonObject manifest(String name) throws IOException {
+  /** The weights manifest of a zoo model case of the reference set. */
+  static JsonObject manifest(String name) throws IOException {
     try (InputStream in =
         FcZooReferenceTest.class.getResourceAsStream(
             "/reference/brevitas-zoo/" + name + ".weights.manifest.json")) {
