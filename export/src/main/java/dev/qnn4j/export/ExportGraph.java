@@ -104,6 +104,8 @@ final class ExportGraph {
 
     void elementwise(Elementwise step);
 
+    void affine(Affine step);
+
     void pool(Pool step);
 
     void flatten(Flatten step);
@@ -115,8 +117,6 @@ final class ExportGraph {
     void concat(Concat step);
 
     void upsample(Upsample step);
-
-    void mulAdd(MulAdd step);
 
     void truncPool(TruncPool step);
   }
@@ -187,6 +187,15 @@ final class ExportGraph {
     }
   }
 
+  /** {@code input * scale + shift} with float constants ({@code F.affine}). */
+  record Affine(String layer, String scope, Value input, Value output, float scale, float shift)
+      implements UnaryStep {
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.affine(this);
+    }
+  }
+
   /** Square max or average pooling, floor mode; average pooling counts padding (PyTorch). */
   record Pool(
       String layer,
@@ -240,15 +249,6 @@ final class ExportGraph {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.upsample(this);
-    }
-  }
-
-  /** {@code x * factor + summand} with constants ({@code F.mulAdd}). */
-  record MulAdd(String layer, String scope, Value input, Value output, float factor, float summand)
-      implements UnaryStep {
-    @Override
-    public void accept(StepVisitor visitor) {
-      visitor.mulAdd(this);
     }
   }
 

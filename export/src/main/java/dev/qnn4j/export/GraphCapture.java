@@ -26,6 +26,7 @@ import dev.qnn4j.runtime.nn.Conv2d;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.ConvTranspose2d;
 import dev.qnn4j.runtime.nn.Dropout;
+import dev.qnn4j.runtime.nn.F;
 import dev.qnn4j.runtime.nn.Linear;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
@@ -150,8 +151,10 @@ final class GraphCapture {
       case ADD -> add(new Add("F.add", "", in(e, 0), in(e, 1), out(e)));
       case CAT -> add(new ExportGraph.Concat("F.cat", "", ins(e), out(e)));
       case UPSAMPLE_NEAREST -> add(upsample("F.upsampleNearest", "", e));
-      case MUL_ADD ->
-          add(new ExportGraph.MulAdd("F.mulAdd", "", in(e, 0), out(e), ints[0], ints[1]));
+      case AFFINE -> {
+        float[] a = F.affineParameters(ints);
+        add(new ExportGraph.Affine("F.affine", "", in(e, 0), out(e), a[0], a[1]));
+      }
       default -> throw new ExportException(eventName(e), "has no ONNX export");
     }
   }

@@ -127,6 +127,17 @@ abstract class OnnxEmitter implements StepVisitor {
     define(step.output(), b.op(step.scope(), step.onnxOp(), java.util.List.of(name(step.input()))));
   }
 
+  /**
+   * {@code Mul} by the scale, then {@code Add} of the shift: float32 rounding as in the runtime.
+   */
+  @Override
+  public void affine(ExportGraph.Affine step) {
+    String scale = b.addFloatScalar(b.uniqueName(step.layer() + ".scale"), step.scale());
+    String shift = b.addFloatScalar(b.uniqueName(step.layer() + ".shift"), step.shift());
+    String product = b.op(step.scope(), "Mul", java.util.List.of(name(step.input()), scale));
+    define(step.output(), b.add(step.scope(), product, shift));
+  }
+
   @Override
   public void pool(Pool step) {
     long[] kernel = {step.kernel(), step.kernel()};
@@ -182,14 +193,6 @@ abstract class OnnxEmitter implements StepVisitor {
             OnnxGraphBuilder.stringAttr("mode", "nearest"),
             OnnxGraphBuilder.stringAttr("coordinate_transformation_mode", "asymmetric"),
             OnnxGraphBuilder.stringAttr("nearest_mode", "floor")));
-  }
-
-  @Override
-  public void mulAdd(ExportGraph.MulAdd step) {
-    String factor = b.addFloatScalar(b.uniqueName(step.layer() + ".factor"), step.factor());
-    String summand = b.addFloatScalar(b.uniqueName(step.layer() + ".summand"), step.summand());
-    String product = b.op(step.scope(), "Mul", List.of(name(step.input()), factor));
-    define(step.output(), b.add(step.scope(), product, summand));
   }
 
   /**

@@ -49,7 +49,7 @@ public record ForwardProgram(
           1,
           "cat",
           2,
-          "mulAdd",
+          "affine",
           1);
 
   public ForwardProgram {

@@ -358,7 +358,8 @@ public final class StaticShapes implements ForwardProgram.Semantics<StaticShapes
       case "relu" -> {
         return x;
       }
-      case "mulAdd" -> {
+      case "affine" -> {
+        // Elementwise float arithmetic: the shape stays, the values are no longer quantized.
         return new Value(x.dims, null);
       }
       case "flatten" -> {

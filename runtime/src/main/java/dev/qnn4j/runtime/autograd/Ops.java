@@ -43,6 +43,32 @@ public final class Ops {
             x));
   }
 
+  /**
+   * {@code x * scale + shift} elementwise in float32, rounded after the product and after the sum
+   * (no fused multiply-add), as PyTorch computes {@code scale * x + shift}.
+   */
+  public static Tensor affine(Tensor x, float scale, float shift) {
+    float[] v = x.data();
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      float product = v[i] * scale;
+      out[i] = product + shift;
+    }
+    return Tensor.result(
+        out,
+        x.shape(),
+        GradFn.of(
+            "Affine",
+            g -> {
+              float[] gx = new float[g.length];
+              for (int i = 0; i < g.length; i++) {
+                gx[i] = g[i] * scale;
+              }
+              return new float[][] {gx};
+            },
+            x));
+  }
+
   /** Elementwise sum of two tensors of the same shape. */
   public static Tensor add(Tensor a, Tensor b) {
     requireSameShape("add", a, b);
@@ -106,31 +132,6 @@ public final class Ops {
       out[i] = v[i] + c;
     }
     return Tensor.result(out, x.shape(), GradFn.of("AddConstant", g -> new float[][] {g}, x));
-  }
-
-  /**
-   * {@code x * a + c} for constants a and c, rounded after the product and after the sum as
-   * PyTorch's {@code a * x + c} (e.g. bnn_pynq's input mapping {@code 2x - 1}).
-   */
-  public static Tensor mulAdd(Tensor x, float a, float c) {
-    float[] v = x.data();
-    float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] * a + c;
-    }
-    return Tensor.result(
-        out,
-        x.shape(),
-        GradFn.of(
-            "MulAdd",
-            g -> {
-              float[] gx = new float[g.length];
-              for (int i = 0; i < g.length; i++) {
-                gx[i] = g[i] * a;
-              }
-              return new float[][] {gx};
-            },
-            x));
   }
 
   /** {@code x / c} for a constant c. */

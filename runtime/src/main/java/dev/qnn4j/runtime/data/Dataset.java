@@ -326,6 +326,22 @@ public final class Dataset {
         numClasses);
   }
 
+  /**
+   * The same images with {@code normalisation} applied to their bytes (data sets decoded from uint8
+   * files: IDX, CIFAR-10, uint8 npy); the default of the built-in data sets is {@link
+   * Normalisation#SYMMETRIC}.
+   *
+   * @throws IllegalArgumentException for float images, which have no bytes to normalise
+   */
+  public Dataset withNormalisation(Normalisation normalisation) {
+    ImageValues other = values.withPalette(normalisation.palette());
+    if (other == null) {
+      throw new IllegalArgumentException(
+          "float32 images are used as they are; a normalisation applies to uint8 images only");
+    }
+    return new Dataset(other, labels, channels, height, width, numClasses);
+  }
+
   /** Examples {@code from} (inclusive) to {@code to} (exclusive), e.g. for a quick smoke run. */
   public Dataset subset(int from, int to) {
     if (from < 0 || to > size() || from > to) {

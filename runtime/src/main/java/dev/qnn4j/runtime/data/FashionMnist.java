@@ -12,10 +12,12 @@ import java.util.List;
 
 /**
  * Loader of Fashion-MNIST (60000 training and 10000 test 28x28 gray images, 10 classes) from its
- * four IDX files, preprocessed for the project's LeNets, which take CIFAR-sized {@code 3x32x32}
- * input.
+ * four IDX files, in the {@link ImageLayout} a model takes: by default preprocessed for the
+ * project's LeNets, which take CIFAR-sized {@code 3x32x32} input; {@link ImageLayout#GRAY_28} keeps
+ * the native {@code 1x28x28} images (the bnn_pynq FC models, MLPs). Values are normalised to [-1,
+ * 1]; {@link Dataset#withNormalisation} gives [0, 1] instead.
  *
- * <p>Preprocessing of each image, in this order:
+ * <p>Preprocessing of each image in the default layout, in this order:
  *
  * <ol>
  *   <li>scale bytes to [0, 1]: {@code x = p / 255};
@@ -42,7 +44,6 @@ public final class FashionMnist {
   public static final int SOURCE_SIDE = 28;
   public static final int SIDE = 32;
   public static final int CHANNELS = 3;
-  private static final int PAD = (SIDE - SOURCE_SIDE) / 2;
 
   public static final List<String> CLASS_NAMES =
       List.of(
@@ -70,11 +71,21 @@ public final class FashionMnist {
   }
 
   public static Dataset train(Path dir) throws IOException {
-    return load(dir, TRAIN_IMAGES, TRAIN_LABELS);
+    return train(dir, ImageLayout.RGB_32);
   }
 
   public static Dataset test(Path dir) throws IOException {
-    return load(dir, TEST_IMAGES, TEST_LABELS);
+    return test(dir, ImageLayout.RGB_32);
+  }
+
+  /** The training set in {@code layout}. */
+  public static Dataset train(Path dir, ImageLayout layout) throws IOException {
+    return load(dir, TRAIN_IMAGES, TRAIN_LABELS, layout);
+  }
+
+  /** The test set in {@code layout}. */
+  public static Dataset test(Path dir, ImageLayout layout) throws IOException {
+    return load(dir, TEST_IMAGES, TEST_LABELS, layout);
   }
 
   /** True if {@code dir} holds all four files. */
@@ -94,35 +105,45 @@ public final class FashionMnist {
    * while the IDX files keep their sizes and modification times. The heap holds only the labels.
    */
   public static Dataset load(Path imagesFile, Path labelsFile) throws IOException {
+    return load(imagesFile, labelsFile, ImageLayout.RGB_32);
+  }
+
+  /** As {@link #load(Path, Path)}, in {@code layout} (each layout has its own cache file). */
+  public static Dataset load(Path imagesFile, Path labelsFile, ImageLayout layout)
+      throws IOException {
     ArrayData labels = Idx.read(labelsFile);
     long[] shape = Idx.dimensions(imagesFile);
     byte[] classes =
         checkedLabels(DType.UINT8, shape, imagesFile.toString(), labels, labelsFile.toString());
     String name = imagesFile.getFileName().toString().replaceFirst("\\.gz$", "");
-    // The cache holds the gray plane once; the dataset reads it as 3 channels (a third of the
-    // pages, which count in the resident memory of a run as they are touched).
-    ImageCache.Spec spec = new ImageCache.Spec(shape[0], 1, SIDE, SIDE, NUM_CLASSES, "");
-    return ImageCache.load(
-            name,
+    // The cache holds each gray plane once, in the layout's size; a 3-channel layout reads it as 3
+    // identical channels (a third of the pages, which count in a run's resident memory).
+    ImageLayout plane = layout.grayPlane();
+    boolean seedCache = plane == ImageLayout.GRAY_32;
+    ImageCache.Spec spec =
+        new ImageCache.Spec(shape[0], 1, plane.side(), plane.side(), NUM_CLASSES, "");
+    Dataset gray =
+        ImageCache.load(
+            seedCache ? name : name + "-" + plane.id(),
             List.of(imagesFile, labelsFile),
-            LAYOUT,
+            seedCache ? LAYOUT : "fashion-mnist " + plane.describe() + ", v1",
             spec,
             out -> {
               Idx.stream(
                   imagesFile,
                   payload -> {
                     byte[] source = new byte[SOURCE_SIDE * SOURCE_SIDE];
-                    byte[] padded = new byte[CHANNELS * SIDE * SIDE];
+                    byte[] arranged = new byte[plane.side() * plane.side()];
                     for (long i = 0; i < shape[0]; i++) {
                       payload.readFully(source, 0, source.length);
-                      pad(source, 0, padded, 0);
-                      out.write(padded, 0, SIDE * SIDE);
+                      plane.arrange(source, 0, arranged, 0);
+                      out.write(arranged);
                     }
                     return null;
                   });
               return classes;
-            })
-        .withReplicatedChannels(CHANNELS);
+            });
+    return layout.channels() == 1 ? gray : gray.withReplicatedChannels(layout.channels());
   }
 
   /** Describes the cached preprocessing: a change to it must change this, to rebuild old caches. */
@@ -143,7 +164,8 @@ public final class FashionMnist {
     }
   }
 
-  private static Dataset load(Path dir, String imagesName, String labelsName) throws IOException {
+  private static Dataset load(Path dir, String imagesName, String labelsName, ImageLayout layout)
+      throws IOException {
     Path imagesFile = dir.resolve(imagesName);
     Path labelsFile = dir.resolve(labelsName);
     for (Path file : List.of(imagesFile, labelsFile)) {
@@ -160,7 +182,7 @@ public final class FashionMnist {
                 + String.join(", ", TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS));
       }
     }
-    return load(imagesFile, labelsFile);
+    return load(imagesFile, labelsFile, layout);
   }
 
   private static Dataset preprocess(
@@ -176,7 +198,8 @@ public final class FashionMnist {
     byte[] pixels = images.bytes();
     byte[] out = new byte[Math.multiplyExact(n, CHANNELS * SIDE * SIDE)];
     for (int img = 0; img < n; img++) {
-      pad(pixels, img * SOURCE_SIDE * SOURCE_SIDE, out, img * CHANNELS * SIDE * SIDE);
+      ImageLayout.RGB_32.arrange(
+          pixels, img * SOURCE_SIDE * SOURCE_SIDE, out, img * CHANNELS * SIDE * SIDE);
     }
     return new Dataset(out, Pixels.palette(), classes, CHANNELS, SIDE, SIDE, NUM_CLASSES);
   }
@@ -222,21 +245,5 @@ public final class FashionMnist {
       }
     }
     return labelBytes;
-  }
-
-  /**
-   * Pads the 28x28 image at {@code src} to 32x32 (byte 0, a black pixel, -1 once normalised) and
-   * replicates it to the 3 channels at {@code dst}.
-   */
-  private static void pad(byte[] src, int srcOffset, byte[] dst, int dstOffset) {
-    int plane = SIDE * SIDE;
-    java.util.Arrays.fill(dst, dstOffset, dstOffset + plane, (byte) 0);
-    for (int y = 0; y < SOURCE_SIDE; y++) {
-      System.arraycopy(
-          src, srcOffset + y * SOURCE_SIDE, dst, dstOffset + (y + PAD) * SIDE + PAD, SOURCE_SIDE);
-    }
-    for (int c = 1; c < CHANNELS; c++) {
-      System.arraycopy(dst, dstOffset, dst, dstOffset + c * plane, plane);
-    }
   }
 }

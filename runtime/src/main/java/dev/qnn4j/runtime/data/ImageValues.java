@@ -27,6 +27,12 @@ abstract sealed class ImageValues {
   /** True when no value can be NaN or infinite (decoded from bytes), so no check is needed. */
   abstract boolean alwaysFinite();
 
+  /**
+   * The same bytes decoded through {@code palette} instead, or null for float values (which have no
+   * bytes).
+   */
+  abstract ImageValues withPalette(float[] palette);
+
   static ImageValues ofFloats(float[] values) {
     return new Floats(values);
   }
@@ -84,6 +90,11 @@ abstract sealed class ImageValues {
     boolean alwaysFinite() {
       return false;
     }
+
+    @Override
+    ImageValues withPalette(float[] palette) {
+      return null;
+    }
   }
 
   private static final class Codes extends ImageValues {
@@ -117,6 +128,11 @@ abstract sealed class ImageValues {
     @Override
     boolean alwaysFinite() {
       return true;
+    }
+
+    @Override
+    ImageValues withPalette(float[] other) {
+      return new Codes(codes, other);
     }
   }
 
@@ -202,6 +218,21 @@ abstract sealed class ImageValues {
     boolean alwaysFinite() {
       return palette != null;
     }
+
+    @Override
+    ImageValues withPalette(float[] other) {
+      return palette == null ? null : new Mapped(this, other);
+    }
+
+    /** {@code bytes}' mapping, decoded through {@code palette}. */
+    private Mapped(Mapped bytes, float[] palette) {
+      this.segmentBytes = bytes.segmentBytes;
+      this.segments = bytes.segments;
+      this.floatSegments = null;
+      this.palette = palette;
+      this.count = bytes.count;
+      this.width = 1;
+    }
   }
 
   /**
@@ -251,6 +282,12 @@ abstract sealed class ImageValues {
     boolean alwaysFinite() {
       return gray.alwaysFinite();
     }
+
+    @Override
+    ImageValues withPalette(float[] palette) {
+      ImageValues other = gray.withPalette(palette);
+      return other == null ? null : new Replicated(other, channels, plane);
+    }
   }
 
   /** A window {@code [start, start + count)} of mapped values. */
@@ -283,6 +320,12 @@ abstract sealed class ImageValues {
     @Override
     boolean alwaysFinite() {
       return whole.alwaysFinite();
+    }
+
+    @Override
+    ImageValues withPalette(float[] palette) {
+      ImageValues other = whole.withPalette(palette);
+      return other == null ? null : new Slice(other, start, count);
     }
   }
 }

@@ -175,7 +175,7 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
       case ADD -> "F.add";
       case UPSAMPLE_NEAREST -> "F.upsampleNearest";
       case CAT -> "F.cat";
-      case MUL_ADD -> "F.mulAdd";
+      case AFFINE -> "F.affine";
       case LAYER -> "layer";
     };
   }
@@ -220,7 +220,10 @@ public record ForwardGraph(List<Step> steps, int result, long tracedBatch) {
                     ? F.upsampleNearest(q, (int) s.ints[0], (int) s.ints[1])
                     : F.upsampleNearest(x, (int) s.ints[0], (int) s.ints[1]);
             case CAT -> F.cat(s.inputs().stream().map(k -> values[k]).toArray(Tensor[]::new));
-            case MUL_ADD -> F.mulAdd(x, (int) s.ints[0], (int) s.ints[1]);
+            case AFFINE -> {
+              float[] a = F.affineParameters(s.ints);
+              yield F.affine(x, a[0], a[1]);
+            }
           };
     }
     return values[result];

@@ -58,6 +58,28 @@ public final class F {
     return Tracer.op(Op.RELU, Ops.relu(x), new long[0], x);
   }
 
+  /**
+   * {@code x * scale + shift} elementwise (float32, no fused multiply-add): an input mapping inside
+   * {@code forward}, e.g. {@code affine(x, 2, -1)} maps images in [0, 1] to [-1, 1] as the bnn_pynq
+   * models' {@code 2.0 * x - 1} does. Exported as ONNX {@code Mul} then {@code Add}.
+   */
+  public static Tensor affine(Tensor x, float scale, float shift) {
+    if (!Float.isFinite(scale) || !Float.isFinite(shift)) {
+      throw new IllegalArgumentException(
+          "affine needs a finite scale and shift, got " + scale + " and " + shift);
+    }
+    return Tracer.op(
+        Op.AFFINE,
+        Ops.affine(x, scale, shift),
+        new long[] {Float.floatToIntBits(scale), Float.floatToIntBits(shift)},
+        x);
+  }
+
+  /** The scale and shift of an {@link Op#AFFINE} step's {@code ints}. */
+  public static float[] affineParameters(long[] ints) {
+    return new float[] {Float.intBitsToFloat((int) ints[0]), Float.intBitsToFloat((int) ints[1])};
+  }
+
   /** {@code x.reshape(x.shape[0], -1)}. */
   public static Tensor flatten(Tensor x) {
     checkFlattenable(x);
@@ -75,15 +97,6 @@ public final class F {
 
   public static Tensor reshape(Tensor x, long... shape) {
     return Tracer.op(Op.RESHAPE, Ops.reshape(x, shape), shape, x);
-  }
-
-  /**
-   * {@code x * factor + summand} elementwise, for integer constants: an input mapping inside {@code
-   * forward}, e.g. bnn_pynq's {@code 2x - 1} from {@code [0, 1]} to {@code [-1, 1]} as {@code
-   * F.mulAdd(x, 2, -1)}. The result is a float tensor (a QuantTensor loses its metadata).
-   */
-  public static Tensor mulAdd(Tensor x, int factor, int summand) {
-    return Tracer.op(Op.MUL_ADD, Ops.mulAdd(x, factor, summand), new long[] {factor, summand}, x);
   }
 
   /** Elementwise sum of two tensors of the same shape (a residual connection). */

@@ -12,8 +12,8 @@ import java.util.List;
  * @param inputs the tensors passed in, in order
  * @param output the tensor returned
  * @param ints integer attributes of functional operations: kernel, stride, padding for pooling; the
- *     target shape for reshape; the output height and width for nearest upsampling; the factor and
- *     the summand of {@code F.mulAdd}; empty otherwise
+ *     target shape for reshape; the output height and width for nearest upsampling; the float bits
+ *     of scale and shift for affine; empty otherwise
  */
 public record TraceEvent(Op op, Module layer, List<Tensor> inputs, Tensor output, long[] ints) {
 
@@ -28,6 +28,6 @@ public record TraceEvent(Op op, Module layer, List<Tensor> inputs, Tensor output
     ADD,
     UPSAMPLE_NEAREST,
     CAT,
-    MUL_ADD
+    AFFINE
   }
 }

@@ -58,11 +58,40 @@ public final class Trainer {
   private final Optimizer optimizer;
   private final TrainerConfig config;
   private final List<TrainingListener> listeners = new ArrayList<>();
+  private Loss loss = Loss.CROSS_ENTROPY;
+  private WeightClipping clipping;
 
   public Trainer(Model model, Optimizer optimizer, TrainerConfig config) {
     this.model = model;
     this.optimizer = optimizer;
     this.config = config;
+  }
+
+  /**
+   * The training loss (default {@link Loss#CROSS_ENTROPY}). A loss other than cross-entropy trains
+   * on the tape (the compiled step computes cross-entropy) and whole batches only ({@code
+   * accumulationShards = 1}). The test loss reported after each epoch stays cross-entropy.
+   */
+  public Trainer withLoss(Loss loss) {
+    if (loss != Loss.CROSS_ENTROPY && config.accumulationShards() > 1) {
+      throw new IllegalArgumentException(
+          "the " + loss.id() + " loss trains whole batches only, not accumulated shards");
+    }
+    this.loss = loss;
+    return this;
+  }
+
+  public Loss loss() {
+    return loss;
+  }
+
+  /**
+   * Clamps the constant-scale quantized weights to {@code [-bound, bound]} after every optimizer
+   * step, as the bnn_pynq trainer does with bound 1 ({@link WeightClipping}).
+   */
+  public Trainer withWeightClipping(float bound) {
+    this.clipping = WeightClipping.of(model, bound);
+    return this;
   }
 
   public Trainer addListener(TrainingListener listener) {
@@ -113,7 +142,8 @@ public final class Trainer {
     int batchesPerEpoch = loader.numBatches();
     long runStart = System.nanoTime();
     long step = from.step();
-    CompiledStep compiled = model.compiledStep().orElse(null);
+    // The compiled step computes cross-entropy; other losses run on the tape.
+    CompiledStep compiled = loss == Loss.CROSS_ENTROPY ? model.compiledStep().orElse(null) : null;
     TrainingState state = from;
     Path lastCheckpoint = null;
     long lastCheckpointStep = -1;
@@ -209,19 +239,22 @@ public final class Trainer {
             throw diverged(e.getMessage() + Evaluator.firstNonFiniteStep(trace), at);
           }
           Tensor logits = logitsHolder[0];
-          Tensor loss = CrossEntropyLoss.mean(logits, batch.labels());
-          lossValue = loss.item();
+          Tensor batchLoss = loss.mean(logits, batch.labels());
+          lossValue = batchLoss.item();
           if (!Float.isFinite(lossValue)) {
             throw diverged("loss is " + lossValue + Evaluator.firstNonFiniteStep(trace), at);
           }
           batchCorrect = Evaluator.countCorrect(logits, batch.labels());
-          loss.backward();
+          batchLoss.backward();
         }
         String gradProblem = nonFiniteGradient();
         if (gradProblem != null) {
           throw diverged(gradProblem, at);
         }
         optimizer.step();
+        if (clipping != null) {
+          clipping.apply();
+        }
         String paramProblem = nonFiniteParameter();
         if (paramProblem != null) {
           // Too large a step (e.g. the learning rate): never saved, so the last checkpoint stays

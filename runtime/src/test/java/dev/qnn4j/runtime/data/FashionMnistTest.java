@@ -68,6 +68,43 @@ class FashionMnistTest {
   }
 
   @Test
+  void nativeLayoutKeepsTheGrayImagesAndUnitNormalisationIsToTensor() throws IOException {
+    writeTinySet(dir, FashionMnist.TRAIN_IMAGES, FashionMnist.TRAIN_LABELS);
+    Dataset data = FashionMnist.train(dir, ImageLayout.GRAY_28);
+
+    assertThat(data.shape()).isEqualTo(new long[] {2, 1, 28, 28});
+    assertThat(data.labels()).isEqualTo(new int[] {9, 3});
+    float[] image = data.image(0);
+    assertThat(image[0]).isEqualTo(1f);
+    assertThat(image[783]).isEqualTo(51 / 255f * 2 - 1);
+    assertThat(image[1]).isEqualTo(-1f);
+
+    // [0, 1] as torchvision's ToTensor: p / 255 in float32, on the memory-mapped cache as well.
+    Dataset unit = data.withNormalisation(Normalisation.UNIT);
+    assertThat(unit.shape()).isEqualTo(data.shape());
+    assertThat(unit.image(0)[0]).isEqualTo(1f);
+    assertThat(unit.image(0)[783]).isEqualTo(51 / 255f);
+    assertThat(unit.image(0)[1]).isEqualTo(0f);
+    assertThat(unit.subset(1, 2).image(0)[400]).isEqualTo(1f);
+    assertThat(unit.alwaysFinite()).isTrue();
+
+    // Each layout keeps its own cache: the seed layout is unchanged by the native one.
+    assertThat(FashionMnist.train(dir).shape()).isEqualTo(new long[] {2, 3, 32, 32});
+    assertThat(FashionMnist.train(dir, ImageLayout.GRAY_32).image(0)[2 * 32 + 2]).isEqualTo(1f);
+    assertThat(FashionMnist.train(dir, ImageLayout.RGB_28).shape())
+        .isEqualTo(new long[] {2, 3, 28, 28});
+  }
+
+  @Test
+  void floatImagesRefuseANormalisation() {
+    Dataset floats = Dataset.of(new float[] {0.5f}, new int[] {0}, 1, 1, 1, 2);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> floats.withNormalisation(Normalisation.UNIT));
+    assertThat(e).hasMessageThat().contains("uint8 images only");
+  }
+
+  @Test
   void testSetUsesTheT10kFiles() throws IOException {
     writeTinySet(dir, FashionMnist.TEST_IMAGES, FashionMnist.TEST_LABELS);
     assertThat(FashionMnist.test(dir).size()).isEqualTo(2);

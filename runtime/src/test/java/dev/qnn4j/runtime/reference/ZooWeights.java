@@ -3,13 +3,16 @@ package dev.qnn4j.runtime.reference;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.qnn4j.runtime.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The zoo weight recipe of reference/brevitas-zoo/README.md: the initial weights of the zoo model
@@ -17,7 +20,7 @@ import java.util.List;
  * integer arithmetic and one exact power-of-two scaling, so that the big state dicts need not be
  * stored. Python (make_zoo_reference.py) and this class produce the same float32 bits.
  */
-final class ZooWeights {
+public final class ZooWeights {
   private static final long M32 = 0xFFFFFFFFL;
   private static final long HASH_T = 2654435761L;
   private static final long HASH_I = 2246822519L;
@@ -193,6 +196,38 @@ final class ZooWeights {
       }
     }
     return problems;
+  }
+
+  /**
+   * The state dict a weights manifest describes before the statistics steps, in Brevitas' key
+   * order: the recipe's tensors and the module's own initial values (I64 entries as float scalars,
+   * as qnn4j's state dicts hold {@code num_batches_tracked}).
+   */
+  public static Map<String, Tensor> initialState(JsonObject manifest) {
+    boolean scaleByFanIn = manifest.get("weight_scale").getAsString().equals("fan_in");
+    JsonArray tensors = manifest.getAsJsonArray("tensors");
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    for (int t = 0; t < tensors.size(); t++) {
+      JsonObject e = tensors.get(t).getAsJsonObject();
+      String key = e.get("key").getAsString();
+      List<Integer> shape = new ArrayList<>();
+      e.getAsJsonArray("shape").forEach(d -> shape.add(d.getAsInt()));
+      long[] dims = shape.stream().mapToLong(Integer::longValue).toArray();
+      boolean isFloat = e.get("dtype").getAsString().equals("F32");
+      Kind kind = isFloat ? Kind.of(key, shape) : null;
+      float[] values;
+      if (kind != null) {
+        values = tensor(t, kind, shape, scaleByFanIn);
+      } else {
+        JsonArray inline = e.getAsJsonArray("values");
+        values = new float[inline.size()];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = inline.get(i).getAsFloat();
+        }
+      }
+      state.put(key, Tensor.of(values, dims));
+    }
+    return state;
   }
 
   static String sha256(byte[] bytes) {

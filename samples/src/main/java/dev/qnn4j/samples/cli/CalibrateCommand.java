@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -35,6 +36,8 @@ import picocli.CommandLine.Option;
           + " --out calibrated.safetensors"
     })
 final class CalibrateCommand extends ModelCommand {
+  @Mixin InputFormatOptions inputFormat;
+
   @Option(
       names = "--weights",
       required = true,
@@ -124,12 +127,16 @@ final class CalibrateCommand extends ModelCommand {
 
     List<Tensor> calib;
     String source;
+    DataSpec.Format format =
+        calibration != null
+            ? DataSpec.Format.SEED
+            : inputFormat.resolve(DataSpec.parse(data), model, declaringClassName());
     if (calibration != null) {
       calib = Inputs.readBatches(calibration, model, "--calibration");
       source = calibration.toString();
     } else {
       DataSpec spec = DataSpec.parse(data);
-      Dataset train = spec.load(DataSpec.Split.TRAIN, 0, 0).train();
+      Dataset train = spec.load(DataSpec.Split.TRAIN, 0, 0, format).train();
       Inputs.checkDataset(train, model, Integer.MAX_VALUE, spec.describe());
       calib = new ArrayList<>();
       BatchLoader loader = new BatchLoader(train, batchSize, false, 0);
@@ -150,7 +157,7 @@ final class CalibrateCommand extends ModelCommand {
         }
         calib.add(Tensor.of(b.images(), b.shape()));
       }
-      source = spec.describe();
+      source = spec.describe() + " (" + format.describe(spec) + ")";
     }
     long images = calib.stream().mapToLong(t -> t.size(0)).sum();
 
@@ -180,7 +187,7 @@ final class CalibrateCommand extends ModelCommand {
               cluster.calibrate(
                   model,
                   ModelSource.named(model.modelName()),
-                  SparkJob.data(data, false, 0),
+                  SparkJob.data(data, false, 0, format),
                   batchSize,
                   batches));
     }

@@ -3,6 +3,8 @@ package dev.qnn4j.samples.cli;
 import dev.qnn4j.runtime.data.Cifar10;
 import dev.qnn4j.runtime.data.Dataset;
 import dev.qnn4j.runtime.data.FashionMnist;
+import dev.qnn4j.runtime.data.ImageLayout;
+import dev.qnn4j.runtime.data.Normalisation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +37,30 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
     TRAIN,
     TEST,
     BOTH
+  }
+
+  /**
+   * How the images reach the model: the layout of Fashion-MNIST's 28x28 gray images (ignored for
+   * other data, which keeps its own shape) and the normalisation of byte images (float images are
+   * used as they are).
+   */
+  record Format(ImageLayout layout, Normalisation normalisation) implements java.io.Serializable {
+    /** The seed LeNets' format: 3x32x32 replicate-and-pad, [-1, 1]. */
+    static final Format SEED = new Format(ImageLayout.RGB_32, Normalisation.SYMMETRIC);
+
+    /** For headers, e.g. {@code layout 1x28x28 (native), normalisation unit [0, 1]}. */
+    String describe(DataSpec spec) {
+      String layoutText =
+          spec.kind() == Kind.FASHION_MNIST
+              ? layout.describe()
+              : spec.kind() == Kind.CIFAR10 ? "3x32x32 (native)" : "as stored";
+      return "layout "
+          + layoutText
+          + ", normalisation "
+          + (spec.kind() == Kind.NPY
+              ? "as stored (float32) or " + normalisation.describe() + " (uint8)"
+              : normalisation.describe());
+    }
   }
 
   /** Training and test data; {@code test == train} for npy data. */
@@ -82,6 +108,11 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
    * all).
    */
   Loaded load(Split split, int limit, int testLimit) throws IOException {
+    return load(split, limit, testLimit, Format.SEED);
+  }
+
+  /** As {@link #load(Split, int, int)}, in {@code format}. */
+  Loaded load(Split split, int limit, int testLimit, Format format) throws IOException {
     Dataset train = null;
     Dataset test = null;
     String trainName;
@@ -92,10 +123,10 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
           throw new CliException(FashionMnistInstaller.missingMessage(dir));
         }
         if (split != Split.TEST) {
-          train = FashionMnist.train(dir);
+          train = FashionMnist.train(dir, format.layout());
         }
         if (split != Split.TRAIN) {
-          test = FashionMnist.test(dir);
+          test = FashionMnist.test(dir, format.layout());
         }
         trainName = "fashion-mnist train";
         testName = "fashion-mnist test";
@@ -123,11 +154,21 @@ record DataSpec(Kind kind, Path dir, Path images, Path labels) {
       }
       default -> throw new IllegalStateException(kind.toString());
     }
+    train = normalised(train, format.normalisation());
+    test = normalised(test, format.normalisation());
     if (kind == Kind.NPY) {
       train = limit(train, limit > 0 ? limit : testLimit);
       return new Loaded(train, train, trainName, testName, true);
     }
     return new Loaded(limit(train, limit), limit(test, testLimit), trainName, testName, false);
+  }
+
+  /** Byte images in {@code n}; float images (npy float32) stay as they are. */
+  private static Dataset normalised(Dataset d, Normalisation n) {
+    if (d == null || !d.alwaysFinite() || n == Normalisation.SYMMETRIC) {
+      return d;
+    }
+    return d.withNormalisation(n);
   }
 
   private static Dataset limit(Dataset d, int n) {

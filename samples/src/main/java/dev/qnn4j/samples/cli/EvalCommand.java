@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
     })
 final class EvalCommand extends ModelCommand {
   @Mixin WeightsOptions params;
+  @Mixin InputFormatOptions inputFormat;
 
   @Option(
       names = "--data",
@@ -85,7 +86,8 @@ final class EvalCommand extends ModelCommand {
     DataSpec spec = DataSpec.parse(data);
     Model model = createModel();
     params.check();
-    DataSpec.Loaded loaded = spec.load(DataSpec.Split.TEST, limit, limit);
+    DataSpec.Format format = inputFormat.resolve(spec, model, declaringClassName());
+    DataSpec.Loaded loaded = spec.load(DataSpec.Split.TEST, limit, limit, format);
     Dataset test = loaded.test();
     int classes = Models.outputClasses(model);
     Inputs.checkDataset(test, model, classes, loaded.testName());
@@ -103,7 +105,7 @@ final class EvalCommand extends ModelCommand {
                   cluster.evaluate(
                       model,
                       ModelSource.named(model.modelName()),
-                      SparkJob.data(data, true, limit),
+                      SparkJob.data(data, true, limit, format),
                       batchSize));
       r = result.eval();
       if (predictions != null) {

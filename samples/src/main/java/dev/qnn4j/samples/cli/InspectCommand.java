@@ -40,6 +40,35 @@ final class InspectCommand extends ModelCommand {
       description = "Or of these float/Brevitas weights.")
   Path weights;
 
+  /**
+   * How the built-in data sets reach this model by default (the data follows the model; {@code
+   * --input-layout}/{@code --normalisation} of train, eval and calibrate change it).
+   */
+  private String dataFormats(Model model) {
+    InputFormatOptions auto = new InputFormatOptions();
+    String name = declaringClassName();
+    StringBuilder sb = new StringBuilder();
+    for (String data : new String[] {"fashion-mnist", "cifar10:DIR"}) {
+      DataSpec spec = DataSpec.parse(data);
+      sb.append(sb.length() == 0 ? "" : "; ").append(spec.kind().id).append(" ");
+      try {
+        DataSpec.Format format = auto.resolve(spec, model, name);
+        long[] images =
+            spec.kind() == DataSpec.Kind.FASHION_MNIST
+                ? format.layout().shape()
+                : new long[] {3, 32, 32};
+        if (model.inputShape().length > 0 && !Arrays.equals(images, model.inputShape())) {
+          sb.append("does not fit (images ").append(Arrays.toString(images)).append(")");
+          continue;
+        }
+        sb.append(format.describe(spec));
+      } catch (CliException e) {
+        sb.append("does not fit (").append(e.getMessage()).append(")");
+      }
+    }
+    return sb.toString();
+  }
+
   /** One compute layer's worst-case accumulator. */
   record Accumulator(
       String layer,
@@ -83,6 +112,7 @@ final class InspectCommand extends ModelCommand {
                     .mapToLong(Tensor::numel)
                     .sum()
                 + " weights and biases");
+    out().println("Data: " + dataFormats(model));
     out()
         .println(
             "Training step: "

@@ -11,10 +11,16 @@ abstract class ModelCommand extends BaseCommand {
       paramLabel = "NAME",
       description =
           "The model: the simple or fully qualified name of a @QuantModel class, e.g."
-              + " QuantWeightActBiasLeNet ('qnn4j models' lists them).")
+              + " QuantWeightActBiasLeNet, or Brevitas' zoo name, e.g. tfc_1w1a ('qnn4j models'"
+              + " lists them).")
   String modelName;
 
   Model createModel() {
     return createModel(modelName);
+  }
+
+  /** The fully qualified name of the model's {@code @QuantModel} class. */
+  String declaringClassName() {
+    return factory(modelName).declaringClassName();
   }
 }

@@ -66,7 +66,8 @@ final class Models {
 
   /**
    * The model named {@code name}: the simple or fully qualified name of its {@code @QuantModel}
-   * class (or of the generated {@code QuantModel_} class).
+   * class (or of the generated {@code QuantModel_} class), or Brevitas' zoo name ({@code tfc_1w1a})
+   * of a zoo sample.
    */
   static ModelFactory find(String name, List<Path> classpath) {
     List<ModelFactory> all = all(loader(classpath));
@@ -84,7 +85,11 @@ final class Models {
           all.isEmpty()
               ? "none"
               : all.stream()
-                  .map(ModelFactory::modelName)
+                  .map(
+                      f ->
+                          ZooNames.of(f.declaringClassName()) == null
+                              ? f.modelName()
+                              : f.modelName() + " (" + ZooNames.of(f.declaringClassName()) + ")")
                   .collect(Collectors.toCollection(TreeSet::new))
                   .stream()
                   .collect(Collectors.joining(", "));
@@ -110,6 +115,7 @@ final class Models {
     String simple = fqcn.substring(fqcn.lastIndexOf('.') + 1);
     String pkg = fqcn.lastIndexOf('.') < 0 ? "" : fqcn.substring(0, fqcn.lastIndexOf('.') + 1);
     return name.equals(f.modelName())
+        || name.equals(ZooNames.of(fqcn))
         || name.equals(fqcn)
         || name.equals(simple)
         || name.equals("QuantModel_" + simple)

@@ -7,12 +7,14 @@ import picocli.CommandLine.Command;
 
 @Command(
     name = "models",
-    description = "Lists the models on the class path (and in --classpath jars).",
+    description =
+        "Lists the models on the class path (and in --classpath jars), with Brevitas' zoo name"
+            + " where the model is one of its bnn_pynq examples (--model accepts either name).",
     footer = {"", "Example:", "  qnn4j models --classpath my-models.jar"})
 final class ModelsCommand extends BaseCommand {
   @Override
   public Integer call() {
-    SummaryTable t = new SummaryTable("model", "class", "input shape");
+    SummaryTable t = new SummaryTable("model", "zoo name", "class", "input shape");
     for (ModelFactory f : Models.all(Models.loader(classpath))) {
       String shape;
       try {
@@ -21,7 +23,8 @@ final class ModelsCommand extends BaseCommand {
       } catch (RuntimeException | LinkageError e) {
         shape = "cannot create: " + e.getMessage();
       }
-      t.addRow(f.modelName(), f.declaringClassName(), shape);
+      String zoo = ZooNames.of(f.declaringClassName());
+      t.addRow(f.modelName(), zoo == null ? "" : zoo, f.declaringClassName(), shape);
     }
     t.print(out());
     return Qnn4jCli.OK;

@@ -52,14 +52,15 @@ final class SparkJob {
    * The executors' copy of a {@code --data} split: each executor parses the same specification and
    * loads the files itself (so on a cluster the files must be at the same path on every node).
    */
-  static DataSource data(String spec, boolean test, int limit) {
+  static DataSource data(String spec, boolean test, int limit, DataSpec.Format format) {
     return () -> {
       DataSpec.Loaded loaded =
           DataSpec.parse(spec)
               .load(
                   test ? DataSpec.Split.TEST : DataSpec.Split.TRAIN,
                   test ? 0 : limit,
-                  test ? limit : 0);
+                  test ? limit : 0,
+                  format);
       Dataset d = test ? loaded.test() : loaded.train();
       if (d == null) {
         throw new UncheckedIOException(

@@ -35,8 +35,8 @@ final class SparkTraining {
         cmd.out(),
         cluster -> {
           ModelSource source = ModelSource.named(model.modelName());
-          DataSource train = SparkJob.data(cmd.data, false, cmd.limit);
-          DataSource test = SparkJob.data(cmd.data, true, cmd.testLimit);
+          DataSource train = SparkJob.data(cmd.data, false, cmd.limit, cmd.format);
+          DataSource test = SparkJob.data(cmd.data, true, cmd.testLimit, cmd.format);
           if (collectingStatistics(model)) {
             // Statistics collected shard by shard would differ from one machine's: calibrate first.
             model.eval();

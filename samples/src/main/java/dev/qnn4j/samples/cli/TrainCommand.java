@@ -5,6 +5,7 @@ import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.train.Adam;
 import dev.qnn4j.runtime.train.EpochMetrics;
 import dev.qnn4j.runtime.train.EvalResult;
+import dev.qnn4j.runtime.train.Loss;
 import dev.qnn4j.runtime.train.MetricsWriter;
 import dev.qnn4j.runtime.train.Optimizer;
 import dev.qnn4j.runtime.train.Sgd;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -49,6 +51,11 @@ final class TrainCommand extends ModelCommand {
       description = "Training data: " + DataSpec.HELP + ". Default: ${DEFAULT-VALUE}.")
   String data;
 
+  @Mixin InputFormatOptions inputFormat;
+
+  /** The resolved input format, for the Spark executors. */
+  DataSpec.Format format;
+
   @Option(
       names = "--epochs",
       paramLabel = "N",
@@ -76,6 +83,27 @@ final class TrainCommand extends ModelCommand {
       defaultValue = "adam",
       description = "Optimizer (default ${DEFAULT-VALUE}); Adam has betas (0.9, 0.999), eps 1e-8.")
   OptimizerKind optimizer;
+
+  @Option(
+      names = "--loss",
+      paramLabel = "cross-entropy|sqr-hinge",
+      defaultValue = "cross-entropy",
+      description =
+          "Training loss (default ${DEFAULT-VALUE}); sqr-hinge is Brevitas' bnn_pynq SqrHingeLoss"
+              + " (mean squared hinge against +-1 one-hot targets), its recipe for the zoo models."
+              + " The test loss reported is cross-entropy either way.")
+  String lossName;
+
+  @Option(
+      names = "--clip-weights",
+      paramLabel = "BOUND",
+      arity = "0..1",
+      fallbackValue = "1",
+      description =
+          "After every optimizer step, clamp the weights of quantized layers with a constant weight"
+              + " scale (binary included) to [-BOUND, BOUND]; without a value 1, as Brevitas'"
+              + " bnn_pynq trainer (clip_weights(-1, 1)).")
+  Float clipWeights;
 
   @Option(names = "--momentum", paramLabel = "F", description = "SGD momentum (default 0).")
   Float momentum;
@@ -244,8 +272,19 @@ final class TrainCommand extends ModelCommand {
     if (initWeights != null && initCheckpoint != null) {
       throw new CliException("--init-weights and --init-checkpoint exclude each other");
     }
+    Loss loss = loss(lossName);
+    if (clipWeights != null && !(clipWeights > 0 && Float.isFinite(clipWeights))) {
+      throw new CliException("--clip-weights must be a positive number, got " + clipWeights);
+    }
+    if (spark != null && (loss != Loss.CROSS_ENTROPY || clipWeights != null)) {
+      throw new CliException(
+          "--loss "
+              + loss.id()
+              + " and --clip-weights train on one machine only, not with --spark");
+    }
     DataSpec spec = DataSpec.parse(data);
     Model model = createModel();
+    format = inputFormat.resolve(spec, model, declaringClassName());
     Inputs.requireWritable(outFile, "--out");
     if (metrics != null) {
       Inputs.requireWritable(metrics, "--metrics");
@@ -264,7 +303,7 @@ final class TrainCommand extends ModelCommand {
       Inputs.requireFile(outFile, "--out (to resume)");
     }
 
-    DataSpec.Loaded loaded = spec.load(DataSpec.Split.BOTH, limit, testLimit);
+    DataSpec.Loaded loaded = spec.load(DataSpec.Split.BOTH, limit, testLimit, format);
     int classes = Models.outputClasses(model);
     Inputs.checkDataset(loaded.train(), model, classes, loaded.trainName());
     Inputs.checkDataset(loaded.test(), model, classes, loaded.testName());
@@ -343,6 +382,7 @@ final class TrainCommand extends ModelCommand {
             classes,
             loaded.testName(),
             loaded.test().size());
+    out().println("input: " + format.describe(spec));
     if (loaded.sameData()) {
       out()
           .println(
@@ -352,12 +392,16 @@ final class TrainCommand extends ModelCommand {
     out()
         .printf(
             Locale.ROOT,
-            "%s, lr %s, batch %d, %d epoch(s), seed %d%s%s%n",
+            "%s, lr %s, batch %d, %d epoch(s), seed %d, loss %s%s%s%s%n",
             opt.name(),
             lr,
             batchSize,
             epochs,
             seed,
+            loss.id(),
+            clipWeights == null
+                ? ""
+                : ", weights clipped to [-" + clipWeights + ", " + clipWeights + "]",
             noShuffle ? ", no shuffle" : "",
             initWeights != null
                 ? ", from weights " + initWeights
@@ -373,7 +417,10 @@ final class TrainCommand extends ModelCommand {
     TrainerConfig config =
         new TrainerConfig(
             epochs, batchSize, !noShuffle, seed, maxSteps, evalBatchSize, outFile, checkpointEvery);
-    Trainer trainer = new Trainer(model, opt, config);
+    Trainer trainer = new Trainer(model, opt, config).withLoss(loss);
+    if (clipWeights != null) {
+      trainer.withWeightClipping(clipWeights);
+    }
     TrainingHistory history = new TrainingHistory();
     EpochRecorder last = new EpochRecorder();
     trainer.addListener(progressBar()).addListener(history).addListener(last);
@@ -448,6 +495,15 @@ final class TrainCommand extends ModelCommand {
       out().println("metrics: " + metrics);
     }
     return Qnn4jCli.OK;
+  }
+
+  private static Loss loss(String name) {
+    for (Loss l : Loss.values()) {
+      if (l.id().equals(name)) {
+        return l;
+      }
+    }
+    throw new CliException("--loss: unknown loss '" + name + "'; use cross-entropy or sqr-hinge");
   }
 
   /**

@@ -240,7 +240,7 @@ public abstract class Cnv2W2A {
   abstract Tensor tensorNorm(Tensor x);
 
   public Tensor forward(Tensor image) {
-    Tensor x = inputQuant(F.mulAdd(image, 2, -1));
+    Tensor x = inputQuant(F.affine(image, 2f, -1f));
     x = act1(bn1(conv1(x)));
     x = F.maxPool2d(act2(bn2(conv2(x))), 2);
     x = act3(bn3(conv3(x)));
