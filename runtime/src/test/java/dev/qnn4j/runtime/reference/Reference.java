@@ -174,7 +174,9 @@ public final class Reference {
   }
 
   private static InputStream open(String root, String file) throws IOException {
-    String path = root + file;
+    // Normalised, since a class-path jar (the runtime's test-jar, as other modules' tests see it)
+    // resolves no "..": the zoo set reaches its files as "reference/brevitas/../brevitas-zoo/".
+    String path = java.net.URI.create(root + file).normalize().toString();
     InputStream in = Reference.class.getClassLoader().getResourceAsStream(path);
     if (in == null) {
       throw new IOException("reference file " + path + " is not on the test classpath");
