@@ -3,7 +3,6 @@ package dev.qnn4j.samples.zoo;
 import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -129,25 +128,9 @@ class ZooModelsReferenceTest {
 
   private static final double STATE_SLACK = 1e-6;
 
-  /** Every element within {@code bound} of the reference. */
+  /** Every element within {@code bound}, twice Brevitas' spread plus slack, of the reference. */
   private static void assertWithinSpread(String what, float[] ref, float[] actual, double bound) {
-    assertEquals(ref.length, actual.length, what + ": element count");
-    for (int i = 0; i < ref.length; i++) {
-      double err = Math.abs((double) actual[i] - ref[i]);
-      if (!(err <= bound)) {
-        fail(
-            what
-                + ": element "
-                + i
-                + " is "
-                + actual[i]
-                + ", reference "
-                + ref[i]
-                + " (more than 2 * Brevitas' own spread + slack = "
-                + bound
-                + " away)");
-      }
-    }
+    Matching.assertWithin(what, ref, actual, bound, "2 * Brevitas' own spread + slack = " + bound);
   }
 
   @Test
