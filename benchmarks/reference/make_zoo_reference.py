@@ -679,13 +679,16 @@ def zoo_model(name, input_shape, stats_steps=3, batch=4, scale_by_fan_in=False):
     for m in model.modules():
         if isinstance(m, nn.Dropout):
             m.eval()
+    stats_logits = []
     with torch.no_grad():
         for s, xs in enumerate(x_stats):
             out = model(xs)
+            stats_logits.append(value_of(out).clone())
             case["inputs"][f"stats{s}"] = save(f"{name}.stats{s}.input", xs)
             case["outputs"][f"stats{s}.train_logits"] = save(f"{name}.stats{s}.train_logits", value_of(out))
     model.eval()
     after = model.state_dict()
+    stats_after = {k: v.clone() for k, v in after.items()}
     stats_file, stats_big, stats_changed = store_changed_state(name + ".stats_state", initial, after,
                                                                "statistics steps")
     case["outputs"]["weights_manifest"] = write_manifest(name, scale_by_fan_in, entries, after, stats_changed,
@@ -729,8 +732,59 @@ def zoo_model(name, input_shape, stats_steps=3, batch=4, scale_by_fan_in=False):
     model.eval()
     try_export(name, "qcdq", model, x_eval, case)
     try_export(name, "qonnx", model, x_eval, case)
+    case["stats_spread"] = statistics_spread(name, x_stats, stats_logits, stats_after, stats_changed, scale_by_fan_in)
     add_case(case)
     return model, x_eval
+
+
+SPREAD_RUNS = [("native", None), ("oneDNN, start moved by <= 1 ulp (seed 1)", 1),
+               ("native, start moved by <= 1 ulp (seed 1)", 1), ("oneDNN, start moved by <= 1 ulp (seed 2)", 2),
+               ("native, start moved by <= 1 ulp (seed 2)", 2)]
+
+
+def statistics_spread(name, x_stats, ref_logits, ref_after, stats_changed, scale_by_fan_in):
+    """Brevitas against Brevitas on the statistics steps, as `backend_spread` of ../brevitas/ qat_steps: five more
+    runs of the same model from the same recipe, with PyTorch's native (im2col) convolution instead of oneDNN
+    (torch.backends.mkldnn off) and, with both backends, from the recipe's tensors each moved by -1, 0 or +1 ulp at
+    random (two seeds). Returns, per statistics step, the largest distance of those runs' logits from the reference
+    run's, and per tensor the statistics steps change, the largest distance of its value after them."""
+    logits_max = [0.0] * len(x_stats)
+    state_max = {k: 0.0 for k in stats_changed}
+    per_run = []
+    for what, seed in SPREAD_RUNS:
+        torch.manual_seed(0)
+        model, _ = model_with_cfg(name, False)
+        apply_weight_recipe(model, scale_by_fan_in)
+        if seed is not None:
+            rng = np.random.RandomState(seed)
+            with torch.no_grad():
+                for key, t in model.state_dict().items():
+                    if not t.dtype.is_floating_point or recipe_kind(key, list(t.shape)) is None:
+                        continue
+                    step = torch.from_numpy(rng.randint(-1, 2, size=tuple(t.shape)).astype(np.float32))
+                    up, down = torch.nextafter(t, t + 1), torch.nextafter(t, t - 1)
+                    t.copy_(torch.where(step > 0, up, torch.where(step < 0, down, t)))
+        model.train()
+        for m in model.modules():
+            if isinstance(m, nn.Dropout):
+                m.eval()
+        native = what.startswith("native")
+        run_logits = []
+        with torch.no_grad(), torch.backends.mkldnn.flags(enabled=not native):
+            for s, xs in enumerate(x_stats):
+                d = (value_of(model(xs)) - ref_logits[s]).abs().max().item()
+                run_logits.append(d)
+                logits_max[s] = max(logits_max[s], d)
+        after = model.state_dict()
+        for k in stats_changed:
+            state_max[k] = max(state_max[k], (after[k].float() - ref_after[k].float()).abs().max().item())
+        per_run.append({"run": what, "logits_max_abs": run_logits})
+        print(f"  spread {what}: logits {run_logits}", flush=True)
+    return {"procedure": "the statistics steps again from the same recipe and inputs, five runs: " +
+                         "; ".join(w for w, _ in SPREAD_RUNS) + " (native = torch.backends.mkldnn disabled, "
+                         "PyTorch's im2col convolution). Largest absolute distance from the reference run (oneDNN, "
+                         "exact recipe)",
+            "runs": per_run, "logits_max_abs": logits_max, "state_max_abs": state_max}
 
 
 def resnet_round_pool_export(model, x_eval):

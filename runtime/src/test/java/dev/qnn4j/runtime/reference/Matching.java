@@ -48,14 +48,28 @@ public final class Matching {
    */
   public static void assertWithinFractionOfMax(
       String what, float[] ref, float[] actual, double fraction) {
-    assertEquals(ref.length, actual.length, what + ": element count");
     float maxRef = 0f;
     for (float r : ref) {
       maxRef = Math.max(maxRef, Math.abs(r));
     }
+    assertWithin(
+        what,
+        ref,
+        actual,
+        fraction * maxRef,
+        Math.round(fraction * 100) + "% of max|ref| = " + maxRef);
+  }
+
+  /**
+   * Every element within {@code bound} of the reference (or equal); {@code boundText} says in the
+   * failure message where the bound comes from.
+   */
+  public static void assertWithin(
+      String what, float[] ref, float[] actual, double bound, String boundText) {
+    assertEquals(ref.length, actual.length, what + ": element count");
     for (int i = 0; i < ref.length; i++) {
       double err = Math.abs((double) actual[i] - ref[i]);
-      if (!(err <= fraction * maxRef) && !(ref[i] == actual[i])) {
+      if (!(err <= bound) && !(ref[i] == actual[i])) {
         fail(
             what
                 + ": element "
@@ -65,9 +79,7 @@ public final class Matching {
                 + ", reference "
                 + ref[i]
                 + " (more than "
-                + Math.round(fraction * 100)
-                + "% of max|ref| = "
-                + maxRef
+                + boundText
                 + " away)");
       }
     }
