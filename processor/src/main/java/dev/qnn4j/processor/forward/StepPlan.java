@@ -341,22 +341,28 @@ public record StepPlan(List<Node> nodes) {
     }
 
     /**
-     * An activation quantizer compiles with a float scale from statistics (then learned), full
-     * range.
+     * An activation quantizer compiles with a float scale from statistics (then learned), full or
+     * narrow range, or with a constant scale ({@code scalingImpl = CONST}, {@code minVal}/{@code
+     * maxVal}) of two bits or more.
      */
     private static void requireFloatStatisticsScale(
         dev.qnn4j.processor.model.ActQuantSpec spec, String what, LayerCall call)
         throws Unsupported {
+      if (spec.binary()) {
+        throw new Unsupported(
+            what + " is binary (1 bit), which has no compiled kernels yet", call.tree());
+      }
+      if (spec.scalingImpl() == dev.qnn4j.annotations.ScalingImpl.CONST) {
+        return;
+      }
+      if (spec.fromRange()) {
+        throw new Unsupported(
+            what + " has a scale learned from its range, which has no compiled kernels yet",
+            call.tree());
+      }
       if (spec.powerOfTwo()) {
         throw new Unsupported(
             what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
-      }
-      if (spec.fromRange() || spec.narrowRange()) {
-        throw new Unsupported(
-            what
-                + " has a constant, learned-from-range or narrow-range scale, which has no"
-                + " compiled kernels yet",
-            call.tree());
       }
     }
 
@@ -386,8 +392,8 @@ public record StepPlan(List<Node> nodes) {
     }
 
     /**
-     * A quantized conv/linear compiles with float weight scales, an optional input quantizer with a
-     * float statistics scale and an optional bias quantizer; not with an output quantizer or a
+     * A quantized conv/linear compiles with float statistics or constant weight scales (two bits or
+     * more, narrow or full range), an optional input quantizer the activations' rules allow and an optional bias quantizer; not with an output quantizer or a
      * QuantTensor result.
      */
     private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call)
@@ -400,15 +406,15 @@ public record StepPlan(List<Node> nodes) {
       if (layer.inputQuant().isPresent()) {
         requireFloatStatisticsScale(layer.inputQuant().get(), what + "'s input quantizer", call);
       }
-      if (layer.requireSpec().weight().powerOfTwo()) {
+      dev.qnn4j.processor.model.WeightQuantSpec weight = layer.requireSpec().weight();
+      if (weight.binary()) {
+        throw new Unsupported(
+            what + " has binary (1-bit) weights, which have no compiled kernels yet", call.tree());
+      }
+      if (weight.scalingImpl() != dev.qnn4j.annotations.ScalingImpl.CONST
+          && weight.powerOfTwo()) {
         throw new Unsupported(
             what + " has power-of-two weight scales, which have no compiled kernels yet",
-            call.tree());
-      }
-      if (layer.requireSpec().weight().scalingImpl() != dev.qnn4j.annotations.ScalingImpl.STATS
-          || !layer.requireSpec().weight().narrowRange()) {
-        throw new Unsupported(
-            what + " has constant or wide-range weight scales, which have no compiled kernels yet",
             call.tree());
       }
     }

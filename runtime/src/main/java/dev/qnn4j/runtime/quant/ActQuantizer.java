@@ -224,14 +224,19 @@ public final class ActQuantizer {
   private Tensor rangeScale() {
     float threshold = config.binary() ? 1f : range.threshold();
     if (config.scaling() == ScalingImpl.CONST) {
-      return Tensor.scalar(
-          ScaleFunctions.constant(config.rangeMagnitude(), threshold, config.restriction()));
+      return Tensor.scalar(constantScale());
     }
     boolean pow2 = config.restriction() == ScaleRestriction.POWER_OF_TWO;
     Tensor restricted = pow2 ? Ops.pow2(Ops.roundSte(value)) : value;
     Tensor positive =
         Ops.absBinarySignGrad(Ops.clampMinSte(restricted, ActQuantConfig.SCALING_MIN_VAL));
     return Ops.div(positive, pow2 ? ScaleFunctions.powerOfTwo(threshold) : threshold);
+  }
+
+  /** A {@link ScalingImpl#CONST} scale: the same in training, evaluation and calibration. */
+  private float constantScale() {
+    float threshold = config.binary() ? 1f : range.threshold();
+    return ScaleFunctions.constant(config.rangeMagnitude(), threshold, config.restriction());
   }
 
   private Tensor finish(Tensor raw) {
@@ -256,6 +261,7 @@ public final class ActQuantizer {
    */
   public static final class StepRecord {
     private enum Phase {
+      CONSTANT,
       EVAL,
       STATISTICS,
       LEARNED
@@ -279,7 +285,8 @@ public final class ActQuantizer {
    * For compiled steps: {@link #forward} on {@code x} (already through the activation function),
    * writing the fake-quantized values to {@code out}: the same scale, statistics update and switch
    * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division
-   * by the threshold, absolute value). Float scales only. In calibration ({@link
+   * by the threshold, absolute value). Float statistics scales, or a constant scale ({@link
+   * ScalingImpl#CONST}, not binary), which has no statistics and no gradient. In calibration ({@link
    * #beginCalibration}) it is a statistics step whatever {@code training} says, and {@code out} is
    * {@code x} unquantized, as the calibrating layer's forward.
    */
@@ -289,12 +296,19 @@ public final class ActQuantizer {
       // its input through.
       training = true;
     }
-    if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
+    boolean constant = config.scaling() == ScalingImpl.CONST && !config.binary();
+    boolean floatStats =
+        config.restriction() == ScaleRestriction.FLOAT && config.scaling() == ScalingImpl.STATS;
+    if (!constant && !floatStats) {
       throw new IllegalStateException(
-          "compiled steps support float statistics-based activation scales only");
+          "compiled steps support float statistics-based or constant (not binary) activation"
+              + " scales only");
     }
     float threshold = range.threshold();
-    if (!training) {
+    if (constant) {
+      r.phase = StepRecord.Phase.CONSTANT;
+      r.signed = constantScale();
+    } else if (!training) {
       float raw = counter <= collectStatsSteps ? buffer : value.data()[0];
       r.phase = StepRecord.Phase.EVAL;
       r.signed = Math.max(raw / threshold, ActQuantConfig.SCALING_MIN_VAL);

@@ -42,14 +42,18 @@ public final class WeightQuantizer {
   /** The scale for {@code weight}: 0-d per tensor, {@code [out]} per channel. */
   public Tensor scale(Tensor weight) {
     if (config.scaling() == ScalingImpl.CONST) {
-      // A binary quantizer has no integer threshold: its scale is the constant itself.
-      float threshold = config.binary() ? 1f : range.threshold();
-      return Tensor.scalar(
-          ScaleFunctions.constant(config.scalingConst(), threshold, config.restriction()));
+      return Tensor.scalar(constantScale());
     }
     Tensor stats = config.perChannel() ? Ops.absMaxPerChannel(weight) : Ops.absMax(weight);
     return ScaleFunctions.restrictAndClamp(
         stats, range.threshold(), config.restriction(), WeightQuantConfig.SCALING_MIN_VAL);
+  }
+
+  /** A {@link ScalingImpl#CONST} quantizer's scale, the same for every step and channel. */
+  private float constantScale() {
+    // A binary quantizer has no integer threshold: its scale is the constant itself.
+    float threshold = config.binary() ? 1f : range.threshold();
+    return ScaleFunctions.constant(config.scalingConst(), threshold, config.restriction());
   }
 
   /** The fake-quantized weight, or the weight itself while quantization is disabled. */
@@ -77,10 +81,18 @@ public final class WeightQuantizer {
    * For compiled steps: the scale of {@code w} (row-major, {@code channels} output channels) into
    * {@code scale} (1 value per tensor, else one per channel), its statistic into {@code stats}, and
    * the fake-quantized weight into {@code wq}, with the arithmetic of {@link #quantize}: {@code
-   * max(absmax / threshold, 1e-10)}, then {@link FakeQuant#forward}. Float scales only.
+   * max(absmax / threshold, 1e-10)}, then {@link FakeQuant#forward}. A constant scale ({@link
+   * ScalingImpl#CONST}, any bit width but one) fills {@code scale} with the constant and leaves
+   * {@code stats} alone. Float statistics or constant scales only.
    */
   public void quantizeInto(float[] w, int channels, float[] stats, float[] scale, float[] wq) {
-    requireFloatScale();
+    requireCompiledScale();
+    if (config.scaling() == ScalingImpl.CONST) {
+      java.util.Arrays.fill(scale, constantScale());
+      FakeQuant.forward(
+          w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), wq);
+      return;
+    }
     if (config.perChannel()) {
       System.arraycopy(Statistics.absMaxPerRow(w, channels), 0, stats, 0, channels);
     } else {
@@ -109,6 +121,9 @@ public final class WeightQuantizer {
     float[] gScale =
         FakeQuant.backward(
             w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
+    if (config.scaling() == ScalingImpl.CONST) {
+      return; // a constant scale passes no gradient on
+    }
     float threshold = range.threshold();
     for (int c = 0; c < gScale.length; c++) {
       gScale[c] = gScale[c] / threshold;
@@ -126,6 +141,9 @@ public final class WeightQuantizer {
     float[] gScale =
         FakeQuant.backward(
             w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
+    if (config.scaling() == ScalingImpl.CONST) {
+      return; // neither the constant nor the bias quantizer's use of it passes a gradient on
+    }
     float threshold = range.threshold();
     for (int c = 0; c < gScale.length; c++) {
       gScale[c] = (gScale[c] + gScaleFromBias[c]) / threshold;
@@ -145,13 +163,18 @@ public final class WeightQuantizer {
     return scale.length == 1 ? 1 : w.length / scale.length;
   }
 
-  private void requireFloatScale() {
-    if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
+  private void requireCompiledScale() {
+    boolean floatStats =
+        config.restriction() == ScaleRestriction.FLOAT && config.scaling() == ScalingImpl.STATS;
+    boolean constant = config.scaling() == ScalingImpl.CONST && !config.binary();
+    if (!floatStats && !constant) {
       throw new IllegalStateException(
-          "compiled steps support float statistics-based weight scales only, not "
+          "compiled steps support float statistics-based or constant (not binary) weight scales"
+              + " only, not "
               + config.restriction()
               + " "
-              + config.scaling());
+              + config.scaling()
+              + (config.binary() ? " binary" : ""));
     }
   }
 }
