@@ -324,7 +324,7 @@ public record StepPlan(List<Node> nodes) {
         case RELU -> add(field, in.dims, new Relu(field), in);
         case QUANT_RELU, QUANT_IDENTITY -> {
           String what = "@" + kind.simpleName() + " (" + field + ")";
-          requireFloatStatisticsScale(layer.requireSpec().activation(), what, call);
+          requireCompiledActScale(layer.requireSpec().activation(), what, call);
           yield add(
               field,
               in.dims,
@@ -341,11 +341,11 @@ public record StepPlan(List<Node> nodes) {
     }
 
     /**
-     * An activation quantizer compiles with a float scale from statistics (then learned), full or
-     * narrow range, or with a constant scale ({@code scalingImpl = CONST}, {@code minVal}/{@code
+     * An activation quantizer compiles with a float or power-of-two scale from statistics (then
+     * learned), full or narrow range, or with a constant scale ({@code scalingImpl = CONST}, {@code minVal}/{@code
      * maxVal}) of two bits or more.
      */
-    private static void requireFloatStatisticsScale(
+    private static void requireCompiledActScale(
         dev.qnn4j.processor.model.ActQuantSpec spec, String what, LayerCall call)
         throws Unsupported {
       if (spec.binary()) {
@@ -359,10 +359,6 @@ public record StepPlan(List<Node> nodes) {
         throw new Unsupported(
             what + " has a scale learned from its range, which has no compiled kernels yet",
             call.tree());
-      }
-      if (spec.powerOfTwo()) {
-        throw new Unsupported(
-            what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
       }
     }
 
@@ -392,7 +388,8 @@ public record StepPlan(List<Node> nodes) {
     }
 
     /**
-     * A quantized conv/linear compiles with float statistics or constant weight scales (two bits or
+     * A quantized conv/linear compiles with statistics (float or power-of-two) or constant weight
+     * scales (two bits or
      * more, narrow or full range), an optional input quantizer the activations' rules allow and an optional bias quantizer; not with an output quantizer or a
      * QuantTensor result.
      */
@@ -404,18 +401,12 @@ public record StepPlan(List<Node> nodes) {
             what + " quantizes its output, which has no compiled kernels yet", call.tree());
       }
       if (layer.inputQuant().isPresent()) {
-        requireFloatStatisticsScale(layer.inputQuant().get(), what + "'s input quantizer", call);
+        requireCompiledActScale(layer.inputQuant().get(), what + "'s input quantizer", call);
       }
       dev.qnn4j.processor.model.WeightQuantSpec weight = layer.requireSpec().weight();
       if (weight.binary()) {
         throw new Unsupported(
             what + " has binary (1-bit) weights, which have no compiled kernels yet", call.tree());
-      }
-      if (weight.scalingImpl() != dev.qnn4j.annotations.ScalingImpl.CONST
-          && weight.powerOfTwo()) {
-        throw new Unsupported(
-            what + " has power-of-two weight scales, which have no compiled kernels yet",
-            call.tree());
       }
     }
 

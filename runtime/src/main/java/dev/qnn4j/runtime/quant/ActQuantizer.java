@@ -273,6 +273,11 @@ public final class ActQuantizer {
     /** The scale before its absolute value (the sign the gradient of abs reads). */
     private float signed;
 
+    /** Power-of-two learned scales: the learned value and its power of two before the clamp. */
+    private float raw;
+
+    private float pow;
+
     private final float[] scale = new float[1];
 
     /** The scale the last forward used. */
@@ -285,7 +290,8 @@ public final class ActQuantizer {
    * For compiled steps: {@link #forward} on {@code x} (already through the activation function),
    * writing the fake-quantized values to {@code out}: the same scale, statistics update and switch
    * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division
-   * by the threshold, absolute value). Float statistics scales, or a constant scale ({@link
+   * by the threshold or the power-of-two chain, absolute value). Statistics scales (float or power
+   * of two), or a constant scale ({@link
    * ScalingImpl#CONST}, not binary), which has no statistics and no gradient. In calibration ({@link
    * #beginCalibration}) it is a statistics step whatever {@code training} says, and {@code out} is
    * {@code x} unquantized, as the calibrating layer's forward.
@@ -297,12 +303,10 @@ public final class ActQuantizer {
       training = true;
     }
     boolean constant = config.scaling() == ScalingImpl.CONST && !config.binary();
-    boolean floatStats =
-        config.restriction() == ScaleRestriction.FLOAT && config.scaling() == ScalingImpl.STATS;
-    if (!constant && !floatStats) {
+    if (!constant && config.scaling() != ScalingImpl.STATS) {
       throw new IllegalStateException(
-          "compiled steps support float statistics-based or constant (not binary) activation"
-              + " scales only");
+          "compiled steps support statistics-based or constant (not binary) activation scales"
+              + " only");
     }
     float threshold = range.threshold();
     if (constant) {
@@ -311,7 +315,7 @@ public final class ActQuantizer {
     } else if (!training) {
       float raw = counter <= collectStatsSteps ? buffer : value.data()[0];
       r.phase = StepRecord.Phase.EVAL;
-      r.signed = Math.max(raw / threshold, ActQuantConfig.SCALING_MIN_VAL);
+      r.signed = Math.max(restrict(raw, r), ActQuantConfig.SCALING_MIN_VAL);
     } else if (counter < collectStatsSteps) {
       int index =
           Statistics.kthSmallestAbsIndex(
@@ -327,7 +331,7 @@ public final class ActQuantizer {
         counter++;
       }
       r.phase = StepRecord.Phase.LEARNED;
-      r.signed = Math.max(value.data()[0] / threshold, ActQuantConfig.SCALING_MIN_VAL);
+      r.signed = Math.max(restrict(value.data()[0], r), ActQuantConfig.SCALING_MIN_VAL);
     }
     r.scale[0] = Math.abs(r.signed);
     if (observerOnly) {
@@ -361,14 +365,32 @@ public final class ActQuantizer {
     scaleBackward(x, gs[0] + gScaleFromBias, r, gx);
   }
 
+  /**
+   * {@link #restrict(Tensor)} of one value: the division by the threshold, or the power-of-two
+   * chain (whose input and result {@code r} keeps for the backward pass).
+   */
+  private float restrict(float raw, StepRecord r) {
+    if (config.restriction() == ScaleRestriction.POWER_OF_TWO) {
+      r.raw = raw;
+      r.pow = ScaleFunctions.powerOfTwoScale(raw, range.threshold());
+      return r.pow;
+    }
+    return raw / range.threshold();
+  }
+
   private void scaleBackward(float[] x, float gScale, StepRecord r, float[] gx) {
-    float threshold = range.threshold();
-    // The gradient of |s| is sign(s) with sign(0) = +1, then the division; the clamp passes it
-    // through.
-    float throughScale = (r.signed >= 0f ? gScale : gScale * -1f) / threshold;
+    // The gradient of |s| is sign(s) with sign(0) = +1, then the division (or, for the learned
+    // value of a power-of-two scale, its chain); the clamp passes it through. Statistics steps
+    // divide by the threshold whatever the restriction, as the tape does.
+    float throughAbs = r.signed >= 0f ? gScale : gScale * -1f;
     if (r.phase == StepRecord.Phase.STATISTICS && gx != null) {
+      float throughScale = throughAbs / range.threshold();
       gx[r.index] += throughScale * Math.signum(x[r.index]);
     } else if (r.phase == StepRecord.Phase.LEARNED) {
+      float throughScale =
+          config.restriction() == ScaleRestriction.POWER_OF_TWO
+              ? ScaleFunctions.powerOfTwoScaleBackward(r.raw, r.pow, throughAbs)
+              : throughAbs / range.threshold();
       value.accumulateGrad(new float[] {throughScale});
     }
   }

@@ -81,9 +81,10 @@ public final class WeightQuantizer {
    * For compiled steps: the scale of {@code w} (row-major, {@code channels} output channels) into
    * {@code scale} (1 value per tensor, else one per channel), its statistic into {@code stats}, and
    * the fake-quantized weight into {@code wq}, with the arithmetic of {@link #quantize}: {@code
-   * max(absmax / threshold, 1e-10)}, then {@link FakeQuant#forward}. A constant scale ({@link
+   * max(absmax / threshold, 1e-10)} (power of two: {@code max(2^ceil(log2(absmax / threshold)),
+   * 1e-10)}), then {@link FakeQuant#forward}. A constant scale ({@link
    * ScalingImpl#CONST}, any bit width but one) fills {@code scale} with the constant and leaves
-   * {@code stats} alone. Float statistics or constant scales only.
+   * {@code stats} alone. Statistics or constant scales, not binary.
    */
   public void quantizeInto(float[] w, int channels, float[] stats, float[] scale, float[] wq) {
     requireCompiledScale();
@@ -99,9 +100,13 @@ public final class WeightQuantizer {
       stats[0] = Statistics.absMax(w);
     }
     float threshold = range.threshold();
+    boolean pow2 = config.restriction() == ScaleRestriction.POWER_OF_TWO;
     for (int c = 0; c < stats.length; c++) {
-      // Ops.div then Ops.clampMinSte, as restrictAndClamp computes them.
-      scale[c] = Math.max(stats[c] / threshold, WeightQuantConfig.SCALING_MIN_VAL);
+      // Ops.div (or the power-of-two chain) then Ops.clampMinSte, as restrictAndClamp computes
+      // them.
+      float restricted =
+          pow2 ? ScaleFunctions.powerOfTwoScale(stats[c], threshold) : stats[c] / threshold;
+      scale[c] = Math.max(restricted, WeightQuantConfig.SCALING_MIN_VAL);
     }
     FakeQuant.forward(w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), wq);
   }
@@ -124,9 +129,8 @@ public final class WeightQuantizer {
     if (config.scaling() == ScalingImpl.CONST) {
       return; // a constant scale passes no gradient on
     }
-    float threshold = range.threshold();
     for (int c = 0; c < gScale.length; c++) {
-      gScale[c] = gScale[c] / threshold;
+      gScale[c] = throughRestriction(stats[c], gScale[c]);
     }
     statisticBackward(w, stats, gScale, gw);
   }
@@ -144,11 +148,23 @@ public final class WeightQuantizer {
     if (config.scaling() == ScalingImpl.CONST) {
       return; // neither the constant nor the bias quantizer's use of it passes a gradient on
     }
-    float threshold = range.threshold();
     for (int c = 0; c < gScale.length; c++) {
-      gScale[c] = (gScale[c] + gScaleFromBias[c]) / threshold;
+      gScale[c] = throughRestriction(stats[c], gScale[c] + gScaleFromBias[c]);
     }
     statisticBackward(w, stats, gScale, gw);
+  }
+
+  /**
+   * The gradient reaching the statistic {@code stat} from its scale's gradient {@code g}: the clamp
+   * passes it, then the division by the threshold or the power-of-two chain.
+   */
+  private float throughRestriction(float stat, float g) {
+    float threshold = range.threshold();
+    if (config.restriction() == ScaleRestriction.POWER_OF_TWO) {
+      return ScaleFunctions.powerOfTwoScaleBackward(
+          stat, ScaleFunctions.powerOfTwoScale(stat, threshold), g);
+    }
+    return g / threshold;
   }
 
   private void statisticBackward(float[] w, float[] stats, float[] gScale, float[] gw) {
@@ -164,12 +180,11 @@ public final class WeightQuantizer {
   }
 
   private void requireCompiledScale() {
-    boolean floatStats =
-        config.restriction() == ScaleRestriction.FLOAT && config.scaling() == ScalingImpl.STATS;
+    boolean stats = config.scaling() == ScalingImpl.STATS;
     boolean constant = config.scaling() == ScalingImpl.CONST && !config.binary();
-    if (!floatStats && !constant) {
+    if (!stats && !constant) {
       throw new IllegalStateException(
-          "compiled steps support float statistics-based or constant (not binary) weight scales"
+          "compiled steps support statistics-based or constant (not binary) weight scales"
               + " only, not "
               + config.restriction()
               + " "

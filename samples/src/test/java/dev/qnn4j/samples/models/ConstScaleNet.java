@@ -16,7 +16,8 @@ import dev.qnn4j.runtime.nn.F;
  * The quantizers of bnn_pynq's 2-bit models and their neighbours, for {@link
  * ConstScaleCompiledStepTest}: an 8-bit constant power-of-two input quantizer, 2-bit narrow-range
  * constant weights (per channel, scale 1) and activations ({@code [-1, 1]}), wide-range statistics
- * weights, a narrow-range unsigned statistics activation, constant weights under a bias quantizer.
+ * weights, power-of-two statistics scales on an activation and on wide-range per-channel weights, a
+ * narrow-range unsigned statistics activation, constant weights under a bias quantizer.
  */
 @QuantModel(inputShape = {1, 12, 12})
 abstract class ConstScaleNet {
@@ -48,7 +49,16 @@ abstract class ConstScaleNet {
       narrowRange = true)
   abstract Tensor act1(Tensor x);
 
-  @QuantLinear(inFeatures = 4 * 5 * 5, outFeatures = 16, bitWidth = 4, narrowRange = false)
+  @QuantIdentity(bitWidth = 8, scaling = Scaling.POWER_OF_TWO)
+  abstract Tensor act2(Tensor x);
+
+  @QuantLinear(
+      inFeatures = 4 * 5 * 5,
+      outFeatures = 16,
+      bitWidth = 4,
+      narrowRange = false,
+      scaling = Scaling.POWER_OF_TWO,
+      perChannel = true)
   abstract Tensor fc1(Tensor x);
 
   @QuantReLU(bitWidth = 4, narrowRange = true, returnQuantTensor = true)
@@ -66,7 +76,7 @@ abstract class ConstScaleNet {
 
   public Tensor forward(Tensor x) {
     Tensor out = act1(conv1(quantInp(x)));
-    out = F.flatten(F.maxPool2d(out, 2));
+    out = act2(F.flatten(F.maxPool2d(out, 2)));
     return fc2(relu1(fc1(out)));
   }
 }
