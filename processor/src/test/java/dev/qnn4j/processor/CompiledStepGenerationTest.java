@@ -42,7 +42,7 @@ class CompiledStepGenerationTest {
         @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
         abstract Tensor fc(Tensor x);
 
-        @QuantIdentity(bitWidth = 1, scalingImpl = ScalingImpl.CONST, minVal = -1f, maxVal = 1f,
+        @QuantIdentity(bitWidth = 4, scalingImpl = ScalingImpl.PARAMETER, minVal = -1f, maxVal = 1f,
             returnQuantTensor = true)
         abstract QuantTensor relu(Tensor x);
 
@@ -102,13 +102,14 @@ class CompiledStepGenerationTest {
   }
 
   @Test
-  void aBinaryQuantizerGetsANoteNamingTheLayer() {
+  void aQuantizerWithAScaleLearnedFromItsRangeGetsANoteNamingTheLayer() {
     Compilation c = TestSource.compile(QUANT_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
     assertThat(c)
         .hadNoteContaining(
             "SmallQuant has no compiled training step and trains on the autograd tape: "
-                + "@QuantIdentity (relu) is binary (1 bit), which has no compiled kernels yet");
+                + "@QuantIdentity (relu) has a scale learned from its range, which has no"
+                + " compiled kernels yet");
     assertThat(generated(c, "test.QuantModel_SmallQuant")).doesNotContain("CompiledStep");
   }
 

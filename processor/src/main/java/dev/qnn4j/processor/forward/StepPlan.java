@@ -343,15 +343,11 @@ public record StepPlan(List<Node> nodes) {
     /**
      * An activation quantizer compiles with a float or power-of-two scale from statistics (then
      * learned), full or narrow range, or with a constant scale ({@code scalingImpl = CONST}, {@code minVal}/{@code
-     * maxVal}) of two bits or more.
+     * maxVal}), binary at one bit.
      */
     private static void requireCompiledActScale(
         dev.qnn4j.processor.model.ActQuantSpec spec, String what, LayerCall call)
         throws Unsupported {
-      if (spec.binary()) {
-        throw new Unsupported(
-            what + " is binary (1 bit), which has no compiled kernels yet", call.tree());
-      }
       if (spec.scalingImpl() == dev.qnn4j.annotations.ScalingImpl.CONST) {
         return;
       }
@@ -389,8 +385,8 @@ public record StepPlan(List<Node> nodes) {
 
     /**
      * A quantized conv/linear compiles with statistics (float or power-of-two) or constant weight
-     * scales (two bits or
-     * more, narrow or full range), an optional input quantizer the activations' rules allow and an optional bias quantizer; not with an output quantizer or a
+     * scales (binary at one bit,
+     * narrow or full range), an optional input quantizer the activations' rules allow and an optional bias quantizer; not with an output quantizer or a
      * QuantTensor result.
      */
     private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call)
@@ -402,11 +398,6 @@ public record StepPlan(List<Node> nodes) {
       }
       if (layer.inputQuant().isPresent()) {
         requireCompiledActScale(layer.inputQuant().get(), what + "'s input quantizer", call);
-      }
-      dev.qnn4j.processor.model.WeightQuantSpec weight = layer.requireSpec().weight();
-      if (weight.binary()) {
-        throw new Unsupported(
-            what + " has binary (1-bit) weights, which have no compiled kernels yet", call.tree());
       }
     }
 

@@ -8,6 +8,7 @@ import dev.qnn4j.runtime.kernels.ConvTranspose;
 import dev.qnn4j.runtime.kernels.Convolution;
 import dev.qnn4j.runtime.kernels.Dense;
 import dev.qnn4j.runtime.kernels.Elementwise;
+import dev.qnn4j.runtime.kernels.BinaryQuant;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.NdArrays;
 import dev.qnn4j.runtime.kernels.Pooling;
@@ -285,9 +286,7 @@ public final class Ops {
   public static Tensor clampMasked(Tensor x, float bound) {
     float[] v = x.data();
     float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] > bound ? bound : (v[i] < -bound ? -bound : v[i]);
-    }
+    BinaryQuant.clamp(v, bound, out);
     return Tensor.result(
         out,
         x.shape(),
@@ -295,9 +294,7 @@ public final class Ops {
             "TensorClamp",
             g -> {
               float[] gx = new float[g.length];
-              for (int i = 0; i < g.length; i++) {
-                gx[i] = (v[i] > bound || v[i] < -bound) ? 0f : g[i];
-              }
+              BinaryQuant.clampBackward(v, bound, g, gx);
               return new float[][] {gx};
             },
             x));
@@ -312,9 +309,7 @@ public final class Ops {
     float[] v = x.data();
     float s = scale.item();
     float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = (v[i] >= 0f ? 1f : -1f) * s;
-    }
+    BinaryQuant.sign(v, s, out);
     return Tensor.result(
         out,
         x.shape(),
@@ -322,9 +317,9 @@ public final class Ops {
             "BinarySignSte",
             g -> {
               float[] gx = new float[g.length];
+              BinaryQuant.signBackward(g, s, gx);
               double gs = 0;
               for (int i = 0; i < g.length; i++) {
-                gx[i] = g[i] * s;
                 gs += (double) g[i] * (v[i] >= 0f ? 1f : -1f);
               }
               // d(sign_ste(x) * s)/dx = s; Brevitas' constant binary scales are 1 in bnn_pynq, and

@@ -4,6 +4,7 @@ import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.BinaryQuant;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Statistics;
 
@@ -292,7 +293,7 @@ public final class ActQuantizer {
    * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division
    * by the threshold or the power-of-two chain, absolute value). Statistics scales (float or power
    * of two), or a constant scale ({@link
-   * ScalingImpl#CONST}, not binary), which has no statistics and no gradient. In calibration ({@link
+   * ScalingImpl#CONST}), which has no statistics and no gradient; at one bit, binary. In calibration ({@link
    * #beginCalibration}) it is a statistics step whatever {@code training} says, and {@code out} is
    * {@code x} unquantized, as the calibrating layer's forward.
    */
@@ -302,11 +303,10 @@ public final class ActQuantizer {
       // its input through.
       training = true;
     }
-    boolean constant = config.scaling() == ScalingImpl.CONST && !config.binary();
+    boolean constant = config.scaling() == ScalingImpl.CONST;
     if (!constant && config.scaling() != ScalingImpl.STATS) {
       throw new IllegalStateException(
-          "compiled steps support statistics-based or constant (not binary) activation scales"
-              + " only");
+          "compiled steps support statistics-based or constant activation scales only");
     }
     float threshold = range.threshold();
     if (constant) {
@@ -338,6 +338,12 @@ public final class ActQuantizer {
       System.arraycopy(x, 0, out, 0, x.length);
       return;
     }
+    if (config.binary()) {
+      // The tape clamps to [-scale, scale] first; the clamp keeps every sign (and -0 stays -0,
+      // which the sign maps to +1 as it does 0), so the sign of x itself is the same output.
+      BinaryQuant.sign(x, r.scale[0], out);
+      return;
+    }
     FakeQuant.forward(x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), out);
   }
 
@@ -347,6 +353,9 @@ public final class ActQuantizer {
    * through the percentile statistic, and the learned parameter's, added to its gradient.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx) {
+    if (binaryBackward(x, g, r, gx)) {
+      return;
+    }
     float[] gs =
         FakeQuant.backward(
             x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
@@ -359,6 +368,9 @@ public final class ActQuantizer {
    * added to the scale's gradient, as the tape sums the two.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx, float gScaleFromBias) {
+    if (binaryBackward(x, g, r, gx)) {
+      return;
+    }
     float[] gs =
         FakeQuant.backward(
             x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx);
@@ -376,6 +388,22 @@ public final class ActQuantizer {
       return r.pow;
     }
     return raw / range.threshold();
+  }
+
+  /**
+   * A binary quantizer's gradient, as the tape's {@code Ops.binarySign} then {@code
+   * Ops.clampMasked} compute it: {@code g * scale}, zero where x lies outside {@code [-scale,
+   * scale]}; its constant scale passes no gradient on. False for other quantizers.
+   */
+  private boolean binaryBackward(float[] x, float[] g, StepRecord r, float[] gx) {
+    if (!config.binary()) {
+      return false;
+    }
+    if (gx != null) {
+      BinaryQuant.signBackward(g, r.scale[0], gx);
+      BinaryQuant.clampBackward(x, r.scale[0], gx, gx);
+    }
+    return true;
   }
 
   private void scaleBackward(float[] x, float gScale, StepRecord r, float[] gx) {

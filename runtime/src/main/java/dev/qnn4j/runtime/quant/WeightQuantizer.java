@@ -3,6 +3,7 @@ package dev.qnn4j.runtime.quant;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.BinaryQuant;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Statistics;
 
@@ -83,15 +84,20 @@ public final class WeightQuantizer {
    * the fake-quantized weight into {@code wq}, with the arithmetic of {@link #quantize}: {@code
    * max(absmax / threshold, 1e-10)} (power of two: {@code max(2^ceil(log2(absmax / threshold)),
    * 1e-10)}), then {@link FakeQuant#forward}. A constant scale ({@link
-   * ScalingImpl#CONST}, any bit width but one) fills {@code scale} with the constant and leaves
-   * {@code stats} alone. Statistics or constant scales, not binary.
+   * ScalingImpl#CONST}) fills {@code scale} with the constant and leaves {@code stats} alone; at one
+   * bit the weight becomes {@code sign(w) * scale} ({@link BinaryQuant#sign}, as the tape's {@code
+   * Ops.binarySign}). Statistics or constant scales.
    */
   public void quantizeInto(float[] w, int channels, float[] stats, float[] scale, float[] wq) {
     requireCompiledScale();
     if (config.scaling() == ScalingImpl.CONST) {
       java.util.Arrays.fill(scale, constantScale());
-      FakeQuant.forward(
-          w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), wq);
+      if (config.binary()) {
+        BinaryQuant.sign(w, scale[0], wq);
+      } else {
+        FakeQuant.forward(
+            w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), wq);
+      }
       return;
     }
     if (config.perChannel()) {
@@ -123,6 +129,11 @@ public final class WeightQuantizer {
       throw new IllegalStateException(
           "a compiled step has no backward pass while weight quantization is off (calibration)");
     }
+    if (config.binary()) {
+      // The straight-through sign; its constant scale passes no gradient on.
+      BinaryQuant.signBackward(gwq, scale[0], gw);
+      return;
+    }
     float[] gScale =
         FakeQuant.backward(
             w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
@@ -142,6 +153,11 @@ public final class WeightQuantizer {
    */
   public void backwardInto(
       float[] w, float[] stats, float[] scale, float[] gwq, float[] gScaleFromBias, float[] gw) {
+    if (config.binary()) {
+      // The straight-through sign; its constant scale passes no gradient on.
+      BinaryQuant.signBackward(gwq, scale[0], gw);
+      return;
+    }
     float[] gScale =
         FakeQuant.backward(
             w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), gwq, true, gw);
@@ -181,15 +197,10 @@ public final class WeightQuantizer {
 
   private void requireCompiledScale() {
     boolean stats = config.scaling() == ScalingImpl.STATS;
-    boolean constant = config.scaling() == ScalingImpl.CONST && !config.binary();
-    if (!stats && !constant) {
+    if (!stats && config.scaling() != ScalingImpl.CONST) {
       throw new IllegalStateException(
-          "compiled steps support statistics-based or constant (not binary) weight scales"
-              + " only, not "
-              + config.restriction()
-              + " "
-              + config.scaling()
-              + (config.binary() ? " binary" : ""));
+          "compiled steps support statistics-based or constant weight scales only, not "
+              + config.scaling());
     }
   }
 }

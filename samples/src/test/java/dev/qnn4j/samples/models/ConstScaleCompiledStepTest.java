@@ -21,10 +21,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ConstScaleNet} (constant, power-of-two constant and narrow-range quantizers, as bnn_pynq's
- * 2-bit models use) through its compiled step and on the tape: exactly equal ({@code ==}) logits,
+ * 2-bit models use) and {@link BinaryNet} (their 1-bit quantizers) through their compiled steps and on the tape: exactly equal ({@code ==}) logits,
  * loss, every gradient, every parameter and quantizer state, step after step, then in evaluation
  * and after calibration.
  */
@@ -57,7 +59,20 @@ class ConstScaleCompiledStepTest {
     assertThat(constant).isEqualTo(2);
   }
 
-  /** Steps 291 to 310: relu1 (statistics, narrow range) crosses to its learned scale. */
+  /** bnn_pynq's binary weights and activations, with Adam. */
+  @Test
+  void binaryNetTrainsBitIdenticallyWithAdamThenEvaluates() {
+    Model tape = onTheTape(create(true));
+    Model compiled = create(true);
+    assertThat(compiled.compiledStep()).isPresent();
+    trainBothWays(tape, compiled, m -> new Adam(m.parameters(), 1e-2f), 20);
+    evaluateBothWays(tape, compiled);
+  }
+
+  /**
+   * Steps 291 to 310: relu1 (statistics, narrow range) and act2 (power of two) cross to their
+   * learned scales.
+   */
   @Test
   void trainsBitIdenticallyWithAdamAcrossTheBoundaryThenEvaluates() {
     Model tape = onTheTape(atStep290(create()));
@@ -72,24 +87,27 @@ class ConstScaleCompiledStepTest {
     evaluateBothWays(tape, compiled);
   }
 
-  @Test
-  void trainsBitIdenticallyWithSgdFromScratch() {
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void trainsBitIdenticallyWithSgdFromScratch(boolean binary) {
     trainBothWays(
-        onTheTape(create()),
-        create(),
+        onTheTape(create(binary)),
+        create(binary),
         m -> new Sgd(m.parameters(), 0.05f, 0.9f, 1e-4f),
         10);
   }
 
-  @Test
-  void evaluatesAnUntrainedModelBitIdentically() {
-    evaluateBothWays(onTheTape(create()), create());
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void evaluatesAnUntrainedModelBitIdentically(boolean binary) {
+    evaluateBothWays(onTheTape(create(binary)), create(binary));
   }
 
-  @Test
-  void calibratesBitIdenticallyThenTrains() {
-    Model tape = onTheTape(create());
-    Model compiled = create();
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void calibratesBitIdenticallyThenTrains(boolean binary) {
+    Model tape = onTheTape(create(binary));
+    Model compiled = create(binary);
     Random rng = new Random(3);
     List<Tensor> batches =
         List.of(
@@ -165,6 +183,14 @@ class ConstScaleCompiledStepTest {
    * that they quantize to every level and some clamp, rather than all rounding to 0.
    */
   private static Model create() {
+    return create(false);
+  }
+
+  /** {@link BinaryNet} when {@code binary}, else {@link #create()}. */
+  private static Model create(boolean binary) {
+    if (binary) {
+      return new QuantModel_BinaryNet();
+    }
     Model model = new QuantModel_ConstScaleNet();
     for (Parameter p : model.parameters()) {
       if (p.name().equals("conv1.weight")) {
