@@ -342,8 +342,8 @@ public record StepPlan(List<Node> nodes) {
 
     /**
      * An activation quantizer compiles with a float or power-of-two scale from statistics (then
-     * learned), full or narrow range, or with a constant scale ({@code scalingImpl = CONST}, {@code minVal}/{@code
-     * maxVal}), binary at one bit.
+     * learned), full or narrow range, or with a constant scale ({@code scalingImpl = CONST}, {@code
+     * minVal}/{@code maxVal}), binary at one bit.
      */
     private static void requireCompiledActScale(
         dev.qnn4j.processor.model.ActQuantSpec spec, String what, LayerCall call)
@@ -385,8 +385,8 @@ public record StepPlan(List<Node> nodes) {
 
     /**
      * A quantized conv/linear compiles with statistics (float or power-of-two) or constant weight
-     * scales (binary at one bit,
-     * narrow or full range), an optional input quantizer the activations' rules allow and an optional bias quantizer; not with an output quantizer or a
+     * scales (binary at one bit, narrow or full range), an optional input quantizer the
+     * activations' rules allow and an optional bias quantizer; not with an output quantizer or a
      * QuantTensor result.
      */
     private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call)

@@ -292,10 +292,10 @@ public final class ActQuantizer {
    * writing the fake-quantized values to {@code out}: the same scale, statistics update and switch
    * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division
    * by the threshold or the power-of-two chain, absolute value). Statistics scales (float or power
-   * of two), or a constant scale ({@link
-   * ScalingImpl#CONST}), which has no statistics and no gradient; at one bit, binary. In calibration ({@link
-   * #beginCalibration}) it is a statistics step whatever {@code training} says, and {@code out} is
-   * {@code x} unquantized, as the calibrating layer's forward.
+   * of two), or a constant scale ({@link ScalingImpl#CONST}), which has no statistics and no
+   * gradient; at one bit, binary. In calibration ({@link #beginCalibration}) it is a statistics
+   * step whatever {@code training} says, and {@code out} is {@code x} unquantized, as the
+   * calibrating layer's forward.
    */
   public void forwardInto(float[] x, boolean training, float[] out, StepRecord r) {
     if (observerOnly) {

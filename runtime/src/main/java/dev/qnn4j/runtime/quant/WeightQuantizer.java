@@ -83,10 +83,10 @@ public final class WeightQuantizer {
    * {@code scale} (1 value per tensor, else one per channel), its statistic into {@code stats}, and
    * the fake-quantized weight into {@code wq}, with the arithmetic of {@link #quantize}: {@code
    * max(absmax / threshold, 1e-10)} (power of two: {@code max(2^ceil(log2(absmax / threshold)),
-   * 1e-10)}), then {@link FakeQuant#forward}. A constant scale ({@link
-   * ScalingImpl#CONST}) fills {@code scale} with the constant and leaves {@code stats} alone; at one
-   * bit the weight becomes {@code sign(w) * scale} ({@link BinaryQuant#sign}, as the tape's {@code
-   * Ops.binarySign}). Statistics or constant scales.
+   * 1e-10)}), then {@link FakeQuant#forward}. A constant scale ({@link ScalingImpl#CONST}) fills
+   * {@code scale} with the constant and leaves {@code stats} alone; at one bit the weight becomes
+   * {@code sign(w) * scale} ({@link BinaryQuant#sign}, as the tape's {@code Ops.binarySign}).
+   * Statistics or constant scales.
    */
   public void quantizeInto(float[] w, int channels, float[] stats, float[] scale, float[] wq) {
     requireCompiledScale();

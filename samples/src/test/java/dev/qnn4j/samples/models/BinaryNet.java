@@ -12,8 +12,8 @@ import dev.qnn4j.runtime.nn.F;
 /**
  * bnn_pynq's 1-bit quantizers, for {@link ConstScaleCompiledStepTest}: binary weights (constant
  * scales 1 and 0.5) and binary activations ({@code [-1, 1]}) after an 8-bit constant power-of-two
- * input quantizer, then 2-bit narrow-range constant weights (scale 0.1, so that
- * its initial weights do not all round to 0) with a float bias.
+ * input quantizer, then 2-bit narrow-range constant weights (scale 0.1, so that its initial weights
+ * do not all round to 0) with a float bias.
  */
 @QuantModel(inputShape = {1, 12, 12})
 abstract class BinaryNet {

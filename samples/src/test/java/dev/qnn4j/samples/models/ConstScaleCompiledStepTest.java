@@ -26,9 +26,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ConstScaleNet} (constant, power-of-two constant and narrow-range quantizers, as bnn_pynq's
- * 2-bit models use) and {@link BinaryNet} (their 1-bit quantizers) through their compiled steps and on the tape: exactly equal ({@code ==}) logits,
- * loss, every gradient, every parameter and quantizer state, step after step, then in evaluation
- * and after calibration.
+ * 2-bit models use) and {@link BinaryNet} (their 1-bit quantizers) through their compiled steps and
+ * on the tape: exactly equal ({@code ==}) logits, loss, every gradient, every parameter and
+ * quantizer state, step after step, then in evaluation and after calibration.
  */
 class ConstScaleCompiledStepTest {
   private static final int BATCH = 8;
