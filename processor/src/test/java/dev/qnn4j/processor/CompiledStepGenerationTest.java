@@ -42,7 +42,8 @@ class CompiledStepGenerationTest {
         @QuantLinear(inFeatures = 4, outFeatures = 2, bitWidth = 4)
         abstract Tensor fc(Tensor x);
 
-        @QuantReLU(bitWidth = 4, scaling = Scaling.POWER_OF_TWO, returnQuantTensor = true)
+        @QuantIdentity(bitWidth = 4, scalingImpl = ScalingImpl.PARAMETER, minVal = -1f, maxVal = 1f,
+            returnQuantTensor = true)
         abstract QuantTensor relu(Tensor x);
 
         public Tensor forward(Tensor x) {
@@ -101,13 +102,14 @@ class CompiledStepGenerationTest {
   }
 
   @Test
-  void aQuantizerWithPowerOfTwoScalesGetsANoteNamingTheLayer() {
+  void aQuantizerWithAScaleLearnedFromItsRangeGetsANoteNamingTheLayer() {
     Compilation c = TestSource.compile(QUANT_MODEL.file());
     assertThat(c).succeededWithoutWarnings();
     assertThat(c)
         .hadNoteContaining(
             "SmallQuant has no compiled training step and trains on the autograd tape: "
-                + "@QuantReLU (relu) has power-of-two scales, which have no compiled kernels yet");
+                + "@QuantIdentity (relu) has a scale learned from its range, which has no"
+                + " compiled kernels yet");
     assertThat(generated(c, "test.QuantModel_SmallQuant")).doesNotContain("CompiledStep");
   }
 

@@ -324,7 +324,7 @@ public record StepPlan(List<Node> nodes) {
         case RELU -> add(field, in.dims, new Relu(field), in);
         case QUANT_RELU, QUANT_IDENTITY -> {
           String what = "@" + kind.simpleName() + " (" + field + ")";
-          requireFloatStatisticsScale(layer.requireSpec().activation(), what, call);
+          requireCompiledActScale(layer.requireSpec().activation(), what, call);
           yield add(
               field,
               in.dims,
@@ -341,21 +341,19 @@ public record StepPlan(List<Node> nodes) {
     }
 
     /**
-     * An activation quantizer compiles with a float scale from statistics (then learned), full
-     * range.
+     * An activation quantizer compiles with a float or power-of-two scale from statistics (then
+     * learned), full or narrow range, or with a constant scale ({@code scalingImpl = CONST}, {@code
+     * minVal}/{@code maxVal}), binary at one bit.
      */
-    private static void requireFloatStatisticsScale(
+    private static void requireCompiledActScale(
         dev.qnn4j.processor.model.ActQuantSpec spec, String what, LayerCall call)
         throws Unsupported {
-      if (spec.powerOfTwo()) {
-        throw new Unsupported(
-            what + " has power-of-two scales, which have no compiled kernels yet", call.tree());
+      if (spec.scalingImpl() == dev.qnn4j.annotations.ScalingImpl.CONST) {
+        return;
       }
-      if (spec.fromRange() || spec.narrowRange()) {
+      if (spec.fromRange()) {
         throw new Unsupported(
-            what
-                + " has a constant, learned-from-range or narrow-range scale, which has no"
-                + " compiled kernels yet",
+            what + " has a scale learned from its range, which has no compiled kernels yet",
             call.tree());
       }
     }
@@ -386,8 +384,9 @@ public record StepPlan(List<Node> nodes) {
     }
 
     /**
-     * A quantized conv/linear compiles with float weight scales, an optional input quantizer with a
-     * float statistics scale and an optional bias quantizer; not with an output quantizer or a
+     * A quantized conv/linear compiles with statistics (float or power-of-two) or constant weight
+     * scales (binary at one bit, narrow or full range), an optional input quantizer the
+     * activations' rules allow and an optional bias quantizer; not with an output quantizer or a
      * QuantTensor result.
      */
     private static void requireWeightQuantizerOnly(LayerDescriptor layer, LayerCall call)
@@ -398,18 +397,7 @@ public record StepPlan(List<Node> nodes) {
             what + " quantizes its output, which has no compiled kernels yet", call.tree());
       }
       if (layer.inputQuant().isPresent()) {
-        requireFloatStatisticsScale(layer.inputQuant().get(), what + "'s input quantizer", call);
-      }
-      if (layer.requireSpec().weight().powerOfTwo()) {
-        throw new Unsupported(
-            what + " has power-of-two weight scales, which have no compiled kernels yet",
-            call.tree());
-      }
-      if (layer.requireSpec().weight().scalingImpl() != dev.qnn4j.annotations.ScalingImpl.STATS
-          || !layer.requireSpec().weight().narrowRange()) {
-        throw new Unsupported(
-            what + " has constant or wide-range weight scales, which have no compiled kernels yet",
-            call.tree());
+        requireCompiledActScale(layer.inputQuant().get(), what + "'s input quantizer", call);
       }
     }
 

@@ -3,6 +3,7 @@ package dev.qnn4j.runtime.autograd;
 import dev.qnn4j.runtime.GradFn;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.kernels.Activations;
+import dev.qnn4j.runtime.kernels.BinaryQuant;
 import dev.qnn4j.runtime.kernels.ConvGeometry;
 import dev.qnn4j.runtime.kernels.ConvTranspose;
 import dev.qnn4j.runtime.kernels.Convolution;
@@ -311,9 +312,7 @@ public final class Ops {
   public static Tensor clampMasked(Tensor x, float bound) {
     float[] v = x.data();
     float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] > bound ? bound : (v[i] < -bound ? -bound : v[i]);
-    }
+    BinaryQuant.clamp(v, bound, out);
     return Tensor.result(
         out,
         x.shape(),
@@ -321,9 +320,7 @@ public final class Ops {
             "TensorClamp",
             g -> {
               float[] gx = new float[g.length];
-              for (int i = 0; i < g.length; i++) {
-                gx[i] = (v[i] > bound || v[i] < -bound) ? 0f : g[i];
-              }
+              BinaryQuant.clampBackward(v, bound, g, gx);
               return new float[][] {gx};
             },
             x));
@@ -338,9 +335,7 @@ public final class Ops {
     float[] v = x.data();
     float s = scale.item();
     float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = (v[i] >= 0f ? 1f : -1f) * s;
-    }
+    BinaryQuant.sign(v, s, out);
     return Tensor.result(
         out,
         x.shape(),
@@ -348,9 +343,9 @@ public final class Ops {
             "BinarySignSte",
             g -> {
               float[] gx = new float[g.length];
+              BinaryQuant.signBackward(g, s, gx);
               double gs = 0;
               for (int i = 0; i < g.length; i++) {
-                gx[i] = g[i] * s;
                 gs += (double) g[i] * (v[i] >= 0f ? 1f : -1f);
               }
               // d(sign_ste(x) * s)/dx = s; Brevitas' constant binary scales are 1 in bnn_pynq, and

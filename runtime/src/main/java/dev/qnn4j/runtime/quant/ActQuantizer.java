@@ -4,6 +4,7 @@ import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.BinaryQuant;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Statistics;
 
@@ -233,14 +234,19 @@ public final class ActQuantizer {
   private Tensor rangeScale() {
     float threshold = config.binary() ? 1f : range.threshold();
     if (config.scaling() == ScalingImpl.CONST) {
-      return Tensor.scalar(
-          ScaleFunctions.constant(config.rangeMagnitude(), threshold, config.restriction()));
+      return Tensor.scalar(constantScale());
     }
     boolean pow2 = config.restriction() == ScaleRestriction.POWER_OF_TWO;
     Tensor restricted = pow2 ? Ops.pow2(Ops.roundSte(value)) : value;
     Tensor positive =
         Ops.absBinarySignGrad(Ops.clampMinSte(restricted, ActQuantConfig.SCALING_MIN_VAL));
     return Ops.div(positive, pow2 ? ScaleFunctions.powerOfTwo(threshold) : threshold);
+  }
+
+  /** A {@link ScalingImpl#CONST} scale: the same in training, evaluation and calibration. */
+  private float constantScale() {
+    float threshold = config.binary() ? 1f : range.threshold();
+    return ScaleFunctions.constant(config.rangeMagnitude(), threshold, config.restriction());
   }
 
   private Tensor finish(Tensor raw) {
@@ -265,6 +271,7 @@ public final class ActQuantizer {
    */
   public static final class StepRecord {
     private enum Phase {
+      CONSTANT,
       EVAL,
       STATISTICS,
       LEARNED
@@ -275,6 +282,11 @@ public final class ActQuantizer {
 
     /** The scale before its absolute value (the sign the gradient of abs reads). */
     private float signed;
+
+    /** Power-of-two learned scales: the learned value and its power of two before the clamp. */
+    private float raw;
+
+    private float pow;
 
     private final float[] scale = new float[1];
 
@@ -293,9 +305,11 @@ public final class ActQuantizer {
    * For compiled steps: {@link #forward} on {@code x} (already through the activation function),
    * writing the fake-quantized values to {@code out}: the same scale, statistics update and switch
    * to the learned parameter, with the tape's arithmetic spelled out (percentile, clamp, division
-   * by the threshold, absolute value). Float scales only. In calibration ({@link
-   * #beginCalibration}) it is a statistics step whatever {@code training} says, and {@code out} is
-   * {@code x} unquantized, as the calibrating layer's forward.
+   * by the threshold or the power-of-two chain, absolute value). Statistics scales (float or power
+   * of two), or a constant scale ({@link ScalingImpl#CONST}), which has no statistics and no
+   * gradient; at one bit, binary. In calibration ({@link #beginCalibration}) it is a statistics
+   * step whatever {@code training} says, and {@code out} is {@code x} unquantized, as the
+   * calibrating layer's forward.
    */
   public void forwardInto(float[] x, boolean training, float[] out, StepRecord r) {
     if (observerOnly) {
@@ -303,15 +317,19 @@ public final class ActQuantizer {
       // its input through.
       training = true;
     }
-    if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
+    boolean constant = config.scaling() == ScalingImpl.CONST;
+    if (!constant && config.scaling() != ScalingImpl.STATS) {
       throw new IllegalStateException(
-          "compiled steps support float statistics-based activation scales only");
+          "compiled steps support statistics-based or constant activation scales only");
     }
     float threshold = range.threshold();
-    if (!training) {
+    if (constant) {
+      r.phase = StepRecord.Phase.CONSTANT;
+      r.signed = constantScale();
+    } else if (!training) {
       float raw = counter <= collectStatsSteps ? buffer : value.data()[0];
       r.phase = StepRecord.Phase.EVAL;
-      r.signed = Math.max(raw / threshold, ActQuantConfig.SCALING_MIN_VAL);
+      r.signed = Math.max(restrict(raw, r), ActQuantConfig.SCALING_MIN_VAL);
     } else if (counter < collectStatsSteps) {
       int index =
           Statistics.kthSmallestAbsIndex(
@@ -327,11 +345,17 @@ public final class ActQuantizer {
         counter++;
       }
       r.phase = StepRecord.Phase.LEARNED;
-      r.signed = Math.max(value.data()[0] / threshold, ActQuantConfig.SCALING_MIN_VAL);
+      r.signed = Math.max(restrict(value.data()[0], r), ActQuantConfig.SCALING_MIN_VAL);
     }
     r.scale[0] = Math.abs(r.signed);
     if (observerOnly) {
       System.arraycopy(x, 0, out, 0, x.length);
+      return;
+    }
+    if (config.binary()) {
+      // The tape clamps to [-scale, scale] first; the clamp keeps every sign (and -0 stays -0,
+      // which the sign maps to +1 as it does 0), so the sign of x itself is the same output.
+      BinaryQuant.sign(x, r.scale[0], out);
       return;
     }
     FakeQuant.forward(x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), out);
@@ -343,6 +367,9 @@ public final class ActQuantizer {
    * through the percentile statistic, and the learned parameter's, added to its gradient.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx) {
+    if (binaryBackward(x, g, r, gx)) {
+      return;
+    }
     float[] gs = r.scaleGrad;
     FakeQuant.backward(
         x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx, gs);
@@ -355,20 +382,57 @@ public final class ActQuantizer {
    * added to the scale's gradient, as the tape sums the two.
    */
   public void backwardInto(float[] x, float[] g, StepRecord r, float[] gx, float gScaleFromBias) {
+    if (binaryBackward(x, g, r, gx)) {
+      return;
+    }
     float[] gs = r.scaleGrad;
     FakeQuant.backward(
         x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx, gs);
     scaleBackward(x, gs[0] + gScaleFromBias, r, gx);
   }
 
+  /**
+   * {@link #restrict(Tensor)} of one value: the division by the threshold, or the power-of-two
+   * chain (whose input and result {@code r} keeps for the backward pass).
+   */
+  private float restrict(float raw, StepRecord r) {
+    if (config.restriction() == ScaleRestriction.POWER_OF_TWO) {
+      r.raw = raw;
+      r.pow = ScaleFunctions.powerOfTwoScale(raw, range.threshold());
+      return r.pow;
+    }
+    return raw / range.threshold();
+  }
+
+  /**
+   * A binary quantizer's gradient, as the tape's {@code Ops.binarySign} then {@code
+   * Ops.clampMasked} compute it: {@code g * scale}, zero where x lies outside {@code [-scale,
+   * scale]}; its constant scale passes no gradient on. False for other quantizers.
+   */
+  private boolean binaryBackward(float[] x, float[] g, StepRecord r, float[] gx) {
+    if (!config.binary()) {
+      return false;
+    }
+    if (gx != null) {
+      BinaryQuant.signBackward(g, r.scale[0], gx);
+      BinaryQuant.clampBackward(x, r.scale[0], gx, gx);
+    }
+    return true;
+  }
+
   private void scaleBackward(float[] x, float gScale, StepRecord r, float[] gx) {
-    float threshold = range.threshold();
-    // The gradient of |s| is sign(s) with sign(0) = +1, then the division; the clamp passes it
-    // through.
-    float throughScale = (r.signed >= 0f ? gScale : gScale * -1f) / threshold;
+    // The gradient of |s| is sign(s) with sign(0) = +1, then the division (or, for the learned
+    // value of a power-of-two scale, its chain); the clamp passes it through. Statistics steps
+    // divide by the threshold whatever the restriction, as the tape does.
+    float throughAbs = r.signed >= 0f ? gScale : gScale * -1f;
     if (r.phase == StepRecord.Phase.STATISTICS && gx != null) {
+      float throughScale = throughAbs / range.threshold();
       gx[r.index] += throughScale * Math.signum(x[r.index]);
     } else if (r.phase == StepRecord.Phase.LEARNED) {
+      float throughScale =
+          config.restriction() == ScaleRestriction.POWER_OF_TWO
+              ? ScaleFunctions.powerOfTwoScaleBackward(r.raw, r.pow, throughAbs)
+              : throughAbs / range.threshold();
       r.parameterGrad[0] = throughScale;
       value.accumulateGrad(r.parameterGrad);
     }

@@ -46,4 +46,26 @@ final class ScaleFunctions {
     float log = (float) (Math.log(v) / Math.log(2));
     return (float) Math.pow(2, Math.rint(log));
   }
+
+  /**
+   * For compiled steps, one scale at a time: the power-of-two branch of {@link #restrictAndClamp}
+   * before its clamp, {@code 2^ceil(log2(stat) - log2(threshold))}, in the float and double
+   * operations of the tape's {@code Ops.log2}, {@code addConstant}, {@code ceilSte} and {@code
+   * pow2}.
+   */
+  static float powerOfTwoScale(float stat, float threshold) {
+    float log = (float) (Math.log(stat) / Math.log(2));
+    float shifted = log + (float) -(Math.log(threshold) / Math.log(2));
+    return (float) Math.pow(2, (float) Math.ceil(shifted));
+  }
+
+  /**
+   * The gradient reaching {@code stat} from {@code g}, the gradient of {@link #powerOfTwoScale}'s
+   * result {@code pow}: through {@code pow2}, straight through the ceiling and the shift, then
+   * through {@code log2}, as the tape's operations compute them.
+   */
+  static float powerOfTwoScaleBackward(float stat, float pow, float g) {
+    float throughPow = (float) (g * pow * Math.log(2));
+    return (float) (throughPow / (stat * Math.log(2)));
+  }
 }

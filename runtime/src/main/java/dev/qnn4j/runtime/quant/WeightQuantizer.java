@@ -3,6 +3,7 @@ package dev.qnn4j.runtime.quant;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.BinaryQuant;
 import dev.qnn4j.runtime.kernels.FakeQuant;
 import dev.qnn4j.runtime.kernels.Statistics;
 
@@ -45,14 +46,18 @@ public final class WeightQuantizer {
   /** The scale for {@code weight}: 0-d per tensor, {@code [out]} per channel. */
   public Tensor scale(Tensor weight) {
     if (config.scaling() == ScalingImpl.CONST) {
-      // A binary quantizer has no integer threshold: its scale is the constant itself.
-      float threshold = config.binary() ? 1f : range.threshold();
-      return Tensor.scalar(
-          ScaleFunctions.constant(config.scalingConst(), threshold, config.restriction()));
+      return Tensor.scalar(constantScale());
     }
     Tensor stats = config.perChannel() ? Ops.absMaxPerChannel(weight) : Ops.absMax(weight);
     return ScaleFunctions.restrictAndClamp(
         stats, range.threshold(), config.restriction(), WeightQuantConfig.SCALING_MIN_VAL);
+  }
+
+  /** A {@link ScalingImpl#CONST} quantizer's scale, the same for every step and channel. */
+  private float constantScale() {
+    // A binary quantizer has no integer threshold: its scale is the constant itself.
+    float threshold = config.binary() ? 1f : range.threshold();
+    return ScaleFunctions.constant(config.scalingConst(), threshold, config.restriction());
   }
 
   /** The fake-quantized weight, or the weight itself while quantization is disabled. */
@@ -80,19 +85,37 @@ public final class WeightQuantizer {
    * For compiled steps: the scale of {@code w} (row-major, {@code channels} output channels) into
    * {@code scale} (1 value per tensor, else one per channel), its statistic into {@code stats}, and
    * the fake-quantized weight into {@code wq}, with the arithmetic of {@link #quantize}: {@code
-   * max(absmax / threshold, 1e-10)}, then {@link FakeQuant#forward}. Float scales only.
+   * max(absmax / threshold, 1e-10)} (power of two: {@code max(2^ceil(log2(absmax / threshold)),
+   * 1e-10)}), then {@link FakeQuant#forward}. A constant scale ({@link ScalingImpl#CONST}) fills
+   * {@code scale} with the constant and leaves {@code stats} alone; at one bit the weight becomes
+   * {@code sign(w) * scale} ({@link BinaryQuant#sign}, as the tape's {@code Ops.binarySign}).
+   * Statistics or constant scales.
    */
   public void quantizeInto(float[] w, int channels, float[] stats, float[] scale, float[] wq) {
-    requireFloatScale();
+    requireCompiledScale();
+    if (config.scaling() == ScalingImpl.CONST) {
+      java.util.Arrays.fill(scale, constantScale());
+      if (config.binary()) {
+        BinaryQuant.sign(w, scale[0], wq);
+      } else {
+        FakeQuant.forward(
+            w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), wq);
+      }
+      return;
+    }
     if (config.perChannel()) {
       Statistics.absMaxPerRow(w, channels, stats);
     } else {
       stats[0] = Statistics.absMax(w);
     }
     float threshold = range.threshold();
+    boolean pow2 = config.restriction() == ScaleRestriction.POWER_OF_TWO;
     for (int c = 0; c < stats.length; c++) {
-      // Ops.div then Ops.clampMinSte, as restrictAndClamp computes them.
-      scale[c] = Math.max(stats[c] / threshold, WeightQuantConfig.SCALING_MIN_VAL);
+      // Ops.div (or the power-of-two chain) then Ops.clampMinSte, as restrictAndClamp computes
+      // them.
+      float restricted =
+          pow2 ? ScaleFunctions.powerOfTwoScale(stats[c], threshold) : stats[c] / threshold;
+      scale[c] = Math.max(restricted, WeightQuantConfig.SCALING_MIN_VAL);
     }
     FakeQuant.forward(w, scale, inner(w, scale), 0f, (float) range.min(), (float) range.max(), wq);
   }
@@ -104,10 +127,18 @@ public final class WeightQuantizer {
    * gradient), as the tape sums them.
    */
   public void backwardInto(float[] w, float[] stats, float[] scale, float[] gwq, float[] gw) {
+    requireQuantizing();
+    if (config.binary()) {
+      // The straight-through sign; its constant scale passes no gradient on.
+      BinaryQuant.signBackward(gwq, scale[0], gw);
+      return;
+    }
     float[] gScale = scaleGradient(w, scale, gwq, gw);
-    float threshold = range.threshold();
+    if (config.scaling() == ScalingImpl.CONST) {
+      return; // a constant scale passes no gradient on
+    }
     for (int c = 0; c < gScale.length; c++) {
-      gScale[c] = gScale[c] / threshold;
+      gScale[c] = throughRestriction(stats[c], gScale[c]);
     }
     statisticBackward(w, stats, gScale, gw);
   }
@@ -119,10 +150,18 @@ public final class WeightQuantizer {
    */
   public void backwardInto(
       float[] w, float[] stats, float[] scale, float[] gwq, float[] gScaleFromBias, float[] gw) {
+    requireQuantizing();
+    if (config.binary()) {
+      // The straight-through sign; its constant scale passes no gradient on.
+      BinaryQuant.signBackward(gwq, scale[0], gw);
+      return;
+    }
     float[] gScale = scaleGradient(w, scale, gwq, gw);
-    float threshold = range.threshold();
+    if (config.scaling() == ScalingImpl.CONST) {
+      return; // neither the constant nor the bias quantizer's use of it passes a gradient on
+    }
     for (int c = 0; c < gScale.length; c++) {
-      gScale[c] = (gScale[c] + gScaleFromBias[c]) / threshold;
+      gScale[c] = throughRestriction(stats[c], gScale[c] + gScaleFromBias[c]);
     }
     statisticBackward(w, stats, gScale, gw);
   }
@@ -131,12 +170,15 @@ public final class WeightQuantizer {
    * The fake quantization's gradients: the weight's into {@code gw}, the scale's returned in a
    * buffer this quantizer reuses from step to step.
    */
-  private float[] scaleGradient(float[] w, float[] scale, float[] gwq, float[] gw) {
+  private void requireQuantizing() {
     if (!enabled) {
       // Calibration computes forward only; its weights were not quantized by this step.
       throw new IllegalStateException(
           "a compiled step has no backward pass while weight quantization is off (calibration)");
     }
+  }
+
+  private float[] scaleGradient(float[] w, float[] scale, float[] gwq, float[] gw) {
     if (stepScaleGrad.length != scale.length) {
       stepScaleGrad = new float[scale.length];
     }
@@ -154,6 +196,19 @@ public final class WeightQuantizer {
     return stepScaleGrad;
   }
 
+  /**
+   * The gradient reaching the statistic {@code stat} from its scale's gradient {@code g}: the clamp
+   * passes it, then the division by the threshold or the power-of-two chain.
+   */
+  private float throughRestriction(float stat, float g) {
+    float threshold = range.threshold();
+    if (config.restriction() == ScaleRestriction.POWER_OF_TWO) {
+      return ScaleFunctions.powerOfTwoScaleBackward(
+          stat, ScaleFunctions.powerOfTwoScale(stat, threshold), g);
+    }
+    return g / threshold;
+  }
+
   private void statisticBackward(float[] w, float[] stats, float[] gScale, float[] gw) {
     if (config.perChannel()) {
       Statistics.absMaxPerRowBackward(w, stats, gScale, gw);
@@ -166,12 +221,11 @@ public final class WeightQuantizer {
     return scale.length == 1 ? 1 : w.length / scale.length;
   }
 
-  private void requireFloatScale() {
-    if (config.restriction() != ScaleRestriction.FLOAT || config.scaling() != ScalingImpl.STATS) {
+  private void requireCompiledScale() {
+    boolean stats = config.scaling() == ScalingImpl.STATS;
+    if (!stats && config.scaling() != ScalingImpl.CONST) {
       throw new IllegalStateException(
-          "compiled steps support float statistics-based weight scales only, not "
-              + config.restriction()
-              + " "
+          "compiled steps support statistics-based or constant weight scales only, not "
               + config.scaling());
     }
   }

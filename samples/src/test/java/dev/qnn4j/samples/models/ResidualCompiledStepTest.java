@@ -160,7 +160,7 @@ class ResidualCompiledStepTest {
   }
 
   /** {@code model} without its compiled step: it runs on the tape. */
-  private static Model onTheTape(Model model) {
+  static Model onTheTape(Model model) {
     return new Delegate(model);
   }
 
@@ -238,7 +238,7 @@ class ResidualCompiledStepTest {
     return models;
   }
 
-  private static Model[] trainBothWays(
+  static Model[] trainBothWays(
       Model tape, Model compiled, Function<Model, Optimizer> optimizerOf, int steps) {
     assertStatesEqual("initial", tape, compiled);
     CompiledStep step = compiled.compiledStep().orElseThrow();
@@ -248,13 +248,13 @@ class ResidualCompiledStepTest {
     compiled.train();
     Random rng = new Random(29);
     for (int s = 0; s < steps; s++) {
-      float[] input = images(BATCH, rng);
+      float[] input = images(tape, BATCH, rng);
       int[] labels = new int[BATCH];
       for (int i = 0; i < BATCH; i++) {
         labels[i] = rng.nextInt(10);
       }
       tape.zeroGrad();
-      Tensor logits = tape.forward(Tensor.of(input, BATCH, 3, 32, 32));
+      Tensor logits = tape.forward(Tensor.of(input, shape(tape, BATCH)));
       Tensor loss = CrossEntropyLoss.mean(logits, labels);
       loss.backward();
       tapeOptimizer.step();
@@ -282,14 +282,14 @@ class ResidualCompiledStepTest {
     return new Model[] {tape, compiled};
   }
 
-  private static void evaluateBothWays(Model tape, Model compiled) {
+  static void evaluateBothWays(Model tape, Model compiled) {
     tape.eval();
     compiled.eval();
     for (int batch : new int[] {5, BATCH}) {
-      float[] input = images(batch, new Random(batch));
+      float[] input = images(tape, batch, new Random(batch));
       CompiledStepTest.assertEqual(
           "eval logits at batch " + batch,
-          tape.forward(Tensor.of(input, batch, 3, 32, 32)).data(),
+          tape.forward(Tensor.of(input, shape(tape, batch))).data(),
           compiled.compiledStep().orElseThrow().forward(input, batch));
     }
     assertStatesEqual("after evaluation", tape, compiled);
@@ -310,7 +310,7 @@ class ResidualCompiledStepTest {
    * state), each activation quantizer's running statistic, counter and eval scale, and BatchNorm's
    * running statistics read from the layers.
    */
-  private static void assertStatesEqual(String when, Model a, Model b) {
+  static void assertStatesEqual(String when, Model a, Model b) {
     Map<String, Tensor> sa = a.stateDict();
     Map<String, Tensor> sb = b.stateDict();
     assertThat(sb.keySet()).containsExactlyElementsIn(sa.keySet());
@@ -344,6 +344,28 @@ class ResidualCompiledStepTest {
             na.name() + " running var " + when, na.runningVar(), nb.runningVar());
       }
     }
+  }
+
+  /** {@code [batch, model's input shape...]}. */
+  private static long[] shape(Model model, int batch) {
+    long[] in = model.inputShape();
+    long[] dims = new long[in.length + 1];
+    dims[0] = batch;
+    System.arraycopy(in, 0, dims, 1, in.length);
+    return dims;
+  }
+
+  /** Gaussian inputs for {@code batch} samples of {@code model}'s input shape. */
+  private static float[] images(Model model, int batch, Random rng) {
+    long n = 1;
+    for (long d : shape(model, batch)) {
+      n *= d;
+    }
+    float[] x = new float[(int) n];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.nextGaussian();
+    }
+    return x;
   }
 
   private static float[] images(int batch, Random rng) {
