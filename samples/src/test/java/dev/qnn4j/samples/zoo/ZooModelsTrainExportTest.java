@@ -148,6 +148,11 @@ class ZooModelsTrainExportTest {
     ModelProto onnx = ModelProto.parseFrom(Files.readAllBytes(file));
     ModelProto runnable = format.equals("qonnx") ? QonnxSemantics.lowered(onnx) : onnx;
     float[] ort = OrtRun.run(runnable, images);
+    double maxAbs = 0;
+    for (int i = 0; i < java.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(java[i] - ort[i]));
+    }
+    System.out.println("MEASURE " + name + " " + format + " max|ORT - Java| = " + maxAbs);
     if (model instanceof QuantModel_Resnet18W4A4) {
       // The exported graph folds each BatchNorm into the convolution before it (Brevitas keeps
       // BatchNormalization nodes), which changes float32 rounding by ulps; across 28 4-bit
