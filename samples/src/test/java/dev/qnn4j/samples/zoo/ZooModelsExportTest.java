@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The zoo models' ONNX files against what Brevitas exports (the op counts of its {@code
- * *.qcdq.summary.json}/{@code *.qonnx.summary.json}, where the graphs are comparable: qnn4j folds
- * BatchNorm into the preceding layer, Brevitas keeps it), and ONNX Runtime on our QCDQ file against
- * the Java forward.
+ * *.qcdq.summary.json}/{@code *.qonnx.summary.json}, where the graphs are comparable: qnn4j's QCDQ
+ * folds BatchNorm into the preceding layer, Brevitas and qnn4j's QONNX keep it), and ONNX Runtime
+ * on our files against the Java forward.
  */
 class ZooModelsExportTest {
 
@@ -83,12 +83,15 @@ class ZooModelsExportTest {
     try (GradMode.Scope ignored = GradMode.noGrad()) {
       java = model.forward(x).toFloatArray();
     }
+
+    // QONNX keeps BatchNorm as BatchNormalization nodes, as Brevitas (docs/export.md). Not bit-exact
+    // all the same: ONNX Runtime's Conv (MLAS) and BatchNormalization round in another order than
+    // the Java kernels (ulps on most elements), and the 28 4-bit quantizers turn a few of those into
+    // whole steps that spread (measured: max |ORT - Java| 0.0755 on these 20 logits, the same with
+    // BatchNorm folded). So the README rule's per-element bound: every logit within 5% of the
+    // largest.
     float[] ort = OrtRun.run(QonnxSemantics.lowered(onnx), x);
-    double maxAbs = 0;
-    for (int i = 0; i < java.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(java[i] - ort[i]));
-    }
-    System.out.println("MEASURE resnet18_4w4a reference qonnx max|ORT - Java| = " + maxAbs + " of " + java.length);
+    Matching.assertWithinFractionOfMax("resnet18_4w4a QONNX (lowered) vs Java", java, ort, 0.05);
 
     ExportException e =
         assertThrows(
