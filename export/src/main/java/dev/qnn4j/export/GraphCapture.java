@@ -430,9 +430,10 @@ final class GraphCapture {
 
   /**
    * Writes an evaluation-mode BatchNorm1d/BatchNorm2d as its own step, or folds it (and always a
-   * TensorNorm, whose single factor spans the whole tensor) as follows. Folds an evaluation-mode BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of
-   * the convolution or linear layer that produced its input: the layers themselves are left as they
-   * are. A TensorNorm's single factor applies to every output channel.
+   * TensorNorm, whose single factor spans the whole tensor) as follows. Folds an evaluation-mode
+   * BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of the convolution or linear
+   * layer that produced its input: the layers themselves are left as they are. A TensorNorm's
+   * single factor applies to every output channel.
    */
   private void batchNorm(Event e, BatchNorm bn) {
     Value input = in(e, 0);

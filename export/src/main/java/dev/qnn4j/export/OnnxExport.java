@@ -25,9 +25,9 @@ final class OnnxExport {
     private final String id;
 
     /**
-     * Whether BatchNorm layers are folded into the convolution or linear layer before them
-     * (QCDQ, and QOp, whose integer convolutions need it), or written as BatchNormalization nodes
-     * (QONNX, as Brevitas writes it and FINN reads it).
+     * Whether BatchNorm layers are folded into the convolution or linear layer before them (QCDQ,
+     * and QOp, whose integer convolutions need it), or written as BatchNormalization nodes (QONNX,
+     * as Brevitas writes it and FINN reads it).
      */
     private final boolean foldsBatchNorm;
 

@@ -112,8 +112,7 @@ class ZooLayersExportTest {
   }
 
   @Test
-  void batchNorm1dAndTensorNormFoldIntoTheLinearLayersInQcdqAndDropoutVanishes()
-      throws Exception {
+  void batchNorm1dAndTensorNormFoldIntoTheLinearLayersInQcdqAndDropoutVanishes() throws Exception {
     FcNet model = calibrated(new FcNet(), 2, 6, 16);
     Tensor input = randomInput(5, 6, 16);
     Path qcdq = dir.resolve("fc.qcdq.onnx");
@@ -135,8 +134,7 @@ class ZooLayersExportTest {
     // which Brevitas writes as elementwise operators, is folded.
     List<String> qonnxOps =
         written.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
-    assertThat(qonnxOps.stream().filter(o -> o.equals("BatchNormalization")).count())
-        .isEqualTo(1);
+    assertThat(qonnxOps.stream().filter(o -> o.equals("BatchNormalization")).count()).isEqualTo(1);
     ModelProto lowered = QonnxSemantics.lowered(written);
     assertMatchesAndCountExact(
         "QONNX FcNet",

@@ -84,12 +84,12 @@ class ZooModelsExportTest {
       java = model.forward(x).toFloatArray();
     }
 
-    // QONNX keeps BatchNorm as BatchNormalization nodes, as Brevitas (docs/export.md). Not bit-exact
-    // all the same: ONNX Runtime's Conv (MLAS) and BatchNormalization round in another order than
-    // the Java kernels (ulps on most elements), and the 28 4-bit quantizers turn a few of those into
-    // whole steps that spread (measured: max |ORT - Java| 0.0755 on these 20 logits, the same with
-    // BatchNorm folded). So the README rule's per-element bound: every logit within 5% of the
-    // largest.
+    // QONNX keeps BatchNorm as BatchNormalization nodes, as Brevitas (docs/export.md). Not
+    // bit-exact all the same: ONNX Runtime's Conv (MLAS) and BatchNormalization round in another
+    // order than the Java kernels (ulps on most elements), and the 28 4-bit quantizers turn a few
+    // of those into whole steps that spread (measured: max |ORT - Java| 0.0755 on these 20
+    // logits, the same with BatchNorm folded). So the README rule's per-element bound: every
+    // logit within 5% of the largest.
     float[] ort = OrtRun.run(QonnxSemantics.lowered(onnx), x);
     Matching.assertWithinFractionOfMax("resnet18_4w4a QONNX (lowered) vs Java", java, ort, 0.05);
 
