@@ -106,6 +106,8 @@ final class ExportGraph {
 
     void affine(Affine step);
 
+    void batchNorm(BatchNormalization step);
+
     void pool(Pool step);
 
     void flatten(Flatten step);
@@ -193,6 +195,27 @@ final class ExportGraph {
     @Override
     public void accept(StepVisitor visitor) {
       visitor.affine(this);
+    }
+  }
+
+  /**
+   * Evaluation-mode batch normalisation over dimension 1, kept as a step of its own (not folded):
+   * {@code (x - mean) / sqrt(var + eps) * scale + bias} per channel, ONNX's BatchNormalization.
+   */
+  record BatchNormalization(
+      String layer,
+      String scope,
+      Value input,
+      Value output,
+      float[] scale,
+      float[] bias,
+      float[] mean,
+      float[] var,
+      float eps)
+      implements UnaryStep {
+    @Override
+    public void accept(StepVisitor visitor) {
+      visitor.batchNorm(this);
     }
   }
 

@@ -42,6 +42,7 @@ import dev.qnn4j.runtime.nn.QuantTanh;
 import dev.qnn4j.runtime.nn.QuantUpsample;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
 import dev.qnn4j.runtime.nn.ReLU;
+import dev.qnn4j.runtime.nn.TensorNorm;
 import dev.qnn4j.runtime.nn.TraceEvent;
 import dev.qnn4j.runtime.nn.TruncAdaptiveAvgPool2d;
 import dev.qnn4j.runtime.nn.TruncAvgPool2d;
@@ -69,6 +70,7 @@ import java.util.function.Consumer;
 final class GraphCapture {
 
   private final String modelName;
+  private final boolean foldBatchNorm;
   private final List<Step> steps = new ArrayList<>();
 
   /** Trace tensor -> the value it carries. */
@@ -80,8 +82,9 @@ final class GraphCapture {
   /** Trace tensor -> number of reads (by traced calls, or as the model's result). */
   private final Map<Tensor, Integer> uses = new IdentityHashMap<>();
 
-  private GraphCapture(String modelName) {
+  private GraphCapture(String modelName, boolean foldBatchNorm) {
     this.modelName = modelName;
+    this.foldBatchNorm = foldBatchNorm;
   }
 
   /** One traced step with the tensors it read and returned on the example input. */
@@ -91,8 +94,11 @@ final class GraphCapture {
   /**
    * Traces {@code model.forward(exampleInput)} once ({@link ForwardGraph#traceValues}: evaluation
    * mode, no gradients, the layers' modes restored afterwards) and captures what it computed.
+   *
+   * @param foldBatchNorm fold each BatchNorm1d/BatchNorm2d into the layer before it; otherwise it
+   *     is a {@link ExportGraph.BatchNormalization} step (a TensorNorm is always folded)
    */
-  static ExportGraph capture(Model model, Tensor exampleInput) {
+  static ExportGraph capture(Model model, Tensor exampleInput, boolean foldBatchNorm) {
     ForwardGraph.Trace trace;
     try {
       trace = ForwardGraph.traceValues(model, exampleInput);
@@ -112,7 +118,7 @@ final class GraphCapture {
               tensors.get(i + 1),
               s.ints()));
     }
-    return new GraphCapture(model.modelName())
+    return new GraphCapture(model.modelName(), foldBatchNorm)
         .build(events, exampleInput, tensors.get(trace.graph().result()));
   }
 
@@ -420,15 +426,32 @@ final class GraphCapture {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // BatchNorm folding
+  // BatchNorm
 
   /**
-   * Folds an evaluation-mode BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of
-   * the convolution or linear layer that produced its input: the layers themselves are left as they
-   * are. A TensorNorm's single factor applies to every output channel.
+   * Writes an evaluation-mode BatchNorm1d/BatchNorm2d as its own step, or folds it (and always a
+   * TensorNorm, whose single factor spans the whole tensor) as follows. Folds an evaluation-mode
+   * BatchNorm2d, BatchNorm1d or TensorNorm into the exported constants of the convolution or linear
+   * layer that produced its input: the layers themselves are left as they are. A TensorNorm's
+   * single factor applies to every output channel.
    */
   private void batchNorm(Event e, BatchNorm bn) {
     Value input = in(e, 0);
+    if (!foldBatchNorm && !(bn instanceof TensorNorm)) {
+      add(
+          new ExportGraph.BatchNormalization(
+              bn.name(),
+              bn.name(),
+              input,
+              out(e),
+              // parameters(): the weight (gamma), then the bias (beta).
+              bn.parameters().get(0).toFloatArray(),
+              bn.parameters().get(1).toFloatArray(),
+              bn.runningMean(),
+              bn.runningVar(),
+              bn.eps()));
+      return;
+    }
     Integer at = producers.get(input);
     Step producer = at == null ? null : steps.get(at);
     String kind = bn.getClass().getSimpleName();

@@ -138,6 +138,27 @@ abstract class OnnxEmitter implements StepVisitor {
     define(step.output(), b.add(step.scope(), product, shift));
   }
 
+  /**
+   * ONNX BatchNormalization in inference form (opset 13: no training outputs), with the layer's
+   * weight, bias and running statistics as initializers, as Brevitas exports it.
+   */
+  @Override
+  public void batchNorm(ExportGraph.BatchNormalization step) {
+    String scope = step.layer();
+    long c = step.scale().length;
+    String scale = b.addFloatInitializer(b.uniqueName(scope + ".weight"), step.scale(), c);
+    String bias = b.addFloatInitializer(b.uniqueName(scope + ".bias"), step.bias(), c);
+    String mean = b.addFloatInitializer(b.uniqueName(scope + ".running_mean"), step.mean(), c);
+    String var = b.addFloatInitializer(b.uniqueName(scope + ".running_var"), step.var(), c);
+    define(
+        step.output(),
+        b.op(
+            step.scope(),
+            "BatchNormalization",
+            List.of(name(step.input()), scale, bias, mean, var),
+            OnnxGraphBuilder.floatAttr("epsilon", step.eps())));
+  }
+
   @Override
   public void pool(Pool step) {
     long[] kernel = {step.kernel(), step.kernel()};

@@ -18,15 +18,27 @@ final class OnnxExport {
 
   /** An ONNX form of a quantized model. */
   enum Format {
-    QCDQ("qcdq", QcdqEmitter::new),
-    QONNX("qonnx", QonnxEmitter::new),
-    QOP("qop", QopEmitter::new);
+    QCDQ("qcdq", true, QcdqEmitter::new),
+    QONNX("qonnx", false, QonnxEmitter::new),
+    QOP("qop", true, QopEmitter::new);
 
     private final String id;
+
+    /**
+     * Whether BatchNorm layers are folded into the convolution or linear layer before them (QCDQ,
+     * and QOp, whose integer convolutions need it), or written as BatchNormalization nodes (QONNX,
+     * as Brevitas writes it and FINN reads it).
+     */
+    private final boolean foldsBatchNorm;
+
     private final BiFunction<ExportGraph, OnnxGraphBuilder, OnnxEmitter> emitter;
 
-    Format(String id, BiFunction<ExportGraph, OnnxGraphBuilder, OnnxEmitter> emitter) {
+    Format(
+        String id,
+        boolean foldsBatchNorm,
+        BiFunction<ExportGraph, OnnxGraphBuilder, OnnxEmitter> emitter) {
       this.id = id;
+      this.foldsBatchNorm = foldsBatchNorm;
       this.emitter = emitter;
     }
   }
@@ -48,7 +60,7 @@ final class OnnxExport {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(exampleInput, "exampleInput");
     Objects.requireNonNull(options, "options");
-    ExportGraph graph = GraphCapture.capture(model, exampleInput);
+    ExportGraph graph = GraphCapture.capture(model, exampleInput, format.foldsBatchNorm);
     String name = options.modelName() != null ? options.modelName() : model.modelName();
     OnnxGraphBuilder b =
         new OnnxGraphBuilder(name)

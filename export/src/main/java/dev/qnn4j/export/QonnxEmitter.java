@@ -19,7 +19,8 @@ import java.util.List;
  * signed}, computing {@code (clip(round(x / scale + zeropt), min, max) - zeropt) * scale} in float.
  * Weights and biases are float initializers feeding Quant nodes; scales of per-channel weights have
  * shape {@code [C, 1, ...]} to broadcast over the weight. Any bit width can be written, since bit
- * widths are data here.
+ * widths are data here. BatchNorm1d/BatchNorm2d stay BatchNormalization nodes, as Brevitas writes
+ * them and FINN reads them (a TensorNorm is folded).
  */
 final class QonnxEmitter extends OnnxEmitter {
   static final String DOMAIN = "qonnx.custom_op.general";

@@ -11,11 +11,11 @@
  *
  * <p>The topology comes from one forward pass of the model in evaluation mode, without gradients,
  * on the example input (or zeros of {@code [1, inputShape...]}); the layers' training flags are
- * restored afterwards and nothing else about the model changes (a BatchNorm2d is folded into the
- * exported constants of the convolution before it, not into the layer). The graph has one float
- * input and one float output, both with a dynamic batch dimension, and carries the producer ({@code
- * qnn4j} and its version), the model name and the format as metadata. The model is built and
- * checked in memory and then written atomically: an {@link dev.qnn4j.export.ExportException} or an
- * I/O error leaves no file behind.
+ * restored afterwards and nothing else about the model changes (QCDQ and QOp fold a BatchNorm into
+ * the exported constants of the convolution before it, not into the layer; QONNX writes it as a
+ * BatchNormalization node). The graph has one float input and one float output, both with a dynamic
+ * batch dimension, and carries the producer ({@code qnn4j} and its version), the model name and the
+ * format as metadata. The model is built and checked in memory and then written atomically: an
+ * {@link dev.qnn4j.export.ExportException} or an I/O error leaves no file behind.
  */
 package dev.qnn4j.export;

@@ -23,6 +23,7 @@ import dev.qnn4j.export.onnx.proto.NodeProto;
 import dev.qnn4j.export.onnx.proto.OperatorSetIdProto;
 import dev.qnn4j.export.onnx.proto.TensorProto;
 import dev.qnn4j.runtime.Tensor;
+import dev.qnn4j.runtime.nn.BatchNorm;
 import dev.qnn4j.runtime.nn.Model;
 import dev.qnn4j.runtime.nn.Module;
 import dev.qnn4j.runtime.nn.QuantWeightLayer;
@@ -77,7 +78,8 @@ class QonnxExporterTest {
     ModelProto qcdq = QcdqExporter.toOnnx(model, input, ExportOptions.defaults());
 
     // Structure: the QONNX domain is imported, and every quantizer is a Quant node where QCDQ
-    // ends one with DequantizeLinear (QuantizeLinear and Clip have no counterpart).
+    // ends one with DequantizeLinear (QuantizeLinear and Clip have no counterpart); QCDQ folds
+    // each BatchNorm, QONNX keeps it as a BatchNormalization node.
     assertThat(qonnx.getOpsetImportList().stream().map(OperatorSetIdProto::getDomain).toList())
         .containsExactly("", QonnxEmitter.DOMAIN);
     List<String> expected =
@@ -85,7 +87,11 @@ class QonnxExporterTest {
             .filter(op -> !op.equals("QuantizeLinear") && !op.equals("Clip"))
             .map(op -> op.equals("DequantizeLinear") ? "Quant" : op)
             .collect(Collectors.toList());
-    assertThat(BrevitasReferenceTest.opTypes(qonnx)).isEqualTo(expected);
+    List<String> qonnxOps = BrevitasReferenceTest.opTypes(qonnx);
+    assertThat(qonnxOps.stream().filter(op -> !op.equals("BatchNormalization")).toList())
+        .isEqualTo(expected);
+    assertThat(qonnxOps.stream().filter(op -> op.equals("BatchNormalization")).count())
+        .isEqualTo(model.layers().stream().filter(m -> m instanceof BatchNorm).count());
     GraphProto g = qonnx.getGraph();
     Map<String, TensorProto> constants = BrevitasReferenceTest.constants(g);
     List<NodeProto> quants =
@@ -93,14 +99,20 @@ class QonnxExporterTest {
     for (NodeProto n : quants) {
       assertWithMessage(n.getName()).that(QonnxSemantics.isFinnQuant(n)).isTrue();
     }
-    // The same scales as the QCDQ DequantizeLinear nodes, in order.
+    // The same scales as the QCDQ DequantizeLinear nodes, in order (but the weight and bias scales
+    // QCDQ multiplies by a folded BatchNorm's factors).
+    boolean folds = qonnxOps.contains("BatchNormalization");
     List<NodeProto> dqs =
         qcdq.getGraph().getNodeList().stream()
             .filter(n -> n.getOpType().equals("DequantizeLinear"))
             .toList();
     Map<String, TensorProto> qcdqConstants = BrevitasReferenceTest.constants(qcdq.getGraph());
     for (int i = 0; i < quants.size(); i++) {
-      assertWithMessage(quants.get(i).getName())
+      String quantName = quants.get(i).getName();
+      if (folds && (quantName.contains(".weight_quant.") || quantName.contains(".bias_quant."))) {
+        continue;
+      }
+      assertWithMessage(quantName)
           .that(Quant.of(quants.get(i), constants).scale())
           .isEqualTo(OnnxTensors.toFloatArray(qcdqConstants.get(dqs.get(i).getInput(1))));
     }
@@ -108,9 +120,8 @@ class QonnxExporterTest {
     // Semantics, on constants: each weight's Quant node gives the runtime's quantized weight.
     int checkedWeights = 0;
     for (Module m : model.layers()) {
-      if (m instanceof QuantWeightLayer layer
-          && layer.weightQuantizer() != null
-          && !name.equals("BatchNormNet")) {
+      // Unfolded in QONNX, so BatchNormNet's weights too.
+      if (m instanceof QuantWeightLayer layer && layer.weightQuantizer() != null) {
         NodeProto quant =
             g.getNodeList().stream()
                 .filter(n -> n.getName().equals(layer.name() + ".weight_quant.Quant"))

@@ -148,16 +148,11 @@ class ZooModelsTrainExportTest {
     ModelProto onnx = ModelProto.parseFrom(Files.readAllBytes(file));
     ModelProto runnable = format.equals("qonnx") ? QonnxSemantics.lowered(onnx) : onnx;
     float[] ort = OrtRun.run(runnable, images);
-    if (model instanceof QuantModel_Resnet18W4A4) {
-      // The exported graph folds each BatchNorm into the convolution before it (Brevitas keeps
-      // BatchNormalization nodes), which changes float32 rounding by ulps; across 28 4-bit
-      // ReLU quantizers some values cross a rounding boundary and the change spreads (measured:
-      // 10 of 40 logits beyond 1e-4). So only the README rule's per-element bound holds: every
-      // logit within 5% of the largest.
-      Matching.assertWithinFractionOfMax(name + " qonnx: ONNX Runtime vs Java", java, ort, 0.05);
-    } else {
-      Matching.assertMatches(name + " " + format + ": ONNX Runtime vs Java", java, ort);
-    }
+    // The README rule for every model. For Resnet18W4A4 (QONNX keeps its BatchNorm as
+    // BatchNormalization nodes) ONNX Runtime's Conv and BatchNormalization round differently from
+    // the Java kernels by ulps (docs/export.md); after three steps from this fixture no 4-bit
+    // quantizer flips (measured max |ORT - Java| 1.9e-6, folded or not).
+    Matching.assertMatches(name + " " + format + ": ONNX Runtime vs Java", java, ort);
     return onnx;
   }
 }
