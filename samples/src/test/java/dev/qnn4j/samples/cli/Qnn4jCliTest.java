@@ -1091,6 +1091,10 @@ class Qnn4jCliTest {
       assertThat(CliRun.ok("inspect", "--model", model).out())
           .contains("Training step: compiled (generated forward and backward pass)");
     }
+    // F.affine and @TensorNorm have no compiled kernels yet: the zoo's FC models use the tape.
+    assertThat(CliRun.ok("inspect", "--model", "tfc_1w1a").out())
+        .contains(
+            "Training step: autograd tape (no compiled step; the javac note of the model says why)");
   }
 
   // ---------------------------------------------------------------------------------------------
