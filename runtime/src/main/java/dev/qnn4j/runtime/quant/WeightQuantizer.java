@@ -127,20 +127,7 @@ public final class WeightQuantizer {
    * gradient), as the tape sums them.
    */
   public void backwardInto(float[] w, float[] stats, float[] scale, float[] gwq, float[] gw) {
-    requireQuantizing();
-    if (config.binary()) {
-      // The straight-through sign; its constant scale passes no gradient on.
-      BinaryQuant.signBackward(gwq, scale[0], gw);
-      return;
-    }
-    float[] gScale = scaleGradient(w, scale, gwq, gw);
-    if (config.scaling() == ScalingImpl.CONST) {
-      return; // a constant scale passes no gradient on
-    }
-    for (int c = 0; c < gScale.length; c++) {
-      gScale[c] = throughRestriction(stats[c], gScale[c]);
-    }
-    statisticBackward(w, stats, gScale, gw);
+    backward(w, stats, scale, gwq, null, gw);
   }
 
   /**
@@ -150,7 +137,16 @@ public final class WeightQuantizer {
    */
   public void backwardInto(
       float[] w, float[] stats, float[] scale, float[] gwq, float[] gScaleFromBias, float[] gw) {
-    requireQuantizing();
+    backward(w, stats, scale, gwq, gScaleFromBias, gw);
+  }
+
+  private void backward(
+      float[] w, float[] stats, float[] scale, float[] gwq, float[] gScaleFromBias, float[] gw) {
+    if (!enabled) {
+      // Calibration computes forward only; its weights were not quantized by this step.
+      throw new IllegalStateException(
+          "a compiled step has no backward pass while weight quantization is off (calibration)");
+    }
     if (config.binary()) {
       // The straight-through sign; its constant scale passes no gradient on.
       BinaryQuant.signBackward(gwq, scale[0], gw);
@@ -158,10 +154,13 @@ public final class WeightQuantizer {
     }
     float[] gScale = scaleGradient(w, scale, gwq, gw);
     if (config.scaling() == ScalingImpl.CONST) {
-      return; // neither the constant nor the bias quantizer's use of it passes a gradient on
+      return; // a constant scale passes no gradient on, nor does a bias quantizer's use of it
     }
     for (int c = 0; c < gScale.length; c++) {
-      gScale[c] = throughRestriction(stats[c], gScale[c] + gScaleFromBias[c]);
+      // Without a bias quantizer the scale's own gradient, not a sum with zero (which would turn
+      // -0 into +0), as on the tape.
+      float g = gScaleFromBias == null ? gScale[c] : gScale[c] + gScaleFromBias[c];
+      gScale[c] = throughRestriction(stats[c], g);
     }
     statisticBackward(w, stats, gScale, gw);
   }
@@ -170,14 +169,6 @@ public final class WeightQuantizer {
    * The fake quantization's gradients: the weight's into {@code gw}, the scale's returned in a
    * buffer this quantizer reuses from step to step.
    */
-  private void requireQuantizing() {
-    if (!enabled) {
-      // Calibration computes forward only; its weights were not quantized by this step.
-      throw new IllegalStateException(
-          "a compiled step has no backward pass while weight quantization is off (calibration)");
-    }
-  }
-
   private float[] scaleGradient(float[] w, float[] scale, float[] gwq, float[] gw) {
     if (stepScaleGrad.length != scale.length) {
       stepScaleGrad = new float[scale.length];
