@@ -280,24 +280,11 @@ final class StepGenerator {
             gradIn,
             scaleGradientArgument(plan, node));
       } else if (node.op() instanceof StepPlan.MaxPool p) {
-        long[] d = node.input().dims();
-        String geometry = node.name() + "Geometry";
+        String geometry =
+            poolGeometry(
+                type, allocate, node, p.kernel(), p.kernel(), p.stride(), p.stride(), p.padding());
         String argmax = node.name() + "Argmax";
-        type.addField(CONV_GEOMETRY, geometry, Modifier.PRIVATE);
         type.addField(int[].class, argmax, Modifier.PRIVATE);
-        allocate.addStatement(
-            "$L = new $T(n, $L, $L, $L, $L, $L, $L, $L, $L, $L, 1, 1)",
-            geometry,
-            CONV_GEOMETRY,
-            d[0],
-            d[1],
-            d[2],
-            p.kernel(),
-            p.kernel(),
-            p.stride(),
-            p.stride(),
-            p.padding(),
-            p.padding());
         allocate.addStatement("$L = new int[n * $L]", argmax, node.size());
         forward.addStatement("$T.maxForward($L, $L, $L, $L)", POOLING, in, geometry, argmax, out);
         if (!gradIn.equals("null")) {
@@ -456,16 +443,19 @@ final class StepGenerator {
         f);
   }
 
-  /** {@code F.avgPool2d} or {@code @AdaptiveAvgPool2d}: the tape's pooling kernels. */
-  private static void avgPool(
+  /**
+   * A pooling window's geometry, a field of the step set when the batch size is known: {@code
+   * <node>Geometry} over the node's input {@code [C, H, W]}.
+   */
+  private static String poolGeometry(
       TypeSpec.Builder type,
       MethodSpec.Builder allocate,
-      MethodSpec.Builder forward,
-      CodeBlock.Builder back,
       Node node,
-      StepPlan.AvgPool p,
-      String in,
-      String gradIn) {
+      long kernelH,
+      long kernelW,
+      long strideH,
+      long strideW,
+      long padding) {
     long[] d = node.input().dims();
     String geometry = node.name() + "Geometry";
     type.addField(CONV_GEOMETRY, geometry, Modifier.PRIVATE);
@@ -476,12 +466,28 @@ final class StepGenerator {
         d[0],
         d[1],
         d[2],
-        p.kernelH(),
-        p.kernelW(),
-        p.strideH(),
-        p.strideW(),
-        p.padding(),
-        p.padding());
+        kernelH,
+        kernelW,
+        strideH,
+        strideW,
+        padding,
+        padding);
+    return geometry;
+  }
+
+  /** {@code F.avgPool2d} or {@code @AdaptiveAvgPool2d}: the tape's pooling kernels. */
+  private static void avgPool(
+      TypeSpec.Builder type,
+      MethodSpec.Builder allocate,
+      MethodSpec.Builder forward,
+      CodeBlock.Builder back,
+      Node node,
+      StepPlan.AvgPool p,
+      String in,
+      String gradIn) {
+    String geometry =
+        poolGeometry(
+            type, allocate, node, p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padding());
     forward.addStatement("$T.avgForward($L, $L, $LOut)", POOLING, in, geometry, node.name());
     if (!gradIn.equals("null")) {
       back.addStatement("$T.avgBackward($LGrad, $L, $L)", POOLING, node.name(), geometry, gradIn);
