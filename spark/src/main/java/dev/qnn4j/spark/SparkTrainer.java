@@ -308,12 +308,14 @@ public final class SparkTrainer {
         Checkpoint.save(config.checkpoint(), model, optimizer, state);
       }
       EpochMetrics em =
-          new EpochMetrics(
+          EpochMetrics.fromSums(
               epoch + 1,
               config.epochs(),
               step,
-              batchesRun == 0 ? Double.NaN : lossSum / batchesRun,
-              images == 0 ? Double.NaN : (double) correct / images,
+              lossSum,
+              batchesRun,
+              correct,
+              images,
               result,
               seconds(epochStart));
       for (TrainingListener l : listeners) {

@@ -19,4 +19,30 @@ public record EpochMetrics(
     double trainLoss,
     double trainAccuracy,
     EvalResult test,
-    double seconds) {}
+    double seconds) {
+
+  /**
+   * The metrics of an epoch from its running sums: the mean loss over {@code batches} and the
+   * accuracy over {@code images} (NaN for an epoch that ran no batch, e.g. a resumed run at its
+   * end).
+   */
+  public static EpochMetrics fromSums(
+      int epoch,
+      int epochs,
+      long step,
+      double lossSum,
+      long batches,
+      long correct,
+      long images,
+      EvalResult test,
+      double seconds) {
+    return new EpochMetrics(
+        epoch,
+        epochs,
+        step,
+        batches == 0 ? Double.NaN : lossSum / batches,
+        images == 0 ? Double.NaN : (double) correct / images,
+        test,
+        seconds);
+  }
+}
