@@ -88,6 +88,12 @@ public final class Convolution {
 
     @Override
     public void run(int chunk, int from, int to) {
+      if (DirectConvolution.forwardApplies(one, outC, groups)) {
+        for (int s = from; s < to; s++) {
+          DirectConvolution.forwardSample(x, s * sampleSize, one, outC, w, b, out, s * outC * p);
+        }
+        return;
+      }
       float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
       for (int s = from; s < to; s++) {
         for (int gi = 0; gi < groups; gi++) {
@@ -168,6 +174,7 @@ public final class Convolution {
     }
     BackwardTask t = BACKWARD.get();
     t.set(g, outC, groups);
+
     t.gy = gy;
     t.x = x;
     t.w = w;
@@ -205,7 +212,29 @@ public final class Convolution {
 
     @Override
     public void run(int chunk, int from, int to) {
-      for (int oc = from; oc < to; oc++) {
+      int oc = from;
+      // Four channels per pass: four independent chains of additions run side by side, each in
+      // its own order, where one chain at a time waited on every addition's latency.
+      for (; oc + 4 <= to; oc += 4) {
+        double sum0 = 0;
+        double sum1 = 0;
+        double sum2 = 0;
+        double sum3 = 0;
+        for (int s = 0; s < n; s++) {
+          int src = (s * outC + oc) * p;
+          for (int j = 0; j < p; j++) {
+            sum0 += gy[src + j];
+            sum1 += gy[src + p + j];
+            sum2 += gy[src + 2 * p + j];
+            sum3 += gy[src + 3 * p + j];
+          }
+        }
+        gb[oc] = (float) sum0;
+        gb[oc + 1] = (float) sum1;
+        gb[oc + 2] = (float) sum2;
+        gb[oc + 3] = (float) sum3;
+      }
+      for (; oc < to; oc++) {
         double sum = 0;
         for (int s = 0; s < n; s++) {
           int src = (s * outC + oc) * p;
@@ -232,9 +261,13 @@ public final class Convolution {
       int ow = one.outWidth();
       int inW = one.inWidth();
       int wideP = oh * inW;
-      boolean fullWidth = Im2Col.canFoldFullWidth(one);
+      boolean direct = DirectConvolution.inputGradientApplies(one, outC, groups);
+      boolean fullWidth = !direct && Im2Col.canFoldFullWidth(one);
       float[] cols = Workspace.floats(Workspace.Slot.COLUMNS, k * p);
-      float[] gcols = Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
+      float[] gcols =
+          direct
+              ? null
+              : Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
       float[] part = partialGw[chunk];
       for (int s = from; s < to; s++) {
         for (int gi = 0; gi < groups; gi++) {
@@ -252,7 +285,10 @@ public final class Convolution {
               part[base + o * k + j] += gwt[j * og + o];
             }
           }
-          if (gx != null && fullWidth) {
+          if (gx != null && direct) {
+            DirectConvolution.inputGradientSample(
+                gy, s * outC * p, one, outC, w, gx, s * sampleSize);
+          } else if (gx != null && fullWidth) {
             // Rows widened to the input's width, zero beyond the output's: see
             // Im2Col.foldFullWidth.
             float[] wide = Workspace.floats(Workspace.Slot.WIDE_OUTPUT_GRADIENT, og * wideP);

@@ -77,7 +77,12 @@ public final class Gemm {
   }
 
   private static boolean useLongRows(boolean transposeB, int m, int n, int k) {
-    return !transposeB && n >= LONG_ROW && m <= MAX_ROWS && (long) m * n <= MAX_ACCUMULATED_VALUES;
+    return !transposeB && takesLongRows(m, n);
+  }
+
+  /** Whether an {@code m x n} product with {@code b} not transposed runs in the Java kernel. */
+  static boolean takesLongRows(int m, int n) {
+    return n >= LONG_ROW && m <= MAX_ROWS && (long) m * n <= MAX_ACCUMULATED_VALUES;
   }
 
   /**

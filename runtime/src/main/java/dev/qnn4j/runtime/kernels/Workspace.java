@@ -21,7 +21,11 @@ public final class Workspace {
     SCALE_TERMS_X,
     GRADIENT_SCRATCH,
     LONG_ROW_STAGING,
-    LONG_ROW_ACCUMULATORS
+    LONG_ROW_ACCUMULATORS,
+    DIRECT_ACCUMULATORS,
+    DIRECT_TAPS,
+    DIRECT_TERM,
+    DIRECT_RUN
   }
 
   private static final ThreadLocal<Map<Slot, float[]>> ARRAYS =

@@ -103,6 +103,88 @@ class KernelPathsTest {
         .isFalse();
   }
 
+  @Test
+  void directConvolutionEqualsTheIm2colLongRowProductBitForBit() {
+    // {channels, height, width, kernel h, kernel w, output channels}: five-, three- and
+    // four-wide kernel rows; odd and even output channel counts; non-square planes.
+    int[][] shapes = {
+      {3, 32, 32, 5, 5, 6},
+      {2, 24, 30, 3, 3, 5},
+      {1, 26, 27, 4, 4, 3},
+      {3, 30, 28, 1, 1, 1},
+      {2, 28, 28, 3, 5, 4}
+    };
+    for (int[] s : shapes) {
+      ConvGeometry one = new ConvGeometry(1, s[0], s[1], s[2], s[3], s[4], 1, 1, 0, 0, 1, 1);
+      int outC = s[5];
+      int k = s[0] * s[3] * s[4];
+      int p = one.outPixels();
+      int wideP = one.outHeight() * one.inWidth();
+      assertThat(DirectConvolution.forwardApplies(one, outC, 1)).isTrue();
+      assertThat(DirectConvolution.inputGradientApplies(one, outC, 1)).isTrue();
+      float[] x = withZeros(s[0] * s[1] * s[2]);
+      float[] w = withZeros(outC * k);
+      float[] b = random(outC);
+      float[] gy = withZeros(outC * p);
+
+      float[] cols = new float[k * p];
+      Im2Col.unfold(x, one, 0, s[0], cols);
+      float[] product = new float[outC * p];
+      Gemm.multiplyLongRows(false, outC, p, k, w, cols, product);
+      float[] expected = new float[outC * p];
+      for (int i = 0; i < expected.length; i++) {
+        expected[i] = product[i] + b[i / p];
+      }
+      float[] actual = new float[outC * p];
+      DirectConvolution.forwardSample(x, 0, one, outC, w, b, actual, 0);
+      assertWithMessage("forward %s", java.util.Arrays.toString(s))
+          .that(bits(actual))
+          .isEqualTo(bits(expected));
+
+      float[] wide = new float[outC * wideP];
+      for (int r = 0; r < outC * one.outHeight(); r++) {
+        System.arraycopy(gy, r * one.outWidth(), wide, r * one.inWidth(), one.outWidth());
+      }
+      float[] gcols = new float[k * wideP];
+      Gemm.multiplyLongRows(true, k, wideP, outC, w, wide, gcols);
+      float[] expectedGx = new float[x.length];
+      Im2Col.foldFullWidth(gcols, one, 0, s[0], expectedGx, 0);
+      float[] actualGx = new float[x.length];
+      DirectConvolution.inputGradientSample(gy, 0, one, outC, w, actualGx, 0);
+      assertWithMessage("input gradient %s", java.util.Arrays.toString(s))
+          .that(bits(actualGx))
+          .isEqualTo(bits(expectedGx));
+    }
+    // Where OpenBLAS ran the product (short rows), it still does: its bits are its own.
+    ConvGeometry conv2 = new ConvGeometry(1, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1);
+    assertThat(DirectConvolution.forwardApplies(conv2, 16, 1)).isFalse();
+    assertThat(DirectConvolution.inputGradientApplies(conv2, 16, 1)).isFalse();
+    ConvGeometry padded = new ConvGeometry(1, 3, 32, 32, 5, 5, 1, 1, 2, 2, 1, 1);
+    assertThat(DirectConvolution.forwardApplies(padded, 6, 1)).isFalse();
+  }
+
+  /** Random values with a quarter of exact (signed) zeros, where sums' signs of zero can differ. */
+  private float[] withZeros(int n) {
+    float[] a = random(n);
+    for (int i = 0; i < n; i++) {
+      int pick = rng.nextInt(8);
+      if (pick == 0) {
+        a[i] = 0f;
+      } else if (pick == 1) {
+        a[i] = -0f;
+      }
+    }
+    return a;
+  }
+
+  private static int[] bits(float[] a) {
+    int[] out = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = Float.floatToRawIntBits(a[i]);
+    }
+    return out;
+  }
+
   private float[] random(int n) {
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {
