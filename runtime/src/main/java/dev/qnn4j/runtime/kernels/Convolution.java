@@ -4,10 +4,12 @@ import java.util.Arrays;
 
 /**
  * 2-d convolution of NCHW data on caller-owned arrays: per sample and group, im2col plus one matrix
- * product. The tape's {@code Ops.conv2d} and the compiled training steps both call these, so the
- * two paths share every operation and its order. Samples are split across cores; a per-sample
- * column matrix stays in cache and is rebuilt in the backward pass rather than kept. Weight
- * gradients are summed per core and combined in a fixed order, so results do not depend on timing.
+ * product, or, for the shapes {@code DirectConvolution} takes (the LeNet's first layer), its
+ * kernels without a column matrix, with the same bits. The tape's {@code Ops.conv2d} and the
+ * compiled training steps both call these, so the two paths share every operation and its order.
+ * Samples are split across cores; a per-sample column matrix stays in cache and is rebuilt in the
+ * backward pass rather than kept. Weight gradients are summed per core and combined in a fixed
+ * order, so results do not depend on timing.
  */
 public final class Convolution {
   private Convolution() {}
