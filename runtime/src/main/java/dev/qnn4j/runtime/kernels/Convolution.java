@@ -271,6 +271,8 @@ public final class Convolution {
               ? null
               : Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
       float[] part = partialGw[chunk];
+      // The shapes of the direct kernels (few output channels, long rows) take the thin path.
+      boolean thinWeights = DirectConvolution.forwardApplies(one, outC, groups);
       for (int s = from; s < to; s++) {
         for (int gi = 0; gi < groups; gi++) {
           // The sample's output gradient for this group is already the [og, p] matrix the
@@ -278,13 +280,22 @@ public final class Convolution {
           float[] gg = Workspace.floats(Workspace.Slot.OUTPUT_GRADIENT, og * p);
           System.arraycopy(gy, (s * outC + gi * og) * p, gg, 0, og * p);
           Im2Col.unfoldChannels(x, s * sampleSize, one, gi * cg, cg, cols, 0, cg);
-          // The transposed product cols x gg^T ([k, og]) is the faster shape for OpenBLAS here.
-          float[] gwt = Workspace.floats(Workspace.Slot.PRODUCT, k * og);
-          Gemm.multiply(false, true, k, og, p, cols, gg, gwt);
           int base = gi * og * k;
-          for (int o = 0; o < og; o++) {
-            for (int j = 0; j < k; j++) {
-              part[base + o * k + j] += gwt[j * og + o];
+          if (thinWeights) {
+            // Few output channels: one matrix-vector product per channel ([og, k]).
+            float[] gw = Workspace.floats(Workspace.Slot.PRODUCT, og * k);
+            Gemm.rowProducts(k, p, og, cols, gg, 0, gw);
+            for (int j = 0; j < og * k; j++) {
+              part[base + j] += gw[j];
+            }
+          } else {
+            // The transposed product cols x gg^T ([k, og]) is the faster shape for OpenBLAS.
+            float[] gwt = Workspace.floats(Workspace.Slot.PRODUCT, k * og);
+            Gemm.multiply(false, true, k, og, p, cols, gg, gwt);
+            for (int o = 0; o < og; o++) {
+              for (int j = 0; j < k; j++) {
+                part[base + o * k + j] += gwt[j * og + o];
+              }
             }
           }
           if (gx != null && direct) {

@@ -143,6 +143,31 @@ public final class Gemm {
     return c;
   }
 
+  /**
+   * {@code c[o * m + i] = sum over j of a[i * n + j] * b[bOffset + o * n + j]}: every row of {@code
+   * b}'s {@code r} rows against every row of {@code a [m, n]}, as {@code r} OpenBLAS matrix-vector
+   * products on one native copy of {@code a}. For few rows of {@code b} this is twice as fast as
+   * the matrix product, which packs all of {@code a} first (measured on the LeNet conv1's weight
+   * gradient: 75 x 784 against 6 rows, 22 us against 40 to 50 us).
+   */
+  static void rowProducts(int m, int n, int r, float[] a, float[] b, int bOffset, float[] c) {
+    Scratch s = SCRATCH.get();
+    FloatPointer pa = s.get(0, (long) m * n).put(a, 0, m * n);
+    FloatPointer pb = s.get(1, (long) r * n).put(b, bOffset, r * n);
+    FloatPointer pc = s.get(2, (long) r * m);
+    try {
+      for (int o = 0; o < r; o++) {
+        pb.position((long) o * n);
+        pc.position((long) o * m);
+        openblas_nolapack.cblas_sgemv(ROW_MAJOR, NO_TRANS, m, n, 1f, pa, n, pb, 1, 0f, pc, 1);
+      }
+    } finally {
+      pb.position(0);
+      pc.position(0);
+    }
+    pc.get(c, 0, r * m);
+  }
+
   private static void product(
       boolean transposeA,
       boolean transposeB,

@@ -42,6 +42,33 @@ class KernelPathsTest {
   }
 
   @Test
+  void rowProductsMatchAPlainLoop() {
+    int[][] shapes = {{75, 784, 6}, {10, 600, 3}, {4, 7, 1}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int n = s[1];
+      int r = s[2];
+      int offset = 5;
+      float[] a = random(m * n);
+      float[] b = random(offset + r * n);
+      float[] c = new float[r * m];
+      Gemm.rowProducts(m, n, r, a, b, offset, c);
+      for (int o = 0; o < r; o++) {
+        for (int i = 0; i < m; i++) {
+          double expected = 0;
+          for (int j = 0; j < n; j++) {
+            expected += (double) a[i * n + j] * b[offset + o * n + j];
+          }
+          assertWithMessage("%sx%s against %s rows, at (%s, %s)", m, n, r, o, i)
+              .that((double) c[o * m + i])
+              .isWithin(1e-4 * (1 + Math.abs(expected)))
+              .of(expected);
+        }
+      }
+    }
+  }
+
+  @Test
   void maxPool2x2MatchesTheGeneralPathIncludingTiesSignedZerosNaNAndInfinities() {
     float[] special = {
       0f, -0f, 1f, 1f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f
@@ -161,6 +188,60 @@ class KernelPathsTest {
     assertThat(DirectConvolution.inputGradientApplies(conv2, 16, 1)).isFalse();
     ConvGeometry padded = new ConvGeometry(1, 3, 32, 32, 5, 5, 1, 1, 2, 2, 1, 1);
     assertThat(DirectConvolution.forwardApplies(padded, 6, 1)).isFalse();
+  }
+
+  @Test
+  void convolutionGradientsOnTheDirectShapesMatchPlainLoops() {
+    // The LeNet's conv1 (direct kernels, thin weight gradient) for three samples.
+    int n = 3;
+    int c = 3;
+    int side = 32;
+    int outC = 6;
+    ConvGeometry g = new ConvGeometry(n, c, side, side, 5, 5, 1, 1, 0, 0, 1, 1);
+    int oh = g.outHeight();
+    float[] x = random(n * c * side * side);
+    float[] w = random(outC * c * 25);
+    float[] gy = random(n * outC * oh * oh);
+    float[] gx = new float[x.length];
+    float[] gw = new float[w.length];
+    float[] gb = new float[outC];
+    float[][] partials = new float[Convolution.partials(g, outC, 1)][w.length];
+    Convolution.backward(gy, x, g, outC, 1, w, gx, gw, gb, partials);
+    double[] expectedGx = new double[x.length];
+    double[] expectedGw = new double[w.length];
+    double[] expectedGb = new double[outC];
+    for (int s = 0; s < n; s++) {
+      for (int o = 0; o < outC; o++) {
+        for (int y = 0; y < oh; y++) {
+          for (int xo = 0; xo < oh; xo++) {
+            double gradient = gy[((s * outC + o) * oh + y) * oh + xo];
+            expectedGb[o] += gradient;
+            for (int ci = 0; ci < c; ci++) {
+              for (int ky = 0; ky < 5; ky++) {
+                for (int kx = 0; kx < 5; kx++) {
+                  int xi = ((s * c + ci) * side + y + ky) * side + xo + kx;
+                  int wi = ((o * c + ci) * 5 + ky) * 5 + kx;
+                  expectedGw[wi] += gradient * x[xi];
+                  expectedGx[xi] += gradient * w[wi];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    assertClose("input gradient", expectedGx, gx);
+    assertClose("weight gradient", expectedGw, gw);
+    assertClose("bias gradient", expectedGb, gb);
+  }
+
+  private static void assertClose(String what, double[] expected, float[] actual) {
+    for (int i = 0; i < expected.length; i++) {
+      assertWithMessage("%s at %s", what, i)
+          .that((double) actual[i])
+          .isWithin(1e-4 * (1 + Math.abs(expected[i])))
+          .of(expected[i]);
+    }
   }
 
   /** Random values with a quarter of exact (signed) zeros, where sums' signs of zero can differ. */
