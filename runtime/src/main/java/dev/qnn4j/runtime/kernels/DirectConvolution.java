@@ -4,10 +4,10 @@ import java.util.Arrays;
 
 /**
  * Convolution of one sample without an im2col matrix, for unit stride, no padding, no dilation and
- * one group (the LeNet's layers). Output planes are computed as "wide" rows of the input's width:
- * output row y lives at {@code y * inWidth}, so the contribution of one kernel tap to a whole plane
- * is one contiguous run of the input plane, shifted by the tap's offset, and the last {@code
- * inWidth - outWidth} values of each row are discarded.
+ * one group (the LeNet's first layer, the CNV models' 3x3 layers). Output planes are computed as
+ * "wide" rows of the input's width: output row y lives at {@code y * inWidth}, so the contribution
+ * of one kernel tap to a whole plane is one contiguous run of the input plane, shifted by the tap's
+ * offset, and the last {@code inWidth - outWidth} values of each row are discarded.
  *
  * <p>The JIT vectorizes a loop only when every array in it is indexed alike and there are few of
  * them, so the taps of one kernel row are first staged as shifted copies, and two output channels
@@ -54,38 +54,13 @@ final class DirectConvolution {
       float[] b,
       float[] out,
       int outOff) {
-    correlate(
-        x,
-        xOff,
-        g.inChannels(),
-        g.inHeight(),
-        g.inWidth(),
-        g.kernelHeight(),
-        g.kernelWidth(),
-        outC,
-        w,
-        b,
-        out,
-        outOff);
-  }
-
-  /** {@link #forwardSample} on a plain geometry: {@code channels} planes of height x width. */
-  private static void correlate(
-      float[] x,
-      int xOff,
-      int channels,
-      int height,
-      int width,
-      int kh,
-      int kw,
-      int outC,
-      float[] w,
-      float[] b,
-      float[] out,
-      int outOff) {
-    int plane = height * width;
-    int oh = height - kh + 1;
-    int ow = width - kw + 1;
+    int channels = g.inChannels();
+    int width = g.inWidth();
+    int kh = g.kernelHeight();
+    int kw = g.kernelWidth();
+    int plane = g.inHeight() * width;
+    int oh = g.outHeight();
+    int ow = g.outWidth();
     int len = (oh - 1) * width + ow;
     int k = channels * kh * kw;
     float[][] acc = Workspace.rows(Workspace.Slot.DIRECT_ACCUMULATORS, outC, len);
