@@ -4,12 +4,13 @@ import java.util.Arrays;
 
 /**
  * 2-d convolution of NCHW data on caller-owned arrays: per sample and group, im2col plus one matrix
- * product, or, for the shapes {@code DirectConvolution} takes (the LeNet's first layer), its
- * kernels without a column matrix, with the same bits. The tape's {@code Ops.conv2d} and the
- * compiled training steps both call these, so the two paths share every operation and its order.
- * Samples are split across cores; a per-sample column matrix stays in cache and is rebuilt in the
- * backward pass rather than kept. Weight gradients are summed per core and combined in a fixed
- * order, so results do not depend on timing.
+ * product. For the shapes {@code DirectConvolution} takes (the LeNet's first layer), the forward
+ * pass and the input gradient use its kernels without a column matrix, with the same bits, and the
+ * weight gradient of few output channels is one matrix-vector product per channel. The tape's
+ * {@code Ops.conv2d} and the compiled training steps both call these, so the two paths share every
+ * operation and its order. Samples are split across cores; a per-sample column matrix stays in
+ * cache and is rebuilt in the backward pass rather than kept. Weight gradients are summed per core
+ * and combined in a fixed order, so results do not depend on timing.
  */
 public final class Convolution {
   private Convolution() {}
@@ -176,7 +177,6 @@ public final class Convolution {
     }
     BackwardTask t = BACKWARD.get();
     t.set(g, outC, groups);
-
     t.gy = gy;
     t.x = x;
     t.w = w;
