@@ -1,6 +1,8 @@
 package dev.qnn4j.samples.models;
 
 import static com.google.common.truth.Truth.assertThat;
+import static dev.qnn4j.samples.models.CompiledStepFixtures.images;
+import static dev.qnn4j.samples.models.CompiledStepFixtures.onTheTape;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -334,33 +336,6 @@ class CompiledStepTest {
         .contains("the first non-finite output is at layer conv1 (Conv2d)");
   }
 
-  /**
-   * {@code model} without its compiled step: everything else delegates, so it trains on the tape.
-   */
-  private static Model onTheTape(Model model) {
-    return new Model() {
-      @Override
-      public String modelName() {
-        return model.modelName();
-      }
-
-      @Override
-      public List<Module> layers() {
-        return model.layers();
-      }
-
-      @Override
-      public Tensor forward(Tensor x) {
-        return model.forward(x);
-      }
-
-      @Override
-      public long[] inputShape() {
-        return model.inputShape();
-      }
-    };
-  }
-
   private static void trainBothWays(
       Supplier<Model> create, Function<Model, Optimizer> optimizerOf) {
     trainBothWays(create, optimizerOf, STEPS);
@@ -409,14 +384,6 @@ class CompiledStepTest {
       assertParametersEqual("after step " + s, tape, compiled);
       assertQuantizerStatesEqual("after step " + s, tape, compiled);
     }
-  }
-
-  private static float[] images(int batch, Random rng) {
-    float[] x = new float[batch * 3 * 32 * 32];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) rng.nextGaussian();
-    }
-    return x;
   }
 
   private static void assertParametersEqual(String when, Model a, Model b) {

@@ -2,9 +2,10 @@ package dev.qnn4j.samples.models;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.qnn4j.samples.models.CompiledStepFixtures.gaussian;
+import static dev.qnn4j.samples.models.CompiledStepFixtures.onTheTape;
 import static dev.qnn4j.samples.models.ResidualCompiledStepTest.assertStatesEqual;
 import static dev.qnn4j.samples.models.ResidualCompiledStepTest.evaluateBothWays;
-import static dev.qnn4j.samples.models.ResidualCompiledStepTest.onTheTape;
 import static dev.qnn4j.samples.models.ResidualCompiledStepTest.trainBothWays;
 
 import dev.qnn4j.runtime.Parameter;
@@ -154,13 +155,5 @@ class ConstScaleCompiledStepTest {
       }
     }
     return model;
-  }
-
-  private static float[] gaussian(int n, Random rng) {
-    float[] x = new float[n];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) rng.nextGaussian();
-    }
-    return x;
   }
 }

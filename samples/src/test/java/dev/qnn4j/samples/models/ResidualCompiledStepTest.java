@@ -2,6 +2,9 @@ package dev.qnn4j.samples.models;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.qnn4j.samples.models.CompiledStepFixtures.gaussian;
+import static dev.qnn4j.samples.models.CompiledStepFixtures.images;
+import static dev.qnn4j.samples.models.CompiledStepFixtures.onTheTape;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -119,7 +122,7 @@ class ResidualCompiledStepTest {
     CompiledStep step = compiled.compiledStep().orElseThrow();
     int[] compiledForwards = {0};
     Model counting =
-        new Delegate(compiled) {
+        new CompiledStepFixtures.Delegate(compiled) {
           @Override
           public Optional<CompiledStep> compiledStep() {
             return Optional.of(
@@ -157,40 +160,6 @@ class ResidualCompiledStepTest {
     }
     assertThat(compiledForwards[0]).isEqualTo(batches.size());
     assertStatesEqual("after calibration", tape, compiled);
-  }
-
-  /** {@code model} without its compiled step: it runs on the tape. */
-  static Model onTheTape(Model model) {
-    return new Delegate(model);
-  }
-
-  /** Everything but the compiled step delegates to {@code model}. */
-  private static class Delegate implements Model {
-    private final Model model;
-
-    Delegate(Model model) {
-      this.model = model;
-    }
-
-    @Override
-    public String modelName() {
-      return model.modelName();
-    }
-
-    @Override
-    public List<Module> layers() {
-      return model.layers();
-    }
-
-    @Override
-    public Tensor forward(Tensor x) {
-      return model.forward(x);
-    }
-
-    @Override
-    public long[] inputShape() {
-      return model.inputShape();
-    }
   }
 
   private static Tensor batch(Random rng) {
@@ -248,7 +217,7 @@ class ResidualCompiledStepTest {
     compiled.train();
     Random rng = new Random(29);
     for (int s = 0; s < steps; s++) {
-      float[] input = images(tape, BATCH, rng);
+      float[] input = inputs(tape, BATCH, rng);
       int[] labels = new int[BATCH];
       for (int i = 0; i < BATCH; i++) {
         labels[i] = rng.nextInt(10);
@@ -286,7 +255,7 @@ class ResidualCompiledStepTest {
     tape.eval();
     compiled.eval();
     for (int batch : new int[] {5, BATCH}) {
-      float[] input = images(tape, batch, new Random(batch));
+      float[] input = inputs(tape, batch, new Random(batch));
       CompiledStepTest.assertEqual(
           "eval logits at batch " + batch,
           tape.forward(Tensor.of(input, shape(tape, batch))).data(),
@@ -356,23 +325,11 @@ class ResidualCompiledStepTest {
   }
 
   /** Gaussian inputs for {@code batch} samples of {@code model}'s input shape. */
-  private static float[] images(Model model, int batch, Random rng) {
+  private static float[] inputs(Model model, int batch, Random rng) {
     long n = 1;
     for (long d : shape(model, batch)) {
       n *= d;
     }
-    float[] x = new float[(int) n];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) rng.nextGaussian();
-    }
-    return x;
-  }
-
-  private static float[] images(int batch, Random rng) {
-    float[] x = new float[batch * 3 * 32 * 32];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) rng.nextGaussian();
-    }
-    return x;
+    return gaussian((int) n, rng);
   }
 }
