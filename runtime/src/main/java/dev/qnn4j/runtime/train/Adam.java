@@ -39,25 +39,40 @@ public final class Adam implements Optimizer {
     private float stepSize;
     private double bias2Sqrt;
 
+    /** sqrt(v) / sqrt(1 - b2^t) of the step being taken, in double as PyTorch computes it. */
+    private final double[] denominators;
+
     State(int n) {
       m = new float[n];
       v = new float[n];
+      denominators = new double[n];
     }
 
-    // Element-wise, so splitting over the cores changes no value.
+    // Element-wise, so splitting over the cores changes no value. Four passes, each of which the
+    // JIT vectorizes: one loop holding the float-to-double conversion, the double square root and
+    // the float division ran element by element, twice as slow.
     @Override
     public void run(int chunk, int from, int to) {
       float[] w = this.w;
       float[] g = this.g;
       float[] m = this.m;
       float[] v = this.v;
+      double[] d = denominators;
       float stepSize = this.stepSize;
       double bias2Sqrt = this.bias2Sqrt;
       for (int i = from; i < to; i++) {
         float gi = weightDecay != 0f ? g[i] + weightDecay * w[i] : g[i];
         m[i] = beta1 * m[i] + (1 - beta1) * gi;
         v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-        float denom = (float) (Math.sqrt(v[i]) / bias2Sqrt) + eps;
+      }
+      for (int i = from; i < to; i++) {
+        d[i] = v[i];
+      }
+      for (int i = from; i < to; i++) {
+        d[i] = Math.sqrt(d[i]) / bias2Sqrt;
+      }
+      for (int i = from; i < to; i++) {
+        float denom = (float) d[i] + eps;
         w[i] = w[i] - stepSize * m[i] / denom;
       }
     }
