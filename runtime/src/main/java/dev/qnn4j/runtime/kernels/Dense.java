@@ -38,19 +38,64 @@ public final class Dense {
       float[] gw,
       float[] gb) {
     long profileStart = KernelProfile.begin();
-    if (gx != null) {
-      Gemm.multiply(false, false, n, in, out, gy, w, gx);
-    }
-    Gemm.multiply(true, false, out, in, n, gy, x, gw);
-    if (gb != null) {
-      for (int o = 0; o < out; o++) {
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-          s += gy[i * out + o];
-        }
-        gb[o] = (float) s;
-      }
+    BackwardTask t = BACKWARD.get();
+    t.gy = gy;
+    t.x = x;
+    t.n = n;
+    t.in = in;
+    t.out = out;
+    t.w = w;
+    t.gx = gx;
+    t.gw = gw;
+    t.gb = gb;
+    try {
+      // The input and the weight gradient are independent products: one core each, when they
+      // are large enough (about a million multiply-adds) to pay for waking the other core.
+      Parallel.forRange(gx != null ? 2 : 1, (long) n * in * out / 64, t);
+    } finally {
+      t.gy = null;
+      t.x = null;
+      t.w = null;
+      t.gx = null;
+      t.gw = null;
+      t.gb = null;
     }
     KernelProfile.end(profileStart, "linear backward", (long) n * out);
   }
+
+  /** The arguments and body of one {@link #backward}: item 0 the weight gradient, 1 the input's. */
+  private static final class BackwardTask implements Parallel.Chunk {
+    float[] gy;
+    float[] x;
+    int n;
+    int in;
+    int out;
+    float[] w;
+    float[] gx;
+    float[] gw;
+    float[] gb;
+
+    @Override
+    public void run(int chunk, int from, int to) {
+      for (int item = from; item < to; item++) {
+        if (item == 1) {
+          Gemm.multiply(false, false, n, in, out, gy, w, gx);
+          continue;
+        }
+        Gemm.multiply(true, false, out, in, n, gy, x, gw);
+        if (gb != null) {
+          for (int o = 0; o < out; o++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) {
+              s += gy[i * out + o];
+            }
+            gb[o] = (float) s;
+          }
+        }
+      }
+    }
+  }
+
+  private static final ThreadLocal<BackwardTask> BACKWARD =
+      ThreadLocal.withInitial(BackwardTask::new);
 }
