@@ -236,6 +236,28 @@ public final class Convolution {
         gb[oc + 2] = (float) sum2;
         gb[oc + 3] = (float) sum3;
       }
+      // Two or three channels left (a core's share of six): side by side too.
+      if (oc + 2 <= to) {
+        boolean three = oc + 3 <= to;
+        double sum0 = 0;
+        double sum1 = 0;
+        double sum2 = 0;
+        for (int s = 0; s < n; s++) {
+          int src = (s * outC + oc) * p;
+          int third = three ? src + 2 * p : src;
+          for (int j = 0; j < p; j++) {
+            sum0 += gy[src + j];
+            sum1 += gy[src + p + j];
+            sum2 += gy[third + j];
+          }
+        }
+        gb[oc] = (float) sum0;
+        gb[oc + 1] = (float) sum1;
+        if (three) {
+          gb[oc + 2] = (float) sum2;
+        }
+        oc += three ? 3 : 2;
+      }
       for (; oc < to; oc++) {
         double sum = 0;
         for (int s = 0; s < n; s++) {
