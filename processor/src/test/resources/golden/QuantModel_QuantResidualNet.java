@@ -451,8 +451,7 @@ public final class QuantModel_QuantResidualNet extends QuantResidualNet implemen
       Convolution.forward(quantInpOut, conv1Geometry, 8, 1, conv1QuantWeight, null, conv1Out);
       bn1BatchStats = bn1.forwardInto(conv1Out, n, 1024, bn1Mean, bn1InvStd, bn1Xhat, bn1Out);
       Activations.relu(bn1Out, relu1ActOut, n * 8192);
-      relu1.quantizer().forwardInto(relu1ActOut, relu1.isTraining(), relu1Out, relu1Record);
-      Pooling.maxForward(relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out);
+      relu1.quantizer().forwardMaxPoolInto(relu1ActOut, relu1.isTraining(), relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out, relu1Record);
       if (conv2.weightQuantizer().enabled()) {
         conv2.weightQuantizer().quantizeInto(conv2.weight().data(), 8, conv2WeightStats, conv2WeightScale, conv2QuantWeight);
       } else {
@@ -531,9 +530,7 @@ public final class QuantModel_QuantResidualNet extends QuantResidualNet implemen
       conv2.weightQuantizer().backwardInto(conv2.weight().data(), conv2WeightStats, conv2WeightScale, conv2QuantWeightGrad, conv2WeightGrad);
       conv2.weight().accumulateGrad(conv2WeightGrad);
       Elementwise.accumulate(maxPool1GradPart, maxPool1Grad, batch * 2048);
-      Pooling.maxBackward(maxPool1Grad, maxPool1Argmax, batch * 2048, relu1Grad);
-      relu1.quantizer().backwardInto(relu1ActOut, relu1Grad, relu1Record, relu1ActGrad);
-      Activations.reluBackward(relu1ActGrad, relu1ActOut, bn1Grad, batch * 8192);
+      relu1.quantizer().backwardMaxPoolInto(relu1ActOut, maxPool1Grad, maxPool1Geometry, maxPool1Argmax, relu1Record, true, relu1Grad, relu1ActGrad, bn1Grad);
       bn1.backwardInto(bn1Grad, batch, 1024, bn1BatchStats, bn1InvStd, bn1Xhat, conv1Grad, bn1WeightGrad, bn1BiasGrad);
       Convolution.backward(conv1Grad, quantInpOut, conv1Geometry, 8, 1, conv1QuantWeight, quantInpGrad, conv1QuantWeightGrad, null, conv1WeightPartials);
       conv1.weightQuantizer().backwardInto(conv1.weight().data(), conv1WeightStats, conv1WeightScale, conv1QuantWeightGrad, conv1WeightGrad);

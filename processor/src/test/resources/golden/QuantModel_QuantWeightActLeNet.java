@@ -5,7 +5,6 @@ import dev.qnn4j.runtime.kernels.Activations;
 import dev.qnn4j.runtime.kernels.ConvGeometry;
 import dev.qnn4j.runtime.kernels.Convolution;
 import dev.qnn4j.runtime.kernels.Dense;
-import dev.qnn4j.runtime.kernels.Pooling;
 import dev.qnn4j.runtime.nn.CompiledStep;
 import dev.qnn4j.runtime.nn.Conv2dOptions;
 import dev.qnn4j.runtime.nn.Model;
@@ -325,8 +324,7 @@ public final class QuantModel_QuantWeightActLeNet extends QuantWeightActLeNet im
       }
       Convolution.forward(quantInpOut, conv1Geometry, 6, 1, conv1QuantWeight, conv1.bias().data(), conv1Out);
       Activations.relu(conv1Out, relu1ActOut, n * 4704);
-      relu1.quantizer().forwardInto(relu1ActOut, relu1.isTraining(), relu1Out, relu1Record);
-      Pooling.maxForward(relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out);
+      relu1.quantizer().forwardMaxPoolInto(relu1ActOut, relu1.isTraining(), relu1Out, maxPool1Geometry, maxPool1Argmax, maxPool1Out, relu1Record);
       if (conv2.weightQuantizer().enabled()) {
         conv2.weightQuantizer().quantizeInto(conv2.weight().data(), 16, conv2WeightStats, conv2WeightScale, conv2QuantWeight);
       } else {
@@ -334,8 +332,7 @@ public final class QuantModel_QuantWeightActLeNet extends QuantWeightActLeNet im
       }
       Convolution.forward(maxPool1Out, conv2Geometry, 16, 1, conv2QuantWeight, conv2.bias().data(), conv2Out);
       Activations.relu(conv2Out, relu2ActOut, n * 1600);
-      relu2.quantizer().forwardInto(relu2ActOut, relu2.isTraining(), relu2Out, relu2Record);
-      Pooling.maxForward(relu2Out, maxPool2Geometry, maxPool2Argmax, maxPool2Out);
+      relu2.quantizer().forwardMaxPoolInto(relu2ActOut, relu2.isTraining(), relu2Out, maxPool2Geometry, maxPool2Argmax, maxPool2Out, relu2Record);
       if (fc1.weightQuantizer().enabled()) {
         fc1.weightQuantizer().quantizeInto(fc1.weight().data(), 120, fc1WeightStats, fc1WeightScale, fc1QuantWeight);
       } else {
@@ -389,16 +386,12 @@ public final class QuantModel_QuantWeightActLeNet extends QuantWeightActLeNet im
       fc1.weightQuantizer().backwardInto(fc1.weight().data(), fc1WeightStats, fc1WeightScale, fc1QuantWeightGrad, fc1WeightGrad);
       fc1.weight().accumulateGrad(fc1WeightGrad);
       fc1.bias().accumulateGrad(fc1BiasGrad);
-      Pooling.maxBackward(maxPool2Grad, maxPool2Argmax, batch * 400, relu2Grad);
-      relu2.quantizer().backwardInto(relu2ActOut, relu2Grad, relu2Record, relu2ActGrad);
-      Activations.reluBackward(relu2ActGrad, relu2ActOut, conv2Grad, batch * 1600);
+      relu2.quantizer().backwardMaxPoolInto(relu2ActOut, maxPool2Grad, maxPool2Geometry, maxPool2Argmax, relu2Record, true, relu2Grad, relu2ActGrad, conv2Grad);
       Convolution.backward(conv2Grad, maxPool1Out, conv2Geometry, 16, 1, conv2QuantWeight, maxPool1Grad, conv2QuantWeightGrad, conv2BiasGrad, conv2WeightPartials);
       conv2.weightQuantizer().backwardInto(conv2.weight().data(), conv2WeightStats, conv2WeightScale, conv2QuantWeightGrad, conv2WeightGrad);
       conv2.weight().accumulateGrad(conv2WeightGrad);
       conv2.bias().accumulateGrad(conv2BiasGrad);
-      Pooling.maxBackward(maxPool1Grad, maxPool1Argmax, batch * 1176, relu1Grad);
-      relu1.quantizer().backwardInto(relu1ActOut, relu1Grad, relu1Record, relu1ActGrad);
-      Activations.reluBackward(relu1ActGrad, relu1ActOut, conv1Grad, batch * 4704);
+      relu1.quantizer().backwardMaxPoolInto(relu1ActOut, maxPool1Grad, maxPool1Geometry, maxPool1Argmax, relu1Record, true, relu1Grad, relu1ActGrad, conv1Grad);
       Convolution.backward(conv1Grad, quantInpOut, conv1Geometry, 6, 1, conv1QuantWeight, quantInpGrad, conv1QuantWeightGrad, conv1BiasGrad, conv1WeightPartials);
       conv1.weightQuantizer().backwardInto(conv1.weight().data(), conv1WeightStats, conv1WeightScale, conv1QuantWeightGrad, conv1WeightGrad);
       conv1.weight().accumulateGrad(conv1WeightGrad);

@@ -232,29 +232,60 @@ final class StepGenerator {
             allocate.addStatement("$L = new float[n * $L]", quantizedGrad, node.size());
           }
         }
-        forward.addStatement(
-            "$L.quantizer().forwardInto($L, $L.isTraining(), $L, $L)",
-            a.field(),
-            quantized,
-            a.field(),
-            out,
-            record);
-        back.addStatement(
-            "$L.quantizer().backwardInto($L, $L, $L, $L$L)",
-            a.field(),
-            quantized,
-            gradOut,
-            record,
-            quantizedGrad,
-            scaleGradientArgument(plan, node));
-        if (a.relu() && !gradIn.equals("null")) {
-          back.addStatement(
-              "$T.reluBackward($L, $L, $L, batch * $L)",
-              ACTIVATIONS,
-              quantizedGrad,
+        Node pool = pooledInOnePass(plan, node);
+        if (pool != null) {
+          // Quantization and the max-pooling after it in one pass each way (with the ReLU's
+          // gradient): the pooling node itself then computes nothing.
+          forward.addStatement(
+              "$L.quantizer().forwardMaxPoolInto($L, $L.isTraining(), $L, $LGeometry, $LArgmax,"
+                  + " $LOut, $L)",
+              a.field(),
               quantized,
+              a.field(),
+              out,
+              pool.name(),
+              pool.name(),
+              pool.name(),
+              record);
+          back.addStatement(
+              "$L.quantizer().backwardMaxPoolInto($L, $LGrad, $LGeometry, $LArgmax, $L, $L, $L,"
+                  + " $L, $L$L)",
+              a.field(),
+              quantized,
+              pool.name(),
+              pool.name(),
+              pool.name(),
+              record,
+              a.relu(),
+              gradOut,
+              a.relu() ? quantizedGrad : "null",
               gradIn,
-              node.size());
+              scaleGradientArgument(plan, node));
+        } else {
+          forward.addStatement(
+              "$L.quantizer().forwardInto($L, $L.isTraining(), $L, $L)",
+              a.field(),
+              quantized,
+              a.field(),
+              out,
+              record);
+          back.addStatement(
+              "$L.quantizer().backwardInto($L, $L, $L, $L$L)",
+              a.field(),
+              quantized,
+              gradOut,
+              record,
+              quantizedGrad,
+              scaleGradientArgument(plan, node));
+          if (a.relu() && !gradIn.equals("null")) {
+            back.addStatement(
+                "$T.reluBackward($L, $L, $L, batch * $L)",
+                ACTIVATIONS,
+                quantizedGrad,
+                quantized,
+                gradIn,
+                node.size());
+          }
         }
       } else if (node.op() instanceof StepPlan.InputQuant q) {
         // The layer's input quantizer, before the layer computes (its own node, whose scale the
@@ -286,8 +317,13 @@ final class StepGenerator {
         String argmax = node.name() + "Argmax";
         type.addField(int[].class, argmax, Modifier.PRIVATE);
         allocate.addStatement("$L = new int[n * $L]", argmax, node.size());
-        forward.addStatement("$T.maxForward($L, $L, $L, $L)", POOLING, in, geometry, argmax, out);
-        if (!gradIn.equals("null")) {
+        // When the quantizer before it pools in its own pass (see the ActQuant case), this node
+        // only holds the buffers.
+        boolean pooledByQuantizer = pooledInOnePass(plan, node.input()) == node;
+        if (!pooledByQuantizer) {
+          forward.addStatement("$T.maxForward($L, $L, $L, $L)", POOLING, in, geometry, argmax, out);
+        }
+        if (!pooledByQuantizer && !gradIn.equals("null")) {
           back.addStatement(
               "$T.maxBackward($L, $L, batch * $L, $L)",
               POOLING,
@@ -352,6 +388,20 @@ final class StepGenerator {
             .build());
     type.addMethod(allocate.build());
     return type.build();
+  }
+
+  /**
+   * The max-pooling node that pools {@code node}'s activation quantizer output in the quantizer's
+   * own pass, or null: the pooling must be the value's only reader.
+   */
+  private static Node pooledInOnePass(StepPlan plan, Node node) {
+    if (!(node.op() instanceof StepPlan.ActQuant)) {
+      return null;
+    }
+    List<Node> readers = plan.consumers(node);
+    return readers.size() == 1 && readers.get(0).op() instanceof StepPlan.MaxPool
+        ? readers.get(0)
+        : null;
   }
 
   /**

@@ -66,12 +66,14 @@ public final class Activations {
 
     @Override
     public void run(int chunk, int from, int to) {
-      float[] g = this.g;
-      float[] y = this.y;
-      float[] gx = this.gx;
-      for (int i = from; i < to; i++) {
-        gx[i] = passWherePositive(g[i], y[i]);
-      }
+      reluBackwardRange(g, y, gx, from, to);
+    }
+  }
+
+  /** {@link #reluBackward} over {@code [from, to)} on the calling thread. */
+  static void reluBackwardRange(float[] g, float[] y, float[] gx, int from, int to) {
+    for (int i = from; i < to; i++) {
+      gx[i] = passWherePositive(g[i], y[i]);
     }
   }
 

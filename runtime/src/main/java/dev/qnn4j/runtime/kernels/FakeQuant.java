@@ -66,7 +66,7 @@ public final class FakeQuant {
 
   private static final ThreadLocal<ForwardTask> FORWARD = ThreadLocal.withInitial(ForwardTask::new);
 
-  private static void forwardNarrow(
+  static void forwardNarrow(
       float[] x, int from, int to, float s, float z, float min, float max, float[] out) {
     float lo = min - 1f;
     float hi = max + 1f;
@@ -78,7 +78,7 @@ public final class FakeQuant {
   }
 
   /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer. */
-  private static final float ROUNDING_SHIFTER = 12582912f;
+  static final float ROUNDING_SHIFTER = 12582912f;
 
   /**
    * {@code torch.round} (half to even) in float arithmetic. Below 2^22 in magnitude the shifter
@@ -209,16 +209,40 @@ public final class FakeQuant {
       float[] gradOut,
       boolean steClamp,
       float[] gradX) {
-    float lo = min - 1f;
-    float hi = max + 1f;
-    float sSquared = s * s;
     // Two passes: an element-wise one the JIT vectorizes (the scale-gradient terms go to scratch
-    // arrays), then the double sum, whose dependency chain would stall the first. The JIT
-    // vectorizes only when every array is indexed alike and the loop has no branch, hence scratch
-    // arrays indexed like x, a scratch gradX when none is wanted, and one loop per clamp kind.
+    // arrays), then the double sum, whose dependency chain would stall the first.
     float[] byQ = Workspace.floats(Workspace.Slot.SCALE_TERMS_Q, to);
     float[] byX = Workspace.floats(Workspace.Slot.SCALE_TERMS_X, to);
     float[] gx = gradX != null ? gradX : Workspace.floats(Workspace.Slot.GRADIENT_SCRATCH, to);
+    backwardNarrowTerms(x, from, to, s, z, min, max, gradOut, steClamp, gx, byQ, byX);
+    PairSum sum = PAIR_SUM.get();
+    sum.start(from, to);
+    sum.add(byQ, byX, from, to);
+    return sum.total();
+  }
+
+  /**
+   * The element-wise part of the narrow backward pass over {@code [from, to)}: the input gradient
+   * into {@code gx} and the two scale-gradient terms of each element into {@code byQ} and {@code
+   * byX}. The JIT vectorizes only when every array is indexed alike and the loop has no branch,
+   * hence arrays indexed like x and one loop per clamp kind.
+   */
+  static void backwardNarrowTerms(
+      float[] x,
+      int from,
+      int to,
+      float s,
+      float z,
+      float min,
+      float max,
+      float[] gradOut,
+      boolean steClamp,
+      float[] gx,
+      float[] byQ,
+      float[] byX) {
+    float lo = min - 1f;
+    float hi = max + 1f;
+    float sSquared = s * s;
     if (steClamp) {
       for (int i = from; i < to; i++) {
         float y = Math.min(Math.max(x[i] / s + z, lo), hi);
@@ -243,29 +267,71 @@ public final class FakeQuant {
         byX[i] = (-gy * x[i]) / sSquared;
       }
     }
-    return sumOfPairs(byQ, byX, from, to);
   }
 
   /**
-   * {@code sum(a[i] + b[i])} over {@code [from, to)} in double, with four independent partial sums.
+   * {@code sum(a[i] + b[i])} over a range {@code [from, to)} in double, with four independent
+   * partial sums: element i goes to sum {@code (i - from) % 4}, the last {@code (to - from) % 4}
+   * elements to the first. The range may be added in consecutive pieces (a fused kernel adds one
+   * plane at a time) with the same result. One per thread: the cores sum their chunks at once.
    */
-  private static double sumOfPairs(float[] a, float[] b, int from, int to) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int i = from;
-    for (; i + 4 <= to; i += 4) {
-      s0 += (double) a[i] + (double) b[i];
-      s1 += (double) a[i + 1] + (double) b[i + 1];
-      s2 += (double) a[i + 2] + (double) b[i + 2];
-      s3 += (double) a[i + 3] + (double) b[i + 3];
+  static final class PairSum {
+    private double s0;
+    private double s1;
+    private double s2;
+    private double s3;
+    private int from;
+    private int tail;
+
+    void start(int from, int to) {
+      s0 = 0;
+      s1 = 0;
+      s2 = 0;
+      s3 = 0;
+      this.from = from;
+      this.tail = from + ((to - from) & ~3);
     }
-    for (; i < to; i++) {
-      s0 += (double) a[i] + (double) b[i];
+
+    /** Adds elements {@code [start, end)}: the next piece of the range, in order. */
+    void add(float[] a, float[] b, int start, int end) {
+      int i = start;
+      for (; i < end && i < tail && ((i - from) & 3) != 0; i++) {
+        addOne(i, (double) a[i] + (double) b[i]);
+      }
+      double t0 = s0;
+      double t1 = s1;
+      double t2 = s2;
+      double t3 = s3;
+      for (int stop = Math.min(end, tail); i + 4 <= stop; i += 4) {
+        t0 += (double) a[i] + (double) b[i];
+        t1 += (double) a[i + 1] + (double) b[i + 1];
+        t2 += (double) a[i + 2] + (double) b[i + 2];
+        t3 += (double) a[i + 3] + (double) b[i + 3];
+      }
+      s0 = t0;
+      s1 = t1;
+      s2 = t2;
+      s3 = t3;
+      for (; i < end; i++) {
+        addOne(i, (double) a[i] + (double) b[i]);
+      }
     }
-    return (s0 + s1) + (s2 + s3);
+
+    private void addOne(int i, double term) {
+      switch (i >= tail ? 0 : (i - from) & 3) {
+        case 0 -> s0 += term;
+        case 1 -> s1 += term;
+        case 2 -> s2 += term;
+        default -> s3 += term;
+      }
+    }
+
+    double total() {
+      return (s0 + s1) + (s2 + s3);
+    }
   }
+
+  static final ThreadLocal<PairSum> PAIR_SUM = ThreadLocal.withInitial(PairSum::new);
 
   private static double backwardWide(
       float[] x,
@@ -294,7 +360,7 @@ public final class FakeQuant {
     return gradScale;
   }
 
-  private static boolean isNarrow(float min, float max) {
+  static boolean isNarrow(float min, float max) {
     return min >= -FAST_PATH_LIMIT && max <= FAST_PATH_LIMIT;
   }
 

@@ -22,15 +22,7 @@ public final class Pooling {
     t.g = g;
     t.argmax = argmax;
     t.out = out;
-    t.plain2x2 =
-        g.kernelHeight() == 2
-            && g.kernelWidth() == 2
-            && g.strideH() == 2
-            && g.strideW() == 2
-            && g.padH() == 0
-            && g.padW() == 0
-            && g.dilationH() == 1
-            && g.dilationW() == 1;
+    t.plain2x2 = isPlain2x2(g);
     try {
       Parallel.forRange(g.batch() * g.inChannels(), g.inHeight() * g.inWidth(), t);
     } finally {
@@ -71,55 +63,71 @@ public final class Pooling {
   /**
    * The common LeNet case, 2x2 windows at stride 2 without padding, with no bounds checks and no
    * data-dependent branch (max-pooling a ReLU's output, a branch per comparison mispredicts often
-   * enough to make this four times slower). Which of two values wins is read from the sign bit of
-   * their difference; a NaN difference (NaN or infinities in the window) takes the exact path.
+   * enough to make this four times slower).
    */
-  private static void max2x2(
-      float[] x, int base, int w, int oh, int ow, float[] out, int[] argmax, int o) {
+  static void max2x2(float[] x, int base, int w, int oh, int ow, float[] out, int[] argmax, int o) {
     for (int y = 0; y < oh; y++) {
-      int r0 = base + 2 * y * w;
-      int r1 = r0 + w;
-      for (int xo = 0; xo < ow; xo++) {
-        int i0 = r0 + 2 * xo;
-        int i2 = r1 + 2 * xo;
-        float a = x[i0];
-        float b = x[i0 + 1];
-        float c = x[i2];
-        float d = x[i2 + 1];
-        float top = Math.max(a, b);
-        float bottom = Math.max(c, d);
-        // "+ 0f" turns a -0 difference (-0 against +0, a tie) into +0, so ties keep the first.
-        float dTop = (a - b) + 0f;
-        float dBottom = (c - d) + 0f;
-        float dRows = (top - bottom) + 0f;
-        if (dTop + dBottom + dRows != dTop + dBottom + dRows) {
-          maxWindow2x2(x, i0, i2, out, argmax, o);
-        } else {
-          int bTop = Float.floatToRawIntBits(dTop) >>> 31;
-          int bBottom = Float.floatToRawIntBits(dBottom) >>> 31;
-          int bRows = Float.floatToRawIntBits(dRows) >>> 31;
-          out[o] = Math.max(top, bottom);
-          argmax[o] = i0 + bTop + bRows * (i2 - i0 + bBottom - bTop);
-        }
-        o++;
+      int i0 = base + 2 * y * w;
+      int i2 = i0 + w;
+      for (int xo = 0; xo < ow; xo++, i0 += 2, i2 += 2, o++) {
+        max2x2Window(x[i0], x[i0 + 1], x[i2], x[i2 + 1], i0, i2, out, argmax, o);
       }
     }
   }
 
+  /** Whether {@code g} is a 2x2 window at stride 2 without padding or dilation. */
+  static boolean isPlain2x2(ConvGeometry g) {
+    return g.kernelHeight() == 2
+        && g.kernelWidth() == 2
+        && g.strideH() == 2
+        && g.strideW() == 2
+        && g.padH() == 0
+        && g.padW() == 0
+        && g.dilationH() == 1
+        && g.dilationW() == 1;
+  }
+
+  /**
+   * The window {@code a b / c d} whose rows start at input indices {@code i0} and {@code i2}: its
+   * maximum to {@code out[o]}, that one's index to {@code argmax[o]}. Which of two values wins is
+   * read from the sign bit of their difference; a NaN difference (NaN or infinities in the window)
+   * takes the exact path.
+   */
+  static void max2x2Window(
+      float a, float b, float c, float d, int i0, int i2, float[] out, int[] argmax, int o) {
+    float top = Math.max(a, b);
+    float bottom = Math.max(c, d);
+    // "+ 0f" turns a -0 difference (-0 against +0, a tie) into +0, so ties keep the first.
+    float dTop = (a - b) + 0f;
+    float dBottom = (c - d) + 0f;
+    float dRows = (top - bottom) + 0f;
+    if (dTop + dBottom + dRows != dTop + dBottom + dRows) {
+      maxWindow2x2(a, b, c, d, i0, i2, out, argmax, o);
+    } else {
+      int bTop = Float.floatToRawIntBits(dTop) >>> 31;
+      int bBottom = Float.floatToRawIntBits(dBottom) >>> 31;
+      int bRows = Float.floatToRawIntBits(dRows) >>> 31;
+      out[o] = Math.max(top, bottom);
+      argmax[o] = i0 + bTop + bRows * (i2 - i0 + bBottom - bTop);
+    }
+  }
+
   /** One 2x2 window in row-major order: the first maximum wins, and a NaN wins as in PyTorch. */
-  private static void maxWindow2x2(float[] x, int i0, int i2, float[] out, int[] argmax, int o) {
+  private static void maxWindow2x2(
+      float a, float b, float c, float d, int i0, int i2, float[] out, int[] argmax, int o) {
+    float[] values = {a, b, c, d};
     int[] order = {i0, i0 + 1, i2, i2 + 1};
-    int best = i0;
-    float v = x[i0];
+    int best = 0;
+    float v = a;
     for (int k = 1; k < 4 && !(v != v); k++) {
-      float candidate = x[order[k]];
+      float candidate = values[k];
       if (candidate > v || candidate != candidate) {
-        best = order[k];
+        best = k;
         v = candidate;
       }
     }
     out[o] = v;
-    argmax[o] = best;
+    argmax[o] = order[best];
   }
 
   private static void maxPlane(

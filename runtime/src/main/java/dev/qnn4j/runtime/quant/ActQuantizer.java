@@ -4,8 +4,12 @@ import dev.qnn4j.runtime.Parameter;
 import dev.qnn4j.runtime.QuantTensor;
 import dev.qnn4j.runtime.Tensor;
 import dev.qnn4j.runtime.autograd.Ops;
+import dev.qnn4j.runtime.kernels.Activations;
 import dev.qnn4j.runtime.kernels.BinaryQuant;
+import dev.qnn4j.runtime.kernels.ConvGeometry;
 import dev.qnn4j.runtime.kernels.FakeQuant;
+import dev.qnn4j.runtime.kernels.FakeQuantMaxPool;
+import dev.qnn4j.runtime.kernels.Pooling;
 import dev.qnn4j.runtime.kernels.Statistics;
 
 /**
@@ -295,6 +299,9 @@ public final class ActQuantizer {
 
     private final float[] parameterGrad = new float[1];
 
+    /** Whether the last forward quantized and pooled in one pass, which its backward follows. */
+    private boolean pooledInOnePass;
+
     /** The scale the last forward used. */
     public float scale() {
       return scale[0];
@@ -312,6 +319,41 @@ public final class ActQuantizer {
    * calibrating layer's forward.
    */
   public void forwardInto(float[] x, boolean training, float[] out, StepRecord r) {
+    chooseScale(x, training, r);
+    quantizeInto(x, out, r);
+  }
+
+  /**
+   * {@link #forwardInto} followed by max pooling its output over {@code pool} into {@code pooled},
+   * the window maxima's flat indices into {@code argmax}. Where {@link FakeQuantMaxPool} applies,
+   * one plane at a time.
+   */
+  public void forwardMaxPoolInto(
+      float[] x,
+      boolean training,
+      float[] out,
+      ConvGeometry pool,
+      int[] argmax,
+      float[] pooled,
+      StepRecord r) {
+    chooseScale(x, training, r);
+    float min = (float) range.min();
+    float max = (float) range.max();
+    r.pooledInOnePass =
+        !observerOnly && !config.binary() && FakeQuantMaxPool.applies(pool, min, max);
+    if (r.pooledInOnePass) {
+      FakeQuantMaxPool.forward(x, r.scale[0], min, max, pool, out, argmax, pooled);
+      return;
+    }
+    quantizeInto(x, out, r);
+    Pooling.maxForward(out, pool, argmax, pooled);
+  }
+
+  /**
+   * The scale of this forward into {@code r}: statistics, their update and the switch to the
+   * learned parameter, as {@link #forward}.
+   */
+  private void chooseScale(float[] x, boolean training, StepRecord r) {
     if (observerOnly) {
       // A calibrating layer quantizes as in training (its statistics steps never end) and passes
       // its input through.
@@ -348,6 +390,10 @@ public final class ActQuantizer {
       r.signed = Math.max(restrict(value.data()[0], r), ActQuantConfig.SCALING_MIN_VAL);
     }
     r.scale[0] = Math.abs(r.signed);
+  }
+
+  /** {@code x} fake-quantized with the scale {@link #chooseScale} recorded. */
+  private void quantizeInto(float[] x, float[] out, StepRecord r) {
     if (observerOnly) {
       System.arraycopy(x, 0, out, 0, x.length);
       return;
@@ -389,6 +435,90 @@ public final class ActQuantizer {
     FakeQuant.backward(
         x, r.scale, 1, 0f, (float) range.min(), (float) range.max(), g, false, gx, gs);
     scaleBackward(x, gs[0] + gScaleFromBias, r, gx);
+  }
+
+  /**
+   * The gradient of {@link #forwardMaxPoolInto} for the pooled output's gradient {@code gPooled}:
+   * the input's into {@code gx} (overwritten; null when the input needs none), through the ReLU
+   * whose output {@code x} is when {@code throughRelu}, and the scale's. {@code g} and {@code gq}
+   * are scratch of {@code x}'s size for the separate kernels: the output's and the quantizer
+   * input's gradients.
+   */
+  public void backwardMaxPoolInto(
+      float[] x,
+      float[] gPooled,
+      ConvGeometry pool,
+      int[] argmax,
+      StepRecord r,
+      boolean throughRelu,
+      float[] g,
+      float[] gq,
+      float[] gx) {
+    backwardMaxPool(x, gPooled, pool, argmax, r, throughRelu, g, gq, gx, false, 0f);
+  }
+
+  /**
+   * {@link #backwardMaxPoolInto(float[], float[], ConvGeometry, int[], StepRecord, boolean,
+   * float[], float[], float[])} for a quantizer whose scale also feeds a bias quantizer: {@code
+   * gScaleFromBias} is added to the scale's gradient.
+   */
+  public void backwardMaxPoolInto(
+      float[] x,
+      float[] gPooled,
+      ConvGeometry pool,
+      int[] argmax,
+      StepRecord r,
+      boolean throughRelu,
+      float[] g,
+      float[] gq,
+      float[] gx,
+      float gScaleFromBias) {
+    backwardMaxPool(x, gPooled, pool, argmax, r, throughRelu, g, gq, gx, true, gScaleFromBias);
+  }
+
+  private void backwardMaxPool(
+      float[] x,
+      float[] gPooled,
+      ConvGeometry pool,
+      int[] argmax,
+      StepRecord r,
+      boolean throughRelu,
+      float[] g,
+      float[] gq,
+      float[] gx,
+      boolean fromBias,
+      float gScaleFromBias) {
+    if (!r.pooledInOnePass || gx == null) {
+      Pooling.maxBackward(gPooled, argmax, argmax.length, g);
+      float[] target = throughRelu ? gq : gx;
+      if (fromBias) {
+        backwardInto(x, g, r, target, gScaleFromBias);
+      } else {
+        backwardInto(x, g, r, target);
+      }
+      if (throughRelu && gx != null) {
+        Activations.reluBackward(gq, x, gx, x.length);
+      }
+      return;
+    }
+    float gs =
+        FakeQuantMaxPool.backward(
+            x,
+            r.scale[0],
+            (float) range.min(),
+            (float) range.max(),
+            pool,
+            argmax,
+            gPooled,
+            throughRelu,
+            g,
+            gq,
+            gx);
+    scaleBackward(x, fromBias ? gs + gScaleFromBias : gs, r, gx);
+    if (throughRelu && r.phase == StepRecord.Phase.STATISTICS) {
+      // The statistic's gradient went to the quantizer's input; the ReLU's mask comes after it.
+      gx[r.index] = Activations.passWherePositive(gx[r.index], x[r.index]);
+    }
   }
 
   /**
