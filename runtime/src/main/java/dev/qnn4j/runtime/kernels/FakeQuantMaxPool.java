@@ -58,7 +58,9 @@ public final class FakeQuantMaxPool {
       t.argmax = null;
       t.out = null;
     }
-    KernelProfile.end(profileStart, "fake-quant max_pool2d", (long) planes * g.outPixels());
+    // Counted in input values, as the backward pass and the quantizer alone count.
+    KernelProfile.end(
+        profileStart, "fake-quant max_pool2d", (long) planes * g.inHeight() * g.inWidth());
   }
 
   private static final class ForwardTask implements Parallel.Chunk {
