@@ -58,6 +58,12 @@ public final class Convolution {
     int k;
     int sampleSize;
 
+    /**
+     * Where each im2col row's run starts in a sample, for the wide im2col matrix of a unit-stride
+     * convolution: {@code c * plane + ky * inWidth + kx}.
+     */
+    int[] runStarts = new int[0];
+
     void set(ConvGeometry g, int outC, int groups) {
       one = null;
       for (int i = 0; i < CACHED; i++) {
@@ -79,6 +85,15 @@ public final class Convolution {
       p = g.outPixels();
       k = cg * g.kernelHeight() * g.kernelWidth();
       sampleSize = g.inChannels() * g.inHeight() * g.inWidth();
+      if (runStarts.length < k) {
+        runStarts = new int[k];
+      }
+      int kh = g.kernelHeight();
+      int kw = g.kernelWidth();
+      for (int row = 0; row < k; row++) {
+        int c = row / (kh * kw);
+        runStarts[row] = c * g.inHeight() * g.inWidth() + (row / kw % kh) * g.inWidth() + row % kw;
+      }
     }
   }
 
@@ -302,16 +317,28 @@ public final class Convolution {
           // product needs.
           float[] gg = Workspace.floats(Workspace.Slot.OUTPUT_GRADIENT, og * p);
           System.arraycopy(gy, (s * outC + gi * og) * p, gg, 0, og * p);
-          Im2Col.unfoldChannels(x, s * sampleSize, one, gi * cg, cg, cols, 0, cg);
           int base = gi * og * k;
           if (thinWeights) {
-            // Few output channels: one matrix-vector product per channel ([og, k]).
+            // Few output channels: one matrix-vector product per channel ([og, k]), over the wide
+            // im2col matrix (rows of the input's width, runs of the input copied as they are) and
+            // the output gradient widened with zeros to match.
+            int len = (oh - 1) * inW + ow;
+            float[] wideRows = Workspace.floats(Workspace.Slot.WIDE_ROWS_GRADIENT, og * len);
+            for (int o = 0; o < og; o++) {
+              for (int y = 0; y < oh; y++) {
+                System.arraycopy(gg, (o * oh + y) * ow, wideRows, o * len + y * inW, ow);
+                if (y < oh - 1) {
+                  Arrays.fill(wideRows, o * len + y * inW + ow, o * len + (y + 1) * inW, 0f);
+                }
+              }
+            }
             float[] gw = Workspace.floats(Workspace.Slot.PRODUCT, og * k);
-            Gemm.rowProducts(k, p, og, cols, gg, 0, gw);
+            Gemm.rowProductsOfRuns(k, len, og, x, s * sampleSize, runStarts, wideRows, gw);
             for (int j = 0; j < og * k; j++) {
               part[base + j] += gw[j];
             }
           } else {
+            Im2Col.unfoldChannels(x, s * sampleSize, one, gi * cg, cg, cols, 0, cg);
             // The transposed product cols x gg^T ([k, og]) is the faster shape for OpenBLAS.
             float[] gwt = Workspace.floats(Workspace.Slot.PRODUCT, k * og);
             Gemm.multiply(false, true, k, og, p, cols, gg, gwt);

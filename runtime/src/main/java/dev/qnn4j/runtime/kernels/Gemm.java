@@ -153,6 +153,32 @@ public final class Gemm {
   static void rowProducts(int m, int n, int r, float[] a, float[] b, int bOffset, float[] c) {
     Scratch s = SCRATCH.get();
     FloatPointer pa = s.get(0, (long) m * n).put(a, 0, m * n);
+    rowProducts(m, n, r, pa, b, bOffset, c);
+  }
+
+  /**
+   * {@link #rowProducts} where row {@code i} of {@code a} is the run {@code src[base + starts[i], +
+   * n)}, copied straight into the native operand: the im2col matrix of a unit-stride convolution in
+   * its wide form (output rows as long as the input's), one copy per row instead of one per output
+   * row.
+   */
+  static void rowProductsOfRuns(
+      int m, int n, int r, float[] src, int base, int[] starts, float[] b, float[] c) {
+    Scratch s = SCRATCH.get();
+    FloatPointer pa = s.get(0, (long) m * n);
+    try {
+      for (int i = 0; i < m; i++) {
+        pa.position((long) i * n).put(src, base + starts[i], n);
+      }
+    } finally {
+      pa.position(0);
+    }
+    rowProducts(m, n, r, pa, b, 0, c);
+  }
+
+  private static void rowProducts(
+      int m, int n, int r, FloatPointer pa, float[] b, int bOffset, float[] c) {
+    Scratch s = SCRATCH.get();
     FloatPointer pb = s.get(1, (long) r * n).put(b, bOffset, r * n);
     FloatPointer pc = s.get(2, (long) r * m);
     try {
