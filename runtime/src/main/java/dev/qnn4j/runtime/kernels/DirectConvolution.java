@@ -17,7 +17,7 @@ import java.util.Arrays;
  * <p>Every output still sums its terms one at a time in the im2col order (input channel, kernel
  * row, kernel column), starting from zero, so the forward pass and the input gradient equal the
  * long-row products over im2col columns ({@link Gemm#multiplyLongRows}) bit for bit; {@code
- * KernelPathsTest} checks both against that path, the LeNet's conv2 forward included.
+ * KernelPathsTest} checks both against that path, the LeNet's conv2 included.
  */
 final class DirectConvolution {
   private DirectConvolution() {}
@@ -25,25 +25,29 @@ final class DirectConvolution {
   /**
    * Whether {@link #forwardSample} replaces the im2col product for the per-sample geometry {@code
    * one}: where that product ran in the Java long-row kernel (the same bits), and for up to {@link
-   * #FORWARD_CHANNELS} output channels where OpenBLAS ran it (the LeNet's conv2: 23 -> 15 us per
-   * sample; the sums then take the im2col order instead of OpenBLAS').
+   * #SHORT_ROW_CHANNELS} output channels where OpenBLAS ran it (the sums then take the im2col order
+   * instead of OpenBLAS').
    */
   static boolean forwardApplies(ConvGeometry one, int outC, int groups) {
     return fits(one, groups)
-        && (Gemm.takesLongRows(outC, one.outPixels()) || outC <= FORWARD_CHANNELS);
+        && (Gemm.takesLongRows(outC, one.outPixels()) || outC <= SHORT_ROW_CHANNELS);
   }
 
   /**
-   * At most this many output channels take the direct forward pass on short rows. Measured per
-   * sample against im2col and OpenBLAS: 6 -> 8 channels (14x14, 5x5) 8 against 20 us, 6 -> 16 15
-   * against 23, 16 -> 16 (3x3) 23 against 29; 16 -> 32 81 against 75, 64 -> 64 373 against 260.
+   * At most this many output channels take the direct kernels where OpenBLAS' product over im2col
+   * columns is short-rowed. Measured per sample, direct against im2col and OpenBLAS, forward: 6 ->
+   * 8 channels (14x14, 5x5) 8 against 20 us, 6 -> 16 (the LeNet's conv2) 15 against 23, 16 -> 16
+   * (3x3) 23 against 29, but 16 -> 32 81 against 75 and 64 -> 64 373 against 260; input gradient
+   * (against the product and the full-width fold): 6 -> 8 12 against 20, 6 -> 16 20 against 23, 32
+   * -> 16 (3x3, 16x16) 51 against 64, but 16 -> 32 101 against 81.
    */
-  static final int FORWARD_CHANNELS = 16;
+  static final int SHORT_ROW_CHANNELS = 16;
 
   /** As {@link #forwardApplies} for {@link #inputGradientSample} and the full-width fold. */
   static boolean inputGradientApplies(ConvGeometry one, int outC, int groups) {
     int k = one.inChannels() * one.kernelHeight() * one.kernelWidth();
-    return fits(one, groups) && Gemm.takesLongRows(k, one.outHeight() * one.inWidth());
+    return fits(one, groups)
+        && (Gemm.takesLongRows(k, one.outHeight() * one.inWidth()) || outC <= SHORT_ROW_CHANNELS);
   }
 
   private static boolean fits(ConvGeometry one, int groups) {
