@@ -2,6 +2,7 @@ package dev.qnn4j.runtime.kernels;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.qnn4j.runtime.kernels.KernelPathsTest.bits;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -144,13 +145,5 @@ class FakeQuantMaxPoolTest {
       x[i] = (float) rng.nextGaussian();
     }
     return x;
-  }
-
-  private static int[] bits(float[] a) {
-    int[] out = new int[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = Float.floatToRawIntBits(a[i]);
-    }
-    return out;
   }
 }

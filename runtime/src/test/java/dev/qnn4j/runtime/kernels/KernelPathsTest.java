@@ -260,7 +260,8 @@ class KernelPathsTest {
     return a;
   }
 
-  private static int[] bits(float[] a) {
+  /** Every value's raw bits: compared as ints, signed zeros and NaN payloads count. */
+  static int[] bits(float[] a) {
     int[] out = new int[a.length];
     for (int i = 0; i < a.length; i++) {
       out[i] = Float.floatToRawIntBits(a[i]);
