@@ -78,7 +78,7 @@ public final class FakeQuant {
   }
 
   /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer. */
-  static final float ROUNDING_SHIFTER = 12582912f;
+  private static final float ROUNDING_SHIFTER = 12582912f;
 
   /**
    * {@code torch.round} (half to even) in float arithmetic. Below 2^22 in magnitude the shifter

@@ -93,7 +93,7 @@ public final class Pooling {
    * read from the sign bit of their difference; a NaN difference (NaN or infinities in the window)
    * takes the exact path.
    */
-  static void max2x2Window(
+  private static void max2x2Window(
       float a, float b, float c, float d, int i0, int i2, float[] out, int[] argmax, int o) {
     float top = Math.max(a, b);
     float bottom = Math.max(c, d);
