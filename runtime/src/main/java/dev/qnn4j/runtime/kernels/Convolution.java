@@ -4,13 +4,14 @@ import java.util.Arrays;
 
 /**
  * 2-d convolution of NCHW data on caller-owned arrays: per sample and group, im2col plus one matrix
- * product. For the shapes {@code DirectConvolution} takes (the LeNet's first layer), the forward
- * pass and the input gradient use its kernels without a column matrix, with the same bits, and the
- * weight gradient of few output channels is one matrix-vector product per channel. The tape's
- * {@code Ops.conv2d} and the compiled training steps both call these, so the two paths share every
- * operation and its order. Samples are split across cores; a per-sample column matrix stays in
- * cache and is rebuilt in the backward pass rather than kept. Weight gradients are summed per core
- * and combined in a fixed order, so results do not depend on timing.
+ * product. For the shapes {@code DirectConvolution} takes (unit stride, no padding, one group, few
+ * output channels: the LeNet's two layers), the forward pass and the input gradient use its kernels
+ * without a column matrix, and the weight gradient of at most eight output channels is one
+ * matrix-vector product per channel over the input's runs. The tape's {@code Ops.conv2d} and the
+ * compiled training steps both call these, so the two paths share every operation and its order.
+ * Samples are split across cores; a per-sample column matrix stays in cache and is rebuilt in the
+ * backward pass rather than kept. Weight gradients are summed per core and combined in a fixed
+ * order, so results do not depend on timing.
  */
 public final class Convolution {
   private Convolution() {}
@@ -58,12 +59,6 @@ public final class Convolution {
     int k;
     int sampleSize;
 
-    /**
-     * Where each im2col row's run starts in a sample, for the wide im2col matrix of a unit-stride
-     * convolution: {@code c * plane + ky * inWidth + kx}.
-     */
-    int[] runStarts = new int[0];
-
     void set(ConvGeometry g, int outC, int groups) {
       one = null;
       for (int i = 0; i < CACHED; i++) {
@@ -85,15 +80,6 @@ public final class Convolution {
       p = g.outPixels();
       k = cg * g.kernelHeight() * g.kernelWidth();
       sampleSize = g.inChannels() * g.inHeight() * g.inWidth();
-      if (runStarts.length < k) {
-        runStarts = new int[k];
-      }
-      int kh = g.kernelHeight();
-      int kw = g.kernelWidth();
-      for (int row = 0; row < k; row++) {
-        int c = row / (kh * kw);
-        runStarts[row] = c * g.inHeight() * g.inWidth() + (row / kw % kh) * g.inWidth() + row % kw;
-      }
     }
   }
 
@@ -189,6 +175,7 @@ public final class Convolution {
     }
     BackwardTask t = BACKWARD.get();
     t.set(g, outC, groups);
+    t.setRunStarts();
     t.gy = gy;
     t.x = x;
     t.w = w;
@@ -291,6 +278,33 @@ public final class Convolution {
     float[] gx;
     float[][] partialGw;
 
+    /**
+     * Where each im2col row's run starts in a sample, for the wide im2col matrix of the thin weight
+     * gradient: {@code c * plane + ky * inWidth + kx}.
+     */
+    private int[] runStarts = new int[0];
+
+    /** Few output channels on the direct kernels' shapes: see {@link #THIN_WEIGHT_CHANNELS}. */
+    boolean thinWeights() {
+      return og <= THIN_WEIGHT_CHANNELS && DirectConvolution.forwardApplies(one, outC, groups);
+    }
+
+    /** {@link #runStarts} for the geometry {@link #set} took, when the thin gradient reads them. */
+    void setRunStarts() {
+      if (!thinWeights()) {
+        return;
+      }
+      if (runStarts.length < k) {
+        runStarts = new int[k];
+      }
+      int kh = one.kernelHeight();
+      int kw = one.kernelWidth();
+      int plane = one.inHeight() * one.inWidth();
+      for (int row = 0; row < k; row++) {
+        runStarts[row] = row / (kh * kw) * plane + (row / kw % kh) * one.inWidth() + row % kw;
+      }
+    }
+
     @Override
     public void run(int chunk, int from, int to) {
       int oh = one.outHeight();
@@ -305,8 +319,7 @@ public final class Convolution {
               ? null
               : Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
       float[] part = partialGw[chunk];
-      boolean thinWeights =
-          og <= THIN_WEIGHT_CHANNELS && DirectConvolution.forwardApplies(one, outC, groups);
+      boolean thinWeights = thinWeights();
       if (gx != null) {
         // Each core clears its own samples' input gradient (the caller alone took 40-80 us).
         Arrays.fill(gx, from * sampleSize, to * sampleSize, 0f);
@@ -325,12 +338,7 @@ public final class Convolution {
             int len = (oh - 1) * inW + ow;
             float[] wideRows = Workspace.floats(Workspace.Slot.WIDE_ROWS_GRADIENT, og * len);
             for (int o = 0; o < og; o++) {
-              for (int y = 0; y < oh; y++) {
-                System.arraycopy(gg, (o * oh + y) * ow, wideRows, o * len + y * inW, ow);
-                if (y < oh - 1) {
-                  Arrays.fill(wideRows, o * len + y * inW + ow, o * len + (y + 1) * inW, 0f);
-                }
-              }
+              Im2Col.widenPlane(gg, o * p, one, wideRows, o * len, len);
             }
             float[] gw = Workspace.floats(Workspace.Slot.PRODUCT, og * k);
             Gemm.rowProductsOfRuns(k, len, og, x, s * sampleSize, runStarts, wideRows, gw);
@@ -355,9 +363,8 @@ public final class Convolution {
             // Rows widened to the input's width, zero beyond the output's: see
             // Im2Col.foldFullWidth.
             float[] wide = Workspace.floats(Workspace.Slot.WIDE_OUTPUT_GRADIENT, og * wideP);
-            for (int r = 0; r < og * oh; r++) {
-              System.arraycopy(gg, r * ow, wide, r * inW, ow);
-              Arrays.fill(wide, r * inW + ow, (r + 1) * inW, 0f);
+            for (int o = 0; o < og; o++) {
+              Im2Col.widenPlane(gg, o * p, one, wide, o * wideP, wideP);
             }
             Gemm.multiply(
                 true, false, k, wideP, og, groupWeights(w, gi, og * k, groups), wide, gcols);

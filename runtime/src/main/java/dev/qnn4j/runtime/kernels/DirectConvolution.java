@@ -240,14 +240,7 @@ final class DirectConvolution {
     float[][] wide = Workspace.rows(Workspace.Slot.DIRECT_ACCUMULATORS, outC, len);
     float[] term = Workspace.floats(Workspace.Slot.DIRECT_TERM, len);
     for (int o = 0; o < outC; o++) {
-      float[] row = wide[o];
-      int src = gyOff + o * oh * ow;
-      for (int y = 0; y < oh; y++) {
-        System.arraycopy(gy, src + y * ow, row, y * width, ow);
-        if (y < oh - 1) {
-          Arrays.fill(row, y * width + ow, (y + 1) * width, 0f);
-        }
-      }
+      Im2Col.widenPlane(gy, gyOff + o * oh * ow, g, wide[o], 0, len);
     }
     float[] run = Workspace.floats(Workspace.Slot.DIRECT_RUN, len);
     for (int kk = 0; kk < k; kk++) {

@@ -144,50 +144,33 @@ public final class Gemm {
   }
 
   /**
-   * {@code c[o * m + i] = sum over j of a[i * n + j] * b[bOffset + o * n + j]}: every row of {@code
-   * b}'s {@code r} rows against every row of {@code a [m, n]}, as {@code r} OpenBLAS matrix-vector
-   * products on one native copy of {@code a}. For few rows of {@code b} this is twice as fast as
-   * the matrix product, which packs all of {@code a} first (measured on the LeNet conv1's weight
-   * gradient: 75 x 784 against 6 rows, 22 us against 40 to 50 us).
-   */
-  static void rowProducts(int m, int n, int r, float[] a, float[] b, int bOffset, float[] c) {
-    Scratch s = SCRATCH.get();
-    FloatPointer pa = s.get(0, (long) m * n).put(a, 0, m * n);
-    rowProducts(m, n, r, pa, b, bOffset, c);
-  }
-
-  /**
-   * {@link #rowProducts} where row {@code i} of {@code a} is the run {@code src[base + starts[i], +
-   * n)}, copied straight into the native operand: the im2col matrix of a unit-stride convolution in
-   * its wide form (output rows as long as the input's), one copy per row instead of one per output
-   * row.
+   * {@code c[o * m + i] = sum over j of a[i * n + j] * b[o * n + j]}: every row of {@code b}'s
+   * {@code r} rows against every row of {@code a [m, n]}, as {@code r} OpenBLAS matrix-vector
+   * products on one native copy of {@code a}, whose row {@code i} is the run {@code src[base +
+   * starts[i], + n)}, copied straight into the native operand: the im2col matrix of a unit-stride
+   * convolution in its wide form (output rows as long as the input's), one copy per row instead of
+   * one per output row. For few rows of {@code b} this is twice as fast as the matrix product,
+   * which packs all of {@code a} first (measured on the LeNet conv1's weight gradient: 75 x 784
+   * against 6 rows, 22 us against 40 to 50 us).
    */
   static void rowProductsOfRuns(
       int m, int n, int r, float[] src, int base, int[] starts, float[] b, float[] c) {
     Scratch s = SCRATCH.get();
     FloatPointer pa = s.get(0, (long) m * n);
+    FloatPointer pb = s.get(1, (long) r * n).put(b, 0, r * n);
+    FloatPointer pc = s.get(2, (long) r * m);
     try {
       for (int i = 0; i < m; i++) {
         pa.position((long) i * n).put(src, base + starts[i], n);
       }
-    } finally {
       pa.position(0);
-    }
-    rowProducts(m, n, r, pa, b, 0, c);
-  }
-
-  private static void rowProducts(
-      int m, int n, int r, FloatPointer pa, float[] b, int bOffset, float[] c) {
-    Scratch s = SCRATCH.get();
-    FloatPointer pb = s.get(1, (long) r * n).put(b, bOffset, r * n);
-    FloatPointer pc = s.get(2, (long) r * m);
-    try {
       for (int o = 0; o < r; o++) {
         pb.position((long) o * n);
         pc.position((long) o * m);
         openblas_nolapack.cblas_sgemv(ROW_MAJOR, NO_TRANS, m, n, 1f, pa, n, pb, 1, 0f, pc, 1);
       }
     } finally {
+      pa.position(0);
       pb.position(0);
       pc.position(0);
     }

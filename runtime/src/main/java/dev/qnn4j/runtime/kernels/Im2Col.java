@@ -1,5 +1,7 @@
 package dev.qnn4j.runtime.kernels;
 
+import java.util.Arrays;
+
 /**
  * Unfolds convolution windows into a matrix so a convolution becomes one matrix product, and folds
  * gradients back. For channels {@code [c0, c0 + cs)} of an NCHW input, the column matrix has {@code
@@ -156,6 +158,24 @@ public final class Im2Col {
           }
         }
       }
+    }
+  }
+
+  /**
+   * The output plane {@code src[srcOff ...]} of {@code g} ({@code [outHeight, outWidth]}) as rows
+   * of the input's width at {@code dst[dstOff ...]}, zero beyond the output's width: {@code length}
+   * values, from {@code (outHeight - 1) * inWidth + outWidth} (the last row ends at the output's
+   * width) up to {@code outHeight * inWidth}. The layout of {@link #foldFullWidth}'s columns.
+   */
+  static void widenPlane(
+      float[] src, int srcOff, ConvGeometry g, float[] dst, int dstOff, int length) {
+    int oh = g.outHeight();
+    int ow = g.outWidth();
+    int w = g.inWidth();
+    for (int y = 0; y < oh; y++) {
+      int row = dstOff + y * w;
+      System.arraycopy(src, srcOff + y * ow, dst, row, ow);
+      Arrays.fill(dst, row + ow, dstOff + Math.min((y + 1) * w, length), 0f);
     }
   }
 

@@ -42,22 +42,28 @@ class KernelPathsTest {
   }
 
   @Test
-  void rowProductsMatchAPlainLoop() {
-    int[][] shapes = {{75, 784, 6}, {10, 600, 3}, {4, 7, 1}};
+  void rowProductsOfRunsMatchAPlainLoop() {
+    // {m, n, r, step}: rows of a are overlapping runs of one array, step values apart, after an
+    // offset, as a unit-stride convolution's wide im2col rows are.
+    int[][] shapes = {{75, 784, 6, 1}, {10, 600, 3, 7}, {4, 7, 1, 9}};
     for (int[] s : shapes) {
       int m = s[0];
       int n = s[1];
       int r = s[2];
-      int offset = 5;
-      float[] a = random(m * n);
-      float[] b = random(offset + r * n);
+      int base = 5;
+      int[] starts = new int[m];
+      for (int i = 0; i < m; i++) {
+        starts[i] = i * s[3];
+      }
+      float[] src = random(base + starts[m - 1] + n);
+      float[] b = random(r * n);
       float[] c = new float[r * m];
-      Gemm.rowProducts(m, n, r, a, b, offset, c);
+      Gemm.rowProductsOfRuns(m, n, r, src, base, starts, b, c);
       for (int o = 0; o < r; o++) {
         for (int i = 0; i < m; i++) {
           double expected = 0;
           for (int j = 0; j < n; j++) {
-            expected += (double) a[i * n + j] * b[offset + o * n + j];
+            expected += (double) src[base + starts[i] + j] * b[o * n + j];
           }
           assertWithMessage("%sx%s against %s rows, at (%s, %s)", m, n, r, o, i)
               .that((double) c[o * m + i])
