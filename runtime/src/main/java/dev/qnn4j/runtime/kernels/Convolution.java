@@ -3,15 +3,16 @@ package dev.qnn4j.runtime.kernels;
 import java.util.Arrays;
 
 /**
- * 2-d convolution of NCHW data on caller-owned arrays: per sample and group, im2col plus one matrix
- * product. For the shapes {@code DirectConvolution} takes (unit stride, no padding, one group, few
- * output channels: the LeNet's two layers), the forward pass and the input gradient use its kernels
- * without a column matrix, and the weight gradient of at most eight output channels is one
- * matrix-vector product per channel over the input's runs. The tape's {@code Ops.conv2d} and the
- * compiled training steps both call these, so the two paths share every operation and its order.
- * Samples are split across cores; a per-sample column matrix stays in cache and is rebuilt in the
- * backward pass rather than kept. Weight gradients are summed per core and combined in a fixed
- * order, so results do not depend on timing.
+ * 2-d convolution of NCHW data on caller-owned arrays. One group of at least 16 output channels
+ * runs on oneDNN ({@link #oneDnnApplies}: each core's share of the batch in one call); otherwise,
+ * per sample and group, im2col plus one matrix product. For the shapes {@code DirectConvolution}
+ * takes (unit stride, no padding, one group, few output channels: the LeNet's two layers), the
+ * forward pass and the input gradient use its kernels without a column matrix, and the weight
+ * gradient of at most eight output channels is one matrix-vector product per channel over the
+ * input's runs. The tape's {@code Ops.conv2d} and the compiled training steps both call these, so
+ * the two paths share every operation and its order. Samples are split across cores; a per-sample
+ * column matrix stays in cache and is rebuilt in the backward pass rather than kept. Weight
+ * gradients are summed per core and combined in a fixed order, so results do not depend on timing.
  */
 public final class Convolution {
   private Convolution() {}
@@ -59,6 +60,22 @@ public final class Convolution {
     int k;
     int sampleSize;
 
+    private final ConvGeometry[] chunkGeometries = new ConvGeometry[CACHED];
+    private int nextChunkSlot;
+
+    /** The geometry of {@code count} samples of the one {@link #set} took (kept, not made anew). */
+    ConvGeometry samples(int count) {
+      for (ConvGeometry c : chunkGeometries) {
+        if (c != null && c.batch() == count && sameShape(c, one)) {
+          return c;
+        }
+      }
+      ConvGeometry c = withBatch(one, count);
+      chunkGeometries[nextChunkSlot] = c;
+      nextChunkSlot = (nextChunkSlot + 1) % CACHED;
+      return c;
+    }
+
     void set(ConvGeometry g, int outC, int groups) {
       one = null;
       for (int i = 0; i < CACHED; i++) {
@@ -92,6 +109,11 @@ public final class Convolution {
 
     @Override
     public void run(int chunk, int from, int to) {
+      if (oneDnnApplies(outC, groups)
+          && OneDnnConvolution.forward(
+              x, from * sampleSize, samples(to - from), outC, w, b, out, from * outC * p)) {
+        return;
+      }
       if (DirectConvolution.forwardApplies(one, outC, groups)) {
         for (int s = from; s < to; s++) {
           DirectConvolution.forwardSample(x, s * sampleSize, one, outC, w, b, out, s * outC * p);
@@ -320,6 +342,20 @@ public final class Convolution {
               : Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
       float[] part = partialGw[chunk];
       boolean thinWeights = thinWeights();
+      if (oneDnnApplies(outC, groups)
+          && OneDnnConvolution.backward(
+              gy,
+              from * outC * p,
+              x,
+              from * sampleSize,
+              samples(to - from),
+              outC,
+              w,
+              gx,
+              from * sampleSize,
+              part)) {
+        return;
+      }
       if (gx != null) {
         // Each core clears its own samples' input gradient (the caller alone took 40-80 us).
         Arrays.fill(gx, from * sampleSize, to * sampleSize, 0f);
@@ -376,6 +412,53 @@ public final class Convolution {
         }
       }
     }
+  }
+
+  /**
+   * Whether oneDNN computes a convolution of {@code outC} output channels in {@code groups}: one
+   * group of at least {@link #ONE_DNN_CHANNELS} when oneDNN is there (see {@link #ONE_DNN}).
+   */
+  static boolean oneDnnApplies(int outC, int groups) {
+    return ONE_DNN && groups == 1 && outC >= ONE_DNN_CHANNELS;
+  }
+
+  /**
+   * oneDNN's kernels hold sixteen output channels per vector register; with fewer they were no
+   * faster than the Java kernels (the LeNet's conv1, 6 channels: forward the same, input gradient
+   * three times slower).
+   */
+  static final int ONE_DNN_CHANNELS = 16;
+
+  /**
+   * Whether oneDNN's native library loaded (x86-64 Linux builds ship it) and is not turned off with
+   * {@code -Dqnn4j.onednn=false}; without it every convolution takes the Java and OpenBLAS kernels.
+   */
+  static final boolean ONE_DNN = loadOneDnn();
+
+  private static boolean loadOneDnn() {
+    if (!Boolean.parseBoolean(System.getProperty("qnn4j.onednn", "true"))) {
+      return false;
+    }
+    try {
+      Class.forName("org.bytedeco.dnnl.global.dnnl");
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  private static boolean sameShape(ConvGeometry a, ConvGeometry b) {
+    return a.inChannels() == b.inChannels()
+        && a.inHeight() == b.inHeight()
+        && a.inWidth() == b.inWidth()
+        && a.kernelHeight() == b.kernelHeight()
+        && a.kernelWidth() == b.kernelWidth()
+        && a.strideH() == b.strideH()
+        && a.strideW() == b.strideW()
+        && a.padH() == b.padH()
+        && a.padW() == b.padW()
+        && a.dilationH() == b.dilationH()
+        && a.dilationW() == b.dilationW();
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.qnn4j.runtime.kernels;
 
+import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
@@ -22,6 +23,7 @@ public final class Gemm {
   /** One thread's native operand buffers, grown as needed. */
   private static final class Scratch {
     private final FloatPointer[] buffers = new FloatPointer[3];
+    private final FloatBuffer[] views = new FloatBuffer[3];
 
     FloatPointer get(int slot, long length) {
       FloatPointer p = buffers[slot];
@@ -31,8 +33,21 @@ public final class Gemm {
         }
         p = new FloatPointer(Math.max(length, 1024));
         buffers[slot] = p;
+        views[slot] = null;
       }
       return p;
+    }
+
+    /**
+     * Buffer {@code slot} of at least {@code length} floats seen from Java: copying many short runs
+     * into it costs no native call each (a pointer's {@code put} is one JNI call per run).
+     */
+    FloatBuffer view(int slot, long length) {
+      FloatPointer p = get(slot, length);
+      if (views[slot] == null) {
+        views[slot] = p.position(0).limit(p.capacity()).asBuffer();
+      }
+      return views[slot];
     }
   }
 
@@ -156,14 +171,14 @@ public final class Gemm {
   static void rowProductsOfRuns(
       int m, int n, int r, float[] src, int base, int[] starts, float[] b, float[] c) {
     Scratch s = SCRATCH.get();
+    FloatBuffer rows = s.view(0, (long) m * n);
+    for (int i = 0; i < m; i++) {
+      rows.put(i * n, src, base + starts[i], n);
+    }
     FloatPointer pa = s.get(0, (long) m * n);
     FloatPointer pb = s.get(1, (long) r * n).put(b, 0, r * n);
     FloatPointer pc = s.get(2, (long) r * m);
     try {
-      for (int i = 0; i < m; i++) {
-        pa.position((long) i * n).put(src, base + starts[i], n);
-      }
-      pa.position(0);
       for (int o = 0; o < r; o++) {
         pb.position((long) o * n);
         pc.position((long) o * m);
