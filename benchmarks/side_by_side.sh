@@ -45,18 +45,20 @@ for round in $(seq 1 "$ROUNDS"); do
     'BEGIN { printf "%-5s %-8s %-5s %16s %8.0f %5.1fx %16s %8.0f %5.1fx\n", r, t, l, \
       sprintf("%.0f / %.0f", tc, tt), bt, tc / bt, sprintf("%.0f / %.0f", ec, et), be, ec / be }' \
     | tee -a "$LOG/rounds.txt"
+  # The ratios unrounded, for the summary: training, then eval.
+  awk -v tc="$train_compiled" -v bt="$brevitas_train" -v ec="$eval_compiled" -v be="$brevitas_eval" \
+    'BEGIN { print tc / bt, ec / be }' >> "$LOG/ratios.txt"
 done
 
-# Columns of rounds.txt: the training ratio is field 8, the eval ratio field 13 (each ends in "x").
-summary() { # name field target
-  tr -d 'x' < "$LOG/rounds.txt" | awk -v f="$2" '{ print $f }' | sort -g | awk -v name="$1" -v target="$3" '
+summary() { # name column target
+  awk -v f="$2" '{ print $f }' "$LOG/ratios.txt" | sort -g | awk -v name="$1" -v target="$3" '
     { v[NR] = $1; if ($1 >= target) met++ }
     END {
       median = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-      printf "%-9s ratio min %.1fx, median %.1fx, max %.1fx; at least %gx in %d of %d rounds\n", \
+      printf "%-9s ratio min %.2fx, median %.2fx, max %.2fx; at least %gx in %d of %d rounds\n", \
         name, v[1], median, v[NR], target, met, NR
     }'
 }
 echo
-summary training 8 4
-summary eval 13 5
+summary training 1 4
+summary eval 2 5

@@ -6,7 +6,7 @@ import java.util.Arrays;
  * 2-d convolution of NCHW data on caller-owned arrays. One group of at least 16 output channels
  * runs on oneDNN ({@link #oneDnnApplies}: each core's share of the batch in one call); otherwise,
  * per sample and group, im2col plus one matrix product. For the shapes {@code DirectConvolution}
- * takes (unit stride, no padding, one group, few output channels: the LeNet's two layers), the
+ * takes (unit stride, no padding, one group, few output channels: the LeNet's first layer), the
  * forward pass and the input gradient use its kernels without a column matrix, and the weight
  * gradient of at most eight output channels is one matrix-vector product per channel over the
  * input's runs. The tape's {@code Ops.conv2d} and the compiled training steps both call these, so
@@ -329,6 +329,20 @@ public final class Convolution {
 
     @Override
     public void run(int chunk, int from, int to) {
+      if (oneDnnApplies(outC, groups)
+          && OneDnnConvolution.backward(
+              gy,
+              from * outC * p,
+              x,
+              from * sampleSize,
+              samples(to - from),
+              outC,
+              w,
+              gx,
+              from * sampleSize,
+              partialGw[chunk])) {
+        return;
+      }
       int oh = one.outHeight();
       int ow = one.outWidth();
       int inW = one.inWidth();
@@ -342,20 +356,6 @@ public final class Convolution {
               : Workspace.floats(Workspace.Slot.GRADIENT_ROWS, k * (fullWidth ? wideP : p));
       float[] part = partialGw[chunk];
       boolean thinWeights = thinWeights();
-      if (oneDnnApplies(outC, groups)
-          && OneDnnConvolution.backward(
-              gy,
-              from * outC * p,
-              x,
-              from * sampleSize,
-              samples(to - from),
-              outC,
-              w,
-              gx,
-              from * sampleSize,
-              part)) {
-        return;
-      }
       if (gx != null) {
         // Each core clears its own samples' input gradient (the caller alone took 40-80 us).
         Arrays.fill(gx, from * sampleSize, to * sampleSize, 0f);
