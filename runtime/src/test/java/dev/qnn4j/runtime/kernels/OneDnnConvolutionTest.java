@@ -65,6 +65,51 @@ class OneDnnConvolutionTest {
   }
 
   @Test
+  void plansTakeTurnsOnTheThreadsSharedBuffers() {
+    // A small shape, then a larger one (the shared buffers grow), then the small one again: its
+    // memories must be pointed at the grown buffers, and give the same bits as the first time.
+    ConvGeometry small = new ConvGeometry(2, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1);
+    ConvGeometry large = new ConvGeometry(3, 16, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1);
+    Random random = new Random(11);
+    float[] x = gaussian(random, 2 * 6 * 196);
+    float[] w = gaussian(random, 16 * 150);
+    float[] gy = gaussian(random, 2 * 16 * 100);
+    float[] xLarge = gaussian(random, 3 * 16 * 400);
+    float[] wLarge = gaussian(random, 32 * 16 * 9);
+    float[] gyLarge = gaussian(random, 3 * 32 * 400);
+    float[][] first = smallPass(small, x, w, gy);
+    float[] out = new float[gyLarge.length];
+    OneDnnConvolution.forward(xLarge, 0, large, 32, wLarge, null, out, 0);
+    OneDnnConvolution.backward(
+        gyLarge,
+        0,
+        xLarge,
+        0,
+        large,
+        32,
+        wLarge,
+        new float[xLarge.length],
+        0,
+        new float[wLarge.length]);
+    float[][] again = smallPass(small, x, w, gy);
+    for (int i = 0; i < first.length; i++) {
+      assertThat(again[i]).isEqualTo(first[i]);
+    }
+    Reference ref = new Reference(large, 32, xLarge, wLarge, new float[32], gyLarge);
+    assertClose("the larger shape's forward", out, ref.out, ref.outScale);
+  }
+
+  /** Forward, input and weight gradients of {@code g} with 16 output channels, no bias. */
+  private static float[][] smallPass(ConvGeometry g, float[] x, float[] w, float[] gy) {
+    float[] out = new float[gy.length];
+    float[] gx = new float[x.length];
+    float[] gw = new float[w.length];
+    assertThat(OneDnnConvolution.forward(x, 0, g, 16, w, null, out, 0)).isTrue();
+    assertThat(OneDnnConvolution.backward(gy, 0, x, 0, g, 16, w, gx, 0, gw)).isTrue();
+    return new float[][] {out, gx, gw};
+  }
+
+  @Test
   void samplesAtAnOffsetAndNoBias() {
     ConvGeometry all = new ConvGeometry(4, 6, 14, 14, 5, 5, 1, 1, 0, 0, 1, 1);
     ConvGeometry lastTwo = Convolution.withBatch(all, 2);
