@@ -24,11 +24,12 @@ import org.bytedeco.javacpp.PointerPointer;
  * 738 against 240 us per batch of 64, backward 1,667 against 866). NCHW Java arrays are copied into
  * native buffers and reordered into the layouts oneDNN chose, and the results back.
  *
- * <p>Each thread keeps its own engine and stream and, per shape and chunk size, the primitives and
- * buffers (a plan), made on first use and reused, so a step allocates nothing. oneDNN sums in its
- * kernels' order, which is fixed for a machine, a shape and a chunk size: the tape and the compiled
- * step, which both come here, stay equal bit for bit, and results do not depend on timing; another
- * processor (another instruction set) may round differently.
+ * <p>Each thread keeps its own engine and stream, four activation buffers shared by all shapes, and
+ * per shape and chunk size the primitives and weight buffers (a plan), made on first use and
+ * reused, so a step allocates nothing. oneDNN sums in its kernels' order, which is fixed for a
+ * machine, a shape and a chunk size: the tape and the compiled step, which both come here, stay
+ * equal bit for bit, and results do not depend on timing; another processor (another instruction
+ * set) may round differently.
  */
 final class OneDnnConvolution {
   private OneDnnConvolution() {}
