@@ -20,38 +20,9 @@ public final class Gemm {
   private static final int NO_TRANS = 111;
   private static final int TRANS = 112;
 
-  /** One thread's native operand buffers, grown as needed. */
-  private static final class Scratch {
-    private final FloatPointer[] buffers = new FloatPointer[3];
-    private final FloatBuffer[] views = new FloatBuffer[3];
-
-    FloatPointer get(int slot, long length) {
-      FloatPointer p = buffers[slot];
-      if (p == null || p.capacity() < length) {
-        if (p != null) {
-          p.deallocate();
-        }
-        p = new FloatPointer(Math.max(length, 1024));
-        buffers[slot] = p;
-        views[slot] = null;
-      }
-      return p;
-    }
-
-    /**
-     * Buffer {@code slot} of at least {@code length} floats seen from Java: copying many short runs
-     * into it costs no native call each (a pointer's {@code put} is one JNI call per run).
-     */
-    FloatBuffer view(int slot, long length) {
-      FloatPointer p = get(slot, length);
-      if (views[slot] == null) {
-        views[slot] = p.position(0).limit(p.capacity()).asBuffer();
-      }
-      return views[slot];
-    }
-  }
-
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  /** One thread's native operands: a, b and c of a product. */
+  private static final ThreadLocal<NativeBuffers> SCRATCH =
+      ThreadLocal.withInitial(() -> new NativeBuffers(3, 1024));
 
   /** Rows at least this long take the Java kernel, when there are few of them. */
   static final int LONG_ROW = 512;
@@ -170,7 +141,7 @@ public final class Gemm {
    */
   static void rowProductsOfRuns(
       int m, int n, int r, float[] src, int base, int[] starts, float[] b, float[] c) {
-    Scratch s = SCRATCH.get();
+    NativeBuffers s = SCRATCH.get();
     FloatBuffer rows = s.view(0, (long) m * n);
     for (int i = 0; i < m; i++) {
       rows.put(i * n, src, base + starts[i], n);
@@ -204,7 +175,7 @@ public final class Gemm {
     int sizeA = m * k;
     int sizeB = k * n;
     int sizeC = m * n;
-    Scratch s = SCRATCH.get();
+    NativeBuffers s = SCRATCH.get();
     FloatPointer pa = s.get(0, sizeA).put(a, 0, sizeA);
     FloatPointer pb = s.get(1, sizeB).put(b, 0, sizeB);
     FloatPointer pc = s.get(2, sizeC);

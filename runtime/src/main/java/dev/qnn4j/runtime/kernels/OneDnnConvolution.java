@@ -136,31 +136,7 @@ final class OneDnnConvolution {
      * plans of the thread: a call uses one plan at a time, and each plan's memories are pointed at
      * them before it runs. Plans of their own held 1.1 GiB more for the zoo's ResNet-18.
      */
-    private final FloatPointer[] scratch = new FloatPointer[SHARED_SLOTS];
-
-    private final FloatBuffer[] views = new FloatBuffer[SHARED_SLOTS];
-
-    /** Shared buffer {@code slot} of at least {@code floats} floats (grown, never shrunk). */
-    FloatPointer scratch(int slot, long floats) {
-      FloatPointer p = scratch[slot];
-      if (p == null || p.capacity() < floats) {
-        if (p != null) {
-          p.deallocate();
-        }
-        p = new FloatPointer(Math.max(floats, 1));
-        scratch[slot] = p;
-        views[slot] = null;
-      }
-      return p;
-    }
-
-    FloatBuffer view(int slot, long floats) {
-      FloatPointer p = scratch(slot, floats);
-      if (views[slot] == null) {
-        views[slot] = p.position(0).limit(p.capacity()).asBuffer();
-      }
-      return views[slot];
-    }
+    final NativeBuffers activations = new NativeBuffers(SHARED_SLOTS, 1);
 
     ThreadState() {
       PointerPointer<dnnl_engine> e = new PointerPointer<>(1);
@@ -240,7 +216,7 @@ final class OneDnnConvolution {
     }
 
     FloatBuffer buffer(ThreadState state) {
-      return plainSlot == OWN ? ownBuffer : state.view(plainSlot, size);
+      return plainSlot == OWN ? ownBuffer : state.activations.view(plainSlot, size);
     }
 
     void load(ThreadState state, float[] from, int offset) {
@@ -443,7 +419,7 @@ final class OneDnnConvolution {
     /** A buffer of this plan's own ({@link #OWN}) or the thread's shared slot. */
     FloatPointer buffer(int slot, long floats) {
       if (slot != OWN) {
-        return state.scratch(slot, floats);
+        return state.activations.get(slot, floats);
       }
       FloatPointer p = new FloatPointer(Math.max(floats, 1));
       buffers.add(p);
@@ -468,7 +444,7 @@ final class OneDnnConvolution {
         long[] slot = sharedSlots.get(i);
         check(
             dnnl.dnnl_memory_set_data_handle(
-                sharedMemories.get(i), state.scratch((int) slot[0], slot[1])),
+                sharedMemories.get(i), state.activations.get((int) slot[0], slot[1])),
             "buffer");
       }
     }
