@@ -60,22 +60,6 @@ public final class Convolution {
     int k;
     int sampleSize;
 
-    private final ConvGeometry[] chunkGeometries = new ConvGeometry[CACHED];
-    private int nextChunkSlot;
-
-    /** The geometry of {@code count} samples of the one {@link #set} took (kept, not made anew). */
-    ConvGeometry samples(int count) {
-      for (ConvGeometry c : chunkGeometries) {
-        if (c != null && c.batch() == count && sameShape(c, one)) {
-          return c;
-        }
-      }
-      ConvGeometry c = withBatch(one, count);
-      chunkGeometries[nextChunkSlot] = c;
-      nextChunkSlot = (nextChunkSlot + 1) % CACHED;
-      return c;
-    }
-
     void set(ConvGeometry g, int outC, int groups) {
       one = null;
       for (int i = 0; i < CACHED; i++) {
@@ -111,7 +95,7 @@ public final class Convolution {
     public void run(int chunk, int from, int to) {
       if (oneDnnApplies(outC, groups)
           && OneDnnConvolution.forward(
-              x, from * sampleSize, samples(to - from), outC, w, b, out, from * outC * p)) {
+              x, from * sampleSize, one, to - from, outC, w, b, out, from * outC * p)) {
         return;
       }
       if (DirectConvolution.forwardApplies(one, outC, groups)) {
@@ -335,7 +319,8 @@ public final class Convolution {
               from * outC * p,
               x,
               from * sampleSize,
-              samples(to - from),
+              one,
+              to - from,
               outC,
               w,
               gx,
@@ -445,20 +430,6 @@ public final class Convolution {
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
     }
-  }
-
-  private static boolean sameShape(ConvGeometry a, ConvGeometry b) {
-    return a.inChannels() == b.inChannels()
-        && a.inHeight() == b.inHeight()
-        && a.inWidth() == b.inWidth()
-        && a.kernelHeight() == b.kernelHeight()
-        && a.kernelWidth() == b.kernelWidth()
-        && a.strideH() == b.strideH()
-        && a.strideW() == b.strideW()
-        && a.padH() == b.padH()
-        && a.padW() == b.padW()
-        && a.dilationH() == b.dilationH()
-        && a.dilationW() == b.dilationW();
   }
 
   /**

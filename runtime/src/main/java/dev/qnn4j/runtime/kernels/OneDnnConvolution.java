@@ -35,20 +35,22 @@ final class OneDnnConvolution {
   private OneDnnConvolution() {}
 
   /**
-   * {@code out[outOff ...] = conv(x[xOff ...], w) + b} for the {@code g.batch()} samples there,
-   * {@code b} null for none; false (and nothing done) for a shape oneDNN does not take.
+   * {@code out[outOff ...] = conv(x[xOff ...], w) + b} for the {@code count} samples of geometry
+   * {@code one} (batch 1) there, {@code b} null for none; false (and nothing done) for a shape
+   * oneDNN does not take.
    */
   static boolean forward(
       float[] x,
       int xOff,
-      ConvGeometry g,
+      ConvGeometry one,
+      int count,
       int outC,
       float[] w,
       float[] b,
       float[] out,
       int outOff) {
     ThreadState state = STATE.get();
-    Plan p = state.plan(g, outC);
+    Plan p = state.plan(one, count, outC);
     if (p == null) {
       return false;
     }
@@ -80,14 +82,15 @@ final class OneDnnConvolution {
       int gyOff,
       float[] x,
       int xOff,
-      ConvGeometry g,
+      ConvGeometry one,
+      int count,
       int outC,
       float[] w,
       float[] gx,
       int gxOff,
       float[] gw) {
     ThreadState state = STATE.get();
-    Plan p = state.plan(g, outC);
+    Plan p = state.plan(one, count, outC);
     if (p == null) {
       return false;
     }
@@ -148,18 +151,18 @@ final class OneDnnConvolution {
     }
 
     /** The plan of this shape and chunk size, made on first use; null where oneDNN refused it. */
-    Plan plan(ConvGeometry g, int outC) {
+    Plan plan(ConvGeometry one, int count, int outC) {
       for (Plan p : plans) {
-        if (p != null && p.matches(g, outC)) {
+        if (p != null && p.matches(one, count, outC)) {
           return p;
         }
       }
       for (int i = 0; i < refused.size(); i++) {
-        if (refused.get(i).matches(g, outC)) {
+        if (refused.get(i).matches(one, count, outC)) {
           return null;
         }
       }
-      Plan p = new Plan(g, outC);
+      Plan p = new Plan(one, count, outC);
       try {
         p.build(this);
       } catch (IllegalStateException e) {
@@ -258,7 +261,10 @@ final class OneDnnConvolution {
 
   /** The primitives and buffers of one shape and chunk size, on one thread. */
   private static final class Plan {
-    final ConvGeometry geometry;
+    /** The shape of one sample (batch 1), and how many samples a call has. */
+    final ConvGeometry one;
+
+    final int count;
     final int outC;
 
     /** Every native object made for this plan, freed by {@link #close}. */
@@ -293,22 +299,23 @@ final class OneDnnConvolution {
     dnnl_exec_arg_t backwardDataArgs;
     dnnl_exec_arg_t backwardWeightsArgs;
 
-    Plan(ConvGeometry g, int outC) {
-      this.geometry = g;
+    Plan(ConvGeometry one, int count, int outC) {
+      this.one = one;
+      this.count = count;
       this.outC = outC;
     }
 
-    boolean matches(ConvGeometry g, int outC) {
-      return this.outC == outC && geometry.equals(g);
+    boolean matches(ConvGeometry one, int count, int outC) {
+      return this.count == count && this.outC == outC && this.one.equals(one);
     }
 
     /** Makes the primitives (throws IllegalStateException where oneDNN refuses the shape). */
     void build(ThreadState state) {
       this.state = state;
-      ConvGeometry g = geometry;
-      long[] srcDims = {g.batch(), g.inChannels(), g.inHeight(), g.inWidth()};
+      ConvGeometry g = one;
+      long[] srcDims = {count, g.inChannels(), g.inHeight(), g.inWidth()};
       long[] weightDims = {outC, g.inChannels(), g.kernelHeight(), g.kernelWidth()};
-      long[] dstDims = {g.batch(), outC, g.outHeight(), g.outWidth()};
+      long[] dstDims = {count, outC, g.outHeight(), g.outWidth()};
       src = new Tensor(this, srcDims, dnnl.dnnl_nchw, SRC_PLAIN, SRC_LAYOUT);
       weights = new Tensor(this, weightDims, dnnl.dnnl_oihw, OWN, OWN);
       bias = new Tensor(this, new long[] {outC}, dnnl.dnnl_x, OWN, OWN);

@@ -44,10 +44,11 @@ class OneDnnConvolutionTest {
       Reference ref = new Reference(g, outC, x, w, b, gy);
 
       float[] out = new float[gy.length];
-      assertThat(OneDnnConvolution.forward(x, 0, g, outC, w, b, out, 0)).isTrue();
+      assertThat(OneDnnConvolution.forward(x, 0, one(g), g.batch(), outC, w, b, out, 0)).isTrue();
       float[] gx = new float[x.length];
       float[] gw = new float[w.length];
-      assertThat(OneDnnConvolution.backward(gy, 0, x, 0, g, outC, w, gx, 0, gw)).isTrue();
+      assertThat(OneDnnConvolution.backward(gy, 0, x, 0, one(g), g.batch(), outC, w, gx, 0, gw))
+          .isTrue();
 
       String shape = java.util.Arrays.toString(s);
       assertClose("forward " + shape, out, ref.out, ref.outScale);
@@ -56,10 +57,10 @@ class OneDnnConvolutionTest {
 
       // The same inputs give the same bits (the tape and the compiled step rely on it).
       float[] again = new float[out.length];
-      OneDnnConvolution.forward(x, 0, g, outC, w, b, again, 0);
+      OneDnnConvolution.forward(x, 0, one(g), g.batch(), outC, w, b, again, 0);
       assertThat(again).isEqualTo(out);
       float[] gwAgain = new float[w.length];
-      OneDnnConvolution.backward(gy, 0, x, 0, g, outC, w, null, 0, gwAgain);
+      OneDnnConvolution.backward(gy, 0, x, 0, one(g), g.batch(), outC, w, null, 0, gwAgain);
       assertThat(gwAgain).isEqualTo(gw);
     }
   }
@@ -79,13 +80,14 @@ class OneDnnConvolutionTest {
     float[] gyLarge = gaussian(random, 3 * 32 * 400);
     float[][] first = smallPass(small, x, w, gy);
     float[] out = new float[gyLarge.length];
-    OneDnnConvolution.forward(xLarge, 0, large, 32, wLarge, null, out, 0);
+    OneDnnConvolution.forward(xLarge, 0, one(large), large.batch(), 32, wLarge, null, out, 0);
     OneDnnConvolution.backward(
         gyLarge,
         0,
         xLarge,
         0,
-        large,
+        one(large),
+        large.batch(),
         32,
         wLarge,
         new float[xLarge.length],
@@ -104,8 +106,9 @@ class OneDnnConvolutionTest {
     float[] out = new float[gy.length];
     float[] gx = new float[x.length];
     float[] gw = new float[w.length];
-    assertThat(OneDnnConvolution.forward(x, 0, g, 16, w, null, out, 0)).isTrue();
-    assertThat(OneDnnConvolution.backward(gy, 0, x, 0, g, 16, w, gx, 0, gw)).isTrue();
+    assertThat(OneDnnConvolution.forward(x, 0, one(g), g.batch(), 16, w, null, out, 0)).isTrue();
+    assertThat(OneDnnConvolution.backward(gy, 0, x, 0, one(g), g.batch(), 16, w, gx, 0, gw))
+        .isTrue();
     return new float[][] {out, gx, gw};
   }
 
@@ -117,9 +120,10 @@ class OneDnnConvolutionTest {
     float[] x = gaussian(random, 4 * 6 * 196);
     float[] w = gaussian(random, 16 * 150);
     float[] whole = new float[4 * 16 * 100];
-    OneDnnConvolution.forward(x, 0, all, 16, w, null, whole, 0);
+    OneDnnConvolution.forward(x, 0, one(all), all.batch(), 16, w, null, whole, 0);
     float[] part = new float[4 * 16 * 100];
-    OneDnnConvolution.forward(x, 2 * 6 * 196, lastTwo, 16, w, null, part, 2 * 1600);
+    OneDnnConvolution.forward(
+        x, 2 * 6 * 196, one(lastTwo), lastTwo.batch(), 16, w, null, part, 2 * 1600);
     Reference ref = new Reference(all, 16, x, w, new float[16], new float[whole.length]);
     assertClose("forward without bias", whole, ref.out, ref.outScale);
     for (int i = 2 * 1600; i < whole.length; i++) {
@@ -137,8 +141,10 @@ class OneDnnConvolutionTest {
     float[] x = gaussian(random, 16 * 256);
     float[] w = gaussian(random, 16 * 16 * 9);
     float[] out = new float[16 * g.outPixels()];
-    assertThat(OneDnnConvolution.forward(x, 0, g, 16, w, null, out, 0)).isFalse();
-    assertThat(OneDnnConvolution.backward(out, 0, x, 0, g, 16, w, null, 0, new float[w.length]))
+    assertThat(OneDnnConvolution.forward(x, 0, one(g), g.batch(), 16, w, null, out, 0)).isFalse();
+    assertThat(
+            OneDnnConvolution.backward(
+                out, 0, x, 0, one(g), g.batch(), 16, w, null, 0, new float[w.length]))
         .isFalse();
     Convolution.forward(x, g, 16, 1, w, null, out);
     Reference ref = new Reference(g, 16, x, w, new float[16], new float[out.length]);
@@ -157,6 +163,11 @@ class OneDnnConvolutionTest {
           .that(error)
           .isAtMost(1e-5 * scale[i] + 1e-30);
     }
+  }
+
+  /** The per-sample geometry (batch 1) of {@code g}, as Convolution passes it. */
+  private static ConvGeometry one(ConvGeometry g) {
+    return Convolution.withBatch(g, 1);
   }
 
   private static float[] gaussian(Random random, int n) {
